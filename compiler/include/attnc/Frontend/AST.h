@@ -1,0 +1,296 @@
+//===- AST.h - Abstract syntax tree of the attn DSL -------------*- C++ -*-===//
+//
+// The parser builds this tree; Sema checks it and annotates every expression
+// with its type (a folded scalar or a tensor shape); MLIRGen reads the checked
+// tree. Every node records the source position of its first character as an
+// SMLoc pointing into the SourceMgr buffer it was parsed from, so diagnostics
+// at any later stage can point back at the .attn text.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNC_FRONTEND_AST_H
+#define ATTNC_FRONTEND_AST_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/SMLoc.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace attnc::ast {
+
+//===----------------------------------------------------------------------===//
+// Types (filled in by Sema)
+//===----------------------------------------------------------------------===//
+
+/// One tensor dimension: a static size, or a named dynamic dimension declared
+/// with `dim` (such as `batch` or `seq`), whose size is known only at run time.
+struct Dim {
+  int64_t size = -1;  // >= 0 when static
+  std::string symbol; // non-empty when dynamic
+
+  static Dim fixed(int64_t n) { return Dim{n, {}}; }
+  static Dim dynamic(std::string name) { return Dim{-1, std::move(name)}; }
+  bool isStatic() const { return symbol.empty(); }
+  bool operator==(const Dim &o) const {
+    return size == o.size && symbol == o.symbol;
+  }
+  bool operator!=(const Dim &o) const { return !(*this == o); }
+  std::string str() const {
+    return isStatic() ? std::to_string(size) : symbol;
+  }
+};
+
+enum class ElementType { F32, I32, I64 };
+llvm::StringRef stringifyElementType(ElementType t);
+
+/// A compile-time scalar: constants and scalar arithmetic on them fold to this.
+struct Scalar {
+  double value = 0;
+  bool isInteger = false;
+  int64_t asInt() const { return static_cast<int64_t>(value); }
+};
+
+struct TensorType {
+  ElementType elementType = ElementType::F32;
+  std::vector<Dim> shape;
+  size_t rank() const { return shape.size(); }
+  std::string str() const; // "f32[batch, seq, 64]"
+};
+
+//===----------------------------------------------------------------------===//
+// Expressions
+//===----------------------------------------------------------------------===//
+
+class Expr {
+public:
+  enum class Kind { Number, Ident, Call, Binary, Unary, Transpose, Conditional };
+
+  Expr(Kind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
+  virtual ~Expr() = default;
+
+  Kind getKind() const { return kind; }
+  llvm::SMLoc getLoc() const { return loc; }
+
+  // Exactly one of these is set by Sema on every expression it accepts.
+  std::optional<Scalar> scalar;
+  std::optional<TensorType> tensorType;
+
+private:
+  Kind kind;
+  llvm::SMLoc loc;
+};
+using ExprPtr = std::unique_ptr<Expr>;
+
+/// `42`, `1e-5`, `0.125`. Integer literals have no '.', 'e' or 'E'.
+class NumberExpr : public Expr {
+public:
+  NumberExpr(llvm::SMLoc loc, double value, bool isInteger)
+      : Expr(Kind::Number, loc), value(value), isInteger(isInteger) {}
+  double value;
+  bool isInteger;
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Number; }
+};
+
+/// A reference to a constant, dim, input, param or let-bound value.
+class Decl;
+class IdentExpr : public Expr {
+public:
+  IdentExpr(llvm::SMLoc loc, std::string name)
+      : Expr(Kind::Ident, loc), name(std::move(name)) {}
+  std::string name;
+  /// Set by Sema: the declaration this name refers to.
+  const Decl *decl = nullptr;
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Ident; }
+};
+
+/// `name = value` inside a call's argument list.
+struct KeywordArg {
+  llvm::SMLoc loc; // of the keyword
+  std::string name;
+  ExprPtr value;
+};
+
+/// `callee(arg, ..., key = value, ...)`; positional arguments come first.
+class CallExpr : public Expr {
+public:
+  CallExpr(llvm::SMLoc loc, std::string callee)
+      : Expr(Kind::Call, loc), callee(std::move(callee)) {}
+  std::string callee;
+  std::vector<ExprPtr> args;
+  std::vector<KeywordArg> kwargs;
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Call; }
+};
+
+/// Binary operators, by increasing precedence:
+///   `==` `!=` `<` `<=` `>` `>=` (scalars only)  <  `+` `-`  <  `*` `/` `%` `@`
+/// All are left associative. `@` is matrix multiplication.
+class BinaryExpr : public Expr {
+public:
+  enum class Op { Add, Sub, Mul, Div, Mod, MatMul, Eq, Ne, Lt, Le, Gt, Ge };
+  BinaryExpr(llvm::SMLoc loc, Op op, ExprPtr lhs, ExprPtr rhs)
+      : Expr(Kind::Binary, loc), op(op), lhs(std::move(lhs)),
+        rhs(std::move(rhs)) {}
+  Op op;
+  ExprPtr lhs, rhs;
+  static llvm::StringRef spelling(Op op);
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Binary; }
+};
+
+/// Prefix `-x`.
+class UnaryExpr : public Expr {
+public:
+  UnaryExpr(llvm::SMLoc loc, ExprPtr operand)
+      : Expr(Kind::Unary, loc), operand(std::move(operand)) {}
+  ExprPtr operand;
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Unary; }
+};
+
+/// Postfix `x^T`: swaps the last two dimensions. Binds tighter than any
+/// binary operator; loc is that of the `^`.
+class TransposeExpr : public Expr {
+public:
+  TransposeExpr(llvm::SMLoc loc, ExprPtr operand)
+      : Expr(Kind::Transpose, loc), operand(std::move(operand)) {}
+  ExprPtr operand;
+  static bool classof(const Expr *e) {
+    return e->getKind() == Kind::Transpose;
+  }
+};
+
+/// `cond ? a : b` with a compile-time scalar condition; only the chosen branch
+/// is checked and generated (like `if constexpr`). Lowest precedence.
+class ConditionalExpr : public Expr {
+public:
+  ConditionalExpr(llvm::SMLoc loc, ExprPtr cond, ExprPtr thenExpr,
+                  ExprPtr elseExpr)
+      : Expr(Kind::Conditional, loc), cond(std::move(cond)),
+        thenExpr(std::move(thenExpr)), elseExpr(std::move(elseExpr)) {}
+  ExprPtr cond, thenExpr, elseExpr;
+  /// Set by Sema: the branch that was taken.
+  Expr *chosen = nullptr;
+  static bool classof(const Expr *e) {
+    return e->getKind() == Kind::Conditional;
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Declarations
+//===----------------------------------------------------------------------===//
+
+class Decl {
+public:
+  enum class Kind { Const, Dim, Input, Param, Let, Output };
+  Decl(Kind kind, llvm::SMLoc loc, std::string name, llvm::SMLoc nameLoc)
+      : kind(kind), loc(loc), name(std::move(name)), nameLoc(nameLoc) {}
+  virtual ~Decl() = default;
+  Kind getKind() const { return kind; }
+  llvm::SMLoc getLoc() const { return loc; } // of the keyword
+  Kind kind;
+  llvm::SMLoc loc;
+  std::string name;
+  llvm::SMLoc nameLoc;
+};
+using DeclPtr = std::unique_ptr<Decl>;
+
+/// `const name = expr` (a compile-time scalar; `-D name=value` overrides it).
+class ConstDecl : public Decl {
+public:
+  ConstDecl(llvm::SMLoc loc, std::string name, llvm::SMLoc nameLoc,
+            ExprPtr value)
+      : Decl(Kind::Const, loc, std::move(name), nameLoc),
+        value(std::move(value)) {}
+  ExprPtr value;
+  /// Set by Sema: the final value, after overrides.
+  std::optional<Scalar> resolved;
+  bool overridden = false;
+  static bool classof(const Decl *d) { return d->getKind() == Kind::Const; }
+};
+
+/// `dim batch, seq` declares dynamic dimension names. The parser creates one
+/// DimDecl per name (loc = the `dim` keyword, nameLoc = the name).
+class DimDecl : public Decl {
+public:
+  DimDecl(llvm::SMLoc loc, std::string name, llvm::SMLoc nameLoc)
+      : Decl(Kind::Dim, loc, std::move(name), nameLoc) {}
+  static bool classof(const Decl *d) { return d->getKind() == Kind::Dim; }
+};
+
+/// `f32[batch, seq, d_model]` as written; Sema resolves it.
+struct TypeSpec {
+  llvm::SMLoc loc;
+  std::string elementType; // "f32", "i32", "i64" (validated by Sema)
+  std::vector<ExprPtr> dims;
+  /// Set by Sema.
+  std::optional<TensorType> resolved;
+};
+
+/// `input name : type`
+class InputDecl : public Decl {
+public:
+  InputDecl(llvm::SMLoc loc, std::string name, llvm::SMLoc nameLoc,
+            TypeSpec type)
+      : Decl(Kind::Input, loc, std::move(name), nameLoc),
+        type(std::move(type)) {}
+  TypeSpec type;
+  static bool classof(const Decl *d) { return d->getKind() == Kind::Input; }
+};
+
+/// How a 2-D weight is stored in the checkpoint.
+enum class WeightLayout { OutIn, InOut };
+
+/// `param name : type [layout [in, out] | layout [out, in]] [from "tensor"]`
+/// The checkpoint tensor name defaults to the parameter's name. The layout
+/// only matters for a 2-D parameter used as a linear() weight; the default is
+/// [out, in], as torch.nn.Linear stores it.
+class ParamDecl : public Decl {
+public:
+  ParamDecl(llvm::SMLoc loc, std::string name, llvm::SMLoc nameLoc,
+            TypeSpec type)
+      : Decl(Kind::Param, loc, std::move(name), nameLoc),
+        type(std::move(type)) {}
+  TypeSpec type;
+  std::optional<std::string> checkpointName;
+  llvm::SMLoc checkpointNameLoc;
+  std::optional<WeightLayout> layout;
+  llvm::SMLoc layoutLoc;
+  std::string tensorName() const { return checkpointName.value_or(name); }
+  static bool classof(const Decl *d) { return d->getKind() == Kind::Param; }
+};
+
+/// `let name = expr`
+class LetDecl : public Decl {
+public:
+  LetDecl(llvm::SMLoc loc, std::string name, llvm::SMLoc nameLoc,
+          ExprPtr value)
+      : Decl(Kind::Let, loc, std::move(name), nameLoc),
+        value(std::move(value)) {}
+  ExprPtr value;
+  static bool classof(const Decl *d) { return d->getKind() == Kind::Let; }
+};
+
+/// `output name = expr`
+class OutputDecl : public Decl {
+public:
+  OutputDecl(llvm::SMLoc loc, std::string name, llvm::SMLoc nameLoc,
+             ExprPtr value)
+      : Decl(Kind::Output, loc, std::move(name), nameLoc),
+        value(std::move(value)) {}
+  ExprPtr value;
+  static bool classof(const Decl *d) { return d->getKind() == Kind::Output; }
+};
+
+/// `model name { decl* }` — one per file.
+struct Model {
+  llvm::SMLoc loc;
+  std::string name;
+  llvm::SMLoc nameLoc;
+  std::vector<DeclPtr> decls;
+};
+
+} // namespace attnc::ast
+
+#endif // ATTNC_FRONTEND_AST_H
