@@ -29,8 +29,11 @@ public:
 
   unsigned errorCount() const { return numErrors; }
   bool hasErrors() const { return numErrors != 0; }
-  /// True once the error limit was reached; callers may stop early.
-  bool limitReached() const { return numErrors >= errorLimit; }
+  /// True once the error limit was reached; callers may stop early. An
+  /// errorLimit of 0 means no limit.
+  bool limitReached() const {
+    return errorLimit != 0 && numErrors >= errorLimit;
+  }
 
   llvm::SourceMgr &getSourceMgr() const { return sourceMgr; }
 

@@ -1,0 +1,21 @@
+//===- Passes.h - Code generation passes ------------------------*- C++ -*-===//
+#ifndef ATTNC_CODEGEN_PASSES_H
+#define ATTNC_CODEGEN_PASSES_H
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Pass/Pass.h"
+
+namespace attnc {
+
+#define GEN_PASS_DECL
+#include "attnc/Codegen/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "attnc/Codegen/Passes.h.inc"
+
+} // namespace attnc
+
+#endif // ATTNC_CODEGEN_PASSES_H

@@ -1,0 +1,264 @@
+//===- AttnOps.td - The attn dialect and its operations ----*- tablegen -*-===//
+//
+// Value-semantic (tensor) operations of attention models. Every op works on
+// ranked f32 tensors whose dimensions may be dynamic (`?`, e.g. batch and
+// sequence length); verifiers check ranks and every pair of static sizes that
+// must agree.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_DIALECT_ATTN_IR_ATTNOPS_TD
+#define ATTNC_DIALECT_ATTN_IR_ATTNOPS_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/EnumAttr.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+
+//===----------------------------------------------------------------------===//
+// Dialect
+//===----------------------------------------------------------------------===//
+
+def Attn_Dialect : Dialect {
+  let name = "attn";
+  let summary = "Tensor-level operations of attention models";
+  let description = [{
+    The `attn` dialect is what the attnc front end emits: projections,
+    batched matrix products, masks, softmax, head reshaping, and a fused
+    `attn.attention` op. Graph passes rewrite it; `convert-attn-to-linalg`
+    lowers it to linalg on tensors.
+  }];
+  let cppNamespace = "::attnc::attn";
+}
+
+//===----------------------------------------------------------------------===//
+// Enums and base classes
+//===----------------------------------------------------------------------===//
+
+def Attn_WeightLayout : I32EnumAttr<"WeightLayout",
+    "how a linear weight is stored", [
+      I32EnumAttrCase<"OutIn", 0, "out_in">,
+      I32EnumAttrCase<"InOut", 1, "in_out">
+    ]> {
+  let cppNamespace = "::attnc::attn";
+}
+
+def Attn_F32Tensor : RankedTensorOf<[F32]>;
+
+class Attn_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Attn_Dialect, mnemonic, !listconcat(traits, [Pure])>;
+
+//===----------------------------------------------------------------------===//
+// Projections and products
+//===----------------------------------------------------------------------===//
+
+def Attn_LinearOp : Attn_Op<"linear"> {
+  let summary = "affine projection of the last dimension: x W^T + b";
+  let description = [{
+    Projects the last dimension of `input` (`[..., in]`) to `out` features with
+    a 2-D weight and an optional 1-D bias `[out]`. The weight is read in the
+    layout it is stored in: `out_in` (`[out, in]`, as `torch.nn.Linear` stores
+    it) or `in_out` (`[in, out]`, as GPT-2's `Conv1D` stores it), so
+    checkpoints need no conversion.
+
+    ```mlir
+    %y = attn.linear %x, %w, %b layout out_in
+        : tensor<?x?x256xf32>, tensor<768x256xf32>, tensor<768xf32> -> tensor<?x?x768xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$input, Attn_F32Tensor:$weight,
+                       Optional<Attn_F32Tensor>:$bias,
+                       Attn_WeightLayout:$weight_layout);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? `layout` $weight_layout attr-dict `:`
+    type($input) `,` type($weight) (`,` type($bias)^)? `->` type($result)
+  }];
+  let extraClassDeclaration = [{
+    /// Number of input and output features, from the weight's shape.
+    int64_t getInFeatures();
+    int64_t getOutFeatures();
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_MatmulOp : Attn_Op<"matmul"> {
+  let summary = "batched matrix product";
+  let description = [{
+    `lhs` is `[..., M, K]`, `rhs` is `[..., K, N]` with the same leading
+    (batch) dimensions; the result is `[..., M, N]`.
+
+    ```mlir
+    %s = attn.matmul %q, %kt : tensor<?x8x?x32xf32>, tensor<?x8x32x?xf32> -> tensor<?x8x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$lhs, Attn_F32Tensor:$rhs);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_TransposeOp : Attn_Op<"transpose"> {
+  let summary = "swap the last two dimensions";
+  let description = [{
+    ```mlir
+    %kt = attn.transpose %k : tensor<?x8x?x32xf32> -> tensor<?x8x32x?xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$input);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+def Attn_ScaleOp : Attn_Op<"scale", [SameOperandsAndResultType]> {
+  let summary = "multiply every element by a compile-time constant";
+  let description = [{
+    ```mlir
+    %s = attn.scale %x by 1.250000e-01 : tensor<?x8x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$input, F32Attr:$factor);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = "$input `by` $factor attr-dict `:` type($result)";
+  let hasFolder = 1;
+}
+
+class Attn_ElementwiseBinaryOp<string mnemonic, string what>
+    : Attn_Op<mnemonic, [SameOperandsAndResultType, Commutative]> {
+  let summary = "elementwise " # what # " of two tensors of the same shape";
+  let description = [{
+    Both operands and the result have one type; dynamic dimensions must
+    agree at run time.
+
+    ```mlir
+    %r = attn.}] # mnemonic # [{ %a, %b : tensor<?x?x256xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$lhs, Attn_F32Tensor:$rhs);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+def Attn_AddOp : Attn_ElementwiseBinaryOp<"add", "sum">;
+def Attn_MulOp : Attn_ElementwiseBinaryOp<"mul", "product">;
+
+class Attn_NonCommutativeBinaryOp<string mnemonic, string what>
+    : Attn_Op<mnemonic, [SameOperandsAndResultType]> {
+  let summary = "elementwise " # what # " of two tensors of the same shape";
+  let description = [{
+    ```mlir
+    %r = attn.}] # mnemonic # [{ %a, %b : tensor<?x?x256xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$lhs, Attn_F32Tensor:$rhs);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+def Attn_SubOp : Attn_NonCommutativeBinaryOp<"sub", "difference">;
+def Attn_DivOp : Attn_NonCommutativeBinaryOp<"div", "quotient">;
+
+//===----------------------------------------------------------------------===//
+// Attention building blocks
+//===----------------------------------------------------------------------===//
+
+def Attn_CausalMaskOp : Attn_Op<"causal_mask", [SameOperandsAndResultType]> {
+  let summary = "set scores of future keys to -inf";
+  let description = [{
+    The last two dimensions are `[queries, keys]`. Query `i` may see key `j`
+    only if `j <= i + (keys - queries)`: queries are the last positions of
+    the key sequence, which is what a KV cache needs and, for
+    self-attention (`keys == queries`), the usual lower triangle. Other
+    entries become `-inf`, so a following softmax gives them weight 0.
+
+    ```mlir
+    %m = attn.causal_mask %s : tensor<?x8x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$input);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Attn_SoftmaxOp : Attn_Op<"softmax", [SameOperandsAndResultType]> {
+  let summary = "numerically stable softmax over the last dimension";
+  let description = [{
+    `exp(x - max(x)) / sum(exp(x - max(x)))` along the last dimension.
+
+    ```mlir
+    %p = attn.softmax %s : tensor<?x8x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$input);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Attn_SplitHeadsOp : Attn_Op<"split_heads"> {
+  let summary = "[B, S, H*D] -> [B, H, S, D]";
+  let description = [{
+    Splits the feature dimension into `heads` contiguous groups of `D`
+    features and moves the head dimension before the sequence dimension.
+
+    ```mlir
+    %q = attn.split_heads %x heads 8 : tensor<?x?x256xf32> -> tensor<?x8x?x32xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$input, ConfinedAttr<I64Attr, [IntPositive]>:$heads);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `heads` $heads attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_MergeHeadsOp : Attn_Op<"merge_heads"> {
+  let summary = "[B, H, S, D] -> [B, S, H*D]";
+  let description = [{
+    The inverse of `attn.split_heads`.
+
+    ```mlir
+    %y = attn.merge_heads %o : tensor<?x8x?x32xf32> -> tensor<?x?x256xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$input);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Attn_AttentionOp : Attn_Op<"attention"> {
+  let summary = "fused scaled dot-product attention";
+  let description = [{
+    `softmax(mask(scale * query @ key^T)) @ value` over the last two
+    dimensions: `query` is `[B, H, Sq, D]`, `key` and `value` are
+    `[B, H, Sk, D]`, the result is `[B, H, Sq, D]`. With `causal`, the mask
+    is that of `attn.causal_mask`. The op never needs the `[Sq, Sk]` score
+    matrix to exist: lowerings are free to compute it block by block.
+
+    ```mlir
+    %o = attn.attention %q, %k, %v causal scale 1.767767e-01
+        : tensor<?x8x?x32xf32>, tensor<?x8x?x32xf32>, tensor<?x8x?x32xf32> -> tensor<?x8x?x32xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$query, Attn_F32Tensor:$key,
+                       Attn_F32Tensor:$value, UnitAttr:$causal, F32Attr:$scale);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`causal` $causal^)? `scale` $scale attr-dict `:`
+    type($query) `,` type($key) `,` type($value) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // ATTNC_DIALECT_ATTN_IR_ATTNOPS_TD

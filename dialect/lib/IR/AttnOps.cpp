@@ -1,0 +1,236 @@
+//===- AttnOps.cpp - Verifiers and folders of attn ops --------------------===//
+#include "attnc/Dialect/Attn/IR/AttnOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace attnc::attn;
+
+#include "attnc/Dialect/Attn/IR/AttnOpsEnums.cpp.inc"
+
+#define GET_OP_CLASSES
+#include "attnc/Dialect/Attn/IR/AttnOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Shape checking helpers
+//===----------------------------------------------------------------------===//
+
+static RankedTensorType tensorType(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
+
+static std::string dimStr(int64_t d) {
+  return ShapedType::isDynamic(d) ? "?" : std::to_string(d);
+}
+
+/// Two sizes that must agree: equal, or at least one unknown until run time.
+static bool compatible(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+/// Checks that `value` has rank `rank` (or at least `rank` with `atLeast`).
+static LogicalResult verifyRank(Operation *op, Value value, StringRef what,
+                                int64_t rank, bool atLeast = false) {
+  int64_t actual = tensorType(value).getRank();
+  if (atLeast ? actual >= rank : actual == rank)
+    return success();
+  return op->emitOpError() << "expects " << what << " of rank "
+                           << (atLeast ? "at least " : "") << rank
+                           << ", got rank " << actual << " ("
+                           << value.getType() << ")";
+}
+
+/// Checks that dimension `da` of `a` agrees with dimension `db` of `b`.
+static LogicalResult verifyDimsAgree(Operation *op, Value a, StringRef aName,
+                                     int64_t da, Value b, StringRef bName,
+                                     int64_t db) {
+  int64_t sa = tensorType(a).getDimSize(da), sb = tensorType(b).getDimSize(db);
+  if (compatible(sa, sb))
+    return success();
+  return op->emitOpError() << "dimension " << da << " of " << aName << " ("
+                           << sa << ") does not match dimension " << db
+                           << " of " << bName << " (" << sb << ")";
+}
+
+/// Checks that `actual` agrees with `expected`, dimension by dimension.
+static LogicalResult verifyShape(Operation *op, StringRef what,
+                                 RankedTensorType actual,
+                                 ArrayRef<int64_t> expected) {
+  auto fail = [&]() -> LogicalResult {
+    std::string shape;
+    llvm::raw_string_ostream os(shape);
+    llvm::interleave(
+        expected, os, [&](int64_t d) { os << dimStr(d); }, ", ");
+    return op->emitOpError()
+           << "expects " << what << " of shape [" << shape << "], got "
+           << actual;
+  };
+  if (actual.getRank() != static_cast<int64_t>(expected.size()))
+    return fail();
+  for (auto [a, e] : llvm::zip(actual.getShape(), expected))
+    if (!compatible(a, e))
+      return fail();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// LinearOp
+//===----------------------------------------------------------------------===//
+
+int64_t LinearOp::getInFeatures() {
+  ArrayRef<int64_t> w = getWeight().getType().getShape();
+  return getWeightLayout() == WeightLayout::OutIn ? w[1] : w[0];
+}
+
+int64_t LinearOp::getOutFeatures() {
+  ArrayRef<int64_t> w = getWeight().getType().getShape();
+  return getWeightLayout() == WeightLayout::OutIn ? w[0] : w[1];
+}
+
+LogicalResult LinearOp::verify() {
+  if (failed(verifyRank(*this, getInput(), "an input", 1, /*atLeast=*/true)) ||
+      failed(verifyRank(*this, getWeight(), "a weight", 2)))
+    return failure();
+  RankedTensorType input = getInput().getType();
+  int64_t in = getInFeatures(), out = getOutFeatures();
+  int64_t inputFeatures = input.getShape().back();
+  if (!compatible(inputFeatures, in))
+    return emitOpError() << "input has " << inputFeatures
+                         << " features but the weight ("
+                         << stringifyWeightLayout(getWeightLayout())
+                         << " layout, " << getWeight().getType()
+                         << ") expects " << in;
+  if (Value bias = getBias()) {
+    if (failed(verifyRank(*this, bias, "a bias", 1)))
+      return failure();
+    int64_t b = tensorType(bias).getDimSize(0);
+    if (!compatible(b, out))
+      return emitOpError() << "bias has " << b << " elements but the weight has "
+                           << out << " output features";
+  }
+  SmallVector<int64_t> expected(input.getShape());
+  expected.back() = out;
+  return verifyShape(*this, "a result", getType(), expected);
+}
+
+//===----------------------------------------------------------------------===//
+// MatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::verify() {
+  if (failed(verifyRank(*this, getLhs(), "a left operand", 2, true)) ||
+      failed(verifyRank(*this, getRhs(), "a right operand", 2, true)))
+    return failure();
+  int64_t rank = getLhs().getType().getRank();
+  if (getRhs().getType().getRank() != rank)
+    return emitOpError() << "expects operands of equal rank, got "
+                         << getLhs().getType() << " and " << getRhs().getType();
+  for (int64_t i = 0; i < rank - 2; ++i)
+    if (failed(verifyDimsAgree(*this, getLhs(), "the left operand", i, getRhs(),
+                               "the right operand", i)))
+      return failure();
+  if (failed(verifyDimsAgree(*this, getLhs(), "the left operand", rank - 1,
+                             getRhs(), "the right operand", rank - 2)))
+    return failure();
+  SmallVector<int64_t> expected(getLhs().getType().getShape());
+  expected.back() = getRhs().getType().getShape().back();
+  return verifyShape(*this, "a result", getType(), expected);
+}
+
+//===----------------------------------------------------------------------===//
+// TransposeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult TransposeOp::verify() {
+  if (failed(verifyRank(*this, getInput(), "an input", 2, true)))
+    return failure();
+  SmallVector<int64_t> expected(getInput().getType().getShape());
+  std::swap(expected[expected.size() - 1], expected[expected.size() - 2]);
+  return verifyShape(*this, "a result", getType(), expected);
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  // transpose(transpose(x)) == x
+  if (auto inner = getInput().getDefiningOp<TransposeOp>())
+    if (inner.getInput().getType() == getType())
+      return inner.getInput();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// ScaleOp
+//===----------------------------------------------------------------------===//
+
+OpFoldResult ScaleOp::fold(FoldAdaptor) {
+  if (getFactor().isExactlyValue(1.0))
+    return getInput();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// CausalMaskOp, SoftmaxOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult CausalMaskOp::verify() {
+  return verifyRank(*this, getInput(), "scores [..., queries, keys]", 2, true);
+}
+
+LogicalResult SoftmaxOp::verify() {
+  return verifyRank(*this, getInput(), "an input", 1, true);
+}
+
+//===----------------------------------------------------------------------===//
+// SplitHeadsOp, MergeHeadsOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SplitHeadsOp::verify() {
+  if (failed(verifyRank(*this, getInput(), "an input [batch, seq, features]",
+                        3)))
+    return failure();
+  ArrayRef<int64_t> in = getInput().getType().getShape();
+  int64_t heads = getHeads();
+  if (ShapedType::isDynamic(in[2]))
+    return emitOpError() << "expects a static feature dimension, got "
+                         << getInput().getType();
+  if (in[2] % heads != 0)
+    return emitOpError() << heads << " heads do not divide " << in[2]
+                         << " features";
+  return verifyShape(*this, "a result", getType(),
+                     {in[0], heads, in[1], in[2] / heads});
+}
+
+LogicalResult MergeHeadsOp::verify() {
+  if (failed(verifyRank(*this, getInput(),
+                        "an input [batch, heads, seq, head_dim]", 4)))
+    return failure();
+  ArrayRef<int64_t> in = getInput().getType().getShape();
+  if (ShapedType::isDynamic(in[1]) || ShapedType::isDynamic(in[3]))
+    return emitOpError() << "expects static head and head_dim dimensions, got "
+                         << getInput().getType();
+  return verifyShape(*this, "a result", getType(),
+                     {in[0], in[2], in[1] * in[3]});
+}
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttentionOp::verify() {
+  for (auto [value, name] :
+       {std::pair{getQuery(), "a query"}, {getKey(), "a key"},
+        {getValue(), "a value"}})
+    if (failed(verifyRank(*this, value, name, 4)))
+      return failure();
+  Value q = getQuery(), k = getKey(), v = getValue();
+  for (int64_t i : {0, 1})
+    if (failed(verifyDimsAgree(*this, q, "the query", i, k, "the key", i)) ||
+        failed(verifyDimsAgree(*this, q, "the query", i, v, "the value", i)))
+      return failure();
+  if (failed(verifyDimsAgree(*this, q, "the query", 3, k, "the key", 3)) ||
+      failed(verifyDimsAgree(*this, k, "the key", 2, v, "the value", 2)))
+    return failure();
+  ArrayRef<int64_t> qs = getQuery().getType().getShape();
+  int64_t dv = getValue().getType().getDimSize(3);
+  return verifyShape(*this, "a result", getType(), {qs[0], qs[1], qs[2], dv});
+}
