@@ -1,0 +1,314 @@
+//===- attnc.cpp - The attnc compiler driver ------------------------------===//
+//
+//   attnc compile model.attn -o model.so         (or model.o)
+//   attnc compile model.attn --emit=ast|attn|linalg|llvm-dialect|llvm|asm
+//   attnc compile dumped.mlir -x mlir -o model.so
+//   attnc run model.so --weights w.safetensors --inputs in.safetensors ...
+//
+// `compile` may be omitted. Stages are separated as in MLIR's Toy compiler:
+// every --emit stage stops after printing that level of IR.
+//
+//===----------------------------------------------------------------------===//
+#include "RunCommand.h"
+
+#include "attnc/Codegen/ObjectEmitter.h"
+#include "attnc/Codegen/Pipeline.h"
+#include "attnc/Frontend/ASTDumper.h"
+#include "attnc/Frontend/Diagnostics.h"
+#include "attnc/Frontend/Parser.h"
+#include "attnc/Frontend/Sema.h"
+#include "attnc/MLIRGen/MLIRGen.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <cstring>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+
+enum class InputKind { Attn, MLIR };
+enum class Stage { AST, Attn, Linalg, LLVMDialect, LLVMIR, Asm, Native };
+
+cl::OptionCategory compileCategory("attnc compile options");
+
+cl::opt<std::string> inputFilename(cl::Positional, cl::desc("<input file>"),
+                                   cl::init("-"), cl::cat(compileCategory));
+cl::opt<std::string> outputFilename(
+    "o",
+    cl::desc("Output file: a shared library (.so), an object file (.o), or "
+             "where --emit writes (default: stdout for --emit, else the "
+             "input's name with .so)"),
+    cl::value_desc("file"), cl::cat(compileCategory));
+cl::opt<InputKind> inputKind(
+    "x", cl::desc("Kind of input (default: by extension, .mlir is MLIR)"),
+    cl::init(InputKind::Attn),
+    cl::values(clEnumValN(InputKind::Attn, "attn", "the attn DSL"),
+               clEnumValN(InputKind::MLIR, "mlir",
+                          "MLIR dumped by an earlier --emit")),
+    cl::cat(compileCategory));
+cl::opt<Stage> emitStage(
+    "emit", cl::desc("Print this stage and stop"), cl::init(Stage::Native),
+    cl::values(
+        clEnumValN(Stage::AST, "ast", "the checked AST, with locations"),
+        clEnumValN(Stage::Attn, "attn", "the attn dialect"),
+        clEnumValN(Stage::Linalg, "linalg", "linalg on tensors"),
+        clEnumValN(Stage::LLVMDialect, "llvm-dialect", "the LLVM dialect"),
+        clEnumValN(Stage::LLVMIR, "llvm", "optimized LLVM IR"),
+        clEnumValN(Stage::Asm, "asm", "host assembly")),
+    cl::cat(compileCategory));
+cl::list<std::string> defines(
+    "D", cl::Prefix,
+    cl::desc("Override a model constant: -D name=value (repeatable)"),
+    cl::value_desc("name=value"), cl::cat(compileCategory));
+cl::opt<unsigned> optLevel("O", cl::Prefix, cl::init(3),
+                           cl::desc("LLVM optimization level (0-3)"),
+                           cl::cat(compileCategory));
+
+int fail(const llvm::Twine &message) {
+  llvm::WithColor::error(llvm::errs(), "attnc") << message << "\n";
+  return 1;
+}
+
+/// Prints `op` (or writes it to -o) and returns the exit code.
+int printStage(Operation *op) {
+  std::string errorMessage;
+  auto output = openOutputFile(
+      outputFilename.empty() ? "-" : outputFilename.getValue(), &errorMessage);
+  if (!output)
+    return fail(errorMessage);
+  op->print(output->os());
+  output->os() << "\n";
+  output->keep();
+  return 0;
+}
+
+std::string defaultOutputName() {
+  if (inputFilename == "-")
+    return "model.so";
+  llvm::SmallString<128> name(llvm::sys::path::filename(inputFilename));
+  llvm::sys::path::replace_extension(name, "so");
+  return std::string(name);
+}
+
+/// DSL text -> checked AST -> attn IR in `module`. Front-end errors are
+/// printed by the reporter. With --emit=ast, prints the AST and leaves
+/// `module` null.
+LogicalResult compileDSL(MLIRContext &context, llvm::SourceMgr &sourceMgr,
+                         OwningOpRef<ModuleOp> &module) {
+  attnc::DiagnosticReporter diag(sourceMgr);
+  std::unique_ptr<attnc::ast::Model> model =
+      attnc::parseModel(sourceMgr.getMainFileID(), diag);
+  if (!model)
+    return failure();
+  SmallVector<attnc::ConstOverride> overrides;
+  for (const std::string &d : defines) {
+    auto [name, value] = llvm::StringRef(d).split('=');
+    if (name.empty() || !llvm::StringRef(d).contains('=')) {
+      diag.error(llvm::SMLoc(), "-D " + d + ": expected -D name=value");
+      return failure();
+    }
+    overrides.push_back({name.str(), value.str()});
+  }
+  if (!attnc::checkModel(*model, overrides, diag))
+    return failure();
+  if (emitStage == Stage::AST) {
+    std::string errorMessage;
+    auto output = openOutputFile(
+        outputFilename.empty() ? "-" : outputFilename.getValue(),
+        &errorMessage);
+    if (!output) {
+      fail(errorMessage);
+      return failure();
+    }
+    attnc::dumpAST(*model, sourceMgr, output->os());
+    output->keep();
+    return success();
+  }
+  module = attnc::mlirGen(context, *model, sourceMgr);
+  return success(static_cast<bool>(module));
+}
+
+/// Whether `module` has already been lowered to the LLVM dialect.
+bool isLoweredToLLVM(ModuleOp module) {
+  return module.getOps<func::FuncOp>().empty();
+}
+
+int emitNative(ModuleOp module) {
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext);
+  if (!llvmModule)
+    return fail("translation to LLVM IR failed");
+  auto machine = attnc::createHostTargetMachine(optLevel);
+  if (!machine)
+    return fail(llvm::toString(machine.takeError()));
+  if (llvm::Error e = attnc::optimizeModule(*llvmModule, **machine, optLevel))
+    return fail("LLVM optimization failed: " + llvm::toString(std::move(e)));
+
+  std::string outPath = outputFilename.empty()
+                            ? (emitStage == Stage::Native ? defaultOutputName()
+                                                          : std::string("-"))
+                            : outputFilename.getValue();
+  std::string errorMessage;
+  if (emitStage == Stage::LLVMIR) {
+    auto output = openOutputFile(outPath, &errorMessage);
+    if (!output)
+      return fail(errorMessage);
+    llvmModule->print(output->os(), nullptr);
+    output->keep();
+    return 0;
+  }
+  if (emitStage == Stage::Asm) {
+    auto output = openOutputFile(outPath, &errorMessage);
+    if (!output)
+      return fail(errorMessage);
+    if (llvm::Error e = attnc::emitNativeCode(
+            *llvmModule, **machine, attnc::NativeFileKind::Assembly,
+            output->os()))
+      return fail(llvm::toString(std::move(e)));
+    output->keep();
+    return 0;
+  }
+
+  bool sharedLibrary = !llvm::StringRef(outPath).ends_with(".o");
+  std::string objectPath = outPath;
+  if (sharedLibrary) {
+    llvm::SmallString<128> temp;
+    if (std::error_code ec =
+            llvm::sys::fs::createTemporaryFile("attnc", "o", temp))
+      return fail("cannot create a temporary object file: " + ec.message());
+    objectPath = std::string(temp);
+  }
+  {
+    auto output = openOutputFile(objectPath, &errorMessage);
+    if (!output)
+      return fail(errorMessage);
+    if (llvm::Error e = attnc::emitNativeCode(*llvmModule, **machine,
+                                              attnc::NativeFileKind::Object,
+                                              output->os()))
+      return fail(llvm::toString(std::move(e)));
+    output->keep();
+  }
+  if (!sharedLibrary)
+    return 0;
+  llvm::Error linked = attnc::linkSharedLibrary(objectPath, outPath);
+  llvm::sys::fs::remove(objectPath);
+  if (linked)
+    return fail(llvm::toString(std::move(linked)));
+  return 0;
+}
+
+int compileMain() {
+  // Fail early on an output path we cannot write, before any work, without
+  // touching an existing file.
+  if (!outputFilename.empty() && outputFilename != "-") {
+    llvm::SmallString<128> dir(outputFilename.getValue());
+    llvm::sys::path::remove_filename(dir);
+    if (dir.empty())
+      dir = ".";
+    namespace fs = llvm::sys::fs;
+    bool writable = fs::exists(outputFilename)
+                        ? !fs::access(outputFilename, fs::AccessMode::Write)
+                        : fs::is_directory(dir) &&
+                              !fs::access(dir, fs::AccessMode::Write);
+    if (!writable)
+      return fail("cannot write output file '" + outputFilename +
+                  "': no such directory or permission denied");
+  }
+
+  std::string errorMessage;
+  auto file = openInputFile(inputFilename, &errorMessage);
+  if (!file)
+    return fail(errorMessage);
+
+  DialectRegistry registry;
+  attnc::registerAttncDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+
+  bool isMLIR = inputKind == InputKind::MLIR ||
+                llvm::StringRef(inputFilename).ends_with(".mlir");
+  OwningOpRef<ModuleOp> module;
+  if (isMLIR) {
+    if (emitStage == Stage::AST)
+      return fail("--emit=ast needs .attn input, not MLIR");
+    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+    if (!module)
+      return 1;
+  } else {
+    if (failed(compileDSL(context, sourceMgr, module)))
+      return 1;
+    if (emitStage == Stage::AST)
+      return 0;
+  }
+  if (emitStage == Stage::Attn)
+    return printStage(*module);
+
+  if (!isLoweredToLLVM(*module)) {
+    DefaultTimingManager timing;
+    applyDefaultTimingManagerCLOptions(timing);
+    PassManager pm(&context);
+    pm.enableTiming(timing.getRootScope());
+    if (failed(applyPassManagerCLOptions(pm)))
+      return fail("invalid pass manager options");
+    attnc::buildAttnToLinalgPipeline(pm);
+    if (emitStage != Stage::Linalg)
+      attnc::buildLinalgToLLVMPipeline(pm);
+    if (failed(pm.run(*module)))
+      return 1;
+  }
+  if (emitStage == Stage::Linalg || emitStage == Stage::LLVMDialect)
+    return printStage(*module);
+  return emitNative(*module);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  registerDefaultTimingManagerCLOptions();
+  attnc::registerAttncPasses();
+
+  // `attnc compile ...` and `attnc ...` are the same command.
+  SmallVector<char *> args(argv, argv + argc);
+  if (args.size() > 1 && std::strcmp(args[1], "compile") == 0)
+    args.erase(args.begin() + 1);
+  if (!cl::ParseCommandLineOptions(
+          static_cast<int>(args.size()), args.data(),
+          "attnc: an ahead-of-time compiler for attention models\n\n"
+          "  attnc [compile] model.attn -o model.so [--emit=STAGE] "
+          "[-D name=value]...\n"
+          "  attnc run model.so --weights w.safetensors --inputs "
+          "in.safetensors [--outputs out.safetensors]\n"))
+    return 1;
+  if (attnc::runSubCommand)
+    return attnc::runCommandMain();
+  return compileMain();
+}

@@ -1,0 +1,54 @@
+// RUN: attnc-opt %s -split-input-file -attnc-expose-model-abi -verify-diagnostics | FileCheck %s
+
+// CHECK-LABEL: func.func private @tiny
+// CHECK-LABEL: func.func @attnc_model_abi_version() -> i32
+// CHECK: arith.constant 1 : i32
+// CHECK-LABEL: llvm.mlir.global internal constant @__attnc_manifest
+// CHECK-SAME: {\22abi_version\22:1,\22dims\22:[\22batch\22,\22seq\22],\22inputs\22:[{\22dtype\22:\22f32\22,\22name\22:\22x\22,\22shape\22:[\22batch\22,\22seq\22,16]}],\22name\22:\22tiny\22,\22outputs\22:[{\22dtype\22:\22f32\22,\22name\22:\22y\22,\22shape\22:[\22batch\22,\22seq\22,16]}],\22params\22:[{\22dtype\22:\22f32\22,\22name\22:\22w\22,\22shape\22:[16,16],\22tensor\22:\22layer.weight\22}]}
+// CHECK-LABEL: func.func @attnc_model_manifest() -> !llvm.ptr
+// CHECK: llvm.mlir.addressof @__attnc_manifest
+// CHECK-LABEL: func.func @attnc_model_forward(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr) -> i32
+// CHECK-COUNT-2: llvm.load %{{.*}} : !llvm.ptr -> i64
+// CHECK: %[[X:.+]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x?x16xf32>
+// CHECK: bufferization.to_tensor %[[X]] restrict
+// CHECK: %[[W:.+]] = builtin.unrealized_conversion_cast %{{.*}} to memref<16x16xf32>
+// CHECK: %[[Y:.+]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x?x16xf32>
+// CHECK: %[[R:.+]] = call @tiny
+// CHECK: bufferization.materialize_in_destination %[[R]] in restrict writable %[[Y]]
+// CHECK: return %{{.*}} : i32
+func.func @tiny(%x: tensor<?x?x16xf32> {attn.kind = "input", attn.name = "x", attn.shape = ["batch", "seq", 16]},
+                %w: tensor<16x16xf32> {attn.kind = "param", attn.name = "w", attn.tensor = "layer.weight", attn.shape = [16, 16]})
+    -> (tensor<?x?x16xf32> {attn.name = "y", attn.shape = ["batch", "seq", 16]})
+    attributes {attn.model = "tiny", attn.dims = ["batch", "seq"]} {
+  return %x : tensor<?x?x16xf32>
+}
+
+// -----
+
+// expected-error @+1 {{expected exactly one function marked 'attn.model', found 0}}
+module {
+  func.func @not_a_model(%x: tensor<4xf32>) -> tensor<4xf32> {
+    return %x : tensor<4xf32>
+  }
+}
+
+// -----
+
+module {
+  // expected-error @+1 {{attn.shape of 'x' does not match its type 'tensor<?x16xf32>' and the model's attn.dims}}
+  func.func @bad_dims(%x: tensor<?x16xf32> {attn.kind = "input", attn.name = "x", attn.shape = ["seq", 16]})
+      -> (tensor<?x16xf32> {attn.name = "y", attn.shape = ["seq", 16]})
+      attributes {attn.model = "bad_dims", attn.dims = ["batch"]} {
+    return %x : tensor<?x16xf32>
+  }
+}
+
+// -----
+
+module {
+  // expected-error @+1 {{argument 0 lacks the attn.kind/attn.name/attn.shape attributes of a model argument}}
+  func.func @unannotated(%x: tensor<?x16xf32>) -> (tensor<?x16xf32> {attn.name = "y", attn.shape = ["seq", 16]})
+      attributes {attn.model = "unannotated", attn.dims = ["seq"]} {
+    return %x : tensor<?x16xf32>
+  }
+}

@@ -1,0 +1,159 @@
+// RUN: attnc-opt %s -split-input-file -verify-diagnostics
+
+func.func @linear_in_features(%x: tensor<?x?x16xf32>, %w: tensor<32x8xf32>) {
+  // expected-error @+1 {{'attn.linear' op input has 16 features but the weight (out_in layout, 'tensor<32x8xf32>') expects 8}}
+  %0 = attn.linear %x, %w layout out_in : tensor<?x?x16xf32>, tensor<32x8xf32> -> tensor<?x?x32xf32>
+  return
+}
+
+// -----
+
+func.func @linear_layout(%x: tensor<?x?x16xf32>, %w: tensor<32x16xf32>) {
+  // expected-error @+1 {{'attn.linear' op input has 16 features but the weight (in_out layout, 'tensor<32x16xf32>') expects 32}}
+  %0 = attn.linear %x, %w layout in_out : tensor<?x?x16xf32>, tensor<32x16xf32> -> tensor<?x?x16xf32>
+  return
+}
+
+// -----
+
+func.func @linear_bias(%x: tensor<?x16xf32>, %w: tensor<32x16xf32>, %b: tensor<16xf32>) {
+  // expected-error @+1 {{'attn.linear' op bias has 16 elements but the weight has 32 output features}}
+  %0 = attn.linear %x, %w, %b layout out_in : tensor<?x16xf32>, tensor<32x16xf32>, tensor<16xf32> -> tensor<?x32xf32>
+  return
+}
+
+// -----
+
+func.func @linear_weight_rank(%x: tensor<?x16xf32>, %w: tensor<16xf32>) {
+  // expected-error @+1 {{'attn.linear' op expects a weight of rank 2, got rank 1 ('tensor<16xf32>')}}
+  %0 = attn.linear %x, %w layout out_in : tensor<?x16xf32>, tensor<16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @linear_result(%x: tensor<?x16xf32>, %w: tensor<32x16xf32>) {
+  // expected-error @+1 {{'attn.linear' op expects a result of shape [?, 32], got 'tensor<?x16xf32>'}}
+  %0 = attn.linear %x, %w layout out_in : tensor<?x16xf32>, tensor<32x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_inner(%a: tensor<2x5x8xf32>, %b: tensor<2x9x4xf32>) {
+  // expected-error @+1 {{'attn.matmul' op dimension 2 of the left operand (8) does not match dimension 1 of the right operand (9)}}
+  %0 = attn.matmul %a, %b : tensor<2x5x8xf32>, tensor<2x9x4xf32> -> tensor<2x5x4xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_batch(%a: tensor<2x5x8xf32>, %b: tensor<3x8x4xf32>) {
+  // expected-error @+1 {{'attn.matmul' op dimension 0 of the left operand (2) does not match dimension 0 of the right operand (3)}}
+  %0 = attn.matmul %a, %b : tensor<2x5x8xf32>, tensor<3x8x4xf32> -> tensor<2x5x4xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_rank(%a: tensor<5x8xf32>, %b: tensor<2x8x4xf32>) {
+  // expected-error @+1 {{'attn.matmul' op expects operands of equal rank, got 'tensor<5x8xf32>' and 'tensor<2x8x4xf32>'}}
+  %0 = attn.matmul %a, %b : tensor<5x8xf32>, tensor<2x8x4xf32> -> tensor<2x5x4xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_rank(%a: tensor<8xf32>) {
+  // expected-error @+1 {{'attn.transpose' op expects an input of rank at least 2, got rank 1 ('tensor<8xf32>')}}
+  %0 = attn.transpose %a : tensor<8xf32> -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_result(%a: tensor<4x8xf32>) {
+  // expected-error @+1 {{'attn.transpose' op expects a result of shape [8, 4], got 'tensor<4x8xf32>'}}
+  %0 = attn.transpose %a : tensor<4x8xf32> -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @split_heads_divisible(%x: tensor<?x?x30xf32>) {
+  // expected-error @+1 {{'attn.split_heads' op 4 heads do not divide 30 features}}
+  %0 = attn.split_heads %x heads 4 : tensor<?x?x30xf32> -> tensor<?x4x?x7xf32>
+  return
+}
+
+// -----
+
+func.func @split_heads_zero(%x: tensor<?x?x32xf32>) {
+  // expected-error @+1 {{'attn.split_heads' op attribute 'heads' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  %0 = attn.split_heads %x heads 0 : tensor<?x?x32xf32> -> tensor<?x4x?x8xf32>
+  return
+}
+
+// -----
+
+func.func @split_heads_result(%x: tensor<?x?x32xf32>) {
+  // expected-error @+1 {{'attn.split_heads' op expects a result of shape [?, 4, ?, 8], got 'tensor<?x?x4x8xf32>'}}
+  %0 = attn.split_heads %x heads 4 : tensor<?x?x32xf32> -> tensor<?x?x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @merge_heads_rank(%x: tensor<?x?x32xf32>) {
+  // expected-error @+1 {{'attn.merge_heads' op expects an input [batch, heads, seq, head_dim] of rank 4, got rank 3 ('tensor<?x?x32xf32>')}}
+  %0 = attn.merge_heads %x : tensor<?x?x32xf32> -> tensor<?x?x32xf32>
+  return
+}
+
+// -----
+
+func.func @merge_heads_dynamic(%x: tensor<?x?x?x8xf32>) {
+  // expected-error @+1 {{'attn.merge_heads' op expects static head and head_dim dimensions, got 'tensor<?x?x?x8xf32>'}}
+  %0 = attn.merge_heads %x : tensor<?x?x?x8xf32> -> tensor<?x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @attention_head_dim(%q: tensor<1x4x?x64xf32>, %k: tensor<1x4x?x32xf32>) {
+  // expected-error @+1 {{'attn.attention' op dimension 3 of the query (64) does not match dimension 3 of the key (32)}}
+  %0 = attn.attention %q, %k, %k scale 1.0 : tensor<1x4x?x64xf32>, tensor<1x4x?x32xf32>, tensor<1x4x?x32xf32> -> tensor<1x4x?x32xf32>
+  return
+}
+
+// -----
+
+func.func @attention_kv_length(%q: tensor<1x4x5x8xf32>, %k: tensor<1x4x7x8xf32>, %v: tensor<1x4x6x8xf32>) {
+  // expected-error @+1 {{'attn.attention' op dimension 2 of the key (7) does not match dimension 2 of the value (6)}}
+  %0 = attn.attention %q, %k, %v scale 1.0 : tensor<1x4x5x8xf32>, tensor<1x4x7x8xf32>, tensor<1x4x6x8xf32> -> tensor<1x4x5x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_rank(%q: tensor<4x5x8xf32>) {
+  // expected-error @+1 {{'attn.attention' op expects a query of rank 4, got rank 3 ('tensor<4x5x8xf32>')}}
+  %0 = attn.attention %q, %q, %q scale 1.0 : tensor<4x5x8xf32>, tensor<4x5x8xf32>, tensor<4x5x8xf32> -> tensor<4x5x8xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_type(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{'attn.softmax' op requires the same type for all operands and results}}
+  %0 = "attn.softmax"(%x) : (tensor<4x8xf32>) -> tensor<4x9xf32>
+  return
+}
+
+// -----
+
+func.func @not_f32(%x: tensor<4x8xi32>) {
+  // expected-error @+1 {{'attn.softmax' op operand #0 must be ranked tensor of 32-bit float values, but got 'tensor<4x8xi32>'}}
+  %0 = attn.softmax %x : tensor<4x8xi32>
+  return
+}

@@ -1,0 +1,59 @@
+// RUN: attnc-opt %s -split-input-file | attnc-opt -split-input-file | FileCheck %s
+
+// CHECK-LABEL: func.func @linear
+// CHECK: attn.linear %{{.*}}, %{{.*}}, %{{.*}} layout out_in : tensor<?x?x16xf32>, tensor<32x16xf32>, tensor<32xf32> -> tensor<?x?x32xf32>
+// CHECK: attn.linear %{{.*}}, %{{.*}} layout in_out : tensor<?x?x16xf32>, tensor<16x32xf32> -> tensor<?x?x32xf32>
+func.func @linear(%x: tensor<?x?x16xf32>, %w: tensor<32x16xf32>, %b: tensor<32xf32>, %wt: tensor<16x32xf32>) -> (tensor<?x?x32xf32>, tensor<?x?x32xf32>) {
+  %0 = attn.linear %x, %w, %b layout out_in : tensor<?x?x16xf32>, tensor<32x16xf32>, tensor<32xf32> -> tensor<?x?x32xf32>
+  %1 = attn.linear %x, %wt layout in_out : tensor<?x?x16xf32>, tensor<16x32xf32> -> tensor<?x?x32xf32>
+  return %0, %1 : tensor<?x?x32xf32>, tensor<?x?x32xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @explicit_attention
+// CHECK: %[[Q:.+]] = attn.split_heads %{{.*}} heads 4 : tensor<?x?x32xf32> -> tensor<?x4x?x8xf32>
+// CHECK: %[[KT:.+]] = attn.transpose %[[Q]] : tensor<?x4x?x8xf32> -> tensor<?x4x8x?xf32>
+// CHECK: %[[S:.+]] = attn.matmul %[[Q]], %[[KT]] : tensor<?x4x?x8xf32>, tensor<?x4x8x?xf32> -> tensor<?x4x?x?xf32>
+// CHECK: %[[SC:.+]] = attn.scale %[[S]] by 3.535530e-01 : tensor<?x4x?x?xf32>
+// CHECK: %[[M:.+]] = attn.causal_mask %[[SC]] : tensor<?x4x?x?xf32>
+// CHECK: %[[P:.+]] = attn.softmax %[[M]] : tensor<?x4x?x?xf32>
+// CHECK: %[[O:.+]] = attn.matmul %[[P]], %[[Q]]
+// CHECK: attn.merge_heads %[[O]] : tensor<?x4x?x8xf32> -> tensor<?x?x32xf32>
+func.func @explicit_attention(%x: tensor<?x?x32xf32>) -> tensor<?x?x32xf32> {
+  %q = attn.split_heads %x heads 4 : tensor<?x?x32xf32> -> tensor<?x4x?x8xf32>
+  %kt = attn.transpose %q : tensor<?x4x?x8xf32> -> tensor<?x4x8x?xf32>
+  %s = attn.matmul %q, %kt : tensor<?x4x?x8xf32>, tensor<?x4x8x?xf32> -> tensor<?x4x?x?xf32>
+  %sc = attn.scale %s by 0.353553 : tensor<?x4x?x?xf32>
+  %m = attn.causal_mask %sc : tensor<?x4x?x?xf32>
+  %p = attn.softmax %m : tensor<?x4x?x?xf32>
+  %o = attn.matmul %p, %q : tensor<?x4x?x?xf32>, tensor<?x4x?x8xf32> -> tensor<?x4x?x8xf32>
+  %y = attn.merge_heads %o : tensor<?x4x?x8xf32> -> tensor<?x?x32xf32>
+  return %y : tensor<?x?x32xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @fused
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} causal scale 1.250000e-01 : tensor<2x4x?x64xf32>, tensor<2x4x?x64xf32>, tensor<2x4x?x64xf32> -> tensor<2x4x?x64xf32>
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} scale 1.000000e+00 : tensor<2x4x5x64xf32>, tensor<2x4x9x64xf32>, tensor<2x4x9x16xf32> -> tensor<2x4x5x16xf32>
+func.func @fused(%q: tensor<2x4x?x64xf32>, %a: tensor<2x4x5x64xf32>, %k: tensor<2x4x9x64xf32>, %v: tensor<2x4x9x16xf32>) -> (tensor<2x4x?x64xf32>, tensor<2x4x5x16xf32>) {
+  %0 = attn.attention %q, %q, %q causal scale 0.125 : tensor<2x4x?x64xf32>, tensor<2x4x?x64xf32>, tensor<2x4x?x64xf32> -> tensor<2x4x?x64xf32>
+  %1 = attn.attention %a, %k, %v scale 1.0 : tensor<2x4x5x64xf32>, tensor<2x4x9x64xf32>, tensor<2x4x9x16xf32> -> tensor<2x4x5x16xf32>
+  return %0, %1 : tensor<2x4x?x64xf32>, tensor<2x4x5x16xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @elementwise
+// CHECK: attn.add
+// CHECK: attn.sub
+// CHECK: attn.mul
+// CHECK: attn.div
+func.func @elementwise(%a: tensor<?x8xf32>, %b: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %0 = attn.add %a, %b : tensor<?x8xf32>
+  %1 = attn.sub %0, %b : tensor<?x8xf32>
+  %2 = attn.mul %1, %b : tensor<?x8xf32>
+  %3 = attn.div %2, %b : tensor<?x8xf32>
+  return %3 : tensor<?x8xf32>
+}
