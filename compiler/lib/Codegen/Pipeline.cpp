@@ -3,6 +3,7 @@
 #include "attnc/Codegen/Passes.h"
 #include "attnc/Conversion/Passes.h"
 #include "attnc/Dialect/Attn/IR/AttnDialect.h"
+#include "attnc/Dialect/Attn/Transforms/Passes.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
@@ -70,6 +71,7 @@ void attnc::registerAttncDialects(DialectRegistry &registry) {
 }
 
 void attnc::registerAttncPasses() {
+  attn::registerAttnPasses();
   registerAttncConversionPasses();
   registerAttncCodegenPasses();
   registerCanonicalizerPass();
@@ -91,8 +93,14 @@ void attnc::registerAttncPasses() {
   registerReconcileUnrealizedCastsPass();
 }
 
-void attnc::buildAttnToLinalgPipeline(OpPassManager &pm) {
+void attnc::buildGraphPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(attn::createFuseAttention());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void attnc::buildAttnToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createConvertAttnToLinalg());
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());

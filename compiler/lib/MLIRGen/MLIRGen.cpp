@@ -17,6 +17,7 @@
 
 #include "llvm/ADT/ScopedHashTable.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/SourceMgr.h"
 
 #include <cmath>
@@ -182,7 +183,7 @@ Value MLIRGenImpl::genAttention(const ast::CallExpr &call) {
        vType.getDimSize(3)},
       qType.getElementType());
   Value out = builder.create<attn::AttentionOp>(
-      l, outType, q, k, v, isCausal,
+      l, outType, q, k, v, isCausal ? builder.getUnitAttr() : UnitAttr(),
       builder.getF32FloatAttr(static_cast<float>(factor)));
   if (!splitMerge)
     return out;

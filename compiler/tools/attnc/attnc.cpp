@@ -1,7 +1,7 @@
 //===- attnc.cpp - The attnc compiler driver ------------------------------===//
 //
 //   attnc compile model.attn -o model.so         (or model.o)
-//   attnc compile model.attn --emit=ast|attn|linalg|llvm-dialect|llvm|asm
+//   attnc compile model.attn --emit=ast|attn|fused|linalg|llvm-dialect|llvm|asm
 //   attnc compile dumped.mlir -x mlir -o model.so
 //   attnc run model.so --weights w.safetensors --inputs in.safetensors ...
 //
@@ -47,7 +47,7 @@ namespace cl = llvm::cl;
 namespace {
 
 enum class InputKind { Attn, MLIR };
-enum class Stage { AST, Attn, Linalg, LLVMDialect, LLVMIR, Asm, Native };
+enum class Stage { AST, Attn, Fused, Linalg, LLVMDialect, LLVMIR, Asm, Native };
 
 cl::OptionCategory compileCategory("attnc compile options");
 
@@ -70,7 +70,9 @@ cl::opt<Stage> emitStage(
     "emit", cl::desc("Print this stage and stop"), cl::init(Stage::Native),
     cl::values(
         clEnumValN(Stage::AST, "ast", "the checked AST, with locations"),
-        clEnumValN(Stage::Attn, "attn", "the attn dialect"),
+        clEnumValN(Stage::Attn, "attn", "the attn dialect, as MLIRGen wrote it"),
+        clEnumValN(Stage::Fused, "fused",
+                   "the attn dialect after graph passes (fusion)"),
         clEnumValN(Stage::Linalg, "linalg", "linalg on tensors"),
         clEnumValN(Stage::LLVMDialect, "llvm-dialect", "the LLVM dialect"),
         clEnumValN(Stage::LLVMIR, "llvm", "optimized LLVM IR"),
@@ -275,13 +277,16 @@ int compileMain() {
     pm.enableTiming(timing.getRootScope());
     if (failed(applyPassManagerCLOptions(pm)))
       return fail("invalid pass manager options");
-    attnc::buildAttnToLinalgPipeline(pm);
-    if (emitStage != Stage::Linalg)
+    attnc::buildGraphPipeline(pm);
+    if (emitStage != Stage::Fused)
+      attnc::buildAttnToLinalgPipeline(pm);
+    if (emitStage != Stage::Fused && emitStage != Stage::Linalg)
       attnc::buildLinalgToLLVMPipeline(pm);
     if (failed(pm.run(*module)))
       return 1;
   }
-  if (emitStage == Stage::Linalg || emitStage == Stage::LLVMDialect)
+  if (emitStage == Stage::Fused || emitStage == Stage::Linalg ||
+      emitStage == Stage::LLVMDialect)
     return printStage(*module);
   return emitNative(*module);
 }

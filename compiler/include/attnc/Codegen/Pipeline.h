@@ -17,7 +17,10 @@ void registerAttncDialects(mlir::DialectRegistry &registry);
 /// step is available by name to attnc-opt and --mlir-print-ir-* options.
 void registerAttncPasses();
 
-/// attn (tensors) -> linalg on tensors. Graph-level cleanups included.
+/// Graph passes on the attn dialect: canonicalization and fusion.
+void buildGraphPipeline(mlir::OpPassManager &pm);
+
+/// attn (tensors) -> linalg on tensors.
 void buildAttnToLinalgPipeline(mlir::OpPassManager &pm);
 
 /// linalg on tensors -> LLVM dialect: the C ABI wrapper, bufferization,
