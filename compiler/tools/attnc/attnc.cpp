@@ -37,6 +37,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
 #include "llvm/Target/TargetMachine.h"
 
 #include <cstring>
@@ -273,8 +274,9 @@ int compileMain() {
   if (!isLoweredToLLVM(*module)) {
     DefaultTimingManager timing;
     applyDefaultTimingManagerCLOptions(timing);
+    TimingScope timingScope = timing.getRootScope();
     PassManager pm(&context);
-    pm.enableTiming(timing.getRootScope());
+    pm.enableTiming(timingScope);
     if (failed(applyPassManagerCLOptions(pm)))
       return fail("invalid pass manager options");
     attnc::buildGraphPipeline(pm);

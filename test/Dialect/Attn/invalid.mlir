@@ -97,8 +97,8 @@ func.func @split_heads_zero(%x: tensor<?x?x32xf32>) {
 // -----
 
 func.func @split_heads_result(%x: tensor<?x?x32xf32>) {
-  // expected-error @+1 {{'attn.split_heads' op expects a result of shape [?, 4, ?, 8], got 'tensor<?x?x4x8xf32>'}}
-  %0 = attn.split_heads %x heads 4 : tensor<?x?x32xf32> -> tensor<?x?x4x8xf32>
+  // expected-error @+1 {{'attn.split_heads' op expects a result of shape [?, 4, ?, 8], got 'tensor<?x4x?x16xf32>'}}
+  %0 = attn.split_heads %x heads 4 : tensor<?x?x32xf32> -> tensor<?x4x?x16xf32>
   return
 }
 
