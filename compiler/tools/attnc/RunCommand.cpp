@@ -1,0 +1,157 @@
+//===- RunCommand.cpp - The `attnc run` subcommand ------------------------===//
+#include "RunCommand.h"
+
+#include "attnc/Safetensors.h"
+#include "attnc/runtime.hpp"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cl = llvm::cl;
+
+llvm::cl::SubCommand attnc::runSubCommand(
+    "run", "Run a compiled model once on inputs from a safetensors file");
+
+namespace {
+
+cl::opt<std::string> modelPath(cl::Positional, cl::Required,
+                               cl::desc("<model.so>"),
+                               cl::sub(attnc::runSubCommand));
+cl::opt<std::string>
+    weightsPath("weights", cl::Required,
+                cl::desc("Safetensors file with the model's parameters"),
+                cl::value_desc("file"), cl::sub(attnc::runSubCommand));
+cl::opt<std::string> inputsPath(
+    "inputs",
+    cl::desc("Safetensors file with one tensor per model input, by name"),
+    cl::value_desc("file"), cl::sub(attnc::runSubCommand));
+cl::opt<std::string> outputsPath(
+    "outputs",
+    cl::desc("Write the outputs to this safetensors file (default: print a "
+             "summary of each)"),
+    cl::value_desc("file"), cl::sub(attnc::runSubCommand));
+
+constexpr size_t kPrintedValues = 8;
+
+/// Prints one `error: ` line per line of the message.
+int reportError(const std::string &message) {
+  llvm::SmallVector<llvm::StringRef> lines;
+  llvm::StringRef(message).split(lines, '\n');
+  for (llvm::StringRef line : lines)
+    llvm::WithColor::error() << line << "\n";
+  return 1;
+}
+
+std::string describeInputs(const attnc::Model &model) {
+  std::string text;
+  for (const attnc_tensor_info &input : model.inputs())
+    text += (text.empty() ? "" : ", ") + std::string(input.name) + ": " +
+            attnc::formatType(input);
+  return text;
+}
+
+/// The tensors of `file` as run inputs; they point into its mapping.
+std::vector<attnc_tensor> inputsFrom(const attnc::st::File &file) {
+  std::vector<attnc_tensor> inputs;
+  for (const attnc::st::TensorInfo &tensor : file.tensors())
+    inputs.push_back({tensor.name.c_str(), tensor.dtype,
+                      static_cast<int32_t>(tensor.shape.size()),
+                      tensor.shape.data(), const_cast<void *>(tensor.data)});
+  return inputs;
+}
+
+int64_t numElements(const attnc_tensor &tensor) {
+  int64_t count = 1;
+  for (int32_t i = 0; i < tensor.rank; ++i)
+    count *= tensor.shape[i];
+  return count;
+}
+
+void printValue(llvm::raw_ostream &os, const attnc_tensor &tensor, size_t i) {
+  switch (tensor.dtype) {
+  case ATTNC_DTYPE_F32:
+    os << llvm::format("%.6g", static_cast<const float *>(tensor.data)[i]);
+    return;
+  case ATTNC_DTYPE_I32:
+    os << static_cast<const int32_t *>(tensor.data)[i];
+    return;
+  case ATTNC_DTYPE_I64:
+    os << static_cast<const int64_t *>(tensor.data)[i];
+    return;
+  default:
+    os << "?";
+  }
+}
+
+/// "y: f32[2, 7, 256] = [0.1, -0.2, ...] (3584 values)".
+void printSummary(llvm::raw_ostream &os, const attnc_tensor &tensor) {
+  int64_t count = numElements(tensor);
+  os << tensor.name << ": " << attnc_dtype_name(tensor.dtype)
+     << attnc::formatShape(tensor.shape, tensor.rank) << " = [";
+  size_t shown = std::min<size_t>(count, kPrintedValues);
+  for (size_t i = 0; i < shown; ++i) {
+    if (i)
+      os << ", ";
+    printValue(os, tensor, i);
+  }
+  if (static_cast<size_t>(count) > shown)
+    os << ", ...";
+  os << "] (" << count << (count == 1 ? " value" : " values") << ")\n";
+}
+
+attnc::Status writeOutputs(const std::string &path,
+                           const attnc::TensorList &outputs) {
+  std::map<std::string, attnc::st::TensorView> views;
+  for (const attnc_tensor &tensor : outputs)
+    views[tensor.name] = {tensor.dtype,
+                          std::vector<int64_t>(tensor.shape,
+                                               tensor.shape + tensor.rank),
+                          tensor.data};
+  return attnc::st::write(path, views, {{"producer", "attnc run"}});
+}
+
+} // namespace
+
+int attnc::runCommandMain() {
+  Expected<Model> model = Model::open(modelPath);
+  if (!model)
+    return reportError(model.error().message());
+  if (Status s = model->loadWeights(weightsPath); !s)
+    return reportError(s.error().message());
+  for (const std::string &warning : model->warnings())
+    llvm::WithColor::warning() << warning << "\n";
+
+  std::optional<st::File> inputFile;
+  std::vector<attnc_tensor> inputs;
+  if (!inputsPath.empty()) {
+    Expected<st::File> file = st::File::open(inputsPath);
+    if (!file)
+      return reportError(file.error().message());
+    inputFile.emplace(std::move(*file));
+    inputs = inputsFrom(*inputFile);
+  } else if (model->numTensors(ATTNC_KIND_INPUT) != 0) {
+    return reportError("model '" + std::string(model->name()) +
+                       "' takes inputs (" + describeInputs(*model) +
+                       "); pass them with --inputs");
+  }
+
+  Expected<TensorList> outputs = model->run(inputs);
+  if (!outputs)
+    return reportError(outputs.error().message());
+
+  if (!outputsPath.empty()) {
+    if (Status s = writeOutputs(outputsPath, *outputs); !s)
+      return reportError(s.error().message());
+    return 0;
+  }
+  for (const attnc_tensor &tensor : *outputs)
+    printSummary(llvm::outs(), tensor);
+  return 0;
+}

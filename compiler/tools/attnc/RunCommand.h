@@ -1,0 +1,25 @@
+//===- RunCommand.h - The `attnc run` subcommand ----------------*- C++ -*-===//
+//
+//   attnc run model.so --weights w.safetensors [--inputs in.safetensors]
+//                      [--outputs out.safetensors]
+//
+// Loads a compiled model through the runtime, checks the weights against it,
+// runs it once on the inputs, and writes or prints the outputs.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNC_TOOLS_ATTNC_RUNCOMMAND_H
+#define ATTNC_TOOLS_ATTNC_RUNCOMMAND_H
+
+#include "llvm/Support/CommandLine.h"
+
+namespace attnc {
+
+extern llvm::cl::SubCommand runSubCommand;
+
+/// Call after llvm::cl::ParseCommandLineOptions when runSubCommand is
+/// active. Returns the process exit code.
+int runCommandMain();
+
+} // namespace attnc
+
+#endif // ATTNC_TOOLS_ATTNC_RUNCOMMAND_H

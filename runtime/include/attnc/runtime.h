@@ -1,0 +1,176 @@
+/*===- runtime.h - C API of the attnc runtime ---------------------*- C -*-===*\
+|*                                                                            *|
+|* Loads a model compiled by `attnc compile` (see docs/abi.md), checks a      *|
+|* safetensors weights file against its manifest, and runs it on named        *|
+|* input tensors, allocating the outputs.                                     *|
+|*                                                                            *|
+|* Conventions:                                                               *|
+|*  - Every fallible function returns an attnc_status; on failure             *|
+|*    attnc_last_error() describes what went wrong (possibly several lines,   *|
+|*    one per problem) and output parameters are left untouched.              *|
+|*  - Handles are created by *_open / attnc_model_run and released by the     *|
+|*    matching *_destroy function; destroy functions accept NULL.             *|
+|*  - Strings and arrays returned by introspection functions live as long as  *|
+|*    the handle they came from.                                              *|
+|*  - attnc_model_run may be called concurrently on one model from several    *|
+|*    threads; attnc_model_load_weights must not run concurrently with        *|
+|*    anything else on the same model.                                        *|
+|*  - No C++ exception ever crosses this interface.                           *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+#ifndef ATTNC_RUNTIME_H
+#define ATTNC_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ATTNC_API __attribute__((visibility("default")))
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The model calling convention (docs/abi.md) this runtime implements. */
+#define ATTNC_MODEL_ABI_VERSION 1
+
+/* The *_MAX_ENUM values are not valid values: they make every enum 32 bits
+ * wide and keep C++ well-defined when a caller passes an unknown value. */
+
+typedef enum attnc_status {
+  ATTNC_OK = 0,
+  ATTNC_ERROR_IO = 1,               /* a file could not be opened or read */
+  ATTNC_ERROR_FORMAT = 2,           /* a file or manifest is malformed */
+  ATTNC_ERROR_MISMATCH = 3,         /* weights or inputs do not fit the model */
+  ATTNC_ERROR_INVALID_ARGUMENT = 4, /* NULL handle, index out of range, ... */
+  ATTNC_ERROR_ABI = 5,              /* not an attnc model, or another ABI */
+  ATTNC_ERROR_STATE = 6,            /* e.g. running before loading weights */
+  ATTNC_ERROR_OUT_OF_MEMORY = 7,
+  ATTNC_ERROR_MODEL = 8,            /* attnc_model_forward reported failure */
+  ATTNC_ERROR_INTERNAL = 9,         /* a bug in the runtime */
+  ATTNC_STATUS_MAX_ENUM = 0x7fffffff
+} attnc_status;
+
+/* Element types. Models use F32, I32 and I64; the others exist so that any
+ * safetensors file can be described. */
+typedef enum attnc_dtype {
+  ATTNC_DTYPE_F32 = 0,
+  ATTNC_DTYPE_F16 = 1,
+  ATTNC_DTYPE_BF16 = 2,
+  ATTNC_DTYPE_F64 = 3,
+  ATTNC_DTYPE_I8 = 4,
+  ATTNC_DTYPE_I16 = 5,
+  ATTNC_DTYPE_I32 = 6,
+  ATTNC_DTYPE_I64 = 7,
+  ATTNC_DTYPE_U8 = 8,
+  ATTNC_DTYPE_U16 = 9,
+  ATTNC_DTYPE_U32 = 10,
+  ATTNC_DTYPE_U64 = 11,
+  ATTNC_DTYPE_BOOL = 12,
+  ATTNC_DTYPE_F8_E4M3 = 13,
+  ATTNC_DTYPE_F8_E5M2 = 14,
+  ATTNC_DTYPE_MAX_ENUM = 0x7fffffff
+} attnc_dtype;
+
+typedef enum attnc_tensor_kind {
+  ATTNC_KIND_INPUT = 0,
+  ATTNC_KIND_PARAM = 1,
+  ATTNC_KIND_OUTPUT = 2,
+  ATTNC_KIND_MAX_ENUM = 0x7fffffff
+} attnc_tensor_kind;
+
+/* A dense, row-major tensor. As an input it is only read, and `data` may have
+ * any alignment (misaligned data is copied). */
+typedef struct attnc_tensor {
+  const char *name;
+  attnc_dtype dtype;
+  int32_t rank;
+  const int64_t *shape;
+  void *data;
+} attnc_tensor;
+
+/* How the manifest declares an input, parameter or output. */
+typedef struct attnc_tensor_info {
+  const char *name;   /* name in the .attn source */
+  const char *tensor; /* parameters: name in the weights file; else NULL */
+  attnc_dtype dtype;
+  int32_t rank;
+  const int64_t *shape;          /* -1 for a dynamic dimension */
+  const char *const *dim_names;  /* dim_names[i]: its name, or NULL if static */
+} attnc_tensor_info;
+
+typedef struct attnc_model attnc_model;
+typedef struct attnc_tensor_list attnc_tensor_list;
+
+/*--- Errors and dtypes ------------------------------------------------------*/
+
+/* The message of the most recent failure on the calling thread ("" if none).
+ * Valid until the next failing call on this thread. */
+ATTNC_API const char *attnc_last_error(void);
+/* "ATTNC_OK", "ATTNC_ERROR_IO", ... */
+ATTNC_API const char *attnc_status_name(attnc_status status);
+/* The manifest spelling ("f32", "i64", ...), or "unknown". */
+ATTNC_API const char *attnc_dtype_name(attnc_dtype dtype);
+/* Bytes per element, or 0 for an unknown dtype. */
+ATTNC_API size_t attnc_dtype_size(attnc_dtype dtype);
+
+/*--- Models -----------------------------------------------------------------*/
+
+/* Loads a compiled model and validates its ABI version and manifest. */
+ATTNC_API attnc_status attnc_model_open(const char *so_path,
+                                        attnc_model **out);
+ATTNC_API void attnc_model_destroy(attnc_model *model);
+
+ATTNC_API const char *attnc_model_name(const attnc_model *model);
+/* The manifest JSON exactly as the model returned it. */
+ATTNC_API const char *attnc_model_manifest_json(const attnc_model *model);
+ATTNC_API size_t attnc_model_num_dims(const attnc_model *model);
+/* NULL if index is out of range. */
+ATTNC_API const char *attnc_model_dim_name(const attnc_model *model,
+                                           size_t index);
+ATTNC_API size_t attnc_model_num_tensors(const attnc_model *model,
+                                         attnc_tensor_kind kind);
+ATTNC_API attnc_status attnc_model_tensor_info(const attnc_model *model,
+                                               attnc_tensor_kind kind,
+                                               size_t index,
+                                               attnc_tensor_info *out);
+
+/*--- Weights ----------------------------------------------------------------*/
+
+/* Checks every parameter against the safetensors file (by its `tensor` name,
+ * dtype and shape) and binds it. All mismatches are reported in one message,
+ * one per line. The file stays mapped while the model uses it; on failure the
+ * previously loaded weights, if any, are kept. Tensors of the file that no
+ * parameter uses are reported as warnings. */
+ATTNC_API attnc_status attnc_model_load_weights(attnc_model *model,
+                                                const char *safetensors_path);
+/* Warnings of the last successful attnc_model_load_weights. */
+ATTNC_API size_t attnc_model_num_warnings(const attnc_model *model);
+ATTNC_API const char *attnc_model_warning(const attnc_model *model,
+                                          size_t index);
+
+/*--- Running ----------------------------------------------------------------*/
+
+/* Runs the model once. `inputs` are matched to the manifest by name (in any
+ * order); every dynamic dimension is inferred from their shapes. On success
+ * *outputs holds one tensor per manifest output, in manifest order, owned by
+ * the list. */
+ATTNC_API attnc_status attnc_model_run(const attnc_model *model,
+                                       const attnc_tensor *inputs,
+                                       size_t num_inputs,
+                                       attnc_tensor_list **outputs);
+
+ATTNC_API size_t attnc_tensor_list_size(const attnc_tensor_list *list);
+/* NULL if index is out of range. The tensors are contiguous:
+ * attnc_tensor_list_at(list, i) == attnc_tensor_list_at(list, 0) + i. */
+ATTNC_API const attnc_tensor *attnc_tensor_list_at(const attnc_tensor_list *list,
+                                                   size_t index);
+/* NULL if no tensor has that name. */
+ATTNC_API const attnc_tensor *
+attnc_tensor_list_find(const attnc_tensor_list *list, const char *name);
+ATTNC_API void attnc_tensor_list_destroy(attnc_tensor_list *list);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* ATTNC_RUNTIME_H */

@@ -1,0 +1,237 @@
+//===- runtime.hpp - C++ API of the attnc runtime ---------------*- C++ -*-===//
+//
+// A header-only layer over runtime.h: classes that own the C handles, and
+// errors as values. Failures are returned as attnc::Status / attnc::Expected<T>
+// (never thrown), so the API is usable from code built with -fno-exceptions,
+// such as LLVM-based tools:
+//
+//   attnc::Expected<attnc::Model> model = attnc::Model::open("mha.so");
+//   if (!model)
+//     return fail(model.error().message());
+//   if (attnc::Status s = model->loadWeights("w.safetensors"); !s)
+//     return fail(s.error().message());
+//   attnc::Expected<attnc::TensorList> outputs = model->run(inputs);
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNC_RUNTIME_HPP
+#define ATTNC_RUNTIME_HPP
+
+#include "attnc/runtime.h"
+
+#include <cassert>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace attnc {
+
+/// A failure: a status code and a message (one line per problem).
+class Error {
+public:
+  Error(attnc_status code, std::string message)
+      : errorCode(code), text(std::move(message)) {}
+
+  /// The failure a C API call just reported on this thread.
+  static Error fromLastCall(attnc_status code) {
+    return Error(code, attnc_last_error());
+  }
+
+  attnc_status code() const { return errorCode; }
+  const std::string &message() const { return text; }
+
+private:
+  attnc_status errorCode;
+  std::string text;
+};
+
+/// Success, or an Error. Converts to true on success.
+class [[nodiscard]] Status {
+public:
+  Status() = default;
+  Status(Error error) : failure(std::move(error)) {}
+
+  static Status success() { return Status(); }
+
+  bool ok() const { return !failure; }
+  explicit operator bool() const { return ok(); }
+  /// Only valid when !ok().
+  const Error &error() const {
+    assert(failure && "error() on a successful Status");
+    return *failure;
+  }
+
+private:
+  std::optional<Error> failure;
+};
+
+/// A T, or the Error that prevented computing it. Converts to true when it
+/// holds a value.
+template <typename T> class [[nodiscard]] Expected {
+public:
+  Expected(T value) : storage(std::in_place_index<0>, std::move(value)) {}
+  Expected(Error error) : storage(std::in_place_index<1>, std::move(error)) {}
+
+  explicit operator bool() const { return storage.index() == 0; }
+
+  T &operator*() & { return *get(); }
+  const T &operator*() const & { return *get(); }
+  T &&operator*() && { return std::move(*get()); }
+  T *operator->() { return get(); }
+  const T *operator->() const { return get(); }
+
+  /// Only valid when the Expected holds an error.
+  const Error &error() const {
+    assert(storage.index() == 1 && "error() on an Expected with a value");
+    return *std::get_if<1>(&storage);
+  }
+  Status status() const { return *this ? Status() : Status(error()); }
+
+private:
+  T *get() {
+    assert(storage.index() == 0 && "value of an Expected with an error");
+    return std::get_if<0>(&storage);
+  }
+  const T *get() const {
+    assert(storage.index() == 0 && "value of an Expected with an error");
+    return std::get_if<0>(&storage);
+  }
+
+  std::variant<T, Error> storage;
+};
+
+/// "[batch, seq, 256]": dynamic dimensions by name when names are given.
+inline std::string formatShape(const int64_t *shape, int32_t rank,
+                               const char *const *dimNames = nullptr) {
+  std::string result = "[";
+  for (int32_t i = 0; i < rank; ++i) {
+    if (i)
+      result += ", ";
+    if (dimNames && dimNames[i])
+      result += dimNames[i];
+    else
+      result += std::to_string(shape[i]);
+  }
+  return result + "]";
+}
+
+/// "f32[batch, seq, 256]".
+inline std::string formatType(const attnc_tensor_info &info) {
+  return attnc_dtype_name(info.dtype) +
+         formatShape(info.shape, info.rank, info.dim_names);
+}
+
+/// The outputs of one run; owns their memory.
+class TensorList {
+public:
+  explicit TensorList(attnc_tensor_list *list) : list(list) {}
+
+  size_t size() const { return attnc_tensor_list_size(list.get()); }
+  const attnc_tensor &operator[](size_t index) const {
+    return *attnc_tensor_list_at(list.get(), index);
+  }
+  /// nullptr if there is no tensor of that name.
+  const attnc_tensor *find(const std::string &name) const {
+    return attnc_tensor_list_find(list.get(), name.c_str());
+  }
+  const attnc_tensor *begin() const {
+    return size() ? attnc_tensor_list_at(list.get(), 0) : nullptr;
+  }
+  const attnc_tensor *end() const { return begin() + size(); }
+
+  attnc_tensor_list *get() const { return list.get(); }
+
+private:
+  struct Deleter {
+    void operator()(attnc_tensor_list *l) const {
+      attnc_tensor_list_destroy(l);
+    }
+  };
+  std::unique_ptr<attnc_tensor_list, Deleter> list;
+};
+
+/// A loaded model. Move-only; closes the library when destroyed.
+class Model {
+public:
+  static Expected<Model> open(const std::string &soPath) {
+    attnc_model *handle = nullptr;
+    if (attnc_status s = attnc_model_open(soPath.c_str(), &handle))
+      return Error::fromLastCall(s);
+    return Model(handle);
+  }
+
+  std::string_view name() const { return attnc_model_name(get()); }
+
+  size_t numDims() const { return attnc_model_num_dims(get()); }
+  std::string_view dimName(size_t index) const {
+    return attnc_model_dim_name(get(), index);
+  }
+
+  size_t numTensors(attnc_tensor_kind kind) const {
+    return attnc_model_num_tensors(get(), kind);
+  }
+  /// `index` must be below numTensors(kind).
+  attnc_tensor_info tensorInfo(attnc_tensor_kind kind, size_t index) const {
+    attnc_tensor_info info{};
+    [[maybe_unused]] attnc_status s =
+        attnc_model_tensor_info(get(), kind, index, &info);
+    assert(s == ATTNC_OK && "tensor index out of range");
+    return info;
+  }
+  std::vector<attnc_tensor_info> tensorInfos(attnc_tensor_kind kind) const {
+    std::vector<attnc_tensor_info> infos;
+    for (size_t i = 0, e = numTensors(kind); i != e; ++i)
+      infos.push_back(tensorInfo(kind, i));
+    return infos;
+  }
+  std::vector<attnc_tensor_info> inputs() const {
+    return tensorInfos(ATTNC_KIND_INPUT);
+  }
+  std::vector<attnc_tensor_info> params() const {
+    return tensorInfos(ATTNC_KIND_PARAM);
+  }
+  std::vector<attnc_tensor_info> outputs() const {
+    return tensorInfos(ATTNC_KIND_OUTPUT);
+  }
+
+  Status loadWeights(const std::string &safetensorsPath) {
+    if (attnc_status s =
+            attnc_model_load_weights(get(), safetensorsPath.c_str()))
+      return Error::fromLastCall(s);
+    return Status::success();
+  }
+  std::vector<std::string> warnings() const {
+    std::vector<std::string> result;
+    for (size_t i = 0, e = attnc_model_num_warnings(get()); i != e; ++i)
+      result.emplace_back(attnc_model_warning(get(), i));
+    return result;
+  }
+
+  Expected<TensorList> run(const attnc_tensor *inputs,
+                           size_t numInputs) const {
+    attnc_tensor_list *outputs = nullptr;
+    if (attnc_status s = attnc_model_run(get(), inputs, numInputs, &outputs))
+      return Error::fromLastCall(s);
+    return TensorList(outputs);
+  }
+  Expected<TensorList> run(const std::vector<attnc_tensor> &inputs) const {
+    return run(inputs.data(), inputs.size());
+  }
+
+  attnc_model *get() const { return model.get(); }
+
+private:
+  explicit Model(attnc_model *handle) : model(handle) {}
+
+  struct Deleter {
+    void operator()(attnc_model *m) const { attnc_model_destroy(m); }
+  };
+  std::unique_ptr<attnc_model, Deleter> model;
+};
+
+} // namespace attnc
+
+#endif // ATTNC_RUNTIME_HPP

@@ -1,0 +1,265 @@
+//===- RuntimeApi.cpp - The C API over the runtime's C++ classes ----------===//
+//
+// Each entry point validates its arguments, calls into attnc::rt, records a
+// failure's message in the thread's last error, and catches every exception.
+//
+//===----------------------------------------------------------------------===//
+#include "attnc/runtime.h"
+
+#include "Model.h"
+
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+using attnc::Error;
+using attnc::Expected;
+using attnc::Status;
+using attnc::rt::Model;
+using attnc::rt::OutputTensor;
+using attnc::rt::TensorSpec;
+
+struct attnc_model {
+  std::unique_ptr<Model> model;
+  /// The manifest as attnc_tensor_info, per attnc_tensor_kind; it points
+  /// into the model's Manifest, which never moves.
+  std::vector<attnc_tensor_info> infos[3];
+  std::vector<std::vector<const char *>> dimNames;
+};
+
+struct attnc_tensor_list {
+  std::vector<OutputTensor> outputs;
+  /// Copied, so that the list may outlive its model.
+  std::vector<std::string> names;
+  std::vector<attnc_tensor> tensors;
+};
+
+namespace {
+
+thread_local std::string lastError;
+
+attnc_status fail(const Error &error) noexcept {
+  try {
+    lastError = error.message();
+  } catch (...) {
+    lastError.clear();
+  }
+  return error.code();
+}
+
+attnc_status fail(attnc_status code, const char *message) {
+  return fail(Error(code, message));
+}
+
+/// Runs `body`, turning any exception into a status.
+template <typename Body> attnc_status guarded(Body &&body) noexcept {
+  try {
+    return body();
+  } catch (const std::bad_alloc &) {
+    return fail(ATTNC_ERROR_OUT_OF_MEMORY, "out of memory");
+  } catch (const std::exception &e) {
+    return fail(Error(ATTNC_ERROR_INTERNAL,
+                      std::string("internal error: ") + e.what()));
+  } catch (...) {
+    return fail(ATTNC_ERROR_INTERNAL, "internal error: unknown exception");
+  }
+}
+
+const std::vector<TensorSpec> *specsOf(const Model &model,
+                                       attnc_tensor_kind kind) {
+  switch (kind) {
+  case ATTNC_KIND_INPUT:
+    return &model.manifest().inputs;
+  case ATTNC_KIND_PARAM:
+    return &model.manifest().params;
+  case ATTNC_KIND_OUTPUT:
+    return &model.manifest().outputs;
+  case ATTNC_KIND_MAX_ENUM:
+    break;
+  }
+  return nullptr;
+}
+
+std::unique_ptr<attnc_model> wrap(std::unique_ptr<Model> model) {
+  auto handle = std::make_unique<attnc_model>();
+  const attnc::rt::Manifest &manifest = model->manifest();
+  // Reserved so that the pointers taken below stay valid.
+  handle->dimNames.reserve(manifest.inputs.size() + manifest.params.size() +
+                           manifest.outputs.size());
+  for (auto kind : {ATTNC_KIND_INPUT, ATTNC_KIND_PARAM, ATTNC_KIND_OUTPUT}) {
+    for (const TensorSpec &spec : *specsOf(*model, kind)) {
+      std::vector<const char *> &names = handle->dimNames.emplace_back();
+      for (int dim : spec.dimIndex)
+        names.push_back(dim >= 0 ? manifest.dims[dim].c_str() : nullptr);
+      handle->infos[kind].push_back(
+          {spec.name.c_str(), spec.tensor.empty() ? nullptr : spec.tensor.c_str(),
+           spec.dtype, static_cast<int32_t>(spec.shape.size()),
+           spec.shape.data(), names.data()});
+    }
+  }
+  handle->model = std::move(model);
+  return handle;
+}
+
+} // namespace
+
+extern "C" {
+
+const char *attnc_last_error(void) { return lastError.c_str(); }
+
+const char *attnc_status_name(attnc_status status) {
+  switch (status) {
+  case ATTNC_OK:
+    return "ATTNC_OK";
+  case ATTNC_ERROR_IO:
+    return "ATTNC_ERROR_IO";
+  case ATTNC_ERROR_FORMAT:
+    return "ATTNC_ERROR_FORMAT";
+  case ATTNC_ERROR_MISMATCH:
+    return "ATTNC_ERROR_MISMATCH";
+  case ATTNC_ERROR_INVALID_ARGUMENT:
+    return "ATTNC_ERROR_INVALID_ARGUMENT";
+  case ATTNC_ERROR_ABI:
+    return "ATTNC_ERROR_ABI";
+  case ATTNC_ERROR_STATE:
+    return "ATTNC_ERROR_STATE";
+  case ATTNC_ERROR_OUT_OF_MEMORY:
+    return "ATTNC_ERROR_OUT_OF_MEMORY";
+  case ATTNC_ERROR_MODEL:
+    return "ATTNC_ERROR_MODEL";
+  case ATTNC_ERROR_INTERNAL:
+    return "ATTNC_ERROR_INTERNAL";
+  case ATTNC_STATUS_MAX_ENUM:
+    break;
+  }
+  return "unknown status";
+}
+
+attnc_status attnc_model_open(const char *so_path, attnc_model **out) {
+  if (!so_path || !out)
+    return fail(ATTNC_ERROR_INVALID_ARGUMENT,
+                "attnc_model_open: so_path and out must not be NULL");
+  return guarded([&] {
+    Expected<std::unique_ptr<Model>> model = Model::open(so_path);
+    if (!model)
+      return fail(model.error());
+    *out = wrap(std::move(*model)).release();
+    return ATTNC_OK;
+  });
+}
+
+void attnc_model_destroy(attnc_model *model) { delete model; }
+
+const char *attnc_model_name(const attnc_model *model) {
+  return model ? model->model->manifest().name.c_str() : nullptr;
+}
+
+const char *attnc_model_manifest_json(const attnc_model *model) {
+  return model ? model->model->manifestJson().c_str() : nullptr;
+}
+
+size_t attnc_model_num_dims(const attnc_model *model) {
+  return model ? model->model->manifest().dims.size() : 0;
+}
+
+const char *attnc_model_dim_name(const attnc_model *model, size_t index) {
+  if (!model || index >= model->model->manifest().dims.size())
+    return nullptr;
+  return model->model->manifest().dims[index].c_str();
+}
+
+size_t attnc_model_num_tensors(const attnc_model *model,
+                               attnc_tensor_kind kind) {
+  if (!model || kind < ATTNC_KIND_INPUT || kind > ATTNC_KIND_OUTPUT)
+    return 0;
+  return model->infos[kind].size();
+}
+
+attnc_status attnc_model_tensor_info(const attnc_model *model,
+                                     attnc_tensor_kind kind, size_t index,
+                                     attnc_tensor_info *out) {
+  if (!model || !out)
+    return fail(ATTNC_ERROR_INVALID_ARGUMENT,
+                "attnc_model_tensor_info: model and out must not be NULL");
+  if (index >= attnc_model_num_tensors(model, kind))
+    return fail(Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                      "attnc_model_tensor_info: no tensor " +
+                          std::to_string(index) + " of kind " +
+                          std::to_string(kind)));
+  *out = model->infos[kind][index];
+  return ATTNC_OK;
+}
+
+attnc_status attnc_model_load_weights(attnc_model *model,
+                                      const char *safetensors_path) {
+  if (!model || !safetensors_path)
+    return fail(ATTNC_ERROR_INVALID_ARGUMENT,
+                "attnc_model_load_weights: model and path must not be NULL");
+  return guarded([&] {
+    if (Status s = model->model->loadWeights(safetensors_path); !s)
+      return fail(s.error());
+    return ATTNC_OK;
+  });
+}
+
+size_t attnc_model_num_warnings(const attnc_model *model) {
+  return model ? model->model->warnings().size() : 0;
+}
+
+const char *attnc_model_warning(const attnc_model *model, size_t index) {
+  if (index >= attnc_model_num_warnings(model))
+    return nullptr;
+  return model->model->warnings()[index].c_str();
+}
+
+attnc_status attnc_model_run(const attnc_model *model,
+                             const attnc_tensor *inputs, size_t num_inputs,
+                             attnc_tensor_list **outputs) {
+  if (!model || !outputs)
+    return fail(ATTNC_ERROR_INVALID_ARGUMENT,
+                "attnc_model_run: model and outputs must not be NULL");
+  return guarded([&] {
+    Expected<std::vector<OutputTensor>> result =
+        model->model->run(inputs, num_inputs);
+    if (!result)
+      return fail(result.error());
+    auto list = std::make_unique<attnc_tensor_list>();
+    list->outputs = std::move(*result);
+    for (const OutputTensor &output : list->outputs)
+      list->names.push_back(output.spec->name);
+    for (size_t i = 0; i < list->outputs.size(); ++i) {
+      OutputTensor &output = list->outputs[i];
+      list->tensors.push_back({list->names[i].c_str(), output.spec->dtype,
+                               static_cast<int32_t>(output.shape.size()),
+                               output.shape.data(), output.buffer.data()});
+    }
+    *outputs = list.release();
+    return ATTNC_OK;
+  });
+}
+
+size_t attnc_tensor_list_size(const attnc_tensor_list *list) {
+  return list ? list->tensors.size() : 0;
+}
+
+const attnc_tensor *attnc_tensor_list_at(const attnc_tensor_list *list,
+                                         size_t index) {
+  if (index >= attnc_tensor_list_size(list))
+    return nullptr;
+  return &list->tensors[index];
+}
+
+const attnc_tensor *attnc_tensor_list_find(const attnc_tensor_list *list,
+                                           const char *name) {
+  if (!list || !name)
+    return nullptr;
+  for (const attnc_tensor &tensor : list->tensors)
+    if (std::strcmp(tensor.name, name) == 0)
+      return &tensor;
+  return nullptr;
+}
+
+void attnc_tensor_list_destroy(attnc_tensor_list *list) { delete list; }
+
+} // extern "C"

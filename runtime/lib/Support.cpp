@@ -1,0 +1,50 @@
+//===- Support.cpp - Helpers shared by the runtime's sources --------------===//
+#include "Support.h"
+
+#include <new>
+
+namespace attnc::rt {
+
+std::optional<uint64_t> checkedByteSize(const int64_t *shape, size_t rank,
+                                        uint64_t elementSize) {
+  uint64_t product = elementSize;
+  for (size_t i = 0; i < rank; ++i) {
+    if (shape[i] < 0 ||
+        __builtin_mul_overflow(product, static_cast<uint64_t>(shape[i]),
+                               &product))
+      return std::nullopt;
+  }
+  return product;
+}
+
+std::string truncate(std::string text, size_t limit) {
+  if (text.size() > limit) {
+    text.resize(limit);
+    text += "...";
+  }
+  return text;
+}
+
+AlignedBuffer::AlignedBuffer(size_t size) : bytes(size) {
+  // aligned_alloc wants a multiple of the alignment, and a zero-sized tensor
+  // still gets a distinct non-null pointer.
+  size_t rounded = (size + kAlignment - 1) / kAlignment * kAlignment;
+  if (rounded < size)
+    throw std::bad_alloc();
+  memory.reset(std::aligned_alloc(kAlignment, rounded ? rounded : kAlignment));
+  if (!memory)
+    throw std::bad_alloc();
+}
+
+Error ErrorList::take() {
+  std::string message;
+  for (const std::string &line : lines) {
+    if (!message.empty())
+      message += '\n';
+    message += line;
+  }
+  lines.clear();
+  return Error(firstCode, std::move(message));
+}
+
+} // namespace attnc::rt

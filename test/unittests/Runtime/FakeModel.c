@@ -1,0 +1,55 @@
+/*===- FakeModel.c - A hand-written model implementing docs/abi.md --------===*\
+|*                                                                            *|
+|* y[b, s, i] = x[b, s, i] * w[i] + t[s]   and   shape = {batch, seq}.        *|
+|*                                                                            *|
+|* The fake_model_* hooks let tests change what the model reports; a test     *|
+|* dlopens this library itself, which gives it the same instance the runtime  *|
+|* loads.                                                                     *|
+\*===----------------------------------------------------------------------===*/
+#include <stddef.h>
+#include <stdint.h>
+
+static const char kManifest[] =
+    "{\"abi_version\": 1, \"name\": \"fake\", \"dims\": [\"batch\", \"seq\"],"
+    " \"inputs\": ["
+    "  {\"name\": \"x\", \"dtype\": \"f32\", \"shape\": [\"batch\", \"seq\", 4]},"
+    "  {\"name\": \"t\", \"dtype\": \"f32\", \"shape\": [\"seq\"]}],"
+    " \"params\": ["
+    "  {\"name\": \"w\", \"tensor\": \"w.weight\", \"dtype\": \"f32\","
+    "   \"shape\": [4]}],"
+    " \"outputs\": ["
+    "  {\"name\": \"y\", \"dtype\": \"f32\", \"shape\": [\"batch\", \"seq\", 4]},"
+    "  {\"name\": \"shape\", \"dtype\": \"i64\", \"shape\": [2]}]}";
+
+static const char *manifest = kManifest;
+static int32_t abiVersion = 1;
+static int32_t forwardResult = 0;
+
+/* NULL restores the real manifest. */
+void fake_model_set_manifest(const char *json) {
+  manifest = json ? json : kManifest;
+}
+void fake_model_set_abi_version(int32_t version) { abiVersion = version; }
+void fake_model_set_forward_result(int32_t result) { forwardResult = result; }
+
+int32_t attnc_model_abi_version(void) { return abiVersion; }
+
+const char *attnc_model_manifest(void) { return manifest; }
+
+int32_t attnc_model_forward(const int64_t *dims, void *const *buffers) {
+  int64_t batch = dims[0], seq = dims[1];
+  const float *x = (const float *)buffers[0];
+  const float *t = (const float *)buffers[1];
+  const float *w = (const float *)buffers[2];
+  float *y = (float *)buffers[3];
+  int64_t *shape = (int64_t *)buffers[4];
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t s = 0; s < seq; ++s)
+      for (int64_t i = 0; i < 4; ++i) {
+        int64_t at = (b * seq + s) * 4 + i;
+        y[at] = x[at] * w[i] + t[s];
+      }
+  shape[0] = batch;
+  shape[1] = seq;
+  return forwardResult;
+}

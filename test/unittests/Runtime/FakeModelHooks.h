@@ -1,0 +1,61 @@
+//===- FakeModelHooks.h - Steering FakeModel.c from tests -------*- C++ -*-===//
+#ifndef ATTNC_TEST_UNITTESTS_RUNTIME_FAKEMODELHOOKS_H
+#define ATTNC_TEST_UNITTESTS_RUNTIME_FAKEMODELHOOKS_H
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <dlfcn.h>
+
+namespace attnc::test {
+
+/// Loads the fake model (the same instance attnc_model_open gets, since
+/// dlopen shares a library between handles) and resets it; tests may then
+/// change what it reports. Everything is reset again on destruction.
+class FakeModelHooks {
+public:
+  FakeModelHooks() {
+    handle = dlopen(ATTNC_FAKE_MODEL, RTLD_NOW | RTLD_LOCAL);
+    EXPECT_TRUE(handle) << dlerror();
+    reset();
+  }
+  ~FakeModelHooks() {
+    reset();
+    if (handle)
+      dlclose(handle);
+  }
+  FakeModelHooks(const FakeModelHooks &) = delete;
+  FakeModelHooks &operator=(const FakeModelHooks &) = delete;
+
+  /// nullptr restores the real manifest.
+  void setManifest(const char *json) {
+    call<void (*)(const char *)>("fake_model_set_manifest", json);
+  }
+  void setAbiVersion(int32_t version) {
+    call<void (*)(int32_t)>("fake_model_set_abi_version", version);
+  }
+  void setForwardResult(int32_t result) {
+    call<void (*)(int32_t)>("fake_model_set_forward_result", result);
+  }
+
+private:
+  void reset() {
+    setManifest(nullptr);
+    setAbiVersion(1);
+    setForwardResult(0);
+  }
+
+  template <typename Fn, typename Arg> void call(const char *name, Arg arg) {
+    if (!handle)
+      return;
+    auto fn = reinterpret_cast<Fn>(dlsym(handle, name));
+    ASSERT_TRUE(fn) << name;
+    fn(arg);
+  }
+
+  void *handle = nullptr;
+};
+
+} // namespace attnc::test
+
+#endif // ATTNC_TEST_UNITTESTS_RUNTIME_FAKEMODELHOOKS_H
