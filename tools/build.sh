@@ -3,6 +3,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${ATTNC_BUILD_DIR:-$root/build}
+# Paths relative to the checkout let every build directory share the cache.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
 
 if [[ ! -f $build/build.ninja ]]; then
   cmake -G Ninja -S "$root" -B "$build" \
