@@ -5,6 +5,8 @@
 // `tensor.empty` takes its dynamic sizes from `tensor.dim` of an operand.
 //
 //===----------------------------------------------------------------------===//
+#include "LoweringUtils.h"
+#include "Patterns.h"
 #include "attnc/Conversion/Passes.h"
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
 
@@ -25,206 +27,10 @@ namespace attnc {
 
 using namespace mlir;
 using namespace attnc;
+using namespace attnc::lowering;
 using utils::IteratorType;
 
 namespace {
-
-//===----------------------------------------------------------------------===//
-// Building blocks shared by the patterns
-//===----------------------------------------------------------------------===//
-
-/// A `tensor.empty` of `sizes` (static sizes as attributes, dynamic as values).
-Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes) {
-  return b.create<tensor::EmptyOp>(loc, sizes, b.getF32Type());
-}
-
-Value floatConstant(OpBuilder &b, Location loc, double value) {
-  return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(value));
-}
-
-Value filledTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
-                   double value) {
-  return b
-      .create<linalg::FillOp>(loc, floatConstant(b, loc, value),
-                              emptyTensor(b, loc, sizes))
-      .getResult(0);
-}
-
-/// A map over `numLoops` loops selecting the loops listed in `dims`.
-AffineMap selectDims(MLIRContext *ctx, unsigned numLoops,
-                     ArrayRef<unsigned> dims) {
-  SmallVector<AffineExpr> exprs;
-  for (unsigned d : dims)
-    exprs.push_back(getAffineDimExpr(d, ctx));
-  return AffineMap::get(numLoops, 0, exprs, ctx);
-}
-
-SmallVector<unsigned> range(unsigned begin, unsigned end) {
-  SmallVector<unsigned> r;
-  for (unsigned i = begin; i < end; ++i)
-    r.push_back(i);
-  return r;
-}
-
-/// An elementwise generic over `resultSizes`: every input is read with its
-/// own map (identity unless given), and `body` computes the result element.
-Value buildElementwise(
-    OpBuilder &b, Location loc, ArrayRef<OpFoldResult> resultSizes,
-    ValueRange inputs, ArrayRef<AffineMap> inputMaps,
-    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
-  unsigned rank = resultSizes.size();
-  MLIRContext *ctx = b.getContext();
-  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
-  SmallVector<AffineMap> maps(inputMaps);
-  while (maps.size() < inputs.size())
-    maps.push_back(identity);
-  maps.push_back(identity);
-  SmallVector<IteratorType> iterators(rank, IteratorType::parallel);
-  Value init = emptyTensor(b, loc, resultSizes);
-  auto generic = b.create<linalg::GenericOp>(
-      loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
-      iterators,
-      [&](OpBuilder &nb, Location nl, ValueRange args) {
-        nb.create<linalg::YieldOp>(nl, body(nb, nl, args.drop_back()));
-      });
-  return generic.getResult(0);
-}
-
-/// out[batch..., m, n] (+)= sum_k lhs[...] * rhs[...] where the caller gives
-/// the maps of lhs and rhs over loops (batch..., m, n, k). `init` holds the
-/// accumulator's initial value (zeros, or a broadcast bias).
-Value buildContraction(OpBuilder &b, Location loc, Value lhs, AffineMap lhsMap,
-                       Value rhs, AffineMap rhsMap, Value init) {
-  unsigned outRank = cast<RankedTensorType>(init.getType()).getRank();
-  unsigned numLoops = outRank + 1;
-  MLIRContext *ctx = b.getContext();
-  SmallVector<IteratorType> iterators(outRank, IteratorType::parallel);
-  iterators.push_back(IteratorType::reduction);
-  AffineMap outMap = selectDims(ctx, numLoops, range(0, outRank));
-  auto generic = b.create<linalg::GenericOp>(
-      loc, TypeRange{init.getType()}, ValueRange{lhs, rhs}, ValueRange{init},
-      ArrayRef<AffineMap>{lhsMap, rhsMap, outMap}, iterators,
-      [&](OpBuilder &nb, Location nl, ValueRange args) {
-        Value mul = nb.create<arith::MulFOp>(nl, args[0], args[1]);
-        Value add = nb.create<arith::AddFOp>(nl, args[2], mul);
-        nb.create<linalg::YieldOp>(nl, add);
-      });
-  return generic.getResult(0);
-}
-
-/// Batched lhs[..., m, k] x rhs[..., k, n] (or rhs[..., n, k] when
-/// `transposeRhs`), accumulating into zeros of `outSizes`.
-Value buildBatchedMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
-                         bool transposeRhs, ArrayRef<OpFoldResult> outSizes) {
-  unsigned rank = outSizes.size(), numLoops = rank + 1;
-  unsigned m = rank - 2, n = rank - 1, k = rank;
-  SmallVector<unsigned> batch = range(0, rank - 2);
-  auto withBatch = [&](std::initializer_list<unsigned> tail) {
-    SmallVector<unsigned> dims(batch);
-    dims.append(tail);
-    return selectDims(b.getContext(), numLoops, dims);
-  };
-  AffineMap lhsMap = withBatch({m, k});
-  AffineMap rhsMap = transposeRhs ? withBatch({n, k}) : withBatch({k, n});
-  return buildContraction(b, loc, lhs, lhsMap, rhs, rhsMap,
-                          filledTensor(b, loc, outSizes, 0.0));
-}
-
-/// Scores [..., q, k]: entries with k > q + (keys - queries) become -inf.
-/// `scale`, when not 1, multiplies the kept entries first.
-Value buildScaleAndCausalMask(OpBuilder &b, Location loc, Value scores,
-                              double scale, bool causal) {
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, scores);
-  unsigned rank = sizes.size();
-  Value offset;
-  if (causal) {
-    Value queries = getValueOrCreateConstantIndexOp(b, loc, sizes[rank - 2]);
-    Value keys = getValueOrCreateConstantIndexOp(b, loc, sizes[rank - 1]);
-    offset = b.create<arith::SubIOp>(loc, keys, queries);
-  }
-  return buildElementwise(
-      b, loc, sizes, scores, {},
-      [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
-        Value x = args[0];
-        if (scale != 1.0)
-          x = nb.create<arith::MulFOp>(nl, x, floatConstant(nb, nl, scale));
-        if (!causal)
-          return x;
-        Value i = nb.create<linalg::IndexOp>(nl, rank - 2);
-        Value j = nb.create<linalg::IndexOp>(nl, rank - 1);
-        Value limit = nb.create<arith::AddIOp>(nl, i, offset);
-        Value future =
-            nb.create<arith::CmpIOp>(nl, arith::CmpIPredicate::ugt, j, limit);
-        Value negInf =
-            floatConstant(nb, nl, -std::numeric_limits<double>::infinity());
-        return nb.create<arith::SelectOp>(nl, future, negInf, x);
-      });
-}
-
-/// A reduction over the last dimension of `input` into [...] with `combine`.
-Value buildLastDimReduction(
-    OpBuilder &b, Location loc, Value input, double initValue,
-    ArrayRef<Value> extraInputs,
-    function_ref<Value(OpBuilder &, Location, ValueRange)> combine) {
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, input);
-  unsigned rank = sizes.size();
-  MLIRContext *ctx = b.getContext();
-  SmallVector<OpFoldResult> reducedSizes(sizes.begin(), sizes.end() - 1);
-  Value init = filledTensor(b, loc, reducedSizes, initValue);
-  AffineMap full = AffineMap::getMultiDimIdentityMap(rank, ctx);
-  AffineMap reduced = selectDims(ctx, rank, range(0, rank - 1));
-  SmallVector<Value> inputs{input};
-  inputs.append(extraInputs.begin(), extraInputs.end());
-  SmallVector<AffineMap> maps{full};
-  maps.append(extraInputs.size(), reduced);
-  maps.push_back(reduced);
-  SmallVector<IteratorType> iterators(rank - 1, IteratorType::parallel);
-  iterators.push_back(IteratorType::reduction);
-  return b
-      .create<linalg::GenericOp>(
-          loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
-          iterators,
-          [&](OpBuilder &nb, Location nl, ValueRange args) {
-            nb.create<linalg::YieldOp>(nl, combine(nb, nl, args));
-          })
-      .getResult(0);
-}
-
-/// exp(x - max) / sum(exp(x - max)) over the last dimension.
-Value buildSoftmax(OpBuilder &b, Location loc, Value input) {
-  Value max = buildLastDimReduction(
-      b, loc, input, -std::numeric_limits<double>::infinity(), {},
-      [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-        return nb.create<arith::MaximumFOp>(nl, a[0], a[1]);
-      });
-  Value sum = buildLastDimReduction(
-      b, loc, input, 0.0, {max},
-      [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-        Value shifted = nb.create<arith::SubFOp>(nl, a[0], a[1]);
-        Value e = nb.create<math::ExpOp>(nl, shifted);
-        return nb.create<arith::AddFOp>(nl, a[2], e);
-      });
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, input);
-  unsigned rank = sizes.size();
-  AffineMap reduced = selectDims(b.getContext(), rank, range(0, rank - 1));
-  AffineMap full = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
-  return buildElementwise(
-      b, loc, sizes, ValueRange{input, max, sum}, {full, reduced, reduced},
-      [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-        Value shifted = nb.create<arith::SubFOp>(nl, a[0], a[1]);
-        Value e = nb.create<math::ExpOp>(nl, shifted);
-        return nb.create<arith::DivFOp>(nl, e, a[2]);
-      });
-}
-
-/// Replaces `op` by `value`, casting when the op declared a less static type.
-void replaceWithCast(ConversionPatternRewriter &rewriter, Operation *op,
-                     Value value) {
-  Type expected = op->getResult(0).getType();
-  if (value.getType() != expected)
-    value = rewriter.create<tensor::CastOp>(op->getLoc(), expected, value);
-  rewriter.replaceOp(op, value);
-}
 
 //===----------------------------------------------------------------------===//
 // Patterns
@@ -469,6 +275,7 @@ struct ConvertAttnToLinalgPass
                  ElementwiseLowering<attn::SubOp, arith::SubFOp>,
                  ElementwiseLowering<attn::MulOp, arith::MulFOp>,
                  ElementwiseLowering<attn::DivOp, arith::DivFOp>>(ctx);
+    populateAttnModelOpLoweringPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -1,0 +1,72 @@
+//===- LoweringUtils.h - Builders shared by attn-to-linalg patterns -*- C++ -*-===//
+//
+// Small builders of linalg.generic ops on tensors, shared by the pattern files
+// of the attn-to-linalg conversion. Dynamic sizes are OpFoldResults taken
+// from operands (tensor::getMixedSizes).
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNC_CONVERSION_ATTNTOLINALG_LOWERINGUTILS_H
+#define ATTNC_CONVERSION_ATTNTOLINALG_LOWERINGUTILS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace attnc::lowering {
+
+using mlir::AffineMap;
+using mlir::ArrayRef;
+using mlir::Location;
+using mlir::OpBuilder;
+using mlir::OpFoldResult;
+using mlir::SmallVector;
+using mlir::Value;
+using mlir::ValueRange;
+
+using ScalarBody =
+    llvm::function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+/// A `tensor.empty` of `sizes` with element type `elementType` (f32 if null).
+Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                  mlir::Type elementType = {});
+Value floatConstant(OpBuilder &b, Location loc, double value);
+/// A tensor of `sizes` filled with `value`.
+Value filledTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                   double value);
+/// A map over `numLoops` loops selecting the loops listed in `dims`.
+AffineMap selectDims(mlir::MLIRContext *ctx, unsigned numLoops,
+                     ArrayRef<unsigned> dims);
+/// [begin, end)
+SmallVector<unsigned> range(unsigned begin, unsigned end);
+
+/// An elementwise generic over `resultSizes`: every input is read with its
+/// own map (identity unless given), and `body` computes the result element.
+Value buildElementwise(OpBuilder &b, Location loc,
+                       ArrayRef<OpFoldResult> resultSizes, ValueRange inputs,
+                       ArrayRef<AffineMap> inputMaps, ScalarBody body,
+                       mlir::Type resultElementType = {});
+
+/// out[batch..., m, n] (+)= sum_k lhs[...] * rhs[...] over loops
+/// (batch..., m, n, k); `init` holds the accumulator's initial value.
+Value buildContraction(OpBuilder &b, Location loc, Value lhs, AffineMap lhsMap,
+                       Value rhs, AffineMap rhsMap, Value init);
+/// Batched lhs[..., m, k] x rhs[..., k, n] (rhs[..., n, k] if transposed).
+Value buildBatchedMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                         bool transposeRhs, ArrayRef<OpFoldResult> outSizes);
+/// Scores [..., q, k]: scaled, and with `causal` entries k > q + (keys -
+/// queries) set to -inf.
+Value buildScaleAndCausalMask(OpBuilder &b, Location loc, Value scores,
+                              double scale, bool causal);
+/// A reduction over the last dimension of `input` (extra inputs are read at
+/// the reduced index) into [...], starting from `initValue`.
+Value buildLastDimReduction(OpBuilder &b, Location loc, Value input,
+                            double initValue, ArrayRef<Value> extraInputs,
+                            ScalarBody combine);
+/// exp(x - max) / sum(exp(x - max)) over the last dimension.
+Value buildSoftmax(OpBuilder &b, Location loc, Value input);
+/// Replaces `op` by `value`, casting when the op declared a less static type.
+void replaceWithCast(mlir::ConversionPatternRewriter &rewriter,
+                     mlir::Operation *op, Value value);
+
+} // namespace attnc::lowering
+
+#endif // ATTNC_CONVERSION_ATTNTOLINALG_LOWERINGUTILS_H
