@@ -54,6 +54,10 @@ struct Scalar {
   int64_t asInt() const { return static_cast<int64_t>(value); }
 };
 
+/// `8` for an integer, the shortest round-tripping form for a float, always
+/// with a '.' or an exponent so that it reads as one: `0.125`, `2.0`, `1e-05`.
+std::string formatScalar(const Scalar &s);
+
 struct TensorType {
   ElementType elementType = ElementType::F32;
   std::vector<Dim> shape;

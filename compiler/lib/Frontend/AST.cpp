@@ -1,0 +1,73 @@
+//===- AST.cpp - Abstract syntax tree of the attn DSL ---------------------===//
+
+#include "attnc/Frontend/AST.h"
+
+#include <charconv>
+
+using namespace attnc::ast;
+
+llvm::StringRef attnc::ast::stringifyElementType(ElementType t) {
+  switch (t) {
+  case ElementType::F32:
+    return "f32";
+  case ElementType::I32:
+    return "i32";
+  case ElementType::I64:
+    return "i64";
+  }
+  return "?";
+}
+
+std::string attnc::ast::formatScalar(const Scalar &s) {
+  if (s.isInteger)
+    return std::to_string(s.asInt());
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), s.value);
+  std::string text(buf, ec == std::errc() ? end : buf);
+  // Keep floats recognizable: 2.0 rather than 2.
+  if (text.find_first_of(".eEn") == std::string::npos)
+    text += ".0";
+  return text;
+}
+
+std::string TensorType::str() const {
+  std::string s = stringifyElementType(elementType).str();
+  s += '[';
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i)
+      s += ", ";
+    s += shape[i].str();
+  }
+  s += ']';
+  return s;
+}
+
+llvm::StringRef BinaryExpr::spelling(Op op) {
+  switch (op) {
+  case Op::Add:
+    return "+";
+  case Op::Sub:
+    return "-";
+  case Op::Mul:
+    return "*";
+  case Op::Div:
+    return "/";
+  case Op::Mod:
+    return "%";
+  case Op::MatMul:
+    return "@";
+  case Op::Eq:
+    return "==";
+  case Op::Ne:
+    return "!=";
+  case Op::Lt:
+    return "<";
+  case Op::Le:
+    return "<=";
+  case Op::Gt:
+    return ">";
+  case Op::Ge:
+    return ">=";
+  }
+  return "?";
+}

@@ -1,0 +1,64 @@
+//===- Builtins.h - Type rules of the attn DSL's operations ----*- C++ -*-===//
+//
+// Internal to Sema: the table of builtin functions with their signatures and
+// shape rules (Builtins.cpp), the shape rules of the tensor operators, scalar
+// constant folding (ConstantFolding.cpp), and the message helpers they share
+// with Sema.cpp.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNC_LIB_FRONTEND_BUILTINS_H
+#define ATTNC_LIB_FRONTEND_BUILTINS_H
+
+#include "attnc/Frontend/AST.h"
+#include "attnc/Frontend/Diagnostics.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <optional>
+#include <string>
+
+namespace attnc::sema {
+
+/// "; did you mean 'x'?" for the closest candidate within edit distance 2
+/// of `name` (and closer than rewriting all of it; the first one on a tie),
+/// or "" when there is none.
+std::string didYouMean(llvm::StringRef name,
+                       llvm::ArrayRef<llvm::StringRef> candidates);
+
+/// "the scalar 3" or "the tensor f32[batch, 8]" for a checked expression.
+std::string describeValue(const ast::Expr &e);
+
+/// Reports `expected an f32 tensor, got i32[...]` at `operand` unless it is
+/// an f32 tensor.
+bool requireF32(const ast::Expr &operand, DiagnosticReporter &diag);
+
+/// Whether `callee` names a builtin function.
+bool isBuiltin(llvm::StringRef callee);
+
+/// Checks a call once its arguments have been checked (`argsOk` is false if
+/// one of them failed; then only the errors that do not depend on argument
+/// types are reported). Sets the call's type on success.
+bool checkBuiltinCall(ast::CallExpr &call, bool argsOk,
+                      DiagnosticReporter &diag);
+
+/// Folds a binary operator on two scalars into `e.scalar`, reporting
+/// division by zero and overflow at `e`.
+bool foldBinary(ast::BinaryExpr &e, const ast::Scalar &a, const ast::Scalar &b,
+                DiagnosticReporter &diag);
+/// Folds `-a` into `e.scalar`.
+bool foldNegate(ast::UnaryExpr &e, const ast::Scalar &a,
+                DiagnosticReporter &diag);
+/// Parses a -D value: an optionally signed integer or floating-point number,
+/// with nothing after it.
+std::optional<ast::Scalar> parseNumber(llvm::StringRef text);
+
+/// Type rules of the tensor operators; the operands are checked tensors.
+bool checkMatMul(ast::BinaryExpr &e, DiagnosticReporter &diag);
+bool checkElementwise(ast::BinaryExpr &e, DiagnosticReporter &diag);
+bool checkTranspose(ast::Expr &e, const ast::Expr &operand,
+                    DiagnosticReporter &diag);
+
+} // namespace attnc::sema
+
+#endif // ATTNC_LIB_FRONTEND_BUILTINS_H
