@@ -22,4 +22,24 @@ def ExposeModelABI : Pass<"attnc-expose-model-abi", "mlir::ModuleOp"> {
   ];
 }
 
+def LowerContractions : Pass<"attnc-lower-contractions", "mlir::func::FuncOp"> {
+  let summary = "Rewrite linalg contractions on buffers into register-blocked "
+                "vector kernels";
+  let description = [{
+    Every f32 linalg op on buffers that computes `C[b.., m, n] += A * B` over
+    one reduction loop (linalg.matmul, batch_matmul, the contractions of
+    convert-attn-to-linalg, and products whose B is a weight packed at load)
+    becomes a GotoBLAS-style loop nest: an `scf.parallel` over the batch and
+    groups of 48-column panels, blocks of 256 k in which B is packed into a
+    contiguous scratch buffer, and an 8 x 48 register tile of C (24
+    `vector<16xf32>` accumulators) updated by `vector.fma`. Rows and columns
+    that do not fill a tile use single-row tiles and masked loads and stores.
+    Other linalg ops are left alone.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect", "mlir::vector::VectorDialect"
+  ];
+}
+
 #endif // ATTNC_CODEGEN_PASSES_TD

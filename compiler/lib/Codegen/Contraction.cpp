@@ -1,0 +1,118 @@
+//===- Contraction.cpp - Matrix products that get a vector kernel ---------===//
+#include "attnc/Codegen/Contraction.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+using namespace mlir;
+
+namespace attnc::codegen {
+
+namespace {
+
+/// The body is `yield out + a * b` (either operand order).
+bool isMultiplyAccumulate(Block &body) {
+  if (body.getNumArguments() != 3 || body.getOperations().size() != 3)
+    return false;
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto addf = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
+  if (!addf)
+    return false;
+  Value acc = body.getArgument(2);
+  Value product = addf.getLhs() == acc ? addf.getRhs() : addf.getLhs();
+  if (addf.getLhs() != acc && addf.getRhs() != acc)
+    return false;
+  auto mulf = product.getDefiningOp<arith::MulFOp>();
+  if (!mulf)
+    return false;
+  Value a = body.getArgument(0), b = body.getArgument(1);
+  return (mulf.getLhs() == a && mulf.getRhs() == b) ||
+         (mulf.getLhs() == b && mulf.getRhs() == a);
+}
+
+SmallVector<unsigned> dimsOf(AffineMap map) {
+  SmallVector<unsigned> dims;
+  for (AffineExpr e : map.getResults())
+    dims.push_back(cast<AffineDimExpr>(e).getPosition());
+  return dims;
+}
+
+bool hasUnitInnerStride(Value buffer) {
+  auto type = dyn_cast<MemRefType>(buffer.getType());
+  if (!type || type.getRank() == 0)
+    return false;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return succeeded(getStridesAndOffset(type, strides, offset)) &&
+         strides.back() == 1;
+}
+
+/// (n floordiv 48, k, n mod 48): a weight packed at load.
+bool isPackedWeightMap(AffineMap map, unsigned n, unsigned k) {
+  MLIRContext *ctx = map.getContext();
+  AffineExpr dn = getAffineDimExpr(n, ctx), dk = getAffineDimExpr(k, ctx);
+  return map.getNumResults() == 3 &&
+         map.getResult(0) == dn.floorDiv(kPanelWidth) &&
+         map.getResult(1) == dk && map.getResult(2) == dn % kPanelWidth;
+}
+
+} // namespace
+
+std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op->getNumRegions() != 1 ||
+      !isMultiplyAccumulate(op->getRegion(0).front()))
+    return std::nullopt;
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<MemRefType>(operand.get().getType());
+    if (!type || !type.getElementType().isF32())
+      return std::nullopt;
+  }
+
+  Contraction c;
+  c.op = op;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  SmallVector<unsigned> reductions;
+  for (auto [i, it] : llvm::enumerate(iterators))
+    if (it == utils::IteratorType::reduction)
+      reductions.push_back(i);
+  if (reductions.size() != 1)
+    return std::nullopt;
+  c.k = reductions.front();
+
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap mapA = maps[0], mapB = maps[1], mapC = maps[2];
+  if (!mapA.isProjectedPermutation() || !mapC.isProjectedPermutation() ||
+      mapC.getNumResults() < 2 || mapC.getNumResults() + 1 != op.getNumLoops())
+    return std::nullopt;
+  SmallVector<unsigned> dimsC = dimsOf(mapC), dimsA = dimsOf(mapA);
+  c.n = dimsC.back();
+  c.m = dimsC[dimsC.size() - 2];
+  c.batch.assign(dimsC.begin(), dimsC.end() - 2);
+  if (!hasUnitInnerStride(op.getDpsInits()[0]))
+    return std::nullopt;
+
+  // A reads m and k, and maybe batch dims; never n.
+  if (!llvm::is_contained(dimsA, c.m) || !llvm::is_contained(dimsA, c.k) ||
+      llvm::is_contained(dimsA, c.n))
+    return std::nullopt;
+
+  Value rhs = op.getDpsInputs()[1];
+  if (c.batch.empty() && isPackedWeightMap(mapB, c.n, c.k)) {
+    c.rhsIsPacked = true;
+    auto type = cast<MemRefType>(rhs.getType());
+    if (type.getDimSize(2) != kPanelWidth || !hasUnitInnerStride(rhs))
+      return std::nullopt;
+    return c;
+  }
+  if (!mapB.isProjectedPermutation())
+    return std::nullopt;
+  SmallVector<unsigned> dimsB = dimsOf(mapB);
+  if (!llvm::is_contained(dimsB, c.n) || !llvm::is_contained(dimsB, c.k) ||
+      llvm::is_contained(dimsB, c.m))
+    return std::nullopt;
+  c.rhsIsKN = dimsB.back() == c.n && hasUnitInnerStride(rhs);
+  return c;
+}
+
+} // namespace attnc::codegen

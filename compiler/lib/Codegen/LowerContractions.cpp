@@ -1,0 +1,339 @@
+//===- LowerContractions.cpp - Register-blocked kernels for contractions --===//
+//
+// Rewrites every f32 linalg contraction on buffers (C[b.., m, n] +=
+// A[.., m, .., k] * B[.., k, n] or B[.., n, k], any batch dimensions, any
+// operand layout whose C rows are contiguous) into the loop nest of a
+// GotoBLAS-style matrix product, in the vector dialect:
+//
+//   parallel over batch x groups of column panels (48 columns each):
+//     for each block of 256 k:
+//       pack the block of B into [panel][k][48], contiguous, zero-padded
+//       for each tile of 8 rows (then single rows), for each panel:
+//         8 x 3 vector<16xf32> accumulators, loaded from C, kept in
+//         registers over the k block: per k, 3 loads of packed B,
+//         8 broadcasts of A, 24 FMAs; stored back to C.
+//
+// The packed block of B stays in L2 and the 8 rows of A in L1; every vector
+// is 16 wide (one zmm register). Each element of C sees its k terms in the
+// same order whatever the grouping, so the parallel loop gives bit-identical
+// results for any thread count. Packing also makes the two layouts of B (a
+// weight stored [out, in] or [in, out]) equally fast.
+//
+// A parameter B already packed at load (see PackWeights.cpp) is read in place.
+//
+//===----------------------------------------------------------------------===//
+#include "attnc/Codegen/Contraction.h"
+#include "attnc/Codegen/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace attnc {
+#define GEN_PASS_DEF_LOWERCONTRACTIONS
+#include "attnc/Codegen/Passes.h.inc"
+} // namespace attnc
+
+using namespace mlir;
+using namespace attnc;
+using namespace attnc::codegen;
+
+namespace {
+
+/// Emits the loop nest of one contraction in place of its linalg op.
+class KernelEmitter {
+public:
+  KernelEmitter(OpBuilder &b, Contraction c)
+      : b(b), c(c), loc(c.op.getLoc()), f32(b.getF32Type()),
+        vecType(VectorType::get({kVectorWidth}, f32)),
+        maskType(VectorType::get({kVectorWidth}, b.getI1Type())) {}
+
+  void emit();
+
+private:
+  Value index(int64_t v) { return b.create<arith::ConstantIndexOp>(loc, v); }
+  Value add(Value x, Value y) { return b.create<arith::AddIOp>(loc, x, y); }
+  Value add(Value x, int64_t y) { return y ? add(x, index(y)) : x; }
+  Value sub(Value x, Value y) { return b.create<arith::SubIOp>(loc, x, y); }
+  Value mul(Value x, int64_t y) {
+    return b.create<arith::MulIOp>(loc, x, index(y));
+  }
+  Value min(Value x, Value y) { return b.create<arith::MinSIOp>(loc, x, y); }
+
+  /// The indices of `operand` at the loop indices `ivs` (one per loop,
+  /// null for loops the operand does not use).
+  SmallVector<Value> indicesOf(unsigned operand, ArrayRef<Value> ivs);
+  SmallVector<Value> loopIvs(ArrayRef<Value> batch, Value m, Value n, Value k);
+
+  void forLoop(Value lb, Value ub, int64_t step,
+               function_ref<void(Value)> body);
+  /// Copies rows [k0, k0 + kc) of the panel at column n0 into pack[slot].
+  void emitPack(ArrayRef<Value> batch, Value pack, Value slot, Value n0,
+                Value cols, Value k0, Value kc, bool partial);
+  /// C[m0 .. m0+rows, n0 .. n0+48] += A[m0.., k0..k0+kc] * panel, with the
+  /// panel at bPanel[slot][kOffset + kk][0..48].
+  void emitTile(ArrayRef<Value> batch, Value m0, int64_t rows, Value bPanel,
+                Value slot, Value kOffset, Value n0, Value cols, Value k0,
+                Value kc, bool partial);
+
+  OpBuilder &b;
+  Contraction c;
+  Location loc;
+  Type f32;
+  VectorType vecType, maskType;
+  SmallVector<Value> loopSizes;
+};
+
+SmallVector<Value> KernelEmitter::indicesOf(unsigned operand,
+                                            ArrayRef<Value> ivs) {
+  AffineMap map = c.op.getIndexingMapsArray()[operand];
+  SmallVector<Value> indices;
+  for (AffineExpr e : map.getResults())
+    indices.push_back(ivs[cast<AffineDimExpr>(e).getPosition()]);
+  return indices;
+}
+
+SmallVector<Value> KernelEmitter::loopIvs(ArrayRef<Value> batch, Value m,
+                                          Value n, Value k) {
+  SmallVector<Value> ivs(c.op.getNumLoops());
+  for (auto [dim, iv] : llvm::zip(c.batch, batch))
+    ivs[dim] = iv;
+  ivs[c.m] = m;
+  ivs[c.n] = n;
+  ivs[c.k] = k;
+  return ivs;
+}
+
+void KernelEmitter::forLoop(Value lb, Value ub, int64_t step,
+                            function_ref<void(Value)> body) {
+  auto loop = b.create<scf::ForOp>(loc, lb, ub, index(step));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  body(loop.getInductionVar());
+}
+
+void KernelEmitter::emitPack(ArrayRef<Value> batch, Value pack, Value slot,
+                             Value n0, Value cols, Value k0, Value kc,
+                             bool partial) {
+  Value zero = index(0);
+  Value b0 = c.op.getDpsInputs()[1];
+  if (c.rhsIsKN) {
+    // Rows of B are contiguous along n: three vector copies per k.
+    Value pad = b.create<arith::ConstantOp>(loc, b.getZeroAttr(vecType));
+    forLoop(zero, kc, 1, [&](Value kk) {
+      for (int64_t v = 0; v < kPanelVectors; ++v) {
+        Value n = add(n0, v * kVectorWidth);
+        SmallVector<Value> src = indicesOf(1, loopIvs(batch, {}, n, add(k0, kk)));
+        Value x;
+        if (partial) {
+          Value mask = b.create<vector::CreateMaskOp>(
+              loc, maskType, ValueRange{sub(cols, index(v * kVectorWidth))});
+          x = b.create<vector::MaskedLoadOp>(loc, vecType, b0, src, mask, pad);
+        } else {
+          x = b.create<vector::LoadOp>(loc, vecType, b0, src);
+        }
+        b.create<vector::StoreOp>(loc, x, pack,
+                                  ValueRange{slot, kk, index(v * kVectorWidth)});
+      }
+    });
+    return;
+  }
+  // Rows of B are contiguous along k: a transposing copy. Columns past the
+  // end of a partial panel are left as they are; they only reach lanes of C
+  // that are never stored.
+  Value width = partial ? cols : index(kPanelWidth);
+  forLoop(zero, width, 1, [&](Value col) {
+    forLoop(zero, kc, 1, [&](Value kk) {
+      SmallVector<Value> src =
+          indicesOf(1, loopIvs(batch, {}, add(n0, col), add(k0, kk)));
+      Value x = b.create<memref::LoadOp>(loc, b0, src);
+      b.create<memref::StoreOp>(loc, x, pack, ValueRange{slot, kk, col});
+    });
+  });
+}
+
+void KernelEmitter::emitTile(ArrayRef<Value> batch, Value m0, int64_t rows,
+                             Value bPanel, Value slot, Value kOffset, Value n0,
+                             Value cols, Value k0, Value kc, bool partial) {
+  Value a = c.op.getDpsInputs()[0];
+  Value out = c.op.getDpsInits()[0];
+  Value zeros = b.create<arith::ConstantOp>(loc, b.getZeroAttr(vecType));
+  SmallVector<Value> masks;
+  if (partial)
+    for (int64_t v = 0; v < kPanelVectors; ++v)
+      masks.push_back(b.create<vector::CreateMaskOp>(
+          loc, maskType, ValueRange{sub(cols, index(v * kVectorWidth))}));
+
+  auto cIndices = [&](int64_t i, int64_t v) {
+    return indicesOf(2, loopIvs(batch, add(m0, i), add(n0, v * kVectorWidth),
+                                {}));
+  };
+  SmallVector<Value> init;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t v = 0; v < kPanelVectors; ++v) {
+      if (partial)
+        init.push_back(b.create<vector::MaskedLoadOp>(
+            loc, vecType, out, cIndices(i, v), masks[v], zeros));
+      else
+        init.push_back(
+            b.create<vector::LoadOp>(loc, vecType, out, cIndices(i, v)));
+    }
+
+  auto loop = b.create<scf::ForOp>(
+      loc, index(0), kc, index(1), init,
+      [&](OpBuilder &nb, Location nl, Value kk, ValueRange acc) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        Value kPacked = add(kOffset, kk);
+        SmallVector<Value> panel;
+        for (int64_t v = 0; v < kPanelVectors; ++v)
+          panel.push_back(b.create<vector::LoadOp>(
+              loc, vecType, bPanel,
+              ValueRange{slot, kPacked, index(v * kVectorWidth)}));
+        Value k = add(k0, kk);
+        SmallVector<Value> next;
+        for (int64_t i = 0; i < rows; ++i) {
+          Value x = b.create<memref::LoadOp>(
+              loc, a, indicesOf(0, loopIvs(batch, add(m0, i), {}, k)));
+          Value splat = b.create<vector::BroadcastOp>(loc, vecType, x);
+          for (int64_t v = 0; v < kPanelVectors; ++v)
+            next.push_back(b.create<vector::FMAOp>(
+                loc, splat, panel[v], acc[i * kPanelVectors + v]));
+        }
+        b.create<scf::YieldOp>(loc, next);
+      });
+
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t v = 0; v < kPanelVectors; ++v) {
+      Value x = loop.getResult(i * kPanelVectors + v);
+      if (partial)
+        b.create<vector::MaskedStoreOp>(loc, out, cIndices(i, v), masks[v], x);
+      else
+        b.create<vector::StoreOp>(loc, x, out, cIndices(i, v));
+    }
+}
+
+void KernelEmitter::emit() {
+  for (Range r : c.op.createLoopRanges(b, loc))
+    loopSizes.push_back(getValueOrCreateConstantIndexOp(b, loc, r.size));
+  Value sizeM = loopSizes[c.m], sizeN = loopSizes[c.n], sizeK = loopSizes[c.k];
+  Value zero = index(0), one = index(1);
+
+  // Panels: full ones, then at most one partial panel at the end.
+  Value fullPanels = b.create<arith::DivUIOp>(loc, sizeN, index(kPanelWidth));
+  Value numPanels = b.create<arith::CeilDivUIOp>(loc, sizeN, index(kPanelWidth));
+  Value numGroups =
+      b.create<arith::CeilDivUIOp>(loc, numPanels, index(kPanelsPerGroup));
+  Value fullRows =
+      b.create<arith::MulIOp>(loc, b.create<arith::DivUIOp>(loc, sizeM,
+                                                             index(kRowTile)),
+                              index(kRowTile));
+
+  SmallVector<Value> lbs, ubs, steps;
+  for (unsigned dim : c.batch) {
+    lbs.push_back(zero);
+    ubs.push_back(loopSizes[dim]);
+    steps.push_back(one);
+  }
+  lbs.push_back(zero);
+  ubs.push_back(numGroups);
+  steps.push_back(one);
+
+  auto parallel = b.create<scf::ParallelOp>(loc, lbs, ubs, steps);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(parallel.getBody());
+  ValueRange ivs = parallel.getInductionVars();
+  SmallVector<Value> batch(ivs.drop_back());
+  Value group = ivs.back();
+  Value firstPanel = mul(group, kPanelsPerGroup);
+  Value endPanel = min(add(firstPanel, kPanelsPerGroup), numPanels);
+  Value endFull = min(endPanel, fullPanels);
+  Value hasPartial =
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, endFull,
+                              endPanel);
+
+  bool prepacked = c.rhsIsPacked;
+  Value pack;
+  if (!prepacked) {
+    auto packType = MemRefType::get(
+        {kPanelsPerGroup, kDepthBlock, kPanelWidth}, f32);
+    pack = b.create<memref::AllocOp>(loc, packType, b.getI64IntegerAttr(64));
+  }
+
+  forLoop(zero, sizeK, kDepthBlock, [&](Value k0) {
+    Value kc = min(index(kDepthBlock), sub(sizeK, k0));
+    // The panel of column n0 is panels[slot][kOffset + kk] for kk < kc.
+    auto panelAt = [&](Value panel) -> std::pair<Value, Value> {
+      if (prepacked)
+        return {panel, k0};
+      return {sub(panel, firstPanel), zero};
+    };
+    auto columnsFrom = [&](Value panel) {
+      Value n0 = mul(panel, kPanelWidth);
+      return std::pair{n0, sub(sizeN, n0)};
+    };
+    Value bPanels = prepacked ? c.op.getDpsInputs()[1] : pack;
+
+    if (!prepacked) {
+      forLoop(firstPanel, endFull, 1, [&](Value panel) {
+        auto [n0, cols] = columnsFrom(panel);
+        emitPack(batch, pack, panelAt(panel).first, n0, cols, k0, kc, false);
+      });
+      b.create<scf::IfOp>(loc, hasPartial, [&](OpBuilder &nb, Location) {
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        auto [n0, cols] = columnsFrom(endFull);
+        emitPack(batch, pack, panelAt(endFull).first, n0, cols, k0, kc, true);
+        b.create<scf::YieldOp>(loc);
+      });
+    }
+
+    auto tiles = [&](Value mBegin, Value mEnd, int64_t rows) {
+      forLoop(mBegin, mEnd, rows, [&](Value m0) {
+        forLoop(firstPanel, endFull, 1, [&](Value panel) {
+          auto [n0, cols] = columnsFrom(panel);
+          auto [slot, kOffset] = panelAt(panel);
+          emitTile(batch, m0, rows, bPanels, slot, kOffset, n0, cols, k0, kc,
+                   false);
+        });
+        b.create<scf::IfOp>(loc, hasPartial, [&](OpBuilder &nb, Location) {
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          auto [n0, cols] = columnsFrom(endFull);
+          auto [slot, kOffset] = panelAt(endFull);
+          emitTile(batch, m0, rows, bPanels, slot, kOffset, n0, cols, k0, kc,
+                   true);
+          b.create<scf::YieldOp>(loc);
+        });
+      });
+    };
+    tiles(zero, fullRows, kRowTile);
+    tiles(fullRows, sizeM, 1);
+  });
+
+  if (pack)
+    b.create<memref::DeallocOp>(loc, pack);
+}
+
+struct LowerContractionsPass
+    : attnc::impl::LowerContractionsBase<LowerContractionsPass> {
+  void runOnOperation() override {
+    SmallVector<Contraction> found;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (std::optional<Contraction> c = matchContraction(op))
+        found.push_back(*c);
+    });
+    IRRewriter rewriter(&getContext());
+    for (const Contraction &c : found) {
+      rewriter.setInsertionPoint(c.op);
+      KernelEmitter(rewriter, c).emit();
+      rewriter.eraseOp(c.op);
+    }
+  }
+};
+
+} // namespace

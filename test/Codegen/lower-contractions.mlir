@@ -1,0 +1,106 @@
+// RUN: attnc-opt %s -split-input-file -attnc-lower-contractions -canonicalize -cse | FileCheck %s
+
+// B stored [k, n]: its rows are copied into the packed block as vectors; an
+// 8 x 48 tile of C lives in 24 vector<16xf32> registers across a k block.
+// CHECK-LABEL: func.func @matmul_kn
+// CHECK:         %[[PACK:.+]] = memref.alloc() {alignment = 64 : i64} : memref<8x256x48xf32>
+// CHECK:         scf.for %[[K0:.+]] = %c0 to %c768 step %c256
+// CHECK:           vector.load %{{.+}} : memref<768x96xf32>, vector<16xf32>
+// CHECK:           vector.store %{{.+}}, %[[PACK]]
+// CHECK:           scf.for %[[M0:.+]] = %c0 to %{{.+}} step %c8
+// CHECK:             scf.for {{.+}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>) {
+// CHECK-COUNT-3:       vector.load %[[PACK]]
+// CHECK:               memref.load %{{.+}} : memref<?x768xf32>
+// CHECK:               vector.broadcast
+// CHECK-COUNT-3:       vector.fma
+// CHECK:           scf.for %{{.+}} step %c1
+// CHECK:             scf.for {{.+}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>) {
+// CHECK:         memref.dealloc %[[PACK]]
+// CHECK-NOT:     linalg.matmul
+func.func @matmul_kn(%a: memref<?x768xf32>, %b: memref<768x96xf32>, %c: memref<?x96xf32>) {
+  linalg.matmul ins(%a, %b : memref<?x768xf32>, memref<768x96xf32>) outs(%c : memref<?x96xf32>)
+  return
+}
+
+// -----
+
+// B stored [n, k] (a torch.nn.Linear weight): a transposing copy into the
+// packed block. 100 columns: two full panels and a partial one, whose C
+// accesses are masked.
+// CHECK-LABEL: func.func @matmul_nk
+// CHECK:         memref.alloc() {alignment = 64 : i64} : memref<8x256x48xf32>
+// CHECK:         memref.load %{{.+}} : memref<100x64xf32>
+// CHECK:         memref.store
+// CHECK:         vector.constant_mask [4] : vector<16xi1>
+// CHECK:         vector.maskedload %{{.+}} : memref<?x100xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
+// CHECK:         vector.fma
+// CHECK:         vector.maskedstore %{{.+}} : memref<?x100xf32>, vector<16xi1>, vector<16xf32>
+func.func @matmul_nk(%a: memref<?x64xf32>, %w: memref<100x64xf32>, %c: memref<?x100xf32>) {
+  linalg.matmul_transpose_b ins(%a, %w : memref<?x64xf32>, memref<100x64xf32>) outs(%c : memref<?x100xf32>)
+  return
+}
+
+// -----
+
+// Batch dimensions join the column-panel groups in one parallel loop.
+// CHECK-LABEL: func.func @batched
+// CHECK:         scf.parallel (%{{.+}}, %{{.+}}, %{{.+}}) = (%c0, %c0, %c0) to (%{{.+}}, %c4, %{{.+}}) step (%c1, %c1, %c1)
+// CHECK:           memref.alloc()
+// CHECK:           vector.fma
+// CHECK:           memref.dealloc
+// CHECK:           scf.reduce
+#a = affine_map<(b, h, m, n, k) -> (b, h, m, k)>
+#b = affine_map<(b, h, m, n, k) -> (b, h, k, n)>
+#c = affine_map<(b, h, m, n, k) -> (b, h, m, n)>
+func.func @batched(%a: memref<?x4x?x32xf32>, %b: memref<?x4x32x?xf32>, %c: memref<?x4x?x?xf32>) {
+  linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<?x4x?x32xf32>, memref<?x4x32x?xf32>) outs(%c : memref<?x4x?x?xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %0 = arith.mulf %x, %y : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+// A weight packed at load ([n / 48][k][48]) is read in place: no scratch.
+// CHECK-LABEL: func.func @prepacked
+// CHECK-NOT:     memref.alloc
+// CHECK:         vector.load %{{.+}} : memref<2x64x48xf32>, vector<16xf32>
+// CHECK:         vector.fma
+#a = affine_map<(m, n, k) -> (m, k)>
+#p = affine_map<(m, n, k) -> (n floordiv 48, k, n mod 48)>
+#c = affine_map<(m, n, k) -> (m, n)>
+func.func @prepacked(%a: memref<?x64xf32>, %p: memref<2x64x48xf32>, %c: memref<?x96xf32>) {
+  linalg.generic {indexing_maps = [#a, #p, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %p : memref<?x64xf32>, memref<2x64x48xf32>) outs(%c : memref<?x96xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %0 = arith.mulf %x, %y : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+// Not a multiply-accumulate, not f32, or C not contiguous along n: untouched.
+// CHECK-LABEL: func.func @untouched
+// CHECK:         linalg.matmul ins(%{{.+}}, %{{.+}} : memref<4x4xf64>
+// CHECK:         linalg.matmul ins(%{{.+}}, %{{.+}} : memref<4x4xf32>, memref<4x4xf32>) outs(%{{.+}} : memref<4x4xf32, strided<[1, 4]>>)
+// CHECK:         linalg.generic
+// CHECK-NOT:     vector.fma
+func.func @untouched(%a: memref<4x4xf64>, %c: memref<4x4xf64>, %x: memref<4x4xf32>, %y: memref<4x4xf32, strided<[1, 4]>>, %r: memref<4xf64>) {
+  linalg.matmul ins(%a, %a : memref<4x4xf64>, memref<4x4xf64>) outs(%c : memref<4x4xf64>)
+  linalg.matmul ins(%x, %x : memref<4x4xf32>, memref<4x4xf32>) outs(%y : memref<4x4xf32, strided<[1, 4]>>)
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x4xf32>) outs(%r : memref<4xf64>) {
+  ^bb0(%in: f32, %acc: f64):
+    %0 = arith.extf %in : f32 to f64
+    %1 = arith.addf %acc, %0 : f64
+    linalg.yield %1 : f64
+  }
+  return
+}
