@@ -104,3 +104,27 @@ func.func @untouched(%a: memref<4x4xf64>, %c: memref<4x4xf64>, %x: memref<4x4xf3
   }
   return
 }
+
+// -----
+
+// The batch and sequence loops of a projection index rows of x and y but
+// not W: they fold into the row loop (views of x and y), so that W is packed
+// once and row tiles span sequences.
+// CHECK-LABEL: func.func @projection
+// CHECK-DAG:     memref.collapse_shape %{{.+}} {{\[\[}}0, 1], [2]] : memref<?x?x64xf32> into memref<?x64xf32>
+// CHECK-DAG:     memref.collapse_shape %{{.+}} {{\[\[}}0, 1], [2]] : memref<?x?x32xf32> into memref<?x32xf32>
+// CHECK-NOT:     scf.parallel
+// CHECK:         vector.fma
+#x = affine_map<(b, s, o, k) -> (b, s, k)>
+#w = affine_map<(b, s, o, k) -> (o, k)>
+#y = affine_map<(b, s, o, k) -> (b, s, o)>
+func.func @projection(%x: memref<?x?x64xf32>, %w: memref<32x64xf32>, %y: memref<?x?x32xf32>) {
+  linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x?x64xf32>, memref<32x64xf32>) outs(%y : memref<?x?x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}

@@ -28,6 +28,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -319,6 +320,54 @@ void KernelEmitter::emit() {
     b.create<memref::DeallocOp>(loc, pack);
 }
 
+/// Folds the loops that index rows of A and C but not B (the batch and
+/// sequence loops of a projection) into the row loop, so that B is packed
+/// once for all of them and row tiles span sequence boundaries. Only where
+/// the folded dimensions of A and C are contiguous in memory (a view).
+Contraction foldRowLoops(RewriterBase &rewriter, Contraction c) {
+  auto generic = dyn_cast<linalg::GenericOp>(c.op.getOperation());
+  AffineMap mapB = c.op.getIndexingMapsArray()[1];
+  SmallVector<int64_t> rows;
+  for (unsigned dim : c.batch)
+    if (!mapB.isFunctionOfDim(dim))
+      rows.push_back(dim);
+  if (!generic || rows.empty())
+    return c;
+  rows.push_back(c.m);
+  for (auto [i, dim] : llvm::enumerate(rows))
+    if (dim != rows.front() + static_cast<int64_t>(i))
+      return c;
+  SmallVector<ReassociationIndices> folded{ReassociationIndices(rows.begin(), rows.end())};
+  if (!linalg::areDimSequencesPreserved(c.op.getIndexingMapsArray(), folded))
+    return c;
+  // The folded dims must also collapse as memory views.
+  for (unsigned operand : {0u, 2u}) {
+    AffineMap map = c.op.getIndexingMapsArray()[operand];
+    auto type = cast<MemRefType>(c.op->getOperand(operand).getType());
+    SmallVector<ReassociationIndices> groups;
+    for (unsigned r = 0; r < map.getNumResults(); ++r) {
+      unsigned dim = cast<AffineDimExpr>(map.getResult(r)).getPosition();
+      bool continues = !groups.empty() && llvm::is_contained(rows, dim) &&
+                       dim != static_cast<unsigned>(rows.front());
+      if (continues)
+        groups.back().push_back(r);
+      else
+        groups.push_back({static_cast<int64_t>(r)});
+    }
+    if (!memref::CollapseShapeOp::isGuaranteedCollapsible(type, groups))
+      return c;
+  }
+  rewriter.setInsertionPoint(c.op);
+  FailureOr<linalg::CollapseResult> collapsed =
+      linalg::collapseOpIterationDims(c.op, folded, rewriter);
+  if (failed(collapsed))
+    return c;
+  rewriter.eraseOp(c.op);
+  std::optional<Contraction> refolded = matchContraction(collapsed->collapsedOp);
+  assert(refolded && "folding row loops keeps a contraction");
+  return *refolded;
+}
+
 struct LowerContractionsPass
     : attnc::impl::LowerContractionsBase<LowerContractionsPass> {
   void runOnOperation() override {
@@ -328,7 +377,8 @@ struct LowerContractionsPass
         found.push_back(*c);
     });
     IRRewriter rewriter(&getContext());
-    for (const Contraction &c : found) {
+    for (Contraction c : found) {
+      c = foldRowLoops(rewriter, c);
       rewriter.setInsertionPoint(c.op);
       KernelEmitter(rewriter, c).emit();
       rewriter.eraseOp(c.op);
