@@ -13,6 +13,10 @@ config.excludes = ["unittests", "reference", "fuzz", "Inputs", "lit.cfg.py",
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%examples", os.path.join(config.attnc_src_root, "examples")))
+# Numbers are checked against PyTorch from Debian's python3-torch, which only
+# the system interpreter has.
+config.substitutions.append(("%torch-check", "/usr/bin/python3 " + os.path.join(
+    config.test_source_root, "E2E", "Inputs", "torch-check.py")))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()

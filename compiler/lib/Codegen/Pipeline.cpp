@@ -36,6 +36,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
@@ -87,6 +88,7 @@ void attnc::registerAttncPasses() {
   memref::registerExpandStridedMetadataPass();
   registerConvertAffineToStandard();
   registerSCFToControlFlowPass();
+  registerSCFForallToParallelLoop();
   arith::registerArithExpandOpsPass();
   registerConvertMathToLLVMPass();
   registerConvertVectorToLLVMPass();
@@ -130,6 +132,8 @@ void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm) {
 
   pm.addNestedPass<func::FuncOp>(createLowerContractions());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createForallToParallelLoopPass());
+  pm.addNestedPass<func::FuncOp>(createApproximateMath());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());

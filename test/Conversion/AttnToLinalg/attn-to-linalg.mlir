@@ -76,18 +76,73 @@ func.func @causal_mask(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 
 // -----
 
+// attn.attention with static head dimensions is flash attention: a forall
+// over (batch, head, tile of 16 query rows); per tile, q^T scaled once into
+// scratch, then a loop over blocks of 16 keys that stops at the causal limit,
+// carrying the running max and sum (one vector: 16 rows); the block's 16
+// score vectors come from D broadcast-FMAs each. No [Sq, Sk] tensor exists.
+// CHECK-LABEL: func.func @attention
+// CHECK: %[[TILES:.+]] = arith.ceildivui
+// CHECK: scf.forall (%[[B:.+]], %[[H:.+]], %{{.+}}) in (%{{.+}}, %{{.+}}, %[[TILES]]) shared_outs(%[[OUT:.+]] = %{{.+}}) -> (tensor<?x4x?x8xf32>)
+// CHECK:   memref.alloca() {alignment = 64 : i64} : memref<8x16xf32>
+// CHECK:   memref.alloca() {alignment = 64 : i64} : memref<8x16xf32>
+// CHECK:   %[[SCALE:.+]] = arith.constant 1.250000e-01 : f32
+// CHECK:   tensor.extract %arg0
+// CHECK:   arith.mulf %{{.+}}, %[[SCALE]] : f32
+// CHECK:   %[[END:.+]] = arith.maxsi
+// CHECK:   scf.for %{{.+}} = %{{.+}} to %[[END]] step %{{.+}} iter_args({{.+}}) -> (vector<16xf32>, vector<16xf32>)
+// CHECK:     scf.for {{.+}} -> ({{(vector<16xf32>, )+}}vector<16xf32>)
+// CHECK:       tensor.extract %arg1
+// CHECK:       vector.fma
+// CHECK:     arith.cmpi sle, %{{.+}}, %{{.+}} : vector<16xi32>
+// CHECK:     arith.maximumf
+// CHECK:     math.exp
+// CHECK:     scf.for
+// CHECK:       tensor.extract %arg2
+// CHECK:       vector.fma
+// CHECK:       vector.store
+// CHECK:   tensor.extract_slice %[[OUT]][%[[B]], %[[H]], %{{.+}}, 0] [1, 1, %{{.+}}, 8] [1, 1, 1, 1] : tensor<?x4x?x8xf32> to tensor<?x8xf32>
+// CHECK:   arith.divf
+// CHECK:   tensor.insert
+// CHECK:   scf.forall.in_parallel
+// CHECK:     tensor.parallel_insert_slice
+// CHECK-NOT: linalg.generic
+func.func @attention(%q: tensor<?x4x?x8xf32>, %k: tensor<?x4x?x8xf32>, %v: tensor<?x4x?x8xf32>) -> tensor<?x4x?x8xf32> {
+  %0 = attn.attention %q, %k, %v causal scale 0.125 : tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32> -> tensor<?x4x?x8xf32>
+  return %0 : tensor<?x4x?x8xf32>
+}
+
+// -----
+
+// Without the causal mask every key block is visited and only keys past the
+// end are masked; queries and keys may differ in number.
+// CHECK-LABEL: func.func @cross_attention
+// CHECK: %[[SK:.+]] = tensor.dim %arg1, %c2
+// CHECK: scf.forall
+// CHECK:   scf.for %{{.+}} = %{{.+}} to %[[SK]] step %{{.+}} iter_args
+// CHECK-NOT: vector<16xi32>
+// CHECK:     arith.select %{{.+}}, %{{.+}}, %{{.+}} : vector<16xf32>
+// CHECK-NOT: linalg.generic
+func.func @cross_attention(%q: tensor<?x2x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v: tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32> {
+  %0 = attn.attention %q, %k, %v scale 0.25 : tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32> -> tensor<?x2x?x16xf32>
+  return %0 : tensor<?x2x?x16xf32>
+}
+
+// -----
+
+// A dynamic head dimension falls back to the reference decomposition.
 // CHECK-DAG: #[[QM:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
 // CHECK-DAG: #[[KM:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3, d4)>
 // CHECK-DAG: #[[VM:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>
-// CHECK-LABEL: func.func @attention
+// CHECK-LABEL: func.func @attention_dynamic_head
 // CHECK: linalg.generic {indexing_maps = [#[[QM]], #[[KM]], #{{.+}}]
 // CHECK: arith.constant 1.250000e-01
 // CHECK: arith.cmpi ugt
 // CHECK: math.exp
 // CHECK: linalg.generic {indexing_maps = [#[[QM]], #[[VM]], #{{.+}}]
-func.func @attention(%q: tensor<?x4x?x8xf32>, %k: tensor<?x4x?x8xf32>, %v: tensor<?x4x?x8xf32>) -> tensor<?x4x?x8xf32> {
-  %0 = attn.attention %q, %k, %v causal scale 0.125 : tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32> -> tensor<?x4x?x8xf32>
-  return %0 : tensor<?x4x?x8xf32>
+func.func @attention_dynamic_head(%q: tensor<?x4x?x?xf32>, %k: tensor<?x4x?x?xf32>, %v: tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xf32> {
+  %0 = attn.attention %q, %k, %v causal scale 0.125 : tensor<?x4x?x?xf32>, tensor<?x4x?x?xf32>, tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  return %0 : tensor<?x4x?x?xf32>
 }
 
 // -----

@@ -42,4 +42,18 @@ def LowerContractions : Pass<"attnc-lower-contractions", "mlir::func::FuncOp"> {
   ];
 }
 
+def ApproximateMath : Pass<"attnc-approximate-math", "mlir::func::FuncOp"> {
+  let summary = "Replace math.exp, tanh, erf, log, ... on f32 by polynomial "
+                "approximations";
+  let description = [{
+    Applies MLIR's `populateMathPolynomialApproximationPatterns`, so that
+    vector math stays in vector registers instead of becoming one libm call
+    per lane (`math.exp` on `vector<16xf32>` is 16 `expf` calls otherwise).
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::math::MathDialect",
+    "mlir::vector::VectorDialect"
+  ];
+}
+
 #endif // ATTNC_CODEGEN_PASSES_TD

@@ -12,10 +12,15 @@ def ConvertAttnToLinalg : Pass<"convert-attn-to-linalg", "mlir::ModuleOp"> {
     projections and products become reductions, softmax becomes a max
     reduction, an exp-and-sum reduction and a division, and head
     split/merge become index maps rather than copies of their own.
+    `attn.attention` becomes flash attention: an `scf.forall` over tiles of
+    query rows, each walking the keys in blocks with an online softmax in
+    the vector dialect, so that the score matrix never exists.
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
-    "mlir::math::MathDialect", "mlir::tensor::TensorDialect"
+    "mlir::math::MathDialect", "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
+    "mlir::vector::VectorDialect"
   ];
 }
 

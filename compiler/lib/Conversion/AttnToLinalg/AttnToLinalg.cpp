@@ -15,7 +15,10 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 #include <limits>
@@ -232,7 +235,9 @@ struct MergeHeadsLowering : OpConversionPattern<attn::MergeHeadsOp> {
   }
 };
 
-/// The reference decomposition of the fused op: it materializes the scores.
+/// The fused op: flash attention (tiled, online softmax, no score matrix)
+/// when the head dimensions are static, else the reference decomposition,
+/// which materializes the scores.
 struct AttentionLowering : OpConversionPattern<attn::AttentionOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -240,13 +245,20 @@ struct AttentionLowering : OpConversionPattern<attn::AttentionOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value q = adaptor.getQuery(), k = adaptor.getKey(), v = adaptor.getValue();
+    double scale = op.getScale().convertToDouble();
+    if (canBuildFlashAttention(q, k, v)) {
+      replaceWithCast(rewriter, op,
+                      buildFlashAttention(rewriter, loc, q, k, v, scale,
+                                          op.getCausal()));
+      return success();
+    }
     SmallVector<OpFoldResult> scoreSizes =
         tensor::getMixedSizes(rewriter, loc, q);
     scoreSizes[3] = tensor::getMixedSize(rewriter, loc, k, 2);
     Value scores = buildBatchedMatmul(rewriter, loc, q, k,
                                       /*transposeRhs=*/true, scoreSizes);
-    Value masked = buildScaleAndCausalMask(
-        rewriter, loc, scores, op.getScale().convertToDouble(), op.getCausal());
+    Value masked =
+        buildScaleAndCausalMask(rewriter, loc, scores, scale, op.getCausal());
     Value probs = buildSoftmax(rewriter, loc, masked);
     SmallVector<OpFoldResult> outSizes =
         tensor::getMixedSizes(rewriter, loc, q);
@@ -265,8 +277,9 @@ struct ConvertAttnToLinalgPass
     ConversionTarget target(*ctx);
     target.addIllegalDialect<attn::AttnDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                           math::MathDialect, tensor::TensorDialect,
-                           func::FuncDialect>();
+                           math::MathDialect, memref::MemRefDialect,
+                           scf::SCFDialect, tensor::TensorDialect,
+                           vector::VectorDialect, func::FuncDialect>();
     RewritePatternSet patterns(ctx);
     patterns.add<LinearLowering, MatmulLowering, TransposeLowering,
                  ScaleLowering, CausalMaskLowering, SoftmaxLowering,

@@ -63,6 +63,14 @@ Value buildLastDimReduction(OpBuilder &b, Location loc, Value input,
                             ScalarBody combine);
 /// exp(x - max) / sum(exp(x - max)) over the last dimension.
 Value buildSoftmax(OpBuilder &b, Location loc, Value input);
+/// Whether buildFlashAttention handles these operands: rank 4 with static
+/// head dimensions.
+bool canBuildFlashAttention(Value q, Value k, Value v);
+/// softmax(scale * q k^T, causal mask) v for q [B, H, Sq, D] and k, v
+/// [B, H, Sk, D], computed tile by tile with an online softmax, never
+/// materializing the scores (FlashAttention.cpp).
+Value buildFlashAttention(OpBuilder &b, Location loc, Value q, Value k,
+                          Value v, double scale, bool causal);
 /// Replaces `op` by `value`, casting when the op declared a less static type.
 void replaceWithCast(mlir::ConversionPatternRewriter &rewriter,
                      mlir::Operation *op, Value value);

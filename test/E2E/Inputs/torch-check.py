@@ -1,0 +1,128 @@
+"""Runs a compiled model on random data and checks it against PyTorch.
+
+usage: torch-check.py MODEL.so REFERENCE --dim name=N... [--causal 0|1]
+                      [--seed N] [--tolerance T] --workdir DIR
+
+The model's manifest (read through its C ABI with ctypes) gives the inputs
+and parameters; they are filled with seeded random numbers, written as
+safetensors, run with `attnc run`, and the output is compared, in float64,
+with REFERENCE computed by PyTorch:
+  attention  o = softmax(q k^T / sqrt(d), causal: key j > i + (sk - sq)
+               masked) v; rows that see no key are NaN in both
+  linear     y = x W^T + b (W stored [out, in]) or x W + b ([in, out])
+Prints one line "<case>: max_rel=... PASS|FAIL" (relative to the largest
+reference magnitude); exits 1 on FAIL.
+"""
+import argparse, ctypes, json, os, struct, subprocess, sys
+import numpy as np
+import torch
+
+DTYPES = {"f32": np.float32, "i64": np.int64, "i32": np.int32}
+ST_NAMES = {np.float32: "F32", np.int64: "I64", np.int32: "I32"}
+
+
+def write_safetensors(path, tensors):
+    header, blobs, offset = {}, [], 0
+    for name in sorted(tensors):
+        data = np.ascontiguousarray(tensors[name]).tobytes()
+        header[name] = {"dtype": ST_NAMES[tensors[name].dtype.type],
+                        "shape": list(tensors[name].shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        size = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(size))
+        data = f.read()
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = info["data_offsets"]
+        dtype = {"F32": np.float32, "I64": np.int64, "I32": np.int32}[info["dtype"]]
+        out[name] = np.frombuffer(data[begin:end], dtype=dtype).reshape(info["shape"])
+    return out
+
+
+def manifest(so):
+    lib = ctypes.CDLL(os.path.abspath(so))
+    lib.attnc_model_manifest.restype = ctypes.c_char_p
+    return json.loads(lib.attnc_model_manifest().decode())
+
+
+def attention(t, causal):
+    q, k, v = t["q"], t["k"], t["v"]
+    sq, sk = q.shape[-2], k.shape[-2]
+    scores = q @ k.transpose(-1, -2) / q.shape[-1] ** 0.5
+    if causal:
+        i = torch.arange(sq).unsqueeze(1)
+        j = torch.arange(sk).unsqueeze(0)
+        scores = scores.masked_fill(j > i + (sk - sq), float("-inf"))
+    return {"o": torch.softmax(scores, dim=-1) @ v}
+
+
+def linear(t, causal, layout):
+    w = t["w"] if layout == "out_in" else t["w"].t()
+    return {"y": torch.nn.functional.linear(t["x"], w, t["b"])}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("model")
+    p.add_argument("reference", choices=["attention", "linear", "linear_in_out"])
+    p.add_argument("--dim", action="append", default=[])
+    p.add_argument("--causal", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--tolerance", type=float, default=1e-4)
+    p.add_argument("--workdir", required=True)
+    a = p.parse_args()
+    dims = {k: int(v) for k, v in (d.split("=") for d in a.dim)}
+    spec = manifest(a.model)
+    rng = np.random.default_rng(a.seed)
+
+    def shape(entry):
+        return [dims[s] if isinstance(s, str) else s for s in entry["shape"]]
+
+    inputs = {e["name"]: rng.uniform(-1, 1, shape(e)).astype(DTYPES[e["dtype"]])
+              for e in spec["inputs"]}
+    params = {e["name"]: (rng.uniform(-1, 1, shape(e)) / np.sqrt(shape(e)[-1]))
+              .astype(DTYPES[e["dtype"]]) for e in spec["params"]}
+    tag = "-".join(f"{k}{v}" for k, v in sorted(dims.items()))
+    files = {n: os.path.join(a.workdir, f"{n}-{tag}.safetensors")
+             for n in ("inputs", "weights", "outputs")}
+    write_safetensors(files["inputs"], inputs)
+    write_safetensors(files["weights"], {e["tensor"]: params[e["name"]]
+                                         for e in spec["params"]})
+    subprocess.check_call(["attnc", "run", a.model, "--weights", files["weights"],
+                           "--inputs", files["inputs"], "--outputs", files["outputs"]])
+    got = read_safetensors(files["outputs"])
+
+    t = {n: torch.from_numpy(x).double() for n, x in {**inputs, **params}.items()}
+    if a.reference == "attention":
+        want = attention(t, a.causal)
+    else:
+        want = linear(t, a.causal, "out_in" if a.reference == "linear" else "in_out")
+    ok = True
+    for name, ref in want.items():
+        ref = ref.numpy()
+        out = got[name].astype(np.float64)
+        nan_ok = np.array_equal(np.isnan(ref), np.isnan(out))
+        finite = ~np.isnan(ref)
+        scale = np.abs(ref[finite]).max() if finite.any() else 1.0
+        err = (np.abs(out[finite] - ref[finite]).max() / scale) if finite.any() else 0.0
+        passed = nan_ok and err <= a.tolerance
+        ok &= passed
+        print(f"{a.reference} {tag} causal={a.causal}: {name} max_rel={err:.2e}"
+              f"{'' if nan_ok else ' NaN mismatch'} {'PASS' if passed else 'FAIL'}")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
