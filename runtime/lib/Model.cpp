@@ -3,7 +3,30 @@
 
 #include "Inputs.h"
 
+#include <cerrno>
+#include <cstdlib>
+
 namespace attnc::rt {
+
+namespace {
+
+/// ATTNC_NUM_THREADS as a thread count; 0 when unset.
+Expected<int32_t> threadsFromEnvironment() {
+  const char *text = std::getenv("ATTNC_NUM_THREADS");
+  if (!text || !*text)
+    return 0;
+  errno = 0;
+  char *end = nullptr;
+  long value = std::strtol(text, &end, 10);
+  if (*end || errno || value < 1 || value > 4096)
+    return Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                 std::string("ATTNC_NUM_THREADS must be a thread count "
+                             "between 1 and 4096, got '") +
+                     text + "'");
+  return static_cast<int32_t>(value);
+}
+
+} // namespace
 
 Expected<std::unique_ptr<Model>> Model::open(const std::string &path) {
   Expected<SharedLibrary> library = SharedLibrary::open(path);
@@ -46,8 +69,25 @@ Expected<std::unique_ptr<Model>> Model::open(const std::string &path) {
   if (!spec)
     return Error(spec.error().code(),
                  "'" + path + "': " + spec.error().message());
-  return std::unique_ptr<Model>(
-      new Model(std::move(*library), forward, json, std::move(*spec)));
+  Expected<int32_t> envThreads = threadsFromEnvironment();
+  if (!envThreads)
+    return envThreads.error();
+  // Found among the library's own dependencies (libomp) when it has
+  // parallel loops.
+  auto setThreads =
+      reinterpret_cast<SetThreadsFn>(library->symbol("omp_set_num_threads"));
+  return std::unique_ptr<Model>(new Model(std::move(*library), forward,
+                                          setThreads, *envThreads, json,
+                                          std::move(*spec)));
+}
+
+Status Model::setNumThreads(int32_t count) {
+  if (count < 0 || count > 4096)
+    return Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                 "the thread count must be between 1 and 4096 (or 0 for "
+                 "the default), got " + std::to_string(count));
+  threads = count ? count : envThreads;
+  return Status::success();
 }
 
 Status Model::loadWeights(const std::string &path) {
@@ -98,6 +138,8 @@ Expected<std::vector<OutputTensor>> Model::run(const attnc_tensor *inputs,
   for (OutputTensor &output : outputs)
     buffers.push_back(output.buffer.data());
 
+  if (int32_t count = threads; setThreads && count > 0)
+    setThreads(count);
   if (int32_t code = forward(bound->dims.data(), buffers.data()))
     return Error(ATTNC_ERROR_MODEL, "model '" + spec.name +
                                         "': attnc_model_forward failed with "

@@ -7,6 +7,7 @@
 #include "Support.h"
 #include "Weights.h"
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,19 +39,31 @@ public:
   /// Warnings of the weights in use; empty before any were loaded.
   const std::vector<std::string> &warnings() const;
 
+  /// Threads of each later run (0: ATTNC_NUM_THREADS if set, else the
+  /// OpenMP default, one per core). Models without parallel loops ignore it.
+  Status setNumThreads(int32_t count);
+
   /// Thread-safe: reads the model, never modifies it.
   Expected<std::vector<OutputTensor>> run(const attnc_tensor *inputs,
                                           size_t count) const;
 
 private:
-  Model(SharedLibrary library, ForwardFn forward, std::string json,
-        Manifest spec)
-      : library(std::move(library)), forward(forward), json(std::move(json)),
+  using SetThreadsFn = void (*)(int);
+
+  Model(SharedLibrary library, ForwardFn forward, SetThreadsFn setThreads,
+        int32_t envThreads, std::string json, Manifest spec)
+      : library(std::move(library)), forward(forward), setThreads(setThreads),
+        envThreads(envThreads), threads(envThreads), json(std::move(json)),
         spec(std::move(spec)) {}
 
   // Declared first so that it is closed last.
   SharedLibrary library;
   ForwardFn forward;
+  /// libomp's omp_set_num_threads, if the model links it. The setting is
+  /// per calling thread, so every run applies it.
+  SetThreadsFn setThreads;
+  int32_t envThreads;
+  std::atomic<int32_t> threads;
   std::string json;
   Manifest spec;
   std::optional<Weights> weights;

@@ -213,6 +213,18 @@ const char *attnc_model_warning(const attnc_model *model, size_t index) {
   return model->model->warnings()[index].c_str();
 }
 
+attnc_status attnc_model_set_num_threads(attnc_model *model,
+                                         int32_t num_threads) {
+  if (!model)
+    return fail(ATTNC_ERROR_INVALID_ARGUMENT,
+                "attnc_model_set_num_threads: model must not be NULL");
+  return guarded([&] {
+    if (Status s = model->model->setNumThreads(num_threads); !s)
+      return fail(s.error());
+    return ATTNC_OK;
+  });
+}
+
 attnc_status attnc_model_run(const attnc_model *model,
                              const attnc_tensor *inputs, size_t num_inputs,
                              attnc_tensor_list **outputs) {

@@ -84,8 +84,15 @@ Error attnc::linkSharedLibrary(StringRef objectPath, StringRef libraryPath) {
                                  "' (tried $ATTNC_LINKER, clang-19, clang, "
                                  "cc); install clang-19 or write an object "
                                  "file with -o file.o");
-  SmallVector<StringRef> args{linker,      "-shared", "-o", libraryPath,
-                              objectPath,  "-lm"};
+  // Parallel loops call libomp (LLVM's OpenMP runtime; GNU libgomp lacks
+  // the __kmpc entry points). The rpath lets the library load it wherever
+  // it is installed; --as-needed drops it from models without threads.
+  std::string ompDir = ATTNC_OPENMP_LIBRARY_DIR;
+  std::string searchFlag = "-L" + ompDir, rpathFlag = "-Wl,-rpath," + ompDir;
+  SmallVector<StringRef> args{linker,     "-shared",   "-o",
+                              libraryPath, objectPath, searchFlag,
+                              rpathFlag,  "-Wl,--as-needed", "-lomp",
+                              "-lm"};
   std::string message;
   int rc = sys::ExecuteAndWait(linker, args, std::nullopt, {}, 0, 0, &message);
   if (rc != 0)

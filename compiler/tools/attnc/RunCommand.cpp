@@ -38,6 +38,12 @@ cl::opt<std::string> outputsPath(
              "summary of each)"),
     cl::value_desc("file"), cl::sub(attnc::runSubCommand));
 
+cl::opt<int> numThreads(
+    "threads",
+    cl::desc("Threads to run the model on (default: $ATTNC_NUM_THREADS, "
+             "else one per core)"),
+    cl::init(0), cl::value_desc("n"), cl::sub(attnc::runSubCommand));
+
 constexpr size_t kPrintedValues = 8;
 
 /// Prints one `error: ` line per line of the message.
@@ -123,6 +129,13 @@ int attnc::runCommandMain() {
   Expected<Model> model = Model::open(modelPath);
   if (!model)
     return reportError(model.error().message());
+  if (numThreads.getNumOccurrences()) {
+    if (numThreads < 1)
+      return reportError("--threads must be at least 1, got " +
+                         std::to_string(numThreads));
+    if (Status s = model->setNumThreads(numThreads); !s)
+      return reportError(s.error().message());
+  }
   if (Status s = model->loadWeights(weightsPath); !s)
     return reportError(s.error().message());
   for (const std::string &warning : model->warnings())

@@ -150,6 +150,14 @@ ATTNC_API const char *attnc_model_warning(const attnc_model *model,
 
 /*--- Running ----------------------------------------------------------------*/
 
+/* The number of threads each later attnc_model_run uses (models compiled
+ * with parallel loops; others ignore it). 0 restores the default: the
+ * environment variable ATTNC_NUM_THREADS when set (read by
+ * attnc_model_open), else one thread per core. Results do not depend on the
+ * thread count. */
+ATTNC_API attnc_status attnc_model_set_num_threads(attnc_model *model,
+                                                   int32_t num_threads);
+
 /* Runs the model once. `inputs` are matched to the manifest by name (in any
  * order); every dynamic dimension is inferred from their shapes. On success
  * *outputs holds one tensor per manifest output, in manifest order, owned by

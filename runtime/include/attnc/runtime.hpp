@@ -210,6 +210,13 @@ public:
     return result;
   }
 
+  /// 0: ATTNC_NUM_THREADS if set, else one thread per core.
+  Status setNumThreads(int32_t count) {
+    if (attnc_status s = attnc_model_set_num_threads(get(), count))
+      return Error::fromLastCall(s);
+    return Status::success();
+  }
+
   Expected<TensorList> run(const attnc_tensor *inputs,
                            size_t numInputs) const {
     attnc_tensor_list *outputs = nullptr;

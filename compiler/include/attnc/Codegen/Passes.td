@@ -56,4 +56,17 @@ def ApproximateMath : Pass<"attnc-approximate-math", "mlir::func::FuncOp"> {
   ];
 }
 
+def ScheduleParallelLoops : Pass<"attnc-schedule-parallel-loops"> {
+  let summary = "Give every omp.wsloop a round-robin schedule(static, 1)";
+  let description = [{
+    Loops whose iterations differ in cost (causal attention: later query
+    tiles see more keys) are balanced across threads by dealing iterations
+    out one at a time instead of in contiguous blocks. Loops that already
+    have a schedule are left alone.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::omp::OpenMPDialect"
+  ];
+}
+
 #endif // ATTNC_CODEGEN_PASSES_TD

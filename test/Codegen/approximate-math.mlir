@@ -1,0 +1,22 @@
+// RUN: attnc-opt %s -attnc-approximate-math | FileCheck %s
+
+// exp becomes a polynomial on the vector: no math.exp (one libm call per
+// lane once lowered) is left.
+// CHECK-LABEL: func.func @exp
+// CHECK-NOT:     math.exp
+// CHECK:         math.fma {{.+}} : vector<16xf32>
+// CHECK:         arith.select {{.+}} : vector<16xi1>, vector<16xf32>
+// CHECK-NOT:     math.exp
+func.func @exp(%x: vector<16xf32>) -> vector<16xf32> {
+  %0 = math.exp %x : vector<16xf32>
+  return %0 : vector<16xf32>
+}
+
+// CHECK-LABEL: func.func @tanh_erf
+// CHECK-NOT:     math.tanh
+// CHECK-NOT:     math.erf
+func.func @tanh_erf(%x: vector<16xf32>) -> (vector<16xf32>, vector<16xf32>) {
+  %0 = math.tanh %x : vector<16xf32>
+  %1 = math.erf %x : vector<16xf32>
+  return %0, %1 : vector<16xf32>, vector<16xf32>
+}

@@ -1,0 +1,84 @@
+//===- ThreadsTest.cpp - Thread counts reach the model's libomp -----------===//
+#include "attnc/runtime.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+namespace {
+
+/// The thread count the model's forward saw requested (0: none).
+int64_t runAndGetThreads(const attnc::Model &model) {
+  attnc::Expected<attnc::TensorList> out = model.run({});
+  EXPECT_TRUE(out) << (out ? "" : out.error().message());
+  if (!out)
+    return -1;
+  return *static_cast<const int64_t *>((*out)[0].data);
+}
+
+class ThreadsTest : public testing::Test {
+protected:
+  void SetUp() override { unsetenv("ATTNC_NUM_THREADS"); }
+  void TearDown() override { unsetenv("ATTNC_NUM_THREADS"); }
+
+  attnc::Model open() {
+    attnc::Expected<attnc::Model> model =
+        attnc::Model::open(ATTNC_THREADED_MODEL);
+    EXPECT_TRUE(model) << (model ? "" : model.error().message());
+    return std::move(*model);
+  }
+};
+
+TEST_F(ThreadsTest, DefaultLeavesOpenMPAlone) {
+  attnc::Model model = open();
+  EXPECT_EQ(runAndGetThreads(model), 0);
+}
+
+TEST_F(ThreadsTest, EveryRunAppliesTheCount) {
+  attnc::Model model = open();
+  ASSERT_TRUE(model.setNumThreads(3));
+  EXPECT_EQ(runAndGetThreads(model), 3);
+  EXPECT_EQ(runAndGetThreads(model), 3);
+  ASSERT_TRUE(model.setNumThreads(0));
+  EXPECT_EQ(runAndGetThreads(model), 0);
+}
+
+TEST_F(ThreadsTest, EnvironmentGivesTheDefault) {
+  setenv("ATTNC_NUM_THREADS", "2", 1);
+  attnc::Model model = open();
+  EXPECT_EQ(runAndGetThreads(model), 2);
+  ASSERT_TRUE(model.setNumThreads(5));
+  EXPECT_EQ(runAndGetThreads(model), 5);
+  ASSERT_TRUE(model.setNumThreads(0));
+  EXPECT_EQ(runAndGetThreads(model), 2);
+}
+
+TEST_F(ThreadsTest, BadEnvironmentIsAnError) {
+  for (const char *bad : {"zero", "0", "-1", "2x", "100000"}) {
+    setenv("ATTNC_NUM_THREADS", bad, 1);
+    attnc::Expected<attnc::Model> model =
+        attnc::Model::open(ATTNC_THREADED_MODEL);
+    ASSERT_FALSE(model) << bad;
+    EXPECT_EQ(model.error().code(), ATTNC_ERROR_INVALID_ARGUMENT);
+    EXPECT_NE(model.error().message().find("ATTNC_NUM_THREADS"),
+              std::string::npos)
+        << model.error().message();
+  }
+}
+
+TEST_F(ThreadsTest, BadCountIsAnError) {
+  attnc::Model model = open();
+  attnc::Status s = model.setNumThreads(-1);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code(), ATTNC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(attnc_model_set_num_threads(nullptr, 1),
+            ATTNC_ERROR_INVALID_ARGUMENT);
+}
+
+TEST_F(ThreadsTest, ModelsWithoutThreadsIgnoreTheCount) {
+  attnc::Expected<attnc::Model> model = attnc::Model::open(ATTNC_FAKE_MODEL);
+  ASSERT_TRUE(model);
+  EXPECT_TRUE(model->setNumThreads(4));
+}
+
+} // namespace
