@@ -10,6 +10,7 @@ with REFERENCE computed by PyTorch:
   attention  o = softmax(q k^T / sqrt(d), causal: key j > i + (sk - sq)
                masked) v; rows that see no key are NaN in both
   linear     y = x W^T + b (W stored [out, in]) or x W + b ([in, out])
+  ops        the outputs of test/E2E/Inputs/ops.attn
 Prints one line "<case>: max_rel=... PASS|FAIL" (relative to the largest
 reference magnitude); exits 1 on FAIL.
 """
@@ -68,6 +69,15 @@ def attention(t, causal):
     return {"o": torch.softmax(scores, dim=-1) @ v}
 
 
+def ops(t):
+    q, k, x = t["q"], t["k"], t["x"]
+    s = q.shape[-2]
+    scores = q @ k.transpose(-1, -2) * 0.25
+    future = torch.arange(s).unsqueeze(0) > torch.arange(s).unsqueeze(1)
+    return {"p": torch.softmax(scores.masked_fill(future, float("-inf")), dim=-1),
+            "h": x * 2.0, "t": x.transpose(-1, -2), "d": x * x - x / 2.0}
+
+
 def linear(t, causal, layout):
     w = t["w"] if layout == "out_in" else t["w"].t()
     return {"y": torch.nn.functional.linear(t["x"], w, t["b"])}
@@ -76,7 +86,7 @@ def linear(t, causal, layout):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("model")
-    p.add_argument("reference", choices=["attention", "linear", "linear_in_out"])
+    p.add_argument("reference", choices=["attention", "linear", "linear_in_out", "ops"])
     p.add_argument("--dim", action="append", default=[])
     p.add_argument("--causal", type=int, default=0)
     p.add_argument("--seed", type=int, default=0)
@@ -107,6 +117,8 @@ def main():
     t = {n: torch.from_numpy(x).double() for n, x in {**inputs, **params}.items()}
     if a.reference == "attention":
         want = attention(t, a.causal)
+    elif a.reference == "ops":
+        want = ops(t)
     else:
         want = linear(t, a.causal, "out_in" if a.reference == "linear" else "in_out")
     ok = True

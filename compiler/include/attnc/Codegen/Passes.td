@@ -69,4 +69,33 @@ def ScheduleParallelLoops : Pass<"attnc-schedule-parallel-loops"> {
   ];
 }
 
+def VectorizeGenerics : Pass<"attnc-vectorize-generics", "mlir::func::FuncOp"> {
+  let summary = "Lower linalg ops on buffers to loops over 16-lane vectors";
+  let description = [{
+    For the linalg ops that are not contractions (elementwise ops,
+    broadcasts, copies through index maps, reductions), generic over their
+    bodies of arith and math ops: the innermost loop of the first output (or
+    a reduction along the innermost loop, with vector accumulators) steps 16
+    elements at a time with contiguous vector loads, broadcasts or gathers
+    per operand and a masked remainder step, under an `scf.parallel` over
+    the leading parallel loops. Named ops are generalized first; ops it
+    cannot handle are left unchanged.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect", "mlir::vector::VectorDialect"
+  ];
+}
+
+def UntieEmptyTensors : Pass<"attnc-untie-empty-tensors"> {
+  let summary = "Give every use of a tensor.empty its own op";
+  let description = [{
+    Runs before empty-tensor elimination: when CSE has merged the
+    `tensor.empty` destinations of unrelated results, MLIR 19's elimination
+    can place several results in one buffer. Cloning the op before each
+    further use keeps the destinations apart.
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
 #endif // ATTNC_CODEGEN_PASSES_TD
