@@ -42,6 +42,8 @@ namespace {
 constexpr int64_t kLanes = 16;
 /// Keys per block: as many score vectors stay in registers.
 constexpr int64_t kKeyBlock = 16;
+/// Output features updated together: independent FMA chains in flight.
+constexpr int64_t kFeatureGroup = 8;
 
 class FlashAttentionBuilder {
 public:
@@ -76,9 +78,10 @@ private:
 
   /// qt[d][r] = scale * q[batch, head, q0 + r, d]; rows past the end are 0.
   void loadQueryTile();
-  /// One block of keys: updates `ot` and returns the new (m, l).
+  /// One block of keys from j0: updates `ot` and returns the new (m, l).
+  /// `fewKeys`: there are fewer keys than one block.
   std::pair<Value, Value> keyBlock(Value j0, Value keysEnd, Value limits,
-                                   Value m, Value l);
+                                   Value m, Value l, bool fewKeys);
   /// out[q0 + r, d] = ot[d][r] / l[r] for the tile's rows, in `dest`.
   Value storeTile(Value dest, Value l);
 
@@ -127,13 +130,20 @@ void FlashAttentionBuilder::loadQueryTile() {
 std::pair<Value, Value> FlashAttentionBuilder::keyBlock(Value j0,
                                                         Value keysEnd,
                                                         Value limits, Value m,
-                                                        Value l) {
-  Value count = min(index(kKeyBlock), sub(keysEnd, j0));
-  // Keys past the end of the block are read at a valid row and masked.
-  Value lastKey = sub(sk, index(1));
+                                                        Value l,
+                                                        bool fewKeys) {
+  // The block reads rows first .. first + 15, consecutive so that every key
+  // is a constant offset from one address. The last block moves back to
+  // stay within the keys (its keys before j0 were seen already and are
+  // masked); with fewer than 16 keys in all, rows are clamped instead.
+  Value first = j0;
+  if (!fewKeys)
+    first = min(j0, sub(sk, index(kKeyBlock)));
   SmallVector<Value> keyRows;
-  for (int64_t c = 0; c < kKeyBlock; ++c)
-    keyRows.push_back(min(add(j0, index(c)), lastKey));
+  for (int64_t c = 0; c < kKeyBlock; ++c) {
+    Value row = add(first, index(c));
+    keyRows.push_back(fewKeys ? min(row, sub(sk, index(1))) : row);
+  }
 
   // Scores: one vector (16 query rows) per key, accumulated over d.
   SmallVector<Value> init(kKeyBlock, splat(0.0));
@@ -154,23 +164,24 @@ std::pair<Value, Value> FlashAttentionBuilder::keyBlock(Value j0,
         b.create<scf::YieldOp>(loc, next);
       });
 
-  // Masks: keys past the end, and (causal) keys after a row's limit.
+  // Masks: keys before j0 or from keysEnd on, and (causal) keys after a
+  // row's limit.
   Value negInf = splat(-std::numeric_limits<double>::infinity());
   SmallVector<Value> s;
   for (int64_t c = 0; c < kKeyBlock; ++c) {
-    Value inBlock = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt,
-                                            index(c), count);
-    Value keep;
+    Value j = add(first, index(c));
+    Value inBlock = b.create<arith::AndIOp>(
+        loc,
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, j, j0),
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, j, keysEnd));
+    Value keep = inBlock;
     if (causal) {
-      Value j = b.create<arith::IndexCastOp>(loc, b.getI32Type(),
-                                             add(j0, index(c)));
-      Value js = b.create<vector::BroadcastOp>(loc, i32VecType, j);
+      Value j32 = b.create<arith::IndexCastOp>(loc, b.getI32Type(), j);
+      Value js = b.create<vector::BroadcastOp>(loc, i32VecType, j32);
       Value visible = b.create<arith::CmpIOp>(
           loc, arith::CmpIPredicate::sle, js, limits);
       Value inBlockVec = b.create<vector::BroadcastOp>(loc, maskType, inBlock);
       keep = b.create<arith::AndIOp>(loc, visible, inBlockVec);
-    } else {
-      keep = inBlock;
     }
     s.push_back(b.create<arith::SelectOp>(loc, keep, scores.getResult(c),
                                           negInf));
@@ -196,18 +207,37 @@ std::pair<Value, Value> FlashAttentionBuilder::keyBlock(Value j0,
   }
   Value newSum = b.create<vector::FMAOp>(loc, l, alpha, sum);
 
-  // o = alpha o + p v, one output feature (16 rows) at a time.
-  forLoop(dv, [&](Value d) {
-    Value o = b.create<vector::LoadOp>(loc, vecType, ot, ValueRange{d, index(0)});
-    o = b.create<arith::MulFOp>(loc, o, alpha);
-    for (int64_t c = 0; c < kKeyBlock; ++c) {
-      Value x = b.create<tensor::ExtractOp>(
-          loc, v, ValueRange{batch, head, keyRows[c], d});
-      Value vd = b.create<vector::BroadcastOp>(loc, vecType, x);
-      o = b.create<vector::FMAOp>(loc, vd, p[c], o);
+  // o = alpha o + p v, a group of output features at a time: each feature
+  // is a chain of 16 dependent FMAs, and a group keeps enough chains in
+  // flight to hide the FMA latency.
+  auto updateFeatures = [&](Value d0, int64_t count) {
+    SmallVector<Value> o, ds;
+    for (int64_t f = 0; f < count; ++f) {
+      ds.push_back(add(d0, index(f)));
+      Value x = b.create<vector::LoadOp>(loc, vecType, ot,
+                                         ValueRange{ds[f], index(0)});
+      o.push_back(b.create<arith::MulFOp>(loc, x, alpha));
     }
-    b.create<vector::StoreOp>(loc, o, ot, ValueRange{d, index(0)});
-  });
+    for (int64_t c = 0; c < kKeyBlock; ++c)
+      for (int64_t f = 0; f < count; ++f) {
+        Value x = b.create<tensor::ExtractOp>(
+            loc, v, ValueRange{batch, head, keyRows[c], ds[f]});
+        Value vd = b.create<vector::BroadcastOp>(loc, vecType, x);
+        o[f] = b.create<vector::FMAOp>(loc, vd, p[c], o[f]);
+      }
+    for (int64_t f = 0; f < count; ++f)
+      b.create<vector::StoreOp>(loc, o[f], ot, ValueRange{ds[f], index(0)});
+  };
+  int64_t grouped = dv / kFeatureGroup * kFeatureGroup;
+  if (grouped) {
+    auto loop = b.create<scf::ForOp>(loc, index(0), index(grouped),
+                                     index(kFeatureGroup));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    updateFeatures(loop.getInductionVar(), kFeatureGroup);
+  }
+  if (dv > grouped)
+    updateFeatures(index(grouped), dv - grouped);
   return {newMax, newSum};
 }
 
@@ -283,14 +313,34 @@ Value FlashAttentionBuilder::build() {
   }
 
   Value negInf = splat(-std::numeric_limits<double>::infinity());
-  auto blocks = b.create<scf::ForOp>(
-      loc, index(0), keysEnd, index(kKeyBlock),
-      ValueRange{negInf, splat(0.0)},
-      [&](OpBuilder &nb, Location, Value j0, ValueRange state) {
+  auto keyLoop = [&](bool fewKeys) {
+    return b
+        .create<scf::ForOp>(
+            loc, index(0), keysEnd, index(kKeyBlock),
+            ValueRange{negInf, splat(0.0)},
+            [&](OpBuilder &nb, Location, Value j0, ValueRange state) {
+              OpBuilder::InsertionGuard guard(b);
+              b.setInsertionPoint(nb.getInsertionBlock(),
+                                  nb.getInsertionPoint());
+              auto [m, l] =
+                  keyBlock(j0, keysEnd, limits, state[0], state[1], fewKeys);
+              b.create<scf::YieldOp>(loc, ValueRange{m, l});
+            })
+        .getResults();
+  };
+  Value enoughKeys = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge,
+                                             sk, index(kKeyBlock));
+  auto blocks = b.create<scf::IfOp>(
+      loc, enoughKeys,
+      [&](OpBuilder &nb, Location) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-        auto [m, l] = keyBlock(j0, keysEnd, limits, state[0], state[1]);
-        b.create<scf::YieldOp>(loc, ValueRange{m, l});
+        b.create<scf::YieldOp>(loc, keyLoop(false));
+      },
+      [&](OpBuilder &nb, Location) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        b.create<scf::YieldOp>(loc, keyLoop(true));
       });
 
   SmallVector<OpFoldResult> offsets{batch, head, q0, b.getIndexAttr(0)};

@@ -1,0 +1,77 @@
+"""PyTorch side of bench/run.sh: times one workload, prints one line.
+
+usage: torch_bench.py WORKLOAD --threads N --runs R --warmup W [sizes]
+  linear     --m M --n N --k K          y = x W^T + b (W [N, K])
+  attention  --heads H --d D --seq S    causal softmax(q k^T / sqrt(D)) v
+  mha        --d-model E --heads H --seq S --batch B   examples/mha.attn
+Prints "median_ms=... min_ms=... runs=R", as attnc-bench does.
+"""
+import argparse, os, time
+
+import torch
+import torch.nn.functional as F
+
+
+def linear(a):
+    x = torch.rand(a.m, a.k) - 0.5
+    w = (torch.rand(a.n, a.k) - 0.5) / a.k ** 0.5
+    b = torch.rand(a.n) - 0.5
+    return lambda: F.linear(x, w, b)
+
+
+def causal_attention(q, k, v):
+    s = q.shape[-2]
+    scores = q @ k.transpose(-1, -2) * q.shape[-1] ** -0.5
+    mask = torch.ones(s, s, dtype=torch.bool).triu(1)
+    return torch.softmax(scores.masked_fill(mask, float("-inf")), dim=-1) @ v
+
+
+def attention(a):
+    q, k, v = (torch.rand(1, a.heads, a.seq, a.d) - 0.5 for _ in range(3))
+    return lambda: causal_attention(q, k, v)
+
+
+def mha(a):
+    e, h = a.d_model, a.heads
+    x = torch.rand(a.batch, a.seq, e) - 0.5
+    ws = [(torch.rand(e, e) - 0.5) / e ** 0.5 for _ in range(4)]
+    bs = [torch.rand(e) - 0.5 for _ in range(4)]
+
+    def split(t):
+        return t.view(a.batch, a.seq, h, e // h).transpose(1, 2)
+
+    def run():
+        q, k, v = (split(F.linear(x, w, b)) for w, b in zip(ws[:3], bs[:3]))
+        o = causal_attention(q, k, v).transpose(1, 2).reshape(a.batch, a.seq, e)
+        return F.linear(o, ws[3], bs[3])
+    return run
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("workload", choices=["linear", "attention", "mha"])
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--runs", type=int, default=10)
+    p.add_argument("--warmup", type=int, default=3)
+    for name in ("m", "n", "k", "heads", "d", "seq", "d-model", "batch"):
+        p.add_argument("--" + name, type=int, default=1)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    fn = {"linear": linear, "attention": attention, "mha": mha}[a.workload](a)
+    times = []
+    with torch.inference_mode():
+        for i in range(a.warmup + a.runs):
+            start = time.perf_counter()
+            fn()
+            stop = time.perf_counter()
+            if i >= a.warmup:
+                times.append((stop - start) * 1e3)
+    times.sort()
+    n = len(times)
+    median = times[n // 2] if n % 2 else (times[n // 2 - 1] + times[n // 2]) / 2
+    print(f"median_ms={median:.4f} min_ms={times[0]:.4f} runs={n}")
+
+
+if __name__ == "__main__":
+    main()
