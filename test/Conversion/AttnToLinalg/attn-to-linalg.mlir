@@ -83,7 +83,7 @@ func.func @causal_mask(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // score vectors come from D broadcast-FMAs each. No [Sq, Sk] tensor exists.
 // CHECK-LABEL: func.func @attention
 // CHECK: %[[TILES:.+]] = arith.ceildivui
-// CHECK: scf.forall (%[[B:.+]], %[[H:.+]], %{{.+}}) in (%{{.+}}, %{{.+}}, %[[TILES]]) shared_outs(%[[OUT:.+]] = %{{.+}}) -> (tensor<?x4x?x8xf32>)
+// CHECK: scf.forall (%[[B:.+]], %[[H:.+]], %{{.+}}) in (%{{.+}}, 4, %[[TILES]]) shared_outs(%[[OUT:.+]] = %{{.+}}) -> (tensor<?x4x?x8xf32>)
 // CHECK:   memref.alloca() {alignment = 64 : i64} : memref<8x16xf32>
 // CHECK:   memref.alloca() {alignment = 64 : i64} : memref<8x16xf32>
 // CHECK:   %[[SCALE:.+]] = arith.constant 1.250000e-01 : f32
@@ -110,6 +110,26 @@ func.func @causal_mask(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 func.func @attention(%q: tensor<?x4x?x8xf32>, %k: tensor<?x4x?x8xf32>, %v: tensor<?x4x?x8xf32>) -> tensor<?x4x?x8xf32> {
   %0 = attn.attention %q, %k, %v causal scale 0.125 : tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32> -> tensor<?x4x?x8xf32>
   return %0 : tensor<?x4x?x8xf32>
+}
+
+// -----
+
+// Operands that come from attn.split_heads, and a result that only
+// attn.merge_heads uses, are addressed in their [B, S, H * D] layout: the
+// kernel reads the unsplit input and writes the merged output, so the head
+// copies are dead.
+// CHECK-LABEL: func.func @attention_heads_in_place
+// CHECK: scf.forall (%[[B:.+]], %[[H:.+]], %{{.+}}) in (%{{.+}}, 2, %{{.+}}) shared_outs(%[[OUT:.+]] = %{{.+}}) -> (tensor<?x?x16xf32>)
+// CHECK:   tensor.extract %arg0[%[[B]], %{{.+}}, %{{.+}}] : tensor<?x?x16xf32>
+// CHECK:   tensor.extract %arg1[%[[B]], %{{.+}}, %{{.+}}] : tensor<?x?x16xf32>
+// CHECK:   tensor.extract_slice %[[OUT]][%[[B]], %{{.+}}, %{{.+}}] [1, %{{.+}}, 8] [1, 1, 1] : tensor<?x?x16xf32> to tensor<?x8xf32>
+// CHECK-NOT: attn.
+func.func @attention_heads_in_place(%x: tensor<?x?x16xf32>, %y: tensor<?x?x16xf32>) -> tensor<?x?x16xf32> {
+  %q = attn.split_heads %x heads 2 : tensor<?x?x16xf32> -> tensor<?x2x?x8xf32>
+  %kv = attn.split_heads %y heads 2 : tensor<?x?x16xf32> -> tensor<?x2x?x8xf32>
+  %o = attn.attention %q, %kv, %kv causal scale 0.35 : tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32> -> tensor<?x2x?x8xf32>
+  %m = attn.merge_heads %o : tensor<?x2x?x8xf32> -> tensor<?x?x16xf32>
+  return %m : tensor<?x?x16xf32>
 }
 
 // -----

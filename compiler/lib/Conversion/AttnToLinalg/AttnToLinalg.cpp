@@ -237,7 +237,9 @@ struct MergeHeadsLowering : OpConversionPattern<attn::MergeHeadsOp> {
 
 /// The fused op: flash attention (tiled, online softmax, no score matrix)
 /// when the head dimensions are static, else the reference decomposition,
-/// which materializes the scores.
+/// which materializes the scores. Flash attention reads operands that come
+/// from attn.split_heads, and writes a result that only attn.merge_heads
+/// uses, in their [B, S, H * D] layout: the head copies disappear.
 struct AttentionLowering : OpConversionPattern<attn::AttentionOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -246,10 +248,37 @@ struct AttentionLowering : OpConversionPattern<attn::AttentionOp> {
     Location loc = op.getLoc();
     Value q = adaptor.getQuery(), k = adaptor.getKey(), v = adaptor.getValue();
     double scale = op.getScale().convertToDouble();
-    if (canBuildFlashAttention(q, k, v)) {
-      replaceWithCast(rewriter, op,
-                      buildFlashAttention(rewriter, loc, q, k, v, scale,
-                                          op.getCausal()));
+    auto qType = cast<RankedTensorType>(q.getType());
+    auto vType = cast<RankedTensorType>(v.getType());
+    if (!qType.isDynamicDim(1) && !qType.isDynamicDim(3) &&
+        !vType.isDynamicDim(3) &&
+        !cast<RankedTensorType>(k.getType()).isDynamicDim(3)) {
+      int64_t heads = qType.getDimSize(1);
+      auto layout = [&](Value original, Value converted) {
+        if (auto split = original.getDefiningOp<attn::SplitHeadsOp>())
+          return HeadLayout{rewriter.getRemappedValue(split.getInput()), true,
+                            heads};
+        return HeadLayout{converted, false, heads};
+      };
+      attn::MergeHeadsOp merge;
+      if (op->hasOneUse())
+        merge = dyn_cast<attn::MergeHeadsOp>(*op->getUsers().begin());
+      AttentionOperands operands{layout(op.getQuery(), q),
+                                 layout(op.getKey(), k),
+                                 layout(op.getValue(), v),
+                                 heads,
+                                 qType.getDimSize(3),
+                                 vType.getDimSize(3),
+                                 scale,
+                                 op.getCausal(),
+                                 static_cast<bool>(merge)};
+      Value result = buildFlashAttention(rewriter, loc, operands);
+      if (merge) {
+        replaceWithCast(rewriter, merge, result);
+        rewriter.eraseOp(op);
+      } else {
+        replaceWithCast(rewriter, op, result);
+      }
       return success();
     }
     SmallVector<OpFoldResult> scoreSizes =

@@ -47,15 +47,13 @@ constexpr int64_t kFeatureGroup = 8;
 
 class FlashAttentionBuilder {
 public:
-  FlashAttentionBuilder(OpBuilder &b, Location loc, Value q, Value k, Value v,
-                        double scale, bool causal)
-      : b(b), loc(loc), q(q), k(k), v(v), scale(scale), causal(causal),
+  FlashAttentionBuilder(OpBuilder &b, Location loc, const AttentionOperands &ops)
+      : b(b), loc(loc), q(ops.query), k(ops.key), v(ops.value),
+        heads(ops.heads), dqk(ops.queryKeyDim), dv(ops.valueDim),
+        scale(ops.scale), causal(ops.causal), mergedOutput(ops.mergedOutput),
         f32(b.getF32Type()), vecType(VectorType::get({kLanes}, f32)),
         maskType(VectorType::get({kLanes}, b.getI1Type())),
-        i32VecType(VectorType::get({kLanes}, b.getI32Type())) {
-    dqk = cast<RankedTensorType>(q.getType()).getDimSize(3);
-    dv = cast<RankedTensorType>(v.getType()).getDimSize(3);
-  }
+        i32VecType(VectorType::get({kLanes}, b.getI32Type())) {}
 
   Value build();
 
@@ -85,14 +83,22 @@ private:
   /// out[q0 + r, d] = ot[d][r] / l[r] for the tile's rows, in `dest`.
   Value storeTile(Value dest, Value l);
 
+  /// t[batch, head, row, d], in either head layout.
+  Value element(const HeadLayout &t, Value row, Value d) {
+    SmallVector<Value> at{batch, head, row, d};
+    if (t.merged)
+      at = {batch, row, add(mul(head, t.headDim()), d)};
+    return b.create<tensor::ExtractOp>(loc, t.tensor, at);
+  }
+
   OpBuilder &b;
   Location loc;
-  Value q, k, v;
+  HeadLayout q, k, v;
+  int64_t heads, dqk, dv;
   double scale;
-  bool causal;
+  bool causal, mergedOutput;
   Type f32;
   VectorType vecType, maskType, i32VecType;
-  int64_t dqk = 0, dv = 0;
   // The current tile.
   Value batch, head, q0, rows, sk, qt, ot;
 };
@@ -119,8 +125,7 @@ void FlashAttentionBuilder::loadQueryTile() {
   Value factor = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(scale));
   forLoop(rows, [&](Value r) {
     forLoop(dqk, [&](Value d) {
-      Value x = b.create<tensor::ExtractOp>(
-          loc, q, ValueRange{batch, head, add(q0, r), d});
+      Value x = element(q, add(q0, r), d);
       x = b.create<arith::MulFOp>(loc, x, factor);
       b.create<memref::StoreOp>(loc, x, qt, ValueRange{d, r});
     });
@@ -156,8 +161,7 @@ std::pair<Value, Value> FlashAttentionBuilder::keyBlock(Value j0,
                                             ValueRange{d, index(0)});
         SmallVector<Value> next;
         for (int64_t c = 0; c < kKeyBlock; ++c) {
-          Value x = b.create<tensor::ExtractOp>(
-              loc, k, ValueRange{batch, head, keyRows[c], d});
+          Value x = element(k, keyRows[c], d);
           Value kd = b.create<vector::BroadcastOp>(loc, vecType, x);
           next.push_back(b.create<vector::FMAOp>(loc, kd, qd, acc[c]));
         }
@@ -220,8 +224,7 @@ std::pair<Value, Value> FlashAttentionBuilder::keyBlock(Value j0,
     }
     for (int64_t c = 0; c < kKeyBlock; ++c)
       for (int64_t f = 0; f < count; ++f) {
-        Value x = b.create<tensor::ExtractOp>(
-            loc, v, ValueRange{batch, head, keyRows[c], ds[f]});
+        Value x = element(v, keyRows[c], ds[f]);
         Value vd = b.create<vector::BroadcastOp>(loc, vecType, x);
         o[f] = b.create<vector::FMAOp>(loc, vd, p[c], o[f]);
       }
@@ -270,15 +273,18 @@ Value FlashAttentionBuilder::storeTile(Value dest, Value l) {
 }
 
 Value FlashAttentionBuilder::build() {
-  Value batches = dim(q, 0), heads = dim(q, 1), sq = dim(q, 2);
-  sk = dim(k, 2);
+  Value batches = dim(q.tensor, 0), sq = dim(q.tensor, q.merged ? 1 : 2);
+  sk = dim(k.tensor, k.merged ? 1 : 2);
   Value tiles = b.create<arith::CeilDivUIOp>(loc, sq, index(kLanes));
-  SmallVector<OpFoldResult> outSizes = tensor::getMixedSizes(b, loc, q);
-  outSizes[3] = b.getIndexAttr(dv);
+  SmallVector<OpFoldResult> outSizes{batches, b.getIndexAttr(heads), sq,
+                                     b.getIndexAttr(dv)};
+  if (mergedOutput)
+    outSizes = {batches, sq, b.getIndexAttr(heads * dv)};
   Value init = emptyTensor(b, loc, outSizes);
 
   auto forall = b.create<scf::ForallOp>(
-      loc, getAsOpFoldResult(ValueRange{batches, heads, tiles}),
+      loc,
+      SmallVector<OpFoldResult>{batches, b.getIndexAttr(heads), tiles},
       ValueRange{init}, std::nullopt);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(forall.getTerminator());
@@ -343,10 +349,14 @@ Value FlashAttentionBuilder::build() {
         b.create<scf::YieldOp>(loc, keyLoop(true));
       });
 
+  OpFoldResult one = b.getIndexAttr(1);
   SmallVector<OpFoldResult> offsets{batch, head, q0, b.getIndexAttr(0)};
-  SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1), rows,
-                                  b.getIndexAttr(dv)};
-  SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+  SmallVector<OpFoldResult> sizes{one, one, rows, b.getIndexAttr(dv)};
+  if (mergedOutput) {
+    offsets = {batch, q0, mul(head, dv)};
+    sizes = {one, rows, b.getIndexAttr(dv)};
+  }
+  SmallVector<OpFoldResult> strides(offsets.size(), one);
   auto tileType = RankedTensorType::get({ShapedType::kDynamic, dv}, f32);
   Value dest = b.create<tensor::ExtractSliceOp>(loc, tileType, out, offsets,
                                                 sizes, strides);
@@ -360,18 +370,14 @@ Value FlashAttentionBuilder::build() {
 
 } // namespace
 
-bool canBuildFlashAttention(Value q, Value k, Value v) {
-  for (Value t : {q, k, v}) {
-    auto type = dyn_cast<RankedTensorType>(t.getType());
-    if (!type || type.getRank() != 4 || type.isDynamicDim(3))
-      return false;
-  }
-  return true;
+int64_t HeadLayout::headDim() const {
+  return cast<RankedTensorType>(tensor.getType()).getShape().back() /
+         (merged ? heads : 1);
 }
 
-Value buildFlashAttention(OpBuilder &b, Location loc, Value q, Value k,
-                          Value v, double scale, bool causal) {
-  return FlashAttentionBuilder(b, loc, q, k, v, scale, causal).build();
+Value buildFlashAttention(OpBuilder &b, Location loc,
+                          const AttentionOperands &operands) {
+  return FlashAttentionBuilder(b, loc, operands).build();
 }
 
 } // namespace attnc::lowering

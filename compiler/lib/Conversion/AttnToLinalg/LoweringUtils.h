@@ -63,14 +63,26 @@ Value buildLastDimReduction(OpBuilder &b, Location loc, Value input,
                             ScalarBody combine);
 /// exp(x - max) / sum(exp(x - max)) over the last dimension.
 Value buildSoftmax(OpBuilder &b, Location loc, Value input);
-/// Whether buildFlashAttention handles these operands: rank 4 with static
-/// head dimensions.
-bool canBuildFlashAttention(Value q, Value k, Value v);
-/// softmax(scale * q k^T, causal mask) v for q [B, H, Sq, D] and k, v
-/// [B, H, Sk, D], computed tile by tile with an online softmax, never
-/// materializing the scores (FlashAttention.cpp).
-Value buildFlashAttention(OpBuilder &b, Location loc, Value q, Value k,
-                          Value v, double scale, bool causal);
+/// An operand of attention, [B, H, S, D], or (`merged`) the [B, S, H * D]
+/// tensor that attn.split_heads would split: read in place, with no copy.
+struct HeadLayout {
+  Value tensor;
+  bool merged = false;
+  int64_t heads = 1;
+  int64_t headDim() const;
+};
+struct AttentionOperands {
+  HeadLayout query, key, value;
+  int64_t heads, queryKeyDim, valueDim;
+  double scale;
+  bool causal;
+  /// Produce [B, Sq, H * Dv] (what attn.merge_heads makes of the result).
+  bool mergedOutput;
+};
+/// softmax(scale * q k^T, causal mask) v, computed tile by tile with an
+/// online softmax, never materializing the scores (FlashAttention.cpp).
+Value buildFlashAttention(OpBuilder &b, Location loc,
+                          const AttentionOperands &operands);
 /// Replaces `op` by `value`, casting when the op declared a less static type.
 void replaceWithCast(mlir::ConversionPatternRewriter &rewriter,
                      mlir::Operation *op, Value value);
