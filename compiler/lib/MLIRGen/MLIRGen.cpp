@@ -183,8 +183,7 @@ Value MLIRGenImpl::genAttention(const ast::CallExpr &call) {
        vType.getDimSize(3)},
       qType.getElementType());
   Value out = builder.create<attn::AttentionOp>(
-      l, outType, q, k, v, isCausal ? builder.getUnitAttr() : UnitAttr(),
-      builder.getF32FloatAttr(static_cast<float>(factor)));
+      l, outType, q, k, v, isCausal, static_cast<float>(factor));
   if (!splitMerge)
     return out;
   return builder.create<attn::MergeHeadsOp>(l, tensorType(*call.tensorType),
