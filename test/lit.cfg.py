@@ -8,7 +8,7 @@ config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".attn", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.attnc_obj_root, "test")
-config.excludes = ["unittests", "reference", "fuzz", "Inputs", "lit.cfg.py",
+config.excludes = ["unittests", "fuzz", "Inputs", "lit.cfg.py",
                    "lit.site.cfg.py", "CMakeLists.txt"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
