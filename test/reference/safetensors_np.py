@@ -23,26 +23,26 @@ _FROM_NUMPY = {dtype: name for name, dtype in _TO_NUMPY.items()}
 def save(path, tensors):
     """Writes a dict of name -> numpy array (f32, f64, i32 or i64)."""
     header = {}
-    chunks = []
+    arrays = []
     offset = 0
     for name, array in tensors.items():
         array = np.asarray(array)
         dtype = array.dtype.newbyteorder("<")
         if dtype not in _FROM_NUMPY:
             raise TypeError(f"{name}: unsupported dtype {array.dtype}")
-        data = np.ascontiguousarray(array, dtype=dtype).tobytes()
+        array = np.ascontiguousarray(array, dtype=dtype)
         header[name] = {"dtype": _FROM_NUMPY[dtype], "shape": list(array.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        chunks.append(data)
-        offset += len(data)
+                        "data_offsets": [offset, offset + array.nbytes]}
+        arrays.append(array)
+        offset += array.nbytes
     text = json.dumps(header, separators=(",", ":")).encode()
     # Pad so that the data starts 8-byte aligned, as the reference writer does.
     text += b" " * (-(8 + len(text)) % 8)
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(text)))
         f.write(text)
-        for data in chunks:
-            f.write(data)
+        for array in arrays:
+            f.write(array.reshape(-1).view(np.uint8).data)
 
 
 def load(path):
