@@ -74,8 +74,7 @@ def run(ctx):
     size = "small"
     harness.seeded(4)
     model = harness.randomize_(Bert(**config)).eval()
-    # BertFor* checkpoints carry a "bert." prefix; the runtime accepts it.
-    weights = ctx.attnc.save_weights("bert-small", model.checkpoint("bert."))
+    weights = ctx.attnc.save_weights("bert-small", model.checkpoint())
     so = ctx.attnc.compile(harness.example("bert.attn"), config)
     rng = harness.seeded(5)
 

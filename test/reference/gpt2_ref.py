@@ -74,8 +74,7 @@ def run_small(ctx):
     size = "small"
     harness.seeded(2)
     model = harness.randomize_(GPT2(**config)).eval()
-    # HF's GPT2LMHeadModel saves under "transformer."; the runtime accepts it.
-    weights = ctx.attnc.save_weights("gpt2-small", model.checkpoint("transformer."))
+    weights = ctx.attnc.save_weights("gpt2-small", model.checkpoint())
     so = ctx.attnc.compile(harness.example("gpt2.attn"), config)
     rng = harness.seeded(3)
     for batch in (1, 3):
