@@ -26,7 +26,9 @@ cl::opt<std::string> modelPath(cl::Positional, cl::Required,
                                cl::sub(attnc::runSubCommand));
 cl::opt<std::string>
     weightsPath("weights", cl::Required,
-                cl::desc("Safetensors file with the model's parameters"),
+                cl::desc("The model's parameters: a safetensors file, or a "
+                         "sharded checkpoint's index (*.safetensors.index."
+                         "json)"),
                 cl::value_desc("file"), cl::sub(attnc::runSubCommand));
 cl::opt<std::string> inputsPath(
     "inputs",

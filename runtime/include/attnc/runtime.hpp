@@ -12,6 +12,11 @@
 //     return fail(s.error().message());
 //   attnc::Expected<attnc::TensorList> outputs = model->run(inputs);
 //
+// or, to run repeatedly (and from several threads, one session each):
+//
+//   attnc::Expected<attnc::Session> session = model->createSession();
+//   attnc::Expected<attnc::OutputView> out = session->run(inputs);
+//
 //===----------------------------------------------------------------------===//
 #ifndef ATTNC_RUNTIME_HPP
 #define ATTNC_RUNTIME_HPP
@@ -153,6 +158,56 @@ private:
   std::unique_ptr<attnc_tensor_list, Deleter> list;
 };
 
+/// The outputs of a session's last run; they belong to the session and are
+/// valid until its next run or its destruction.
+class OutputView {
+public:
+  explicit OutputView(const attnc_tensor_list *list) : list(list) {}
+
+  size_t size() const { return attnc_tensor_list_size(list); }
+  const attnc_tensor &operator[](size_t index) const {
+    return *attnc_tensor_list_at(list, index);
+  }
+  /// nullptr if there is no tensor of that name.
+  const attnc_tensor *find(const std::string &name) const {
+    return attnc_tensor_list_find(list, name.c_str());
+  }
+  const attnc_tensor *begin() const {
+    return size() ? attnc_tensor_list_at(list, 0) : nullptr;
+  }
+  const attnc_tensor *end() const { return begin() + size(); }
+
+private:
+  const attnc_tensor_list *list;
+};
+
+/// One thread's way to run a shared model, reusing its output memory from
+/// run to run. Move-only; must not outlive its Model.
+class Session {
+public:
+  Expected<OutputView> run(const attnc_tensor *inputs, size_t numInputs) {
+    const attnc_tensor_list *outputs = nullptr;
+    if (attnc_status s =
+            attnc_session_run(get(), inputs, numInputs, &outputs))
+      return Error::fromLastCall(s);
+    return OutputView(outputs);
+  }
+  Expected<OutputView> run(const std::vector<attnc_tensor> &inputs) {
+    return run(inputs.data(), inputs.size());
+  }
+
+  attnc_session *get() const { return session.get(); }
+
+private:
+  friend class Model;
+  explicit Session(attnc_session *handle) : session(handle) {}
+
+  struct Deleter {
+    void operator()(attnc_session *s) const { attnc_session_destroy(s); }
+  };
+  std::unique_ptr<attnc_session, Deleter> session;
+};
+
 /// A loaded model. Move-only; closes the library when destroyed.
 class Model {
 public:
@@ -164,6 +219,22 @@ public:
   }
 
   std::string_view name() const { return attnc_model_name(get()); }
+  /// "" if the model records none.
+  std::string_view fingerprint() const {
+    return attnc_model_fingerprint(get());
+  }
+
+  std::vector<attnc_constant> constants() const {
+    std::vector<attnc_constant> result;
+    for (size_t i = 0, e = attnc_model_num_constants(get()); i != e; ++i) {
+      attnc_constant constant{};
+      [[maybe_unused]] attnc_status s =
+          attnc_model_constant(get(), i, &constant);
+      assert(s == ATTNC_OK && "constant index out of range");
+      result.push_back(constant);
+    }
+    return result;
+  }
 
   size_t numDims() const { return attnc_model_num_dims(get()); }
   std::string_view dimName(size_t index) const {
@@ -197,9 +268,9 @@ public:
     return tensorInfos(ATTNC_KIND_OUTPUT);
   }
 
-  Status loadWeights(const std::string &safetensorsPath) {
-    if (attnc_status s =
-            attnc_model_load_weights(get(), safetensorsPath.c_str()))
+  /// A safetensors file, or a sharded checkpoint's index (*.json).
+  Status loadWeights(const std::string &path) {
+    if (attnc_status s = attnc_model_load_weights(get(), path.c_str()))
       return Error::fromLastCall(s);
     return Status::success();
   }
@@ -219,6 +290,13 @@ public:
   }
   Expected<TensorList> run(const std::vector<attnc_tensor> &inputs) const {
     return run(inputs.data(), inputs.size());
+  }
+
+  Expected<Session> createSession() const {
+    attnc_session *session = nullptr;
+    if (attnc_status s = attnc_session_create(get(), &session))
+      return Error::fromLastCall(s);
+    return Session(session);
   }
 
   attnc_model *get() const { return model.get(); }
