@@ -23,11 +23,14 @@
 
 #include "attnc/runtime.h"
 
+#include <array>
 #include <cassert>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -128,6 +131,73 @@ inline std::string formatType(const attnc_tensor_info &info) {
   return attnc_dtype_name(info.dtype) +
          formatShape(info.shape, info.rank, info.dim_names);
 }
+
+/// The attnc_dtype of a C++ element type: float, int32_t or int64_t.
+template <typename T> struct DTypeOf;
+template <> struct DTypeOf<float> {
+  static constexpr attnc_dtype value = ATTNC_DTYPE_F32;
+};
+template <> struct DTypeOf<int32_t> {
+  static constexpr attnc_dtype value = ATTNC_DTYPE_I32;
+};
+template <> struct DTypeOf<int64_t> {
+  static constexpr attnc_dtype value = ATTNC_DTYPE_I64;
+};
+template <typename T> struct DTypeOf<const T> : DTypeOf<T> {};
+
+/// A typed view of a dense row-major tensor that someone else owns; what the
+/// headers of `attnc header` use for inputs and outputs.
+template <typename T, size_t Rank> struct TensorRef {
+  T *data = nullptr;
+  std::array<int64_t, Rank> shape{};
+
+  static constexpr attnc_dtype dtype = DTypeOf<T>::value;
+
+  int64_t numElements() const {
+    int64_t count = 1;
+    for (int64_t size : shape)
+      count *= size;
+    return count;
+  }
+  T *begin() const { return data; }
+  T *end() const { return data + numElements(); }
+  T &operator[](int64_t index) const { return data[index]; }
+
+  /// The C description of this view, named `name`; it points into `*this`.
+  attnc_tensor toTensor(const char *name) const {
+    return {name, dtype, static_cast<int32_t>(Rank), shape.data(),
+            const_cast<std::remove_const_t<T> *>(data)};
+  }
+  /// A view of `tensor`; its dtype and rank must be T's and Rank.
+  static TensorRef from(const attnc_tensor &tensor) {
+    assert(tensor.dtype == dtype && tensor.rank == static_cast<int32_t>(Rank) &&
+           "tensor of another type");
+    TensorRef ref;
+    ref.data = static_cast<T *>(tensor.data);
+    for (size_t i = 0; i < Rank; ++i)
+      ref.shape[i] = tensor.shape[i];
+    return ref;
+  }
+};
+
+/// A parameter as a header of `attnc header` lists it in `params::all`, for
+/// code that walks every parameter (e.g. to write a checkpoint).
+struct ParamSpec {
+  std::string_view name;
+  /// The checkpoint tensor; with layers > 0 a template with "{i}".
+  std::string_view tensor;
+  attnc_dtype dtype;
+  int64_t layers;
+  const int64_t *shape;
+  int32_t rank;
+
+  int64_t numElements() const {
+    int64_t count = 1;
+    for (int32_t i = 0; i < rank; ++i)
+      count *= shape[i];
+    return count;
+  }
+};
 
 /// The outputs of one run; owns their memory.
 class TensorList {
