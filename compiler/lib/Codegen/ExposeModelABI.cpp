@@ -45,6 +45,8 @@ struct AbiTensor {
   std::string name;
   std::string checkpointName; // parameters only
   ArrayAttr shape;            // integers and dim names
+  int64_t layers = 0;         // stacked per-layer parameters
+  std::optional<double> defaultValue; // optional inputs
   RankedTensorType type;
   int64_t argIndex = -1;      // -1 for outputs
   int64_t resultIndex = -1;
@@ -117,8 +119,12 @@ LogicalResult ModelABIBuilder::collect() {
              << i << " lacks the attn.kind/attn.name/attn.shape attributes "
              << "of a model argument";
     AbiTensor t{getStringAttr(attrs, kNameAttr).str(),
-                getStringAttr(attrs, kTensorAttr).str(), shape, tensorType,
-                i, -1};
+                getStringAttr(attrs, kTensorAttr).str(), shape, 0,
+                std::nullopt, tensorType, i, -1};
+    if (auto layers = attrs.getAs<IntegerAttr>(kLayersAttr))
+      t.layers = layers.getInt();
+    if (auto value = attrs.getAs<FloatAttr>(kDefaultAttr))
+      t.defaultValue = value.getValueAsDouble();
     (kind == "input" ? inputs : params).push_back(std::move(t));
   }
   for (unsigned i = 0; i < type.getNumResults(); ++i) {
@@ -130,7 +136,7 @@ LogicalResult ModelABIBuilder::collect() {
              << i << " lacks the attn.name/attn.shape attributes of a model "
              << "output";
     outputs.push_back(AbiTensor{getStringAttr(attrs, kNameAttr).str(), "",
-                                shape, tensorType, -1, i});
+                                shape, 0, std::nullopt, tensorType, -1, i});
   }
   // Every dynamic dimension must be named, and every name declared.
   for (auto *list : {&inputs, &params, &outputs})
@@ -159,6 +165,10 @@ std::string ModelABIBuilder::manifest() {
                            {"shape", shapeToJson(t.shape)}};
       if (withCheckpoint)
         o["tensor"] = t.checkpointName;
+      if (t.layers > 0)
+        o["layers"] = t.layers;
+      if (t.defaultValue)
+        o["default"] = *t.defaultValue;
       out.push_back(std::move(o));
     }
     return out;
@@ -167,8 +177,21 @@ std::string ModelABIBuilder::manifest() {
   for (const std::string &d : dims)
     dimsJson.push_back(d);
   StringRef name = getStringAttr(model->getAttrDictionary(), kModelAttr);
+  llvm::json::Object constants;
+  if (auto dict = model->getAttrOfType<DictionaryAttr>(kConstantsAttr))
+    for (NamedAttribute c : dict) {
+      if (auto i = dyn_cast<IntegerAttr>(c.getValue()))
+        constants[c.getName().getValue()] = i.getInt();
+      else if (auto f = dyn_cast<FloatAttr>(c.getValue()))
+        constants[c.getName().getValue()] = f.getValueAsDouble();
+    }
   llvm::json::Object root{{"abi_version", kAbiVersion},
                           {"name", name.str()},
+                          {"fingerprint",
+                           getStringAttr(model->getAttrDictionary(),
+                                         kFingerprintAttr)
+                               .str()},
+                          {"constants", std::move(constants)},
                           {"dims", std::move(dimsJson)},
                           {"inputs", tensors(inputs, false)},
                           {"params", tensors(params, true)},

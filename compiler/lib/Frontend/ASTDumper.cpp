@@ -116,6 +116,33 @@ private:
       endLine(decl.loc);
       dumpExpr(*llvm::cast<OutputDecl>(decl).value, depth + 1);
       return;
+    case Decl::Kind::Require: {
+      const auto &r = llvm::cast<RequireDecl>(decl);
+      os << "Require \"" << r.message << "\"";
+      endLine(r.loc);
+      dumpExpr(*r.cond, depth + 1);
+      return;
+    }
+    case Decl::Kind::BlockArg:
+      os << "BlockArg '" << decl.name << "'";
+      endLine(decl.loc);
+      return;
+    case Decl::Kind::Block: {
+      const auto &b = llvm::cast<BlockDecl>(decl);
+      os << "Block '" << b.name << "'";
+      endLine(b.loc);
+      for (const auto &arg : b.args)
+        dumpDecl(*arg, depth + 1);
+      for (const DeclPtr &d : b.body)
+        dumpDecl(*d, depth + 1);
+      if (b.result) {
+        indent(depth + 1);
+        os << "Return";
+        endLine(b.returnLoc);
+        dumpExpr(*b.result, depth + 2);
+      }
+      return;
+    }
     }
   }
 
@@ -180,6 +207,16 @@ private:
       dumpExpr(*c.cond, depth + 1);
       dumpExpr(*c.thenExpr, depth + 1);
       dumpExpr(*c.elseExpr, depth + 1);
+      return;
+    }
+    case Expr::Kind::Repeat: {
+      const auto &r = llvm::cast<RepeatExpr>(e);
+      os << "Repeat '" << r.block << "'";
+      dumpType(e);
+      endLine(e.getLoc());
+      dumpExpr(*r.count, depth + 1);
+      for (const ExprPtr &arg : r.args)
+        dumpExpr(*arg, depth + 1);
       return;
     }
     }

@@ -366,8 +366,9 @@ const auto keyword =
 const auto nameToken = x3::lexeme[idStart >> *idChar];
 const auto ident = x3::raw[nameToken - keyword];
 
+// `2`, `2.`, `2.5`, `25e-1`; docs/language.md allows a bare trailing '.'.
 const auto numberToken =
-    x3::raw[x3::lexeme[+digit >> -('.' >> +digit) >>
+    x3::raw[x3::lexeme[+digit >> -('.' >> *digit) >>
                        -(x3::char_("eE") > -x3::char_("+-") >
                          named("digits in the exponent", +digit))]];
 
@@ -490,19 +491,21 @@ const auto outputDecl =
 
 const auto onDimName = [](auto &ctx) { builder(ctx).dimName(x3::_attr(ctx)); };
 const auto dimName = named("a dimension name", act(ident, onDimName));
-const auto dimDecl = act(x3::raw[kw("dim")], onDeclKeyword) > dimName >>
+// Parenthesized so that each expectation point is a named rule: `a > b >> c`
+// would expect the unnamed sequence `b >> c`.
+const auto dimDecl = (act(x3::raw[kw("dim")], onDeclKeyword) > dimName) >>
                      *(',' > dimName);
 
 const auto onTypeStart = [](auto &ctx) {
   builder(ctx).typeStart(x3::_attr(ctx));
 };
 const auto onTypeDim = [](auto &ctx) { builder(ctx).typeDim(); };
-const auto type =
-    named("a tensor type such as f32[...]",
-          named("an element type", act(ident, onTypeStart)) >
-              named("'[' after the element type", x3::lit('[')) >
-              -(expr[onTypeDim] >> *(',' > expectExpr[onTypeDim])) >
-              named("']'", x3::lit(']')));
+const auto type = named(
+    "a tensor type such as f32[...]",
+    named("an element type", act(ident, onTypeStart)) >
+        named("'[' after the element type", x3::lit('[')) >
+        -(expr[onTypeDim] >> *(',' > named("an expression", expr[onTypeDim]))) >
+        named("']'", x3::lit(']')));
 
 const auto onInput = [](auto &ctx) { builder(ctx).finishInput(); };
 const auto inputDecl =
@@ -531,10 +534,11 @@ const auto fromClause = kw("from") >
                               StringParser{});
 
 const auto onParam = [](auto &ctx) { builder(ctx).finishParam(); };
-const auto paramDecl = (act(x3::raw[kw("param")], onDeclKeyword) >
-                        named("a parameter name", act(ident, onDeclName)) >
-                        named("':' after parameter name", x3::lit(':')) >
-                        type >> -layoutClause >> -fromClause)[onParam];
+const auto paramDecl =
+    ((act(x3::raw[kw("param")], onDeclKeyword) >
+      named("a parameter name", act(ident, onDeclName)) >
+      named("':' after parameter name", x3::lit(':')) > type) >>
+     -layoutClause >> -fromClause)[onParam];
 
 const auto decl =
     constDecl | dimDecl | inputDecl | paramDecl | letDecl | outputDecl;
@@ -592,12 +596,17 @@ std::unique_ptr<Model> attnc::parseModel(unsigned bufferId,
             ? previous
             : at;
     const std::string &what = e.which();
+    // Every expectation point is a named rule; an unnamed one would show
+    // up as a mangled type name, which is no message for a user.
+    bool unnamed = llvm::StringRef(what).contains("boost");
     if (what == kEndOfInput) {
       diag.error(locOf(at), "trailing characters after the model");
     } else if (what == kCloseModel && at == end) {
       diag.error(locOf(missing),
                  "expected '}' to close model '" + b.model->name + "'");
       diag.note(locOf(b.braceLoc), "to match this '{'");
+    } else if (unnamed) {
+      diag.error(locOf(at), "unexpected " + scan::describeToken(at, end));
     } else if (what == kCloseModel) {
       diag.error(locOf(at), "unexpected " + scan::describeToken(at, end) +
                                 "; expected a declaration (const, dim, "

@@ -109,6 +109,13 @@ bool Sema::run() {
       ++outputs;
       checkValueDecl(*decl, *llvm::cast<OutputDecl>(*decl).value);
       break;
+    case Decl::Kind::Require:
+    case Decl::Kind::Block:
+    case Decl::Kind::BlockArg:
+      // Declared in AST.h ahead of the language of docs/language.md; the
+      // parser does not produce them yet.
+      error(decl->loc, "this declaration is not supported yet");
+      break;
     }
   }
   if (inputs == 0)
@@ -292,6 +299,8 @@ bool Sema::check(Expr &e) {
     return checkTranspose(llvm::cast<TransposeExpr>(e));
   case Expr::Kind::Conditional:
     return checkConditional(llvm::cast<ConditionalExpr>(e));
+  case Expr::Kind::Repeat:
+    return error(e.getLoc(), "'repeat' is not supported yet");
   }
   return false;
 }
@@ -299,8 +308,11 @@ bool Sema::check(Expr &e) {
 bool Sema::checkIdent(IdentExpr &e) {
   auto it = scope.find(e.name);
   if (it == scope.end()) {
+    // A name declared further down (not the declaration being checked,
+    // as in `let a = a`) is a use before declaration.
     auto later = allDecls.find(e.name);
-    if (later == allDecls.end()) {
+    if (later == allDecls.end() ||
+        later->second->nameLoc.getPointer() < e.getLoc().getPointer()) {
       return error(e.getLoc(), "use of undeclared name '" + e.name + "'" +
                                    sema::didYouMean(e.name, scopeOrder));
     }
@@ -336,6 +348,10 @@ bool Sema::checkIdent(IdentExpr &e) {
     e.tensorType = value.tensorType;
     return true;
   }
+  case Decl::Kind::Require:
+  case Decl::Kind::Block:
+  case Decl::Kind::BlockArg:
+    return error(e.getLoc(), "'" + e.name + "' is not a value");
   }
   return false;
 }
@@ -499,6 +515,7 @@ std::optional<bool> Sema::staticIsInteger(const Expr &e) const {
     return std::nullopt;
   }
   case Expr::Kind::Transpose:
+  case Expr::Kind::Repeat:
     return std::nullopt;
   }
   return std::nullopt;

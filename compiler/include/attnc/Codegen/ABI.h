@@ -24,6 +24,10 @@ inline constexpr llvm::StringLiteral kForwardSymbol = "attnc_model_forward";
 /// names in ABI order (ArrayAttr of StringAttr).
 inline constexpr llvm::StringLiteral kModelAttr = "attn.model";
 inline constexpr llvm::StringLiteral kDimsAttr = "attn.dims";
+/// On the model function: the final value of every model constant
+/// (DictionaryAttr) and a hash of the description (StringAttr).
+inline constexpr llvm::StringLiteral kConstantsAttr = "attn.constants";
+inline constexpr llvm::StringLiteral kFingerprintAttr = "attn.fingerprint";
 /// On arguments: "input" or "param"; on arguments and results: the source
 /// name and the shape (ArrayAttr of IntegerAttr sizes and StringAttr dims);
 /// on parameters: the checkpoint tensor name.
@@ -31,6 +35,11 @@ inline constexpr llvm::StringLiteral kKindAttr = "attn.kind";
 inline constexpr llvm::StringLiteral kNameAttr = "attn.name";
 inline constexpr llvm::StringLiteral kShapeAttr = "attn.shape";
 inline constexpr llvm::StringLiteral kTensorAttr = "attn.tensor";
+/// On stacked per-layer parameters: the layer count (the shape's first dim;
+/// attn.tensor is a template with `{i}`).
+inline constexpr llvm::StringLiteral kLayersAttr = "attn.layers";
+/// On optional inputs: the value the runtime fills them with (F64Attr).
+inline constexpr llvm::StringLiteral kDefaultAttr = "attn.default";
 
 } // namespace attnc
 
