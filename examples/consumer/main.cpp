@@ -47,7 +47,9 @@ int main(int argc, char **argv) {
     return fail("usage: consumer WORKDIR");
   std::string dir = argv[1];
   constexpr int64_t kBatch = 2, kSeq = 7;
-  const int64_t dModel = mha::params::bq::shape[0];
+  // The DEFINES of attnc_add_model, as the compiler resolved them.
+  constexpr int64_t dModel = mha::constants::d_model;
+  static_assert(mha::params::wq::shape[0] == dModel);
 
   std::map<std::string, std::vector<float>> storage;
   std::map<std::string, attnc::st::TensorView> weights;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdint>
 #include <set>
 
@@ -94,14 +95,14 @@ private:
     const json *fingerprint = member(root, "fingerprint");
     if (!fingerprint)
       return Status::success();
-    bool isHex = fingerprint->is_string() &&
-                 !fingerprint->get_ref<const std::string &>().empty();
+    // "" is how a compiler without a fingerprint for this input says so.
+    bool isHex = fingerprint->is_string();
     if (isHex)
       for (char c : fingerprint->get_ref<const std::string &>())
         isHex &= std::isxdigit(static_cast<unsigned char>(c)) != 0;
     if (!isHex)
-      return invalid("\"fingerprint\" must be a non-empty string of hex "
-                     "digits, found " + describe(*fingerprint));
+      return invalid("\"fingerprint\" must be a string of hex digits, "
+                     "found " + describe(*fingerprint));
     manifest.fingerprint = fingerprint->get<std::string>();
     return Status::success();
   }
@@ -262,7 +263,9 @@ private:
     if (kind != Kind::Input)
       return invalid(what + ": only inputs may have a \"default\"");
     bool isFloat = spec.dtype == ATTNC_DTYPE_F32;
-    if (isFloat ? !value->is_number() : !value->is_number_integer())
+    // An integer may be spelled 1.0: JSON writers differ.
+    if (!value->is_number() ||
+        (!isFloat && value->get<double>() != std::floor(value->get<double>())))
       return invalid(what + ": \"default\" must be " +
                      (isFloat ? "a number" : "an integer") + ", found " +
                      describe(*value));

@@ -61,10 +61,10 @@ const BadExtension kBadExtensions[] = {
      "inputs[0] ('x'): \"default\" 4294967296 does not fit in i32"},
     {"FingerprintNotHex",
      R"({"abi_version": 1, "name": "m", "fingerprint": "xyz", "dims": []})",
-     "\"fingerprint\" must be a non-empty string of hex digits, found \"xyz\""},
-    {"EmptyFingerprint",
-     R"({"abi_version": 1, "name": "m", "fingerprint": "", "dims": []})",
-     "\"fingerprint\" must be a non-empty string of hex digits, found \"\""},
+     "\"fingerprint\" must be a string of hex digits, found \"xyz\""},
+    {"FingerprintNotAString",
+     R"({"abi_version": 1, "name": "m", "fingerprint": 12, "dims": []})",
+     "\"fingerprint\" must be a string of hex digits, found 12"},
     {"ConstantsNotAnObject",
      R"({"abi_version": 1, "name": "m", "constants": [1], "dims": []})",
      "\"constants\" must be an object of numbers, found [1]"},
@@ -96,6 +96,23 @@ INSTANTIATE_TEST_SUITE_P(Runtime, BadExtensionTest,
                          [](const testing::TestParamInfo<BadExtension> &info) {
                            return std::string(info.param.name);
                          });
+
+TEST(ManifestExtensionsTest, EmptyFingerprintMeansNone) {
+  FakeModelHooks hooks;
+  hooks.setManifest(R"({"abi_version": 1, "name": "m", "fingerprint": "",
+      "constants": {}, "dims": [], "inputs": [
+        {"name": "n", "dtype": "i64", "shape": [], "default": 2.0}],
+      "params": [], "outputs": []})");
+  attnc_model *model = nullptr;
+  ASSERT_EQ(attnc_model_open(ATTNC_FAKE_MODEL, &model), ATTNC_OK)
+      << attnc_last_error();
+  EXPECT_STREQ(attnc_model_fingerprint(model), "");
+  attnc_tensor_info n;
+  ASSERT_EQ(attnc_model_tensor_info(model, ATTNC_KIND_INPUT, 0, &n), ATTNC_OK);
+  EXPECT_TRUE(n.has_default);
+  EXPECT_EQ(n.default_value, 2.0);
+  attnc_model_destroy(model);
+}
 
 TEST(ManifestExtensionsTest, ConstantsKeepTheirOrder) {
   FakeModelHooks hooks;
