@@ -17,6 +17,8 @@ config.substitutions.append(("%examples", os.path.join(config.attnc_src_root, "e
 # Debian's python3, which has numpy and PyTorch (a pyenv python may shadow it).
 python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
 config.substitutions.append(("%python", python))
+config.substitutions.append(
+    ("%attnc_runtime", os.path.join(config.attnc_obj_root, "lib", "libattnc_runtime.so")))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()

@@ -66,6 +66,8 @@ public:
       return s.error();
     if (Status s = parseTensors(root, Kind::Output, manifest.outputs); !s)
       return s.error();
+    if (Status s = parseKVCache(root); !s)
+      return s.error();
     if (Status s = checkConsistency(); !s)
       return s.error();
     return std::move(manifest);
@@ -104,6 +106,34 @@ private:
       return invalid("\"fingerprint\" must be a string of hex digits, "
                      "found " + describe(*fingerprint));
     manifest.fingerprint = fingerprint->get<std::string>();
+    return Status::success();
+  }
+
+  Status parseKVCache(const json &root) {
+    const json *cache = member(root, "kv_cache");
+    if (!cache || cache->is_null())
+      return Status::success();
+    auto dimIndex = [&](const char *key) -> int {
+      const json *name = member(*cache, key);
+      if (!name || !name->is_string())
+        return -1;
+      for (size_t i = 0; i < manifest.dims.size(); ++i)
+        if (manifest.dims[i] == name->get_ref<const std::string &>())
+          return static_cast<int>(i);
+      return -1;
+    };
+    KVCacheSpec spec;
+    spec.batchDim = dimIndex("batch_dim");
+    spec.seqDim = dimIndex("seq_dim");
+    const json *floats = member(*cache, "floats_per_token");
+    if (!cache->is_object() || spec.batchDim < 0 || spec.seqDim < 0 ||
+        !floats || !floats->is_number_integer() ||
+        floats->get<int64_t>() <= 0)
+      return invalid("\"kv_cache\" must name two declared dims "
+                     "(\"batch_dim\", \"seq_dim\") and a positive "
+                     "\"floats_per_token\", found " + describe(*cache));
+    spec.floatsPerToken = floats->get<int64_t>();
+    manifest.kvCache = spec;
     return Status::success();
   }
 

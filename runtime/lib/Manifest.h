@@ -51,6 +51,14 @@ struct Constant {
   double floatValue = 0;
 };
 
+/// The key/value cache of a model with an incremental-decoding entry
+/// (attnc_model_step): per batch row and per cached token, this many floats.
+struct KVCacheSpec {
+  int batchDim = -1; // index in Manifest::dims
+  int seqDim = -1;
+  int64_t floatsPerToken = 0;
+};
+
 struct Manifest {
   std::string name;
   /// Hex digest of the compiler's input; empty when the manifest has none.
@@ -60,6 +68,8 @@ struct Manifest {
   /// Dynamic dimensions, in the order attnc_model_forward takes them.
   std::vector<std::string> dims;
   std::vector<TensorSpec> inputs, params, outputs;
+  /// Present when the model exports attnc_model_step.
+  std::optional<KVCacheSpec> kvCache;
 
   std::string shapeString(const TensorSpec &spec) const {
     return spec.shapeString(dims);

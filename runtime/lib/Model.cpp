@@ -45,8 +45,16 @@ Expected<std::unique_ptr<Model>> Model::open(const std::string &path) {
   if (!spec)
     return Error(spec.error().code(),
                  "'" + path + "': " + spec.error().message());
-  return std::unique_ptr<Model>(
-      new Model(std::move(*library), forward, json, std::move(*spec)));
+  auto step = reinterpret_cast<StepFn>(library->symbol("attnc_model_step"));
+  if (static_cast<bool>(step) != spec->kvCache.has_value())
+    return Error(ATTNC_ERROR_ABI,
+                 "'" + path + "': the manifest " +
+                     (step ? "lacks" : "has") +
+                     " a \"kv_cache\" but the library " +
+                     (step ? "exports" : "does not export") +
+                     " attnc_model_step");
+  return std::unique_ptr<Model>(new Model(std::move(*library), forward, step,
+                                          json, std::move(*spec)));
 }
 
 Status Model::loadWeights(const std::string &path) {

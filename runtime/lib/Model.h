@@ -20,6 +20,9 @@ namespace attnc::rt {
 class Model {
 public:
   using ForwardFn = int32_t (*)(const int64_t *dims, void *const *buffers);
+  using StepFn = int32_t (*)(const int64_t *dims, void *const *buffers,
+                             float *kvCache, int64_t capacity,
+                             int64_t position);
 
   /// Loads the library, checks that it implements this runtime's ABI
   /// version, and validates its manifest.
@@ -39,18 +42,21 @@ public:
   const std::vector<const void *> &paramBuffers() const;
 
   ForwardFn forwardFunction() const { return forward; }
+  /// attnc_model_step, or null for models without incremental decoding.
+  StepFn stepFunction() const { return step; }
 
 private:
   friend class Session;
 
-  Model(SharedLibrary library, ForwardFn forward, std::string json,
-        Manifest spec)
-      : library(std::move(library)), forward(forward), json(std::move(json)),
-        spec(std::move(spec)) {}
+  Model(SharedLibrary library, ForwardFn forward, StepFn step,
+        std::string json, Manifest spec)
+      : library(std::move(library)), forward(forward), step(step),
+        json(std::move(json)), spec(std::move(spec)) {}
 
   // Declared first so that it is closed last.
   SharedLibrary library;
   ForwardFn forward;
+  StepFn step;
   std::string json;
   Manifest spec;
   std::optional<Weights> weights;

@@ -320,6 +320,49 @@ attnc_status attnc_session_run(attnc_session *session,
   });
 }
 
+int attnc_model_has_kv_cache(const attnc_model *model) {
+  return model && model->model->manifest().kvCache.has_value();
+}
+
+attnc_status attnc_session_enable_kv_cache(attnc_session *session,
+                                           int64_t capacity) {
+  if (!session)
+    return fail(ATTNC_ERROR_INVALID_ARGUMENT,
+                "attnc_session_enable_kv_cache: session must not be NULL");
+  return guarded([&] {
+    if (Status s = session->session->enableKVCache(capacity); !s)
+      return fail(s.error());
+    return ATTNC_OK;
+  });
+}
+
+attnc_status attnc_session_step(attnc_session *session,
+                                const attnc_tensor *inputs, size_t num_inputs,
+                                const attnc_tensor_list **outputs) {
+  if (!session || !outputs)
+    return fail(ATTNC_ERROR_INVALID_ARGUMENT,
+                "attnc_session_step: session and outputs must not be NULL");
+  return guarded([&] {
+    attnc_tensor_list &view = session->view;
+    view.names.clear();
+    view.tensors.clear();
+    if (Status s = session->session->step(inputs, num_inputs); !s)
+      return fail(s.error());
+    view.describe(session->session->outputs());
+    *outputs = &view;
+    return ATTNC_OK;
+  });
+}
+
+void attnc_session_reset_kv_cache(attnc_session *session) {
+  if (session)
+    session->session->resetKVCache();
+}
+
+int64_t attnc_session_kv_position(const attnc_session *session) {
+  return session ? session->session->kvPosition() : -1;
+}
+
 size_t attnc_tensor_list_size(const attnc_tensor_list *list) {
   return list ? list->tensors.size() : 0;
 }

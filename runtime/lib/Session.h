@@ -35,14 +35,31 @@ public:
   Status run(const attnc_tensor *inputs, size_t count);
   std::vector<OutputTensor> &outputs() { return results; }
 
+  /// Incremental decoding (models with a "kv_cache"): the cache holds up to
+  /// `capacity` tokens per batch row; its memory is allocated by the first
+  /// step, for that step's batch size. Clears the cache.
+  Status enableKVCache(int64_t capacity);
+  /// Runs the model on the inputs' new tokens, which follow the `position`
+  /// tokens already cached, then caches them. Outputs cover the new tokens.
+  Status step(const attnc_tensor *inputs, size_t count);
+  /// Forgets the cached tokens (the memory stays).
+  void resetKVCache() { position = 0; }
+  int64_t kvPosition() const { return position; }
+  int64_t kvCapacity() const { return capacity; }
+
 private:
   explicit Session(const Model &model);
   Status prepareOutputs(const std::vector<int64_t> &dims);
+  /// Binds inputs, sizes outputs and fills `buffers`; dims in `dims`.
+  Status prepare(const attnc_tensor *inputs, size_t count,
+                 std::vector<int64_t> &dims);
 
   const Model &owner;
   ScratchPool scratch;
   std::vector<OutputTensor> results;
   std::vector<void *> buffers;
+  AlignedBuffer cache;
+  int64_t capacity = 0, cacheBatch = 0, position = 0;
 };
 
 } // namespace attnc::rt

@@ -218,6 +218,32 @@ ATTNC_API attnc_status attnc_session_run(attnc_session *session,
                                          size_t num_inputs,
                                          const attnc_tensor_list **outputs);
 
+/*--- Incremental decoding ---------------------------------------------------*/
+
+/* Models whose attention is all causal self-attention (decoders) are compiled
+ * with a key/value cache entry (docs/abi.md: attnc_model_step). A session
+ * then processes a sequence in steps: a prefill of the prompt, then one step
+ * per new token, each costing time linear in the cached length. */
+
+/* Nonzero if the model supports attnc_session_step. */
+ATTNC_API int attnc_model_has_kv_cache(const attnc_model *model);
+/* Sets the cache's capacity in tokens per batch row and empties it; the
+ * memory is allocated by the next step, for that step's batch size. */
+ATTNC_API attnc_status attnc_session_enable_kv_cache(attnc_session *session,
+                                                     int64_t capacity);
+/* Runs the model on the inputs' new tokens, which come after the tokens
+ * already cached, and caches them. Outputs (as for attnc_session_run) cover
+ * the new tokens only. Fails with ATTNC_ERROR_INVALID_ARGUMENT, caching
+ * nothing, when the cache would overflow or the batch size changed. */
+ATTNC_API attnc_status attnc_session_step(attnc_session *session,
+                                          const attnc_tensor *inputs,
+                                          size_t num_inputs,
+                                          const attnc_tensor_list **outputs);
+/* Forgets the cached tokens (keeps the memory). */
+ATTNC_API void attnc_session_reset_kv_cache(attnc_session *session);
+/* The number of tokens cached, or -1 for a NULL session. */
+ATTNC_API int64_t attnc_session_kv_position(const attnc_session *session);
+
 ATTNC_API size_t attnc_tensor_list_size(const attnc_tensor_list *list);
 /* NULL if index is out of range. The tensors are contiguous:
  * attnc_tensor_list_at(list, i) == attnc_tensor_list_at(list, 0) + i. */

@@ -291,7 +291,7 @@ TEST(ParserErrorTest, UnclosedModelPointsAtTheBrace) {
 TEST(ParserErrorTest, UnexpectedDeclaration) {
   EXPECT_EQ(parseError("model m {\n  xyz = 3\n}"),
             "<buffer>:2:3: error: unexpected 'xyz'; expected a declaration "
-            "(const, dim, input, param, let, output)\n"
+            "(const, require, dim, input, param, let, output, block)\n"
             "  xyz = 3\n"
             "  ^\n");
 }
@@ -357,8 +357,8 @@ TEST(ParserErrorTest, EveryExpectationHasAName) {
 TEST(ParserErrorTest, NulByte) {
   std::string source("model m {\0 }", 12);
   std::string expected = "<buffer>:1:10: error: unexpected '\\x00'; expected "
-                         "a declaration (const, dim, input, param, let, "
-                         "output)\n";
+                         "a declaration (const, require, dim, input, param, "
+                         "let, output, block)\n";
   expected += source + "\n         ^\n";
   EXPECT_EQ(parseError(source), expected);
 }

@@ -63,6 +63,10 @@ struct TensorType {
   std::vector<Dim> shape;
   size_t rank() const { return shape.size(); }
   std::string str() const; // "f32[batch, seq, 64]"
+  bool operator==(const TensorType &o) const {
+    return elementType == o.elementType && shape == o.shape;
+  }
+  bool operator!=(const TensorType &o) const { return !(*this == o); }
 };
 
 //===----------------------------------------------------------------------===//
