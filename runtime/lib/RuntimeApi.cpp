@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "attnc/runtime.h"
 
+#include "ApiSupport.h"
 #include "Model.h"
 
 #include <cstring>
@@ -37,7 +38,7 @@ struct attnc_tensor_list {
 
 namespace {
 
-thread_local std::string lastError;
+using attnc::rt::lastError;
 
 attnc_status fail(const Error &error) noexcept {
   try {

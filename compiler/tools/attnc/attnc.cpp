@@ -9,6 +9,7 @@
 // every --emit stage stops after printing that level of IR.
 //
 //===----------------------------------------------------------------------===//
+#include "GenerateCommand.h"
 #include "RunCommand.h"
 
 #include "attnc/Codegen/ObjectEmitter.h"
@@ -317,5 +318,7 @@ int main(int argc, char **argv) {
     return 1;
   if (attnc::runSubCommand)
     return attnc::runCommandMain();
+  if (attnc::generateSubCommand)
+    return attnc::generateCommandMain();
   return compileMain();
 }
