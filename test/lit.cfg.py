@@ -13,6 +13,8 @@ config.excludes = ["unittests", "reference", "fuzz", "Inputs", "lit.cfg.py",
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%examples", os.path.join(config.attnc_src_root, "examples")))
+config.substitutions.append(("%generation", os.path.join(config.attnc_src_root, "test", "unittests", "Generation", "Inputs")))
+config.substitutions.append(("%fake_decoder", os.path.join(config.attnc_obj_root, "test", "unittests", "Generation", "libattnc_fake_decoder.so")))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()

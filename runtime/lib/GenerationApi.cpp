@@ -147,8 +147,10 @@ void attnc_sampler_destroy(attnc_sampler *sampler) { delete sampler; }
 attnc_status attnc_sampler_sample(attnc_sampler *sampler, const float *logits,
                                   size_t vocab_size, const int64_t *context,
                                   size_t context_size, int64_t *token) {
-  if (!sampler || !logits || !token)
-    return nullArgument("attnc_sampler_sample", "sampler, logits and token must not be NULL");
+  if (!sampler || !token || (vocab_size && !logits))
+    return nullArgument("attnc_sampler_sample",
+                        "sampler and token must not be NULL, nor logits "
+                        "when vocab_size > 0");
   return guarded([&] {
     Expected<int64_t> next =
         sampler->sampler.sample(logits, vocab_size, context, context_size);
@@ -165,10 +167,12 @@ attnc_status attnc_sampler_candidates(const attnc_sampler *sampler,
                                       size_t context_size, int64_t *ids,
                                       double *probabilities, size_t capacity,
                                       size_t *count) {
-  if (!sampler || !logits || !count || (capacity && (!ids || !probabilities)))
+  if (!sampler || !count || (vocab_size && !logits) ||
+      (capacity && (!ids || !probabilities)))
     return nullArgument("attnc_sampler_candidates",
-                        "sampler, logits and count must not be NULL, nor "
-                        "ids and probabilities when capacity > 0");
+                        "sampler and count must not be NULL, nor logits "
+                        "when vocab_size > 0, nor ids and probabilities "
+                        "when capacity > 0");
   return guarded([&] {
     Expected<std::vector<attnc::rt::Candidate>> candidates =
         sampler->sampler.candidates(logits, vocab_size, context, context_size);
