@@ -282,6 +282,10 @@ bool attentionRule(Call &c) {
                                             " heads: " + q.str());
     headDim = q.shape[3];
   }
+  if (const Expr *scale = c.keyword("scale");
+      scale && !sema::fitsF32(scale->scalar->value))
+    return c.fail(scale->getLoc(), "scale " + formatScalar(*scale->scalar) +
+                                       " does not fit in f32");
   if (!c.keyword("scale") && !headDim.isStatic())
     return c.fail("the head size must be static to derive the default "
                   "scale; pass scale = ...");

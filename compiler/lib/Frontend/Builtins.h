@@ -15,6 +15,8 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <cfloat>
+#include <cmath>
 #include <optional>
 #include <string>
 
@@ -32,6 +34,10 @@ std::string describeValue(const ast::Expr &e);
 /// Reports `expected an f32 tensor, got i32[...]` at `operand` unless it is
 /// an f32 tensor.
 bool requireF32(const ast::Expr &operand, DiagnosticReporter &diag);
+
+/// Whether `value` stays finite as an f32: scale factors become f32
+/// constants in the IR.
+inline bool fitsF32(double value) { return std::fabs(value) <= FLT_MAX; }
 
 /// Whether `callee` names a builtin function.
 bool isBuiltin(llvm::StringRef callee);

@@ -18,6 +18,7 @@
 #include "SourceScan.h"
 
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/JSON.h"
 
 #include <boost/spirit/home/x3.hpp>
 
@@ -319,6 +320,11 @@ struct StringParser : x3::parser<StringParser> {
     if (p == last || *p != '"')
       throw SyntaxError{first, "unterminated string"};
     Builder &b = builder(ctx);
+    // The name goes into the model's JSON manifest, which must be UTF-8.
+    size_t bad = 0;
+    if (!llvm::json::isUTF8(llvm::StringRef(first + 1, p - first - 1), &bad))
+      b.recoverableError(first + 1 + bad,
+                         "the checkpoint tensor name is not valid UTF-8");
     b.from = std::string(first + 1, p);
     b.fromLoc = first;
     first = p + 1;
@@ -501,7 +507,10 @@ const auto type =
     named("a tensor type such as f32[...]",
           named("an element type", act(ident, onTypeStart)) >
               named("'[' after the element type", x3::lit('[')) >
-              -(expr[onTypeDim] >> *(',' > expectExpr[onTypeDim])) >
+              // named(): an expectation failure names an unnamed action by
+              // its C++ type.
+              -(expr[onTypeDim] >>
+                *(',' > named("an expression", expr[onTypeDim]))) >
               named("']'", x3::lit(']')));
 
 const auto onInput = [](auto &ctx) { builder(ctx).finishInput(); };
