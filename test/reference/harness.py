@@ -194,7 +194,7 @@ def greedy(step, prompt, steps):
     return tokens, np.stack(last_logits), min_gap
 
 
-def check_greedy(report, name, size, attnc_step, torch_step, prompt, steps=32):
+def check_greedy(report, name, size, attnc_step, torch_step, prompt, steps=32, variant=""):
     """Generates `steps` tokens with both and requires the same tokens."""
     ref_tokens, ref_logits, gap = greedy(torch_step, prompt, steps)
     got_tokens, got_logits, _ = greedy(attnc_step, prompt, steps)
@@ -207,4 +207,4 @@ def check_greedy(report, name, size, attnc_step, torch_step, prompt, steps=32):
     extra = f"tokens_identical={same}/{steps} min_top2_gap={gap:.3g}"
     if not ok and same < steps:
         extra += f" first_difference_at={same} attnc={got_tokens} torch={ref_tokens}"
-    report.line(name, size, f"greedy{steps}", max_abs, max_rel, ok, extra)
+    report.line(name, size, f"{variant}greedy{steps}", max_abs, max_rel, ok, extra)
