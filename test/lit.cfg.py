@@ -19,6 +19,8 @@ python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
 config.substitutions.append(("%python", python))
 config.substitutions.append(
     ("%attnc_runtime", os.path.join(config.attnc_obj_root, "lib", "libattnc_runtime.so")))
+config.substitutions.append(("%generation", os.path.join(config.attnc_src_root, "test", "unittests", "Generation", "Inputs")))
+config.substitutions.append(("%fake_decoder", os.path.join(config.attnc_obj_root, "test", "unittests", "Generation", "libattnc_fake_decoder.so")))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
