@@ -79,7 +79,7 @@ std::optional<TensorType> Sema::useBlock(BlockInfo &info,
   bool ok = true;
   for (auto [arg, param] : llvm::zip(args, block.args))
     if (!arg->tensorType)
-      ok = error(arg->getLoc(), "argument '" + param->name + "' of block '" +
+      ok = error(startOf(*arg), "argument '" + param->name + "' of block '" +
                                     block.name + "' must be a tensor, got " +
                                     describeValue(*arg));
   if (!ok)
@@ -97,7 +97,7 @@ std::optional<TensorType> Sema::useBlock(BlockInfo &info,
   case BlockInfo::State::Unchecked: {
     for (auto [arg, param] : llvm::zip(args, block.args)) {
       param->type = arg->tensorType;
-      info.firstArgLocs.push_back(arg->getLoc());
+      info.firstArgLocs.push_back(startOf(*arg));
     }
     info.state = BlockInfo::State::Checking;
     bool bodyOk = checkBlockBody(info);
@@ -113,7 +113,7 @@ std::optional<TensorType> Sema::useBlock(BlockInfo &info,
       const TensorType &first = *block.args[i]->type;
       if (given == first)
         continue;
-      ok = error(args[i]->getLoc(),
+      ok = error(startOf(*args[i]),
                  "argument '" + block.args[i]->name + "' of block '" +
                      block.name + "' is " + given.str() + " here but " +
                      first.str() +
@@ -136,7 +136,7 @@ bool Sema::checkBlockBody(BlockInfo &info) {
   if (!check(*block.result))
     return false;
   if (!block.result->tensorType)
-    return error(block.result->getLoc(), "block '" + block.name +
+    return error(startOf(*block.result), "block '" + block.name +
                                              "' must return a tensor, got " +
                                              describeValue(*block.result));
   info.result = block.result->tensorType;
@@ -144,11 +144,13 @@ bool Sema::checkBlockBody(BlockInfo &info) {
 }
 
 bool Sema::checkBlockCall(CallExpr &e, BlockInfo &info, bool argsOk) {
-  for (const KeywordArg &kw : e.kwargs)
-    argsOk = error(kw.loc, "block '" + e.callee +
-                               "' takes its arguments by position; '" +
-                               kw.name + "' is a keyword argument");
   e.block = info.decl;
+  if (!inUnusedBlock)
+    info.anyUse = true;
+  if (!e.kwargs.empty())
+    return error(e.kwargs.front().loc,
+                 "block '" + e.callee + "' takes its arguments by position; '" +
+                     e.kwargs.front().name + "' is a keyword argument");
   if (!inUnusedBlock && !info.firstDirectCall.isValid())
     info.firstDirectCall = e.getLoc();
   std::optional<TensorType> result =
@@ -164,13 +166,13 @@ bool Sema::checkRepeat(RepeatExpr &e) {
   if (check(*e.count)) {
     const Expr &n = *e.count;
     if (!n.scalar)
-      error(n.getLoc(),
+      error(startOf(n),
             "repeat count must be a constant, got " + describeValue(n));
     else if (!n.scalar->isInteger)
-      error(n.getLoc(),
+      error(startOf(n),
             "repeat count must be an integer, got " + formatScalar(*n.scalar));
     else if (n.scalar->asInt() < 1)
-      error(n.getLoc(), "repeat count must be at least 1, got " +
+      error(startOf(n), "repeat count must be at least 1, got " +
                             formatScalar(*n.scalar));
     else
       count = n.scalar->asInt();
@@ -196,6 +198,8 @@ bool Sema::checkRepeat(RepeatExpr &e) {
   }
   BlockInfo &info = infoOf(*block);
   e.decl = block;
+  if (!inUnusedBlock)
+    info.anyUse = info.anyRepeat = true;
   if (block->args.empty())
     return error(e.blockLoc, "block '" + block->name +
                                  "' takes no arguments; 'repeat' passes each "
@@ -213,10 +217,10 @@ bool Sema::checkRepeat(RepeatExpr &e) {
                                  "; repeat feeds each result back as the "
                                  "first argument");
   if (!info.firstRepeatCount.isValid()) {
-    info.firstRepeatCount = e.count->getLoc();
+    info.firstRepeatCount = startOf(*e.count);
     info.decl->repeatCount = *count;
   } else if (info.decl->repeatCount != *count) {
-    error(e.count->getLoc(),
+    error(startOf(*e.count),
           "block '" + block->name + "' is repeated " + Twine(*count) +
               " times here but " + Twine(info.decl->repeatCount) +
               " times before; every repeat of a block uses the same count "
@@ -260,6 +264,9 @@ void Sema::finishBlocks() {
         continue;
       SMLoc layerIndex = layerIndexLocs.lookup(param);
       if (block->repeatCount == 0) {
+        // A repeat that failed to check has been reported already.
+        if (info.anyRepeat)
+          continue;
         error(layerIndex, "'{i}' (the layer index) is only allowed in a "
                            "block used by 'repeat'; block '" +
                                block->name + "' is only called directly");

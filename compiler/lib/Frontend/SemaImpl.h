@@ -78,6 +78,8 @@ private:
     llvm::SmallVector<llvm::SMLoc> firstArgLocs;
     llvm::SMLoc firstDirectCall, firstRepeatCount;
     bool anyUse = false;
+    /// Whether a repeat names the block (even one that failed to check).
+    bool anyRepeat = false;
   };
   llvm::DenseMap<const ast::BlockDecl *, std::unique_ptr<BlockInfo>> blocks;
   bool requirementFailed = false;
