@@ -52,6 +52,12 @@ bool Sema::run() {
   if (requirementFailed)
     return false;
   finishBlocks();
+  if (inlinedSize >= kMaxInlinedSize)
+    error(model.nameLoc, "model '" + model.name +
+                             "' is too large once its blocks are inlined "
+                             "(more than " +
+                             Twine(kMaxInlinedSize) +
+                             " operations); use 'repeat' for layers");
   if (inputs == 0)
     error(model.nameLoc, "model '" + model.name + "' has no inputs");
   if (outputs == 0)

@@ -19,6 +19,9 @@
 #include "llvm/Support/Casting.h"
 #include "llvm/Support/SaveAndRestore.h"
 
+#include <algorithm>
+#include <utility>
+
 using namespace attnc;
 using namespace attnc::ast;
 using namespace attnc::sema;
@@ -95,12 +98,22 @@ std::optional<TensorType> Sema::useBlock(BlockInfo &info,
   case BlockInfo::State::Failed:
     return std::nullopt;
   case BlockInfo::State::Unchecked: {
+    // Each nested use checks a body inside the caller's; bound the chain so
+    // that a hostile model cannot exhaust the stack.
+    if (checkingDepth >= kMaxBlockNesting) {
+      error(loc, "blocks nested too deeply: more than " +
+                     Twine(kMaxBlockNesting) +
+                     " blocks use one another in a chain");
+      return std::nullopt;
+    }
     for (auto [arg, param] : llvm::zip(args, block.args)) {
       param->type = arg->tensorType;
       info.firstArgLocs.push_back(startOf(*arg));
     }
     info.state = BlockInfo::State::Checking;
+    uint64_t callerSize = std::exchange(inlinedSize, 0);
     bool bodyOk = checkBlockBody(info);
+    info.size = std::exchange(inlinedSize, callerSize);
     info.state =
         bodyOk ? BlockInfo::State::Checked : BlockInfo::State::Failed;
     if (!bodyOk)
@@ -131,6 +144,7 @@ std::optional<TensorType> Sema::useBlock(BlockInfo &info,
 bool Sema::checkBlockBody(BlockInfo &info) {
   BlockDecl &block = *info.decl;
   llvm::SaveAndRestore<Scope *> inBlock(scope, &info.inner);
+  llvm::SaveAndRestore<unsigned> depth(checkingDepth, checkingDepth + 1);
   for (const DeclPtr &d : block.body)
     checkDecl(*d);
   if (!check(*block.result))
@@ -157,6 +171,7 @@ bool Sema::checkBlockCall(CallExpr &e, BlockInfo &info, bool argsOk) {
       useBlock(info, e.args, e.getLoc(), argsOk);
   if (!result)
     return false;
+  inlinedSize = std::min(inlinedSize + info.size, kMaxInlinedSize);
   e.tensorType = std::move(result);
   return true;
 }
@@ -228,6 +243,8 @@ bool Sema::checkRepeat(RepeatExpr &e) {
     diag.note(info.firstRepeatCount, "first repeated here");
     return false;
   }
+  // One loop: the body is emitted once, whatever the count.
+  inlinedSize = std::min(inlinedSize + info.size, kMaxInlinedSize);
   e.resolvedCount = *count;
   e.tensorType = *result;
   return true;
@@ -247,6 +264,8 @@ void Sema::finishBlocks() {
     for (const auto &arg : block->args)
       poisoned.insert(arg.get());
     llvm::SaveAndRestore<bool> unused(inUnusedBlock, true);
+    // Nothing of an unused block is emitted.
+    llvm::SaveAndRestore<uint64_t> size(inlinedSize);
     info.state = BlockInfo::State::Checking;
     info.state = checkBlockBody(info) ? BlockInfo::State::Checked
                                       : BlockInfo::State::Failed;
