@@ -13,6 +13,8 @@ trap 'rm -rf "$log"' EXIT
 echo "== lit"
 python3 /usr/lib/llvm-19/build/utils/lit/lit.py -sv "$build/test" 2>&1 | tee "$log/lit.txt"
 lit_rc=${PIPESTATUS[0]}
+echo "== agreement with PyTorch: worst error per model and size (test/reference)"
+cat "$build"/test/reference/Output/*.test.tmp.log 2>/dev/null | grep "^worst " || echo "(none ran)"
 echo "== ctest"
 (cd "$build" && ctest --output-on-failure -j "$(nproc)") 2>&1 | tee "$log/ctest.txt"
 ctest_rc=${PIPESTATUS[0]}

@@ -100,6 +100,7 @@ void attnc::buildGraphPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(attn::createFuseAttention());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  pm.addPass(attn::createIntroduceKVCache());
 }
 
 void attnc::buildAttnToLinalgPipeline(OpPassManager &pm) {
@@ -119,6 +120,15 @@ void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm) {
 
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
+  // The layer loop carries the hidden state; each layer yields a new buffer.
+  bufferization.allowReturnAllocsFromLoops = true;
+  // Copies become loops: memref.copy of strided views would otherwise call
+  // memrefCopy from MLIR's runtime library, which models do not link.
+  bufferization.memCpyFn = [](OpBuilder &b, Location loc, Value from,
+                              Value to) {
+    b.create<linalg::CopyOp>(loc, from, to);
+    return success();
+  };
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));

@@ -290,7 +290,7 @@ Value MLIRGenImpl::genCall(const ast::CallExpr &call) {
   if (callee == "embedding")
     return builder.create<attn::EmbeddingOp>(l, type, arg(0), arg(1));
   if (callee == "positions")
-    return builder.create<attn::PositionsOp>(l, type, arg(0));
+    return builder.create<attn::PositionsOp>(l, type, arg(0), Value());
   if (callee == "sinusoidal")
     return builder.create<attn::SinusoidalOp>(l, type, arg(0));
   if (callee == "rope")

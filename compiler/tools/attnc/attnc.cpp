@@ -9,6 +9,7 @@
 // every --emit stage stops after printing that level of IR.
 //
 //===----------------------------------------------------------------------===//
+#include "HeaderCommand.h"
 #include "RunCommand.h"
 
 #include "attnc/Codegen/ObjectEmitter.h"
@@ -323,9 +324,12 @@ int main(int argc, char **argv) {
           "  attnc [compile] model.attn -o model.so [--emit=STAGE] "
           "[--config config.json] [-D name=value]...\n"
           "  attnc run model.so --weights w.safetensors --inputs "
-          "in.safetensors [--outputs out.safetensors]\n"))
+          "in.safetensors [--outputs out.safetensors]\n"
+          "  attnc header model.so -o model.h [--class NAME]\n"))
     return 1;
   if (attnc::runSubCommand)
     return attnc::runCommandMain();
+  if (attnc::headerSubCommand)
+    return attnc::headerCommandMain();
   return compileMain();
 }

@@ -219,13 +219,16 @@ struct PositionsLowering : OpConversionPattern<attn::PositionsOp> {
   matchAndRewrite(attn::PositionsOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
+    Value offset = adaptor.getOffset();
     replaceWithCast(
         rewriter, op,
         buildElementwise(
             rewriter, loc,
             tensor::getMixedSizes(rewriter, loc, adaptor.getIds()), {}, {},
-            [](OpBuilder &b, Location l, ValueRange) -> Value {
+            [&](OpBuilder &b, Location l, ValueRange) -> Value {
               Value s = b.create<linalg::IndexOp>(l, 1);
+              if (offset)
+                s = b.create<arith::AddIOp>(l, s, offset);
               return b.create<arith::IndexCastOp>(l, b.getI64Type(), s);
             },
             rewriter.getI64Type()));
@@ -323,28 +326,24 @@ struct RopeLowering : OpConversionPattern<attn::RopeOp> {
   }
 };
 
-/// out[..., j] = in[..., offset + j]: an index map, not a copy of its own.
+/// A view of the input, not a copy: tensor.extract_slice bufferizes to a
+/// subview. (An index map `j + offset` would not do: at offset 0 it is the
+/// identity, and linalg would take the loop bound from the wider input.)
 struct SliceLowering : OpConversionPattern<attn::SliceOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(attn::SliceOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
     Value x = adaptor.getInput();
     SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, x);
-    unsigned rank = sizes.size();
+    SmallVector<OpFoldResult> offsets(sizes.size(), rewriter.getIndexAttr(0));
+    SmallVector<OpFoldResult> strides(sizes.size(), rewriter.getIndexAttr(1));
+    offsets.back() = rewriter.getIndexAttr(op.getOffset());
     sizes.back() = rewriter.getIndexAttr(op.getSize());
-    SmallVector<AffineExpr> exprs;
-    for (unsigned i = 0; i < rank; ++i)
-      exprs.push_back(getAffineDimExpr(i, ctx));
-    exprs.back() = exprs.back() + op.getOffset();
     replaceWithCast(rewriter, op,
-                    buildElementwise(rewriter, loc, sizes, x,
-                                     {AffineMap::get(rank, 0, exprs, ctx)},
-                                     [](OpBuilder &, Location, ValueRange a) {
-                                       return a[0];
-                                     }));
+                    rewriter.create<tensor::ExtractSliceOp>(loc, x, offsets,
+                                                            sizes, strides));
     return success();
   }
 };

@@ -385,18 +385,22 @@ def Attn_EmbeddingOp : Attn_Op<"embedding"> {
 }
 
 def Attn_PositionsOp : Attn_Op<"positions"> {
-  let summary = "the position of every token: 0, 1, ..., seq - 1";
+  let summary = "the position of every token: offset, offset + 1, ...";
   let description = [{
-    For `ids` of shape `[B, S]`, an i64 tensor `[B, S]` holding `s` at
-    `[b, s]`.
+    For `ids` of shape `[B, S]`, an i64 tensor `[B, S]` holding
+    `offset + s` at `[b, s]`. The offset (0 when absent) is the number of
+    tokens already in the KV cache when decoding incrementally.
 
     ```mlir
     %p = attn.positions %ids : tensor<?x?xi64> -> tensor<?x?xi64>
+    %q = attn.positions %ids offset %n : tensor<?x?xi64> -> tensor<?x?xi64>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$ids);
+  let arguments = (ins AnyRankedTensor:$ids, Optional<Index>:$offset);
   let results = (outs RankedTensorOf<[I64]>:$result);
-  let assemblyFormat = "$ids attr-dict `:` type($ids) `->` type($result)";
+  let assemblyFormat = [{
+    $ids (`offset` $offset^)? attr-dict `:` type($ids) `->` type($result)
+  }];
   let hasVerifier = 1;
 }
 
