@@ -45,6 +45,8 @@ std::string sexpr(const Expr &e) {
     return "(? " + sexpr(*c.cond) + " " + sexpr(*c.thenExpr) + " " +
            sexpr(*c.elseExpr) + ")";
   }
+  default:
+    return "?";
   }
   return "?";
 }
@@ -170,7 +172,7 @@ TEST(ParserTest, KeywordArguments) {
 
 TEST(ParserTest, Numbers) {
   Compilation c("model m { let a = 42 let b = 1e-5 let c = 0.125 "
-                "let d = 2E3 let e = 7.5e+1 }");
+                "let d = 2E3 let e = 7.5e+1 let f = 3. }");
   ASSERT_TRUE(c.parse()) << c.diagnostics();
   auto number = [&](llvm::StringRef name) {
     return std::make_pair(cast<NumberExpr>(c.value(name)).value,
@@ -181,6 +183,7 @@ TEST(ParserTest, Numbers) {
   EXPECT_EQ(number("c"), std::make_pair(0.125, false));
   EXPECT_EQ(number("d"), std::make_pair(2000.0, false));
   EXPECT_EQ(number("e"), std::make_pair(75.0, false));
+  EXPECT_EQ(number("f"), std::make_pair(3.0, false));
 }
 
 TEST(ParserTest, CommentsAndWhitespace) {
@@ -288,7 +291,7 @@ TEST(ParserErrorTest, UnclosedModelPointsAtTheBrace) {
 TEST(ParserErrorTest, UnexpectedDeclaration) {
   EXPECT_EQ(parseError("model m {\n  xyz = 3\n}"),
             "<buffer>:2:3: error: unexpected 'xyz'; expected a declaration "
-            "(const, dim, input, param, let, output)\n"
+            "(const, require, dim, input, param, let, output, block)\n"
             "  xyz = 3\n"
             "  ^\n");
 }
@@ -336,11 +339,26 @@ TEST(ParserErrorTest, LayoutSpelling) {
             "                                          ^\n");
 }
 
+TEST(ParserErrorTest, EveryExpectationHasAName) {
+  // Each of these fails at a different expectation point; none may print a
+  // rule as X3's mangled type name.
+  for (const char *source :
+       {"model m { dim 3 }", "model m { param w : 3 }",
+        "model m { input x : f32[3, ] }", "model m { input x : f32 }",
+        "model m { let a = f(x, y = ) }", "model m { let a = -}",
+        "model m { param w : f32[2] layout [] }", "model m { let a = (1 }",
+        "model m { output = 1 }", "model m { let a = b ? c : }"}) {
+    std::string message = parseError(source);
+    EXPECT_EQ(message.find("boost"), std::string::npos) << message;
+    EXPECT_NE(message.find(": error: expected "), std::string::npos) << message;
+  }
+}
+
 TEST(ParserErrorTest, NulByte) {
   std::string source("model m {\0 }", 12);
   std::string expected = "<buffer>:1:10: error: unexpected '\\x00'; expected "
-                         "a declaration (const, dim, input, param, let, "
-                         "output)\n";
+                         "a declaration (const, require, dim, input, param, "
+                         "let, output, block)\n";
   expected += source + "\n         ^\n";
   EXPECT_EQ(parseError(source), expected);
 }
@@ -392,6 +410,7 @@ TEST(ParserErrorTest, GarbageNeverCrashes) {
       EXPECT_EQ(c.diagnostics(), "");
     else
       EXPECT_NE(c.diagnostics().find("error: "), std::string::npos) << text;
+    EXPECT_EQ(c.diagnostics().find("boost"), std::string::npos) << text;
   }
 }
 
