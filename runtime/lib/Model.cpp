@@ -3,6 +3,9 @@
 
 #include "Inputs.h"
 
+#include <new>
+#include <optional>
+
 namespace attnc::rt {
 
 Expected<std::unique_ptr<Model>> Model::open(const std::string &path) {
@@ -85,8 +88,18 @@ Expected<std::vector<OutputTensor>> Model::run(const attnc_tensor *inputs,
       return Error(ATTNC_ERROR_OUT_OF_MEMORY,
                    "output '" + output.name + "' of shape " +
                        formatShape(shape) + " is too large");
-    AlignedBuffer buffer(*bytes);
-    outputs.push_back({&output, std::move(shape), std::move(buffer)});
+    // Input shapes come from files; the output they imply may not fit.
+    std::optional<AlignedBuffer> buffer;
+    try {
+      buffer.emplace(*bytes);
+    } catch (const std::bad_alloc &) {
+      return Error(ATTNC_ERROR_OUT_OF_MEMORY,
+                   "output '" + output.name + "' of shape " +
+                       formatShape(shape) + " needs " +
+                       std::to_string(*bytes) +
+                       " bytes, more than can be allocated");
+    }
+    outputs.push_back({&output, std::move(shape), std::move(*buffer)});
   }
 
   std::vector<void *> buffers;
