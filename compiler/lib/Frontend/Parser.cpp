@@ -496,7 +496,9 @@ const auto outputDecl =
 
 const auto onDimName = [](auto &ctx) { builder(ctx).dimName(x3::_attr(ctx)); };
 const auto dimName = named("a dimension name", act(ident, onDimName));
-const auto dimDecl = act(x3::raw[kw("dim")], onDeclKeyword) > dimName >>
+// The parentheses keep each expectation on a named parser: X3 would name an
+// unnamed sequence by its C++ type.
+const auto dimDecl = (act(x3::raw[kw("dim")], onDeclKeyword) > dimName) >>
                      *(',' > dimName);
 
 const auto onTypeStart = [](auto &ctx) {
@@ -540,10 +542,11 @@ const auto fromClause = kw("from") >
                               StringParser{});
 
 const auto onParam = [](auto &ctx) { builder(ctx).finishParam(); };
-const auto paramDecl = (act(x3::raw[kw("param")], onDeclKeyword) >
-                        named("a parameter name", act(ident, onDeclName)) >
-                        named("':' after parameter name", x3::lit(':')) >
-                        type >> -layoutClause >> -fromClause)[onParam];
+const auto paramDecl = ((act(x3::raw[kw("param")], onDeclKeyword) >
+                         named("a parameter name", act(ident, onDeclName)) >
+                         named("':' after parameter name", x3::lit(':')) >
+                         type) >>
+                        -layoutClause >> -fromClause)[onParam];
 
 const auto decl =
     constDecl | dimDecl | inputDecl | paramDecl | letDecl | outputDecl;
