@@ -132,6 +132,7 @@ void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  pm.addPass(createPlanMemory());
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
 
