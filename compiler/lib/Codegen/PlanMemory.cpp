@@ -84,6 +84,7 @@ private:
   void collect();
   /// The last entry-block op defining a symbol, or null.
   Operation *lastSymbolDefinition();
+  Value constant(OpBuilder &b, Location loc, int64_t value);
   Value materialize(OpBuilder &b, Location loc, const Polynomial &p);
   /// `p` rounded up to a multiple of kArenaAlignment.
   Value materializeAligned(OpBuilder &b, Location loc, const Polynomial &p);
@@ -97,6 +98,9 @@ private:
   SmallVector<Candidate> candidates;
   SmallVector<Value> symbolValues;
   std::map<Polynomial::Monomial, Value> monomials;
+  llvm::DenseMap<int64_t, Value> constants;
+  SmallVector<std::pair<Polynomial, Value>> polynomials;
+  llvm::DenseMap<Value, Value> alignedValues;
 };
 
 void FunctionPlanner::collect() {
@@ -137,12 +141,21 @@ Operation *FunctionPlanner::lastSymbolDefinition() {
   return last;
 }
 
+Value FunctionPlanner::constant(OpBuilder &b, Location loc, int64_t value) {
+  Value &c = constants[value];
+  if (!c)
+    c = b.create<arith::ConstantIndexOp>(loc, value);
+  return c;
+}
+
 Value FunctionPlanner::materialize(OpBuilder &b, Location loc,
                                    const Polynomial &p) {
-  Value sum = b.create<arith::ConstantIndexOp>(loc, 0);
-  bool first = true;
+  for (auto &[known, value] : polynomials)
+    if (known == p)
+      return value;
+  Value sum;
   for (const auto &[monomial, coefficient] : p.getTerms()) {
-    Value term = b.create<arith::ConstantIndexOp>(loc, coefficient);
+    Value term = constant(b, loc, coefficient);
     if (!monomial.empty()) {
       Value &product = monomials[monomial];
       if (!product) {
@@ -150,11 +163,15 @@ Value FunctionPlanner::materialize(OpBuilder &b, Location loc,
         for (unsigned s : ArrayRef<unsigned>(monomial).drop_front())
           product = b.create<arith::MulIOp>(loc, product, symbolValues[s]);
       }
-      term = b.create<arith::MulIOp>(loc, term, product);
+      term = coefficient == 1
+                 ? product
+                 : b.create<arith::MulIOp>(loc, term, product).getResult();
     }
-    sum = first ? term : b.create<arith::AddIOp>(loc, sum, term).getResult();
-    first = false;
+    sum = sum ? b.create<arith::AddIOp>(loc, sum, term).getResult() : term;
   }
+  if (!sum)
+    sum = constant(b, loc, 0);
+  polynomials.push_back({p, sum});
   return sum;
 }
 
@@ -164,10 +181,14 @@ Value FunctionPlanner::materializeAligned(OpBuilder &b, Location loc,
   if (std::optional<int64_t> c = p.getConstant();
       c && *c % kArenaAlignment == 0)
     return value;
-  Value mask = b.create<arith::ConstantIndexOp>(loc, kArenaAlignment - 1);
-  Value notMask = b.create<arith::ConstantIndexOp>(loc, -kArenaAlignment);
-  return b.create<arith::AndIOp>(
-      loc, b.create<arith::AddIOp>(loc, value, mask), notMask);
+  Value &aligned = alignedValues[value];
+  if (!aligned)
+    aligned = b.create<arith::AndIOp>(
+      loc,
+      b.create<arith::AddIOp>(loc, value,
+                              constant(b, loc, kArenaAlignment - 1)),
+      constant(b, loc, -kArenaAlignment));
+  return aligned;
 }
 
 bool FunctionPlanner::isAbiEntry() {
@@ -272,7 +293,7 @@ Polynomial FunctionPlanner::run() {
   else
     b.setInsertionPointToStart(&entry);
   // Symbols that are arguments could be negative; sizes never are.
-  Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+  Value zero = constant(b, loc, 0);
   for (const SizeSymbol &s : sizes.getSymbols()) {
     Value v = s.value;
     if (!v.getType().isIndex())

@@ -308,11 +308,13 @@ int compileMain() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  // Before the pass manager's options, whose pass lists
+  // (--mlir-print-ir-after=...) are filled from the registry when created.
+  attnc::registerAttncPasses();
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
-  attnc::registerAttncPasses();
 
   // `attnc compile ...` and `attnc ...` are the same command.
   SmallVector<char *> args(argv, argv + argc);
