@@ -95,11 +95,14 @@ void attnc::registerAttncPasses() {
   registerReconcileUnrealizedCastsPass();
 }
 
-void attnc::buildGraphPipeline(OpPassManager &pm) {
-  pm.addPass(createCanonicalizerPass());
-  pm.addNestedPass<func::FuncOp>(attn::createFuseAttention());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+void attnc::buildGraphPipeline(OpPassManager &pm, bool fuse) {
+  if (fuse) {
+    pm.addPass(createCanonicalizerPass());
+    pm.addNestedPass<func::FuncOp>(attn::createFuseAttention());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
+  // Not an optimization: it adds the incremental-decoding entry.
   pm.addPass(attn::createIntroduceKVCache());
 }
 
