@@ -95,11 +95,14 @@ void attnc::registerAttncPasses() {
   registerReconcileUnrealizedCastsPass();
 }
 
-void attnc::buildGraphPipeline(OpPassManager &pm) {
-  pm.addPass(createCanonicalizerPass());
-  pm.addNestedPass<func::FuncOp>(attn::createFuseAttention());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+void attnc::buildGraphPipeline(OpPassManager &pm, bool fuse) {
+  if (fuse) {
+    pm.addPass(createCanonicalizerPass());
+    pm.addNestedPass<func::FuncOp>(attn::createFuseAttention());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
+  // Not an optimization: it adds the incremental-decoding entry.
   pm.addPass(attn::createIntroduceKVCache());
 }
 
@@ -135,6 +138,7 @@ void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  pm.addPass(createPlanMemory());
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
 
