@@ -4,7 +4,8 @@ usage: torch_bench.py WORKLOAD --threads N --runs R --warmup W [sizes]
   linear     --m M --n N --k K          y = x W^T + b (W [N, K])
   attention  --heads H --d D --seq S    causal softmax(q k^T / sqrt(D)) v
   mha        --d-model E --heads H --seq S --batch B   examples/mha.attn
-Prints "median_ms=... min_ms=... runs=R", as attnc-bench does.
+Prints "run_ms=... cpu_ms=..." per timed run and
+"median_ms=... min_ms=... median_cpu_ms=... runs=R", as attnc-bench does.
 """
 import argparse, os, time
 
@@ -59,18 +60,22 @@ def main():
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     fn = {"linear": linear, "attention": attention, "mha": mha}[a.workload](a)
-    times = []
+    times, cpu = [], []
     with torch.inference_mode():
         for i in range(a.warmup + a.runs):
-            start = time.perf_counter()
+            cpu_start, start = time.process_time(), time.perf_counter()
             fn()
-            stop = time.perf_counter()
+            stop, cpu_stop = time.perf_counter(), time.process_time()
             if i >= a.warmup:
                 times.append((stop - start) * 1e3)
-    times.sort()
-    n = len(times)
-    median = times[n // 2] if n % 2 else (times[n // 2 - 1] + times[n // 2]) / 2
-    print(f"median_ms={median:.4f} min_ms={times[0]:.4f} runs={n}")
+                cpu.append((cpu_stop - cpu_start) * 1e3)
+                print(f"run_ms={times[-1]:.4f} cpu_ms={cpu[-1]:.4f}")
+
+    def median(v):
+        v, n = sorted(v), len(v)
+        return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+    print(f"median_ms={median(times):.4f} min_ms={min(times):.4f} "
+          f"median_cpu_ms={median(cpu):.4f} runs={len(times)}")
 
 
 if __name__ == "__main__":

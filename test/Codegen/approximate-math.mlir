@@ -20,3 +20,15 @@ func.func @tanh_erf(%x: vector<16xf32>) -> (vector<16xf32>, vector<16xf32>) {
   %1 = math.erf %x : vector<16xf32>
   return %0, %1 : vector<16xf32>, vector<16xf32>
 }
+
+// What has no approximation and no LLVM intrinsic (erf on f64) becomes a
+// libm call; the approximations' vector fma stay vector ops.
+// CHECK-LABEL: func.func @leftovers
+// CHECK:         call @erf(%{{.+}}) : (f64) -> f64
+// CHECK:         math.fma {{.+}} : vector<16xf32>
+// CHECK-NOT:     call @fmaf
+func.func @leftovers(%x: f64, %y: vector<16xf32>) -> (f64, vector<16xf32>) {
+  %0 = math.erf %x : f64
+  %1 = math.exp %y : vector<16xf32>
+  return %0, %1 : f64, vector<16xf32>
+}

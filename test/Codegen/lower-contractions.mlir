@@ -3,7 +3,7 @@
 // B stored [k, n]: its rows are copied into the packed block as vectors; an
 // 8 x 48 tile of C lives in 24 vector<16xf32> registers across a k block.
 // CHECK-LABEL: func.func @matmul_kn
-// CHECK:         %[[PACK:.+]] = memref.alloc() {alignment = 64 : i64} : memref<8x256x48xf32>
+// CHECK:         %[[PACK:.+]] = memref.alloca() {alignment = 64 : i64} : memref<8x256x48xf32>
 // CHECK:         scf.for %[[K0:.+]] = %c0 to %c768 step %c256
 // CHECK:           vector.load %{{.+}} : memref<768x96xf32>, vector<16xf32>
 // CHECK:           vector.store %{{.+}}, %[[PACK]]
@@ -15,7 +15,7 @@
 // CHECK-COUNT-3:       vector.fma
 // CHECK:           scf.for %{{.+}} step %c1
 // CHECK:             scf.for {{.+}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>) {
-// CHECK:         memref.dealloc %[[PACK]]
+// CHECK-NOT:     memref.dealloc
 // CHECK-NOT:     linalg.matmul
 func.func @matmul_kn(%a: memref<?x768xf32>, %b: memref<768x96xf32>, %c: memref<?x96xf32>) {
   linalg.matmul ins(%a, %b : memref<?x768xf32>, memref<768x96xf32>) outs(%c : memref<?x96xf32>)
@@ -28,7 +28,7 @@ func.func @matmul_kn(%a: memref<?x768xf32>, %b: memref<768x96xf32>, %c: memref<?
 // packed block. 100 columns: two full panels and a partial one, whose C
 // accesses are masked.
 // CHECK-LABEL: func.func @matmul_nk
-// CHECK:         memref.alloc() {alignment = 64 : i64} : memref<8x256x48xf32>
+// CHECK:         memref.alloca() {alignment = 64 : i64} : memref<8x256x48xf32>
 // CHECK:         memref.load %{{.+}} : memref<100x64xf32>
 // CHECK:         memref.store
 // CHECK:         vector.constant_mask [4] : vector<16xi1>
@@ -45,9 +45,9 @@ func.func @matmul_nk(%a: memref<?x64xf32>, %w: memref<100x64xf32>, %c: memref<?x
 // Batch dimensions join the column-panel groups in one parallel loop.
 // CHECK-LABEL: func.func @batched
 // CHECK:         scf.parallel (%{{.+}}, %{{.+}}, %{{.+}}) = (%c0, %c0, %c0) to (%{{.+}}, %c4, %{{.+}}) step (%c1, %c1, %c1)
-// CHECK:           memref.alloc()
+// CHECK:           memref.alloca()
 // CHECK:           vector.fma
-// CHECK:           memref.dealloc
+// CHECK-NOT:       memref.dealloc
 // CHECK:           scf.reduce
 #a = affine_map<(b, h, m, n, k) -> (b, h, m, k)>
 #b = affine_map<(b, h, m, n, k) -> (b, h, k, n)>

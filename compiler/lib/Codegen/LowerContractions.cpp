@@ -260,9 +260,12 @@ void KernelEmitter::emit() {
   bool prepacked = c.rhsIsPacked;
   Value pack;
   if (!prepacked) {
+    // 384 KiB on the stack of the thread that runs the group (freed at the
+    // end of each iteration of the loops around it: ScopeLoopAllocas), so
+    // that the forward pass calls no malloc.
     auto packType = MemRefType::get(
         {kPanelsPerGroup, kDepthBlock, kPanelWidth}, f32);
-    pack = b.create<memref::AllocOp>(loc, packType, b.getI64IntegerAttr(64));
+    pack = b.create<memref::AllocaOp>(loc, packType, b.getI64IntegerAttr(64));
   }
 
   forLoop(zero, sizeK, kDepthBlock, [&](Value k0) {
@@ -316,8 +319,6 @@ void KernelEmitter::emit() {
     tiles(fullRows, sizeM, 1);
   });
 
-  if (pack)
-    b.create<memref::DeallocOp>(loc, pack);
 }
 
 /// Folds the loops that index rows of A and C but not B (the batch and

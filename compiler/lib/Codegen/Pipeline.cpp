@@ -11,6 +11,7 @@
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
 #include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MathToLibm/MathToLibm.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
 #include "mlir/Conversion/Passes.h"
@@ -98,6 +99,7 @@ void attnc::registerAttncPasses() {
   arith::registerArithExpandOpsPass();
   registerConvertMathToLLVMPass();
   registerConvertVectorToLLVMPass();
+  registerConvertMathToLibm();
   registerArithToLLVMConversionPass();
   registerConvertIndexToLLVMPass();
   registerFinalizeMemRefToLLVMConversionPass();
@@ -106,11 +108,15 @@ void attnc::registerAttncPasses() {
   registerReconcileUnrealizedCastsPass();
 }
 
-void attnc::buildGraphPipeline(OpPassManager &pm) {
-  pm.addPass(createCanonicalizerPass());
-  pm.addNestedPass<func::FuncOp>(attn::createFuseAttention());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+void attnc::buildGraphPipeline(OpPassManager &pm, bool fuse) {
+  if (fuse) {
+    pm.addPass(createCanonicalizerPass());
+    pm.addNestedPass<func::FuncOp>(attn::createFuseAttention());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
+  // Not an optimization: it adds the incremental-decoding entry.
+  pm.addPass(attn::createIntroduceKVCache());
 }
 
 void attnc::buildAttnToLinalgPipeline(OpPassManager &pm) {
@@ -126,14 +132,28 @@ void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createSymbolDCEPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // CSE may have made one tensor.empty the destination of several outputs;
+  // MLIR 19's empty-tensor elimination would then write them all into one
+  // buffer (test/E2E/two-outputs.test). Untied, elimination is safe and
+  // saves each output a copy into the caller's buffer.
   pm.addPass(createUntieEmptyTensors());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
 
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
+  // The layer loop carries the hidden state; each layer yields a new buffer.
+  bufferization.allowReturnAllocsFromLoops = true;
+  // Copies become loops: memref.copy of strided views would otherwise call
+  // memrefCopy from MLIR's runtime library, which models do not link.
+  bufferization.memCpyFn = [](OpBuilder &b, Location loc, Value from,
+                              Value to) {
+    b.create<linalg::CopyOp>(loc, from, to);
+    return success();
+  };
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  pm.addPass(createPlanMemory());
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
 
@@ -141,7 +161,8 @@ void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createVectorizeGenerics());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createForallToParallelLoopPass());
-  pm.addNestedPass<func::FuncOp>(createApproximateMath());
+  pm.addPass(createApproximateMath());
+  pm.addPass(createScopeLoopAllocas());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToOpenMPPass());
   pm.addPass(createScheduleParallelLoops());

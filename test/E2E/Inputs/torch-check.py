@@ -8,7 +8,10 @@ and parameters; they are filled with seeded random numbers, written as
 safetensors, run with `attnc run`, and the output is compared, in float64,
 with REFERENCE computed by PyTorch:
   attention  o = softmax(q k^T / sqrt(d), causal: key j > i + (sk - sq)
-               masked) v; rows that see no key are NaN in both
+               masked, and keys whose "mask" input is 0) v per head (q, k,
+               v [b, h, s, d], or [b, s, h * d] with --heads h and
+               --kv-heads g: grouped-query); rows that see no key are NaN
+               in both
   linear     y = x W^T + b (W stored [out, in]) or x W + b ([in, out])
   ops        the outputs of test/E2E/Inputs/ops.attn
 Prints one line "<case>: max_rel=... PASS|FAIL" (relative to the largest
@@ -58,15 +61,30 @@ def manifest(so):
     return json.loads(lib.attnc_model_manifest().decode())
 
 
-def attention(t, causal):
+def attention(t, causal, heads, kv_heads):
     q, k, v = t["q"], t["k"], t["v"]
+    merged = q.dim() == 3  # [b, s, heads * d]: split the heads here
+
+    def split(x, count):
+        return x.view(x.shape[0], x.shape[1], count, -1).transpose(1, 2)
+    if merged:
+        q, k, v = split(q, heads), split(k, kv_heads), split(v, kv_heads)
+    group = q.shape[1] // k.shape[1]
+    k = k.repeat_interleave(group, dim=1)
+    v = v.repeat_interleave(group, dim=1)
     sq, sk = q.shape[-2], k.shape[-2]
     scores = q @ k.transpose(-1, -2) / q.shape[-1] ** 0.5
     if causal:
         i = torch.arange(sq).unsqueeze(1)
         j = torch.arange(sk).unsqueeze(0)
         scores = scores.masked_fill(j > i + (sk - sq), float("-inf"))
-    return {"o": torch.softmax(scores, dim=-1) @ v}
+    if "mask" in t:
+        dropped = (t["mask"] == 0)[:, None, None, :]
+        scores = scores.masked_fill(dropped, float("-inf"))
+    o = torch.softmax(scores, dim=-1) @ v
+    if merged:
+        o = o.transpose(1, 2).reshape(o.shape[0], sq, -1)
+    return {"o": o}
 
 
 def ops(t):
@@ -89,6 +107,10 @@ def main():
     p.add_argument("reference", choices=["attention", "linear", "linear_in_out", "ops"])
     p.add_argument("--dim", action="append", default=[])
     p.add_argument("--causal", type=int, default=0)
+    p.add_argument("--heads", type=int, default=1)
+    p.add_argument("--kv-heads", type=int, default=0)
+    p.add_argument("--no-mask", action="store_true",
+                   help="omit the optional input 'mask' (its default applies)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tolerance", type=float, default=1e-4)
     p.add_argument("--workdir", required=True)
@@ -102,6 +124,12 @@ def main():
 
     inputs = {e["name"]: rng.uniform(-1, 1, shape(e)).astype(DTYPES[e["dtype"]])
               for e in spec["inputs"]}
+    if "mask" in inputs:  # a padding mask: about one key in four dropped
+        if a.no_mask:
+            del inputs["mask"]
+        else:
+            inputs["mask"] = (rng.uniform(0, 1, inputs["mask"].shape) > 0.25
+                              ).astype(inputs["mask"].dtype)
     params = {e["name"]: (rng.uniform(-1, 1, shape(e)) / np.sqrt(shape(e)[-1]))
               .astype(DTYPES[e["dtype"]]) for e in spec["params"]}
     tag = "-".join(f"{k}{v}" for k, v in sorted(dims.items()))
@@ -116,7 +144,7 @@ def main():
 
     t = {n: torch.from_numpy(x).double() for n, x in {**inputs, **params}.items()}
     if a.reference == "attention":
-        want = attention(t, a.causal)
+        want = attention(t, a.causal, a.heads, a.kv_heads or a.heads)
     elif a.reference == "ops":
         want = ops(t)
     else:

@@ -4,21 +4,50 @@
 
 include "mlir/Pass/PassBase.td"
 
+def PlanMemory : Pass<"attnc-plan-memory", "mlir::ModuleOp"> {
+  let summary = "Place intermediate buffers in one arena, by liveness";
+  let description = [{
+    Runs after bufferization, before buffer deallocation. In every function,
+    each `memref.alloc` whose size is a polynomial in the dims (the i64
+    values an ABI entry loads from its `dims` argument, or integer arguments)
+    and whose buffer the analysis can follow (views, casts, `scf.for` and
+    `scf.if` results; allocated outside parallel loops) gets an offset in one
+    arena, chosen so that buffers live at the same time never overlap for any
+    value of the dims: offsets are index arithmetic on the dims, computed
+    once at the top of the function. The allocs become `memref.view`s of the
+    arena, so the function body allocates nothing.
+
+    In an ABI entry (`attnc.arena_slot`, set by attnc-expose-model-abi) the
+    arena is the buffer the caller passes in that slot of `buffers`; when the
+    caller passes NULL, the entry allocates it for the call and returns 2 if
+    that fails. The arena's size, a polynomial in the dims, goes into the
+    manifest as "arena" (docs/abi.md). Elsewhere the arena is one
+    `memref.alloc` at the top of the function.
+  }];
+  let dependentDialects = [
+    "mlir::LLVM::LLVMDialect", "mlir::arith::ArithDialect",
+    "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect"
+  ];
+}
+
 def ExposeModelABI : Pass<"attnc-expose-model-abi", "mlir::ModuleOp"> {
   let summary = "Wrap the model function in the plain C ABI of docs/abi.md";
   let description = [{
     Finds the function marked `attn.model`, and adds the three exported
     functions of a compiled model: `attnc_model_abi_version`,
     `attnc_model_manifest` (a JSON description built from the `attn.*`
-    argument and result attributes) and `attnc_model_forward(dims, buffers)`,
+    argument and result attributes), `attnc_model_forward(dims, buffers)`
+    and, for decoders that attn-kv-cache prepared, `attnc_model_step(dims,
+    buffers, kv_cache, capacity, position)`,
     which builds a memref for each raw buffer pointer, calls the model
     (inlined afterwards) and writes its results into the output buffers.
     Runs on tensors, before bufferization, so that the results can be
     computed directly in the caller's output buffers.
   }];
   let dependentDialects = [
-    "mlir::LLVM::LLVMDialect", "mlir::bufferization::BufferizationDialect",
-    "mlir::func::FuncDialect", "mlir::memref::MemRefDialect"
+    "mlir::LLVM::LLVMDialect", "mlir::arith::ArithDialect",
+    "mlir::bufferization::BufferizationDialect", "mlir::func::FuncDialect",
+    "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect"
   ];
 }
 
@@ -42,17 +71,20 @@ def LowerContractions : Pass<"attnc-lower-contractions", "mlir::func::FuncOp"> {
   ];
 }
 
-def ApproximateMath : Pass<"attnc-approximate-math", "mlir::func::FuncOp"> {
+def ApproximateMath : Pass<"attnc-approximate-math", "mlir::ModuleOp"> {
   let summary = "Replace math.exp, tanh, erf, log, ... on f32 by polynomial "
-                "approximations";
+                "approximations, and what has no LLVM lowering by libm calls";
   let description = [{
     Applies MLIR's `populateMathPolynomialApproximationPatterns`, so that
     vector math stays in vector registers instead of becoming one libm call
     per lane (`math.exp` on `vector<16xf32>` is 16 `expf` calls otherwise).
+    The math ops left without an LLVM intrinsic (erf, tanh, ... of other
+    types) then become libm calls, and only those: libm lowering would
+    unroll the vector fma and floor of the approximations.
   }];
   let dependentDialects = [
-    "mlir::arith::ArithDialect", "mlir::math::MathDialect",
-    "mlir::vector::VectorDialect"
+    "mlir::arith::ArithDialect", "mlir::func::FuncDialect",
+    "mlir::math::MathDialect", "mlir::vector::VectorDialect"
   ];
 }
 
@@ -96,6 +128,22 @@ def UntieEmptyTensors : Pass<"attnc-untie-empty-tensors"> {
     further use keeps the destinations apart.
   }];
   let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
+def ScopeLoopAllocas : Pass<"attnc-scope-loop-allocas"> {
+  let summary = "Wrap loop bodies that allocate on the stack in "
+                "memref.alloca_scope";
+  let description = [{
+    convert-scf-to-cf lowers a `memref.alloca` in the body of an scf loop
+    to an `llvm.alloca` that is freed only when the function returns, so the
+    stack grows with every iteration. This pass wraps each such body (the
+    innermost loop body that executes the alloca) in `memref.alloca_scope`,
+    which lowers to stacksave / stackrestore. Run it after the last
+    canonicalization before the conversion to control flow: the
+    canonicalizer removes these scopes, since scf loops are automatic
+    allocation scopes in MLIR's model.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
 }
 
 #endif // ATTNC_CODEGEN_PASSES_TD

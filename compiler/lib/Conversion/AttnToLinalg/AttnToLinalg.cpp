@@ -237,36 +237,41 @@ struct MergeHeadsLowering : OpConversionPattern<attn::MergeHeadsOp> {
 
 /// The fused op: flash attention (tiled, online softmax, no score matrix)
 /// when the head dimensions are static, else the reference decomposition,
-/// which materializes the scores. Flash attention reads operands that come
-/// from attn.split_heads, and writes a result that only attn.merge_heads
-/// uses, in their [B, S, H * D] layout: the head copies disappear.
+/// which materializes the scores. Query head h reads key/value head
+/// h floordiv (H / G). Flash attention reads operands that come from
+/// attn.split_heads, and writes a result that only attn.merge_heads uses, in
+/// their [B, S, H * D] layout: the head copies disappear.
 struct AttentionLowering : OpConversionPattern<attn::AttentionOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(attn::AttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
     Value q = adaptor.getQuery(), k = adaptor.getKey(), v = adaptor.getValue();
     double scale = op.getScale().convertToDouble();
     auto qType = cast<RankedTensorType>(q.getType());
+    auto kType = cast<RankedTensorType>(k.getType());
     auto vType = cast<RankedTensorType>(v.getType());
-    if (!qType.isDynamicDim(1) && !qType.isDynamicDim(3) &&
-        !vType.isDynamicDim(3) &&
-        !cast<RankedTensorType>(k.getType()).isDynamicDim(3)) {
-      int64_t heads = qType.getDimSize(1);
-      auto layout = [&](Value original, Value converted) {
+    if (!qType.isDynamicDim(1) && !kType.isDynamicDim(1) &&
+        !qType.isDynamicDim(3) && !kType.isDynamicDim(3) &&
+        !vType.isDynamicDim(3)) {
+      int64_t heads = qType.getDimSize(1), kvHeads = kType.getDimSize(1);
+      auto layout = [&](Value original, Value converted, int64_t count) {
         if (auto split = original.getDefiningOp<attn::SplitHeadsOp>())
           return HeadLayout{rewriter.getRemappedValue(split.getInput()), true,
-                            heads};
-        return HeadLayout{converted, false, heads};
+                            count};
+        return HeadLayout{converted, false, count};
       };
       attn::MergeHeadsOp merge;
       if (op->hasOneUse())
         merge = dyn_cast<attn::MergeHeadsOp>(*op->getUsers().begin());
-      AttentionOperands operands{layout(op.getQuery(), q),
-                                 layout(op.getKey(), k),
-                                 layout(op.getValue(), v),
+      AttentionOperands operands{layout(op.getQuery(), q, heads),
+                                 layout(op.getKey(), k, kvHeads),
+                                 layout(op.getValue(), v, kvHeads),
+                                 adaptor.getMask(),
                                  heads,
+                                 heads / kvHeads,
                                  qType.getDimSize(3),
                                  vType.getDimSize(3),
                                  scale,
@@ -281,20 +286,63 @@ struct AttentionLowering : OpConversionPattern<attn::AttentionOp> {
       }
       return success();
     }
+    int64_t group = op.getQuery().getType().getDimSize(1) /
+                    op.getKey().getType().getDimSize(1);
+    AffineExpr b, h, i, j, d;
+    bindDims(ctx, b, h, i, j, d);
+    auto map = [&](ArrayRef<AffineExpr> exprs) {
+      return AffineMap::get(5, 0, exprs, ctx);
+    };
+
+    // scores[b, h, i, j] = sum_d q[b, h, i, d] * k[b, h / group, j, d]
     SmallVector<OpFoldResult> scoreSizes =
         tensor::getMixedSizes(rewriter, loc, q);
     scoreSizes[3] = tensor::getMixedSize(rewriter, loc, k, 2);
-    Value scores = buildBatchedMatmul(rewriter, loc, q, k,
-                                      /*transposeRhs=*/true, scoreSizes);
-    Value masked =
-        buildScaleAndCausalMask(rewriter, loc, scores, scale, op.getCausal());
-    Value probs = buildSoftmax(rewriter, loc, masked);
-    SmallVector<OpFoldResult> outSizes =
-        tensor::getMixedSizes(rewriter, loc, q);
+    Value scores = buildContraction(
+        rewriter, loc, q, map({b, h, i, d}), k,
+        map({b, h.floorDiv(group), j, d}),
+        filledTensor(rewriter, loc, scoreSizes, 0.0));
+    scores = buildScaleAndCausalMask(rewriter, loc, scores,
+                                     op.getScale().convertToDouble(),
+                                     op.getCausal());
+    if (Value mask = adaptor.getMask()) {
+      AffineExpr b4, h4, i4, j4;
+      bindDims(ctx, b4, h4, i4, j4);
+      AffineMap full = AffineMap::getMultiDimIdentityMap(4, ctx);
+      AffineMap keyMap = AffineMap::get(4, 0, {b4, j4}, ctx);
+      scores = buildElementwise(
+          rewriter, loc, scoreSizes, ValueRange{scores, mask}, {full, keyMap},
+          [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+            Value keep = a[1];
+            Value dropped =
+                isa<FloatType>(keep.getType())
+                    ? nb.create<arith::CmpFOp>(nl, arith::CmpFPredicate::OEQ,
+                                               keep,
+                                               floatConstant(nb, nl, 0.0))
+                          .getResult()
+                    : nb.create<arith::CmpIOp>(
+                            nl, arith::CmpIPredicate::eq, keep,
+                            nb.create<arith::ConstantOp>(
+                                nl, nb.getIntegerAttr(keep.getType(), 0)))
+                          .getResult();
+            Value negInf = floatConstant(
+                nb, nl, -std::numeric_limits<double>::infinity());
+            return nb.create<arith::SelectOp>(nl, dropped, negInf, a[0]);
+          });
+    }
+    Value probs = buildSoftmax(rewriter, loc, scores);
+
+    // out[b, h, i, d] = sum_j p[b, h, i, j] * v[b, h / group, j, d]; the
+    // loops are (b, h, i, d, j) here.
+    SmallVector<OpFoldResult> outSizes = tensor::getMixedSizes(rewriter, loc, q);
     outSizes[3] = tensor::getMixedSize(rewriter, loc, v, 3);
+    AffineExpr dOut = j, jRed = d;
     replaceWithCast(rewriter, op,
-                    buildBatchedMatmul(rewriter, loc, probs, v, false,
-                                       outSizes));
+                    buildContraction(rewriter, loc, probs,
+                                     map({b, h, i, jRed}), v,
+                                     map({b, h.floorDiv(group), jRed, dOut}),
+                                     filledTensor(rewriter, loc, outSizes,
+                                                  0.0)));
     return success();
   }
 };

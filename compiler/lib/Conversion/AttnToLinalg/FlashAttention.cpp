@@ -49,7 +49,8 @@ class FlashAttentionBuilder {
 public:
   FlashAttentionBuilder(OpBuilder &b, Location loc, const AttentionOperands &ops)
       : b(b), loc(loc), q(ops.query), k(ops.key), v(ops.value),
-        heads(ops.heads), dqk(ops.queryKeyDim), dv(ops.valueDim),
+        mask(ops.mask), heads(ops.heads), group(ops.group),
+        dqk(ops.queryKeyDim), dv(ops.valueDim),
         scale(ops.scale), causal(ops.causal), mergedOutput(ops.mergedOutput),
         f32(b.getF32Type()), vecType(VectorType::get({kLanes}, f32)),
         maskType(VectorType::get({kLanes}, b.getI1Type())),
@@ -83,24 +84,34 @@ private:
   /// out[q0 + r, d] = ot[d][r] / l[r] for the tile's rows, in `dest`.
   Value storeTile(Value dest, Value l);
 
-  /// t[batch, head, row, d], in either head layout.
-  Value element(const HeadLayout &t, Value row, Value d) {
-    SmallVector<Value> at{batch, head, row, d};
+  /// t[batch, h, row, d], in either head layout, where h is the tile's
+  /// head for queries and its key/value head for keys and values.
+  Value element(const HeadLayout &t, Value h, Value row, Value d) {
+    SmallVector<Value> at{batch, h, row, d};
     if (t.merged)
-      at = {batch, row, add(mul(head, t.headDim()), d)};
+      at = {batch, row, add(mul(h, t.headDim()), d)};
     return b.create<tensor::ExtractOp>(loc, t.tensor, at);
+  }
+  /// Whether the padding mask lets every query see key `row`.
+  Value keyAllowed(Value row) {
+    Value x = b.create<tensor::ExtractOp>(loc, mask, ValueRange{batch, row});
+    Value zero = b.create<arith::ConstantOp>(loc, b.getZeroAttr(x.getType()));
+    if (isa<FloatType>(x.getType()))
+      return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNE, x, zero);
+    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, x, zero);
   }
 
   OpBuilder &b;
   Location loc;
   HeadLayout q, k, v;
-  int64_t heads, dqk, dv;
+  Value mask;
+  int64_t heads, group, dqk, dv;
   double scale;
   bool causal, mergedOutput;
   Type f32;
   VectorType vecType, maskType, i32VecType;
   // The current tile.
-  Value batch, head, q0, rows, sk, qt, ot;
+  Value batch, head, kvHead, q0, rows, sk, qt, ot;
 };
 
 void FlashAttentionBuilder::forLoop(int64_t ub, function_ref<void(Value)> body) {
@@ -125,7 +136,7 @@ void FlashAttentionBuilder::loadQueryTile() {
   Value factor = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(scale));
   forLoop(rows, [&](Value r) {
     forLoop(dqk, [&](Value d) {
-      Value x = element(q, add(q0, r), d);
+      Value x = element(q, head, add(q0, r), d);
       x = b.create<arith::MulFOp>(loc, x, factor);
       b.create<memref::StoreOp>(loc, x, qt, ValueRange{d, r});
     });
@@ -161,7 +172,7 @@ std::pair<Value, Value> FlashAttentionBuilder::keyBlock(Value j0,
                                             ValueRange{d, index(0)});
         SmallVector<Value> next;
         for (int64_t c = 0; c < kKeyBlock; ++c) {
-          Value x = element(k, keyRows[c], d);
+          Value x = element(k, kvHead, keyRows[c], d);
           Value kd = b.create<vector::BroadcastOp>(loc, vecType, x);
           next.push_back(b.create<vector::FMAOp>(loc, kd, qd, acc[c]));
         }
@@ -178,6 +189,8 @@ std::pair<Value, Value> FlashAttentionBuilder::keyBlock(Value j0,
         loc,
         b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, j, j0),
         b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, j, keysEnd));
+    if (mask)
+      inBlock = b.create<arith::AndIOp>(loc, inBlock, keyAllowed(keyRows[c]));
     Value keep = inBlock;
     if (causal) {
       Value j32 = b.create<arith::IndexCastOp>(loc, b.getI32Type(), j);
@@ -224,7 +237,7 @@ std::pair<Value, Value> FlashAttentionBuilder::keyBlock(Value j0,
     }
     for (int64_t c = 0; c < kKeyBlock; ++c)
       for (int64_t f = 0; f < count; ++f) {
-        Value x = element(v, keyRows[c], ds[f]);
+        Value x = element(v, kvHead, keyRows[c], ds[f]);
         Value vd = b.create<vector::BroadcastOp>(loc, vecType, x);
         o[f] = b.create<vector::FMAOp>(loc, vd, p[c], o[f]);
       }
@@ -292,6 +305,8 @@ Value FlashAttentionBuilder::build() {
   Value out = forall.getRegionIterArgs().front();
   batch = ivs[0];
   head = ivs[1];
+  kvHead = group == 1 ? head
+                      : b.create<arith::DivUIOp>(loc, head, index(group));
   q0 = mul(ivs[2], kLanes);
   rows = min(index(kLanes), sub(sq, q0));
 

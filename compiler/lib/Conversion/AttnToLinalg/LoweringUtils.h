@@ -73,7 +73,12 @@ struct HeadLayout {
 };
 struct AttentionOperands {
   HeadLayout query, key, value;
-  int64_t heads, queryKeyDim, valueDim;
+  /// [B, Sk], integer or f32, nonzero for keys that may be attended to; or
+  /// null.
+  Value mask;
+  /// Query heads, and query heads per key/value head.
+  int64_t heads, group;
+  int64_t queryKeyDim, valueDim;
   double scale;
   bool causal;
   /// Produce [B, Sq, H * Dv] (what attn.merge_heads makes of the result).
