@@ -7,6 +7,7 @@ packages=(
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools clang-19 lld-19 libomp-19-dev
   libboost-dev nlohmann-json3-dev libgtest-dev
   python3 python3-numpy python3-torch
+  librsvg2-bin fonts-dejavu-core graphviz   # attnc plot-attention PNGs; docs/visualization.md
 )
 
 missing=()

@@ -95,12 +95,16 @@ void attnc::registerAttncPasses() {
   registerReconcileUnrealizedCastsPass();
 }
 
-void attnc::buildGraphPipeline(OpPassManager &pm) {
+void attnc::buildGraphPipeline(OpPassManager &pm,
+                               const GraphPipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(attn::createFuseAttention());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  pm.addPass(attn::createIntroduceKVCache());
+  if (options.debugAttention)
+    pm.addPass(attn::createExposeAttentionProbs());
+  else
+    pm.addPass(attn::createIntroduceKVCache());
 }
 
 void attnc::buildAttnToLinalgPipeline(OpPassManager &pm) {

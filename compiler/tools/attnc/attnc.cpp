@@ -4,12 +4,14 @@
 //   attnc compile model.attn --emit=ast|attn|fused|linalg|llvm-dialect|llvm|asm
 //   attnc compile dumped.mlir -x mlir -o model.so
 //   attnc run model.so --weights w.safetensors --inputs in.safetensors ...
+//   attnc plot-attention attn.safetensors -o attn.svg
 //
 // `compile` may be omitted. Stages are separated as in MLIR's Toy compiler:
 // every --emit stage stops after printing that level of IR.
 //
 //===----------------------------------------------------------------------===//
 #include "HeaderCommand.h"
+#include "PlotAttentionCommand.h"
 #include "RunCommand.h"
 
 #include "attnc/Codegen/ObjectEmitter.h"
@@ -90,6 +92,12 @@ cl::opt<std::string> configFile(
     cl::desc("Override model constants from a Hugging Face config.json: "
              "every top-level key that names a constant (-D wins)"),
     cl::value_desc("file"), cl::cat(compileCategory));
+cl::opt<bool> debugAttention(
+    "debug-attention",
+    cl::desc("Build the debug variant: every attention's probabilities "
+             "[layers, batch, heads, queries, keys] are extra outputs "
+             "'attention.<n>' (no incremental-decoding entry)"),
+    cl::cat(compileCategory));
 cl::opt<unsigned> optLevel("O", cl::Prefix, cl::init(3),
                            cl::desc("LLVM optimization level (0-3)"),
                            cl::cat(compileCategory));
@@ -290,7 +298,7 @@ int compileMain() {
     pm.enableTiming(timingScope);
     if (failed(applyPassManagerCLOptions(pm)))
       return fail("invalid pass manager options");
-    attnc::buildGraphPipeline(pm);
+    attnc::buildGraphPipeline(pm, {debugAttention});
     if (emitStage != Stage::Fused)
       attnc::buildAttnToLinalgPipeline(pm);
     if (emitStage != Stage::Fused && emitStage != Stage::Linalg)
@@ -325,11 +333,15 @@ int main(int argc, char **argv) {
           "[--config config.json] [-D name=value]...\n"
           "  attnc run model.so --weights w.safetensors --inputs "
           "in.safetensors [--outputs out.safetensors]\n"
-          "  attnc header model.so -o model.h [--class NAME]\n"))
+          "  attnc header model.so -o model.h [--class NAME]\n"
+          "  attnc plot-attention attn.safetensors -o attn.svg|attn.png "
+          "[--layer L] [--head H|--average]\n"))
     return 1;
   if (attnc::runSubCommand)
     return attnc::runCommandMain();
   if (attnc::headerSubCommand)
     return attnc::headerCommandMain();
+  if (attnc::plotAttentionSubCommand)
+    return attnc::plotAttentionCommandMain();
   return compileMain();
 }

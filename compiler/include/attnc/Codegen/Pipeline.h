@@ -17,8 +17,17 @@ void registerAttncDialects(mlir::DialectRegistry &registry);
 /// step is available by name to attnc-opt and --mlir-print-ir-* options.
 void registerAttncPasses();
 
-/// Graph passes on the attn dialect: canonicalization and fusion.
-void buildGraphPipeline(mlir::OpPassManager &pm);
+struct GraphPipelineOptions {
+  /// The debug build: every attention's probabilities become extra outputs
+  /// (attn-expose-attention-probs), and there is no incremental-decoding
+  /// entry.
+  bool debugAttention = false;
+};
+
+/// Graph passes on the attn dialect: canonicalization, fusion, the
+/// incremental-decoding entry.
+void buildGraphPipeline(mlir::OpPassManager &pm,
+                        const GraphPipelineOptions &options = {});
 
 /// attn (tensors) -> linalg on tensors.
 void buildAttnToLinalgPipeline(mlir::OpPassManager &pm);

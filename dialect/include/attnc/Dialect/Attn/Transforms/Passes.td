@@ -42,4 +42,28 @@ def IntroduceKVCache : Pass<"attn-kv-cache", "mlir::ModuleOp"> {
   ];
 }
 
+def ExposeAttentionProbs : Pass<"attn-expose-attention-probs", "mlir::ModuleOp"> {
+  let summary = "Return every attention's probabilities as extra model outputs";
+  let description = [{
+    The debug build (`attnc compile --debug-attention`). For every
+    `attn.attention` of the model function (the one marked `attn.model`),
+    in program order, adds an `attn.attention_probs` of the same query,
+    key, mask, causal flag and scale, and returns it as a new result named
+    `attention.<n>` (a name no `.attn` output can have), with `attn.name` and
+    `attn.shape` so that the manifest lists it as an output:
+    `[B, H, Sq, Sk]` at function level, `[layers, B, H, Sq, Sk]` inside the
+    layer loop (an scf.for from 0 to `layers`, whose new iter_arg collects
+    each layer's probabilities with tensor.insert_slice). The dims of
+    `attn.shape` are the model's dims the sizes come from (e.g. the key
+    length of cross-attention is the source's `src_seq`), found by following
+    each dimension back to a model argument. A module that already has an
+    incremental-decoding entry (`attn-kv-cache`) is refused: that entry
+    returns the model's outputs and has no probabilities to return, so
+    debug builds do without it.
+  }];
+  let dependentDialects = [
+    "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // ATTNC_DIALECT_ATTN_TRANSFORMS_PASSES_TD
