@@ -2,6 +2,7 @@
 import os
 import lit.formats
 from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
 
 config.name = "attnc"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
@@ -19,9 +20,17 @@ python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
 config.substitutions.append(("%python", python))
 config.substitutions.append(
     ("%attnc_runtime", os.path.join(config.attnc_obj_root, "lib", "libattnc_runtime.so")))
+config.substitutions.append(("%generation", os.path.join(config.attnc_src_root, "test", "unittests", "Generation", "Inputs")))
+config.substitutions.append(("%fake_decoder", os.path.join(config.attnc_obj_root, "test", "unittests", "Generation", "libattnc_fake_decoder.so")))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
+
+# lit's built-in `not` counts a crash as the expected failure; LLVM's `not`
+# fails then, so that `not attnc ...` tests catch crashes (and sanitizer
+# reports, which abort under tools/test.sh --sanitize).
+llvm_config.add_tool_substitutions(
+    [ToolSubst("not", unresolved="fatal")], [config.llvm_tools_dir])
 
 tool_dirs = [config.attnc_tools_dir, config.llvm_tools_dir]
 tools = ["attnc", "attnc-opt", "attnc-mha-reference"]

@@ -1,34 +1,102 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: install, build, run the lit tests
 # and the GoogleTest suites (ctest), and print one summary line.
+#
+#   tools/test.sh              the release build in ./build
+#   tools/test.sh --sanitize   also an ASan+UBSan build in ./build-asan, with the
+#                              same lit, E2E and unit tests run there, and every
+#                              fuzz target run for ATTNC_FUZZ_SECONDS (default
+#                              60) seconds; this is what CI runs
+#
+# ATTNC_TEST_SANITIZE=1 is the same as --sanitize. ATTNC_BUILD_DIR and
+# ATTNC_ASAN_BUILD_DIR move the two build directories.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${ATTNC_BUILD_DIR:-$root/build}
-"$root/tools/install-deps.sh" || exit 1
-"$root/tools/build.sh" || { echo "error: the build failed"; exit 1; }
+asan_build=${ATTNC_ASAN_BUILD_DIR:-$root/build-asan}
+sanitize=${ATTNC_TEST_SANITIZE:-0}
+fuzz_seconds=${ATTNC_FUZZ_SECONDS:-60}
+for arg in "$@"; do
+  case $arg in
+  --sanitize) sanitize=1 ;;
+  *)
+    echo "usage: $0 [--sanitize]" >&2
+    exit 2
+    ;;
+  esac
+done
 
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
+start=$SECONDS
+elapsed() { printf "%dm%02ds" $(((SECONDS - $1) / 60)) $(((SECONDS - $1) % 60)); }
 
-echo "== lit"
-python3 /usr/lib/llvm-19/build/utils/lit/lit.py -sv "$build/test" 2>&1 | tee "$log/lit.txt"
-lit_rc=${PIPESTATUS[0]}
-echo "== agreement with PyTorch: worst error per model and size (test/reference)"
-cat "$build"/test/reference/Output/*.test.tmp.log 2>/dev/null | grep "^worst " || echo "(none ran)"
-echo "== ctest"
-(cd "$build" && ctest --output-on-failure -j "$(nproc)") 2>&1 | tee "$log/ctest.txt"
-ctest_rc=${PIPESTATUS[0]}
+"$root/tools/install-deps.sh" || exit 1
+t=$SECONDS
+"$root/tools/build.sh" || { echo "error: the build failed"; exit 1; }
+echo "== build: $(elapsed "$t")"
 
 count() { grep -oE "$1" "$2" | grep -oE "[0-9]+$" | awk '{s += $1} END {print s + 0}'; }
-lit_passed=$(count "^ *Passed *: *[0-9]+" "$log/lit.txt")
-lit_failed=$(count "^ *(Failed|Unresolved|Timed Out|Unexpectedly Passed) *: *[0-9]+" "$log/lit.txt")
-ct_total=$(count "tests failed out of [0-9]+" "$log/ctest.txt")
-ct_failed=$(grep -oE "[0-9]+ tests failed out of" "$log/ctest.txt" | grep -oE "^[0-9]+" | awk '{s += $1} END {print s + 0}')
-passed=$((lit_passed + ct_total - ct_failed))
-failed=$((${lit_failed} + ct_failed))
-if ((lit_rc != 0 || ctest_rc != 0)) && ((failed == 0)); then failed=1; fi
+
+# suite NAME BUILD_DIR: runs lit and ctest on one build; adds to the totals
+# and to the summary.
+passed=0 failed=0 summary=""
+suite() {
+  local name=$1 dir=$2 t=$SECONDS
+  echo "== $name: lit"
+  python3 /usr/lib/llvm-19/build/utils/lit/lit.py -sv "$dir/test" 2>&1 | tee "$log/$name-lit.txt"
+  local lit_rc=${PIPESTATUS[0]}
+  echo "== $name: ctest"
+  (cd "$dir" && ctest --output-on-failure -j "$(nproc)") 2>&1 | tee "$log/$name-ctest.txt"
+  local ctest_rc=${PIPESTATUS[0]}
+
+  local lit_passed lit_failed ct_total ct_failed
+  lit_passed=$(count "^ *Passed *: *[0-9]+" "$log/$name-lit.txt")
+  lit_failed=$(count "^ *(Failed|Unresolved|Timed Out|Unexpectedly Passed) *: *[0-9]+" "$log/$name-lit.txt")
+  ct_total=$(count "tests failed out of [0-9]+" "$log/$name-ctest.txt")
+  ct_failed=$(grep -oE "[0-9]+ tests failed out of" "$log/$name-ctest.txt" | grep -oE "^[0-9]+" | awk '{s += $1} END {print s + 0}')
+  local ok=$((lit_passed + ct_total - ct_failed)) bad=$((lit_failed + ct_failed))
+  if ((lit_rc != 0 || ctest_rc != 0)) && ((bad == 0)); then bad=1; fi
+  passed=$((passed + ok)) failed=$((failed + bad))
+  summary+="$name lit: ${lit_passed} passed, ${lit_failed} failed; $name ctest: $((ct_total - ct_failed)) passed, ${ct_failed} failed ($(elapsed "$t"))"$'\n'
+}
+
+suite release "$build"
+echo "== agreement with PyTorch: worst error per model and size (test/reference)"
+cat "$build"/test/reference/Output/*.test.tmp.log 2>/dev/null | grep "^worst " || echo "(none ran)"
+
+if ((sanitize)); then
+  t=$SECONDS
+  ATTNC_BUILD_DIR=$asan_build "$root/tools/build.sh" \
+    -DATTNC_SANITIZE=address,undefined -DATTNC_FUZZ=ON ||
+    { echo "error: the sanitizer build failed"; exit 1; }
+  echo "== build-asan: $(elapsed "$t")"
+
+  # A report must fail the test that triggered it. By default a sanitizer
+  # exits with code 1, which is also attnc's code for bad input, so a report
+  # in an expected failure (`not attnc ...`) would pass; aborting makes it a
+  # crash, which LLVM's `not` (test/lit.cfg.py) and GoogleTest both fail on.
+  # Leak detection stays on with no suppressions: LLVM's and MLIR's global
+  # state (option registry, ManagedStatics, the dialect registry) is still
+  # reachable at exit, and the dlopen'ed models are closed before it, so
+  # LeakSanitizer has nothing to report unless our code leaks.
+  export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1
+  export UBSAN_OPTIONS=abort_on_error=1:halt_on_error=1:print_stacktrace=1
+  suite asan "$asan_build"
+
+  t=$SECONDS
+  echo "== fuzz: ${fuzz_seconds} s per target"
+  ATTNC_FUZZ_BUILD_DIR=$asan_build "$root/test/fuzz/run.sh" "$fuzz_seconds" 2>&1 | tee "$log/fuzz.txt"
+  fuzz_rc=${PIPESTATUS[0]}
+  fuzz_passed=$(grep -c "^fuzz .*: passed" "$log/fuzz.txt")
+  fuzz_failed=$(grep -c "^fuzz .*: FAILED" "$log/fuzz.txt")
+  if ((fuzz_rc != 0)) && ((fuzz_failed == 0)); then fuzz_failed=1; fi
+  passed=$((passed + fuzz_passed)) failed=$((failed + fuzz_failed))
+  summary+="fuzz: ${fuzz_passed} passed, ${fuzz_failed} failed ($(elapsed "$t"))"$'\n'
+fi
 
 echo
-echo "lit: ${lit_passed} passed, ${lit_failed} failed; ctest: $((ct_total - ct_failed)) passed, ${ct_failed} failed"
+printf "%s" "$summary"
+echo "total time: $(elapsed "$start")"
 echo "${passed} passed, ${failed} failed"
 ((failed == 0))

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "attnc/runtime.h"
 
+#include "ApiSupport.h"
 #include "Model.h"
 #include "Session.h"
 
@@ -62,7 +63,7 @@ struct attnc_session {
 
 namespace {
 
-thread_local std::string lastError;
+using attnc::rt::lastError;
 
 attnc_status fail(const Error &error) noexcept {
   try {

@@ -158,6 +158,10 @@ bool sema::attentionRule(Call &c) {
       return c.fail(causal->getLoc(),
                     "causal must be 0 or 1, got " + formatScalar(s));
   }
+  if (const Expr *scale = c.keyword("scale");
+      scale && !sema::fitsF32(scale->scalar->value))
+    return c.fail(scale->getLoc(), "scale " + formatScalar(*scale->scalar) +
+                                       " does not fit in f32");
   if (!c.keyword("scale") && !split->headDim.isStatic())
     return c.fail("the head size must be static to derive the default "
                   "scale; pass scale = ...");

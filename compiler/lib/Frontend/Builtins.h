@@ -16,6 +16,8 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <cfloat>
+#include <cmath>
 #include <optional>
 #include <string>
 
@@ -39,6 +41,10 @@ std::string versus(const ast::Dim &a, const ast::Dim &b);
 /// Index of the first dimension where `a` and `b` differ, if any.
 std::optional<size_t> firstDifference(llvm::ArrayRef<ast::Dim> a,
                                       llvm::ArrayRef<ast::Dim> b);
+
+/// Whether `value` stays finite as an f32: scale factors become f32
+/// constants in the IR.
+inline bool fitsF32(double value) { return std::fabs(value) <= FLT_MAX; }
 
 /// Whether `callee` names a builtin function.
 bool isBuiltin(llvm::StringRef callee);

@@ -2,7 +2,41 @@
 
 #include "attnc/Frontend/Diagnostics.h"
 
+#include <algorithm>
+#include <string>
+
 using namespace attnc;
+
+/// A minified or garbage file can hold megabytes on one line: a longer line
+/// is shown as a window of this many characters on each side of the column.
+static constexpr size_t kMaxShownLine = 160;
+static constexpr size_t kWindowContext = 60;
+
+static void printLocated(llvm::SourceMgr &sourceMgr, llvm::raw_ostream &os,
+                         llvm::SMLoc loc, llvm::SourceMgr::DiagKind kind,
+                         const llvm::Twine &message) {
+  llvm::SMDiagnostic d = sourceMgr.GetMessage(loc, kind, message);
+  llvm::StringRef line = d.getLineContents();
+  if (line.size() <= kMaxShownLine) {
+    sourceMgr.PrintMessage(os, d);
+    return;
+  }
+  size_t column = d.getColumnNo();
+  size_t begin = column > kWindowContext ? column - kWindowContext : 0;
+  size_t end = std::min(line.size(), column + kWindowContext);
+  std::string window = (begin ? "..." : "") + line.slice(begin, end).str() +
+                       (end < line.size() ? "..." : "");
+  int caret = static_cast<int>(column - begin + (begin ? 3 : 0));
+  // The location is printed as the "program name", since the diagnostic's
+  // own column is the caret's position in the window.
+  std::string where = (d.getFilename() + ":" + llvm::Twine(d.getLineNo()) +
+                       ":" + llvm::Twine(column + 1))
+                          .str();
+  llvm::SMDiagnostic(sourceMgr, loc, d.getFilename(), d.getLineNo(), caret,
+                     kind, d.getMessage(), window, {})
+      .print(where.c_str(), os, /*ShowColors=*/true, /*ShowKindLabel=*/true,
+             /*ShowLocation=*/false);
+}
 
 /// SourceMgr prints a diagnostic without a location as `<unknown>:0: ...`;
 /// command-line errors (such as a bad -D) read better as plain `error: ...`.
@@ -10,7 +44,7 @@ static void print(llvm::SourceMgr &sourceMgr, llvm::raw_ostream &os,
                   llvm::SMLoc loc, llvm::SourceMgr::DiagKind kind,
                   const llvm::Twine &message) {
   if (loc.isValid()) {
-    sourceMgr.PrintMessage(os, loc, kind, message);
+    printLocated(sourceMgr, os, loc, kind, message);
     return;
   }
   llvm::SMDiagnostic(/*filename=*/"", kind, message.str())

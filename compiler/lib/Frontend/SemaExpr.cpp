@@ -223,6 +223,15 @@ bool Sema::checkMixed(BinaryExpr &e) {
   }
   if (!requireF32(tensor, diag))
     return false;
+  // MLIRGen scales by an f32 constant (1 / s for a division).
+  bool isDiv = e.op == BinaryExpr::Op::Div;
+  double factor = isDiv ? 1.0 / scalar.scalar->value : scalar.scalar->value;
+  if (!fitsF32(factor))
+    return error(e.getLoc(),
+                 "scale factor " + formatScalar(Scalar{factor, false}) +
+                     (isDiv ? " (1 / " + formatScalar(*scalar.scalar) + ")"
+                            : std::string()) +
+                     " does not fit in f32");
   e.tensorType = tensor.tensorType;
   return true;
 }

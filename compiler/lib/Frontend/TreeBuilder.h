@@ -16,6 +16,7 @@
 #include "attnc/Frontend/Diagnostics.h"
 
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/JSON.h"
 
 #include <boost/range/iterator_range.hpp>
 
@@ -94,6 +95,11 @@ public:
     stringText = std::move(text);
   }
   void fromClause() {
+    // The name goes into the model's JSON manifest, which must be UTF-8.
+    size_t bad = 0;
+    if (!llvm::json::isUTF8(stringText, &bad))
+      recoverableError(stringLoc + 1 + bad,
+                       "the checkpoint tensor name is not valid UTF-8");
     from = std::move(stringText);
     fromLoc = stringLoc;
   }

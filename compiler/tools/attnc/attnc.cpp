@@ -10,6 +10,7 @@
 // every --emit stage stops after printing that level of IR.
 //
 //===----------------------------------------------------------------------===//
+#include "GenerateCommand.h"
 #include "HeaderCommand.h"
 #include "PlotAttentionCommand.h"
 #include "RunCommand.h"
@@ -341,6 +342,8 @@ int main(int argc, char **argv) {
     return attnc::runCommandMain();
   if (attnc::headerSubCommand)
     return attnc::headerCommandMain();
+  if (attnc::generateSubCommand)
+    return attnc::generateCommandMain();
   if (attnc::plotAttentionSubCommand)
     return attnc::plotAttentionCommandMain();
   return compileMain();

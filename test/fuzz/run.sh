@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for a bounded time and fails if any of them finds a
+# crash, a sanitizer report, a leak, a timeout or a broken invariant.
+#
+#   test/fuzz/run.sh [SECONDS]      # SECONDS per target, default 60
+#
+# The targets come from a build configured with -DATTNC_FUZZ=ON, by default
+# ./build-asan (tools/test.sh --sanitize makes it); ATTNC_FUZZ_BUILD_DIR
+# overrides that. Each target starts from its seeds in the tree: the crafted
+# ones in test/fuzz/corpus/, plus for the front end the examples and every
+# input file of the lit tests in test/Frontend and test/Driver. What a run
+# learns is kept in <build>/fuzz/<target>/corpus for the next run; what it
+# finds goes to <build>/fuzz/<target>/artifacts/ (reproduce a finding with
+# `<build>/bin/attnc-fuzz-<target> <file>`, then make it a regression test).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+build=${ATTNC_FUZZ_BUILD_DIR:-$root/build-asan}
+seconds=${1:-60}
+if ! [[ $seconds =~ ^[0-9]+$ ]] || ((seconds < 1)); then
+  echo "usage: $0 [SECONDS]   (per target, default 60)" >&2
+  exit 2
+fi
+split_file=$(command -v split-file || echo /usr/lib/llvm-19/bin/split-file)
+
+# The front end's seeds: the examples and the lit tests' inputs.
+frontend_seeds() {
+  local out=$1
+  rm -rf "$out" && mkdir -p "$out"
+  cp "$root"/examples/*.attn "$out"/
+  local t
+  for t in "$root"/test/Frontend/*.attn "$root"/test/Driver/*.test; do
+    local name
+    name=$(basename "$t")
+    if grep -q '^#--- ' "$t"; then
+      "$split_file" --no-leading-lines "$t" "$out/$name.d" >/dev/null 2>&1 || continue
+      local part
+      for part in "$out/$name.d"/*; do
+        [[ -f $part ]] && mv "$part" "$out/$name.$(basename "$part")"
+      done
+      rm -rf "${out:?}/$name.d"
+    else
+      cp "$t" "$out/$name"
+    fi
+  done
+}
+
+# run TARGET DICT SEED-DIR... : one bounded run; prints one summary line.
+run() {
+  local target=$1 dict=$2
+  shift 2
+  local bin=$build/bin/attnc-fuzz-$target
+  local work=$build/fuzz/$target
+  mkdir -p "$work/corpus" "$work/artifacts"
+  if [[ ! -x $bin ]]; then
+    echo "fuzz $target: FAILED: $bin is missing (configure with -DATTNC_FUZZ=ON and build it)"
+    return 1
+  fi
+  # -timeout: any single input taking this long is a hang. -rss_limit_mb
+  # bounds the whole process and every single allocation, so an input that
+  # makes attnc ask for gigabytes counts as a failure too.
+  "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -dict="$dict" -artifact_prefix="$work/artifacts/" -print_final_stats=1 \
+    "$work/corpus" "$@" >"$work/log" 2>&1
+  local rc=$?
+  local runs
+  runs=$(grep -oE "stat::number_of_executed_units: *[0-9]+" "$work/log" | grep -oE "[0-9]+$")
+  if ((rc == 0)); then
+    echo "fuzz $target: passed, ${runs:-?} inputs in ${seconds} s, corpus $(ls "$work/corpus" | wc -l) files"
+    return 0
+  fi
+  echo "fuzz $target: FAILED (exit code $rc); log: $work/log"
+  grep -E "ERROR|SUMMARY|fuzzer: |Test unit written" "$work/log" | head -20 | cut -c1-300
+  return 1
+}
+
+failed=0
+seeds=$build/fuzz/frontend/seeds
+frontend_seeds "$seeds"
+run frontend "$here/attn.dict" "$seeds" "$here/corpus/frontend" || failed=1
+run safetensors "$here/safetensors.dict" "$here/corpus/safetensors" || failed=1
+exit $failed
