@@ -5,6 +5,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/JSON.h"
 
 #include <algorithm>
@@ -96,6 +97,25 @@ const char *tokenInputFor(const std::vector<attnc_tensor_info> &infos,
 }
 
 } // namespace
+
+std::string tokenLabel(const std::string &bytes) {
+  std::string label;
+  for (size_t i = 0; i < bytes.size();) {
+    auto *begin = reinterpret_cast<const llvm::UTF8 *>(bytes.data() + i);
+    unsigned length = llvm::getNumBytesForUTF8(bytes[i]);
+    if (i + length <= bytes.size() &&
+        llvm::isLegalUTF8Sequence(begin, begin + length)) {
+      label.append(bytes, i, length);
+      i += length;
+      continue;
+    }
+    label += "<0x" + llvm::utohexstr(static_cast<unsigned char>(bytes[i]),
+                                     /*LowerCase=*/false, /*Width=*/2) +
+             ">";
+    ++i;
+  }
+  return label;
+}
 
 Expected<std::vector<int64_t>> parseIndexList(const std::string &text,
                                               int64_t count,

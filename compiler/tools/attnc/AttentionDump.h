@@ -43,6 +43,11 @@ struct AttentionDumpRequest {
   std::string producer;
 };
 
+/// The text of one token for `tokens.<input>`: its bytes when they are
+/// UTF-8, else with each byte that is not part of a UTF-8 character as
+/// `<0xNN>` (a byte-level token may hold part of a character).
+std::string tokenLabel(const std::string &bytes);
+
 /// "all" (every index below `count`) or "i,j,..." (each below `count`, no
 /// repeats), for the error messages of `--<what>`.
 Expected<std::vector<int64_t>> parseIndexList(const std::string &text,

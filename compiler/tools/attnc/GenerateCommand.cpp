@@ -1,6 +1,8 @@
 //===- GenerateCommand.cpp - The `attnc generate` subcommand --------------===//
 #include "GenerateCommand.h"
 
+#include "AttentionDump.h"
+
 #include "attnc/Decoder.h"
 #include "attnc/Generator.h"
 #include "attnc/generation.hpp"
@@ -74,6 +76,21 @@ cl::list<std::string> stops(
 cl::opt<bool> jsonOutput("json",
                    cl::desc("Print one JSON object instead of streaming text"),
                    cl::sub(sub));
+
+cl::opt<std::string> dumpAttentionPath(
+    "dump-attention",
+    cl::desc("Write the attention probabilities over the prompt of a model "
+             "compiled with --debug-attention to this safetensors file, with "
+             "the prompt's tokens (for attnc plot-attention)"),
+    cl::value_desc("file"), cl::sub(sub));
+cl::opt<std::string> dumpLayers(
+    "layers", cl::init("all"),
+    cl::desc("With --dump-attention: the layers to write (default: all)"),
+    cl::value_desc("all|i,j,..."), cl::sub(sub));
+cl::opt<std::string> dumpHeads(
+    "heads", cl::init("all"),
+    cl::desc("With --dump-attention: the heads to write (default: all)"),
+    cl::value_desc("all|i,j,..."), cl::sub(sub));
 
 /// Prints one `error: ` line per line of the message.
 int reportError(const std::string &message) {
@@ -173,6 +190,34 @@ std::string validUtf8(const std::string &bytes) {
   return llvm::json::isUTF8(bytes) ? bytes : llvm::json::fixUTF8(bytes);
 }
 
+/// Runs the model once over the prompt and writes its attention
+/// probabilities, with each prompt token's text.
+attnc::Status dumpPromptAttention(const attnc::Model &model,
+                                  const attnc::Tokenizer &tokenizer,
+                                  std::vector<int64_t> prompt) {
+  llvm::json::Array texts, rows;
+  for (int64_t id : prompt) {
+    attnc::Expected<std::string> text = tokenizer.decode(&id, 1);
+    texts.push_back(text ? attnc::tokenLabel(*text) : std::to_string(id));
+  }
+  rows.push_back(std::move(texts));
+  std::string tokens;
+  llvm::raw_string_ostream(tokens) << llvm::json::Value(std::move(rows));
+  attnc::AttentionDumpRequest request{dumpAttentionPath, dumpLayers, dumpHeads,
+                                      {{"tokens.input_ids", tokens}},
+                                      "attnc generate"};
+  if (attnc::Status s = attnc::checkAttentionDump(model, request); !s)
+    return s;
+  int64_t shape[] = {1, static_cast<int64_t>(prompt.size())};
+  std::vector<attnc_tensor> inputs{
+      {"input_ids", ATTNC_DTYPE_I64, 2, shape, prompt.data()}};
+  attnc::Expected<attnc::TensorList> outputs = model.run(inputs);
+  if (!outputs)
+    return outputs.error();
+  return attnc::writeAttentionDump(model, inputs, outputs->begin(),
+                                   outputs->size(), request);
+}
+
 /// Tokens per second, or nullopt when nothing was measured.
 std::optional<double> rate(int64_t tokens, double seconds) {
   if (tokens == 0 || seconds <= 0)
@@ -268,6 +313,14 @@ int attnc::generateCommandMain() {
     llvm::WithColor::warning()
         << "the tokenizer has " << tokenizer->vocabSize()
         << " token ids but the model's vocabulary has " << vocab << "\n";
+
+  if (dumpAttentionPath.empty() &&
+      (dumpLayers.getNumOccurrences() || dumpHeads.getNumOccurrences()))
+    return reportError("--layers and --heads select what --dump-attention "
+                       "writes; pass --dump-attention too");
+  if (!dumpAttentionPath.empty())
+    if (Status s = dumpPromptAttention(*model, *tokenizer, *prompt); !s)
+      return reportError(s.error().message());
 
   GenerationOptions options;
   options.maxNewTokens = maxNewTokens;
