@@ -120,7 +120,10 @@ void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createSymbolDCEPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  // No eliminate-empty-tensors: after CSE one tensor.empty may feed several
+  // outputs, and MLIR 19's elimination then writes them all into the first
+  // output's buffer (test/E2E/two-outputs.test). Without it each output
+  // costs one copy into the caller's buffer.
 
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;

@@ -73,6 +73,11 @@ cl::list<std::string> stops(
     cl::desc("Stop after this token id, added token (e.g. '<|endoftext|>') or "
              "text (\\n, \\t, \\r and \\\\ are escapes); repeatable"),
     cl::value_desc("token-or-text"), cl::sub(sub));
+cl::opt<bool> noKVCache(
+    "no-kv-cache",
+    cl::desc("Recompute the whole sequence for every token instead of "
+             "keeping a KV cache (slower; for checking)"),
+    cl::sub(sub));
 cl::opt<bool> jsonOutput("json",
                    cl::desc("Print one JSON object instead of streaming text"),
                    cl::sub(sub));
@@ -300,14 +305,26 @@ int attnc::generateCommandMain() {
   Expected<Model> model = Model::open(modelPath);
   if (!model)
     return reportError(model.error().message());
-  Expected<std::unique_ptr<RecomputingDecoder>> decoder =
-      RecomputingDecoder::create(*model);
-  if (!decoder)
-    return reportError(decoder.error().message());
+  // Check the decoder contract before the (slow) weight loading; the KV
+  // cache's session needs the weights, so the decoder itself comes after.
+  if (Expected<std::unique_ptr<RecomputingDecoder>> contract =
+          RecomputingDecoder::create(*model);
+      !contract)
+    return reportError(contract.error().message());
   if (Status s = model->loadWeights(weightsPath); !s)
     return reportError(s.error().message());
   for (const std::string &warning : model->warnings())
     llvm::WithColor::warning() << warning << "\n";
+  Expected<std::unique_ptr<Decoder>> decoder = createDecoder(*model);
+  if (noKVCache) {
+    Expected<std::unique_ptr<RecomputingDecoder>> recomputing =
+        RecomputingDecoder::create(*model);
+    if (!recomputing)
+      return reportError(recomputing.error().message());
+    decoder = std::unique_ptr<Decoder>(std::move(*recomputing));
+  }
+  if (!decoder)
+    return reportError(decoder.error().message());
   int64_t vocab = (*decoder)->vocabSize();
   if (tokenizer->vocabSize() != vocab)
     llvm::WithColor::warning()

@@ -63,6 +63,36 @@ private:
   std::vector<int64_t> sequence;
 };
 
+/// Keeps a KV cache in a session (models compiled with attnc_model_step):
+/// the prompt is one prefill step, each new token one step whose cost is
+/// linear in the sequence length. The cache holds `capacity` tokens: the
+/// model's declared context length, or `fallbackCapacity` when it declares
+/// none.
+class CachingDecoder final : public Decoder {
+public:
+  static Expected<std::unique_ptr<CachingDecoder>>
+  create(const Model &model, int64_t fallbackCapacity = 2048);
+
+  int64_t vocabSize() const override { return vocab; }
+  std::optional<int64_t> contextLength() const override { return capacity; }
+  Expected<Logits> prefill(const std::vector<int64_t> &tokens) override;
+  Expected<Logits> step(int64_t token) override;
+
+private:
+  CachingDecoder(Session session, int64_t vocab, int64_t capacity)
+      : session(std::move(session)), vocab(vocab), capacity(capacity) {}
+
+  Expected<Logits> feed(std::vector<int64_t> tokens);
+
+  Session session;
+  int64_t vocab;
+  int64_t capacity;
+};
+
+/// The best decoder for `model`: CachingDecoder when the model has a KV
+/// cache, RecomputingDecoder otherwise.
+Expected<std::unique_ptr<Decoder>> createDecoder(const Model &model);
+
 /// The context length a model declares through the shape of its learned
 /// position table: the first dimension of the parameter stored as
 /// `wpe.weight` (GPT-2) or `position_embeddings.weight`, with any prefix.

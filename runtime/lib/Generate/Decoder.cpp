@@ -73,23 +73,88 @@ Expected<Logits> RecomputingDecoder::step(int64_t token) {
   return run();
 }
 
+namespace {
+/// The logits of the last of `count` tokens, checking the output's shape.
+Expected<Logits> lastLogits(const attnc_tensor *logits, int64_t count,
+                            int64_t vocab) {
+  if (!logits || logits->rank != 3 || logits->shape[0] != 1 ||
+      logits->shape[1] != count || logits->shape[2] != vocab)
+    return Error(ATTNC_ERROR_MODEL,
+                 "the model returned logits of shape " +
+                     (logits ? formatShape(logits->shape, logits->rank)
+                             : std::string("(none)")) +
+                     " for " + std::to_string(count) + " tokens");
+  const float *last =
+      static_cast<const float *>(logits->data) + (count - 1) * vocab;
+  return Logits(last, last + vocab);
+}
+} // namespace
+
 Expected<Logits> RecomputingDecoder::run() {
   int64_t shape[] = {1, static_cast<int64_t>(sequence.size())};
   attnc_tensor input{kInputIds, ATTNC_DTYPE_I64, 2, shape, sequence.data()};
   Expected<TensorList> outputs = model.run(&input, 1);
   if (!outputs)
     return outputs.error();
-  const attnc_tensor *logits = outputs->find(kLogits);
-  if (!logits || logits->rank != 3 || logits->shape[0] != 1 ||
-      logits->shape[1] != shape[1] || logits->shape[2] != vocab)
-    return Error(ATTNC_ERROR_MODEL,
-                 "the model returned logits of shape " +
-                     (logits ? formatShape(logits->shape, logits->rank)
-                             : std::string("(none)")) +
-                     " for " + std::to_string(shape[1]) + " tokens");
-  const float *last = static_cast<const float *>(logits->data) +
-                      (shape[1] - 1) * vocab;
-  return Logits(last, last + vocab);
+  return lastLogits(outputs->find(kLogits), shape[1], vocab);
+}
+
+Expected<std::unique_ptr<CachingDecoder>>
+CachingDecoder::create(const Model &model, int64_t fallbackCapacity) {
+  // The same contract as the recomputing decoder, plus the step entry.
+  Expected<std::unique_ptr<RecomputingDecoder>> checked =
+      RecomputingDecoder::create(model);
+  if (!checked)
+    return checked.error();
+  if (!attnc_model_has_kv_cache(model.get()))
+    return Error(ATTNC_ERROR_STATE, "model '" + std::string(model.name()) +
+                                        "' has no KV cache entry");
+  int64_t capacity =
+      declaredContextLength(model).value_or(fallbackCapacity);
+  Expected<Session> session = model.createSession();
+  if (!session)
+    return session.error();
+  if (Status s = session->enableKVCache(capacity); !s)
+    return s.error();
+  return std::unique_ptr<CachingDecoder>(new CachingDecoder(
+      std::move(*session), (*checked)->vocabSize(), capacity));
+}
+
+Expected<Logits> CachingDecoder::feed(std::vector<int64_t> tokens) {
+  int64_t shape[] = {1, static_cast<int64_t>(tokens.size())};
+  attnc_tensor input{kInputIds, ATTNC_DTYPE_I64, 2, shape, tokens.data()};
+  Expected<OutputView> outputs = session.step(&input, 1);
+  if (!outputs)
+    return outputs.error();
+  return lastLogits(outputs->find(kLogits), shape[1], vocab);
+}
+
+Expected<Logits> CachingDecoder::prefill(const std::vector<int64_t> &tokens) {
+  if (tokens.empty())
+    return Error(ATTNC_ERROR_INVALID_ARGUMENT, "prefill: no tokens");
+  session.resetKVCache();
+  return feed(tokens);
+}
+
+Expected<Logits> CachingDecoder::step(int64_t token) {
+  if (session.kvPosition() <= 0)
+    return Error(ATTNC_ERROR_STATE, "step before prefill");
+  return feed({token});
+}
+
+Expected<std::unique_ptr<Decoder>> createDecoder(const Model &model) {
+  if (attnc_model_has_kv_cache(model.get())) {
+    Expected<std::unique_ptr<CachingDecoder>> caching =
+        CachingDecoder::create(model);
+    if (!caching)
+      return caching.error();
+    return std::unique_ptr<Decoder>(std::move(*caching));
+  }
+  Expected<std::unique_ptr<RecomputingDecoder>> recomputing =
+      RecomputingDecoder::create(model);
+  if (!recomputing)
+    return recomputing.error();
+  return std::unique_ptr<Decoder>(std::move(*recomputing));
 }
 
 std::optional<int64_t> declaredContextLength(const Model &model) {
