@@ -91,12 +91,20 @@ std::string attnc::plot::renderHeatmaps(const HeatmapFigure &figure) {
   double labelFont = std::min(11.0, cell * 0.85);
   bool labels = labelFont >= 5;
 
+  // Column labels read upright when they fit a cell (characters, short
+  // ids), else turned to run upwards.
+  size_t longestColLabel = 0;
+  for (const std::string &l : figure.colLabels)
+    longestColLabel = std::max(longestColLabel, countChars(l));
+  bool upright = textWidth(std::string(longestColLabel, 'x'), labelFont) <=
+                 cell - 1;
   double rowLabelWidth = 0, colLabelHeight = 0;
   if (labels) {
     for (const std::string &l : figure.rowLabels)
       rowLabelWidth = std::max(rowLabelWidth, textWidth(l, labelFont));
-    for (const std::string &l : figure.colLabels)
-      colLabelHeight = std::max(colLabelHeight, textWidth(l, labelFont));
+    colLabelHeight =
+        upright ? labelFont
+                : textWidth(std::string(longestColLabel, 'x'), labelFont);
     rowLabelWidth += kLabelPad * 2;
     colLabelHeight += kLabelPad * 2;
   }
@@ -165,8 +173,15 @@ std::string attnc::plot::renderHeatmaps(const HeatmapFigure &figure) {
                   {"font-size", svg::number(labelFont)},
                   {"text-anchor", "end"}});
       for (int64_t c = 0; c < cols; ++c) {
-        double x = mapX + (c + 0.5) * cell + labelFont * 0.35;
         double y = mapY - kLabelPad;
+        if (upright) {
+          doc.text(mapX + (c + 0.5) * cell, y, figure.colLabels[c],
+                   {{"class", "col-label"},
+                    {"font-size", svg::number(labelFont)},
+                    {"text-anchor", "middle"}});
+          continue;
+        }
+        double x = mapX + (c + 0.5) * cell + labelFont * 0.35;
         doc.text(x, y, figure.colLabels[c],
                  {{"class", "col-label"},
                   {"font-size", svg::number(labelFont)},
