@@ -97,10 +97,14 @@ void attnc::registerAttncPasses() {
 
 void attnc::buildGraphPipeline(OpPassManager &pm,
                                const GraphPipelineOptions &options) {
-  pm.addPass(createCanonicalizerPass());
-  pm.addNestedPass<func::FuncOp>(attn::createFuseAttention());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+  if (options.fuse) {
+    pm.addPass(createCanonicalizerPass());
+    pm.addNestedPass<func::FuncOp>(attn::createFuseAttention());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
+  // Not optimizations: they add the attention outputs of a debug build, or
+  // the incremental-decoding entry.
   if (options.debugAttention)
     pm.addPass(attn::createExposeAttentionProbs());
   else
@@ -139,6 +143,7 @@ void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  pm.addPass(createPlanMemory());
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
 

@@ -18,14 +18,18 @@ void registerAttncDialects(mlir::DialectRegistry &registry);
 void registerAttncPasses();
 
 struct GraphPipelineOptions {
+  /// Canonicalization and attention fusion; without them the attn graph is
+  /// compiled as written.
+  bool fuse = true;
   /// The debug build: every attention's probabilities become extra outputs
   /// (attn-expose-attention-probs), and there is no incremental-decoding
   /// entry.
   bool debugAttention = false;
 };
 
-/// Graph passes on the attn dialect: canonicalization, fusion, the
-/// incremental-decoding entry.
+/// Graph passes on the attn dialect: canonicalization and fusion (only with
+/// `fuse`), then the KV-cache entry of decoders, or the attention outputs
+/// of a debug build.
 void buildGraphPipeline(mlir::OpPassManager &pm,
                         const GraphPipelineOptions &options = {});
 
