@@ -17,11 +17,13 @@ namespace {
 // gray, and never white, so blank (masked) cells stand apart from small
 // weights.
 constexpr svg::Color kViridis[] = {
-    {68, 1, 84},    {71, 44, 122},  {59, 81, 139},  {44, 113, 142}, {33, 144, 141},
-    {39, 173, 129}, {92, 200, 99},  {170, 220, 50}, {253, 231, 37}};
+    {68, 1, 84},    {71, 44, 122},  {59, 81, 139},
+    {44, 113, 142}, {33, 144, 141}, {39, 173, 129},
+    {92, 200, 99},  {170, 220, 50}, {253, 231, 37}};
 constexpr int kViridisSteps = std::size(kViridis) - 1;
 
-constexpr double kMargin = 16, kGap = 28, kTitleHeight = 26, kSubtitleHeight = 18;
+constexpr double kMargin = 16, kGap = 28, kTitleHeight = 26,
+                 kSubtitleHeight = 18;
 constexpr double kPanelTitleHeight = 20, kLabelPad = 4;
 constexpr double kBarWidth = 16, kBarTickWidth = 46;
 constexpr int kMaxColumns = 4;
@@ -96,8 +98,8 @@ std::string attnc::plot::renderHeatmaps(const HeatmapFigure &figure) {
   size_t longestColLabel = 0;
   for (const std::string &l : figure.colLabels)
     longestColLabel = std::max(longestColLabel, countChars(l));
-  bool upright = textWidth(std::string(longestColLabel, 'x'), labelFont) <=
-                 cell - 1;
+  bool upright =
+      textWidth(std::string(longestColLabel, 'x'), labelFont) <= cell - 1;
   double rowLabelWidth = 0, colLabelHeight = 0;
   if (labels) {
     for (const std::string &l : figure.rowLabels)
@@ -111,7 +113,8 @@ std::string attnc::plot::renderHeatmaps(const HeatmapFigure &figure) {
   double mapWidth = cols * cell, mapHeight = rows * cell;
   double panelWidth = rowLabelWidth + mapWidth;
   for (const Panel &panel : figure.panels)
-    panelWidth = std::max(panelWidth, rowLabelWidth + textWidth(panel.title, 12));
+    panelWidth =
+        std::max(panelWidth, rowLabelWidth + textWidth(panel.title, 12));
   double panelHeight = kPanelTitleHeight + colLabelHeight + mapHeight;
 
   int64_t numPanels = std::max<int64_t>(figure.panels.size(), 1);
@@ -120,19 +123,20 @@ std::string attnc::plot::renderHeatmaps(const HeatmapFigure &figure) {
   double gridWidth = gridCols * panelWidth + (gridCols - 1) * kGap;
   double gridHeight = gridRows * panelHeight + (gridRows - 1) * kGap;
 
-  double titleWidth = std::max(textWidth(figure.title, 14),
-                                textWidth(figure.subtitle, 11));
+  double titleWidth =
+      std::max(textWidth(figure.title, 14), textWidth(figure.subtitle, 11));
   double titleHeight =
       kTitleHeight + (figure.subtitle.empty() ? 0 : kSubtitleHeight);
   double legendX = kMargin + gridWidth + kGap;
-  double legendWidth = std::max({kBarWidth + kBarTickWidth,
-                                 textWidth(figure.blankName, 11) + kBarWidth + 8,
-                                 textWidth(figure.valueName, 11)});
+  double legendWidth =
+      std::max({kBarWidth + kBarTickWidth,
+                textWidth(figure.blankName, 11) + kBarWidth + 8,
+                textWidth(figure.valueName, 11)});
   double width =
       std::max(legendX + legendWidth, kMargin + titleWidth) + kMargin;
   double barHeight = std::clamp(gridHeight - 60, 120.0, 320.0);
-  double height = kMargin + titleHeight +
-                  std::max(gridHeight, barHeight + 70) + kMargin;
+  double height =
+      kMargin + titleHeight + std::max(gridHeight, barHeight + 70) + kMargin;
 
   svg::Document doc(width, height);
   std::vector<std::pair<double, svg::Color>> stops;
@@ -198,8 +202,8 @@ std::string attnc::plot::renderHeatmaps(const HeatmapFigure &figure) {
         // cells when rasterized.
         doc.rect(mapX + c * cell, mapY + r * cell, cell + 0.1, cell + 0.1,
                  {{"class", "cell"}, {"fill", viridis(v / maxValue).hex()}},
-                 figure.rowLabels[r] + " \u2192 " + figure.colLabels[c] +
-                     ": " + formatValue(v, "%.4f"));
+                 figure.rowLabels[r] + " \u2192 " + figure.colLabels[c] + ": " +
+                     formatValue(v, "%.4f"));
       }
     doc.endGroup();
   }
@@ -210,7 +214,8 @@ std::string attnc::plot::renderHeatmaps(const HeatmapFigure &figure) {
   doc.text(barX, top + 8, figure.valueName,
            {{"class", "legend-title"}, {"font-size", "11"}});
   doc.rect(barX, barY, kBarWidth, barHeight,
-           {{"fill", "url(#scale)"}, {"stroke", "#888888"},
+           {{"fill", "url(#scale)"},
+            {"stroke", "#888888"},
             {"stroke-width", "0.5"}});
   for (int i = 0; i <= 4; ++i) {
     double y = barY + barHeight * (1 - i / 4.0);
@@ -220,9 +225,9 @@ std::string attnc::plot::renderHeatmaps(const HeatmapFigure &figure) {
              {{"class", "tick"}, {"font-size", "10"}});
   }
   double blankY = barY + barHeight + 24;
-  doc.rect(barX, blankY, kBarWidth, kBarWidth,
-           {{"fill", "#ffffff"}, {"stroke", "#bbbbbb"},
-            {"stroke-width", "0.5"}});
+  doc.rect(
+      barX, blankY, kBarWidth, kBarWidth,
+      {{"fill", "#ffffff"}, {"stroke", "#bbbbbb"}, {"stroke-width", "0.5"}});
   doc.text(barX + kBarWidth + 7, blankY + 12, figure.blankName,
            {{"font-size", "11"}});
   doc.endGroup();

@@ -149,8 +149,8 @@ std::string Document::str() const {
   std::string w = number(docWidth), h = number(docHeight);
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                     "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
-                    w + "\" height=\"" + h + "\" viewBox=\"0 0 " + w + " " +
-                    h + "\">\n";
+                    w + "\" height=\"" + h + "\" viewBox=\"0 0 " + w + " " + h +
+                    "\">\n";
   if (!defs.empty())
     out += "<defs>\n" + defs + "</defs>\n";
   out += body;

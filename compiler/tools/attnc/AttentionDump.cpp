@@ -109,8 +109,9 @@ std::string tokenLabel(const std::string &bytes) {
       i += length;
       continue;
     }
-    label += "<0x" + llvm::utohexstr(static_cast<unsigned char>(bytes[i]),
-                                     /*LowerCase=*/false, /*Width=*/2) +
+    label += "<0x" +
+             llvm::utohexstr(static_cast<unsigned char>(bytes[i]),
+                             /*LowerCase=*/false, /*Width=*/2) +
              ">";
     ++i;
   }
@@ -235,11 +236,11 @@ Status writeAttentionDump(const Model &model,
     metadata[name + ".layers"] = toJson(llvm::json::Array(*layers));
     metadata[name + ".heads"] = toJson(llvm::json::Array(*heads));
     int32_t rank = site.info->rank;
-    if (const char *queries = tokenInputFor(inputInfos, inputs,
-                                            site.info->dim_names[rank - 2]))
+    if (const char *queries =
+            tokenInputFor(inputInfos, inputs, site.info->dim_names[rank - 2]))
       metadata[name + ".queries"] = queries;
-    if (const char *keys = tokenInputFor(inputInfos, inputs,
-                                         site.info->dim_names[rank - 1]))
+    if (const char *keys =
+            tokenInputFor(inputInfos, inputs, site.info->dim_names[rank - 1]))
       metadata[name + ".keys"] = keys;
   }
   return st::write(request.path, views, metadata);

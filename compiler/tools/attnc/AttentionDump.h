@@ -1,4 +1,4 @@
-//===- AttentionDump.h - Writing a debug build's attention outputs -*- C++ -*-===//
+//===- AttentionDump.h - A debug build's attention outputs -----*- C++ -*-===//
 //
 // A model compiled with --debug-attention returns, besides its outputs, one
 // `attention.<n>` output per attention site: f32 [layers, batch, heads,
@@ -50,9 +50,8 @@ std::string tokenLabel(const std::string &bytes);
 
 /// "all" (every index below `count`) or "i,j,..." (each below `count`, no
 /// repeats), for the error messages of `--<what>`.
-Expected<std::vector<int64_t>> parseIndexList(const std::string &text,
-                                              int64_t count,
-                                              const std::string &what);
+Expected<std::vector<int64_t>>
+parseIndexList(const std::string &text, int64_t count, const std::string &what);
 
 /// Checks before a run that `model` has attention outputs and that the
 /// request's layers and heads exist in each.

@@ -46,10 +46,11 @@ cl::opt<unsigned> siteIndex("site", cl::init(0),
 cl::opt<int64_t> layerIndex(
     "layer", cl::desc("The model's layer to draw (default: the first dumped)"),
     cl::value_desc("L"), cl::sub(sub));
-cl::opt<int64_t> headIndex(
-    "head", cl::desc("Draw only this head of the model (default: one panel "
-                     "per dumped head)"),
-    cl::value_desc("H"), cl::sub(sub));
+cl::opt<int64_t>
+    headIndex("head",
+              cl::desc("Draw only this head of the model (default: one panel "
+                       "per dumped head)"),
+              cl::value_desc("H"), cl::sub(sub));
 cl::opt<bool> average("average",
                       cl::desc("Draw one panel: the mean over the dumped "
                                "heads"),
@@ -63,10 +64,11 @@ cl::opt<std::string> tokensOption(
              "comma-separated (default: the dump's token strings, else "
              "token ids, else positions)"),
     cl::value_desc("a,b,c"), cl::sub(sub));
-cl::opt<std::string> keyTokensOption(
-    "key-tokens", cl::desc("Labels of the keys, when they differ from the "
-                           "queries' (cross-attention)"),
-    cl::value_desc("a,b,c"), cl::sub(sub));
+cl::opt<std::string>
+    keyTokensOption("key-tokens",
+                    cl::desc("Labels of the keys, when they differ from the "
+                             "queries' (cross-attention)"),
+                    cl::value_desc("a,b,c"), cl::sub(sub));
 cl::opt<double> maxValue(
     "max-value",
     cl::desc("Top of the color scale (default: the largest weight drawn)"),
@@ -167,8 +169,7 @@ labelsFor(const std::map<std::string, std::string> &meta, llvm::StringRef input,
       return attnc::Error(ATTNC_ERROR_FORMAT,
                           "metadata '" + it->first + "' does not hold " +
                               std::to_string(count) + " " + what +
-                              " for batch entry " +
-                              std::to_string(batchIndex));
+                              " for batch entry " + std::to_string(batchIndex));
     return *row;
   }
   std::vector<std::string> positions;
@@ -219,8 +220,7 @@ int writePng(const std::string &path, const std::string &svgText) {
     return rc;
   std::string zoom = llvm::formatv("{0}", pngScale.getValue()).str();
   llvm::SmallVector<llvm::StringRef> args{
-      *converter, "--format", "png", "--zoom", zoom,
-      "--output",  path,      svgPath};
+      *converter, "--format", "png", "--zoom", zoom, "--output", path, svgPath};
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(*converter, args, std::nullopt, {}, 0, 0,
                                      &message);
@@ -256,7 +256,8 @@ int attnc::plotAttentionCommandMain() {
                        ")");
   }
   if (tensor->dtype != ATTNC_DTYPE_F32 || tensor->shape.size() != 5)
-    return reportError("'" + name + "' is not an f32 [layers, batch, heads, "
+    return reportError("'" + name +
+                       "' is not an f32 [layers, batch, heads, "
                        "queries, keys] tensor");
   const std::vector<int64_t> &shape = tensor->shape;
   int64_t layers = shape[0], batch = shape[1], heads = shape[2],
@@ -271,9 +272,8 @@ int attnc::plotAttentionCommandMain() {
   if (!layerList || !headList)
     return reportError("metadata '" + name + ".layers' or '" + name +
                        ".heads' does not match the tensor's shape");
-  int64_t layer = layerIndex.getNumOccurrences()
-                      ? positionOf(*layerList, layerIndex)
-                      : 0;
+  int64_t layer =
+      layerIndex.getNumOccurrences() ? positionOf(*layerList, layerIndex) : 0;
   if (layer < 0)
     return reportError("--layer " + std::to_string(layerIndex) +
                        ": the file holds layers " + joinIndices(*layerList));
@@ -298,19 +298,17 @@ int attnc::plotAttentionCommandMain() {
     return it == meta.end() ? "" : it->second;
   };
   std::string queryInput = inputOf(".queries"), keyInput = inputOf(".keys");
-  Expected<std::vector<std::string>> rowLabels = labelsFor(
-      meta, queryInput, tokensOption, "tokens", queries, "queries");
+  Expected<std::vector<std::string>> rowLabels =
+      labelsFor(meta, queryInput, tokensOption, "tokens", queries, "queries");
   if (!rowLabels)
     return reportError(rowLabels.error().message());
   // --tokens labels the keys too when they are the same sequence.
   bool sameTokens = keyInput == queryInput && queries == keys;
-  Expected<std::vector<std::string>> colLabels =
-      labelsFor(meta, keyInput,
-                keyTokensOption.empty() && sameTokens ? tokensOption
-                                                      : keyTokensOption,
-                keyTokensOption.empty() && sameTokens ? "tokens"
-                                                      : "key-tokens",
-                keys, "keys");
+  Expected<std::vector<std::string>> colLabels = labelsFor(
+      meta, keyInput,
+      keyTokensOption.empty() && sameTokens ? tokensOption : keyTokensOption,
+      keyTokensOption.empty() && sameTokens ? "tokens" : "key-tokens", keys,
+      "keys");
   if (!colLabels)
     return reportError(colLabels.error().message());
 
@@ -349,8 +347,8 @@ int attnc::plotAttentionCommandMain() {
     figure.panels.push_back(std::move(panel));
   } else {
     for (int64_t h : drawn) {
-      plot::Panel panel{"head " + std::to_string((*headList)[h]), queries,
-                        keys, weights(h)};
+      plot::Panel panel{"head " + std::to_string((*headList)[h]), queries, keys,
+                        weights(h)};
       blankZeros(panel.values);
       figure.panels.push_back(std::move(panel));
     }
@@ -367,10 +365,10 @@ int attnc::plotAttentionCommandMain() {
     return reportError("--max-value must be positive");
 
   auto model = meta.find("model");
-  figure.title = (model == meta.end() ? "" : model->second + " ") + name +
-                 ", layer " + std::to_string((*layerList)[layer]) +
-                 (batch > 1 ? ", batch entry " + std::to_string(batchIndex)
-                            : "");
+  figure.title =
+      (model == meta.end() ? "" : model->second + " ") + name + ", layer " +
+      std::to_string((*layerList)[layer]) +
+      (batch > 1 ? ", batch entry " + std::to_string(batchIndex) : "");
   auto describe = [](const char *axis, const std::string &input) {
     return std::string(axis) + (input.empty() ? "" : " (" + input + ")");
   };

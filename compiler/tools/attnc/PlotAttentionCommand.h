@@ -1,4 +1,4 @@
-//===- PlotAttentionCommand.h - The `attnc plot-attention` subcommand -*- C++ -*-===//
+//===- PlotAttentionCommand.h - attnc plot-attention -----------*- C++ -*-===//
 //
 //   attnc plot-attention attn.safetensors -o attn.svg|attn.png
 //       [--site N] [--layer L] [--head H | --average] [--batch B]

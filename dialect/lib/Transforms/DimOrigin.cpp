@@ -33,12 +33,12 @@ std::optional<DimOf> throughOp(OpResult result, unsigned d) {
       // Operand 0 has the result's shape.
       .Case<ScaleOp, AddOp, SubOp, MulOp, DivOp, CausalMaskOp, SoftmaxOp,
             LayerNormOp, RMSNormOp, GeluOp, GeluTanhOp, SiluOp, ReluOp, RopeOp,
-            PositionsOp, tensor::CastOp>(
-          [&](Operation *o) { return DimOf{o->getOperand(0), d}; })
-      // [..., in] -> [..., out]: all but the last dimension.
-      .Case<LinearOp, SliceOp>([&](Operation *o) {
-        return when(d + 1 < rank, o->getOperand(0), d);
+            PositionsOp, tensor::CastOp>([&](Operation *o) {
+        return DimOf{o->getOperand(0), d};
       })
+      // [..., in] -> [..., out]: all but the last dimension.
+      .Case<LinearOp, SliceOp>(
+          [&](Operation *o) { return when(d + 1 < rank, o->getOperand(0), d); })
       .Case([&](MatmulOp m) -> Step {
         return DimOf{d + 1 < rank ? m.getLhs() : m.getRhs(), d};
       })
@@ -48,21 +48,15 @@ std::optional<DimOf> throughOp(OpResult result, unsigned d) {
       .Case([&](SplitHeadsOp s) {
         return when(d == 0 || d == 2, s.getInput(), d / 2);
       })
-      .Case([&](MergeHeadsOp m) {
-        return when(d < 2, m.getInput(), 2 * d);
-      })
+      .Case([&](MergeHeadsOp m) { return when(d < 2, m.getInput(), 2 * d); })
       .Case([&](AttentionOp a) -> Step {
         return d < 3 ? DimOf{a.getQuery(), d} : DimOf{a.getValue(), 3};
       })
       .Case([&](AttentionProbsOp a) -> Step {
         return d < 3 ? DimOf{a.getQuery(), d} : DimOf{a.getKey(), 2};
       })
-      .Case([&](EmbeddingOp e) {
-        return when(d + 1 < rank, e.getIds(), d);
-      })
-      .Case([&](SinusoidalOp s) {
-        return when(d < 2, s.getPositions(), d);
-      })
+      .Case([&](EmbeddingOp e) { return when(d + 1 < rank, e.getIds(), d); })
+      .Case([&](SinusoidalOp s) { return when(d < 2, s.getPositions(), d); })
       .Default([](Operation *) -> Step { return std::nullopt; });
 }
 

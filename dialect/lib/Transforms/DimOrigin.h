@@ -1,4 +1,4 @@
-//===- DimOrigin.h - Which model argument a dynamic size comes from -*- C++ -*-===//
+//===- DimOrigin.h - The model argument a size comes from ------*- C++ -*-===//
 //
 // MLIR types say only `?` for a dynamic size; the model function's arguments
 // say which dim (`batch`, `seq`, ...) each of theirs is (attn.shape). Passes

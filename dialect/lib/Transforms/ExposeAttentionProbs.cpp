@@ -91,8 +91,8 @@ LogicalResult describeSite(func::FuncOp fn, Site &site) {
     auto [value, dim] = probsDim(site.op, d);
     FailureOr<DimOrigin> origin = traceDimOrigin(fn, value, dim);
     auto names = succeeded(origin) ? fn.getArgAttrOfType<ArrayAttr>(
-                              origin->arg.getArgNumber(), kShapeAttr)
-                        : ArrayAttr();
+                                         origin->arg.getArgNumber(), kShapeAttr)
+                                   : ArrayAttr();
     auto name = names && origin->dim < names.size()
                     ? dyn_cast<StringAttr>(names[origin->dim])
                     : StringAttr();
@@ -136,8 +136,8 @@ LogicalResult stackOverLoop(scf::ForOp loop, MutableArrayRef<Site *> sites) {
       } else
         sizes.push_back(rewriter.getIndexAttr(type.getDimSize(d)));
     }
-    inits.push_back(rewriter.create<tensor::EmptyOp>(loc, sizes,
-                                                     type.getElementType()));
+    inits.push_back(
+        rewriter.create<tensor::EmptyOp>(loc, sizes, type.getElementType()));
   }
   Value layer = loop.getInductionVar();
   FailureOr<LoopLikeOpInterface> grown = loop.replaceWithAdditionalYields(

@@ -64,7 +64,8 @@ TEST(Heatmap, LongSequencesDropLabels) {
     figure.rowLabels.push_back(std::to_string(i));
     figure.colLabels.push_back(std::to_string(i));
   }
-  figure.panels.push_back({"head 0", 300, 300, std::vector<float>(90000, 0.1f)});
+  figure.panels.push_back(
+      {"head 0", 300, 300, std::vector<float>(90000, 0.1f)});
   std::string svg = renderHeatmaps(figure);
   EXPECT_EQ(count(svg, "class=\"cell\""), 90000u);
   EXPECT_EQ(count(svg, "class=\"row-label\""), 0u);
@@ -89,7 +90,8 @@ TEST(DisplayToken, MakesWhitespaceVisible) {
 
 TEST(DisplayToken, ShortensLongTokensByCharacter) {
   EXPECT_EQ(displayToken("abcdefgh", 4), "abcd\u2026");
-  EXPECT_EQ(displayToken("\xC3\xA9\xC3\xA9\xC3\xA9", 2), "\xC3\xA9\xC3\xA9\u2026");
+  EXPECT_EQ(displayToken("\xC3\xA9\xC3\xA9\xC3\xA9", 2),
+            "\xC3\xA9\xC3\xA9\u2026");
   EXPECT_EQ(displayToken("abcd", 4), "abcd");
 }
 

@@ -12,14 +12,18 @@ TEST(SvgEscape, EscapesMarkup) {
 }
 
 TEST(SvgEscape, KeepsValidUtf8AndWhitespace) {
-  EXPECT_EQ(escape("caf\xC3\xA9 \xE2\x86\x92\t\n"), "caf\xC3\xA9 \xE2\x86\x92\t\n");
+  EXPECT_EQ(escape("caf\xC3\xA9 \xE2\x86\x92\t\n"),
+            "caf\xC3\xA9 \xE2\x86\x92\t\n");
 }
 
 TEST(SvgEscape, ReplacesWhatXmlForbids) {
   const std::string replacement = "\xEF\xBF\xBD";
   // Control bytes, a lone continuation byte, a truncated sequence, an
   // overlong encoding and U+FFFF.
-  EXPECT_EQ(escape(std::string("a\x01" "b", 3)), "a" + replacement + "b");
+  EXPECT_EQ(escape(std::string("a\x01"
+                               "b",
+                               3)),
+            "a" + replacement + "b");
   EXPECT_EQ(escape(std::string("\0", 1)), replacement);
   EXPECT_EQ(escape("\x80x"), replacement + "x");
   EXPECT_EQ(escape("\xE2\x86"), replacement + replacement);

@@ -44,8 +44,7 @@ public:
   void rect(double x, double y, double w, double h, Attributes attrs = {},
             llvm::StringRef title = {});
   void line(double x1, double y1, double x2, double y2, Attributes attrs = {});
-  void text(double x, double y, llvm::StringRef content,
-            Attributes attrs = {});
+  void text(double x, double y, llvm::StringRef content, Attributes attrs = {});
   /// A left-to-right or bottom-to-top gradient `id` through `stops`
   /// (offsets in [0, 1]), for `fill="url(#id)"`.
   void linearGradient(llvm::StringRef id,
