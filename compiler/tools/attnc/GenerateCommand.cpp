@@ -14,6 +14,7 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,6 +72,11 @@ cl::list<std::string> stops(
     cl::desc("Stop after this token id, added token (e.g. '<|endoftext|>') or "
              "text (\\n, \\t, \\r and \\\\ are escapes); repeatable"),
     cl::value_desc("token-or-text"), cl::sub(sub));
+cl::opt<bool> noKvCache(
+    "no-kv-cache",
+    cl::desc("Recompute the whole sequence at every step even when the model "
+             "has a KV-cache step entry"),
+    cl::sub(sub));
 cl::opt<bool> jsonOutput("json",
                    cl::desc("Print one JSON object instead of streaming text"),
                    cl::sub(sub));
@@ -192,7 +198,7 @@ const char *stopReasonName(attnc::StopReason reason) {
   return "unknown";
 }
 
-void printJson(const attnc::GenerationResult &result) {
+void printJson(const attnc::GenerationResult &result, bool kvCache) {
   llvm::json::OStream out(llvm::outs());
   auto number = [&](std::optional<double> value) {
     if (value)
@@ -214,6 +220,7 @@ void printJson(const attnc::GenerationResult &result) {
     out.attributeEnd();
     out.attribute("prompt_tokens", result.promptTokens);
     out.attribute("stop_reason", stopReasonName(result.stopReason));
+    out.attribute("kv_cache", kvCache);
   });
   llvm::outs() << "\n";
 }
@@ -255,15 +262,20 @@ int attnc::generateCommandMain() {
   Expected<Model> model = Model::open(modelPath);
   if (!model)
     return reportError(model.error().message());
-  Expected<std::unique_ptr<RecomputingDecoder>> decoder =
-      RecomputingDecoder::create(*model);
-  if (!decoder)
-    return reportError(decoder.error().message());
+  Expected<int64_t> modelVocab = checkDecoderContract(*model);
+  if (!modelVocab)
+    return reportError(modelVocab.error().message());
+  int64_t vocab = *modelVocab;
   if (Status s = model->loadWeights(weightsPath); !s)
     return reportError(s.error().message());
   for (const std::string &warning : model->warnings())
     llvm::WithColor::warning() << warning << "\n";
-  int64_t vocab = (*decoder)->vocabSize();
+  Expected<std::unique_ptr<Decoder>> decoder = createDecoder(
+      *model,
+      static_cast<int64_t>(prompt->size()) + std::max<int64_t>(maxNewTokens, 1),
+      !noKvCache);
+  if (!decoder)
+    return reportError(decoder.error().message());
   if (tokenizer->vocabSize() != vocab)
     llvm::WithColor::warning()
         << "the tokenizer has " << tokenizer->vocabSize()
@@ -302,7 +314,7 @@ int attnc::generateCommandMain() {
   }
 
   if (jsonOutput) {
-    printJson(*result);
+    printJson(*result, (*decoder)->usesKvCache());
     return 0;
   }
   echoPrompt();
@@ -311,8 +323,10 @@ int attnc::generateCommandMain() {
   printSpeed(llvm::errs(), "prefill", result->promptTokens,
              result->prefillSeconds);
   llvm::errs() << "; ";
-  printSpeed(llvm::errs(), "decode", result->decodeSteps,
-             result->decodeSeconds);
+  printSpeed(llvm::errs(),
+             (*decoder)->usesKvCache() ? "decode (KV cache)"
+                                       : "decode (recomputing)",
+             result->decodeSteps, result->decodeSeconds);
   llvm::errs() << "\n";
   return 0;
 }
