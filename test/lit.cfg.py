@@ -25,6 +25,7 @@ generation_obj = os.path.join(config.attnc_obj_root, "test", "unittests", "Gener
 config.substitutions.append(("%generation", os.path.join(config.attnc_src_root, "test", "unittests", "Generation", "Inputs")))
 config.substitutions.append(("%fake_decoder", os.path.join(generation_obj, "libattnc_fake_decoder.so")))
 config.substitutions.append(("%naive_gpt2", os.path.join(generation_obj, "libattnc_naive_gpt2.so")))
+config.substitutions.append(("%attnc_libs", os.path.join(config.attnc_obj_root, "lib")))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()

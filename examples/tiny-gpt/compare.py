@@ -2,7 +2,7 @@
 """Compares `attnc generate` on a compiled tiny GPT with PyTorch's greedy
 generation (generate.py), token for token, for a few prompts.
 
-    attnc compile examples/gpt2.attn --config examples/tiny-gpt/config.json -o tiny-gpt.so
+    attnc compile examples/tiny-gpt.attn -o tiny-gpt.so
     python3 examples/tiny-gpt/compare.py --driver build/bin/attnc --model tiny-gpt.so
 
 Exits with 1 and shows the first difference when they disagree.

@@ -68,6 +68,8 @@ public:
       return s.error();
     if (Status s = parseKVCache(root); !s)
       return s.error();
+    if (Status s = parseArena(root); !s)
+      return s.error();
     if (Status s = checkConsistency(); !s)
       return s.error();
     return std::move(manifest);
@@ -134,6 +136,70 @@ private:
                      "\"floats_per_token\", found " + describe(*cache));
     spec.floatsPerToken = floats->get<int64_t>();
     manifest.kvCache = spec;
+    return Status::success();
+  }
+
+  Status parseArena(const json &root) {
+    const json *arena = member(root, "arena");
+    if (!arena || arena->is_null())
+      return Status::success();
+    if (!arena->is_object())
+      return invalid("\"arena\" must be an object, found " +
+                     describe(*arena));
+    ArenaSpec spec;
+    if (const json *alignment = member(*arena, "alignment")) {
+      // AlignedBuffer's alignment is what the runtime can offer.
+      if (!alignment->is_number_unsigned() || alignment->get<uint64_t>() == 0 ||
+          alignment->get<uint64_t>() > AlignedBuffer::kAlignment ||
+          AlignedBuffer::kAlignment % alignment->get<uint64_t>() != 0)
+        return invalid("\"arena\": \"alignment\" must divide " +
+                       std::to_string(AlignedBuffer::kAlignment) + ", found " +
+                       describe(*alignment));
+      spec.alignment = alignment->get<int64_t>();
+    }
+    if (Status s = parseArenaTerms(*arena, "forward", false, spec.forward); !s)
+      return s;
+    if (Status s = parseArenaTerms(*arena, "step", true, spec.step); !s)
+      return s;
+    manifest.arena = std::move(spec);
+    return Status::success();
+  }
+
+  Status parseArenaTerms(const json &arena, const char *key, bool isStep,
+                         std::vector<ArenaTerm> &terms) {
+    const json *list = member(arena, key);
+    if (!list)
+      return Status::success();
+    std::string where = std::string("\"arena\".\"") + key + "\"";
+    if (!list->is_array())
+      return invalid(where + " must be an array, found " + describe(*list));
+    for (const json &entry : *list) {
+      const json *bytes = entry.is_object() ? member(entry, "bytes") : nullptr;
+      const json *times = entry.is_object() ? member(entry, "times") : nullptr;
+      if (!bytes || !bytes->is_number_unsigned() ||
+          bytes->get<uint64_t>() > INT64_MAX || !times || !times->is_array())
+        return invalid(where + ": expected {\"bytes\": a size, \"times\": "
+                               "[names]}, found " + describe(entry));
+      ArenaTerm term;
+      term.bytes = bytes->get<int64_t>();
+      for (const json &name : *times) {
+        auto it = manifest.dims.end();
+        if (name.is_string())
+          it = std::find(manifest.dims.begin(), manifest.dims.end(),
+                         name.get_ref<const std::string &>());
+        if (it != manifest.dims.end())
+          term.factors.push_back(static_cast<int>(it - manifest.dims.begin()));
+        else if (isStep && name == "capacity")
+          term.factors.push_back(ArenaTerm::kCapacity);
+        else if (isStep && name == "position")
+          term.factors.push_back(ArenaTerm::kPosition);
+        else
+          return invalid(where + ": " + describe(name) +
+                         " is none of the dims [" + joined(manifest.dims) +
+                         "]" + (isStep ? " nor capacity or position" : ""));
+      }
+      terms.push_back(std::move(term));
+    }
     return Status::success();
   }
 
@@ -349,6 +415,25 @@ TensorSpec::shapeString(const std::vector<std::string> &dimNames) const {
     result += dimIndex[i] >= 0 ? dimNames[dimIndex[i]] : std::to_string(shape[i]);
   }
   return result + "]";
+}
+
+std::optional<uint64_t> ArenaSpec::bytes(const std::vector<ArenaTerm> &terms,
+                                         const std::vector<int64_t> &dims,
+                                         int64_t capacity, int64_t position) {
+  uint64_t total = 0;
+  for (const ArenaTerm &term : terms) {
+    std::vector<int64_t> factors;
+    for (int f : term.factors)
+      factors.push_back(f == ArenaTerm::kCapacity   ? capacity
+                        : f == ArenaTerm::kPosition ? position
+                                                    : dims[f]);
+    std::optional<uint64_t> value =
+        checkedByteSize(factors, static_cast<uint64_t>(term.bytes));
+    if (!value || total + *value < total)
+      return std::nullopt;
+    total += *value;
+  }
+  return total;
 }
 
 std::string layerTensorName(const TensorSpec &param, int64_t layer) {

@@ -4,7 +4,7 @@
 // runtime can trust it: names are unique, dtypes are known, every shape entry
 // is a size or a declared dim, and every dim can be inferred from the inputs.
 // The optional members (a parameter's "layers", an input's "default",
-// "fingerprint", "constants") default to their absence.
+// "fingerprint", "constants", "kv_cache", "arena") default to their absence.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTNC_RUNTIME_LIB_MANIFEST_H
@@ -59,6 +59,29 @@ struct KVCacheSpec {
   int64_t floatsPerToken = 0;
 };
 
+/// The scratch memory a compiled model's entries take after the outputs
+/// (docs/abi.md, "arena"): a sum of terms, each a number of bytes times a
+/// product of dims (or, for the step entry, the cache's capacity and the
+/// position).
+struct ArenaTerm {
+  /// Stand-ins for the step entry's scalars among the factors.
+  static constexpr int kCapacity = -1, kPosition = -2;
+  int64_t bytes = 0;
+  std::vector<int> factors; // indices in Manifest::dims, or the above
+};
+
+struct ArenaSpec {
+  int64_t alignment = 64;
+  std::vector<ArenaTerm> forward, step;
+
+  /// The size for these dims (and, for `step`, capacity and position), or
+  /// nullopt if it does not fit in 64 bits.
+  static std::optional<uint64_t> bytes(const std::vector<ArenaTerm> &terms,
+                                       const std::vector<int64_t> &dims,
+                                       int64_t capacity = 0,
+                                       int64_t position = 0);
+};
+
 struct Manifest {
   std::string name;
   /// Hex digest of the compiler's input; empty when the manifest has none.
@@ -70,6 +93,8 @@ struct Manifest {
   std::vector<TensorSpec> inputs, params, outputs;
   /// Present when the model exports attnc_model_step.
   std::optional<KVCacheSpec> kvCache;
+  /// Present when the entries take an arena after the outputs.
+  std::optional<ArenaSpec> arena;
 
   std::string shapeString(const TensorSpec &spec) const {
     return spec.shapeString(dims);

@@ -1,6 +1,8 @@
 //===- Session.cpp - One caller's runs of a shared model ------------------===//
 #include "Session.h"
 
+#include <new>
+
 namespace attnc::rt {
 
 Expected<std::unique_ptr<Session>> Session::create(const Model &model) {
@@ -32,8 +34,18 @@ Status Session::prepareOutputs(const std::vector<int64_t> &dims) {
       return Error(ATTNC_ERROR_OUT_OF_MEMORY,
                    "output '" + output.name + "' of shape " +
                        formatShape(result.shape) + " is too large");
-    if (!result.buffer.data() || result.buffer.size() < *bytes)
-      result.buffer = AlignedBuffer(*bytes);
+    if (!result.buffer.data() || result.buffer.size() < *bytes) {
+      // Input shapes come from files; the output they imply may not fit.
+      try {
+        result.buffer = AlignedBuffer(*bytes);
+      } catch (const std::bad_alloc &) {
+        return Error(ATTNC_ERROR_OUT_OF_MEMORY,
+                     "output '" + output.name + "' of shape " +
+                         formatShape(result.shape) + " needs " +
+                         std::to_string(*bytes) +
+                         " bytes, more than can be allocated");
+      }
+    }
   }
   return Status::success();
 }
@@ -57,6 +69,19 @@ Status Session::prepare(const attnc_tensor *inputs, size_t count,
   return Status::success();
 }
 
+Status Session::appendArena(std::optional<uint64_t> bytes) {
+  if (!owner.manifest().arena)
+    return Status::success();
+  if (!bytes || *bytes > SIZE_MAX)
+    return Error(ATTNC_ERROR_OUT_OF_MEMORY,
+                 "model '" + owner.manifest().name +
+                     "': its scratch memory for these sizes is too large");
+  if (*bytes > 0 && (!arena.data() || arena.size() < *bytes))
+    arena = AlignedBuffer(static_cast<size_t>(*bytes));
+  buffers.push_back(arena.data());
+  return Status::success();
+}
+
 Status Session::run(const attnc_tensor *inputs, size_t count) {
   const Manifest &spec = owner.manifest();
   std::vector<int64_t> dims;
@@ -64,6 +89,12 @@ Status Session::run(const attnc_tensor *inputs, size_t count) {
     results.clear();
     return s;
   }
+  if (spec.arena)
+    if (Status s = appendArena(ArenaSpec::bytes(spec.arena->forward, dims));
+        !s) {
+      results.clear();
+      return s;
+    }
   if (int32_t code = owner.forwardFunction()(dims.data(), buffers.data())) {
     results.clear();
     return Error(ATTNC_ERROR_MODEL, "model '" + spec.name +
@@ -132,6 +163,13 @@ Status Session::step(const attnc_tensor *inputs, size_t count) {
     cache = AlignedBuffer(*bytes);
     cacheBatch = batch;
   }
+  if (spec.arena)
+    if (Status s = appendArena(ArenaSpec::bytes(spec.arena->step, dims,
+                                                capacity, position));
+        !s) {
+      results.clear();
+      return s;
+    }
   if (int32_t code = owner.stepFunction()(
           dims.data(), buffers.data(), static_cast<float *>(cache.data()),
           capacity, position)) {

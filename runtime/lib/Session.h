@@ -53,12 +53,18 @@ private:
   /// Binds inputs, sizes outputs and fills `buffers`; dims in `dims`.
   Status prepare(const attnc_tensor *inputs, size_t count,
                  std::vector<int64_t> &dims);
+  /// Appends the model's scratch memory to `buffers`, when it takes one,
+  /// growing it to `bytes` first.
+  Status appendArena(std::optional<uint64_t> bytes);
 
   const Model &owner;
   ScratchPool scratch;
   std::vector<OutputTensor> results;
   std::vector<void *> buffers;
   AlignedBuffer cache;
+  /// The model's scratch memory (docs/abi.md, "arena"), kept from call to
+  /// call and grown when a call needs more.
+  AlignedBuffer arena;
   int64_t capacity = 0, cacheBatch = 0, position = 0;
 };
 

@@ -8,6 +8,8 @@
 // CHECK-LABEL: func.func @attnc_model_manifest() -> !llvm.ptr
 // CHECK: llvm.mlir.addressof @__attnc_manifest
 // CHECK-LABEL: func.func @attnc_model_forward(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr) -> i32
+// The arena (attnc-plan-memory) comes after the 2 inputs, 2 params, 1 output.
+// CHECK-SAME: attributes {attn.dims = ["batch", "seq"], attnc.arena_slot = 5 : i64}
 // CHECK-COUNT-2: llvm.load %{{.*}} : !llvm.ptr -> i64
 // CHECK: %[[X:.+]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x?x16xf32>
 // CHECK: bufferization.to_tensor %[[X]] restrict

@@ -148,5 +148,5 @@ def run(ctx):
                 return ctx.attnc.run(so, weights, {"input_ids": ids}, tag="llama-greedy")["logits"]
 
             prompt = rng.integers(0, config["vocab_size"], 5).tolist()
-            harness.check_greedy(ctx.report, "llama", f"{size},{prefix}", attnc_step,
-                                 lambda ids: logits(model, ids), prompt)
+            harness.check_greedy(ctx.report, "llama", size, attnc_step,
+                                 lambda ids: logits(model, ids), prompt, variant=f"{prefix},")

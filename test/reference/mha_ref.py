@@ -1,6 +1,5 @@
 """examples/mha.attn and mha_explicit.attn against torch.nn.MultiheadAttention."""
 
-import numpy as np
 import torch
 from torch import nn
 

@@ -8,7 +8,7 @@ runs both on the same inputs and compares. Prints one line per check,
 `name size variant: max_abs=... max_rel=... PASS|FAIL`, and exits 1 if any
 check fails.
 
-usage: run_all.py [MODEL...] [--workdir DIR] [--attnc PATH] [--verbose]
+usage: run_all.py [MODEL...] [--workdir DIR] [--attnc PATH] [--examples DIR] [--verbose]
 """
 
 import os
@@ -59,12 +59,16 @@ def main():
     parser.add_argument("--workdir", help="where to keep compiled models and tensors "
                         "(default: a temporary directory, removed afterwards)")
     parser.add_argument("--attnc", default="attnc", help="the attnc binary (default: from PATH)")
+    parser.add_argument("--examples", help="read the .attn files from DIR instead of examples/",
+                        metavar="DIR")
     parser.add_argument("--verbose", action="store_true", help="time every attnc call on stderr")
     args = parser.parse_args()
     unknown = [m for m in args.models if m not in MODELS]
     if unknown:
         parser.error(f"unknown model {', '.join(unknown)}; known: {', '.join(MODELS)}")
 
+    if args.examples:
+        harness.EXAMPLES = os.path.abspath(args.examples)
     report = harness.Report()
     with tempfile.TemporaryDirectory(prefix="attnc-reference-") as tmp:
         attnc = harness.Attnc(args.workdir or tmp, args.attnc, args.verbose)

@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 #include "attnc/Codegen/ABI.h"
 #include "attnc/Codegen/Passes.h"
+#include "attnc/Codegen/RawMemRef.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -104,10 +105,6 @@ private:
   /// buffers; with a cache (the step function), also on the key/value cache
   /// at `position`, guarded against positions outside the cache.
   void buildEntry(StringRef symbol, func::FuncOp callee, bool withCache);
-  /// A memref of `type` over the raw pointer `ptr`, with row-major strides
-  /// and `sizes` (one i64 value per dimension).
-  Value memrefFromPointer(Location loc, Value ptr, MemRefType type,
-                          ArrayRef<Value> sizes);
   /// The i64 sizes of an ABI tensor: constants and dims.
   SmallVector<Value> sizesOf(Location loc, const AbiTensor &t);
   Value i64Constant(Location loc, int64_t v) {
@@ -279,14 +276,14 @@ void ModelABIBuilder::buildManifestFunction() {
   text.push_back('\0');
   auto arrayType = LLVM::LLVMArrayType::get(b.getI8Type(), text.size());
   b.create<LLVM::GlobalOp>(loc, arrayType, /*isConstant=*/true,
-                           LLVM::Linkage::Internal, "__attnc_manifest",
+                           LLVM::Linkage::Internal, kManifestGlobal,
                            b.getStringAttr(text));
   auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
   auto fn = b.create<func::FuncOp>(loc, kManifestSymbol,
                                    b.getFunctionType({}, {ptrType}));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(fn.addEntryBlock());
-  Value addr = b.create<LLVM::AddressOfOp>(loc, ptrType, "__attnc_manifest");
+  Value addr = b.create<LLVM::AddressOfOp>(loc, ptrType, kManifestGlobal);
   b.create<func::ReturnOp>(loc, addr);
 }
 
@@ -301,36 +298,6 @@ SmallVector<Value> ModelABIBuilder::sizesOf(Location loc, const AbiTensor &t) {
   return sizes;
 }
 
-Value ModelABIBuilder::memrefFromPointer(Location loc, Value ptr,
-                                         MemRefType type,
-                                         ArrayRef<Value> sizes) {
-  MLIRContext *ctx = b.getContext();
-  Type i64 = b.getI64Type();
-  int64_t rank = type.getRank();
-  auto ptrType = LLVM::LLVMPointerType::get(ctx);
-  SmallVector<Type> fields{ptrType, ptrType, i64};
-  if (rank > 0) {
-    fields.push_back(LLVM::LLVMArrayType::get(i64, rank));
-    fields.push_back(LLVM::LLVMArrayType::get(i64, rank));
-  }
-  auto descType = LLVM::LLVMStructType::getLiteral(ctx, fields);
-  Value desc = b.create<LLVM::UndefOp>(loc, descType);
-  desc = b.create<LLVM::InsertValueOp>(loc, desc, ptr, ArrayRef<int64_t>{0});
-  desc = b.create<LLVM::InsertValueOp>(loc, desc, ptr, ArrayRef<int64_t>{1});
-  desc = b.create<LLVM::InsertValueOp>(loc, desc, i64Constant(loc, 0),
-                                       ArrayRef<int64_t>{2});
-  Value stride = i64Constant(loc, 1);
-  for (int64_t d = rank - 1; d >= 0; --d) {
-    desc = b.create<LLVM::InsertValueOp>(loc, desc, sizes[d],
-                                         ArrayRef<int64_t>{3, d});
-    desc = b.create<LLVM::InsertValueOp>(loc, desc, stride,
-                                         ArrayRef<int64_t>{4, d});
-    if (d > 0)
-      stride = b.create<LLVM::MulOp>(loc, stride, sizes[d]);
-  }
-  return b.create<UnrealizedConversionCastOp>(loc, type, desc).getResult(0);
-}
-
 void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
                                  bool withCache) {
   Location loc = model.getLoc();
@@ -342,6 +309,16 @@ void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
     argTypes.append({ptrType, i64, i64});
   auto fn = b.create<func::FuncOp>(
       loc, symbol, b.getFunctionType(argTypes, {b.getI32Type()}));
+  // What attnc-plan-memory needs to name the dims in its arena formula and
+  // to find the arena: the buffer after the outputs.
+  fn->setAttr(kDimsAttr, model->getAttr(kDimsAttr));
+  fn->setAttr(kArenaSlotAttr,
+              b.getI64IntegerAttr(inputs.size() + params.size() +
+                                  outputs.size()));
+  if (withCache) {
+    fn.setArgAttr(3, kNameAttr, b.getStringAttr("capacity"));
+    fn.setArgAttr(4, kNameAttr, b.getStringAttr("position"));
+  }
   OpBuilder::InsertionGuard guard(b);
   Block *entry = fn.addEntryBlock();
   b.setInsertionPointToStart(entry);
@@ -359,7 +336,7 @@ void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
                                        ArrayRef<LLVM::GEPArg>{slot++});
     Value ptr = b.create<LLVM::LoadOp>(loc, ptrType, addr);
     auto type = MemRefType::get(t.type.getShape(), t.type.getElementType());
-    return memrefFromPointer(loc, ptr, type, sizesOf(loc, t));
+    return memrefFromPointer(b, loc, ptr, type, sizesOf(loc, t));
   };
 
   SmallVector<Value> args(callee.getNumArguments());
@@ -405,7 +382,7 @@ void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
                   i64Constant(loc, shape.back())});
     Value ptr = b.create<LLVM::GEPOp>(loc, ptrType, b.getF32Type(), cachePtr,
                                       ValueRange{offset});
-    args[first + i] = memrefFromPointer(loc, ptr, site.type, sizes);
+    args[first + i] = memrefFromPointer(b, loc, ptr, site.type, sizes);
     Value elements = sizes.front();
     for (Value size : ArrayRef<Value>(sizes).drop_front())
       elements = b.create<LLVM::MulOp>(loc, elements, size);

@@ -95,11 +95,14 @@ void attnc::registerAttncPasses() {
   registerReconcileUnrealizedCastsPass();
 }
 
-void attnc::buildGraphPipeline(OpPassManager &pm) {
-  pm.addPass(createCanonicalizerPass());
-  pm.addNestedPass<func::FuncOp>(attn::createFuseAttention());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+void attnc::buildGraphPipeline(OpPassManager &pm, bool fuse) {
+  if (fuse) {
+    pm.addPass(createCanonicalizerPass());
+    pm.addNestedPass<func::FuncOp>(attn::createFuseAttention());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
+  // Not an optimization: it adds the incremental-decoding entry.
   pm.addPass(attn::createIntroduceKVCache());
 }
 
@@ -116,7 +119,10 @@ void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createSymbolDCEPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  // No eliminate-empty-tensors: after CSE one tensor.empty may feed several
+  // outputs, and MLIR 19's elimination then writes them all into the first
+  // output's buffer (test/E2E/two-outputs.test). Without it each output
+  // costs one copy into the caller's buffer.
 
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
@@ -132,6 +138,7 @@ void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  pm.addPass(createPlanMemory());
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
 

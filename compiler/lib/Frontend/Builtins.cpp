@@ -274,10 +274,16 @@ std::optional<int64_t> Call::nonNegativeInt(const Expr &e,
 
 bool Call::positiveKeyword(llvm::StringRef name) {
   const Expr *e = keyword(name);
-  if (!e || e->scalar->value > 0)
+  if (!e)
     return true;
-  return fail(e->getLoc(),
-              name + " must be positive, got " + formatScalar(*e->scalar));
+  if (e->scalar->value <= 0)
+    return fail(e->getLoc(),
+                name + " must be positive, got " + formatScalar(*e->scalar));
+  // It becomes an f32 attribute in the IR.
+  if (!fitsF32(e->scalar->value))
+    return fail(e->getLoc(), name + " " + formatScalar(*e->scalar) +
+                                 " does not fit in f32");
+  return true;
 }
 
 bool Call::sameDim(unsigned a, size_t i, unsigned b, size_t j,

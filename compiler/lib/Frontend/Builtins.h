@@ -36,6 +36,10 @@ std::string describeValue(const ast::Expr &e);
 /// an f32 tensor.
 bool requireF32(const ast::Expr &operand, DiagnosticReporter &diag);
 
+/// Where the text of an expression begins (operators are located at the
+/// operator, a conditional at its '?').
+llvm::SMLoc startOf(const ast::Expr &e);
+
 /// "(a vs b)", the dimensions that disagree in a shape message.
 std::string versus(const ast::Dim &a, const ast::Dim &b);
 /// Index of the first dimension where `a` and `b` differ, if any.

@@ -8,9 +8,11 @@
 #include "Builtins.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Casting.h"
 
 using namespace attnc;
 using namespace attnc::ast;
+using llvm::SMLoc;
 using llvm::Twine;
 
 std::string sema::didYouMean(llvm::StringRef name,
@@ -49,6 +51,16 @@ bool sema::requireF32(const Expr &operand, DiagnosticReporter &diag) {
                                                    ? operand.tensorType->str()
                                                    : describeValue(operand)));
   return false;
+}
+
+SMLoc sema::startOf(const Expr &e) {
+  if (auto *bin = llvm::dyn_cast<BinaryExpr>(&e))
+    return startOf(*bin->lhs);
+  if (auto *cond = llvm::dyn_cast<ConditionalExpr>(&e))
+    return startOf(*cond->cond);
+  if (auto *t = llvm::dyn_cast<TransposeExpr>(&e))
+    return startOf(*t->operand);
+  return e.getLoc();
 }
 
 std::string sema::versus(const Dim &a, const Dim &b) {

@@ -2,14 +2,14 @@
 //
 // The grammar runs directly over the SourceMgr buffer (`const char *`), so a
 // node's location is the iterator where its text starts. Semantic actions
-// build the tree on an operand stack held in a Builder that the grammar
+// build the tree through a TreeBuilder (TreeBuilder.h) that the grammar
 // reaches through the X3 context; every rule either fails before its first
-// action fires, succeeds, or throws at an expectation point, so the stack
-// never holds half-built alternatives.
+// action fires, succeeds, or throws at an expectation point, so the
+// builder's stacks never hold half-built alternatives.
 //
-// This is the only file of the front end built with exceptions: expectation
-// failures and the grammar's own SyntaxErrors are caught in parseModel() and
-// turned into diagnostics.
+// This file and TreeBuilder.cpp are the only ones of the front end built
+// with exceptions: expectation failures and SyntaxErrors are caught in
+// parseModel() and turned into diagnostics.
 //
 //===----------------------------------------------------------------------===//
 

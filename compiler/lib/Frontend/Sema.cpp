@@ -52,6 +52,12 @@ bool Sema::run() {
   if (requirementFailed)
     return false;
   finishBlocks();
+  if (inlinedSize >= kMaxInlinedSize)
+    error(model.nameLoc, "model '" + model.name +
+                             "' is too large once its blocks are inlined "
+                             "(more than " +
+                             Twine(kMaxInlinedSize) +
+                             " operations); use 'repeat' for layers");
   if (inputs == 0)
     error(model.nameLoc, "model '" + model.name + "' has no inputs");
   if (outputs == 0)
@@ -254,18 +260,6 @@ static llvm::SmallVector<const ConstDecl *> constantsIn(const Expr &e) {
   return found;
 }
 
-/// Where the text of an expression begins (operators are located at the
-/// operator).
-static SMLoc startOf(const Expr &e) {
-  if (auto *bin = llvm::dyn_cast<BinaryExpr>(&e))
-    return startOf(*bin->lhs);
-  if (auto *cond = llvm::dyn_cast<ConditionalExpr>(&e))
-    return startOf(*cond->cond);
-  if (auto *t = llvm::dyn_cast<TransposeExpr>(&e))
-    return startOf(*t->operand);
-  return e.getLoc();
-}
-
 void Sema::checkRequire(RequireDecl &r) {
   if (!check(*r.cond))
     return;
@@ -299,12 +293,12 @@ void Sema::checkInput(InputDecl &input) {
     poisoned.insert(&input);
   if (Expr *value = input.defaultValue.get(); value && check(*value)) {
     if (!value->scalar) {
-      error(value->getLoc(), "the default of input '" + input.name +
+      error(startOf(*value), "the default of input '" + input.name +
                                  "' must be a scalar constant, got " +
                                  describeValue(*value));
     } else if (typeOk && input.type.resolved->elementType != ElementType::F32 &&
                !value->scalar->isInteger) {
-      error(value->getLoc(),
+      error(startOf(*value),
             "input '" + input.name + "' holds " +
                 stringifyElementType(input.type.resolved->elementType) +
                 "; its default must be an integer, got " +
@@ -313,7 +307,7 @@ void Sema::checkInput(InputDecl &input) {
                input.type.resolved->elementType == ElementType::I32 &&
                (value->scalar->value < INT32_MIN ||
                 value->scalar->value > INT32_MAX)) {
-      error(value->getLoc(), "the default of input '" + input.name + "', " +
+      error(startOf(*value), "the default of input '" + input.name + "', " +
                                  formatScalar(*value->scalar) +
                                  ", does not fit in i32");
     } else {

@@ -19,6 +19,9 @@
 #include "llvm/Support/Casting.h"
 #include "llvm/Support/SaveAndRestore.h"
 
+#include <algorithm>
+#include <utility>
+
 using namespace attnc;
 using namespace attnc::ast;
 using namespace attnc::sema;
@@ -79,7 +82,7 @@ std::optional<TensorType> Sema::useBlock(BlockInfo &info,
   bool ok = true;
   for (auto [arg, param] : llvm::zip(args, block.args))
     if (!arg->tensorType)
-      ok = error(arg->getLoc(), "argument '" + param->name + "' of block '" +
+      ok = error(startOf(*arg), "argument '" + param->name + "' of block '" +
                                     block.name + "' must be a tensor, got " +
                                     describeValue(*arg));
   if (!ok)
@@ -95,12 +98,22 @@ std::optional<TensorType> Sema::useBlock(BlockInfo &info,
   case BlockInfo::State::Failed:
     return std::nullopt;
   case BlockInfo::State::Unchecked: {
+    // Each nested use checks a body inside the caller's; bound the chain so
+    // that a hostile model cannot exhaust the stack.
+    if (checkingDepth >= kMaxBlockNesting) {
+      error(loc, "blocks nested too deeply: more than " +
+                     Twine(kMaxBlockNesting) +
+                     " blocks use one another in a chain");
+      return std::nullopt;
+    }
     for (auto [arg, param] : llvm::zip(args, block.args)) {
       param->type = arg->tensorType;
-      info.firstArgLocs.push_back(arg->getLoc());
+      info.firstArgLocs.push_back(startOf(*arg));
     }
     info.state = BlockInfo::State::Checking;
+    uint64_t callerSize = std::exchange(inlinedSize, 0);
     bool bodyOk = checkBlockBody(info);
+    info.size = std::exchange(inlinedSize, callerSize);
     info.state =
         bodyOk ? BlockInfo::State::Checked : BlockInfo::State::Failed;
     if (!bodyOk)
@@ -113,7 +126,7 @@ std::optional<TensorType> Sema::useBlock(BlockInfo &info,
       const TensorType &first = *block.args[i]->type;
       if (given == first)
         continue;
-      ok = error(args[i]->getLoc(),
+      ok = error(startOf(*args[i]),
                  "argument '" + block.args[i]->name + "' of block '" +
                      block.name + "' is " + given.str() + " here but " +
                      first.str() +
@@ -131,12 +144,13 @@ std::optional<TensorType> Sema::useBlock(BlockInfo &info,
 bool Sema::checkBlockBody(BlockInfo &info) {
   BlockDecl &block = *info.decl;
   llvm::SaveAndRestore<Scope *> inBlock(scope, &info.inner);
+  llvm::SaveAndRestore<unsigned> depth(checkingDepth, checkingDepth + 1);
   for (const DeclPtr &d : block.body)
     checkDecl(*d);
   if (!check(*block.result))
     return false;
   if (!block.result->tensorType)
-    return error(block.result->getLoc(), "block '" + block.name +
+    return error(startOf(*block.result), "block '" + block.name +
                                              "' must return a tensor, got " +
                                              describeValue(*block.result));
   info.result = block.result->tensorType;
@@ -144,17 +158,20 @@ bool Sema::checkBlockBody(BlockInfo &info) {
 }
 
 bool Sema::checkBlockCall(CallExpr &e, BlockInfo &info, bool argsOk) {
-  for (const KeywordArg &kw : e.kwargs)
-    argsOk = error(kw.loc, "block '" + e.callee +
-                               "' takes its arguments by position; '" +
-                               kw.name + "' is a keyword argument");
   e.block = info.decl;
+  if (!inUnusedBlock)
+    info.anyUse = true;
+  if (!e.kwargs.empty())
+    return error(e.kwargs.front().loc,
+                 "block '" + e.callee + "' takes its arguments by position; '" +
+                     e.kwargs.front().name + "' is a keyword argument");
   if (!inUnusedBlock && !info.firstDirectCall.isValid())
     info.firstDirectCall = e.getLoc();
   std::optional<TensorType> result =
       useBlock(info, e.args, e.getLoc(), argsOk);
   if (!result)
     return false;
+  inlinedSize = std::min(inlinedSize + info.size, kMaxInlinedSize);
   e.tensorType = std::move(result);
   return true;
 }
@@ -164,13 +181,13 @@ bool Sema::checkRepeat(RepeatExpr &e) {
   if (check(*e.count)) {
     const Expr &n = *e.count;
     if (!n.scalar)
-      error(n.getLoc(),
+      error(startOf(n),
             "repeat count must be a constant, got " + describeValue(n));
     else if (!n.scalar->isInteger)
-      error(n.getLoc(),
+      error(startOf(n),
             "repeat count must be an integer, got " + formatScalar(*n.scalar));
     else if (n.scalar->asInt() < 1)
-      error(n.getLoc(), "repeat count must be at least 1, got " +
+      error(startOf(n), "repeat count must be at least 1, got " +
                             formatScalar(*n.scalar));
     else
       count = n.scalar->asInt();
@@ -196,6 +213,8 @@ bool Sema::checkRepeat(RepeatExpr &e) {
   }
   BlockInfo &info = infoOf(*block);
   e.decl = block;
+  if (!inUnusedBlock)
+    info.anyUse = info.anyRepeat = true;
   if (block->args.empty())
     return error(e.blockLoc, "block '" + block->name +
                                  "' takes no arguments; 'repeat' passes each "
@@ -213,10 +232,10 @@ bool Sema::checkRepeat(RepeatExpr &e) {
                                  "; repeat feeds each result back as the "
                                  "first argument");
   if (!info.firstRepeatCount.isValid()) {
-    info.firstRepeatCount = e.count->getLoc();
+    info.firstRepeatCount = startOf(*e.count);
     info.decl->repeatCount = *count;
   } else if (info.decl->repeatCount != *count) {
-    error(e.count->getLoc(),
+    error(startOf(*e.count),
           "block '" + block->name + "' is repeated " + Twine(*count) +
               " times here but " + Twine(info.decl->repeatCount) +
               " times before; every repeat of a block uses the same count "
@@ -224,6 +243,8 @@ bool Sema::checkRepeat(RepeatExpr &e) {
     diag.note(info.firstRepeatCount, "first repeated here");
     return false;
   }
+  // One loop: the body is emitted once, whatever the count.
+  inlinedSize = std::min(inlinedSize + info.size, kMaxInlinedSize);
   e.resolvedCount = *count;
   e.tensorType = *result;
   return true;
@@ -243,6 +264,8 @@ void Sema::finishBlocks() {
     for (const auto &arg : block->args)
       poisoned.insert(arg.get());
     llvm::SaveAndRestore<bool> unused(inUnusedBlock, true);
+    // Nothing of an unused block is emitted.
+    llvm::SaveAndRestore<uint64_t> size(inlinedSize);
     info.state = BlockInfo::State::Checking;
     info.state = checkBlockBody(info) ? BlockInfo::State::Checked
                                       : BlockInfo::State::Failed;
@@ -260,6 +283,9 @@ void Sema::finishBlocks() {
         continue;
       SMLoc layerIndex = layerIndexLocs.lookup(param);
       if (block->repeatCount == 0) {
+        // A repeat that failed to check has been reported already.
+        if (info.anyRepeat)
+          continue;
         error(layerIndex, "'{i}' (the layer index) is only allowed in a "
                            "block used by 'repeat'; block '" +
                                block->name + "' is only called directly");

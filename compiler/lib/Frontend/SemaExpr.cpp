@@ -19,6 +19,7 @@ using llvm::SMLoc;
 using llvm::Twine;
 
 bool Sema::check(Expr &e) {
+  ++inlinedSize;
   switch (e.getKind()) {
   case Expr::Kind::Number: {
     auto &n = llvm::cast<NumberExpr>(e);

@@ -15,6 +15,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 
@@ -78,9 +79,23 @@ private:
     llvm::SmallVector<llvm::SMLoc> firstArgLocs;
     llvm::SMLoc firstDirectCall, firstRepeatCount;
     bool anyUse = false;
+    /// Expression nodes one inlined call of the block emits, its callees
+    /// included.
+    uint64_t size = 0;
+    /// Whether a repeat names the block (even one that failed to check).
+    bool anyRepeat = false;
   };
   llvm::DenseMap<const ast::BlockDecl *, std::unique_ptr<BlockInfo>> blocks;
   bool requirementFailed = false;
+  /// How many block bodies are being checked, one inside the other.
+  unsigned checkingDepth = 0;
+  static constexpr unsigned kMaxBlockNesting = 64;
+  /// Expression nodes checked so far in the current body (or the model),
+  /// counting each call of a block as the size of its inlined body: blocks
+  /// called directly are inlined, so a chain of blocks that each call the
+  /// next twice grows exponentially.
+  uint64_t inlinedSize = 0;
+  static constexpr uint64_t kMaxInlinedSize = uint64_t(1) << 22;
   /// Set while checking a block that nothing uses: nothing it uses counts as
   /// used.
   bool inUnusedBlock = false;

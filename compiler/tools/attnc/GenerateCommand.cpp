@@ -72,7 +72,7 @@ cl::list<std::string> stops(
     cl::desc("Stop after this token id, added token (e.g. '<|endoftext|>') or "
              "text (\\n, \\t, \\r and \\\\ are escapes); repeatable"),
     cl::value_desc("token-or-text"), cl::sub(sub));
-cl::opt<bool> noKvCache(
+cl::opt<bool> noKVCache(
     "no-kv-cache",
     cl::desc("Recompute the whole sequence at every step even when the model "
              "has a KV-cache step entry"),
@@ -273,7 +273,7 @@ int attnc::generateCommandMain() {
   Expected<std::unique_ptr<Decoder>> decoder = createDecoder(
       *model,
       static_cast<int64_t>(prompt->size()) + std::max<int64_t>(maxNewTokens, 1),
-      !noKvCache);
+      !noKVCache);
   if (!decoder)
     return reportError(decoder.error().message());
   if (tokenizer->vocabSize() != vocab)

@@ -1,7 +1,8 @@
 //===- attnc.cpp - The attnc compiler driver ------------------------------===//
 //
 //   attnc compile model.attn -o model.so         (or model.o)
-//   attnc compile model.attn --emit=ast|attn|fused|linalg|llvm-dialect|llvm|asm
+//   attnc compile model.attn --emit=ast|attn|fused|dot|linalg|llvm-dialect|llvm|asm
+//   attnc compile model.attn --fuse=false ...    (no graph rewriting)
 //   attnc compile dumped.mlir -x mlir -o model.so
 //   attnc run model.so --weights w.safetensors --inputs in.safetensors ...
 //
@@ -13,6 +14,7 @@
 #include "HeaderCommand.h"
 #include "RunCommand.h"
 
+#include "attnc/Codegen/DotEmitter.h"
 #include "attnc/Codegen/ObjectEmitter.h"
 #include "attnc/Codegen/Pipeline.h"
 #include "attnc/Frontend/ASTDumper.h"
@@ -51,7 +53,17 @@ namespace cl = llvm::cl;
 namespace {
 
 enum class InputKind { Attn, MLIR };
-enum class Stage { AST, Attn, Fused, Linalg, LLVMDialect, LLVMIR, Asm, Native };
+enum class Stage {
+  AST,
+  Attn,
+  Fused,
+  Dot,
+  Linalg,
+  LLVMDialect,
+  LLVMIR,
+  Asm,
+  Native
+};
 
 cl::OptionCategory compileCategory("attnc compile options");
 
@@ -77,6 +89,8 @@ cl::opt<Stage> emitStage(
         clEnumValN(Stage::Attn, "attn", "the attn dialect, as MLIRGen wrote it"),
         clEnumValN(Stage::Fused, "fused",
                    "the attn dialect after graph passes (fusion)"),
+        clEnumValN(Stage::Dot, "dot",
+                   "the attn graph after graph passes, as Graphviz DOT"),
         clEnumValN(Stage::Linalg, "linalg", "linalg on tensors"),
         clEnumValN(Stage::LLVMDialect, "llvm-dialect", "the LLVM dialect"),
         clEnumValN(Stage::LLVMIR, "llvm", "optimized LLVM IR"),
@@ -91,6 +105,12 @@ cl::opt<std::string> configFile(
     cl::desc("Override model constants from a Hugging Face config.json: "
              "every top-level key that names a constant (-D wins)"),
     cl::value_desc("file"), cl::cat(compileCategory));
+cl::opt<bool> fuse(
+    "fuse", cl::init(true),
+    cl::desc("Run the graph passes that rewrite the attn graph "
+             "(canonicalization, attention fusion); --fuse=false compiles it "
+             "as written"),
+    cl::cat(compileCategory));
 cl::opt<unsigned> optLevel("O", cl::Prefix, cl::init(3),
                            cl::desc("LLVM optimization level (0-3)"),
                            cl::cat(compileCategory));
@@ -109,6 +129,19 @@ int printStage(Operation *op) {
     return fail(errorMessage);
   op->print(output->os());
   output->os() << "\n";
+  output->keep();
+  return 0;
+}
+
+/// Writes the model graph as DOT (or to -o) and returns the exit code.
+int printDot(ModuleOp module) {
+  std::string errorMessage;
+  auto output = openOutputFile(
+      outputFilename.empty() ? "-" : outputFilename.getValue(), &errorMessage);
+  if (!output)
+    return fail(errorMessage);
+  if (failed(attnc::emitGraphDot(module, output->os())))
+    return 1;
   output->keep();
   return 0;
 }
@@ -234,14 +267,20 @@ int emitNative(ModuleOp module) {
 }
 
 int compileMain() {
+  if (optLevel > 3)
+    return fail("-O" + llvm::Twine(optLevel.getValue()) +
+                ": the optimization level must be 0, 1, 2 or 3");
   // Fail early on an output path we cannot write, before any work, without
   // touching an existing file.
+  namespace fs = llvm::sys::fs;
+  if (!outputFilename.empty() && fs::is_directory(outputFilename))
+    return fail("cannot write output file '" + outputFilename +
+                "': it is a directory");
   if (!outputFilename.empty() && outputFilename != "-") {
     llvm::SmallString<128> dir(outputFilename.getValue());
     llvm::sys::path::remove_filename(dir);
     if (dir.empty())
       dir = ".";
-    namespace fs = llvm::sys::fs;
     bool writable = fs::exists(outputFilename)
                         ? !fs::access(outputFilename, fs::AccessMode::Write)
                         : fs::is_directory(dir) &&
@@ -265,8 +304,10 @@ int compileMain() {
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
 
-  bool isMLIR = inputKind == InputKind::MLIR ||
-                llvm::StringRef(inputFilename).ends_with(".mlir");
+  // An explicit -x wins over the extension.
+  bool isMLIR = inputKind.getNumOccurrences()
+                    ? inputKind == InputKind::MLIR
+                    : llvm::StringRef(inputFilename).ends_with(".mlir");
   OwningOpRef<ModuleOp> module;
   if (isMLIR) {
     if (emitStage == Stage::AST)
@@ -291,14 +332,17 @@ int compileMain() {
     pm.enableTiming(timingScope);
     if (failed(applyPassManagerCLOptions(pm)))
       return fail("invalid pass manager options");
-    attnc::buildGraphPipeline(pm);
-    if (emitStage != Stage::Fused)
+    attnc::buildGraphPipeline(pm, fuse);
+    bool graphOnly = emitStage == Stage::Fused || emitStage == Stage::Dot;
+    if (!graphOnly)
       attnc::buildAttnToLinalgPipeline(pm);
-    if (emitStage != Stage::Fused && emitStage != Stage::Linalg)
+    if (!graphOnly && emitStage != Stage::Linalg)
       attnc::buildLinalgToLLVMPipeline(pm);
     if (failed(pm.run(*module)))
       return 1;
   }
+  if (emitStage == Stage::Dot)
+    return printDot(*module);
   if (emitStage == Stage::Fused || emitStage == Stage::Linalg ||
       emitStage == Stage::LLVMDialect)
     return printStage(*module);
@@ -309,11 +353,13 @@ int compileMain() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  // Before the pass manager's options, whose pass lists
+  // (--mlir-print-ir-after=...) are filled from the registry when created.
+  attnc::registerAttncPasses();
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
-  attnc::registerAttncPasses();
 
   // `attnc compile ...` and `attnc ...` are the same command.
   SmallVector<char *> args(argv, argv + argc);

@@ -3,7 +3,7 @@
 // The contract a compiled decoder model follows: an input `input_ids`
 // (i64[batch, seq]) and an output `logits` (f32[batch, seq, vocab], vocab
 // static). Generation only talks to the Decoder interface; a model compiled
-// with a step entry (docs/abi.md: attnc_model_step) gets a CachedDecoder,
+// with a step entry (docs/abi.md: attnc_model_step) gets a CachingDecoder,
 // any other a RecomputingDecoder.
 //
 //===----------------------------------------------------------------------===//
@@ -48,7 +48,7 @@ Expected<int64_t> checkDecoderContract(const Model &model);
 /// `position_embeddings.weight` (with any prefix).
 std::optional<int64_t> declaredContextLength(const Model &model);
 
-/// A CachedDecoder for `model` if it has a step entry and `useKvCache`,
+/// A CachingDecoder for `model` if it has a step entry and `useKvCache`,
 /// else a RecomputingDecoder. `model` must outlive the decoder, with its
 /// weights loaded; `capacity` is the most tokens a sequence will hold.
 Expected<std::unique_ptr<Decoder>> createDecoder(const Model &model,
@@ -81,13 +81,15 @@ private:
   std::vector<int64_t> sequence;
 };
 
-/// Keeps the keys and values of the sequence in a session's cache: the
-/// prefill is one step over the prompt, each later step one token's work.
-class CachedDecoder final : public Decoder {
+/// Keeps a KV cache in a session (models compiled with attnc_model_step):
+/// the prompt is one prefill step, each new token one step whose cost is
+/// linear in the sequence length.
+class CachingDecoder final : public Decoder {
 public:
-  /// Fails if the model has no step entry.
-  static Expected<std::unique_ptr<CachedDecoder>> create(const Model &model,
-                                                         int64_t capacity);
+  /// `capacity`: the most tokens a sequence will hold. Fails if the model has
+  /// no KV cache entry.
+  static Expected<std::unique_ptr<CachingDecoder>> create(const Model &model,
+                                                          int64_t capacity);
 
   int64_t vocabSize() const override { return vocab; }
   std::optional<int64_t> contextLength() const override { return context; }
@@ -96,16 +98,15 @@ public:
   Expected<Logits> step(int64_t token) override;
 
 private:
-  CachedDecoder(Session session, int64_t vocab,
-                std::optional<int64_t> context)
+  CachingDecoder(Session session, int64_t vocab,
+                 std::optional<int64_t> context)
       : session(std::move(session)), vocab(vocab), context(context) {}
 
-  Expected<Logits> run(std::vector<int64_t> tokens);
+  Expected<Logits> feed(std::vector<int64_t> tokens);
 
   Session session;
   int64_t vocab;
   std::optional<int64_t> context;
-  bool started = false;
 };
 
 } // namespace attnc

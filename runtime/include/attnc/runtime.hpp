@@ -266,6 +266,22 @@ public:
     return run(inputs.data(), inputs.size());
   }
 
+  /// Incremental decoding (see attnc_session_step in runtime.h).
+  Status enableKVCache(int64_t capacity) {
+    if (attnc_status s = attnc_session_enable_kv_cache(get(), capacity))
+      return Error::fromLastCall(s);
+    return Status::success();
+  }
+  Expected<OutputView> step(const attnc_tensor *inputs, size_t numInputs) {
+    const attnc_tensor_list *outputs = nullptr;
+    if (attnc_status s =
+            attnc_session_step(get(), inputs, numInputs, &outputs))
+      return Error::fromLastCall(s);
+    return OutputView(outputs);
+  }
+  void resetKVCache() { attnc_session_reset_kv_cache(get()); }
+  int64_t kvPosition() const { return attnc_session_kv_position(get()); }
+
   attnc_session *get() const { return session.get(); }
 
 private:

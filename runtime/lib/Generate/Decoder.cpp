@@ -82,8 +82,8 @@ Expected<std::unique_ptr<Decoder>> createDecoder(const Model &model,
                                                  int64_t capacity,
                                                  bool useKvCache) {
   if (useKvCache && attnc_model_has_kv_cache(model.get())) {
-    Expected<std::unique_ptr<CachedDecoder>> cached =
-        CachedDecoder::create(model, capacity);
+    Expected<std::unique_ptr<CachingDecoder>> cached =
+        CachingDecoder::create(model, capacity);
     if (!cached)
       return cached.error();
     return std::unique_ptr<Decoder>(std::move(*cached));

@@ -7,6 +7,8 @@ from the manifest's shapes, random token ids; the logits of a prefill of
 position, the logits of one forward pass over the whole sequence (relative
 error <= 1e-4: both paths compute in f32 but sum in different orders).
 Also checks that a step past the cache's capacity is refused (status 1).
+The forward pass gets a NULL arena (the model allocates its own), the steps
+one of the manifest's "arena" size, allocated here.
 """
 import argparse
 import ctypes
@@ -45,12 +47,31 @@ def main():
         params.append((rng.standard_normal(p["shape"]) / np.sqrt(fan_in)).astype(np.float32))
     ids = rng.integers(0, vocab, size=(B, T)).astype(np.int64)
 
+    def arena_bytes(terms, values):
+        total = 0
+        for term in terms:
+            total += term["bytes"] * int(np.prod([values[n] for n in term["times"]]))
+        return total
+
+    def aligned_arena(nbytes):
+        raw = np.zeros(nbytes + 64, np.uint8)
+        start = (-raw.ctypes.data) % 64
+        return raw[start:start + nbytes]
+
     def call(entry, dims, inputs, cache_buf=None, position=0):
         dim_values = {"batch": dims[0], "seq": dims[1]}
         dim_values = {cache["batch_dim"]: dims[0], cache["seq_dim"]: dims[1]}
         outputs = [np.zeros(shape_of(o, dim_values), np.float32) for o in manifest["outputs"]]
         arrays = inputs + params + outputs
-        bufs = (ctypes.c_void_p * len(arrays))(*[a.ctypes.data for a in arrays])
+        pointers = [a.ctypes.data for a in arrays]
+        if "arena" in manifest:
+            if cache_buf is None:
+                pointers.append(None)
+            else:
+                values = dict(dim_values, capacity=args.capacity, position=position)
+                arena = aligned_arena(arena_bytes(manifest["arena"]["step"], values))
+                pointers.append(arena.ctypes.data)
+        bufs = (ctypes.c_void_p * len(pointers))(*pointers)
         dims_arr = (ctypes.c_int64 * len(manifest["dims"]))(*[dim_values[d] for d in manifest["dims"]])
         if cache_buf is None:
             rc = lib.attnc_model_forward(dims_arr, bufs)

@@ -69,10 +69,10 @@ TEST(DecoderTest, RejectsModelsThatAreNotDecoders) {
             "f32[batch, seq, vocab])");
 }
 
-TEST(DecoderTest, CachedDecodingKeepsTheSequence) {
+TEST(DecoderTest, CachingDecoderKeepsTheSequence) {
   Model model = openFakeDecoder();
-  Expected<std::unique_ptr<CachedDecoder>> decoder =
-      CachedDecoder::create(model, 8);
+  Expected<std::unique_ptr<CachingDecoder>> decoder =
+      CachingDecoder::create(model, 8);
   ASSERT_TRUE(decoder) << decoder.error().message();
   EXPECT_TRUE((*decoder)->usesKvCache());
   EXPECT_EQ((*decoder)->contextLength(), std::optional<int64_t>(32));
@@ -89,10 +89,10 @@ TEST(DecoderTest, CachedDecodingKeepsTheSequence) {
   EXPECT_EQ(argmax(*(*decoder)->step('b')), 'c');
 }
 
-TEST(DecoderTest, CachedDecodingReportsAFullCache) {
+TEST(DecoderTest, CachingDecoderReportsAFullCache) {
   Model model = openFakeDecoder();
-  std::unique_ptr<CachedDecoder> decoder =
-      std::move(*CachedDecoder::create(model, 3));
+  std::unique_ptr<CachingDecoder> decoder =
+      std::move(*CachingDecoder::create(model, 3));
   ASSERT_TRUE(decoder->prefill({'a', 'b'}));
   ASSERT_TRUE(decoder->step('c'));
   Expected<Logits> overflow = decoder->step('d');

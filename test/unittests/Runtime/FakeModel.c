@@ -24,6 +24,11 @@ static const char kManifest[] =
 static const char *manifest = kManifest;
 static int32_t abiVersion = 1;
 static int32_t forwardResult = 0;
+/* With a manifest that declares an "arena" of arenaBytesPerToken * batch *
+ * seq bytes, forward fills it (a too small one shows under a sanitizer) and
+ * records where it was. */
+static int64_t arenaBytesPerToken = 0;
+static void *lastArena = NULL;
 
 /* NULL restores the real manifest. */
 void fake_model_set_manifest(const char *json) {
@@ -31,6 +36,11 @@ void fake_model_set_manifest(const char *json) {
 }
 void fake_model_set_abi_version(int32_t version) { abiVersion = version; }
 void fake_model_set_forward_result(int32_t result) { forwardResult = result; }
+void fake_model_set_arena_bytes_per_token(int64_t bytes) {
+  arenaBytesPerToken = bytes;
+  lastArena = NULL;
+}
+void *fake_model_last_arena(void) { return lastArena; }
 
 int32_t attnc_model_abi_version(void) { return abiVersion; }
 
@@ -51,5 +61,11 @@ int32_t attnc_model_forward(const int64_t *dims, void *const *buffers) {
       }
   shape[0] = batch;
   shape[1] = seq;
+  if (arenaBytesPerToken) {
+    unsigned char *arena = (unsigned char *)buffers[5];
+    lastArena = arena;
+    for (int64_t i = 0; i < arenaBytesPerToken * batch * seq; ++i)
+      arena[i] = (unsigned char)i;
+  }
   return forwardResult;
 }

@@ -38,11 +38,23 @@ public:
     call<void (*)(int32_t)>("fake_model_set_forward_result", result);
   }
 
+  /// Makes forward fill and record buffers[5], the arena of a manifest
+  /// with "arena" (0: no arena).
+  void setArenaBytesPerToken(int64_t bytes) {
+    call<void (*)(int64_t)>("fake_model_set_arena_bytes_per_token", bytes);
+  }
+  void *lastArena() {
+    auto fn = reinterpret_cast<void *(*)()>(
+        handle ? dlsym(handle, "fake_model_last_arena") : nullptr);
+    return fn ? fn() : nullptr;
+  }
+
 private:
   void reset() {
     setManifest(nullptr);
     setAbiVersion(1);
     setForwardResult(0);
+    setArenaBytesPerToken(0);
   }
 
   template <typename Fn, typename Arg> void call(const char *name, Arg arg) {

@@ -22,6 +22,14 @@ inline constexpr llvm::StringLiteral kManifestSymbol = "attnc_model_manifest";
 inline constexpr llvm::StringLiteral kForwardSymbol = "attnc_model_forward";
 inline constexpr llvm::StringLiteral kStepSymbol = "attnc_model_step";
 
+/// The global holding the manifest's text; attnc-plan-memory adds its
+/// "arena" member there.
+inline constexpr llvm::StringLiteral kManifestGlobal = "__attnc_manifest";
+/// On the entry functions: the index in `buffers` of the arena pointer.
+inline constexpr llvm::StringLiteral kArenaSlotAttr = "attnc.arena_slot";
+/// Alignment of the arena and of every buffer in it.
+inline constexpr int64_t kArenaAlignment = 64;
+
 } // namespace attnc
 
 #endif // ATTNC_CODEGEN_ABI_H

@@ -4,6 +4,32 @@
 
 include "mlir/Pass/PassBase.td"
 
+def PlanMemory : Pass<"attnc-plan-memory", "mlir::ModuleOp"> {
+  let summary = "Place intermediate buffers in one arena, by liveness";
+  let description = [{
+    Runs after bufferization, before buffer deallocation. In every function,
+    each `memref.alloc` whose size is a polynomial in the dims (the i64
+    values an ABI entry loads from its `dims` argument, or integer arguments)
+    and whose buffer the analysis can follow (views, casts, `scf.for` and
+    `scf.if` results; allocated outside parallel loops) gets an offset in one
+    arena, chosen so that buffers live at the same time never overlap for any
+    value of the dims: offsets are index arithmetic on the dims, computed
+    once at the top of the function. The allocs become `memref.view`s of the
+    arena, so the function body allocates nothing.
+
+    In an ABI entry (`attnc.arena_slot`, set by attnc-expose-model-abi) the
+    arena is the buffer the caller passes in that slot of `buffers`; when the
+    caller passes NULL, the entry allocates it for the call and returns 2 if
+    that fails. The arena's size, a polynomial in the dims, goes into the
+    manifest as "arena" (docs/abi.md). Elsewhere the arena is one
+    `memref.alloc` at the top of the function.
+  }];
+  let dependentDialects = [
+    "mlir::LLVM::LLVMDialect", "mlir::arith::ArithDialect",
+    "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect"
+  ];
+}
+
 def ExposeModelABI : Pass<"attnc-expose-model-abi", "mlir::ModuleOp"> {
   let summary = "Wrap the model function in the plain C ABI of docs/abi.md";
   let description = [{

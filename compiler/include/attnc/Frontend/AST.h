@@ -55,7 +55,8 @@ struct Scalar {
 };
 
 /// `8` for an integer, the shortest round-tripping form for a float, always
-/// with a '.' or an exponent so that it reads as one: `0.125`, `2.0`, `1e-05`.
+/// with a '.' or an exponent so that it reads as one: `0.125`, `2.0`, `1e-05`;
+/// whole floats are written out: `500000.0`.
 std::string formatScalar(const Scalar &s);
 
 struct TensorType {
