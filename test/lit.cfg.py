@@ -25,8 +25,6 @@ generation_obj = os.path.join(config.attnc_obj_root, "test", "unittests", "Gener
 config.substitutions.append(("%generation", os.path.join(config.attnc_src_root, "test", "unittests", "Generation", "Inputs")))
 config.substitutions.append(("%fake_decoder", os.path.join(generation_obj, "libattnc_fake_decoder.so")))
 config.substitutions.append(("%naive_gpt2", os.path.join(generation_obj, "libattnc_naive_gpt2.so")))
-if os.path.exists(os.path.join(config.attnc_src_root, "examples", "tiny-gpt.attn")):
-    config.available_features.add("tiny-gpt-attn")
 config.substitutions.append(("%attnc_libs", os.path.join(config.attnc_obj_root, "lib")))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])

@@ -16,6 +16,7 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -75,8 +76,8 @@ cl::list<std::string> stops(
     cl::value_desc("token-or-text"), cl::sub(sub));
 cl::opt<bool> noKVCache(
     "no-kv-cache",
-    cl::desc("Recompute the whole sequence for every token instead of "
-             "keeping a KV cache (slower; for checking)"),
+    cl::desc("Recompute the whole sequence at every step even when the model "
+             "has a KV-cache step entry"),
     cl::sub(sub));
 cl::opt<bool> jsonOutput("json",
                    cl::desc("Print one JSON object instead of streaming text"),
@@ -242,7 +243,7 @@ const char *stopReasonName(attnc::StopReason reason) {
   return "unknown";
 }
 
-void printJson(const attnc::GenerationResult &result) {
+void printJson(const attnc::GenerationResult &result, bool kvCache) {
   llvm::json::OStream out(llvm::outs());
   auto number = [&](std::optional<double> value) {
     if (value)
@@ -264,6 +265,7 @@ void printJson(const attnc::GenerationResult &result) {
     out.attributeEnd();
     out.attribute("prompt_tokens", result.promptTokens);
     out.attribute("stop_reason", stopReasonName(result.stopReason));
+    out.attribute("kv_cache", kvCache);
   });
   llvm::outs() << "\n";
 }
@@ -305,27 +307,20 @@ int attnc::generateCommandMain() {
   Expected<Model> model = Model::open(modelPath);
   if (!model)
     return reportError(model.error().message());
-  // Check the decoder contract before the (slow) weight loading; the KV
-  // cache's session needs the weights, so the decoder itself comes after.
-  if (Expected<std::unique_ptr<RecomputingDecoder>> contract =
-          RecomputingDecoder::create(*model);
-      !contract)
-    return reportError(contract.error().message());
+  Expected<int64_t> modelVocab = checkDecoderContract(*model);
+  if (!modelVocab)
+    return reportError(modelVocab.error().message());
+  int64_t vocab = *modelVocab;
   if (Status s = model->loadWeights(weightsPath); !s)
     return reportError(s.error().message());
   for (const std::string &warning : model->warnings())
     llvm::WithColor::warning() << warning << "\n";
-  Expected<std::unique_ptr<Decoder>> decoder = createDecoder(*model);
-  if (noKVCache) {
-    Expected<std::unique_ptr<RecomputingDecoder>> recomputing =
-        RecomputingDecoder::create(*model);
-    if (!recomputing)
-      return reportError(recomputing.error().message());
-    decoder = std::unique_ptr<Decoder>(std::move(*recomputing));
-  }
+  Expected<std::unique_ptr<Decoder>> decoder = createDecoder(
+      *model,
+      static_cast<int64_t>(prompt->size()) + std::max<int64_t>(maxNewTokens, 1),
+      !noKVCache);
   if (!decoder)
     return reportError(decoder.error().message());
-  int64_t vocab = (*decoder)->vocabSize();
   if (tokenizer->vocabSize() != vocab)
     llvm::WithColor::warning()
         << "the tokenizer has " << tokenizer->vocabSize()
@@ -372,7 +367,7 @@ int attnc::generateCommandMain() {
   }
 
   if (jsonOutput) {
-    printJson(*result);
+    printJson(*result, (*decoder)->usesKvCache());
     return 0;
   }
   echoPrompt();
@@ -381,8 +376,10 @@ int attnc::generateCommandMain() {
   printSpeed(llvm::errs(), "prefill", result->promptTokens,
              result->prefillSeconds);
   llvm::errs() << "; ";
-  printSpeed(llvm::errs(), "decode", result->decodeSteps,
-             result->decodeSeconds);
+  printSpeed(llvm::errs(),
+             (*decoder)->usesKvCache() ? "decode (KV cache)"
+                                       : "decode (recomputing)",
+             result->decodeSteps, result->decodeSeconds);
   llvm::errs() << "\n";
   return 0;
 }
