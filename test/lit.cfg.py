@@ -7,14 +7,26 @@ from lit.llvm.subst import ToolSubst
 config.name = "attnc"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".attn", ".test"]
+
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.attnc_obj_root, "test")
-config.excludes = ["unittests", "reference", "fuzz", "Inputs", "lit.cfg.py",
+config.excludes = ["unittests", "fuzz", "Inputs", "lit.cfg.py",
                    "lit.site.cfg.py", "CMakeLists.txt"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%examples", os.path.join(config.attnc_src_root, "examples")))
-config.substitutions.append(("%attnc_libs", os.path.join(config.attnc_obj_root, "lib")))
+# Debian's python3, which has numpy and PyTorch (a pyenv python may shadow it).
+python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
+config.substitutions.append(("%python", python))
+config.substitutions.append(
+    ("%attnc_runtime", os.path.join(config.attnc_obj_root, "lib", "libattnc_runtime.so")))
+# Generation: inputs, and hand-written decoder models.
+generation_obj = os.path.join(config.attnc_obj_root, "test", "unittests", "Generation")
+config.substitutions.append(("%generation", os.path.join(config.attnc_src_root, "test", "unittests", "Generation", "Inputs")))
+config.substitutions.append(("%fake_decoder", os.path.join(generation_obj, "libattnc_fake_decoder.so")))
+config.substitutions.append(("%naive_gpt2", os.path.join(generation_obj, "libattnc_naive_gpt2.so")))
+if os.path.exists(os.path.join(config.attnc_src_root, "examples", "tiny-gpt.attn")):
+    config.available_features.add("tiny-gpt-attn")
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()

@@ -62,6 +62,8 @@ suite() {
 }
 
 suite release "$build"
+echo "== agreement with PyTorch: worst error per model and size (test/reference)"
+cat "$build"/test/reference/Output/*.test.tmp.log 2>/dev/null | grep "^worst " || echo "(none ran)"
 
 if ((sanitize)); then
   t=$SECONDS

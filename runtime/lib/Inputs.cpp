@@ -1,16 +1,28 @@
 //===- Inputs.cpp - Matching run inputs to a manifest ---------------------===//
 #include "Inputs.h"
 
+#include "Convert.h"
+
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 namespace attnc::rt {
+
+void *ScratchPool::get(size_t slot, size_t bytes) {
+  if (slot >= buffers.size())
+    buffers.resize(slot + 1);
+  if (!buffers[slot].data() || buffers[slot].size() < bytes)
+    buffers[slot] = AlignedBuffer(bytes);
+  return buffers[slot].data();
+}
+
 namespace {
 
 class InputBinder {
 public:
-  explicit InputBinder(const Manifest &manifest)
-      : manifest(manifest), dimSource(manifest.dims.size()),
+  InputBinder(const Manifest &manifest, ScratchPool &scratch)
+      : manifest(manifest), scratch(scratch), dimSource(manifest.dims.size()),
         given(manifest.inputs.size()) {
     bound.dims.assign(manifest.dims.size(), 0);
   }
@@ -22,30 +34,68 @@ public:
     for (size_t i = 0; i < count; ++i)
       match(inputs[i], i);
     for (size_t k = 0; k < given.size(); ++k)
-      if (!given[k])
+      if (!given[k] && !manifest.inputs[k].defaultValue)
         errors.add(ATTNC_ERROR_MISMATCH,
                    "missing input '" + manifest.inputs[k].name +
                        "' (expected " + manifest.typeString(manifest.inputs[k]) +
                        ")");
+    if (errors.empty())
+      for (size_t k = 0; k < given.size(); ++k)
+        if (!given[k])
+          checkDefaultDims(manifest.inputs[k]);
     if (!errors.empty())
       return errors.take();
 
-    for (size_t k = 0; k < given.size(); ++k) {
-      const attnc_tensor &tensor = *given[k];
-      if (isAligned(tensor.data, tensor.dtype)) {
-        bound.buffers.push_back(tensor.data);
-        continue;
-      }
-      size_t bytes = *checkedByteSize(tensor.shape, tensor.rank,
-                                      attnc_dtype_size(tensor.dtype));
-      AlignedBuffer &copy = bound.copies.emplace_back(bytes);
-      std::memcpy(copy.data(), tensor.data, bytes);
-      bound.buffers.push_back(copy.data());
-    }
+    for (size_t k = 0; k < given.size(); ++k)
+      bound.buffers.push_back(given[k] ? place(k, *given[k])
+                                       : fillDefault(k, manifest.inputs[k]));
     return std::move(bound);
   }
 
 private:
+  /// The caller's data when usable as is, else a converted or aligned copy.
+  const void *place(size_t slot, const attnc_tensor &tensor) {
+    attnc_dtype dtype = manifest.inputs[slot].dtype;
+    if (tensor.dtype == dtype && isAligned(tensor.data, dtype))
+      return tensor.data;
+    size_t count = *checkedByteSize(tensor.shape, tensor.rank);
+    std::optional<uint64_t> bytes =
+        checkedByteSize(tensor.shape, tensor.rank, attnc_dtype_size(dtype));
+    if (!bytes || *bytes > SIZE_MAX)
+      throw std::bad_alloc();
+    void *copy = scratch.get(slot, *bytes);
+    convert(tensor.data, tensor.dtype, copy, dtype, count);
+    return copy;
+  }
+
+  const void *fillDefault(size_t slot, const TensorSpec &spec) {
+    std::vector<int64_t> shape = spec.shape;
+    for (size_t i = 0; i < shape.size(); ++i)
+      if (spec.dimIndex[i] >= 0)
+        shape[i] = bound.dims[spec.dimIndex[i]];
+    std::optional<uint64_t> count = checkedByteSize(shape);
+    std::optional<uint64_t> bytes =
+        checkedByteSize(shape, attnc_dtype_size(spec.dtype));
+    if (!bytes || *bytes > SIZE_MAX)
+      throw std::bad_alloc();
+    void *data = scratch.get(slot, *bytes);
+    fill(data, spec.dtype, *spec.defaultValue, *count);
+    return data;
+  }
+
+  /// An omitted input takes its dims from the inputs given.
+  void checkDefaultDims(const TensorSpec &spec) {
+    for (int dim : spec.dimIndex)
+      if (dim >= 0 && !dimSource[dim]) {
+        errors.add(ATTNC_ERROR_MISMATCH,
+                   "input '" + spec.name + "' is omitted, but dim '" +
+                       manifest.dims[dim] +
+                       "' of its default value appears in no input given; "
+                       "pass '" + spec.name + "'");
+        return;
+      }
+  }
+
   void match(const attnc_tensor &tensor, size_t position) {
     if (!tensor.name) {
       errors.add(ATTNC_ERROR_INVALID_ARGUMENT,
@@ -77,9 +127,10 @@ private:
 
   void check(const TensorSpec &spec, const attnc_tensor &tensor) {
     std::string what = "input '" + spec.name + "'";
-    if (tensor.dtype != spec.dtype) {
+    if (!isConvertible(tensor.dtype, spec.dtype)) {
       errors.add(ATTNC_ERROR_MISMATCH,
-                 what + ": expected dtype " + attnc_dtype_name(spec.dtype) +
+                 what + ": expected dtype " +
+                     convertibleNames(spec.dtype, attnc_dtype_name) +
                      ", found " + attnc_dtype_name(tensor.dtype));
       return;
     }
@@ -141,6 +192,7 @@ private:
   }
 
   const Manifest &manifest;
+  ScratchPool &scratch;
   BoundInputs bound;
   /// Which input first gave each dim its value.
   std::vector<const std::string *> dimSource;
@@ -151,8 +203,9 @@ private:
 } // namespace
 
 Expected<BoundInputs> bindInputs(const Manifest &manifest,
-                                 const attnc_tensor *inputs, size_t count) {
-  return InputBinder(manifest).bind(inputs, count);
+                                 const attnc_tensor *inputs, size_t count,
+                                 ScratchPool &scratch) {
+  return InputBinder(manifest, scratch).bind(inputs, count);
 }
 
 } // namespace attnc::rt

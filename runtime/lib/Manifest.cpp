@@ -6,12 +6,16 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
 #include <set>
 
 namespace attnc::rt {
 namespace {
 
-using json = nlohmann::json;
+// Ordered, so that constants keep the order the compiler emitted them in.
+using json = nlohmann::ordered_json;
 
 // The dtypes docs/abi.md allows in a model.
 constexpr attnc_dtype kModelDTypes[] = {ATTNC_DTYPE_F32, ATTNC_DTYPE_I32,
@@ -50,13 +54,19 @@ public:
       return invalid("missing string \"name\"");
     manifest.name = name->get<std::string>();
 
+    if (Status s = parseFingerprint(root); !s)
+      return s.error();
+    if (Status s = parseConstants(root); !s)
+      return s.error();
     if (Status s = parseDims(root); !s)
       return s.error();
-    if (Status s = parseTensors(root, "inputs", manifest.inputs); !s)
+    if (Status s = parseTensors(root, Kind::Input, manifest.inputs); !s)
       return s.error();
-    if (Status s = parseTensors(root, "params", manifest.params); !s)
+    if (Status s = parseTensors(root, Kind::Param, manifest.params); !s)
       return s.error();
-    if (Status s = parseTensors(root, "outputs", manifest.outputs); !s)
+    if (Status s = parseTensors(root, Kind::Output, manifest.outputs); !s)
+      return s.error();
+    if (Status s = parseKVCache(root); !s)
       return s.error();
     if (Status s = checkConsistency(); !s)
       return s.error();
@@ -64,9 +74,95 @@ public:
   }
 
 private:
+  enum class Kind { Input, Param, Output };
+
+  static const char *keyOf(Kind kind) {
+    switch (kind) {
+    case Kind::Input:
+      return "inputs";
+    case Kind::Param:
+      return "params";
+    case Kind::Output:
+      break;
+    }
+    return "outputs";
+  }
+
   static const json *member(const json &object, const char *key) {
     auto it = object.find(key);
     return it == object.end() ? nullptr : &*it;
+  }
+
+  Status parseFingerprint(const json &root) {
+    const json *fingerprint = member(root, "fingerprint");
+    if (!fingerprint)
+      return Status::success();
+    // "" is how a compiler without a fingerprint for this input says so.
+    bool isHex = fingerprint->is_string();
+    if (isHex)
+      for (char c : fingerprint->get_ref<const std::string &>())
+        isHex &= std::isxdigit(static_cast<unsigned char>(c)) != 0;
+    if (!isHex)
+      return invalid("\"fingerprint\" must be a string of hex digits, "
+                     "found " + describe(*fingerprint));
+    manifest.fingerprint = fingerprint->get<std::string>();
+    return Status::success();
+  }
+
+  Status parseKVCache(const json &root) {
+    const json *cache = member(root, "kv_cache");
+    if (!cache || cache->is_null())
+      return Status::success();
+    auto dimIndex = [&](const char *key) -> int {
+      const json *name = member(*cache, key);
+      if (!name || !name->is_string())
+        return -1;
+      for (size_t i = 0; i < manifest.dims.size(); ++i)
+        if (manifest.dims[i] == name->get_ref<const std::string &>())
+          return static_cast<int>(i);
+      return -1;
+    };
+    KVCacheSpec spec;
+    spec.batchDim = dimIndex("batch_dim");
+    spec.seqDim = dimIndex("seq_dim");
+    const json *floats = member(*cache, "floats_per_token");
+    if (!cache->is_object() || spec.batchDim < 0 || spec.seqDim < 0 ||
+        !floats || !floats->is_number_integer() ||
+        floats->get<int64_t>() <= 0)
+      return invalid("\"kv_cache\" must name two declared dims "
+                     "(\"batch_dim\", \"seq_dim\") and a positive "
+                     "\"floats_per_token\", found " + describe(*cache));
+    spec.floatsPerToken = floats->get<int64_t>();
+    manifest.kvCache = spec;
+    return Status::success();
+  }
+
+  Status parseConstants(const json &root) {
+    const json *constants = member(root, "constants");
+    if (!constants)
+      return Status::success();
+    if (!constants->is_object())
+      return invalid("\"constants\" must be an object of numbers, found " +
+                     describe(*constants));
+    for (const auto &[key, value] : constants->items()) {
+      if (key.empty())
+        return invalid("\"constants\" has an empty name");
+      Constant constant;
+      constant.name = key;
+      if (value.is_number_integer() &&
+          (!value.is_number_unsigned() || value.get<uint64_t>() <= INT64_MAX)) {
+        constant.intValue = value.get<int64_t>();
+        constant.floatValue = static_cast<double>(constant.intValue);
+      } else if (value.is_number_float()) {
+        constant.isInteger = false;
+        constant.floatValue = value.get<double>();
+      } else {
+        return invalid("constant '" + key + "' must be a number, found " +
+                       describe(value));
+      }
+      manifest.constants.push_back(std::move(constant));
+    }
+    return Status::success();
   }
 
   Status parseDims(const json &root) {
@@ -85,15 +181,16 @@ private:
     return Status::success();
   }
 
-  Status parseTensors(const json &root, const char *key,
+  Status parseTensors(const json &root, Kind kind,
                       std::vector<TensorSpec> &specs) {
+    const char *key = keyOf(kind);
     const json *list = member(root, key);
     if (!list || !list->is_array())
       return invalid(std::string("missing array \"") + key + "\"");
     for (size_t i = 0; i < list->size(); ++i) {
       std::string where = std::string(key) + "[" + std::to_string(i) + "]";
       Expected<TensorSpec> spec =
-          parseTensor((*list)[i], where, std::string(key) == "params");
+          parseTensor((*list)[i], where, kind);
       if (!spec)
         return spec.error();
       specs.push_back(std::move(*spec));
@@ -102,7 +199,8 @@ private:
   }
 
   Expected<TensorSpec> parseTensor(const json &entry, const std::string &where,
-                                   bool isParam) {
+                                   Kind kind) {
+    bool isParam = kind == Kind::Param;
     if (!entry.is_object())
       return invalid(where + ": expected an object, found " + describe(entry));
     TensorSpec spec;
@@ -157,7 +255,57 @@ private:
     if (!checkedByteSize(staticPart(spec.shape), attnc_dtype_size(spec.dtype)))
       return invalid(what + ": shape " + formatShape(spec.shape) +
                      " is too large");
+    if (Status s = parseLayers(entry, what, kind, spec); !s)
+      return s.error();
+    if (Status s = parseDefault(entry, what, kind, spec); !s)
+      return s.error();
     return spec;
+  }
+
+  static Status parseLayers(const json &entry, const std::string &what,
+                            Kind kind, TensorSpec &spec) {
+    const json *layers = member(entry, "layers");
+    if (!layers)
+      return Status::success();
+    if (kind != Kind::Param)
+      return invalid(what + ": only parameters may have \"layers\"");
+    if (!layers->is_number_unsigned() || layers->get<uint64_t>() < 1 ||
+        layers->get<uint64_t>() > INT64_MAX)
+      return invalid(what + ": \"layers\" must be a positive integer, found " +
+                     describe(*layers));
+    spec.layers = layers->get<int64_t>();
+    if (spec.tensor.find("{i}") == std::string::npos)
+      return invalid(what + ": the \"tensor\" of a parameter with \"layers\" "
+                            "must contain \"{i}\", found '" +
+                     spec.tensor + "'");
+    if (spec.shape.empty() || spec.shape[0] != spec.layers)
+      return invalid(what + ": a parameter with " + std::to_string(spec.layers) +
+                     " layers must have shape [" + std::to_string(spec.layers) +
+                     ", ...], found " + formatShape(spec.shape));
+    return Status::success();
+  }
+
+  static Status parseDefault(const json &entry, const std::string &what,
+                             Kind kind, TensorSpec &spec) {
+    const json *value = member(entry, "default");
+    if (!value)
+      return Status::success();
+    if (kind != Kind::Input)
+      return invalid(what + ": only inputs may have a \"default\"");
+    bool isFloat = spec.dtype == ATTNC_DTYPE_F32;
+    // An integer may be spelled 1.0: JSON writers differ.
+    if (!value->is_number() ||
+        (!isFloat && value->get<double>() != std::floor(value->get<double>())))
+      return invalid(what + ": \"default\" must be " +
+                     (isFloat ? "a number" : "an integer") + ", found " +
+                     describe(*value));
+    double number = value->get<double>();
+    if (spec.dtype == ATTNC_DTYPE_I32 &&
+        (number < INT32_MIN || number > INT32_MAX))
+      return invalid(what + ": \"default\" " + describe(*value) +
+                     " does not fit in " + attnc_dtype_name(spec.dtype));
+    spec.defaultValue = number;
+    return Status::success();
   }
 
   static std::vector<int64_t> staticPart(std::vector<int64_t> shape) {
@@ -201,6 +349,15 @@ TensorSpec::shapeString(const std::vector<std::string> &dimNames) const {
     result += dimIndex[i] >= 0 ? dimNames[dimIndex[i]] : std::to_string(shape[i]);
   }
   return result + "]";
+}
+
+std::string layerTensorName(const TensorSpec &param, int64_t layer) {
+  std::string name = param.tensor;
+  std::string index = std::to_string(layer);
+  for (size_t at = name.find("{i}"); at != std::string::npos;
+       at = name.find("{i}", at + index.size()))
+    name.replace(at, 3, index);
+  return name;
 }
 
 Expected<Manifest> parseManifest(std::string_view text) {

@@ -3,6 +3,8 @@
 // Parses and validates the manifest of docs/abi.md, so that the rest of the
 // runtime can trust it: names are unique, dtypes are known, every shape entry
 // is a size or a declared dim, and every dim can be inferred from the inputs.
+// The optional members (a parameter's "layers", an input's "default",
+// "fingerprint", "constants") default to their absence.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTNC_RUNTIME_LIB_MANIFEST_H
@@ -10,6 +12,7 @@
 
 #include "attnc/runtime.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,8 +21,14 @@ namespace attnc::rt {
 
 struct TensorSpec {
   std::string name;
-  /// Parameters only: the tensor's name in the weights file.
+  /// Parameters only: the tensor's name in the weights file; with `layers`,
+  /// a template in which "{i}" stands for the layer index.
   std::string tensor;
+  /// Parameters only: 0, or the number of layers stacked along dim 0, each
+  /// read from its own tensor.
+  int64_t layers = 0;
+  /// Inputs only: the value that fills the input when the caller omits it.
+  std::optional<double> defaultValue;
   attnc_dtype dtype = ATTNC_DTYPE_F32;
   /// Static sizes, and -1 where the size is a dim.
   std::vector<int64_t> shape;
@@ -34,11 +43,33 @@ struct TensorSpec {
   }
 };
 
+/// A compile-time constant of the model, integer or floating-point.
+struct Constant {
+  std::string name;
+  bool isInteger = true;
+  int64_t intValue = 0;
+  double floatValue = 0;
+};
+
+/// The key/value cache of a model with an incremental-decoding entry
+/// (attnc_model_step): per batch row and per cached token, this many floats.
+struct KVCacheSpec {
+  int batchDim = -1; // index in Manifest::dims
+  int seqDim = -1;
+  int64_t floatsPerToken = 0;
+};
+
 struct Manifest {
   std::string name;
+  /// Hex digest of the compiler's input; empty when the manifest has none.
+  std::string fingerprint;
+  /// In manifest order.
+  std::vector<Constant> constants;
   /// Dynamic dimensions, in the order attnc_model_forward takes them.
   std::vector<std::string> dims;
   std::vector<TensorSpec> inputs, params, outputs;
+  /// Present when the model exports attnc_model_step.
+  std::optional<KVCacheSpec> kvCache;
 
   std::string shapeString(const TensorSpec &spec) const {
     return spec.shapeString(dims);
@@ -47,6 +78,9 @@ struct Manifest {
     return spec.typeString(dims);
   }
 };
+
+/// The tensor name of layer `layer` of a stacked parameter ("{i}" replaced).
+std::string layerTensorName(const TensorSpec &param, int64_t layer);
 
 /// Errors are ATTNC_ERROR_FORMAT, worded "invalid manifest: ...".
 Expected<Manifest> parseManifest(std::string_view json);

@@ -1,10 +1,6 @@
 //===- Model.cpp - A loaded model: library, manifest, weights -------------===//
 #include "Model.h"
 
-#include "Inputs.h"
-
-#include <new>
-#include <optional>
 
 namespace attnc::rt {
 
@@ -49,11 +45,25 @@ Expected<std::unique_ptr<Model>> Model::open(const std::string &path) {
   if (!spec)
     return Error(spec.error().code(),
                  "'" + path + "': " + spec.error().message());
-  return std::unique_ptr<Model>(
-      new Model(std::move(*library), forward, json, std::move(*spec)));
+  auto step = reinterpret_cast<StepFn>(library->symbol("attnc_model_step"));
+  if (static_cast<bool>(step) != spec->kvCache.has_value())
+    return Error(ATTNC_ERROR_ABI,
+                 "'" + path + "': the manifest " +
+                     (step ? "lacks" : "has") +
+                     " a \"kv_cache\" but the library " +
+                     (step ? "exports" : "does not export") +
+                     " attnc_model_step");
+  return std::unique_ptr<Model>(new Model(std::move(*library), forward, step,
+                                          json, std::move(*spec)));
 }
 
 Status Model::loadWeights(const std::string &path) {
+  if (size_t sessions = liveSessions.load())
+    return Error(ATTNC_ERROR_STATE,
+                 "model '" + spec.name + "': cannot replace its weights while " +
+                     std::to_string(sessions) +
+                     (sessions == 1 ? " session uses" : " sessions use") +
+                     " it; destroy them first");
   Expected<Weights> loaded = Weights::load(spec, path);
   if (!loaded)
     return loaded.error();
@@ -66,56 +76,9 @@ const std::vector<std::string> &Model::warnings() const {
   return weights ? weights->warnings() : none;
 }
 
-Expected<std::vector<OutputTensor>> Model::run(const attnc_tensor *inputs,
-                                               size_t count) const {
-  if (!weights && !spec.params.empty())
-    return Error(ATTNC_ERROR_STATE, "model '" + spec.name +
-                                        "' has no weights: load them before "
-                                        "running it");
-  Expected<BoundInputs> bound = bindInputs(spec, inputs, count);
-  if (!bound)
-    return bound.error();
-
-  std::vector<OutputTensor> outputs;
-  for (const TensorSpec &output : spec.outputs) {
-    std::vector<int64_t> shape = output.shape;
-    for (size_t i = 0; i < shape.size(); ++i)
-      if (output.dimIndex[i] >= 0)
-        shape[i] = bound->dims[output.dimIndex[i]];
-    std::optional<uint64_t> bytes =
-        checkedByteSize(shape, attnc_dtype_size(output.dtype));
-    if (!bytes || *bytes > SIZE_MAX)
-      return Error(ATTNC_ERROR_OUT_OF_MEMORY,
-                   "output '" + output.name + "' of shape " +
-                       formatShape(shape) + " is too large");
-    // Input shapes come from files; the output they imply may not fit.
-    std::optional<AlignedBuffer> buffer;
-    try {
-      buffer.emplace(*bytes);
-    } catch (const std::bad_alloc &) {
-      return Error(ATTNC_ERROR_OUT_OF_MEMORY,
-                   "output '" + output.name + "' of shape " +
-                       formatShape(shape) + " needs " +
-                       std::to_string(*bytes) +
-                       " bytes, more than can be allocated");
-    }
-    outputs.push_back({&output, std::move(shape), std::move(*buffer)});
-  }
-
-  std::vector<void *> buffers;
-  for (const void *input : bound->buffers)
-    buffers.push_back(const_cast<void *>(input));
-  if (weights)
-    for (const void *param : weights->buffers())
-      buffers.push_back(const_cast<void *>(param));
-  for (OutputTensor &output : outputs)
-    buffers.push_back(output.buffer.data());
-
-  if (int32_t code = forward(bound->dims.data(), buffers.data()))
-    return Error(ATTNC_ERROR_MODEL, "model '" + spec.name +
-                                        "': attnc_model_forward failed with "
-                                        "code " + std::to_string(code));
-  return outputs;
+const std::vector<const void *> &Model::paramBuffers() const {
+  static const std::vector<const void *> none;
+  return weights ? weights->buffers() : none;
 }
 
 } // namespace attnc::rt

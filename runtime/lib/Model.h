@@ -7,6 +7,7 @@
 #include "Support.h"
 #include "Weights.h"
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,16 +15,14 @@
 
 namespace attnc::rt {
 
-/// An output of one run, owned by the caller.
-struct OutputTensor {
-  const TensorSpec *spec;
-  std::vector<int64_t> shape;
-  AlignedBuffer buffer;
-};
-
+/// A loaded model. Immutable while sessions use it: loadWeights refuses to
+/// run while any Session exists, so sessions read it without locks.
 class Model {
 public:
   using ForwardFn = int32_t (*)(const int64_t *dims, void *const *buffers);
+  using StepFn = int32_t (*)(const int64_t *dims, void *const *buffers,
+                             float *kvCache, int64_t capacity,
+                             int64_t position);
 
   /// Loads the library, checks that it implements this runtime's ABI
   /// version, and validates its manifest.
@@ -33,27 +32,35 @@ public:
   /// The manifest text exactly as the model returned it.
   const std::string &manifestJson() const { return json; }
 
-  /// Replaces the weights only on success.
+  /// Replaces the weights only on success. Fails while sessions exist.
   Status loadWeights(const std::string &path);
   /// Warnings of the weights in use; empty before any were loaded.
   const std::vector<std::string> &warnings() const;
+  /// True once weights are loaded, or if the model has no parameters.
+  bool isReady() const { return weights || spec.params.empty(); }
+  /// One per parameter, in manifest order; empty without weights.
+  const std::vector<const void *> &paramBuffers() const;
 
-  /// Thread-safe: reads the model, never modifies it.
-  Expected<std::vector<OutputTensor>> run(const attnc_tensor *inputs,
-                                          size_t count) const;
+  ForwardFn forwardFunction() const { return forward; }
+  /// attnc_model_step, or null for models without incremental decoding.
+  StepFn stepFunction() const { return step; }
 
 private:
-  Model(SharedLibrary library, ForwardFn forward, std::string json,
-        Manifest spec)
-      : library(std::move(library)), forward(forward), json(std::move(json)),
-        spec(std::move(spec)) {}
+  friend class Session;
+
+  Model(SharedLibrary library, ForwardFn forward, StepFn step,
+        std::string json, Manifest spec)
+      : library(std::move(library)), forward(forward), step(step),
+        json(std::move(json)), spec(std::move(spec)) {}
 
   // Declared first so that it is closed last.
   SharedLibrary library;
   ForwardFn forward;
+  StepFn step;
   std::string json;
   Manifest spec;
   std::optional<Weights> weights;
+  mutable std::atomic<size_t> liveSessions{0};
 };
 
 } // namespace attnc::rt

@@ -6,7 +6,9 @@
 //===----------------------------------------------------------------------===//
 #include "attnc/runtime.h"
 
+#include "ApiSupport.h"
 #include "Model.h"
+#include "Session.h"
 
 #include <cstring>
 #include <new>
@@ -18,26 +20,50 @@ using attnc::Expected;
 using attnc::Status;
 using attnc::rt::Model;
 using attnc::rt::OutputTensor;
+using attnc::rt::Session;
 using attnc::rt::TensorSpec;
 
 struct attnc_model {
   std::unique_ptr<Model> model;
-  /// The manifest as attnc_tensor_info, per attnc_tensor_kind; it points
-  /// into the model's Manifest, which never moves.
+  /// The manifest as attnc_tensor_info, per attnc_tensor_kind, and its
+  /// constants; they point into the model's Manifest, which never moves.
   std::vector<attnc_tensor_info> infos[3];
   std::vector<std::vector<const char *>> dimNames;
+  std::vector<attnc_constant> constants;
 };
 
 struct attnc_tensor_list {
+  /// Owned by attnc_model_run's lists; a session's list only views its
+  /// session's outputs.
   std::vector<OutputTensor> outputs;
   /// Copied, so that the list may outlive its model.
   std::vector<std::string> names;
   std::vector<attnc_tensor> tensors;
+
+  /// Describes `source` in `tensors`.
+  void describe(std::vector<OutputTensor> &source) {
+    names.clear();
+    tensors.clear();
+    for (const OutputTensor &output : source)
+      names.push_back(output.spec->name);
+    for (size_t i = 0; i < source.size(); ++i) {
+      OutputTensor &output = source[i];
+      tensors.push_back({names[i].c_str(), output.spec->dtype,
+                         static_cast<int32_t>(output.shape.size()),
+                         output.shape.data(), output.buffer.data()});
+    }
+  }
+};
+
+struct attnc_session {
+  std::unique_ptr<Session> session;
+  /// Views the session's outputs.
+  attnc_tensor_list view;
 };
 
 namespace {
 
-thread_local std::string lastError;
+using attnc::rt::lastError;
 
 attnc_status fail(const Error &error) noexcept {
   try {
@@ -95,9 +121,13 @@ std::unique_ptr<attnc_model> wrap(std::unique_ptr<Model> model) {
       handle->infos[kind].push_back(
           {spec.name.c_str(), spec.tensor.empty() ? nullptr : spec.tensor.c_str(),
            spec.dtype, static_cast<int32_t>(spec.shape.size()),
-           spec.shape.data(), names.data()});
+           spec.shape.data(), names.data(), spec.layers,
+           spec.defaultValue.has_value(), spec.defaultValue.value_or(0)});
     }
   }
+  for (const attnc::rt::Constant &constant : manifest.constants)
+    handle->constants.push_back({constant.name.c_str(), constant.isInteger,
+                                 constant.intValue, constant.floatValue});
   handle->model = std::move(model);
   return handle;
 }
@@ -191,13 +221,34 @@ attnc_status attnc_model_tensor_info(const attnc_model *model,
   return ATTNC_OK;
 }
 
-attnc_status attnc_model_load_weights(attnc_model *model,
-                                      const char *safetensors_path) {
-  if (!model || !safetensors_path)
+const char *attnc_model_fingerprint(const attnc_model *model) {
+  return model ? model->model->manifest().fingerprint.c_str() : nullptr;
+}
+
+size_t attnc_model_num_constants(const attnc_model *model) {
+  return model ? model->constants.size() : 0;
+}
+
+attnc_status attnc_model_constant(const attnc_model *model, size_t index,
+                                  attnc_constant *out) {
+  if (!model || !out)
+    return fail(ATTNC_ERROR_INVALID_ARGUMENT,
+                "attnc_model_constant: model and out must not be NULL");
+  if (index >= model->constants.size())
+    return fail(Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                      "attnc_model_constant: no constant " +
+                          std::to_string(index) + " (the model has " +
+                          std::to_string(model->constants.size()) + ")"));
+  *out = model->constants[index];
+  return ATTNC_OK;
+}
+
+attnc_status attnc_model_load_weights(attnc_model *model, const char *path) {
+  if (!model || !path)
     return fail(ATTNC_ERROR_INVALID_ARGUMENT,
                 "attnc_model_load_weights: model and path must not be NULL");
   return guarded([&] {
-    if (Status s = model->model->loadWeights(safetensors_path); !s)
+    if (Status s = model->model->loadWeights(path); !s)
       return fail(s.error());
     return ATTNC_OK;
   });
@@ -220,23 +271,97 @@ attnc_status attnc_model_run(const attnc_model *model,
     return fail(ATTNC_ERROR_INVALID_ARGUMENT,
                 "attnc_model_run: model and outputs must not be NULL");
   return guarded([&] {
-    Expected<std::vector<OutputTensor>> result =
-        model->model->run(inputs, num_inputs);
-    if (!result)
-      return fail(result.error());
+    Expected<std::unique_ptr<Session>> session = Session::create(*model->model);
+    if (!session)
+      return fail(session.error());
+    if (Status s = (*session)->run(inputs, num_inputs); !s)
+      return fail(s.error());
     auto list = std::make_unique<attnc_tensor_list>();
-    list->outputs = std::move(*result);
-    for (const OutputTensor &output : list->outputs)
-      list->names.push_back(output.spec->name);
-    for (size_t i = 0; i < list->outputs.size(); ++i) {
-      OutputTensor &output = list->outputs[i];
-      list->tensors.push_back({list->names[i].c_str(), output.spec->dtype,
-                               static_cast<int32_t>(output.shape.size()),
-                               output.shape.data(), output.buffer.data()});
-    }
+    list->outputs = std::move((*session)->outputs());
+    list->describe(list->outputs);
     *outputs = list.release();
     return ATTNC_OK;
   });
+}
+
+attnc_status attnc_session_create(const attnc_model *model,
+                                  attnc_session **out) {
+  if (!model || !out)
+    return fail(ATTNC_ERROR_INVALID_ARGUMENT,
+                "attnc_session_create: model and out must not be NULL");
+  return guarded([&] {
+    Expected<std::unique_ptr<Session>> session = Session::create(*model->model);
+    if (!session)
+      return fail(session.error());
+    auto handle = std::make_unique<attnc_session>();
+    handle->session = std::move(*session);
+    *out = handle.release();
+    return ATTNC_OK;
+  });
+}
+
+void attnc_session_destroy(attnc_session *session) { delete session; }
+
+attnc_status attnc_session_run(attnc_session *session,
+                               const attnc_tensor *inputs, size_t num_inputs,
+                               const attnc_tensor_list **outputs) {
+  if (!session || !outputs)
+    return fail(ATTNC_ERROR_INVALID_ARGUMENT,
+                "attnc_session_run: session and outputs must not be NULL");
+  return guarded([&] {
+    attnc_tensor_list &view = session->view;
+    // The view must never show buffers a failed run released.
+    view.names.clear();
+    view.tensors.clear();
+    if (Status s = session->session->run(inputs, num_inputs); !s)
+      return fail(s.error());
+    view.describe(session->session->outputs());
+    *outputs = &view;
+    return ATTNC_OK;
+  });
+}
+
+int attnc_model_has_kv_cache(const attnc_model *model) {
+  return model && model->model->manifest().kvCache.has_value();
+}
+
+attnc_status attnc_session_enable_kv_cache(attnc_session *session,
+                                           int64_t capacity) {
+  if (!session)
+    return fail(ATTNC_ERROR_INVALID_ARGUMENT,
+                "attnc_session_enable_kv_cache: session must not be NULL");
+  return guarded([&] {
+    if (Status s = session->session->enableKVCache(capacity); !s)
+      return fail(s.error());
+    return ATTNC_OK;
+  });
+}
+
+attnc_status attnc_session_step(attnc_session *session,
+                                const attnc_tensor *inputs, size_t num_inputs,
+                                const attnc_tensor_list **outputs) {
+  if (!session || !outputs)
+    return fail(ATTNC_ERROR_INVALID_ARGUMENT,
+                "attnc_session_step: session and outputs must not be NULL");
+  return guarded([&] {
+    attnc_tensor_list &view = session->view;
+    view.names.clear();
+    view.tensors.clear();
+    if (Status s = session->session->step(inputs, num_inputs); !s)
+      return fail(s.error());
+    view.describe(session->session->outputs());
+    *outputs = &view;
+    return ATTNC_OK;
+  });
+}
+
+void attnc_session_reset_kv_cache(attnc_session *session) {
+  if (session)
+    session->session->resetKVCache();
+}
+
+int64_t attnc_session_kv_position(const attnc_session *session) {
+  return session ? session->session->kvPosition() : -1;
 }
 
 size_t attnc_tensor_list_size(const attnc_tensor_list *list) {

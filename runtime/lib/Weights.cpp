@@ -1,62 +1,171 @@
-//===- Weights.cpp - Parameters bound to a safetensors file ---------------===//
+//===- Weights.cpp - Parameters bound to a checkpoint ---------------------===//
 #include "Weights.h"
 
-#include <cstring>
+#include "Convert.h"
+#include "NameResolver.h"
+
+#include <cctype>
 #include <set>
 
 namespace attnc::rt {
+namespace {
+
+std::string lowercase(std::string text) {
+  for (char &c : text)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+/// Fails if the checkpoint says it was made for another compiled model.
+Status checkFingerprint(const Manifest &manifest,
+                        const Checkpoint &checkpoint) {
+  if (manifest.fingerprint.empty())
+    return Status::success();
+  for (const auto &[file, value] :
+       checkpoint.metadataValues("attnc_fingerprint"))
+    if (lowercase(value) != lowercase(manifest.fingerprint))
+      return Error(ATTNC_ERROR_MISMATCH,
+                   file + ": made for the model with fingerprint '" + value +
+                       "', but model '" + manifest.name +
+                       "' has fingerprint '" + manifest.fingerprint + "'");
+  return Status::success();
+}
+
+std::set<std::string> requiredNames(const Manifest &manifest) {
+  std::set<std::string> names;
+  for (const TensorSpec &param : manifest.params) {
+    if (!param.layers) {
+      names.insert(param.tensor);
+      continue;
+    }
+    for (int64_t layer = 0; layer < param.layers; ++layer)
+      names.insert(layerTensorName(param, layer));
+  }
+  return names;
+}
+
+/// Binds one manifest parameter, reading each of its tensors.
+class ParamBinder {
+public:
+  ParamBinder(const NameResolver &resolver, ErrorList &errors,
+              std::set<std::string> &used)
+      : resolver(resolver), errors(errors), used(used) {}
+
+  /// The parameter's buffer, or nullptr after adding errors. Allocates into
+  /// `copies` what cannot be used in place.
+  const void *bind(const TensorSpec &param, std::vector<AlignedBuffer> &copies) {
+    if (!param.layers) {
+      const Checkpoint::Entry *entry =
+          lookup(param.tensor, param.shape, param, "parameter '" + param.name +
+                                                       "'");
+      if (!entry)
+        return nullptr;
+      const st::TensorInfo &info = *entry->info;
+      if (info.dtype == param.dtype && isAligned(info.data, info.dtype))
+        return info.data;
+      AlignedBuffer &copy = copies.emplace_back(numElements(param.shape) *
+                                                attnc_dtype_size(param.dtype));
+      convert(info.data, info.dtype, copy.data(), param.dtype,
+              numElements(param.shape));
+      return copy.data();
+    }
+
+    std::vector<int64_t> layerShape(param.shape.begin() + 1,
+                                    param.shape.end());
+    size_t layerElements = numElements(layerShape);
+    size_t layerBytes = layerElements * attnc_dtype_size(param.dtype);
+    std::vector<const st::TensorInfo *> layers;
+    for (int64_t layer = 0; layer < param.layers; ++layer) {
+      const Checkpoint::Entry *entry = lookup(
+          layerTensorName(param, layer), layerShape, param,
+          "layer " + std::to_string(layer) + " of parameter '" + param.name +
+              "'");
+      layers.push_back(entry ? entry->info : nullptr);
+    }
+    for (const st::TensorInfo *info : layers)
+      if (!info)
+        return nullptr;
+    AlignedBuffer &stacked =
+        copies.emplace_back(layerBytes * static_cast<size_t>(param.layers));
+    for (size_t layer = 0; layer < layers.size(); ++layer)
+      convert(layers[layer]->data, layers[layer]->dtype,
+              static_cast<char *>(stacked.data()) + layer * layerBytes,
+              param.dtype, layerElements);
+    return stacked.data();
+  }
+
+private:
+  static size_t numElements(const std::vector<int64_t> &shape) {
+    return static_cast<size_t>(*checkedByteSize(shape));
+  }
+
+  /// The tensor `name` if it has a dtype convertible to the parameter's and
+  /// exactly `shape`; else nullptr after adding an error.
+  const Checkpoint::Entry *lookup(const std::string &name,
+                                  const std::vector<int64_t> &shape,
+                                  const TensorSpec &param,
+                                  const std::string &role) {
+    std::string expected = attnc_dtype_name(param.dtype) + formatShape(shape);
+    const Checkpoint::Entry *entry =
+        resolver.find(name, " (" + role + ", expected " + expected + ")",
+                      errors);
+    if (!entry)
+      return nullptr;
+    const st::TensorInfo &info = *entry->info;
+    used.insert(info.name);
+    std::string where = *entry->file + ": tensor '" + info.name + "'";
+    if (!isConvertible(info.dtype, param.dtype)) {
+      errors.add(ATTNC_ERROR_MISMATCH,
+                 where + ": expected dtype " +
+                     convertibleNames(param.dtype, st::dtypeName) +
+                     ", found " + st::dtypeName(info.dtype) + " (" + role +
+                     ")");
+      return nullptr;
+    }
+    if (info.shape != shape) {
+      errors.add(ATTNC_ERROR_MISMATCH,
+                 where + ": expected shape " + formatShape(shape) + ", found " +
+                     formatShape(info.shape) + " (" + role + ")");
+      return nullptr;
+    }
+    return entry;
+  }
+
+  const NameResolver &resolver;
+  ErrorList &errors;
+  std::set<std::string> &used;
+};
+
+} // namespace
 
 Expected<Weights> Weights::load(const Manifest &manifest,
                                 const std::string &path) {
-  Expected<st::File> file = st::File::open(path);
-  if (!file)
-    return file.error();
-  Weights weights(std::move(*file));
-  const st::File &f = weights.file;
+  Expected<Checkpoint> checkpoint = Checkpoint::open(path);
+  if (!checkpoint)
+    return checkpoint.error();
+  Weights weights(std::move(*checkpoint));
+  const Checkpoint &ckpt = weights.checkpoint;
+  if (Status s = checkFingerprint(manifest, ckpt); !s)
+    return s.error();
+  Expected<NameResolver> resolver =
+      NameResolver::create(ckpt, requiredNames(manifest));
+  if (!resolver)
+    return resolver.error();
 
   ErrorList errors;
   std::set<std::string> used;
-  for (const TensorSpec &param : manifest.params) {
-    std::string context = " (parameter '" + param.name + "')";
-    const st::TensorInfo *tensor = f.find(param.tensor);
-    if (!tensor) {
-      errors.add(ATTNC_ERROR_MISMATCH,
-                 path + ": missing tensor '" + param.tensor + "'" +
-                     " (parameter '" + param.name + "', expected " +
-                     manifest.typeString(param) + ")");
-      continue;
-    }
-    used.insert(param.tensor);
-    if (tensor->dtype != param.dtype) {
-      errors.add(ATTNC_ERROR_MISMATCH,
-                 path + ": tensor '" + param.tensor + "': expected dtype " +
-                     st::dtypeName(param.dtype) + ", found " +
-                     st::dtypeName(tensor->dtype) + context);
-      continue;
-    }
-    if (tensor->shape != param.shape) {
-      errors.add(ATTNC_ERROR_MISMATCH,
-                 path + ": tensor '" + param.tensor + "': expected shape " +
-                     formatShape(param.shape) + ", found " +
-                     formatShape(tensor->shape) + context);
-      continue;
-    }
-    if (isAligned(tensor->data, tensor->dtype)) {
-      weights.paramData.push_back(tensor->data);
-      continue;
-    }
-    AlignedBuffer &copy = weights.copies.emplace_back(tensor->byteSize());
-    std::memcpy(copy.data(), tensor->data, tensor->byteSize());
-    weights.paramData.push_back(copy.data());
-  }
+  ParamBinder binder(*resolver, errors, used);
+  for (const TensorSpec &param : manifest.params)
+    weights.paramData.push_back(binder.bind(param, weights.copies));
   if (!errors.empty())
     return errors.take();
 
-  for (const st::TensorInfo &tensor : f.tensors())
-    if (!used.count(tensor.name))
-      weights.unused.push_back(path + ": tensor '" + tensor.name +
-                               "' is not used by model '" + manifest.name +
-                               "'");
+  weights.notes = ckpt.warnings();
+  for (const auto &[name, entry] : ckpt.tensors())
+    if (!used.count(name))
+      weights.notes.push_back(*entry.file + ": tensor '" + name +
+                              "' is not used by model '" + manifest.name +
+                              "'");
   return weights;
 }
 

@@ -1,37 +1,39 @@
-//===- Weights.h - Parameters bound to a safetensors file -------*- C++ -*-===//
+//===- Weights.h - Parameters bound to a checkpoint -------------*- C++ -*-===//
 #ifndef ATTNC_RUNTIME_LIB_WEIGHTS_H
 #define ATTNC_RUNTIME_LIB_WEIGHTS_H
 
+#include "Checkpoint.h"
 #include "Manifest.h"
 #include "Support.h"
-#include "attnc/Safetensors.h"
 
 #include <string>
 #include <vector>
 
 namespace attnc::rt {
 
-/// A weights file checked against a model's parameters. The tensors are
-/// used in place in the file's mapping, except those not aligned to their
-/// element size, which are copied.
+/// A checkpoint checked against a model's parameters. Tensors of the
+/// parameter's dtype are used in place in the file's mapping; the others are
+/// converted once, and stacked parameters (manifest "layers") and tensors not
+/// aligned to their element size are copied.
 class Weights {
 public:
-  /// Fails with every missing or mismatched parameter, one per line.
+  /// Fails with every missing or mismatched tensor, one per line.
   static Expected<Weights> load(const Manifest &manifest,
                                 const std::string &path);
 
   /// One per manifest parameter, in manifest order.
   const std::vector<const void *> &buffers() const { return paramData; }
-  /// Tensors of the file that no parameter uses.
-  const std::vector<std::string> &warnings() const { return unused; }
+  /// Tensors of the checkpoint that no parameter uses, and the like.
+  const std::vector<std::string> &warnings() const { return notes; }
 
 private:
-  explicit Weights(st::File file) : file(std::move(file)) {}
+  explicit Weights(Checkpoint checkpoint)
+      : checkpoint(std::move(checkpoint)) {}
 
-  st::File file;
+  Checkpoint checkpoint;
   std::vector<AlignedBuffer> copies;
   std::vector<const void *> paramData;
-  std::vector<std::string> unused;
+  std::vector<std::string> notes;
 };
 
 } // namespace attnc::rt

@@ -4,22 +4,27 @@
 // CHECK-LABEL: func.func @attnc_model_abi_version() -> i32
 // CHECK: arith.constant 1 : i32
 // CHECK-LABEL: llvm.mlir.global internal constant @__attnc_manifest
-// CHECK-SAME: {\22abi_version\22:1,\22dims\22:[\22batch\22,\22seq\22],\22inputs\22:[{\22dtype\22:\22f32\22,\22name\22:\22x\22,\22shape\22:[\22batch\22,\22seq\22,16]}],\22name\22:\22tiny\22,\22outputs\22:[{\22dtype\22:\22f32\22,\22name\22:\22y\22,\22shape\22:[\22batch\22,\22seq\22,16]}],\22params\22:[{\22dtype\22:\22f32\22,\22name\22:\22w\22,\22shape\22:[16,16],\22tensor\22:\22layer.weight\22}]}
+// CHECK-SAME: {\22abi_version\22:1,\22constants\22:{\22eps\22:1.0000000000000001e-05,\22width\22:16},\22dims\22:[\22batch\22,\22seq\22],\22fingerprint\22:\22abc123\22,\22inputs\22:[{\22dtype\22:\22f32\22,\22name\22:\22x\22,\22shape\22:[\22batch\22,\22seq\22,16]},{\22default\22:1,\22dtype\22:\22i64\22,\22name\22:\22mask\22,\22shape\22:[\22batch\22,\22seq\22]}],\22name\22:\22tiny\22,\22outputs\22:[{\22dtype\22:\22f32\22,\22name\22:\22y\22,\22shape\22:[\22batch\22,\22seq\22,16]}],\22params\22:[{\22dtype\22:\22f32\22,\22name\22:\22w\22,\22shape\22:[16,16],\22tensor\22:\22layer.weight\22},{\22dtype\22:\22f32\22,\22layers\22:3,\22name\22:\22blk.v\22,\22shape\22:[3,16],\22tensor\22:\22h.{i}.v\22}]}
 // CHECK-LABEL: func.func @attnc_model_manifest() -> !llvm.ptr
 // CHECK: llvm.mlir.addressof @__attnc_manifest
 // CHECK-LABEL: func.func @attnc_model_forward(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr) -> i32
 // CHECK-COUNT-2: llvm.load %{{.*}} : !llvm.ptr -> i64
 // CHECK: %[[X:.+]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x?x16xf32>
 // CHECK: bufferization.to_tensor %[[X]] restrict
+// CHECK: builtin.unrealized_conversion_cast %{{.*}} to memref<?x?xi64>
 // CHECK: %[[W:.+]] = builtin.unrealized_conversion_cast %{{.*}} to memref<16x16xf32>
+// CHECK: builtin.unrealized_conversion_cast %{{.*}} to memref<3x16xf32>
 // CHECK: %[[Y:.+]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x?x16xf32>
 // CHECK: %[[R:.+]] = call @tiny
 // CHECK: bufferization.materialize_in_destination %[[R]] in restrict writable %[[Y]]
 // CHECK: return %{{.*}} : i32
 func.func @tiny(%x: tensor<?x?x16xf32> {attn.kind = "input", attn.name = "x", attn.shape = ["batch", "seq", 16]},
-                %w: tensor<16x16xf32> {attn.kind = "param", attn.name = "w", attn.tensor = "layer.weight", attn.shape = [16, 16]})
+                %mask: tensor<?x?xi64> {attn.kind = "input", attn.name = "mask", attn.shape = ["batch", "seq"], attn.default = 1.0 : f64},
+                %w: tensor<16x16xf32> {attn.kind = "param", attn.name = "w", attn.tensor = "layer.weight", attn.shape = [16, 16]},
+                %v: tensor<3x16xf32> {attn.kind = "param", attn.name = "blk.v", attn.tensor = "h.{i}.v", attn.shape = [3, 16], attn.layers = 3 : i64})
     -> (tensor<?x?x16xf32> {attn.name = "y", attn.shape = ["batch", "seq", 16]})
-    attributes {attn.model = "tiny", attn.dims = ["batch", "seq"]} {
+    attributes {attn.model = "tiny", attn.dims = ["batch", "seq"], attn.fingerprint = "abc123",
+                attn.constants = {width = 16 : i64, eps = 1.0e-5 : f64}} {
   return %x : tensor<?x?x16xf32>
 }
 

@@ -24,6 +24,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 
@@ -45,6 +46,8 @@ struct AbiTensor {
   std::string name;
   std::string checkpointName; // parameters only
   ArrayAttr shape;            // integers and dim names
+  int64_t layers = 0;         // stacked per-layer parameters
+  std::optional<double> defaultValue; // optional inputs
   RankedTensorType type;
   int64_t argIndex = -1;      // -1 for outputs
   int64_t resultIndex = -1;
@@ -78,10 +81,16 @@ std::string dtypeOf(RankedTensorType type) {
   return "i64";
 }
 
+/// A key or value cache argument of the step function.
+struct CacheSite {
+  MemRefType type; // [layers?, batch, kv_heads, capacity, head_dim]
+  int64_t layers;  // 1 when not stacked
+};
+
 class ModelABIBuilder {
 public:
-  ModelABIBuilder(ModuleOp module, func::FuncOp model)
-      : module(module), model(model), b(module.getContext()) {}
+  ModelABIBuilder(ModuleOp module, func::FuncOp model, func::FuncOp step)
+      : module(module), model(model), step(step), b(module.getContext()) {}
 
   LogicalResult build();
 
@@ -90,13 +99,28 @@ private:
   std::string manifest();
   void buildVersionFunction();
   void buildManifestFunction();
-  void buildForwardFunction();
-  /// A memref of `type` over the raw pointer `ptr`, with row-major strides.
-  Value memrefFromPointer(Location loc, Value ptr, const AbiTensor &t);
+  LogicalResult collectCache();
+  /// Adds the exported function `symbol` that calls `callee` on the raw
+  /// buffers; with a cache (the step function), also on the key/value cache
+  /// at `position`, guarded against positions outside the cache.
+  void buildEntry(StringRef symbol, func::FuncOp callee, bool withCache);
+  /// A memref of `type` over the raw pointer `ptr`, with row-major strides
+  /// and `sizes` (one i64 value per dimension).
+  Value memrefFromPointer(Location loc, Value ptr, MemRefType type,
+                          ArrayRef<Value> sizes);
+  /// The i64 sizes of an ABI tensor: constants and dims.
+  SmallVector<Value> sizesOf(Location loc, const AbiTensor &t);
+  Value i64Constant(Location loc, int64_t v) {
+    return b.create<LLVM::ConstantOp>(loc, b.getI64Type(),
+                                      b.getI64IntegerAttr(v));
+  }
 
   ModuleOp module;
-  func::FuncOp model;
+  func::FuncOp model, step;
   OpBuilder b;
+  SmallVector<CacheSite> cacheSites;
+  /// The dims giving the cache's batch size and the count of new tokens.
+  std::string batchDim, seqDim;
   SmallVector<std::string> dims;
   llvm::StringMap<Value> dimValues;
   SmallVector<AbiTensor> inputs, params, outputs;
@@ -117,8 +141,12 @@ LogicalResult ModelABIBuilder::collect() {
              << i << " lacks the attn.kind/attn.name/attn.shape attributes "
              << "of a model argument";
     AbiTensor t{getStringAttr(attrs, kNameAttr).str(),
-                getStringAttr(attrs, kTensorAttr).str(), shape, tensorType,
-                i, -1};
+                getStringAttr(attrs, kTensorAttr).str(), shape, 0,
+                std::nullopt, tensorType, i, -1};
+    if (auto layers = attrs.getAs<IntegerAttr>(kLayersAttr))
+      t.layers = layers.getInt();
+    if (auto value = attrs.getAs<FloatAttr>(kDefaultAttr))
+      t.defaultValue = value.getValueAsDouble();
     (kind == "input" ? inputs : params).push_back(std::move(t));
   }
   for (unsigned i = 0; i < type.getNumResults(); ++i) {
@@ -130,7 +158,7 @@ LogicalResult ModelABIBuilder::collect() {
              << i << " lacks the attn.name/attn.shape attributes of a model "
              << "output";
     outputs.push_back(AbiTensor{getStringAttr(attrs, kNameAttr).str(), "",
-                                shape, tensorType, -1, i});
+                                shape, 0, std::nullopt, tensorType, -1, i});
   }
   // Every dynamic dimension must be named, and every name declared.
   for (auto *list : {&inputs, &params, &outputs})
@@ -150,6 +178,27 @@ LogicalResult ModelABIBuilder::collect() {
   return success();
 }
 
+LogicalResult ModelABIBuilder::collectCache() {
+  if (!step)
+    return success();
+  // The step function's inputs are [batch, seq, ...]: the cache's batch and
+  // the number of new tokens are those two dims of the first input.
+  if (inputs.empty() || inputs.front().shape.size() < 2 ||
+      !isa<StringAttr>(inputs.front().shape[0]) ||
+      !isa<StringAttr>(inputs.front().shape[1]))
+    return step.emitError("incremental decoding needs a first input of shape "
+                          "[batch, seq, ...] with both dims dynamic");
+  batchDim = cast<StringAttr>(inputs.front().shape[0]).getValue().str();
+  seqDim = cast<StringAttr>(inputs.front().shape[1]).getValue().str();
+  for (unsigned i = model.getNumArguments(); i + 1 < step.getNumArguments();
+       ++i) {
+    auto type = cast<MemRefType>(step.getArgumentTypes()[i]);
+    auto layers = step.getArgAttrOfType<IntegerAttr>(i, kLayersAttr);
+    cacheSites.push_back({type, layers ? layers.getInt() : 1});
+  }
+  return success();
+}
+
 std::string ModelABIBuilder::manifest() {
   auto tensors = [](ArrayRef<AbiTensor> list, bool withCheckpoint) {
     llvm::json::Array out;
@@ -159,6 +208,10 @@ std::string ModelABIBuilder::manifest() {
                            {"shape", shapeToJson(t.shape)}};
       if (withCheckpoint)
         o["tensor"] = t.checkpointName;
+      if (t.layers > 0)
+        o["layers"] = t.layers;
+      if (t.defaultValue)
+        o["default"] = *t.defaultValue;
       out.push_back(std::move(o));
     }
     return out;
@@ -167,12 +220,43 @@ std::string ModelABIBuilder::manifest() {
   for (const std::string &d : dims)
     dimsJson.push_back(d);
   StringRef name = getStringAttr(model->getAttrDictionary(), kModelAttr);
+  llvm::json::Object constants;
+  if (auto dict = model->getAttrOfType<DictionaryAttr>(kConstantsAttr))
+    for (NamedAttribute c : dict) {
+      if (auto i = dyn_cast<IntegerAttr>(c.getValue()))
+        constants[c.getName().getValue()] = i.getInt();
+      else if (auto f = dyn_cast<FloatAttr>(c.getValue()))
+        constants[c.getName().getValue()] = f.getValueAsDouble();
+    }
   llvm::json::Object root{{"abi_version", kAbiVersion},
                           {"name", name.str()},
+                          {"fingerprint",
+                           getStringAttr(model->getAttrDictionary(),
+                                         kFingerprintAttr)
+                               .str()},
+                          {"constants", std::move(constants)},
                           {"dims", std::move(dimsJson)},
                           {"inputs", tensors(inputs, false)},
                           {"params", tensors(params, true)},
                           {"outputs", tensors(outputs, false)}};
+  if (step) {
+    // Keys and values of each site, in argument order: K0, V0, K1, V1, ...
+    llvm::json::Array sites;
+    int64_t floatsPerToken = 0;
+    for (unsigned i = 0; i < cacheSites.size(); i += 2) {
+      ArrayRef<int64_t> shape = cacheSites[i].type.getShape().take_back(4);
+      sites.push_back(llvm::json::Object{{"layers", cacheSites[i].layers},
+                                         {"kv_heads", shape[1]},
+                                         {"head_dim", shape[3]}});
+      floatsPerToken += 2 * cacheSites[i].layers * shape[1] * shape[3];
+    }
+    root["kv_cache"] = llvm::json::Object{
+        {"batch_dim", batchDim},
+        {"seq_dim", seqDim},
+        {"dtype", "f32"},
+        {"floats_per_token", floatsPerToken},
+        {"sites", std::move(sites)}};
+  }
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::json::Value(std::move(root));
@@ -206,11 +290,23 @@ void ModelABIBuilder::buildManifestFunction() {
   b.create<func::ReturnOp>(loc, addr);
 }
 
+SmallVector<Value> ModelABIBuilder::sizesOf(Location loc, const AbiTensor &t) {
+  SmallVector<Value> sizes;
+  for (auto [attr, size] : llvm::zip(t.shape, t.type.getShape())) {
+    if (auto sym = dyn_cast<StringAttr>(attr))
+      sizes.push_back(dimValues.lookup(sym.getValue()));
+    else
+      sizes.push_back(i64Constant(loc, size));
+  }
+  return sizes;
+}
+
 Value ModelABIBuilder::memrefFromPointer(Location loc, Value ptr,
-                                         const AbiTensor &t) {
+                                         MemRefType type,
+                                         ArrayRef<Value> sizes) {
   MLIRContext *ctx = b.getContext();
   Type i64 = b.getI64Type();
-  int64_t rank = t.type.getRank();
+  int64_t rank = type.getRank();
   auto ptrType = LLVM::LLVMPointerType::get(ctx);
   SmallVector<Type> fields{ptrType, ptrType, i64};
   if (rank > 0) {
@@ -218,59 +314,55 @@ Value ModelABIBuilder::memrefFromPointer(Location loc, Value ptr,
     fields.push_back(LLVM::LLVMArrayType::get(i64, rank));
   }
   auto descType = LLVM::LLVMStructType::getLiteral(ctx, fields);
-  auto constant = [&](int64_t v) -> Value {
-    return b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(v));
-  };
   Value desc = b.create<LLVM::UndefOp>(loc, descType);
   desc = b.create<LLVM::InsertValueOp>(loc, desc, ptr, ArrayRef<int64_t>{0});
   desc = b.create<LLVM::InsertValueOp>(loc, desc, ptr, ArrayRef<int64_t>{1});
-  desc = b.create<LLVM::InsertValueOp>(loc, desc, constant(0),
+  desc = b.create<LLVM::InsertValueOp>(loc, desc, i64Constant(loc, 0),
                                        ArrayRef<int64_t>{2});
-  Value stride = constant(1);
+  Value stride = i64Constant(loc, 1);
   for (int64_t d = rank - 1; d >= 0; --d) {
-    Value size;
-    if (auto sym = dyn_cast<StringAttr>(t.shape[d]))
-      size = dimValues.lookup(sym.getValue());
-    else
-      size = constant(t.type.getDimSize(d));
-    desc = b.create<LLVM::InsertValueOp>(loc, desc, size,
+    desc = b.create<LLVM::InsertValueOp>(loc, desc, sizes[d],
                                          ArrayRef<int64_t>{3, d});
     desc = b.create<LLVM::InsertValueOp>(loc, desc, stride,
                                          ArrayRef<int64_t>{4, d});
     if (d > 0)
-      stride = b.create<LLVM::MulOp>(loc, stride, size);
+      stride = b.create<LLVM::MulOp>(loc, stride, sizes[d]);
   }
-  auto memrefType = MemRefType::get(t.type.getShape(), t.type.getElementType());
-  return b.create<UnrealizedConversionCastOp>(loc, memrefType, desc)
-      .getResult(0);
+  return b.create<UnrealizedConversionCastOp>(loc, type, desc).getResult(0);
 }
 
-void ModelABIBuilder::buildForwardFunction() {
+void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
+                                 bool withCache) {
   Location loc = model.getLoc();
   MLIRContext *ctx = b.getContext();
   auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  Type i64 = b.getI64Type();
+  SmallVector<Type> argTypes{ptrType, ptrType};
+  if (withCache)
+    argTypes.append({ptrType, i64, i64});
   auto fn = b.create<func::FuncOp>(
-      loc, kForwardSymbol,
-      b.getFunctionType({ptrType, ptrType}, {b.getI32Type()}));
+      loc, symbol, b.getFunctionType(argTypes, {b.getI32Type()}));
   OpBuilder::InsertionGuard guard(b);
   Block *entry = fn.addEntryBlock();
   b.setInsertionPointToStart(entry);
   Value dimsPtr = entry->getArgument(0), bufsPtr = entry->getArgument(1);
 
+  dimValues.clear();
   for (auto [i, name] : llvm::enumerate(dims)) {
-    Value addr = b.create<LLVM::GEPOp>(loc, ptrType, b.getI64Type(), dimsPtr,
+    Value addr = b.create<LLVM::GEPOp>(loc, ptrType, i64, dimsPtr,
                                        ArrayRef<LLVM::GEPArg>{int32_t(i)});
-    dimValues[name] = b.create<LLVM::LoadOp>(loc, b.getI64Type(), addr);
+    dimValues[name] = b.create<LLVM::LoadOp>(loc, i64, addr);
   }
   int32_t slot = 0;
   auto nextBuffer = [&](const AbiTensor &t) {
     Value addr = b.create<LLVM::GEPOp>(loc, ptrType, ptrType, bufsPtr,
                                        ArrayRef<LLVM::GEPArg>{slot++});
     Value ptr = b.create<LLVM::LoadOp>(loc, ptrType, addr);
-    return memrefFromPointer(loc, ptr, t);
+    auto type = MemRefType::get(t.type.getShape(), t.type.getElementType());
+    return memrefFromPointer(loc, ptr, type, sizesOf(loc, t));
   };
 
-  SmallVector<Value> args(model.getNumArguments());
+  SmallVector<Value> args(callee.getNumArguments());
   for (auto *list : {&inputs, &params})
     for (const AbiTensor &t : *list) {
       Value m = nextBuffer(t);
@@ -281,25 +373,81 @@ void ModelABIBuilder::buildForwardFunction() {
   for (const AbiTensor &t : outputs)
     outBuffers.push_back(nextBuffer(t));
 
-  auto call = b.create<func::CallOp>(loc, model, args);
-  for (auto [t, buffer] : llvm::zip(outputs, outBuffers)) {
-    auto materialize = b.create<bufferization::MaterializeInDestinationOp>(
-        loc, TypeRange{}, call.getResult(t.resultIndex), buffer);
-    materialize.setRestrict(true);
-    materialize.setWritable(true);
+  auto callAndStore = [&](OpBuilder &) {
+    auto call = b.create<func::CallOp>(loc, callee, args);
+    for (auto [t, buffer] : llvm::zip(outputs, outBuffers)) {
+      auto materialize = b.create<bufferization::MaterializeInDestinationOp>(
+          loc, TypeRange{}, call.getResult(t.resultIndex), buffer);
+      materialize.setRestrict(true);
+      materialize.setWritable(true);
+    }
+  };
+  if (!withCache) {
+    callAndStore(b);
+    b.create<func::ReturnOp>(loc, b.create<arith::ConstantIntOp>(loc, 0, 32)
+                                      .getResult());
+    return;
   }
-  Value ok = b.create<arith::ConstantIntOp>(loc, 0, 32);
-  b.create<func::ReturnOp>(loc, ok);
+
+  // The caches lie one after the other in the cache buffer, each
+  // [layers, batch, kv_heads, capacity, head_dim].
+  Value cachePtr = entry->getArgument(2), capacity = entry->getArgument(3);
+  Value position = entry->getArgument(4);
+  Value batch = dimValues.lookup(batchDim), count = dimValues.lookup(seqDim);
+  Value offset = i64Constant(loc, 0);
+  unsigned first = model.getNumArguments();
+  for (auto [i, site] : llvm::enumerate(cacheSites)) {
+    ArrayRef<int64_t> shape = site.type.getShape();
+    SmallVector<Value> sizes;
+    if (site.type.getRank() == 5)
+      sizes.push_back(i64Constant(loc, site.layers));
+    sizes.append({batch, i64Constant(loc, shape[shape.size() - 3]), capacity,
+                  i64Constant(loc, shape.back())});
+    Value ptr = b.create<LLVM::GEPOp>(loc, ptrType, b.getF32Type(), cachePtr,
+                                      ValueRange{offset});
+    args[first + i] = memrefFromPointer(loc, ptr, site.type, sizes);
+    Value elements = sizes.front();
+    for (Value size : ArrayRef<Value>(sizes).drop_front())
+      elements = b.create<LLVM::MulOp>(loc, elements, size);
+    offset = b.create<LLVM::AddOp>(loc, offset, elements);
+  }
+  args.back() = b.create<arith::IndexCastOp>(loc, b.getIndexType(), position);
+
+  // 0 <= position and position + count <= capacity, or status 1.
+  Value zero = i64Constant(loc, 0);
+  Value end = b.create<LLVM::AddOp>(loc, position, count);
+  Value inRange = b.create<LLVM::AndOp>(
+      loc, b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::sge, position, zero),
+      b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::sle, end, capacity));
+  auto guarded = b.create<scf::IfOp>(
+      loc, inRange,
+      [&](OpBuilder &thenBuilder, Location l) {
+        OpBuilder::InsertionGuard inner(b);
+        b.setInsertionPoint(thenBuilder.getInsertionBlock(),
+                            thenBuilder.getInsertionPoint());
+        callAndStore(b);
+        b.create<scf::YieldOp>(
+            l, b.create<arith::ConstantIntOp>(l, 0, 32).getResult());
+      },
+      [&](OpBuilder &elseBuilder, Location l) {
+        elseBuilder.create<scf::YieldOp>(
+            l, elseBuilder.create<arith::ConstantIntOp>(l, 1, 32).getResult());
+      });
+  b.create<func::ReturnOp>(loc, guarded.getResult(0));
 }
 
 LogicalResult ModelABIBuilder::build() {
-  if (failed(collect()))
+  if (failed(collect()) || failed(collectCache()))
     return failure();
   b.setInsertionPointToEnd(module.getBody());
   buildVersionFunction();
   buildManifestFunction();
-  buildForwardFunction();
+  buildEntry(kForwardSymbol, model, /*withCache=*/false);
   model.setPrivate();
+  if (step) {
+    buildEntry(kStepSymbol, step, /*withCache=*/true);
+    step.setPrivate();
+  }
   return success();
 }
 
@@ -318,12 +466,17 @@ struct ExposeModelABIPass
       return signalPassFailure();
     }
     for (StringRef reserved :
-         {kAbiVersionSymbol, kManifestSymbol, kForwardSymbol})
+         {kAbiVersionSymbol, kManifestSymbol, kForwardSymbol, kStepSymbol})
       if (module.lookupSymbol(reserved)) {
         module.emitError("symbol '") << reserved << "' is reserved for the ABI";
         return signalPassFailure();
       }
-    if (failed(ModelABIBuilder(module, models.front()).build()))
+    func::FuncOp step;
+    module.walk([&](func::FuncOp fn) {
+      if (fn->hasAttr(kStepOfAttr))
+        step = fn;
+    });
+    if (failed(ModelABIBuilder(module, models.front(), step).build()))
       signalPassFailure();
   }
 };

@@ -46,6 +46,12 @@ attnc::createHostTargetMachine(unsigned optLevel) {
 
 Error attnc::optimizeModule(Module &module, TargetMachine &machine,
                             unsigned optLevel) {
+  // Only the ABI entry points are exported; everything else (the inlined
+  // model, MLIR's helpers) is internal, which also lets LLVM optimize it
+  // as a whole.
+  for (Function &fn : module.functions())
+    if (!fn.isDeclaration() && !fn.getName().starts_with("attnc_model_"))
+      fn.setLinkage(GlobalValue::InternalLinkage);
   module.setTargetTriple(machine.getTargetTriple().str());
   module.setDataLayout(machine.createDataLayout());
   auto transformer =

@@ -11,6 +11,7 @@
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
 #include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MathToLibm/MathToLibm.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
@@ -85,6 +86,7 @@ void attnc::registerAttncPasses() {
   registerConvertAffineToStandard();
   registerSCFToControlFlowPass();
   registerConvertMathToLLVMPass();
+  registerConvertMathToLibm();
   registerArithToLLVMConversionPass();
   registerConvertIndexToLLVMPass();
   registerFinalizeMemRefToLLVMConversionPass();
@@ -98,6 +100,7 @@ void attnc::buildGraphPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(attn::createFuseAttention());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  pm.addPass(attn::createIntroduceKVCache());
 }
 
 void attnc::buildAttnToLinalgPipeline(OpPassManager &pm) {
@@ -113,10 +116,22 @@ void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createSymbolDCEPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  // No eliminate-empty-tensors: after CSE one tensor.empty may feed several
+  // outputs, and MLIR 19's elimination then writes them all into the first
+  // output's buffer (test/E2E/two-outputs.test). Without it each output
+  // costs one copy into the caller's buffer.
 
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
+  // The layer loop carries the hidden state; each layer yields a new buffer.
+  bufferization.allowReturnAllocsFromLoops = true;
+  // Copies become loops: memref.copy of strided views would otherwise call
+  // memrefCopy from MLIR's runtime library, which models do not link.
+  bufferization.memCpyFn = [](OpBuilder &b, Location loc, Value from,
+                              Value to) {
+    b.create<linalg::CopyOp>(loc, from, to);
+    return success();
+  };
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
@@ -128,6 +143,8 @@ void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  // erf and tanh have no LLVM intrinsic: call libm for them.
+  pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());

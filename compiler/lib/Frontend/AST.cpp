@@ -3,6 +3,7 @@
 #include "attnc/Frontend/AST.h"
 
 #include <charconv>
+#include <cmath>
 
 using namespace attnc::ast;
 
@@ -22,7 +23,13 @@ std::string attnc::ast::formatScalar(const Scalar &s) {
   if (s.isInteger)
     return std::to_string(s.asInt());
   char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), s.value);
+  // Whole numbers read best written out (500000.0, not 5e+05) as long as
+  // every digit is exact.
+  bool whole = std::abs(s.value) < 1e15 && s.value == std::trunc(s.value);
+  auto [end, ec] =
+      whole ? std::to_chars(buf, buf + sizeof(buf), s.value,
+                            std::chars_format::fixed)
+            : std::to_chars(buf, buf + sizeof(buf), s.value);
   std::string text(buf, ec == std::errc() ? end : buf);
   // Keep floats recognizable: 2.0 rather than 2.
   if (text.find_first_of(".eEn") == std::string::npos)

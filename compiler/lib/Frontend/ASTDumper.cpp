@@ -84,8 +84,16 @@ private:
       os << "Input '" << in.name << "'";
       if (in.type.resolved)
         os << " : " << in.type.resolved->str();
+      if (in.resolvedDefault)
+        os << " = " << formatScalar(*in.resolvedDefault);
       endLine(in.loc);
       dumpTypeSpec(in.type, depth + 1, in.type.resolved.has_value());
+      if (in.defaultValue && !in.resolvedDefault) {
+        indent(depth + 1);
+        os << "Default";
+        endLine(in.defaultValue->getLoc());
+        dumpExpr(*in.defaultValue, depth + 2);
+      }
       return;
     }
     case Decl::Kind::Param: {
@@ -102,6 +110,8 @@ private:
       if (layout)
         os << (*layout == WeightLayout::OutIn ? " layout [out, in]"
                                               : " layout [in, out]");
+      if (p.perLayer)
+        os << " (per layer)";
       endLine(p.loc);
       dumpTypeSpec(p.type, depth + 1, p.type.resolved.has_value());
       return;
@@ -116,6 +126,39 @@ private:
       endLine(decl.loc);
       dumpExpr(*llvm::cast<OutputDecl>(decl).value, depth + 1);
       return;
+    case Decl::Kind::Require: {
+      const auto &r = llvm::cast<RequireDecl>(decl);
+      os << "Require \"" << r.message << "\"";
+      endLine(r.loc);
+      dumpExpr(*r.cond, depth + 1);
+      return;
+    }
+    case Decl::Kind::BlockArg: {
+      const auto &arg = llvm::cast<BlockArgDecl>(decl);
+      os << "BlockArg '" << arg.name << "'";
+      if (arg.type)
+        os << " : " << arg.type->str();
+      endLine(arg.loc);
+      return;
+    }
+    case Decl::Kind::Block: {
+      const auto &b = llvm::cast<BlockDecl>(decl);
+      os << "Block '" << b.name << "'";
+      if (b.repeatCount)
+        os << " (repeated " << b.repeatCount << " times)";
+      endLine(b.loc);
+      for (const auto &arg : b.args)
+        dumpDecl(*arg, depth + 1);
+      for (const DeclPtr &d : b.body)
+        dumpDecl(*d, depth + 1);
+      if (b.result) {
+        indent(depth + 1);
+        os << "Return";
+        endLine(b.returnLoc);
+        dumpExpr(*b.result, depth + 2);
+      }
+      return;
+    }
     }
   }
 
@@ -137,6 +180,8 @@ private:
     case Expr::Kind::Call: {
       const auto &call = llvm::cast<CallExpr>(e);
       os << "Call '" << call.callee << "'";
+      if (call.block)
+        os << " (block)";
       dumpType(e);
       endLine(e.getLoc());
       for (const ExprPtr &arg : call.args)
@@ -180,6 +225,16 @@ private:
       dumpExpr(*c.cond, depth + 1);
       dumpExpr(*c.thenExpr, depth + 1);
       dumpExpr(*c.elseExpr, depth + 1);
+      return;
+    }
+    case Expr::Kind::Repeat: {
+      const auto &r = llvm::cast<RepeatExpr>(e);
+      os << "Repeat '" << r.block << "'";
+      dumpType(e);
+      endLine(e.getLoc());
+      dumpExpr(*r.count, depth + 1);
+      for (const ExprPtr &arg : r.args)
+        dumpExpr(*arg, depth + 1);
       return;
     }
     }

@@ -1,126 +1,41 @@
-//===- Builtins.cpp - Type rules of the attn DSL's operations -------------===//
+//===- Builtins.cpp - The table of builtin functions ----------------------===//
 //
 // Every builtin is one row of a table: its positional and keyword parameters
-// (checked generically: arity, names, scalar or tensor, f32) and a shape rule
-// that runs once the arguments are known to be well formed.
+// (checked generically here: arity, names, scalar or tensor, element types)
+// and a shape rule (BuiltinRules.h) that runs once the arguments are known to
+// be well formed.
 //
 //===----------------------------------------------------------------------===//
 
-#include "Builtins.h"
+#include "BuiltinRules.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/Casting.h"
-
-#include <cmath>
 
 using namespace attnc;
 using namespace attnc::ast;
-using llvm::SMLoc;
+using namespace attnc::sema;
 using llvm::Twine;
-
-std::string sema::didYouMean(llvm::StringRef name,
-                             llvm::ArrayRef<llvm::StringRef> candidates) {
-  llvm::StringRef best;
-  unsigned bestDistance = 3;
-  for (llvm::StringRef candidate : candidates) {
-    if (candidate == name)
-      continue;
-    unsigned d = name.edit_distance(candidate, /*AllowReplacements=*/true,
-                                    /*MaxEditDistance=*/2);
-    // Replacing every letter of a short name is not a typo: 'k' for 'q'.
-    if (d < bestDistance && d < name.size()) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  if (best.empty())
-    return "";
-  return ("; did you mean '" + best + "'?").str();
-}
-
-std::string sema::describeValue(const Expr &e) {
-  if (e.tensorType)
-    return "the tensor " + e.tensorType->str();
-  if (e.scalar)
-    return "the scalar " + formatScalar(*e.scalar);
-  return "an invalid value";
-}
-
-bool sema::requireF32(const Expr &operand, DiagnosticReporter &diag) {
-  if (operand.tensorType && operand.tensorType->elementType == ElementType::F32)
-    return true;
-  diag.error(operand.getLoc(),
-             "expected an f32 tensor, got " + (operand.tensorType
-                                                   ? operand.tensorType->str()
-                                                   : describeValue(operand)));
-  return false;
-}
 
 namespace {
 
-std::string versus(const Dim &a, const Dim &b) {
-  return "(" + a.str() + " vs " + b.str() + ")";
-}
-
-/// Index of the first dimension where `a` and `b` differ, if any.
-std::optional<size_t> firstDifference(llvm::ArrayRef<Dim> a,
-                                      llvm::ArrayRef<Dim> b) {
-  for (size_t i = 0, e = std::min(a.size(), b.size()); i < e; ++i)
-    if (a[i] != b[i])
-      return i;
-  return std::nullopt;
-}
-
 enum class ArgKind { Tensor, Scalar };
+
+/// The element types a tensor parameter accepts, as a bit set.
+enum Elements : unsigned {
+  F32 = 1,
+  I32 = 2,
+  I64 = 4,
+  IntIds = I32 | I64,
+  AnyElement = F32 | I32 | I64,
+};
+
 struct ParamSpec {
   llvm::StringLiteral name;
   ArgKind kind;
+  unsigned elements = F32; // for tensors
 };
-
-/// One call being checked, with the builtin's name prefixed to messages.
-struct Call {
-  CallExpr &expr;
-  DiagnosticReporter &diag;
-
-  bool fail(SMLoc loc, const Twine &message) {
-    diag.error(loc, expr.callee + ": " + message);
-    return false;
-  }
-  bool fail(const Twine &message) { return fail(expr.getLoc(), message); }
-
-  const Expr &arg(unsigned i) const { return *expr.args[i]; }
-  const TensorType &tensor(unsigned i) const { return *arg(i).tensorType; }
-  const Expr *keyword(llvm::StringRef name) const {
-    for (const KeywordArg &kw : expr.kwargs)
-      if (kw.name == name)
-        return kw.value.get();
-    return nullptr;
-  }
-  bool requireRank(unsigned i, llvm::StringRef what, size_t minRank) {
-    if (tensor(i).rank() >= minRank)
-      return true;
-    return fail(arg(i).getLoc(), what + " must have rank at least " +
-                                     Twine(minRank) + ", got " +
-                                     tensor(i).str());
-  }
-  /// A scalar argument that must be a positive integer, such as `heads`.
-  std::optional<int64_t> positiveInt(const Expr &e, llvm::StringRef what) {
-    const Scalar &s = *e.scalar;
-    if (s.isInteger && s.asInt() >= 1)
-      return s.asInt();
-    fail(e.getLoc(),
-         what + " must be a positive integer, got " + formatScalar(s));
-    return std::nullopt;
-  }
-  bool result(TensorType type) {
-    expr.tensorType = std::move(type);
-    return true;
-  }
-};
-
-using ShapeRule = bool (*)(Call &);
 
 struct Builtin {
   llvm::StringLiteral name;
@@ -130,178 +45,25 @@ struct Builtin {
   ShapeRule rule;
 };
 
-//===--- Shape rules ------------------------------------------------------===//
-
-bool sqrtRule(Call &c) {
-  const Scalar &x = *c.arg(0).scalar;
-  if (x.value < 0)
-    return c.fail(c.arg(0).getLoc(),
-                  "argument must not be negative, got " + formatScalar(x));
-  c.expr.scalar = Scalar{std::sqrt(x.value), false};
-  return true;
-}
-
-bool linearRule(Call &c) {
-  if (!c.requireRank(0, "input", 2))
-    return false;
-  const TensorType &x = c.tensor(0), &w = c.tensor(1);
-  if (w.rank() != 2)
-    return c.fail(c.arg(1).getLoc(), "weight must be 2-D, got " + w.str());
-  // Only a parameter named directly carries a layout; anything else is
-  // [out, in], as torch.nn.Linear stores it.
-  WeightLayout layout = WeightLayout::OutIn;
-  if (const auto *ident = llvm::dyn_cast<IdentExpr>(&c.arg(1)))
-    if (const auto *param = llvm::dyn_cast_or_null<ParamDecl>(ident->decl))
-      layout = param->layout.value_or(WeightLayout::OutIn);
-  bool outIn = layout == WeightLayout::OutIn;
-  const Dim &in = w.shape[outIn ? 1 : 0], &out = w.shape[outIn ? 0 : 1];
-  llvm::StringRef stored = outIn ? "[out, in]" : "[in, out]";
-  if (x.shape.back() != in)
-    return c.fail("input width differs from the weight's: " + x.str() +
-                  " with weight " + w.str() + " stored " + stored + " " +
-                  versus(x.shape.back(), in));
-  if (c.expr.args.size() == 3) {
-    const TensorType &b = c.tensor(2);
-    if (b.rank() != 1)
-      return c.fail(c.arg(2).getLoc(), "bias must be 1-D, got " + b.str());
-    if (b.shape[0] != out)
-      return c.fail("bias size differs from the weight's output size: " +
-                    b.str() + " with weight " + w.str() + " stored " + stored +
-                    " " + versus(b.shape[0], out));
-  }
-  TensorType type = x;
-  type.shape.back() = out;
-  return c.result(std::move(type));
-}
-
-bool transposeRule(Call &c) {
-  return sema::checkTranspose(c.expr, c.arg(0), c.diag);
-}
-
-bool softmaxRule(Call &c) {
-  if (!c.requireRank(0, "operand", 1))
-    return false;
-  return c.result(c.tensor(0));
-}
-
-bool causalMaskRule(Call &c) {
-  if (!c.requireRank(0, "operand", 2))
-    return false;
-  return c.result(c.tensor(0));
-}
-
-bool splitHeadsRule(Call &c) {
-  const TensorType &x = c.tensor(0);
-  if (x.rank() != 3)
-    return c.fail(c.arg(0).getLoc(),
-                  "operand must have rank 3 [batch, seq, width], got " +
-                      x.str());
-  std::optional<int64_t> heads = c.positiveInt(c.arg(1), "heads");
-  if (!heads)
-    return false;
-  const Dim &width = x.shape[2];
-  if (!width.isStatic())
-    return c.fail(c.arg(0).getLoc(),
-                  "the width must be static to split it into heads, got " +
-                      x.str());
-  if (width.size % *heads != 0)
-    return c.fail(Twine(*heads) + " heads do not divide width " +
-                  Twine(width.size));
-  TensorType type = x;
-  type.shape = {x.shape[0], Dim::fixed(*heads), x.shape[1],
-                Dim::fixed(width.size / *heads)};
-  return c.result(std::move(type));
-}
-
-bool mergeHeadsRule(Call &c) {
-  const TensorType &x = c.tensor(0);
-  if (x.rank() != 4)
-    return c.fail(c.arg(0).getLoc(),
-                  "operand must have rank 4 [batch, heads, seq, head_dim], "
-                  "got " +
-                      x.str());
-  const Dim &heads = x.shape[1], &headDim = x.shape[3];
-  if (!heads.isStatic() || !headDim.isStatic())
-    return c.fail(c.arg(0).getLoc(),
-                  "the head count and head size must be static, got " +
-                      x.str());
-  int64_t width;
-  if (__builtin_mul_overflow(heads.size, headDim.size, &width))
-    return c.fail("merged width overflows: " + x.str());
-  TensorType type = x;
-  type.shape = {x.shape[0], x.shape[2], Dim::fixed(width)};
-  return c.result(std::move(type));
-}
-
-bool attentionRule(Call &c) {
-  const TensorType &q = c.tensor(0), &k = c.tensor(1), &v = c.tensor(2);
-  size_t rank = q.rank();
-  if (rank != 3 && rank != 4)
-    return c.fail(c.arg(0).getLoc(),
-                  "q must have rank 3 [batch, seq, width] or 4 [batch, "
-                  "heads, seq, head_dim], got " +
-                      q.str());
-  if (k.rank() != rank || v.rank() != rank)
-    return c.fail("q, k and v must have the same rank: " + q.str() + ", " +
-                  k.str() + ", " + v.str());
-  if (auto i = firstDifference(k.shape, v.shape))
-    return c.fail("k and v shapes differ: " + k.str() + " vs " + v.str() + " " +
-                  versus(k.shape[*i], v.shape[*i]));
-  auto agree = [&](size_t i, llvm::StringRef what) {
-    if (q.shape[i] == k.shape[i])
-      return true;
-    return c.fail(what + " of q and k differ: " + q.str() + " vs " + k.str() +
-                  " " + versus(q.shape[i], k.shape[i]));
-  };
-  if (!agree(0, "batch dimensions") || !agree(rank - 1, "widths") ||
-      (rank == 4 && !agree(1, "head counts")))
-    return false;
-
-  const Expr *headsArg = c.keyword("heads");
-  std::optional<int64_t> heads;
-  if (headsArg && !(heads = c.positiveInt(*headsArg, "heads")))
-    return false;
-  Dim headDim;
-  if (rank == 3) {
-    if (!heads)
-      return c.fail("'heads' is required when q, k and v have rank 3");
-    const Dim &width = q.shape[2];
-    if (!width.isStatic())
-      return c.fail(c.arg(0).getLoc(),
-                    "the width must be static to split it into heads, got " +
-                        q.str());
-    if (width.size % *heads != 0)
-      return c.fail(headsArg->getLoc(), Twine(*heads) +
-                                            " heads do not divide width " +
-                                            Twine(width.size));
-    headDim = Dim::fixed(width.size / *heads);
-  } else {
-    if (heads && q.shape[1] != Dim::fixed(*heads))
-      return c.fail(headsArg->getLoc(), "heads = " + Twine(*heads) +
-                                            " but q has " + q.shape[1].str() +
-                                            " heads: " + q.str());
-    headDim = q.shape[3];
-  }
-  if (const Expr *scale = c.keyword("scale");
-      scale && !sema::fitsF32(scale->scalar->value))
-    return c.fail(scale->getLoc(), "scale " + formatScalar(*scale->scalar) +
-                                       " does not fit in f32");
-  if (!c.keyword("scale") && !headDim.isStatic())
-    return c.fail("the head size must be static to derive the default "
-                  "scale; pass scale = ...");
-  return c.result(q);
-}
-
-//===--- The table --------------------------------------------------------===//
-
 constexpr ArgKind T = ArgKind::Tensor, S = ArgKind::Scalar;
 const ParamSpec kScalarX[] = {{"x", S}};
 const ParamSpec kTensorX[] = {{"x", T}};
 const ParamSpec kLinear[] = {{"x", T}, {"weight", T}, {"bias", T}};
 const ParamSpec kSplitHeads[] = {{"x", T}, {"heads", S}};
 const ParamSpec kQKV[] = {{"q", T}, {"k", T}, {"v", T}};
-const ParamSpec kAttentionOptions[] = {
-    {"heads", S}, {"causal", S}, {"scale", S}};
+const ParamSpec kAttentionOptions[] = {{"heads", S},  {"kv_heads", S},
+                                       {"causal", S}, {"scale", S},
+                                       {"mask", T, AnyElement}};
+const ParamSpec kLayerNorm[] = {{"x", T}, {"weight", T}, {"bias", T}};
+const ParamSpec kRMSNorm[] = {{"x", T}, {"weight", T}};
+const ParamSpec kEps[] = {{"eps", S}};
+const ParamSpec kSwiglu[] = {{"gate", T}, {"up", T}};
+const ParamSpec kEmbedding[] = {{"table", T}, {"ids", T, IntIds}};
+const ParamSpec kPositions[] = {{"ids", T, IntIds}};
+const ParamSpec kSinusoidal[] = {{"positions", T, I64}, {"features", S}};
+const ParamSpec kRope[] = {{"x", T}, {"positions", T, I64}};
+const ParamSpec kTheta[] = {{"theta", S}};
+const ParamSpec kSlice[] = {{"x", T}, {"start", S}, {"size", S}};
 
 const Builtin kBuiltins[] = {
     {"sqrt", 1, kScalarX, {}, sqrtRule},
@@ -312,6 +74,18 @@ const Builtin kBuiltins[] = {
     {"split_heads", 2, kSplitHeads, {}, splitHeadsRule},
     {"merge_heads", 1, kTensorX, {}, mergeHeadsRule},
     {"attention", 3, kQKV, kAttentionOptions, attentionRule},
+    {"layernorm", 3, kLayerNorm, kEps, layerNormRule},
+    {"rmsnorm", 2, kRMSNorm, kEps, rmsNormRule},
+    {"gelu", 1, kTensorX, {}, activationRule},
+    {"gelu_tanh", 1, kTensorX, {}, activationRule},
+    {"silu", 1, kTensorX, {}, activationRule},
+    {"relu", 1, kTensorX, {}, activationRule},
+    {"swiglu", 2, kSwiglu, {}, swigluRule},
+    {"embedding", 2, kEmbedding, {}, embeddingRule},
+    {"positions", 1, kPositions, {}, positionsRule},
+    {"sinusoidal", 2, kSinusoidal, {}, sinusoidalRule},
+    {"rope", 2, kRope, kTheta, ropeRule},
+    {"slice", 3, kSlice, {}, sliceRule},
 };
 
 const Builtin *lookup(llvm::StringRef name) {
@@ -338,6 +112,36 @@ std::string arityText(const Builtin &b) {
   return text;
 }
 
+/// "an i32 or i64", "an f32, i32 or i64".
+std::string elementsText(unsigned elements) {
+  llvm::SmallVector<llvm::StringRef> names;
+  if (elements & F32)
+    names.push_back("f32");
+  if (elements & I32)
+    names.push_back("i32");
+  if (elements & I64)
+    names.push_back("i64");
+  std::string text = "an "; // every element type name starts with a vowel
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i)
+      text += i + 1 == names.size() ? " or " : ", ";
+    text += names[i];
+  }
+  return text;
+}
+
+bool allows(unsigned elements, ElementType t) {
+  switch (t) {
+  case ElementType::F32:
+    return elements & F32;
+  case ElementType::I32:
+    return elements & I32;
+  case ElementType::I64:
+    return elements & I64;
+  }
+  return false;
+}
+
 /// Checks that a checked argument is the kind of value `param` takes.
 bool checkKind(Call &c, const Expr &arg, const ParamSpec &param,
                const Twine &what) {
@@ -345,7 +149,14 @@ bool checkKind(Call &c, const Expr &arg, const ParamSpec &param,
     if (!arg.tensorType)
       return c.fail(arg.getLoc(), what + " must be a tensor, got " +
                                       sema::describeValue(arg));
-    return sema::requireF32(arg, c.diag);
+    if (param.elements == F32)
+      return sema::requireF32(arg, c.diag);
+    if (!allows(param.elements, arg.tensorType->elementType))
+      return c.fail(arg.getLoc(), "'" + param.name + "' must be " +
+                                      elementsText(param.elements) +
+                                      " tensor, got " +
+                                      arg.tensorType->str());
+    return true;
   }
   if (!arg.scalar)
     return c.fail(arg.getLoc(),
@@ -357,14 +168,14 @@ bool checkKind(Call &c, const Expr &arg, const ParamSpec &param,
 
 bool sema::isBuiltin(llvm::StringRef callee) { return lookup(callee); }
 
+llvm::SmallVector<llvm::StringRef> sema::builtinNames() {
+  return namesOf(kBuiltins);
+}
+
 bool sema::checkBuiltinCall(CallExpr &call, bool argsOk,
                             DiagnosticReporter &diag) {
   const Builtin *builtin = lookup(call.callee);
-  if (!builtin) {
-    diag.error(call.getLoc(), "unknown function '" + call.callee + "'" +
-                                  didYouMean(call.callee, namesOf(kBuiltins)));
-    return false;
-  }
+  assert(builtin && "Sema calls this for builtins only");
   Call c{call, diag};
   bool ok = true;
 
@@ -421,86 +232,65 @@ bool sema::checkBuiltinCall(CallExpr &call, bool argsOk,
 }
 
 //===----------------------------------------------------------------------===//
-// Operators
+// Call
 //===----------------------------------------------------------------------===//
 
-bool sema::checkElementwise(BinaryExpr &e, DiagnosticReporter &diag) {
-  bool ok = requireF32(*e.lhs, diag);
-  ok = requireF32(*e.rhs, diag) && ok;
-  if (!ok)
-    return false;
-  const TensorType &a = *e.lhs->tensorType, &b = *e.rhs->tensorType;
-  std::string prefix = ("'" + BinaryExpr::spelling(e.op) +
-                        "' needs operands of the same shape: " + a.str() + " " +
-                        BinaryExpr::spelling(e.op) + " " + b.str() + " ")
-                           .str();
-  if (a.rank() != b.rank()) {
-    diag.error(e.getLoc(), prefix + "(rank " + Twine(a.rank()) + " vs " +
-                               Twine(b.rank()) + ")");
-    return false;
-  }
-  if (auto i = firstDifference(a.shape, b.shape)) {
-    diag.error(e.getLoc(), prefix + versus(a.shape[*i], b.shape[*i]));
-    return false;
-  }
-  e.tensorType = a;
+bool Call::fail(llvm::SMLoc loc, const Twine &message) {
+  diag.error(loc, expr.callee + ": " + message);
+  return false;
+}
+
+const Expr *Call::keyword(llvm::StringRef name) const {
+  for (const KeywordArg &kw : expr.kwargs)
+    if (kw.name == name)
+      return kw.value.get();
+  return nullptr;
+}
+
+bool Call::requireRank(unsigned i, llvm::StringRef what, size_t minRank) {
+  if (tensor(i).rank() >= minRank)
+    return true;
+  return fail(arg(i).getLoc(), what + " must have rank at least " +
+                                   Twine(minRank) + ", got " + tensor(i).str());
+}
+
+std::optional<int64_t> Call::positiveInt(const Expr &e, llvm::StringRef what) {
+  const Scalar &s = *e.scalar;
+  if (s.isInteger && s.asInt() >= 1)
+    return s.asInt();
+  fail(e.getLoc(), what + " must be a positive integer, got " + formatScalar(s));
+  return std::nullopt;
+}
+
+std::optional<int64_t> Call::nonNegativeInt(const Expr &e,
+                                            llvm::StringRef what) {
+  const Scalar &s = *e.scalar;
+  if (s.isInteger && s.asInt() >= 0)
+    return s.asInt();
+  fail(e.getLoc(),
+       what + " must be a non-negative integer, got " + formatScalar(s));
+  return std::nullopt;
+}
+
+bool Call::positiveKeyword(llvm::StringRef name) {
+  const Expr *e = keyword(name);
+  if (!e)
+    return true;
+  if (e->scalar->value <= 0)
+    return fail(e->getLoc(),
+                name + " must be positive, got " + formatScalar(*e->scalar));
+  // It becomes an f32 attribute in the IR.
+  if (!fitsF32(e->scalar->value))
+    return fail(e->getLoc(), name + " " + formatScalar(*e->scalar) +
+                                 " does not fit in f32");
   return true;
 }
 
-bool sema::checkMatMul(BinaryExpr &e, DiagnosticReporter &diag) {
-  bool ok = requireF32(*e.lhs, diag);
-  ok = requireF32(*e.rhs, diag) && ok;
-  if (!ok)
-    return false;
-  const TensorType &a = *e.lhs->tensorType, &b = *e.rhs->tensorType;
-  for (const auto &[operand, side] :
-       {std::pair{e.lhs.get(), "left"}, std::pair{e.rhs.get(), "right"}}) {
-    if (operand->tensorType->rank() < 2) {
-      diag.error(operand->getLoc(),
-                 Twine("matmul: ") + side +
-                     " operand must have rank at least 2, got " +
-                     operand->tensorType->str());
-      ok = false;
-    }
-  }
-  if (!ok)
-    return false;
-  std::string both = a.str() + " @ " + b.str() + " ";
-  size_t rank = a.rank();
-  if (b.rank() != rank) {
-    diag.error(e.getLoc(), "matmul: ranks differ: " + both + "(" + Twine(rank) +
-                               " vs " + Twine(b.rank()) + ")");
-    return false;
-  }
-  llvm::ArrayRef<Dim> aShape(a.shape), bShape(b.shape);
-  if (auto i = firstDifference(aShape.drop_back(2), bShape.drop_back(2))) {
-    diag.error(e.getLoc(), "matmul: batch dimensions differ: " + both +
-                               versus(a.shape[*i], b.shape[*i]));
-    return false;
-  }
-  if (a.shape[rank - 1] != b.shape[rank - 2]) {
-    diag.error(e.getLoc(), "matmul: inner dimensions differ: " + both +
-                               versus(a.shape[rank - 1], b.shape[rank - 2]));
-    return false;
-  }
-  TensorType type = a;
-  type.shape.back() = b.shape.back();
-  e.tensorType = std::move(type);
-  return true;
-}
-
-bool sema::checkTranspose(Expr &e, const Expr &operand,
-                          DiagnosticReporter &diag) {
-  if (!requireF32(operand, diag))
-    return false;
-  const TensorType &x = *operand.tensorType;
-  if (x.rank() < 2) {
-    diag.error(e.getLoc(),
-               "transpose: operand must have rank at least 2, got " + x.str());
-    return false;
-  }
-  TensorType type = x;
-  std::swap(type.shape[x.rank() - 1], type.shape[x.rank() - 2]);
-  e.tensorType = std::move(type);
-  return true;
+bool Call::sameDim(unsigned a, size_t i, unsigned b, size_t j,
+                   llvm::StringRef what) {
+  const Dim &x = tensor(a).shape[i], &y = tensor(b).shape[j];
+  if (x == y)
+    return true;
+  return fail(what + " differ: " + tensor(a).str() + " and " +
+              tensor(b).str() + " " + versus(x, y));
 }

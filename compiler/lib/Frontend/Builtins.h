@@ -1,9 +1,9 @@
 //===- Builtins.h - Type rules of the attn DSL's operations ----*- C++ -*-===//
 //
-// Internal to Sema: the table of builtin functions with their signatures and
-// shape rules (Builtins.cpp), the shape rules of the tensor operators, scalar
-// constant folding (ConstantFolding.cpp), and the message helpers they share
-// with Sema.cpp.
+// Internal to Sema: the table of builtin functions with their signatures
+// (Builtins.cpp) and shape rules (TensorRules.cpp, AttentionRule.cpp), the
+// shape rules of the tensor operators and the message helpers shared with
+// Sema (Operators.cpp), and scalar constant folding (ConstantFolding.cpp).
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTNC_LIB_FRONTEND_BUILTINS_H
@@ -13,6 +13,7 @@
 #include "attnc/Frontend/Diagnostics.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cfloat>
@@ -35,16 +36,28 @@ std::string describeValue(const ast::Expr &e);
 /// an f32 tensor.
 bool requireF32(const ast::Expr &operand, DiagnosticReporter &diag);
 
+/// Where the text of an expression begins (operators are located at the
+/// operator, a conditional at its '?').
+llvm::SMLoc startOf(const ast::Expr &e);
+
+/// "(a vs b)", the dimensions that disagree in a shape message.
+std::string versus(const ast::Dim &a, const ast::Dim &b);
+/// Index of the first dimension where `a` and `b` differ, if any.
+std::optional<size_t> firstDifference(llvm::ArrayRef<ast::Dim> a,
+                                      llvm::ArrayRef<ast::Dim> b);
+
 /// Whether `value` stays finite as an f32: scale factors become f32
 /// constants in the IR.
 inline bool fitsF32(double value) { return std::fabs(value) <= FLT_MAX; }
 
 /// Whether `callee` names a builtin function.
 bool isBuiltin(llvm::StringRef callee);
+/// The names of all builtin functions, for suggestions.
+llvm::SmallVector<llvm::StringRef> builtinNames();
 
-/// Checks a call once its arguments have been checked (`argsOk` is false if
-/// one of them failed; then only the errors that do not depend on argument
-/// types are reported). Sets the call's type on success.
+/// Checks a call of a builtin once its arguments have been checked (`argsOk`
+/// is false if one of them failed; then only the errors that do not depend
+/// on argument types are reported). Sets the call's type on success.
 bool checkBuiltinCall(ast::CallExpr &call, bool argsOk,
                       DiagnosticReporter &diag);
 

@@ -2,268 +2,39 @@
 //
 // The grammar runs directly over the SourceMgr buffer (`const char *`), so a
 // node's location is the iterator where its text starts. Semantic actions
-// build the tree on an operand stack held in a Builder that the grammar
+// build the tree through a TreeBuilder (TreeBuilder.h) that the grammar
 // reaches through the X3 context; every rule either fails before its first
-// action fires, succeeds, or throws at an expectation point, so the stack
-// never holds half-built alternatives.
+// action fires, succeeds, or throws at an expectation point, so the
+// builder's stacks never hold half-built alternatives.
 //
-// This is the only file of the front end built with exceptions: expectation
-// failures and the grammar's own SyntaxErrors are caught in parseModel() and
-// turned into diagnostics.
+// This file and TreeBuilder.cpp are the only ones of the front end built
+// with exceptions: expectation failures and SyntaxErrors are caught in
+// parseModel() and turned into diagnostics.
 //
 //===----------------------------------------------------------------------===//
 
 #include "attnc/Frontend/Parser.h"
 
 #include "SourceScan.h"
+#include "TreeBuilder.h"
 
 #include "llvm/ADT/StringRef.h"
-#include "llvm/Support/JSON.h"
 
 #include <boost/spirit/home/x3.hpp>
-
-#include <cassert>
-#include <charconv>
-#include <cmath>
 
 namespace x3 = boost::spirit::x3;
 using namespace attnc;
 using namespace attnc::ast;
+using namespace attnc::parse;
 
 namespace {
 
-/// Bound the parser's recursion (parentheses, arguments, conditionals) and
-/// the height of the tree it builds (which also grows through loops: `-`
-/// signs, `^T`, operator chains), so that neither the parser nor the
-/// recursive passes after it (Sema, MLIRGen, the destructors) can run out of
-/// stack on hostile input.
-constexpr unsigned kMaxNesting = 256;
-constexpr unsigned kMaxHeight = 1024;
-
-using Iter = const char *;
-using Range = boost::iterator_range<Iter>;
-
-llvm::SMLoc locOf(Iter p) { return llvm::SMLoc::getFromPointer(p); }
-
-/// An error found by the grammar's own checks rather than by an expectation
-/// point; parsing stops.
-struct SyntaxError {
-  Iter where;
-  std::string message;
-};
-
 // Names of expectation points the boundary rewrites into a better message.
 constexpr const char *kCloseModel = "'}' to close the model";
+constexpr const char *kCloseBlock = "'}' to close the block";
 constexpr const char *kEndOfInput = "end of input";
 
-/// Builds the tree as the grammar recognizes it.
-struct Builder {
-  explicit Builder(DiagnosticReporter &diag)
-      : diag(diag), model(std::make_unique<Model>()) {}
-
-  DiagnosticReporter &diag;
-  std::unique_ptr<Model> model;
-  /// Set when a recoverable error was reported; the parse goes on so that
-  /// later syntax errors are found too, but no tree is returned.
-  bool failed = false;
-
-  // Finished subexpressions, with the height of each subtree.
-  struct Operand {
-    ExprPtr expr;
-    unsigned height;
-  };
-  std::vector<Operand> operands;
-  // Identifiers waiting to become an IdentExpr, a callee or a keyword.
-  std::vector<std::pair<std::string, Iter>> names;
-  struct CallFrame {
-    std::unique_ptr<CallExpr> call;
-    unsigned height = 0; // of the tallest argument
-    bool sawKeyword = false;
-  };
-  std::vector<CallFrame> calls;
-  unsigned depth = 0;
-
-  // The declaration being parsed (declarations do not nest).
-  Iter declLoc = nullptr;
-  std::string declName;
-  Iter declNameLoc = nullptr;
-  TypeSpec type;
-  std::optional<WeightLayout> layout;
-  Iter layoutLoc = nullptr;
-  std::optional<std::string> from;
-  Iter fromLoc = nullptr;
-  Iter braceLoc = nullptr;
-
-  void recoverableError(Iter at, const llvm::Twine &message) {
-    diag.error(locOf(at), message);
-    failed = true;
-  }
-
-  void push(ExprPtr e, unsigned height) {
-    if (height > kMaxHeight)
-      throw SyntaxError{e->getLoc().getPointer(),
-                        "expression nested too deeply"};
-    operands.push_back({std::move(e), height});
-  }
-  Operand pop() {
-    assert(!operands.empty() && "grammar popped an empty operand stack");
-    Operand o = std::move(operands.back());
-    operands.pop_back();
-    return o;
-  }
-
-  void enter(Iter at) {
-    if (++depth > kMaxNesting)
-      throw SyntaxError{at, "expression nested too deeply"};
-  }
-  void leave() { --depth; }
-
-  //===--- Expressions ----------------------------------------------------===//
-
-  void number(Range r) {
-    llvm::StringRef text(r.begin(), r.size());
-    bool isInteger = text.find_first_of(".eE") == llvm::StringRef::npos;
-    double value = 0;
-    auto [end, ec] = std::from_chars(r.begin(), r.end(), value);
-    if (ec != std::errc() || end != r.end() || !std::isfinite(value)) {
-      recoverableError(r.begin(), "number '" + text + "' is out of range");
-      value = 0;
-    } else if (isInteger && value >= 9223372036854775808.0) {
-      // Integers are carried in doubles (Scalar::value); 2^63 - 1 itself
-      // rounds up to 2^63, so the bound is on the double.
-      recoverableError(r.begin(),
-                       "integer literal '" + text + "' is too large");
-      value = 0;
-    }
-    push(std::make_unique<NumberExpr>(locOf(r.begin()), value, isInteger), 1);
-  }
-
-  void pushName(Range r) {
-    names.emplace_back(std::string(r.begin(), r.end()), r.begin());
-  }
-
-  void makeIdent() {
-    auto [name, at] = std::move(names.back());
-    names.pop_back();
-    push(std::make_unique<IdentExpr>(locOf(at), std::move(name)), 1);
-  }
-
-  void openCall() {
-    auto [name, at] = std::move(names.back());
-    names.pop_back();
-    calls.push_back({std::make_unique<CallExpr>(locOf(at), std::move(name))});
-  }
-
-  void positionalArg() {
-    Operand arg = pop();
-    CallFrame &frame = calls.back();
-    if (frame.sawKeyword)
-      recoverableError(arg.expr->getLoc().getPointer(),
-                       "positional argument after keyword argument");
-    frame.height = std::max(frame.height, arg.height);
-    frame.call->args.push_back(std::move(arg.expr));
-  }
-
-  void keywordArg() {
-    Operand value = pop();
-    auto [name, at] = std::move(names.back());
-    names.pop_back();
-    CallFrame &frame = calls.back();
-    frame.sawKeyword = true;
-    frame.height = std::max(frame.height, value.height);
-    frame.call->kwargs.push_back(
-        KeywordArg{locOf(at), std::move(name), std::move(value.expr)});
-  }
-
-  void closeCall() {
-    CallFrame frame = std::move(calls.back());
-    calls.pop_back();
-    push(std::move(frame.call), frame.height + 1);
-  }
-
-  void binary(BinaryExpr::Op op, Iter at) {
-    Operand rhs = pop();
-    Operand lhs = pop();
-    unsigned height = std::max(lhs.height, rhs.height) + 1;
-    push(std::make_unique<BinaryExpr>(locOf(at), op, std::move(lhs.expr),
-                                      std::move(rhs.expr)),
-         height);
-  }
-
-  void negate(const std::vector<Range> &minuses) {
-    Operand operand = pop();
-    // `- - x` is Unary(Unary(x)): wrap from the innermost sign outwards.
-    for (auto it = minuses.rbegin(); it != minuses.rend(); ++it) {
-      auto e = std::make_unique<UnaryExpr>(locOf(it->begin()),
-                                           std::move(operand.expr));
-      operand.expr = std::move(e);
-      if (++operand.height > kMaxHeight)
-        throw SyntaxError{minuses.front().begin(),
-                          "expression nested too deeply"};
-    }
-    operands.push_back(std::move(operand));
-  }
-
-  void transpose(Iter at) {
-    Operand operand = pop();
-    push(std::make_unique<TransposeExpr>(locOf(at), std::move(operand.expr)),
-         operand.height + 1);
-  }
-
-  void conditional(Iter at) {
-    Operand elseExpr = pop();
-    Operand thenExpr = pop();
-    Operand cond = pop();
-    unsigned height =
-        std::max({cond.height, thenExpr.height, elseExpr.height}) + 1;
-    push(std::make_unique<ConditionalExpr>(locOf(at), std::move(cond.expr),
-                                           std::move(thenExpr.expr),
-                                           std::move(elseExpr.expr)),
-         height);
-  }
-
-  //===--- Declarations ---------------------------------------------------===//
-
-  void declKeyword(Range r) {
-    declLoc = r.begin();
-    type = TypeSpec();
-    layout.reset();
-    from.reset();
-  }
-  void setDeclName(Range r) {
-    declName.assign(r.begin(), r.end());
-    declNameLoc = r.begin();
-  }
-  template <typename D> void finishValueDecl() {
-    Operand value = pop();
-    model->decls.push_back(std::make_unique<D>(
-        locOf(declLoc), declName, locOf(declNameLoc), std::move(value.expr)));
-  }
-  void dimName(Range r) {
-    model->decls.push_back(std::make_unique<DimDecl>(
-        locOf(declLoc), std::string(r.begin(), r.end()), locOf(r.begin())));
-  }
-  void typeStart(Range r) {
-    type.loc = locOf(r.begin());
-    type.elementType.assign(r.begin(), r.end());
-  }
-  void typeDim() { type.dims.push_back(pop().expr); }
-  void finishInput() {
-    model->decls.push_back(std::make_unique<InputDecl>(
-        locOf(declLoc), declName, locOf(declNameLoc), std::move(type)));
-  }
-  void finishParam() {
-    auto param = std::make_unique<ParamDecl>(
-        locOf(declLoc), declName, locOf(declNameLoc), std::move(type));
-    param->layout = layout;
-    if (layout)
-      param->layoutLoc = locOf(layoutLoc);
-    param->checkpointName = from;
-    if (from)
-      param->checkpointNameLoc = locOf(fromLoc);
-    model->decls.push_back(std::move(param));
-  }
-};
+using Builder = TreeBuilder;
 
 struct BuilderTag;
 template <typename Context> Builder &builder(const Context &ctx) {
@@ -319,14 +90,7 @@ struct StringParser : x3::parser<StringParser> {
       ++p;
     if (p == last || *p != '"')
       throw SyntaxError{first, "unterminated string"};
-    Builder &b = builder(ctx);
-    // The name goes into the model's JSON manifest, which must be UTF-8.
-    size_t bad = 0;
-    if (!llvm::json::isUTF8(llvm::StringRef(first + 1, p - first - 1), &bad))
-      b.recoverableError(first + 1 + bad,
-                         "the checkpoint tensor name is not valid UTF-8");
-    b.from = std::string(first + 1, p);
-    b.fromLoc = first;
+    builder(ctx).string(first, std::string(first + 1, p));
     first = p + 1;
     return true;
   }
@@ -366,14 +130,16 @@ auto kw(const char *word) { return x3::lexeme[x3::lit(word) >> !idChar]; }
 
 // Reserved words; scan::isReservedWord() knows the same list.
 const auto keyword =
-    x3::lexeme[(x3::lit("model") | "const" | "dim" | "input" | "param" | "let" |
-                "output" | "layout" | "from") >>
+    x3::lexeme[(x3::lit("model") | "const" | "require" | "dim" | "input" |
+                "param" | "let" | "output" | "block" | "return" | "repeat" |
+                "layout" | "from") >>
                !idChar];
 const auto nameToken = x3::lexeme[idStart >> *idChar];
 const auto ident = x3::raw[nameToken - keyword];
 
+// `2`, `2.`, `2.5`, `25e-1`; docs/language.md allows a bare trailing '.'.
 const auto numberToken =
-    x3::raw[x3::lexeme[+digit >> -('.' >> +digit) >>
+    x3::raw[x3::lexeme[+digit >> -('.' >> *digit) >>
                        -(x3::char_("eE") > -x3::char_("+-") >
                          named("digits in the exponent", +digit))]];
 
@@ -420,8 +186,21 @@ const auto callOrIdent = act(ident, onName) >>
                            closeParen)[onCloseCall] |
                           x3::eps[onIdent]);
 
-const auto primary =
-    act(numberToken, onNumber) | callOrIdent | ('(' > expectExpr > closeParen);
+// `repeat count block(args)`: the count is an expression that ends where
+// the block's name begins (`repeat n_layer layer(x)`).
+const auto onRepeatKeyword = [](auto &ctx) {
+  builder(ctx).repeatKeyword(x3::_attr(ctx).begin());
+};
+const auto onCloseRepeat = [](auto &ctx) { builder(ctx).closeRepeat(); };
+const auto repeatExpr =
+    (act(x3::raw[kw("repeat")], onRepeatKeyword) >
+     named("a layer count after 'repeat'", expr) >
+     named("a block name", act(ident, onName)) >
+     named("'(' after the block name", x3::lit('(')[onOpenCall]) > callArgs >
+     closeParen)[onCloseRepeat];
+
+const auto primary = act(numberToken, onNumber) | repeatExpr | callOrIdent |
+                     ('(' > expectExpr > closeParen);
 
 const auto postfix = primary >> *act(x3::raw[x3::lit('^')] >
                                          named("'T' after '^'", kw("T")),
@@ -496,8 +275,8 @@ const auto outputDecl =
 
 const auto onDimName = [](auto &ctx) { builder(ctx).dimName(x3::_attr(ctx)); };
 const auto dimName = named("a dimension name", act(ident, onDimName));
-// The parentheses keep each expectation on a named parser: X3 would name an
-// unnamed sequence by its C++ type.
+// Parenthesized so that each expectation point is a named rule: `a > b >> c`
+// would expect the unnamed sequence `b >> c`.
 const auto dimDecl = (act(x3::raw[kw("dim")], onDeclKeyword) > dimName) >>
                      *(',' > dimName);
 
@@ -505,27 +284,27 @@ const auto onTypeStart = [](auto &ctx) {
   builder(ctx).typeStart(x3::_attr(ctx));
 };
 const auto onTypeDim = [](auto &ctx) { builder(ctx).typeDim(); };
-const auto type =
-    named("a tensor type such as f32[...]",
-          named("an element type", act(ident, onTypeStart)) >
-              named("'[' after the element type", x3::lit('[')) >
-              // named(): an expectation failure names an unnamed action by
-              // its C++ type.
-              -(expr[onTypeDim] >>
-                *(',' > named("an expression", expr[onTypeDim]))) >
-              named("']'", x3::lit(']')));
+const auto type = named(
+    "a tensor type such as f32[...]",
+    named("an element type", act(ident, onTypeStart)) >
+        named("'[' after the element type", x3::lit('[')) >
+        -(expr[onTypeDim] >> *(',' > named("an expression", expr[onTypeDim]))) >
+        named("']'", x3::lit(']')));
 
+const auto onInputDefault = [](auto &ctx) { builder(ctx).inputDefault(); };
 const auto onInput = [](auto &ctx) { builder(ctx).finishInput(); };
 const auto inputDecl =
-    (act(x3::raw[kw("input")], onDeclKeyword) >
-     named("an input name", act(ident, onDeclName)) >
-     named("':' after input name", x3::lit(':')) > type)[onInput];
+    ((act(x3::raw[kw("input")], onDeclKeyword) >
+      named("an input name", act(ident, onDeclName)) >
+      named("':' after input name", x3::lit(':')) > type) >>
+     -act(x3::lit('=') > named("a default value", expr),
+          onInputDefault))[onInput];
 
-const auto setLayout = [](WeightLayout layout) {
-  return [layout](auto &ctx) { builder(ctx).layout = layout; };
+const auto onLayout = [](WeightLayout layout) {
+  return [layout](auto &ctx) { builder(ctx).setLayout(layout); };
 };
 const auto onLayoutKeyword = [](auto &ctx) {
-  builder(ctx).layoutLoc = x3::_attr(ctx).begin();
+  builder(ctx).layoutKeyword(x3::_attr(ctx).begin());
 };
 const auto comma = named("','", x3::lit(','));
 const auto layoutClause =
@@ -533,34 +312,69 @@ const auto layoutClause =
     named("'[' after 'layout'", x3::lit('[')) >
     named("'in' or 'out'",
           (kw("in") > comma >
-           named("'out'", kw("out")))[setLayout(WeightLayout::InOut)] |
+           named("'out'", kw("out")))[onLayout(WeightLayout::InOut)] |
               (kw("out") > comma >
-               named("'in'", kw("in")))[setLayout(WeightLayout::OutIn)]) >
+               named("'in'", kw("in")))[onLayout(WeightLayout::OutIn)]) >
     named("']'", x3::lit(']'));
-const auto fromClause = kw("from") >
-                        named("a string naming the checkpoint tensor",
-                              StringParser{});
+const auto onFrom = [](auto &ctx) { builder(ctx).fromClause(); };
+const auto fromClause =
+    act(kw("from") >
+            named("a string naming the checkpoint tensor", StringParser{}),
+        onFrom);
 
 const auto onParam = [](auto &ctx) { builder(ctx).finishParam(); };
-const auto paramDecl = ((act(x3::raw[kw("param")], onDeclKeyword) >
-                         named("a parameter name", act(ident, onDeclName)) >
-                         named("':' after parameter name", x3::lit(':')) >
-                         type) >>
-                        -layoutClause >> -fromClause)[onParam];
+const auto paramDecl =
+    ((act(x3::raw[kw("param")], onDeclKeyword) >
+      named("a parameter name", act(ident, onDeclName)) >
+      named("':' after parameter name", x3::lit(':')) > type) >>
+     -layoutClause >> -fromClause)[onParam];
 
-const auto decl =
-    constDecl | dimDecl | inputDecl | paramDecl | letDecl | outputDecl;
+const auto onRequire = [](auto &ctx) { builder(ctx).finishRequire(); };
+const auto requireDecl =
+    (act(x3::raw[kw("require")], onDeclKeyword) >
+     named("a condition after 'require'", expr) >
+     named("',' and a message after the condition", x3::lit(',')) >
+     named("a string: the message when the requirement fails",
+           StringParser{}))[onRequire];
+
+const auto onReturn = [](auto &ctx) { builder(ctx).blockReturn(); };
+const auto returnDecl =
+    (act(x3::raw[kw("return")], onDeclKeyword) > expectExpr)[onReturn];
+
+const auto onBlockName = [](auto &ctx) {
+  builder(ctx).blockName(x3::_attr(ctx));
+};
+const auto onBlockArg = [](auto &ctx) { builder(ctx).blockArg(x3::_attr(ctx)); };
+const auto onOpenBlock = [](auto &ctx) {
+  builder(ctx).openBlock(x3::_attr(ctx).begin());
+};
+const auto onCloseBlock = [](auto &ctx) {
+  builder(ctx).closeBlock(x3::_attr(ctx).begin());
+};
+const auto blockArg = named("an argument name", act(ident, onBlockArg));
+const auto blockBodyDecl = constDecl | paramDecl | letDecl | returnDecl;
+const auto blockDecl =
+    act(x3::raw[kw("block")], onDeclKeyword) >
+    named("a block name", act(ident, onBlockName)) >
+    named("'(' after the block name", x3::lit('(')) >
+    -(blockArg >> *(',' > blockArg)) >
+    named("')' after the block's arguments", x3::lit(')')) >
+    named("'{' after the block's arguments",
+          act(x3::raw[x3::lit('{')], onOpenBlock)) >
+    *blockBodyDecl >
+    named(kCloseBlock, act(x3::raw[x3::lit('}')], onCloseBlock));
+
+const auto decl = constDecl | requireDecl | dimDecl | inputDecl | paramDecl |
+                  letDecl | outputDecl | blockDecl;
 
 const auto onModelKeyword = [](auto &ctx) {
-  builder(ctx).model->loc = locOf(x3::_attr(ctx).begin());
+  builder(ctx).modelKeyword(x3::_attr(ctx).begin());
 };
 const auto onModelName = [](auto &ctx) {
-  Model &m = *builder(ctx).model;
-  m.name.assign(x3::_attr(ctx).begin(), x3::_attr(ctx).end());
-  m.nameLoc = locOf(x3::_attr(ctx).begin());
+  builder(ctx).modelName(x3::_attr(ctx));
 };
 const auto onOpenBrace = [](auto &ctx) {
-  builder(ctx).braceLoc = x3::_attr(ctx).begin();
+  builder(ctx).openModel(x3::_attr(ctx).begin());
 };
 
 const auto model =
@@ -604,16 +418,30 @@ std::unique_ptr<Model> attnc::parseModel(unsigned bufferId,
             ? previous
             : at;
     const std::string &what = e.which();
+    // Every expectation point is a named rule; an unnamed one would show
+    // up as a mangled type name, which is no message for a user.
+    bool unnamed = llvm::StringRef(what).contains("boost");
     if (what == kEndOfInput) {
       diag.error(locOf(at), "trailing characters after the model");
     } else if (what == kCloseModel && at == end) {
       diag.error(locOf(missing),
                  "expected '}' to close model '" + b.model->name + "'");
-      diag.note(locOf(b.braceLoc), "to match this '{'");
+      diag.note(locOf(b.modelBrace()), "to match this '{'");
+    } else if (what == kCloseBlock && at == end) {
+      diag.error(locOf(missing), "expected '}' to close block '" +
+                                     b.currentBlock()->name + "'");
+      diag.note(locOf(b.blockBrace()), "to match this '{'");
+    } else if (unnamed) {
+      diag.error(locOf(at), "unexpected " + scan::describeToken(at, end));
     } else if (what == kCloseModel) {
       diag.error(locOf(at), "unexpected " + scan::describeToken(at, end) +
-                                "; expected a declaration (const, dim, "
-                                "input, param, let, output)");
+                                "; expected a declaration (const, require, "
+                                "dim, input, param, let, output, block)");
+    } else if (what == kCloseBlock) {
+      diag.error(locOf(at), "unexpected " + scan::describeToken(at, end) +
+                                " in block '" + b.currentBlock()->name +
+                                "'; a block holds const, param and let "
+                                "declarations and ends with 'return'");
     } else {
       std::string message = "expected " + what;
       llvm::StringRef word = scan::identifierAt(at, end);

@@ -4,118 +4,109 @@
 // bottom-up; a failed subexpression makes its parents fail silently, so one
 // mistake gives one error. Scalars are folded as they are checked (the
 // language has no run-time scalars); tensor types come from the operator and
-// builtin rules in Builtins.cpp.
+// builtin rules in Builtins.cpp. A block's body is checked at its first use,
+// when the types of its arguments are known (SemaBlocks.cpp).
+//
+// This file: the pass over the declarations, overrides, requirements.
 //
 //===----------------------------------------------------------------------===//
 
-#include "attnc/Frontend/Sema.h"
+#include "SemaImpl.h"
 
 #include "Builtins.h"
 
-#include "llvm/ADT/DenseSet.h"
-#include "llvm/ADT/SmallVector.h"
-#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Casting.h"
+
+#include <cstdint>
+#include <functional>
 
 using namespace attnc;
 using namespace attnc::ast;
+using namespace attnc::sema;
 using llvm::SMLoc;
 using llvm::Twine;
 
-namespace {
-
-class Sema {
-public:
-  Sema(Model &model, llvm::ArrayRef<ConstOverride> overrides,
-       DiagnosticReporter &diag)
-      : model(model), overrides(overrides), diag(diag) {}
-
-  bool run();
-
-private:
-  Model &model;
-  llvm::ArrayRef<ConstOverride> overrides;
-  DiagnosticReporter &diag;
-  unsigned errorsAtStart = 0;
-
-  /// Names declared so far, and the same names in declaration order (for
-  /// deterministic suggestions).
-  llvm::StringMap<const Decl *> scope;
-  llvm::SmallVector<llvm::StringRef> scopeOrder;
-  /// The first declaration of every name in the model, to tell a use before
-  /// the declaration from a name that does not exist.
-  llvm::StringMap<const Decl *> allDecls;
-  /// Declarations whose value or type failed to check; uses fail silently.
-  llvm::DenseSet<const Decl *> poisoned;
-  /// Valid overrides, by constant name.
-  llvm::StringMap<std::pair<const ConstOverride *, Scalar>> overrideValues;
-
-  bool error(SMLoc loc, const Twine &message) {
-    diag.error(loc, message);
-    return false;
-  }
-
-  void collectOverrides();
-  void declare(const Decl &decl);
-
-  void checkConst(ConstDecl &c);
-  void checkTypedDecl(Decl &decl, TypeSpec &type);
-  bool resolveType(Decl &owner, TypeSpec &type);
-  std::optional<Dim> resolveDim(Expr &dim);
-  void checkValueDecl(Decl &decl, Expr &value);
-
-  bool check(Expr &e);
-  bool checkIdent(IdentExpr &e);
-  bool checkCall(CallExpr &e);
-  bool checkBinary(BinaryExpr &e);
-  bool checkUnary(UnaryExpr &e);
-  bool checkTranspose(TransposeExpr &e);
-  bool checkConditional(ConditionalExpr &e);
-
-  bool checkMixed(BinaryExpr &e);
-  std::optional<bool> staticIsInteger(const Expr &e) const;
-};
-
-//===----------------------------------------------------------------------===//
-// Declarations
-//===----------------------------------------------------------------------===//
-
 bool Sema::run() {
-  errorsAtStart = diag.errorCount();
+  unsigned errorsAtStart = diag.errorCount();
   for (const DeclPtr &decl : model.decls)
-    allDecls.try_emplace(decl->name, decl.get());
+    if (!llvm::isa<RequireDecl>(decl.get()))
+      modelScope.all.try_emplace(decl->name, decl.get());
   collectOverrides();
 
   unsigned inputs = 0, outputs = 0;
   for (const DeclPtr &decl : model.decls) {
-    switch (decl->getKind()) {
-    case Decl::Kind::Const:
-      checkConst(llvm::cast<ConstDecl>(*decl));
-      break;
-    case Decl::Kind::Dim:
-      declare(*decl);
-      break;
-    case Decl::Kind::Input:
-      ++inputs;
-      checkTypedDecl(*decl, llvm::cast<InputDecl>(*decl).type);
-      break;
-    case Decl::Kind::Param:
-      checkTypedDecl(*decl, llvm::cast<ParamDecl>(*decl).type);
-      break;
-    case Decl::Kind::Let:
-      checkValueDecl(*decl, *llvm::cast<LetDecl>(*decl).value);
-      break;
-    case Decl::Kind::Output:
-      ++outputs;
-      checkValueDecl(*decl, *llvm::cast<OutputDecl>(*decl).value);
-      break;
+    // A failed requirement explains what goes wrong after it (a division
+    // that is not exact, a shape that does not fit); only the constants and
+    // the other requirements are checked further.
+    if (requirementFailed && !llvm::isa<ConstDecl, RequireDecl>(decl.get()))
+      continue;
+    if (auto *block = llvm::dyn_cast<BlockDecl>(decl.get())) {
+      declareBlock(*block);
+      continue;
     }
+    inputs += llvm::isa<InputDecl>(decl.get());
+    outputs += llvm::isa<OutputDecl>(decl.get());
+    checkDecl(*decl);
   }
+  if (requirementFailed)
+    return false;
+  finishBlocks();
+  if (inlinedSize >= kMaxInlinedSize)
+    error(model.nameLoc, "model '" + model.name +
+                             "' is too large once its blocks are inlined "
+                             "(more than " +
+                             Twine(kMaxInlinedSize) +
+                             " operations); use 'repeat' for layers");
   if (inputs == 0)
     error(model.nameLoc, "model '" + model.name + "' has no inputs");
   if (outputs == 0)
     error(model.nameLoc, "model '" + model.name + "' has no outputs");
   return diag.errorCount() == errorsAtStart;
+}
+
+void Sema::checkDecl(Decl &decl) {
+  switch (decl.getKind()) {
+  case Decl::Kind::Const:
+    return checkConst(llvm::cast<ConstDecl>(decl));
+  case Decl::Kind::Dim:
+    return declare(decl);
+  case Decl::Kind::Input:
+    return checkInput(llvm::cast<InputDecl>(decl));
+  case Decl::Kind::Param:
+    return checkParam(llvm::cast<ParamDecl>(decl));
+  case Decl::Kind::Let:
+    return checkValueDecl(decl, *llvm::cast<LetDecl>(decl).value);
+  case Decl::Kind::Output:
+    return checkValueDecl(decl, *llvm::cast<OutputDecl>(decl).value);
+  case Decl::Kind::Require:
+    return checkRequire(llvm::cast<RequireDecl>(decl));
+  case Decl::Kind::Block:
+  case Decl::Kind::BlockArg:
+    break;
+  }
+  llvm_unreachable("blocks are declared by run(), their arguments with them");
+}
+
+void Sema::declare(const Decl &decl) {
+  auto [it, inserted] = scope->names.try_emplace(decl.name, &decl);
+  if (inserted) {
+    scope->order.push_back(it->getKey());
+    return;
+  }
+  error(decl.nameLoc, "redefinition of '" + decl.name + "'");
+  diag.note(it->second->nameLoc,
+            "'" + decl.name + "' previously declared here");
+}
+
+//===----------------------------------------------------------------------===//
+// Constants and overrides
+//===----------------------------------------------------------------------===//
+
+std::string Sema::describeOverride(const ConstOverride &o) const {
+  if (o.origin.empty())
+    return "-D " + o.name + "=" + o.value;
+  return o.origin + ": '" + o.name + "' = " + o.value;
 }
 
 void Sema::collectOverrides() {
@@ -128,47 +119,38 @@ void Sema::collectOverrides() {
     }
   }
   for (const ConstOverride &o : overrides) {
-    std::string flag = "-D " + o.name;
+    std::string source =
+        o.origin.empty() ? "-D " + o.name : o.origin + ": '" + o.name + "'";
     if (!consts.count(o.name)) {
-      error(SMLoc(), flag + ": no constant named '" + o.name + "' in model '" +
-                         model.name + "'" +
-                         sema::didYouMean(o.name, constNames));
+      error(SMLoc(), source + ": no constant named '" + o.name +
+                         "' in model '" + model.name + "'" +
+                         didYouMean(o.name, constNames));
       continue;
     }
-    std::optional<Scalar> value = sema::parseNumber(o.value);
+    std::optional<Scalar> value = parseNumber(o.value);
     if (!value) {
-      error(SMLoc(), flag + "=" + o.value + ": expected a number");
+      error(SMLoc(), describeOverride(o) + ": expected a number");
       continue;
     }
-    // A later -D of the same name wins, as with a C compiler.
+    // A later override of the same name wins, as with a C compiler's -D.
     overrideValues[o.name] = {&o, *value};
   }
 }
 
-void Sema::declare(const Decl &decl) {
-  auto [it, inserted] = scope.try_emplace(decl.name, &decl);
-  if (inserted) {
-    scopeOrder.push_back(it->getKey());
-    return;
-  }
-  error(decl.nameLoc, "redefinition of '" + decl.name + "'");
-  diag.note(it->second->nameLoc,
-            "'" + decl.name + "' previously declared here");
-}
-
 void Sema::checkConst(ConstDecl &c) {
+  // Only the model's constants can be overridden, and only the first of a
+  // name (a second one is a redefinition anyway).
   auto it = overrideValues.find(c.name);
-  // Only the first constant of a name is overridden; a second one is a
-  // redefinition anyway.
-  if (it != overrideValues.end() && !scope.count(c.name)) {
-    auto [flag, value] = it->second;
+  if (scope == &modelScope && it != overrideValues.end() &&
+      !scope->names.count(c.name)) {
+    auto [source, value] = it->second;
     // The expression is replaced, not evaluated; only its kind matters: an
     // integer constant takes only integers, a float constant turns an
     // integer value into a float.
     std::optional<bool> isInteger = staticIsInteger(*c.value);
     if (isInteger == true && !value.isInteger) {
-      error(SMLoc(), "-D " + flag->name + "=" + flag->value + ": constant '" +
-                         c.name + "' is an integer");
+      error(SMLoc(), describeOverride(*source) + ": constant '" + c.name +
+                         "' is an integer");
       poisoned.insert(&c);
     } else {
       if (isInteger == false)
@@ -184,7 +166,7 @@ void Sema::checkConst(ConstDecl &c) {
   } else if (!c.value->scalar) {
     error(c.value->getLoc(), "constant '" + c.name +
                                  "' must be a scalar, got " +
-                                 sema::describeValue(*c.value));
+                                 describeValue(*c.value));
     poisoned.insert(&c);
   } else {
     c.resolved = c.value->scalar;
@@ -192,10 +174,194 @@ void Sema::checkConst(ConstDecl &c) {
   declare(c);
 }
 
-void Sema::checkTypedDecl(Decl &decl, TypeSpec &type) {
-  if (!resolveType(decl, type))
-    poisoned.insert(&decl);
-  declare(decl);
+/// Whether a constant expression yields an integer, judged from its form
+/// alone (without evaluating or annotating it): used to check that an
+/// override replacing it has the same kind. Unknown when that needs
+/// evaluation.
+std::optional<bool> Sema::staticIsInteger(const Expr &e) const {
+  switch (e.getKind()) {
+  case Expr::Kind::Number:
+    return llvm::cast<NumberExpr>(e).isInteger;
+  case Expr::Kind::Ident: {
+    const Decl *decl = scope->lookup(llvm::cast<IdentExpr>(e).name);
+    if (const auto *c = llvm::dyn_cast_or_null<ConstDecl>(decl))
+      if (c->resolved)
+        return c->resolved->isInteger;
+    return std::nullopt;
+  }
+  case Expr::Kind::Unary:
+    return staticIsInteger(*llvm::cast<UnaryExpr>(e).operand);
+  case Expr::Kind::Binary: {
+    const auto &b = llvm::cast<BinaryExpr>(e);
+    switch (b.op) {
+    case BinaryExpr::Op::Eq:
+    case BinaryExpr::Op::Ne:
+    case BinaryExpr::Op::Lt:
+    case BinaryExpr::Op::Le:
+    case BinaryExpr::Op::Gt:
+    case BinaryExpr::Op::Ge:
+      return true;
+    default:
+      break;
+    }
+    std::optional<bool> l = staticIsInteger(*b.lhs);
+    std::optional<bool> r = staticIsInteger(*b.rhs);
+    if (l == false || r == false)
+      return false;
+    if (l && r)
+      return true;
+    return std::nullopt;
+  }
+  case Expr::Kind::Call:
+    if (llvm::cast<CallExpr>(e).callee == "sqrt")
+      return false;
+    return std::nullopt;
+  case Expr::Kind::Conditional: {
+    const auto &c = llvm::cast<ConditionalExpr>(e);
+    std::optional<bool> t = staticIsInteger(*c.thenExpr);
+    if (t && t == staticIsInteger(*c.elseExpr))
+      return t;
+    return std::nullopt;
+  }
+  case Expr::Kind::Transpose:
+  case Expr::Kind::Repeat:
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+//===----------------------------------------------------------------------===//
+// Requirements
+//===----------------------------------------------------------------------===//
+
+/// The constants a checked expression reads, each once, in order.
+static llvm::SmallVector<const ConstDecl *> constantsIn(const Expr &e) {
+  llvm::SmallVector<const ConstDecl *> found;
+  std::function<void(const Expr &)> walk = [&](const Expr &e) {
+    if (auto *ident = llvm::dyn_cast<IdentExpr>(&e)) {
+      if (auto *c = llvm::dyn_cast_or_null<ConstDecl>(ident->decl))
+        if (!llvm::is_contained(found, c))
+          found.push_back(c);
+    } else if (auto *call = llvm::dyn_cast<CallExpr>(&e)) {
+      for (const ExprPtr &arg : call->args)
+        walk(*arg);
+    } else if (auto *bin = llvm::dyn_cast<BinaryExpr>(&e)) {
+      walk(*bin->lhs);
+      walk(*bin->rhs);
+    } else if (auto *un = llvm::dyn_cast<UnaryExpr>(&e)) {
+      walk(*un->operand);
+    } else if (auto *cond = llvm::dyn_cast<ConditionalExpr>(&e)) {
+      walk(*cond->cond);
+      if (cond->chosen)
+        walk(*cond->chosen);
+    }
+  };
+  walk(e);
+  return found;
+}
+
+void Sema::checkRequire(RequireDecl &r) {
+  if (!check(*r.cond))
+    return;
+  if (!r.cond->scalar) {
+    error(startOf(*r.cond),
+          "the condition of 'require' must be a scalar, got " +
+              describeValue(*r.cond));
+    return;
+  }
+  if (r.cond->scalar->value != 0)
+    return;
+  requirementFailed = true;
+  error(r.loc, "requirement failed: " + r.message);
+  std::string values;
+  for (const ConstDecl *c : constantsIn(*r.cond)) {
+    if (!values.empty())
+      values += ", ";
+    values += c->name + " = " + formatScalar(*c->resolved);
+  }
+  if (!values.empty())
+    diag.note(startOf(*r.cond), values);
+}
+
+//===----------------------------------------------------------------------===//
+// Inputs, parameters, lets, outputs
+//===----------------------------------------------------------------------===//
+
+void Sema::checkInput(InputDecl &input) {
+  bool typeOk = resolveType(input, input.type);
+  if (!typeOk)
+    poisoned.insert(&input);
+  if (Expr *value = input.defaultValue.get(); value && check(*value)) {
+    if (!value->scalar) {
+      error(startOf(*value), "the default of input '" + input.name +
+                                 "' must be a scalar constant, got " +
+                                 describeValue(*value));
+    } else if (typeOk && input.type.resolved->elementType != ElementType::F32 &&
+               !value->scalar->isInteger) {
+      error(startOf(*value),
+            "input '" + input.name + "' holds " +
+                stringifyElementType(input.type.resolved->elementType) +
+                "; its default must be an integer, got " +
+                formatScalar(*value->scalar));
+    } else if (typeOk &&
+               input.type.resolved->elementType == ElementType::I32 &&
+               (value->scalar->value < INT32_MIN ||
+                value->scalar->value > INT32_MAX)) {
+      error(startOf(*value), "the default of input '" + input.name + "', " +
+                                 formatScalar(*value->scalar) +
+                                 ", does not fit in i32");
+    } else {
+      input.resolvedDefault = value->scalar;
+    }
+  }
+  declare(input);
+}
+
+void Sema::checkParam(ParamDecl &param) {
+  param.block = scope->block;
+  if (!resolveType(param, param.type))
+    poisoned.insert(&param);
+  checkTensorName(param);
+  declare(param);
+}
+
+bool Sema::checkTensorName(ParamDecl &param) {
+  if (!param.checkpointName)
+    return true;
+  llvm::StringRef name = *param.checkpointName;
+  // checkpointNameLoc is the opening quote.
+  auto locAt = [&](size_t i) {
+    return SMLoc::getFromPointer(param.checkpointNameLoc.getPointer() + 1 + i);
+  };
+  bool ok = true;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (name[i] == '}') {
+      ok = error(locAt(i), "unmatched '}' in tensor name \"" + name + "\"");
+      continue;
+    }
+    if (name[i] != '{')
+      continue;
+    size_t close = name.find_first_of("{}", i + 1);
+    if (close == llvm::StringRef::npos || name[close] != '}') {
+      ok = error(locAt(i), "unmatched '{' in tensor name \"" + name + "\"");
+      continue;
+    }
+    llvm::StringRef placeholder = name.slice(i, close + 1);
+    if (placeholder != "{i}") {
+      ok = error(locAt(i), "unknown placeholder '" + placeholder +
+                               "' in tensor name; the only one is '{i}', "
+                               "the layer index in a repeated block");
+    } else if (!scope->block) {
+      ok = error(locAt(i),
+                 "'{i}' (the layer index) is only allowed in the parameters "
+                 "of a block used by 'repeat'; '" +
+                     param.name + "' is a parameter of the model");
+    } else {
+      layerIndexLocs.try_emplace(&param, locAt(i));
+    }
+    i = close;
+  }
+  return ok;
 }
 
 bool Sema::resolveType(Decl &owner, TypeSpec &type) {
@@ -242,9 +408,9 @@ std::optional<Dim> Sema::resolveDim(Expr &dim) {
   // A dim name stands for a whole dynamic dimension; anything else must fold
   // to a positive integer.
   if (auto *ident = llvm::dyn_cast<IdentExpr>(&dim)) {
-    auto it = scope.find(ident->name);
-    if (it != scope.end() && llvm::isa<DimDecl>(it->second)) {
-      ident->decl = it->second;
+    const Decl *decl = scope->lookup(ident->name);
+    if (decl && llvm::isa<DimDecl>(decl)) {
+      ident->decl = decl;
       return Dim::dynamic(ident->name);
     }
   }
@@ -254,7 +420,7 @@ std::optional<Dim> Sema::resolveDim(Expr &dim) {
     return Dim::fixed(dim.scalar->asInt());
   error(dim.getLoc(), "dimension must be a positive integer, got " +
                           (dim.scalar ? formatScalar(*dim.scalar)
-                                      : sema::describeValue(dim)));
+                                      : describeValue(dim)));
   return std::nullopt;
 }
 
@@ -268,252 +434,6 @@ void Sema::checkValueDecl(Decl &decl, Expr &value) {
   }
   declare(decl);
 }
-
-//===----------------------------------------------------------------------===//
-// Expressions
-//===----------------------------------------------------------------------===//
-
-bool Sema::check(Expr &e) {
-  switch (e.getKind()) {
-  case Expr::Kind::Number: {
-    auto &n = llvm::cast<NumberExpr>(e);
-    e.scalar = Scalar{n.value, n.isInteger};
-    return true;
-  }
-  case Expr::Kind::Ident:
-    return checkIdent(llvm::cast<IdentExpr>(e));
-  case Expr::Kind::Call:
-    return checkCall(llvm::cast<CallExpr>(e));
-  case Expr::Kind::Binary:
-    return checkBinary(llvm::cast<BinaryExpr>(e));
-  case Expr::Kind::Unary:
-    return checkUnary(llvm::cast<UnaryExpr>(e));
-  case Expr::Kind::Transpose:
-    return checkTranspose(llvm::cast<TransposeExpr>(e));
-  case Expr::Kind::Conditional:
-    return checkConditional(llvm::cast<ConditionalExpr>(e));
-  }
-  return false;
-}
-
-bool Sema::checkIdent(IdentExpr &e) {
-  auto it = scope.find(e.name);
-  if (it == scope.end()) {
-    auto later = allDecls.find(e.name);
-    if (later == allDecls.end()) {
-      return error(e.getLoc(), "use of undeclared name '" + e.name + "'" +
-                                   sema::didYouMean(e.name, scopeOrder));
-    }
-    error(e.getLoc(), "use of undeclared name '" + e.name + "'");
-    diag.note(later->second->nameLoc,
-              "'" + e.name + "' is declared here, after its use");
-    return false;
-  }
-  const Decl *decl = it->second;
-  e.decl = decl;
-  if (poisoned.count(decl))
-    return false;
-  switch (decl->getKind()) {
-  case Decl::Kind::Const:
-    e.scalar = llvm::cast<ConstDecl>(decl)->resolved;
-    return true;
-  case Decl::Kind::Dim:
-    return error(e.getLoc(), "dimension '" + e.name +
-                                 "' can only be used as a whole dimension "
-                                 "of a type, not as a value");
-  case Decl::Kind::Input:
-    e.tensorType = llvm::cast<InputDecl>(decl)->type.resolved;
-    return true;
-  case Decl::Kind::Param:
-    e.tensorType = llvm::cast<ParamDecl>(decl)->type.resolved;
-    return true;
-  case Decl::Kind::Let:
-  case Decl::Kind::Output: {
-    const Expr &value = llvm::isa<LetDecl>(decl)
-                            ? *llvm::cast<LetDecl>(decl)->value
-                            : *llvm::cast<OutputDecl>(decl)->value;
-    e.scalar = value.scalar;
-    e.tensorType = value.tensorType;
-    return true;
-  }
-  }
-  return false;
-}
-
-bool Sema::checkCall(CallExpr &e) {
-  // Check every argument, so that independent mistakes are all reported.
-  bool argsOk = true;
-  for (ExprPtr &arg : e.args)
-    argsOk = check(*arg) && argsOk;
-  for (KeywordArg &kw : e.kwargs)
-    argsOk = check(*kw.value) && argsOk;
-  return sema::checkBuiltinCall(e, argsOk, diag);
-}
-
-bool Sema::checkBinary(BinaryExpr &e) {
-  bool lhsOk = check(*e.lhs);
-  bool rhsOk = check(*e.rhs);
-  if (!lhsOk || !rhsOk)
-    return false;
-  if (e.lhs->scalar && e.rhs->scalar) {
-    if (e.op == BinaryExpr::Op::MatMul)
-      return error(e.getLoc(), "'@' needs two tensors, got " +
-                                   sema::describeValue(*e.lhs) + " and " +
-                                   sema::describeValue(*e.rhs));
-    return sema::foldBinary(e, *e.lhs->scalar, *e.rhs->scalar, diag);
-  }
-  if (e.lhs->tensorType && e.rhs->tensorType) {
-    switch (e.op) {
-    case BinaryExpr::Op::MatMul:
-      return sema::checkMatMul(e, diag);
-    case BinaryExpr::Op::Add:
-    case BinaryExpr::Op::Sub:
-    case BinaryExpr::Op::Mul:
-    case BinaryExpr::Op::Div:
-      return sema::checkElementwise(e, diag);
-    default:
-      return error(e.getLoc(), "'" + BinaryExpr::spelling(e.op) +
-                                   "' is not defined on tensors");
-    }
-  }
-  return checkMixed(e);
-}
-
-/// One tensor and one scalar operand: only scaling is defined.
-bool Sema::checkMixed(BinaryExpr &e) {
-  bool tensorOnLeft = e.lhs->tensorType.has_value();
-  Expr &tensor = tensorOnLeft ? *e.lhs : *e.rhs;
-  Expr &scalar = tensorOnLeft ? *e.rhs : *e.lhs;
-  switch (e.op) {
-  case BinaryExpr::Op::Mul:
-    break;
-  case BinaryExpr::Op::Div:
-    if (!tensorOnLeft)
-      return error(e.getLoc(), "cannot divide a scalar by a tensor");
-    if (scalar.scalar->value == 0)
-      return error(e.getLoc(), "division by zero");
-    break;
-  case BinaryExpr::Op::Add:
-    return error(e.getLoc(), "cannot add a scalar to a tensor");
-  case BinaryExpr::Op::Sub:
-    return error(e.getLoc(), tensorOnLeft
-                                 ? "cannot subtract a scalar from a tensor"
-                                 : "cannot subtract a tensor from a scalar");
-  case BinaryExpr::Op::MatMul:
-    return error(e.getLoc(),
-                 "'@' needs two tensors, got " + sema::describeValue(scalar));
-  default:
-    return error(e.getLoc(), "'" + BinaryExpr::spelling(e.op) +
-                                 "' is not defined on tensors");
-  }
-  if (!sema::requireF32(tensor, diag))
-    return false;
-  // MLIRGen scales by an f32 constant (1 / s for a division).
-  bool isDiv = e.op == BinaryExpr::Op::Div;
-  double factor = isDiv ? 1.0 / scalar.scalar->value : scalar.scalar->value;
-  if (!sema::fitsF32(factor))
-    return error(e.getLoc(),
-                 "scale factor " + formatScalar(Scalar{factor, false}) +
-                     (isDiv ? " (1 / " + formatScalar(*scalar.scalar) + ")"
-                            : std::string()) +
-                     " does not fit in f32");
-  e.tensorType = tensor.tensorType;
-  return true;
-}
-
-bool Sema::checkUnary(UnaryExpr &e) {
-  if (!check(*e.operand))
-    return false;
-  if (e.operand->scalar)
-    return sema::foldNegate(e, *e.operand->scalar, diag);
-  if (!sema::requireF32(*e.operand, diag))
-    return false;
-  e.tensorType = e.operand->tensorType;
-  return true;
-}
-
-bool Sema::checkTranspose(TransposeExpr &e) {
-  if (!check(*e.operand))
-    return false;
-  if (!e.operand->tensorType)
-    return error(e.getLoc(),
-                 "'^T' needs a tensor, got " + sema::describeValue(*e.operand));
-  return sema::checkTranspose(e, *e.operand, diag);
-}
-
-bool Sema::checkConditional(ConditionalExpr &e) {
-  if (!check(*e.cond))
-    return false;
-  if (!e.cond->scalar)
-    return error(e.cond->getLoc(),
-                 "the condition of '?:' must be a scalar, got " +
-                     sema::describeValue(*e.cond));
-  // Like `if constexpr`: the branch not taken is not checked at all.
-  e.chosen = e.cond->scalar->value != 0 ? e.thenExpr.get() : e.elseExpr.get();
-  if (!check(*e.chosen))
-    return false;
-  e.scalar = e.chosen->scalar;
-  e.tensorType = e.chosen->tensorType;
-  return true;
-}
-
-/// Whether a constant expression yields an integer, judged from its form
-/// alone (without evaluating or annotating it): used to check that a -D
-/// value replacing it has the same kind. Unknown when that needs evaluation.
-std::optional<bool> Sema::staticIsInteger(const Expr &e) const {
-  switch (e.getKind()) {
-  case Expr::Kind::Number:
-    return llvm::cast<NumberExpr>(e).isInteger;
-  case Expr::Kind::Ident: {
-    auto it = scope.find(llvm::cast<IdentExpr>(e).name);
-    if (it == scope.end())
-      return std::nullopt;
-    if (const auto *c = llvm::dyn_cast<ConstDecl>(it->second))
-      if (c->resolved)
-        return c->resolved->isInteger;
-    return std::nullopt;
-  }
-  case Expr::Kind::Unary:
-    return staticIsInteger(*llvm::cast<UnaryExpr>(e).operand);
-  case Expr::Kind::Binary: {
-    const auto &b = llvm::cast<BinaryExpr>(e);
-    switch (b.op) {
-    case BinaryExpr::Op::Eq:
-    case BinaryExpr::Op::Ne:
-    case BinaryExpr::Op::Lt:
-    case BinaryExpr::Op::Le:
-    case BinaryExpr::Op::Gt:
-    case BinaryExpr::Op::Ge:
-      return true;
-    default:
-      break;
-    }
-    std::optional<bool> l = staticIsInteger(*b.lhs);
-    std::optional<bool> r = staticIsInteger(*b.rhs);
-    if (l == false || r == false)
-      return false;
-    if (l && r)
-      return true;
-    return std::nullopt;
-  }
-  case Expr::Kind::Call:
-    if (llvm::cast<CallExpr>(e).callee == "sqrt")
-      return false;
-    return std::nullopt;
-  case Expr::Kind::Conditional: {
-    const auto &c = llvm::cast<ConditionalExpr>(e);
-    std::optional<bool> t = staticIsInteger(*c.thenExpr);
-    if (t && t == staticIsInteger(*c.elseExpr))
-      return t;
-    return std::nullopt;
-  }
-  case Expr::Kind::Transpose:
-    return std::nullopt;
-  }
-  return std::nullopt;
-}
-
-} // namespace
 
 bool attnc::checkModel(Model &model, llvm::ArrayRef<ConstOverride> overrides,
                        DiagnosticReporter &diag) {

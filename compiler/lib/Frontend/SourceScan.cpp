@@ -85,7 +85,8 @@ llvm::StringRef scan::identifierAt(const char *p, const char *end) {
 
 bool scan::isReservedWord(llvm::StringRef word) {
   // The same words as the grammar's `keyword` rule in Parser.cpp.
-  return llvm::is_contained({"model", "const", "dim", "input", "param", "let",
-                             "output", "layout", "from"},
+  return llvm::is_contained({"model", "const", "require", "dim", "input",
+                             "param", "let", "output", "block", "return",
+                             "repeat", "layout", "from"},
                             word);
 }

@@ -3,22 +3,27 @@
 // Sema has resolved every name, folded every scalar and inferred every tensor
 // type, so this is a direct walk: one function whose arguments are the
 // model's inputs and parameters and whose results are its outputs, and one
-// attn op (or a few, for `attention(...)` on [batch, seq, width] tensors) per
-// expression node.
+// attn op (or a few) per expression node. Blocks called once are inlined;
+// `repeat N block(x)` becomes one scf.for over the layers whose per-layer
+// parameters are stacked [N, ...] arguments sliced at the loop index, so the
+// IR does not grow with N.
 //
 //===----------------------------------------------------------------------===//
 #include "attnc/MLIRGen/MLIRGen.h"
 #include "attnc/Codegen/ABI.h"
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
 
-#include "llvm/ADT/ScopedHashTable.h"
-#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/xxhash.h"
 
 #include <cmath>
 
@@ -26,6 +31,7 @@ using namespace mlir;
 using namespace attnc;
 using llvm::cast;
 using llvm::dyn_cast;
+using llvm::dyn_cast_or_null;
 using llvm::isa;
 
 namespace {
@@ -38,50 +44,29 @@ public:
   OwningOpRef<ModuleOp> generate(const ast::Model &model);
 
 private:
-  Location loc(llvm::SMLoc l) {
-    if (!l.isValid())
-      return builder.getUnknownLoc();
-    unsigned buffer = sourceMgr.FindBufferContainingLoc(l);
-    if (!buffer)
-      return builder.getUnknownLoc();
-    auto [line, col] = sourceMgr.getLineAndColumn(l, buffer);
-    return FileLineColLoc::get(
-        builder.getStringAttr(
-            sourceMgr.getMemoryBuffer(buffer)->getBufferIdentifier()),
-        line, col);
-  }
+  Location loc(llvm::SMLoc l);
+  RankedTensorType tensorType(const ast::TensorType &t);
+  ArrayAttr shapeAttr(ArrayRef<ast::Dim> shape, int64_t layers = 0);
 
-  RankedTensorType tensorType(const ast::TensorType &t) {
-    SmallVector<int64_t> shape;
-    for (const ast::Dim &d : t.shape)
-      shape.push_back(d.isStatic() ? d.size : ShapedType::kDynamic);
-    Type element;
-    switch (t.elementType) {
-    case ast::ElementType::F32:
-      element = builder.getF32Type();
-      break;
-    case ast::ElementType::I32:
-      element = builder.getI32Type();
-      break;
-    case ast::ElementType::I64:
-      element = builder.getI64Type();
-      break;
-    }
-    return RankedTensorType::get(shape, element);
-  }
-
-  ArrayAttr shapeAttr(const ast::TensorType &t) {
-    SmallVector<Attribute> dims;
-    for (const ast::Dim &d : t.shape)
-      dims.push_back(d.isStatic() ? Attribute(builder.getI64IntegerAttr(d.size))
-                                  : Attribute(builder.getStringAttr(d.symbol)));
-    return builder.getArrayAttr(dims);
-  }
+  /// The model function's arguments, in ABI order.
+  struct Argument {
+    const ast::Decl *decl;
+    std::string name; // unique: block parameters are `block.param`
+    int64_t layers;   // > 0: stacked per-layer parameter
+  };
+  SmallVector<Argument> collectArguments(const ast::Model &model);
+  void annotateFunction(func::FuncOp fn, const ast::Model &model,
+                        ArrayRef<Argument> args,
+                        ArrayRef<const ast::OutputDecl *> outputs);
 
   Value gen(const ast::Expr &e);
   Value genCall(const ast::CallExpr &call);
   Value genBinary(const ast::BinaryExpr &bin);
   Value genAttention(const ast::CallExpr &call);
+  Value genRepeat(const ast::RepeatExpr &repeat);
+  /// Binds the block's arguments to `args` and emits its body, returning
+  /// the value of its `return` expression.
+  Value genBlockBody(const ast::BlockDecl &block, ValueRange args);
 
   static const ast::Expr *keyword(const ast::CallExpr &call, StringRef name) {
     for (const ast::KeywordArg &k : call.kwargs)
@@ -89,11 +74,63 @@ private:
         return k.value.get();
     return nullptr;
   }
+  static double scalarOr(const ast::Expr *e, double fallback) {
+    return e ? e->scalar->value : fallback;
+  }
 
   OpBuilder builder;
   const llvm::SourceMgr &sourceMgr;
-  llvm::StringMap<Value> values;
+  /// The value of every declaration in scope: inputs, parameters (inside a
+  /// repeat, per-layer ones are the current layer's slice), lets, block
+  /// arguments.
+  llvm::DenseMap<const ast::Decl *, Value> values;
 };
+
+Location MLIRGenImpl::loc(llvm::SMLoc l) {
+  if (!l.isValid())
+    return builder.getUnknownLoc();
+  unsigned buffer = sourceMgr.FindBufferContainingLoc(l);
+  if (!buffer)
+    return builder.getUnknownLoc();
+  auto [line, col] = sourceMgr.getLineAndColumn(l, buffer);
+  return FileLineColLoc::get(
+      builder.getStringAttr(
+          sourceMgr.getMemoryBuffer(buffer)->getBufferIdentifier()),
+      line, col);
+}
+
+RankedTensorType MLIRGenImpl::tensorType(const ast::TensorType &t) {
+  SmallVector<int64_t> shape;
+  for (const ast::Dim &d : t.shape)
+    shape.push_back(d.isStatic() ? d.size : ShapedType::kDynamic);
+  Type element;
+  switch (t.elementType) {
+  case ast::ElementType::F32:
+    element = builder.getF32Type();
+    break;
+  case ast::ElementType::I32:
+    element = builder.getI32Type();
+    break;
+  case ast::ElementType::I64:
+    element = builder.getI64Type();
+    break;
+  }
+  return RankedTensorType::get(shape, element);
+}
+
+ArrayAttr MLIRGenImpl::shapeAttr(ArrayRef<ast::Dim> shape, int64_t layers) {
+  SmallVector<Attribute> dims;
+  if (layers > 0)
+    dims.push_back(builder.getI64IntegerAttr(layers));
+  for (const ast::Dim &d : shape)
+    dims.push_back(d.isStatic() ? Attribute(builder.getI64IntegerAttr(d.size))
+                                : Attribute(builder.getStringAttr(d.symbol)));
+  return builder.getArrayAttr(dims);
+}
+
+//===----------------------------------------------------------------------===//
+// Expressions
+//===----------------------------------------------------------------------===//
 
 Value MLIRGenImpl::gen(const ast::Expr &e) {
   assert(e.tensorType && "MLIRGen reached a scalar or unchecked expression");
@@ -101,7 +138,7 @@ Value MLIRGenImpl::gen(const ast::Expr &e) {
   RankedTensorType type = tensorType(*e.tensorType);
   switch (e.getKind()) {
   case ast::Expr::Kind::Ident:
-    return values.lookup(cast<ast::IdentExpr>(e).name);
+    return values.lookup(cast<ast::IdentExpr>(e).decl);
   case ast::Expr::Kind::Call:
     return genCall(cast<ast::CallExpr>(e));
   case ast::Expr::Kind::Binary:
@@ -115,6 +152,8 @@ Value MLIRGenImpl::gen(const ast::Expr &e) {
         l, type, gen(*cast<ast::TransposeExpr>(e).operand));
   case ast::Expr::Kind::Conditional:
     return gen(*cast<ast::ConditionalExpr>(e).chosen);
+  case ast::Expr::Kind::Repeat:
+    return genRepeat(cast<ast::RepeatExpr>(e));
   case ast::Expr::Kind::Number:
     break;
   }
@@ -155,9 +194,8 @@ Value MLIRGenImpl::genBinary(const ast::BinaryExpr &bin) {
 Value MLIRGenImpl::genAttention(const ast::CallExpr &call) {
   Location l = loc(call.getLoc());
   Value q = gen(*call.args[0]), k = gen(*call.args[1]), v = gen(*call.args[2]);
-  const ast::Expr *causal = keyword(call, "causal");
-  const ast::Expr *scale = keyword(call, "scale");
-  bool isCausal = causal && causal->scalar->value != 0;
+  const ast::Expr *mask = keyword(call, "mask");
+  bool causal = scalarOr(keyword(call, "causal"), 0) != 0;
   bool splitMerge = call.args[0]->tensorType->rank() == 3;
 
   auto split = [&](Value x, int64_t heads) -> Value {
@@ -169,22 +207,25 @@ Value MLIRGenImpl::genAttention(const ast::CallExpr &call) {
   };
   if (splitMerge) {
     int64_t heads = keyword(call, "heads")->scalar->asInt();
+    int64_t kvHeads =
+        static_cast<int64_t>(scalarOr(keyword(call, "kv_heads"), heads));
     q = split(q, heads);
-    k = split(k, heads);
-    v = split(v, heads);
+    k = split(k, kvHeads);
+    v = split(v, kvHeads);
   }
   auto qType = cast<RankedTensorType>(q.getType());
   auto vType = cast<RankedTensorType>(v.getType());
-  int64_t headDim = qType.getDimSize(3);
-  double factor = scale ? scale->scalar->value
-                        : 1.0 / std::sqrt(static_cast<double>(headDim));
+  double scale = scalarOr(
+      keyword(call, "scale"),
+      1.0 / std::sqrt(static_cast<double>(qType.getDimSize(3))));
   auto outType = RankedTensorType::get(
       {qType.getDimSize(0), qType.getDimSize(1), qType.getDimSize(2),
        vType.getDimSize(3)},
       qType.getElementType());
   Value out = builder.create<attn::AttentionOp>(
-      l, outType, q, k, v, isCausal ? builder.getUnitAttr() : UnitAttr(),
-      builder.getF32FloatAttr(static_cast<float>(factor)));
+      l, outType, q, k, v, mask ? gen(*mask) : Value(),
+      causal ? builder.getUnitAttr() : UnitAttr(),
+      builder.getF32FloatAttr(static_cast<float>(scale)));
   if (!splitMerge)
     return out;
   return builder.create<attn::MergeHeadsOp>(l, tensorType(*call.tensorType),
@@ -192,9 +233,20 @@ Value MLIRGenImpl::genAttention(const ast::CallExpr &call) {
 }
 
 Value MLIRGenImpl::genCall(const ast::CallExpr &call) {
+  if (call.block) {
+    SmallVector<Value> args;
+    for (const ast::ExprPtr &a : call.args)
+      args.push_back(gen(*a));
+    return genBlockBody(*call.block, args);
+  }
   Location l = loc(call.getLoc());
   RankedTensorType type = tensorType(*call.tensorType);
   StringRef callee = call.callee;
+  auto arg = [&](unsigned i) { return gen(*call.args[i]); };
+  auto eps = [&](double fallback) {
+    return static_cast<float>(scalarOr(keyword(call, "eps"), fallback));
+  };
+
   if (callee == "attention")
     return genAttention(call);
   if (callee == "linear") {
@@ -203,80 +255,229 @@ Value MLIRGenImpl::genCall(const ast::CallExpr &call) {
       if (auto *param = dyn_cast_or_null<ast::ParamDecl>(ident->decl))
         if (param->layout == ast::WeightLayout::InOut)
           layout = attn::WeightLayout::InOut;
-    Value bias = call.args.size() > 2 ? gen(*call.args[2]) : Value();
-    return builder.create<attn::LinearOp>(l, type, gen(*call.args[0]),
-                                          gen(*call.args[1]), bias, layout);
+    Value bias = call.args.size() > 2 ? arg(2) : Value();
+    return builder.create<attn::LinearOp>(l, type, arg(0), arg(1), bias,
+                                          layout);
   }
   if (callee == "transpose")
-    return builder.create<attn::TransposeOp>(l, type, gen(*call.args[0]));
+    return builder.create<attn::TransposeOp>(l, type, arg(0));
   if (callee == "softmax")
-    return builder.create<attn::SoftmaxOp>(l, type, gen(*call.args[0]));
+    return builder.create<attn::SoftmaxOp>(l, type, arg(0));
   if (callee == "causal_mask")
-    return builder.create<attn::CausalMaskOp>(l, type, gen(*call.args[0]));
+    return builder.create<attn::CausalMaskOp>(l, type, arg(0));
   if (callee == "split_heads")
-    return builder.create<attn::SplitHeadsOp>(
-        l, type, gen(*call.args[0]), call.args[1]->scalar->asInt());
+    return builder.create<attn::SplitHeadsOp>(l, type, arg(0),
+                                              call.args[1]->scalar->asInt());
   if (callee == "merge_heads")
-    return builder.create<attn::MergeHeadsOp>(l, type, gen(*call.args[0]));
+    return builder.create<attn::MergeHeadsOp>(l, type, arg(0));
+  if (callee == "layernorm")
+    return builder.create<attn::LayerNormOp>(l, arg(0), arg(1), arg(2),
+                                             eps(1e-5));
+  if (callee == "rmsnorm")
+    return builder.create<attn::RMSNormOp>(l, arg(0), arg(1), eps(1e-6));
+  if (callee == "gelu")
+    return builder.create<attn::GeluOp>(l, type, arg(0));
+  if (callee == "gelu_tanh")
+    return builder.create<attn::GeluTanhOp>(l, type, arg(0));
+  if (callee == "silu")
+    return builder.create<attn::SiluOp>(l, type, arg(0));
+  if (callee == "relu")
+    return builder.create<attn::ReluOp>(l, type, arg(0));
+  if (callee == "swiglu") {
+    Value gate = builder.create<attn::SiluOp>(l, type, arg(0));
+    return builder.create<attn::MulOp>(l, type, gate, arg(1));
+  }
+  if (callee == "embedding")
+    return builder.create<attn::EmbeddingOp>(l, type, arg(0), arg(1));
+  if (callee == "positions")
+    return builder.create<attn::PositionsOp>(l, type, arg(0), Value());
+  if (callee == "sinusoidal")
+    return builder.create<attn::SinusoidalOp>(l, type, arg(0));
+  if (callee == "rope")
+    return builder.create<attn::RopeOp>(
+        l, arg(0), arg(1),
+        static_cast<float>(scalarOr(keyword(call, "theta"), 10000.0)));
+  if (callee == "slice")
+    return builder.create<attn::SliceOp>(l, type, arg(0),
+                                         call.args[1]->scalar->asInt(),
+                                         call.args[2]->scalar->asInt());
   llvm_unreachable("Sema accepts no other tensor builtin");
+}
+
+Value MLIRGenImpl::genBlockBody(const ast::BlockDecl &block, ValueRange args) {
+  for (auto [decl, value] : llvm::zip(block.args, args))
+    values[decl.get()] = value;
+  for (const ast::DeclPtr &d : block.body)
+    if (auto *let = dyn_cast<ast::LetDecl>(d.get()))
+      if (let->value->tensorType)
+        values[let] = gen(*let->value);
+  return gen(*block.result);
+}
+
+Value MLIRGenImpl::genRepeat(const ast::RepeatExpr &repeat) {
+  Location l = loc(repeat.getLoc());
+  const ast::BlockDecl &block = *repeat.decl;
+  SmallVector<Value> args;
+  for (const ast::ExprPtr &a : repeat.args)
+    args.push_back(gen(*a));
+
+  Value lower = builder.create<arith::ConstantIndexOp>(l, 0);
+  Value upper = builder.create<arith::ConstantIndexOp>(l, repeat.resolvedCount);
+  Value step = builder.create<arith::ConstantIndexOp>(l, 1);
+  // Per-layer parameters are bound to their slices inside the loop only.
+  llvm::DenseMap<const ast::Decl *, Value> outside = values;
+  auto loop = builder.create<scf::ForOp>(
+      l, lower, upper, step, ValueRange{args[0]},
+      [&](OpBuilder &b, Location bodyLoc, Value layer, ValueRange carried) {
+        OpBuilder::InsertionGuard guard(builder);
+        builder.setInsertionPoint(b.getInsertionBlock(),
+                                  b.getInsertionPoint());
+        for (const ast::DeclPtr &d : block.body) {
+          auto *param = dyn_cast<ast::ParamDecl>(d.get());
+          if (!param || !param->perLayer)
+            continue;
+          RankedTensorType sliceType = tensorType(*param->type.resolved);
+          Value stacked = outside.lookup(param);
+          SmallVector<OpFoldResult> offsets{layer}, sizes{builder.getIndexAttr(1)},
+              strides(sliceType.getRank() + 1, builder.getIndexAttr(1));
+          for (int64_t size : sliceType.getShape()) {
+            offsets.push_back(builder.getIndexAttr(0));
+            sizes.push_back(builder.getIndexAttr(size));
+          }
+          values[param] = builder.create<tensor::ExtractSliceOp>(
+              bodyLoc, sliceType, stacked, offsets, sizes, strides);
+        }
+        SmallVector<Value> layerArgs{carried[0]};
+        layerArgs.append(args.begin() + 1, args.end());
+        Value result = genBlockBody(block, layerArgs);
+        builder.create<scf::YieldOp>(bodyLoc, result);
+      });
+  values = std::move(outside);
+  return loop.getResult(0);
+}
+
+//===----------------------------------------------------------------------===//
+// The model function
+//===----------------------------------------------------------------------===//
+
+SmallVector<MLIRGenImpl::Argument>
+MLIRGenImpl::collectArguments(const ast::Model &model) {
+  SmallVector<Argument> inputs, params;
+  for (const ast::DeclPtr &d : model.decls) {
+    if (isa<ast::InputDecl>(d.get()))
+      inputs.push_back({d.get(), d->name, 0});
+    else if (isa<ast::ParamDecl>(d.get()))
+      params.push_back({d.get(), d->name, 0});
+    else if (auto *block = dyn_cast<ast::BlockDecl>(d.get()); block &&
+                                                              block->used)
+      for (const ast::DeclPtr &bd : block->body)
+        if (auto *param = dyn_cast<ast::ParamDecl>(bd.get()))
+          params.push_back({param, block->name + "." + param->name,
+                            param->perLayer ? block->repeatCount : 0});
+  }
+  inputs.append(params.begin(), params.end());
+  return inputs;
+}
+
+void MLIRGenImpl::annotateFunction(func::FuncOp fn, const ast::Model &model,
+                                   ArrayRef<Argument> args,
+                                   ArrayRef<const ast::OutputDecl *> outputs) {
+  fn->setAttr(kModelAttr, builder.getStringAttr(model.name));
+
+  // Dynamic dims in declaration order, those the inputs determine.
+  llvm::StringSet<> inputDims;
+  for (const Argument &a : args)
+    if (auto *input = dyn_cast<ast::InputDecl>(a.decl))
+      for (const ast::Dim &dim : input->type.resolved->shape)
+        if (!dim.isStatic())
+          inputDims.insert(dim.symbol);
+  SmallVector<Attribute> dims;
+  SmallVector<NamedAttribute> constants;
+  for (const ast::DeclPtr &d : model.decls) {
+    if (isa<ast::DimDecl>(d.get()) && inputDims.contains(d->name))
+      dims.push_back(builder.getStringAttr(d->name));
+    if (auto *c = dyn_cast<ast::ConstDecl>(d.get()))
+      constants.push_back(builder.getNamedAttr(
+          c->name, c->resolved->isInteger
+                       ? Attribute(builder.getI64IntegerAttr(c->resolved->asInt()))
+                       : Attribute(builder.getF64FloatAttr(c->resolved->value))));
+  }
+  fn->setAttr(kDimsAttr, builder.getArrayAttr(dims));
+  fn->setAttr(kConstantsAttr, builder.getDictionaryAttr(constants));
+
+  // The fingerprint identifies the model description after overrides: the
+  // source text and every constant's final value.
+  uint64_t hash = llvm::xxh3_64bits(
+      sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBuffer());
+  for (const NamedAttribute &c : constants) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << c.getName().getValue() << "=" << c.getValue();
+    hash = llvm::xxh3_64bits(text) ^ (hash * 0x9E3779B97F4A7C15ull);
+  }
+  fn->setAttr(kFingerprintAttr,
+              builder.getStringAttr(llvm::utohexstr(hash, /*LowerCase=*/true)));
+
+  for (auto [i, a] : llvm::enumerate(args)) {
+    if (auto *input = dyn_cast<ast::InputDecl>(a.decl)) {
+      fn.setArgAttr(i, kKindAttr, builder.getStringAttr("input"));
+      fn.setArgAttr(i, kShapeAttr, shapeAttr(input->type.resolved->shape));
+      if (input->resolvedDefault)
+        fn.setArgAttr(i, kDefaultAttr,
+                      builder.getF64FloatAttr(input->resolvedDefault->value));
+    } else {
+      auto *param = cast<ast::ParamDecl>(a.decl);
+      fn.setArgAttr(i, kKindAttr, builder.getStringAttr("param"));
+      fn.setArgAttr(i, kTensorAttr,
+                    builder.getStringAttr(param->tensorName()));
+      fn.setArgAttr(i, kShapeAttr,
+                    shapeAttr(param->type.resolved->shape, a.layers));
+      if (a.layers > 0)
+        fn.setArgAttr(i, kLayersAttr, builder.getI64IntegerAttr(a.layers));
+    }
+    fn.setArgAttr(i, kNameAttr, builder.getStringAttr(a.name));
+  }
+  for (auto [i, o] : llvm::enumerate(outputs)) {
+    fn.setResultAttr(i, kNameAttr, builder.getStringAttr(o->name));
+    fn.setResultAttr(i, kShapeAttr, shapeAttr(o->value->tensorType->shape));
+  }
 }
 
 OwningOpRef<ModuleOp> MLIRGenImpl::generate(const ast::Model &model) {
   Location modelLoc = loc(model.loc);
   OwningOpRef<ModuleOp> module = ModuleOp::create(modelLoc);
 
-  // Arguments: inputs and parameters in declaration order.
-  SmallVector<const ast::Decl *> args;
+  SmallVector<Argument> args = collectArguments(model);
   SmallVector<const ast::OutputDecl *> outputs;
-  llvm::StringSet<> usedDims;
-  for (const ast::DeclPtr &d : model.decls) {
-    if (auto *input = dyn_cast<ast::InputDecl>(d.get())) {
-      args.push_back(input);
-      for (const ast::Dim &dim : input->type.resolved->shape)
-        if (!dim.isStatic())
-          usedDims.insert(dim.symbol);
-    } else if (isa<ast::ParamDecl>(d.get())) {
-      args.push_back(d.get());
-    } else if (auto *output = dyn_cast<ast::OutputDecl>(d.get())) {
+  for (const ast::DeclPtr &d : model.decls)
+    if (auto *output = dyn_cast<ast::OutputDecl>(d.get()))
       outputs.push_back(output);
-    }
-  }
-  auto typeOf = [](const ast::Decl *d) -> const ast::TensorType & {
-    if (auto *input = dyn_cast<ast::InputDecl>(d))
-      return *input->type.resolved;
-    return *cast<ast::ParamDecl>(d)->type.resolved;
-  };
+
   SmallVector<Type> argTypes, resultTypes;
-  for (const ast::Decl *d : args)
-    argTypes.push_back(tensorType(typeOf(d)));
+  for (const Argument &a : args) {
+    const ast::TensorType &t =
+        isa<ast::InputDecl>(a.decl)
+            ? *cast<ast::InputDecl>(a.decl)->type.resolved
+            : *cast<ast::ParamDecl>(a.decl)->type.resolved;
+    RankedTensorType type = tensorType(t);
+    if (a.layers > 0) {
+      SmallVector<int64_t> stacked{a.layers};
+      llvm::append_range(stacked, type.getShape());
+      type = RankedTensorType::get(stacked, type.getElementType());
+    }
+    argTypes.push_back(type);
+  }
   for (const ast::OutputDecl *o : outputs)
     resultTypes.push_back(tensorType(*o->value->tensorType));
 
   builder.setInsertionPointToEnd(module->getBody());
   auto fn = builder.create<func::FuncOp>(
       modelLoc, model.name, builder.getFunctionType(argTypes, resultTypes));
-  fn->setAttr(kModelAttr, builder.getStringAttr(model.name));
-  SmallVector<Attribute> dims;
-  for (const ast::DeclPtr &d : model.decls)
-    if (isa<ast::DimDecl>(d.get()) && usedDims.contains(d->name))
-      dims.push_back(builder.getStringAttr(d->name));
-  fn->setAttr(kDimsAttr, builder.getArrayAttr(dims));
+  annotateFunction(fn, model, args, outputs);
 
   Block *entry = fn.addEntryBlock();
-  for (auto [i, d] : llvm::enumerate(args)) {
-    bool isInput = isa<ast::InputDecl>(d);
-    fn.setArgAttr(i, kKindAttr,
-                  builder.getStringAttr(isInput ? "input" : "param"));
-    fn.setArgAttr(i, kNameAttr, builder.getStringAttr(d->name));
-    fn.setArgAttr(i, kShapeAttr, shapeAttr(typeOf(d)));
-    if (auto *param = dyn_cast<ast::ParamDecl>(d))
-      fn.setArgAttr(i, kTensorAttr, builder.getStringAttr(param->tensorName()));
-    values[d->name] = entry->getArgument(i);
-  }
-  for (auto [i, o] : llvm::enumerate(outputs)) {
-    fn.setResultAttr(i, kNameAttr, builder.getStringAttr(o->name));
-    fn.setResultAttr(i, kShapeAttr, shapeAttr(*o->value->tensorType));
-  }
+  for (auto [i, a] : llvm::enumerate(args))
+    values[a.decl] = entry->getArgument(i);
 
   builder.setInsertionPointToStart(entry);
   SmallVector<Value> results;
@@ -284,10 +485,10 @@ OwningOpRef<ModuleOp> MLIRGenImpl::generate(const ast::Model &model) {
     if (auto *let = dyn_cast<ast::LetDecl>(d.get())) {
       // Scalar lets are folded by Sema and never reach the IR.
       if (let->value->tensorType)
-        values[let->name] = gen(*let->value);
+        values[let] = gen(*let->value);
     } else if (auto *output = dyn_cast<ast::OutputDecl>(d.get())) {
       Value v = gen(*output->value);
-      values[output->name] = v;
+      values[output] = v;
       results.push_back(v);
     }
   }
@@ -305,7 +506,8 @@ OwningOpRef<ModuleOp> MLIRGenImpl::generate(const ast::Model &model) {
 OwningOpRef<ModuleOp> attnc::mlirGen(MLIRContext &context,
                                      const ast::Model &model,
                                      const llvm::SourceMgr &sourceMgr) {
-  context.getOrLoadDialect<attn::AttnDialect>();
-  context.getOrLoadDialect<func::FuncDialect>();
+  context.loadDialect<attn::AttnDialect, arith::ArithDialect,
+                      func::FuncDialect, scf::SCFDialect,
+                      tensor::TensorDialect>();
   return MLIRGenImpl(context, sourceMgr).generate(model);
 }

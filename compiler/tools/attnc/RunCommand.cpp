@@ -4,6 +4,7 @@
 #include "attnc/Safetensors.h"
 #include "attnc/runtime.hpp"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/WithColor.h"
@@ -26,7 +27,9 @@ cl::opt<std::string> modelPath(cl::Positional, cl::Required,
                                cl::sub(attnc::runSubCommand));
 cl::opt<std::string>
     weightsPath("weights", cl::Required,
-                cl::desc("Safetensors file with the model's parameters"),
+                cl::desc("The model's parameters: a safetensors file, or a "
+                         "sharded checkpoint's index (*.safetensors.index."
+                         "json)"),
                 cl::value_desc("file"), cl::sub(attnc::runSubCommand));
 cl::opt<std::string> inputsPath(
     "inputs",
@@ -136,7 +139,9 @@ int attnc::runCommandMain() {
       return reportError(file.error().message());
     inputFile.emplace(std::move(*file));
     inputs = inputsFrom(*inputFile);
-  } else if (model->numTensors(ATTNC_KIND_INPUT) != 0) {
+  } else if (llvm::any_of(model->inputs(), [](const attnc_tensor_info &in) {
+               return !in.has_default;
+             })) {
     return reportError("model '" + std::string(model->name()) +
                        "' takes inputs (" + describeInputs(*model) +
                        "); pass them with --inputs");

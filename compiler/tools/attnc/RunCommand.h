@@ -3,8 +3,10 @@
 //   attnc run model.so --weights w.safetensors [--inputs in.safetensors]
 //                      [--outputs out.safetensors]
 //
-// Loads a compiled model through the runtime, checks the weights against it,
-// runs it once on the inputs, and writes or prints the outputs.
+// Loads a compiled model through the runtime, checks the weights (a
+// safetensors file or a sharded index) against it, runs it once on the
+// inputs, and writes or prints the outputs. Inputs with a default may be
+// left out of the inputs file.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTNC_TOOLS_ATTNC_RUNCOMMAND_H

@@ -9,11 +9,14 @@
 // every --emit stage stops after printing that level of IR.
 //
 //===----------------------------------------------------------------------===//
+#include "GenerateCommand.h"
+#include "HeaderCommand.h"
 #include "RunCommand.h"
 
 #include "attnc/Codegen/ObjectEmitter.h"
 #include "attnc/Codegen/Pipeline.h"
 #include "attnc/Frontend/ASTDumper.h"
+#include "attnc/Frontend/Config.h"
 #include "attnc/Frontend/Diagnostics.h"
 #include "attnc/Frontend/Parser.h"
 #include "attnc/Frontend/Sema.h"
@@ -83,6 +86,11 @@ cl::list<std::string> defines(
     "D", cl::Prefix,
     cl::desc("Override a model constant: -D name=value (repeatable)"),
     cl::value_desc("name=value"), cl::cat(compileCategory));
+cl::opt<std::string> configFile(
+    "config",
+    cl::desc("Override model constants from a Hugging Face config.json: "
+             "every top-level key that names a constant (-D wins)"),
+    cl::value_desc("file"), cl::cat(compileCategory));
 cl::opt<unsigned> optLevel("O", cl::Prefix, cl::init(3),
                            cl::desc("LLVM optimization level (0-3)"),
                            cl::cat(compileCategory));
@@ -123,7 +131,11 @@ LogicalResult compileDSL(MLIRContext &context, llvm::SourceMgr &sourceMgr,
       attnc::parseModel(sourceMgr.getMainFileID(), diag);
   if (!model)
     return failure();
+  // Config values first: a later override of a name wins, so -D does.
   SmallVector<attnc::ConstOverride> overrides;
+  if (!configFile.empty() &&
+      !attnc::readConfigOverrides(configFile, *model, diag, overrides))
+    return failure();
   for (const std::string &d : defines) {
     auto [name, value] = llvm::StringRef(d).split('=');
     if (name.empty() || !llvm::StringRef(d).contains('=')) {
@@ -319,11 +331,16 @@ int main(int argc, char **argv) {
           static_cast<int>(args.size()), args.data(),
           "attnc: an ahead-of-time compiler for attention models\n\n"
           "  attnc [compile] model.attn -o model.so [--emit=STAGE] "
-          "[-D name=value]...\n"
+          "[--config config.json] [-D name=value]...\n"
           "  attnc run model.so --weights w.safetensors --inputs "
-          "in.safetensors [--outputs out.safetensors]\n"))
+          "in.safetensors [--outputs out.safetensors]\n"
+          "  attnc header model.so -o model.h [--class NAME]\n"))
     return 1;
   if (attnc::runSubCommand)
     return attnc::runCommandMain();
+  if (attnc::headerSubCommand)
+    return attnc::headerCommandMain();
+  if (attnc::generateSubCommand)
+    return attnc::generateCommandMain();
   return compileMain();
 }

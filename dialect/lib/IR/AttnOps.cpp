@@ -223,14 +223,120 @@ LogicalResult AttentionOp::verify() {
     if (failed(verifyRank(*this, value, name, 4)))
       return failure();
   Value q = getQuery(), k = getKey(), v = getValue();
-  for (int64_t i : {0, 1})
-    if (failed(verifyDimsAgree(*this, q, "the query", i, k, "the key", i)) ||
-        failed(verifyDimsAgree(*this, q, "the query", i, v, "the value", i)))
-      return failure();
-  if (failed(verifyDimsAgree(*this, q, "the query", 3, k, "the key", 3)) ||
+  if (failed(verifyDimsAgree(*this, q, "the query", 0, k, "the key", 0)) ||
+      failed(verifyDimsAgree(*this, q, "the query", 0, v, "the value", 0)) ||
+      failed(verifyDimsAgree(*this, k, "the key", 1, v, "the value", 1)) ||
+      failed(verifyDimsAgree(*this, q, "the query", 3, k, "the key", 3)) ||
       failed(verifyDimsAgree(*this, k, "the key", 2, v, "the value", 2)))
     return failure();
+  int64_t heads = getQuery().getType().getDimSize(1);
+  int64_t kvHeads = getKey().getType().getDimSize(1);
+  if (ShapedType::isDynamic(heads) || ShapedType::isDynamic(kvHeads))
+    return emitOpError("expects static head counts");
+  if (heads % kvHeads != 0)
+    return emitOpError() << kvHeads << " key/value heads do not divide "
+                         << heads << " query heads";
+  if (Value mask = getMask()) {
+    auto maskType = cast<RankedTensorType>(mask.getType());
+    Type element = maskType.getElementType();
+    if (!element.isF32() && !element.isInteger(32) && !element.isInteger(64))
+      return emitOpError() << "expects an f32, i32 or i64 mask, got "
+                           << maskType;
+    if (failed(verifyRank(*this, mask, "a mask [batch, keys]", 2)) ||
+        failed(verifyDimsAgree(*this, mask, "the mask", 0, k, "the key", 0)) ||
+        failed(verifyDimsAgree(*this, mask, "the mask", 1, k, "the key", 2)))
+      return failure();
+  }
   ArrayRef<int64_t> qs = getQuery().getType().getShape();
   int64_t dv = getValue().getType().getDimSize(3);
   return verifyShape(*this, "a result", getType(), {qs[0], qs[1], qs[2], dv});
+}
+
+//===----------------------------------------------------------------------===//
+// LayerNormOp, RMSNormOp
+//===----------------------------------------------------------------------===//
+
+/// A per-feature vector: 1-D with as many elements as the input's last dim.
+static LogicalResult verifyFeatureVector(Operation *op, Value input,
+                                         Value vector, StringRef name) {
+  if (failed(verifyRank(op, input, "an input", 1, /*atLeast=*/true)) ||
+      failed(verifyRank(op, vector, name, 1)))
+    return failure();
+  int64_t last = tensorType(input).getRank() - 1;
+  return verifyDimsAgree(op, vector, name, 0, input, "the input", last);
+}
+
+LogicalResult LayerNormOp::verify() {
+  if (failed(verifyFeatureVector(*this, getInput(), getWeight(), "a weight")) ||
+      failed(verifyFeatureVector(*this, getInput(), getBias(), "a bias")))
+    return failure();
+  return success();
+}
+
+LogicalResult RMSNormOp::verify() {
+  return verifyFeatureVector(*this, getInput(), getWeight(), "a weight");
+}
+
+//===----------------------------------------------------------------------===//
+// EmbeddingOp, PositionsOp, SinusoidalOp, RopeOp, SliceOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult EmbeddingOp::verify() {
+  if (failed(verifyRank(*this, getTable(), "a table [vocab, features]", 2)))
+    return failure();
+  SmallVector<int64_t> expected(getIds().getType().getShape());
+  expected.push_back(getTable().getType().getDimSize(1));
+  return verifyShape(*this, "a result", getType(), expected);
+}
+
+LogicalResult PositionsOp::verify() {
+  if (failed(verifyRank(*this, getIds(), "ids [batch, seq]", 2)))
+    return failure();
+  return verifyShape(*this, "a result", getType(),
+                     getIds().getType().getShape());
+}
+
+LogicalResult SinusoidalOp::verify() {
+  if (failed(verifyRank(*this, getPositions(), "positions [batch, seq]", 2)) ||
+      failed(verifyRank(*this, getResult(), "a result", 3)))
+    return failure();
+  int64_t features = getType().getDimSize(2);
+  if (ShapedType::isDynamic(features) || features % 2 != 0)
+    return emitOpError() << "expects a static, even number of features, got "
+                         << getType();
+  ArrayRef<int64_t> p = getPositions().getType().getShape();
+  return verifyShape(*this, "a result", getType(), {p[0], p[1], features});
+}
+
+LogicalResult RopeOp::verify() {
+  if (failed(verifyRank(*this, getInput(),
+                        "an input [batch, heads, seq, head_dim]", 4)) ||
+      failed(verifyRank(*this, getPositions(), "positions [batch, seq]", 2)))
+    return failure();
+  int64_t headDim = getInput().getType().getDimSize(3);
+  if (ShapedType::isDynamic(headDim) || headDim % 2 != 0)
+    return emitOpError() << "expects a static, even head dimension, got "
+                         << getInput().getType();
+  if (failed(verifyDimsAgree(*this, getInput(), "the input", 0, getPositions(),
+                             "the positions", 0)) ||
+      failed(verifyDimsAgree(*this, getInput(), "the input", 2, getPositions(),
+                             "the positions", 1)))
+    return failure();
+  return success();
+}
+
+LogicalResult SliceOp::verify() {
+  if (failed(verifyRank(*this, getInput(), "an input", 1, /*atLeast=*/true)))
+    return failure();
+  int64_t width = getInput().getType().getShape().back();
+  int64_t end = getOffset() + getSize();
+  if (ShapedType::isDynamic(width))
+    return emitOpError() << "expects a static last dimension, got "
+                         << getInput().getType();
+  if (end > width)
+    return emitOpError() << "slice [" << getOffset() << ", " << end
+                         << ") is out of range for " << width << " features";
+  SmallVector<int64_t> expected(getInput().getType().getShape());
+  expected.back() = getSize();
+  return verifyShape(*this, "a result", getType(), expected);
 }

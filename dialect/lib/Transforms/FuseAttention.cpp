@@ -83,9 +83,8 @@ struct FuseExplicitAttention : OpRewritePattern<MatmulOp> {
     if (qType.getRank() != 4 || kType.getRank() != 4 || vType.getRank() != 4)
       return rewriter.notifyMatchFailure(pv, "operands are not [B, H, S, D]");
 
-    rewriter.replaceOpWithNewOp<AttentionOp>(
-        pv, pv.getType(), q, k, v, causal ? rewriter.getUnitAttr() : UnitAttr(),
-        rewriter.getF32FloatAttr(static_cast<float>(scale)));
+    rewriter.replaceOpWithNewOp<AttentionOp>(pv, pv.getType(), q, k, v, causal,
+                                             static_cast<float>(scale));
     return success();
   }
 };

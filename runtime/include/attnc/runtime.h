@@ -1,20 +1,29 @@
 /*===- runtime.h - C API of the attnc runtime ---------------------*- C -*-===*\
 |*                                                                            *|
 |* Loads a model compiled by `attnc compile` (see docs/abi.md), checks a      *|
-|* safetensors weights file against its manifest, and runs it on named        *|
-|* input tensors, allocating the outputs.                                     *|
+|* checkpoint (a safetensors file or a sharded index) against its manifest,   *|
+|* and runs it on named input tensors. docs/runtime.md is the guide.          *|
 |*                                                                            *|
 |* Conventions:                                                               *|
 |*  - Every fallible function returns an attnc_status; on failure             *|
 |*    attnc_last_error() describes what went wrong (possibly several lines,   *|
 |*    one per problem) and output parameters are left untouched.              *|
-|*  - Handles are created by *_open / attnc_model_run and released by the     *|
-|*    matching *_destroy function; destroy functions accept NULL.             *|
+|*  - Handles are created by *_open / *_create / attnc_model_run and          *|
+|*    released by the matching *_destroy function; destroy functions accept   *|
+|*    NULL. A model must outlive its sessions.                                *|
 |*  - Strings and arrays returned by introspection functions live as long as  *|
 |*    the handle they came from.                                              *|
-|*  - attnc_model_run may be called concurrently on one model from several    *|
-|*    threads; attnc_model_load_weights must not run concurrently with        *|
-|*    anything else on the same model.                                        *|
+|*                                                                            *|
+|* Threads:                                                                   *|
+|*  - A model is immutable once its weights are bound: every function that    *|
+|*    takes a const attnc_model * may be called on it from any number of      *|
+|*    threads at once, attnc_model_run and attnc_session_create included.     *|
+|*  - attnc_model_load_weights and attnc_model_destroy must not run           *|
+|*    concurrently with anything else on the same model; load_weights fails   *|
+|*    with ATTNC_ERROR_STATE while sessions of the model exist.               *|
+|*  - A session is used by one thread at a time (any thread, one after the    *|
+|*    other); distinct sessions of one model run concurrently.                *|
+|*  - attnc_last_error is per thread.                                         *|
 |*  - No C++ exception ever crosses this interface.                           *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
@@ -91,14 +100,27 @@ typedef struct attnc_tensor {
 /* How the manifest declares an input, parameter or output. */
 typedef struct attnc_tensor_info {
   const char *name;   /* name in the .attn source */
-  const char *tensor; /* parameters: name in the weights file; else NULL */
+  const char *tensor; /* parameters: name in the weights file (a template with
+                         "{i}" when layers > 0); else NULL */
   attnc_dtype dtype;
   int32_t rank;
   const int64_t *shape;          /* -1 for a dynamic dimension */
   const char *const *dim_names;  /* dim_names[i]: its name, or NULL if static */
+  int64_t layers;       /* parameters: layers stacked along dim 0, or 0 */
+  int32_t has_default;  /* inputs: 1 if the input may be omitted */
+  double default_value; /* inputs: the value an omitted input is filled with */
 } attnc_tensor_info;
 
+/* A compile-time constant of the model (manifest "constants"). */
+typedef struct attnc_constant {
+  const char *name;
+  int32_t is_integer;  /* 1: int_value holds it exactly; 0: a float */
+  int64_t int_value;   /* integers only */
+  double float_value;  /* the value as a double, for either kind */
+} attnc_constant;
+
 typedef struct attnc_model attnc_model;
+typedef struct attnc_session attnc_session;
 typedef struct attnc_tensor_list attnc_tensor_list;
 
 /*--- Errors and dtypes ------------------------------------------------------*/
@@ -133,16 +155,30 @@ ATTNC_API attnc_status attnc_model_tensor_info(const attnc_model *model,
                                                attnc_tensor_kind kind,
                                                size_t index,
                                                attnc_tensor_info *out);
+/* The manifest's "fingerprint" (hex digest of the compiler's input), or ""
+ * if the model has none. */
+ATTNC_API const char *attnc_model_fingerprint(const attnc_model *model);
+ATTNC_API size_t attnc_model_num_constants(const attnc_model *model);
+ATTNC_API attnc_status attnc_model_constant(const attnc_model *model,
+                                            size_t index, attnc_constant *out);
 
 /*--- Weights ----------------------------------------------------------------*/
 
-/* Checks every parameter against the safetensors file (by its `tensor` name,
- * dtype and shape) and binds it. All mismatches are reported in one message,
- * one per line. The file stays mapped while the model uses it; on failure the
- * previously loaded weights, if any, are kept. Tensors of the file that no
- * parameter uses are reported as warnings. */
+/* Checks every parameter against a checkpoint (by its `tensor` name, dtype
+ * and shape) and binds it. `path` is a safetensors file, or a Hugging Face
+ * index ("*.json" with a "weight_map" of tensor name -> shard file, shards
+ * relative to the index's directory). A tensor X is found as X or as P.X for
+ * one prefix P used throughout (e.g. "transformer."); F16 and BF16 tensors
+ * are converted to F32 once, here; F32 tensors are used in place. A
+ * parameter with layers > 0 reads one tensor per layer into one stacked
+ * buffer. If the checkpoint's metadata carries "attnc_fingerprint", it must
+ * equal the model's fingerprint. All mismatches are reported in one message,
+ * one per line. The files stay mapped while the model uses them; on failure
+ * the previously loaded weights, if any, are kept. Tensors that no parameter
+ * uses are reported as warnings. Fails with ATTNC_ERROR_STATE while sessions
+ * of the model exist. */
 ATTNC_API attnc_status attnc_model_load_weights(attnc_model *model,
-                                                const char *safetensors_path);
+                                                const char *path);
 /* Warnings of the last successful attnc_model_load_weights. */
 ATTNC_API size_t attnc_model_num_warnings(const attnc_model *model);
 ATTNC_API const char *attnc_model_warning(const attnc_model *model,
@@ -150,14 +186,63 @@ ATTNC_API const char *attnc_model_warning(const attnc_model *model,
 
 /*--- Running ----------------------------------------------------------------*/
 
-/* Runs the model once. `inputs` are matched to the manifest by name (in any
- * order); every dynamic dimension is inferred from their shapes. On success
- * *outputs holds one tensor per manifest output, in manifest order, owned by
- * the list. */
+/* Input rules, for attnc_model_run and attnc_session_run: `inputs` are
+ * matched to the manifest by name (in any order); every dynamic dimension is
+ * inferred from their shapes. An input with a default (has_default) may be
+ * omitted: it is then filled with its default value, its dims taken from the
+ * other inputs. An i64 input accepts an i32 tensor, an f32 input f16 and bf16
+ * tensors; they are converted for the run. */
+
+/* Runs the model once. On success *outputs holds one tensor per manifest
+ * output, in manifest order, owned by the list (which may outlive the
+ * model). Allocates the outputs on every call: sessions reuse them. */
 ATTNC_API attnc_status attnc_model_run(const attnc_model *model,
                                        const attnc_tensor *inputs,
                                        size_t num_inputs,
                                        attnc_tensor_list **outputs);
+
+/*--- Sessions ---------------------------------------------------------------*/
+
+/* A session runs a model with memory of its own (outputs, scratch), reused
+ * from one run to the next. Fails with ATTNC_ERROR_STATE if the model has
+ * parameters but no weights yet. */
+ATTNC_API attnc_status attnc_session_create(const attnc_model *model,
+                                            attnc_session **out);
+ATTNC_API void attnc_session_destroy(attnc_session *session);
+/* Runs the model once. On success *outputs holds one tensor per manifest
+ * output, in manifest order; the list and its tensors belong to the session
+ * and stay valid until its next run or its destruction (do not destroy it).
+ * On failure *outputs is untouched and the previous outputs are gone. */
+ATTNC_API attnc_status attnc_session_run(attnc_session *session,
+                                         const attnc_tensor *inputs,
+                                         size_t num_inputs,
+                                         const attnc_tensor_list **outputs);
+
+/*--- Incremental decoding ---------------------------------------------------*/
+
+/* Models whose attention is all causal self-attention (decoders) are compiled
+ * with a key/value cache entry (docs/abi.md: attnc_model_step). A session
+ * then processes a sequence in steps: a prefill of the prompt, then one step
+ * per new token, each costing time linear in the cached length. */
+
+/* Nonzero if the model supports attnc_session_step. */
+ATTNC_API int attnc_model_has_kv_cache(const attnc_model *model);
+/* Sets the cache's capacity in tokens per batch row and empties it; the
+ * memory is allocated by the next step, for that step's batch size. */
+ATTNC_API attnc_status attnc_session_enable_kv_cache(attnc_session *session,
+                                                     int64_t capacity);
+/* Runs the model on the inputs' new tokens, which come after the tokens
+ * already cached, and caches them. Outputs (as for attnc_session_run) cover
+ * the new tokens only. Fails with ATTNC_ERROR_INVALID_ARGUMENT, caching
+ * nothing, when the cache would overflow or the batch size changed. */
+ATTNC_API attnc_status attnc_session_step(attnc_session *session,
+                                          const attnc_tensor *inputs,
+                                          size_t num_inputs,
+                                          const attnc_tensor_list **outputs);
+/* Forgets the cached tokens (keeps the memory). */
+ATTNC_API void attnc_session_reset_kv_cache(attnc_session *session);
+/* The number of tokens cached, or -1 for a NULL session. */
+ATTNC_API int64_t attnc_session_kv_position(const attnc_session *session);
 
 ATTNC_API size_t attnc_tensor_list_size(const attnc_tensor_list *list);
 /* NULL if index is out of range. The tensors are contiguous:

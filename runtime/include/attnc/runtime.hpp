@@ -12,17 +12,25 @@
 //     return fail(s.error().message());
 //   attnc::Expected<attnc::TensorList> outputs = model->run(inputs);
 //
+// or, to run repeatedly (and from several threads, one session each):
+//
+//   attnc::Expected<attnc::Session> session = model->createSession();
+//   attnc::Expected<attnc::OutputView> out = session->run(inputs);
+//
 //===----------------------------------------------------------------------===//
 #ifndef ATTNC_RUNTIME_HPP
 #define ATTNC_RUNTIME_HPP
 
 #include "attnc/runtime.h"
 
+#include <array>
 #include <cassert>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -124,6 +132,73 @@ inline std::string formatType(const attnc_tensor_info &info) {
          formatShape(info.shape, info.rank, info.dim_names);
 }
 
+/// The attnc_dtype of a C++ element type: float, int32_t or int64_t.
+template <typename T> struct DTypeOf;
+template <> struct DTypeOf<float> {
+  static constexpr attnc_dtype value = ATTNC_DTYPE_F32;
+};
+template <> struct DTypeOf<int32_t> {
+  static constexpr attnc_dtype value = ATTNC_DTYPE_I32;
+};
+template <> struct DTypeOf<int64_t> {
+  static constexpr attnc_dtype value = ATTNC_DTYPE_I64;
+};
+template <typename T> struct DTypeOf<const T> : DTypeOf<T> {};
+
+/// A typed view of a dense row-major tensor that someone else owns; what the
+/// headers of `attnc header` use for inputs and outputs.
+template <typename T, size_t Rank> struct TensorRef {
+  T *data = nullptr;
+  std::array<int64_t, Rank> shape{};
+
+  static constexpr attnc_dtype dtype = DTypeOf<T>::value;
+
+  int64_t numElements() const {
+    int64_t count = 1;
+    for (int64_t size : shape)
+      count *= size;
+    return count;
+  }
+  T *begin() const { return data; }
+  T *end() const { return data + numElements(); }
+  T &operator[](int64_t index) const { return data[index]; }
+
+  /// The C description of this view, named `name`; it points into `*this`.
+  attnc_tensor toTensor(const char *name) const {
+    return {name, dtype, static_cast<int32_t>(Rank), shape.data(),
+            const_cast<std::remove_const_t<T> *>(data)};
+  }
+  /// A view of `tensor`; its dtype and rank must be T's and Rank.
+  static TensorRef from(const attnc_tensor &tensor) {
+    assert(tensor.dtype == dtype && tensor.rank == static_cast<int32_t>(Rank) &&
+           "tensor of another type");
+    TensorRef ref;
+    ref.data = static_cast<T *>(tensor.data);
+    for (size_t i = 0; i < Rank; ++i)
+      ref.shape[i] = tensor.shape[i];
+    return ref;
+  }
+};
+
+/// A parameter as a header of `attnc header` lists it in `params::all`, for
+/// code that walks every parameter (e.g. to write a checkpoint).
+struct ParamSpec {
+  std::string_view name;
+  /// The checkpoint tensor; with layers > 0 a template with "{i}".
+  std::string_view tensor;
+  attnc_dtype dtype;
+  int64_t layers;
+  const int64_t *shape;
+  int32_t rank;
+
+  int64_t numElements() const {
+    int64_t count = 1;
+    for (int32_t i = 0; i < rank; ++i)
+      count *= shape[i];
+    return count;
+  }
+};
+
 /// The outputs of one run; owns their memory.
 class TensorList {
 public:
@@ -153,6 +228,72 @@ private:
   std::unique_ptr<attnc_tensor_list, Deleter> list;
 };
 
+/// The outputs of a session's last run; they belong to the session and are
+/// valid until its next run or its destruction.
+class OutputView {
+public:
+  explicit OutputView(const attnc_tensor_list *list) : list(list) {}
+
+  size_t size() const { return attnc_tensor_list_size(list); }
+  const attnc_tensor &operator[](size_t index) const {
+    return *attnc_tensor_list_at(list, index);
+  }
+  /// nullptr if there is no tensor of that name.
+  const attnc_tensor *find(const std::string &name) const {
+    return attnc_tensor_list_find(list, name.c_str());
+  }
+  const attnc_tensor *begin() const {
+    return size() ? attnc_tensor_list_at(list, 0) : nullptr;
+  }
+  const attnc_tensor *end() const { return begin() + size(); }
+
+private:
+  const attnc_tensor_list *list;
+};
+
+/// One thread's way to run a shared model, reusing its output memory from
+/// run to run. Move-only; must not outlive its Model.
+class Session {
+public:
+  Expected<OutputView> run(const attnc_tensor *inputs, size_t numInputs) {
+    const attnc_tensor_list *outputs = nullptr;
+    if (attnc_status s =
+            attnc_session_run(get(), inputs, numInputs, &outputs))
+      return Error::fromLastCall(s);
+    return OutputView(outputs);
+  }
+  Expected<OutputView> run(const std::vector<attnc_tensor> &inputs) {
+    return run(inputs.data(), inputs.size());
+  }
+
+  /// Incremental decoding (see attnc_session_step in runtime.h).
+  Status enableKVCache(int64_t capacity) {
+    if (attnc_status s = attnc_session_enable_kv_cache(get(), capacity))
+      return Error::fromLastCall(s);
+    return Status::success();
+  }
+  Expected<OutputView> step(const attnc_tensor *inputs, size_t numInputs) {
+    const attnc_tensor_list *outputs = nullptr;
+    if (attnc_status s =
+            attnc_session_step(get(), inputs, numInputs, &outputs))
+      return Error::fromLastCall(s);
+    return OutputView(outputs);
+  }
+  void resetKVCache() { attnc_session_reset_kv_cache(get()); }
+  int64_t kvPosition() const { return attnc_session_kv_position(get()); }
+
+  attnc_session *get() const { return session.get(); }
+
+private:
+  friend class Model;
+  explicit Session(attnc_session *handle) : session(handle) {}
+
+  struct Deleter {
+    void operator()(attnc_session *s) const { attnc_session_destroy(s); }
+  };
+  std::unique_ptr<attnc_session, Deleter> session;
+};
+
 /// A loaded model. Move-only; closes the library when destroyed.
 class Model {
 public:
@@ -164,6 +305,22 @@ public:
   }
 
   std::string_view name() const { return attnc_model_name(get()); }
+  /// "" if the model records none.
+  std::string_view fingerprint() const {
+    return attnc_model_fingerprint(get());
+  }
+
+  std::vector<attnc_constant> constants() const {
+    std::vector<attnc_constant> result;
+    for (size_t i = 0, e = attnc_model_num_constants(get()); i != e; ++i) {
+      attnc_constant constant{};
+      [[maybe_unused]] attnc_status s =
+          attnc_model_constant(get(), i, &constant);
+      assert(s == ATTNC_OK && "constant index out of range");
+      result.push_back(constant);
+    }
+    return result;
+  }
 
   size_t numDims() const { return attnc_model_num_dims(get()); }
   std::string_view dimName(size_t index) const {
@@ -197,9 +354,9 @@ public:
     return tensorInfos(ATTNC_KIND_OUTPUT);
   }
 
-  Status loadWeights(const std::string &safetensorsPath) {
-    if (attnc_status s =
-            attnc_model_load_weights(get(), safetensorsPath.c_str()))
+  /// A safetensors file, or a sharded checkpoint's index (*.json).
+  Status loadWeights(const std::string &path) {
+    if (attnc_status s = attnc_model_load_weights(get(), path.c_str()))
       return Error::fromLastCall(s);
     return Status::success();
   }
@@ -219,6 +376,13 @@ public:
   }
   Expected<TensorList> run(const std::vector<attnc_tensor> &inputs) const {
     return run(inputs.data(), inputs.size());
+  }
+
+  Expected<Session> createSession() const {
+    attnc_session *session = nullptr;
+    if (attnc_status s = attnc_session_create(get(), &session))
+      return Error::fromLastCall(s);
+    return Session(session);
   }
 
   attnc_model *get() const { return model.get(); }

@@ -109,4 +109,99 @@ TEST(ASTDumperTest, DefaultLayoutAndOverride) {
       << dump;
 }
 
+const char *kLayers = "model stack {\n"
+                      "  const n = 2\n"
+                      "  require n > 0, \"layers\"\n"
+                      "  dim seq\n"
+                      "  input x : f32[seq, 4]\n"
+                      "  input m : i64[seq, 4] = 1\n"
+                      "  block layer(h) {\n"
+                      "    param w : f32[4, 4] from \"l.{i}.w\"\n"
+                      "    return linear(h, w)\n"
+                      "  }\n"
+                      "  block twice(h) {\n"
+                      "    return h + h\n"
+                      "  }\n"
+                      "  output y = twice(repeat n layer(x))\n"
+                      "}\n";
+
+TEST(ASTDumperTest, DumpsParsedBlocksAndRepeat) {
+  Compilation c(kLayers);
+  ASSERT_TRUE(c.parse()) << c.diagnostics();
+  EXPECT_EQ(c.dump(), "Model 'stack' @1:1\n"
+                      "  Const 'n' @2:3\n"
+                      "    Number 2 @2:13\n"
+                      "  Require \"layers\" @3:3\n"
+                      "    Binary '>' @3:13\n"
+                      "      Ident 'n' @3:11\n"
+                      "      Number 0 @3:15\n"
+                      "  Dim 'seq' @4:3\n"
+                      "  Input 'x' @5:3\n"
+                      "    Type 'f32' @5:13\n"
+                      "      Ident 'seq' @5:17\n"
+                      "      Number 4 @5:22\n"
+                      "  Input 'm' @6:3\n"
+                      "    Type 'i64' @6:13\n"
+                      "      Ident 'seq' @6:17\n"
+                      "      Number 4 @6:22\n"
+                      "    Default @6:27\n"
+                      "      Number 1 @6:27\n"
+                      "  Block 'layer' @7:3\n"
+                      "    BlockArg 'h' @7:15\n"
+                      "    Param 'w' from \"l.{i}.w\" @8:5\n"
+                      "      Type 'f32' @8:15\n"
+                      "        Number 4 @8:19\n"
+                      "        Number 4 @8:22\n"
+                      "    Return @9:5\n"
+                      "      Call 'linear' @9:12\n"
+                      "        Ident 'h' @9:19\n"
+                      "        Ident 'w' @9:22\n"
+                      "  Block 'twice' @11:3\n"
+                      "    BlockArg 'h' @11:15\n"
+                      "    Return @12:5\n"
+                      "      Binary '+' @12:14\n"
+                      "        Ident 'h' @12:12\n"
+                      "        Ident 'h' @12:16\n"
+                      "  Output 'y' @14:3\n"
+                      "    Call 'twice' @14:14\n"
+                      "      Repeat 'layer' @14:20\n"
+                      "        Ident 'n' @14:27\n"
+                      "        Ident 'x' @14:35\n");
+}
+
+TEST(ASTDumperTest, DumpsCheckedBlocksAndRepeat) {
+  Compilation c(kLayers);
+  ASSERT_TRUE(c.check()) << c.diagnostics();
+  // Blocks show their repeat count, arguments their types, parameters
+  // whether they are per layer, calls whether they call a block.
+  EXPECT_EQ(c.dump(), "Model 'stack' @1:1\n"
+                      "  Const 'n' = 2 @2:3\n"
+                      "  Require \"layers\" @3:3\n"
+                      "    Binary '>' = 1 @3:13\n"
+                      "      Ident 'n' = 2 @3:11\n"
+                      "      Number 0 = 0 @3:15\n"
+                      "  Dim 'seq' @4:3\n"
+                      "  Input 'x' : f32[seq, 4] @5:3\n"
+                      "  Input 'm' : i64[seq, 4] = 1 @6:3\n"
+                      "  Block 'layer' (repeated 2 times) @7:3\n"
+                      "    BlockArg 'h' : f32[seq, 4] @7:15\n"
+                      "    Param 'w' : f32[4, 4] from \"l.{i}.w\" layout [out, in] "
+                      "(per layer) @8:5\n"
+                      "    Return @9:5\n"
+                      "      Call 'linear' : f32[seq, 4] @9:12\n"
+                      "        Ident 'h' : f32[seq, 4] @9:19\n"
+                      "        Ident 'w' : f32[4, 4] @9:22\n"
+                      "  Block 'twice' @11:3\n"
+                      "    BlockArg 'h' : f32[seq, 4] @11:15\n"
+                      "    Return @12:5\n"
+                      "      Binary '+' : f32[seq, 4] @12:14\n"
+                      "        Ident 'h' : f32[seq, 4] @12:12\n"
+                      "        Ident 'h' : f32[seq, 4] @12:16\n"
+                      "  Output 'y' @14:3\n"
+                      "    Call 'twice' (block) : f32[seq, 4] @14:14\n"
+                      "      Repeat 'layer' : f32[seq, 4] @14:20\n"
+                      "        Ident 'n' = 2 @14:27\n"
+                      "        Ident 'x' : f32[seq, 4] @14:35\n");
+}
+
 } // namespace

@@ -1,5 +1,4 @@
-//===- FrontendTestUtils.h - Helpers for the front-end unit tests -*- C++
-//-*-===//
+//===- FrontendTestUtils.h - Helpers for the front-end tests ---*- C++ -*-===//
 #ifndef ATTNC_TEST_UNITTESTS_FRONTEND_FRONTENDTESTUTILS_H
 #define ATTNC_TEST_UNITTESTS_FRONTEND_FRONTENDTESTUTILS_H
 
@@ -17,6 +16,7 @@
 #include "gtest/gtest.h"
 
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -94,6 +94,90 @@ inline std::string withPreamble(llvm::StringRef body) {
           "  input x : f32[batch, seq, d_model]\n" +
           body + "\n}\n")
       .str();
+}
+
+/// "f32[batch, 8]", "= 3", or "<none>" for an unchecked expression.
+inline std::string typeOf(const ast::Expr &e) {
+  if (e.tensorType)
+    return e.tensorType->str();
+  if (e.scalar)
+    return "= " + ast::formatScalar(*e.scalar);
+  return "<none>";
+}
+
+/// Only the `file:line:col: error: message` (and note) lines of the
+/// diagnostics, without the source lines and carets.
+inline std::string errorLines(const std::string &diagnostics) {
+  std::string lines;
+  llvm::SmallVector<llvm::StringRef> all;
+  llvm::StringRef(diagnostics).split(all, '\n');
+  for (llvm::StringRef line : all)
+    if (line.contains(": error: ") || line.contains(": note: ") ||
+        line.starts_with("error: ") || line.starts_with("note: "))
+      lines += line.str() + "\n";
+  return lines;
+}
+
+/// The error lines for a model made of the preamble and `body` (whose first
+/// line is line 5), which must fail to check.
+inline std::string semaErrors(llvm::StringRef body,
+                              llvm::ArrayRef<ConstOverride> overrides = {}) {
+  Compilation c(withPreamble(body));
+  EXPECT_TRUE(c.parse()) << c.diagnostics();
+  if (!c.model)
+    return "parse error";
+  EXPECT_FALSE(checkModel(*c.model, overrides, c.diag)) << body.str();
+  return errorLines(c.diagnostics());
+}
+
+/// Calls `f` on every expression of the model that Sema checked: the values
+/// of constants that were not overridden, requirements, input defaults,
+/// lets, outputs, and the bodies of the blocks something uses.
+inline void forEachCheckedExpr(const ast::Model &model,
+                               const std::function<void(const ast::Expr &)> &f) {
+  using namespace ast;
+  std::function<void(const Expr &)> walk = [&](const Expr &e) {
+    f(e);
+    if (auto *call = llvm::dyn_cast<CallExpr>(&e)) {
+      for (const ExprPtr &arg : call->args)
+        walk(*arg);
+      for (const KeywordArg &kw : call->kwargs)
+        walk(*kw.value);
+    } else if (auto *bin = llvm::dyn_cast<BinaryExpr>(&e)) {
+      walk(*bin->lhs);
+      walk(*bin->rhs);
+    } else if (auto *un = llvm::dyn_cast<UnaryExpr>(&e)) {
+      walk(*un->operand);
+    } else if (auto *tr = llvm::dyn_cast<TransposeExpr>(&e)) {
+      walk(*tr->operand);
+    } else if (auto *cond = llvm::dyn_cast<ConditionalExpr>(&e)) {
+      walk(*cond->cond);
+      walk(*cond->chosen); // the other branch is not checked
+    } else if (auto *repeat = llvm::dyn_cast<RepeatExpr>(&e)) {
+      walk(*repeat->count);
+      for (const ExprPtr &arg : repeat->args)
+        walk(*arg);
+    }
+  };
+  std::function<void(const Decl &)> walkDecl = [&](const Decl &d) {
+    if (auto *c = llvm::dyn_cast<ConstDecl>(&d); c && !c->overridden)
+      walk(*c->value);
+    else if (auto *r = llvm::dyn_cast<RequireDecl>(&d))
+      walk(*r->cond);
+    else if (auto *in = llvm::dyn_cast<InputDecl>(&d); in && in->defaultValue)
+      walk(*in->defaultValue);
+    else if (auto *let = llvm::dyn_cast<LetDecl>(&d))
+      walk(*let->value);
+    else if (auto *out = llvm::dyn_cast<OutputDecl>(&d))
+      walk(*out->value);
+    else if (auto *block = llvm::dyn_cast<BlockDecl>(&d); block && block->used) {
+      for (const DeclPtr &bd : block->body)
+        walkDecl(*bd);
+      walk(*block->result);
+    }
+  };
+  for (const DeclPtr &d : model.decls)
+    walkDecl(*d);
 }
 
 } // namespace attnc::test

@@ -8,74 +8,14 @@
 using namespace attnc;
 using namespace attnc::ast;
 using attnc::test::Compilation;
+using attnc::test::errorLines;
+using attnc::test::forEachCheckedExpr;
+using attnc::test::semaErrors;
+using attnc::test::typeOf;
 using attnc::test::withPreamble;
 using llvm::cast;
 
 namespace {
-
-std::string typeOf(const Expr &e) {
-  if (e.tensorType)
-    return e.tensorType->str();
-  if (e.scalar)
-    return "= " + formatScalar(*e.scalar);
-  return "<none>";
-}
-
-/// Only the `file:line:col: error: message` lines of the diagnostics.
-std::string errorLines(const std::string &diagnostics) {
-  std::string lines;
-  llvm::SmallVector<llvm::StringRef> all;
-  llvm::StringRef(diagnostics).split(all, '\n');
-  for (llvm::StringRef line : all)
-    if (line.contains(": error: ") || line.contains(": note: ") ||
-        line.starts_with("error: "))
-      lines += line.str() + "\n";
-  return lines;
-}
-
-/// The error lines for a model made of the preamble and `body` (whose first
-/// line is line 5), which must fail to check.
-std::string semaErrors(llvm::StringRef body,
-                       llvm::ArrayRef<ConstOverride> overrides = {}) {
-  Compilation c(withPreamble(body));
-  EXPECT_TRUE(c.parse()) << c.diagnostics();
-  if (!c.model)
-    return "parse error";
-  EXPECT_FALSE(checkModel(*c.model, overrides, c.diag)) << body.str();
-  return errorLines(c.diagnostics());
-}
-
-/// Calls `f` on every expression of the model that Sema checked.
-void forEachCheckedExpr(const Model &model,
-                        const std::function<void(const Expr &)> &f) {
-  std::function<void(const Expr &)> walk = [&](const Expr &e) {
-    f(e);
-    if (auto *call = llvm::dyn_cast<CallExpr>(&e)) {
-      for (const ExprPtr &arg : call->args)
-        walk(*arg);
-      for (const KeywordArg &kw : call->kwargs)
-        walk(*kw.value);
-    } else if (auto *bin = llvm::dyn_cast<BinaryExpr>(&e)) {
-      walk(*bin->lhs);
-      walk(*bin->rhs);
-    } else if (auto *un = llvm::dyn_cast<UnaryExpr>(&e)) {
-      walk(*un->operand);
-    } else if (auto *tr = llvm::dyn_cast<TransposeExpr>(&e)) {
-      walk(*tr->operand);
-    } else if (auto *cond = llvm::dyn_cast<ConditionalExpr>(&e)) {
-      walk(*cond->cond);
-      walk(*cond->chosen); // the other branch is not checked
-    }
-  };
-  for (const DeclPtr &d : model.decls) {
-    if (auto *c = llvm::dyn_cast<ConstDecl>(d.get()); c && !c->overridden)
-      walk(*c->value);
-    else if (auto *let = llvm::dyn_cast<LetDecl>(d.get()))
-      walk(*let->value);
-    else if (auto *out = llvm::dyn_cast<OutputDecl>(d.get()))
-      walk(*out->value);
-  }
-}
 
 //===----------------------------------------------------------------------===//
 // The examples
@@ -375,6 +315,55 @@ TEST(SemaTest, DynamicWidthCannotBeSplit) {
                        "  output y = split_heads(z, 2)"),
             "<buffer>:7:26: error: split_heads: the width must be static to "
             "split it into heads, got f32[batch, seq, w]\n");
+}
+
+TEST(SemaTest, ModelBuiltinShapes) {
+  Compilation c(withPreamble("  input ids : i64[batch, seq]\n"
+                             "  input ids32 : i32[batch, seq]\n"
+                             "  input pad : f32[batch, seq] = 1\n"
+                             "  param w : f32[d_model]\n"
+                             "  param table : f32[100, d_model]\n"
+                             "  param kv : f32[64, d_model]\n"
+                             "  let ln = layernorm(x, w, w, eps = 1e-6)\n"
+                             "  let rms = rmsnorm(x, w)\n"
+                             "  let act = swiglu(gelu(x), silu(relu(x)))\n"
+                             "  let e = embedding(table, ids32)\n"
+                             "  let p = positions(ids)\n"
+                             "  let s = sinusoidal(p, 16)\n"
+                             "  let r = rope(split_heads(x, 8), p)\n"
+                             "  let sl = slice(x, 128, 64)\n"
+                             "  let g = attention(x, linear(x, kv), "
+                             "linear(x, kv), heads = 8, kv_heads = 2, "
+                             "mask = pad)\n"
+                             "  output y = x"));
+  ASSERT_TRUE(c.check()) << c.diagnostics();
+  EXPECT_EQ(typeOf(c.value("ln")), "f32[batch, seq, 256]");
+  EXPECT_EQ(typeOf(c.value("rms")), "f32[batch, seq, 256]");
+  EXPECT_EQ(typeOf(c.value("act")), "f32[batch, seq, 256]");
+  EXPECT_EQ(typeOf(c.value("e")), "f32[batch, seq, 256]");
+  EXPECT_EQ(typeOf(c.value("p")), "i64[batch, seq]");
+  EXPECT_EQ(typeOf(c.value("s")), "f32[batch, seq, 16]");
+  EXPECT_EQ(typeOf(c.value("r")), "f32[batch, 8, seq, 32]");
+  EXPECT_EQ(typeOf(c.value("sl")), "f32[batch, seq, 64]");
+  EXPECT_EQ(typeOf(c.value("g")), "f32[batch, seq, 256]");
+}
+
+TEST(SemaTest, IntegerTensorsOnlyWhereAllowed) {
+  EXPECT_EQ(semaErrors("  input ids : i64[batch, seq]\n"
+                       "  param table : f32[100, d_model]\n"
+                       "  let a = embedding(table, x)\n"
+                       "  let b = rmsnorm(ids, table)\n"
+                       "  let c = sinusoidal(x, 4)\n"
+                       "  let d = ids * 2\n"
+                       "  output y = x"),
+            "<buffer>:7:28: error: embedding: 'ids' must be an i32 or i64 "
+            "tensor, got f32[batch, seq, 256]\n"
+            "<buffer>:8:19: error: expected an f32 tensor, got i64[batch, "
+            "seq]\n"
+            "<buffer>:9:22: error: sinusoidal: 'positions' must be an i64 "
+            "tensor, got f32[batch, seq, 256]\n"
+            "<buffer>:10:11: error: expected an f32 tensor, got i64[batch, "
+            "seq]\n");
 }
 
 } // namespace

@@ -126,12 +126,12 @@ TEST_F(FakeModelTest, ReportsEveryMismatchedParameter) {
         {"name": "ok", "tensor": "ok", "dtype": "i64", "shape": [1]}]})");
   open();
   TempPath path("w.safetensors");
-  std::vector<uint16_t> half(2);
+  std::vector<int32_t> ints(2);
   std::vector<float> small(128 * 256);
   int64_t one = 1;
   ASSERT_TRUE(st::write(
       path.str(),
-      {{"x", {ATTNC_DTYPE_F16, {2}, half.data()}},
+      {{"x", {ATTNC_DTYPE_I32, {2}, ints.data()}},
        {"attn.k_proj.weight", {ATTNC_DTYPE_F32, {128, 256}, small.data()}},
        {"ok", {ATTNC_DTYPE_I64, {1}, &one}}}));
   EXPECT_EQ(attnc_model_load_weights(model, path.c_str()),
@@ -139,8 +139,8 @@ TEST_F(FakeModelTest, ReportsEveryMismatchedParameter) {
   EXPECT_EQ(attnc_last_error(),
             path.str() + ": missing tensor 'attn.q_proj.weight' (parameter "
                          "'wq', expected f32[256, 256])\n" +
-                path.str() + ": tensor 'x': expected dtype F32, found F16 "
-                             "(parameter 'b')\n" +
+                path.str() + ": tensor 'x': expected dtype F32, F16 or BF16, "
+                             "found I32 (parameter 'b')\n" +
                 path.str() + ": tensor 'attn.k_proj.weight': expected shape "
                              "[256, 256], found [128, 256] (parameter 'wk')");
 }
@@ -329,7 +329,8 @@ TEST_F(FakeModelTest, WrongDType) {
   FakeInputs in(1, 1);
   std::vector<attnc_tensor> inputs = in.tensors();
   inputs[0].dtype = ATTNC_DTYPE_I64;
-  EXPECT_EQ(runError(inputs), "input 'x': expected dtype f32, found i64");
+  EXPECT_EQ(runError(inputs),
+            "input 'x': expected dtype f32, f16 or bf16, found i64");
 }
 
 TEST_F(FakeModelTest, WrongRank) {
@@ -383,7 +384,8 @@ TEST_F(FakeModelTest, ReportsEveryInputProblem) {
   std::vector<attnc_tensor> inputs = in.tensors();
   inputs[0].dtype = ATTNC_DTYPE_I32;
   inputs[1].name = "q";
-  EXPECT_EQ(runError(inputs), "input 'x': expected dtype f32, found i32\n"
+  EXPECT_EQ(runError(inputs), "input 'x': expected dtype f32, f16 or bf16, "
+                              "found i32\n"
                               "unknown input 'q' (model 'fake' takes: x, t)\n"
                               "missing input 't' (expected f32[seq])");
 }

@@ -1,14 +1,15 @@
-//===- ABI.h - Names shared by MLIRGen, the ABI pass and docs/abi.md -*- C++ -*-===//
+//===- ABI.h - The exported symbols of a compiled model (docs/abi.md) -*- C++ -*-===//
 //
-// MLIRGen marks the model function and its arguments and results with these
-// discardable attributes; ExposeModelABI reads them to build the manifest and
-// the C entry points. The runtime has its own copy of the symbol names and the
+// ExposeModelABI builds these entry points from the attributes of
+// ModelAttributes.h. The runtime has its own copy of the symbol names and the
 // version (it does not link the compiler), kept equal by docs/abi.md and the
 // end-to-end tests.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTNC_CODEGEN_ABI_H
 #define ATTNC_CODEGEN_ABI_H
+
+#include "attnc/Dialect/Attn/IR/ModelAttributes.h"
 
 #include "llvm/ADT/StringRef.h"
 
@@ -19,18 +20,7 @@ inline constexpr int kAbiVersion = 1;
 inline constexpr llvm::StringLiteral kAbiVersionSymbol = "attnc_model_abi_version";
 inline constexpr llvm::StringLiteral kManifestSymbol = "attnc_model_manifest";
 inline constexpr llvm::StringLiteral kForwardSymbol = "attnc_model_forward";
-
-/// On the model function: its name (StringAttr) and its dynamic dimension
-/// names in ABI order (ArrayAttr of StringAttr).
-inline constexpr llvm::StringLiteral kModelAttr = "attn.model";
-inline constexpr llvm::StringLiteral kDimsAttr = "attn.dims";
-/// On arguments: "input" or "param"; on arguments and results: the source
-/// name and the shape (ArrayAttr of IntegerAttr sizes and StringAttr dims);
-/// on parameters: the checkpoint tensor name.
-inline constexpr llvm::StringLiteral kKindAttr = "attn.kind";
-inline constexpr llvm::StringLiteral kNameAttr = "attn.name";
-inline constexpr llvm::StringLiteral kShapeAttr = "attn.shape";
-inline constexpr llvm::StringLiteral kTensorAttr = "attn.tensor";
+inline constexpr llvm::StringLiteral kStepSymbol = "attnc_model_step";
 
 } // namespace attnc
 

@@ -55,7 +55,8 @@ struct Scalar {
 };
 
 /// `8` for an integer, the shortest round-tripping form for a float, always
-/// with a '.' or an exponent so that it reads as one: `0.125`, `2.0`, `1e-05`.
+/// with a '.' or an exponent so that it reads as one: `0.125`, `2.0`, `1e-05`;
+/// whole floats are written out: `500000.0`.
 std::string formatScalar(const Scalar &s);
 
 struct TensorType {
@@ -63,6 +64,10 @@ struct TensorType {
   std::vector<Dim> shape;
   size_t rank() const { return shape.size(); }
   std::string str() const; // "f32[batch, seq, 64]"
+  bool operator==(const TensorType &o) const {
+    return elementType == o.elementType && shape == o.shape;
+  }
+  bool operator!=(const TensorType &o) const { return !(*this == o); }
 };
 
 //===----------------------------------------------------------------------===//
@@ -71,7 +76,16 @@ struct TensorType {
 
 class Expr {
 public:
-  enum class Kind { Number, Ident, Call, Binary, Unary, Transpose, Conditional };
+  enum class Kind {
+    Number,
+    Ident,
+    Call,
+    Binary,
+    Unary,
+    Transpose,
+    Conditional,
+    Repeat
+  };
 
   Expr(Kind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
   virtual ~Expr() = default;
@@ -80,6 +94,9 @@ public:
   llvm::SMLoc getLoc() const { return loc; }
 
   // Exactly one of these is set by Sema on every expression it accepts.
+  // (A dim name used as a whole dimension of a TypeSpec is the exception:
+  // it has neither, only IdentExpr::decl; the branch of a ConditionalExpr
+  // that was not taken is not checked at all.)
   std::optional<Scalar> scalar;
   std::optional<TensorType> tensorType;
 
@@ -119,6 +136,7 @@ struct KeywordArg {
 };
 
 /// `callee(arg, ..., key = value, ...)`; positional arguments come first.
+class BlockDecl;
 class CallExpr : public Expr {
 public:
   CallExpr(llvm::SMLoc loc, std::string callee)
@@ -126,12 +144,15 @@ public:
   std::string callee;
   std::vector<ExprPtr> args;
   std::vector<KeywordArg> kwargs;
+  /// Set by Sema when the callee is a block rather than a builtin.
+  const BlockDecl *block = nullptr;
   static bool classof(const Expr *e) { return e->getKind() == Kind::Call; }
 };
 
 /// Binary operators, by increasing precedence:
 ///   `==` `!=` `<` `<=` `>` `>=` (scalars only)  <  `+` `-`  <  `*` `/` `%` `@`
-/// All are left associative. `@` is matrix multiplication.
+/// All are left associative. `@` is matrix multiplication. Like
+/// TransposeExpr, loc is that of the operator, where shape errors point.
 class BinaryExpr : public Expr {
 public:
   enum class Op { Add, Sub, Mul, Div, Mod, MatMul, Eq, Ne, Lt, Le, Gt, Ge };
@@ -166,7 +187,8 @@ public:
 };
 
 /// `cond ? a : b` with a compile-time scalar condition; only the chosen branch
-/// is checked and generated (like `if constexpr`). Lowest precedence.
+/// is checked and generated (like `if constexpr`). Lowest precedence, right
+/// associative; loc is that of the `?`.
 class ConditionalExpr : public Expr {
 public:
   ConditionalExpr(llvm::SMLoc loc, ExprPtr cond, ExprPtr thenExpr,
@@ -181,13 +203,32 @@ public:
   }
 };
 
+/// `repeat count block(x, rest...)`: applies the block `count` times, feeding
+/// each result back as `x`; `rest` is the same for every layer. loc is that
+/// of the `repeat` keyword.
+class RepeatExpr : public Expr {
+public:
+  RepeatExpr(llvm::SMLoc loc, ExprPtr count, std::string block,
+             llvm::SMLoc blockLoc)
+      : Expr(Kind::Repeat, loc), count(std::move(count)),
+        block(std::move(block)), blockLoc(blockLoc) {}
+  ExprPtr count;
+  std::string block;
+  llvm::SMLoc blockLoc;
+  std::vector<ExprPtr> args;
+  /// Set by Sema.
+  const BlockDecl *decl = nullptr;
+  int64_t resolvedCount = 0;
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Repeat; }
+};
+
 //===----------------------------------------------------------------------===//
 // Declarations
 //===----------------------------------------------------------------------===//
 
 class Decl {
 public:
-  enum class Kind { Const, Dim, Input, Param, Let, Output };
+  enum class Kind { Const, Dim, Input, Param, Let, Output, Require, Block, BlockArg };
   Decl(Kind kind, llvm::SMLoc loc, std::string name, llvm::SMLoc nameLoc)
       : kind(kind), loc(loc), name(std::move(name)), nameLoc(nameLoc) {}
   virtual ~Decl() = default;
@@ -232,7 +273,8 @@ struct TypeSpec {
   std::optional<TensorType> resolved;
 };
 
-/// `input name : type`
+/// `input name : type [= default]`; with a default the input is optional
+/// (the runtime fills it with that value when the caller omits it).
 class InputDecl : public Decl {
 public:
   InputDecl(llvm::SMLoc loc, std::string name, llvm::SMLoc nameLoc,
@@ -240,6 +282,9 @@ public:
       : Decl(Kind::Input, loc, std::move(name), nameLoc),
         type(std::move(type)) {}
   TypeSpec type;
+  ExprPtr defaultValue; // null when the input is required
+  /// Set by Sema when defaultValue is present.
+  std::optional<Scalar> resolvedDefault;
   static bool classof(const Decl *d) { return d->getKind() == Kind::Input; }
 };
 
@@ -261,6 +306,11 @@ public:
   llvm::SMLoc checkpointNameLoc;
   std::optional<WeightLayout> layout;
   llvm::SMLoc layoutLoc;
+  /// Set by Sema: the block declaring this parameter (null at model scope),
+  /// and whether it is per layer (its tensor name has `{i}`; only allowed in
+  /// a block that is used by `repeat`).
+  const BlockDecl *block = nullptr;
+  bool perLayer = false;
   std::string tensorName() const { return checkpointName.value_or(name); }
   static bool classof(const Decl *d) { return d->getKind() == Kind::Param; }
 };
@@ -285,6 +335,45 @@ public:
         value(std::move(value)) {}
   ExprPtr value;
   static bool classof(const Decl *d) { return d->getKind() == Kind::Output; }
+};
+
+/// `require cond, "message"`: a constraint on the constants. name is empty.
+class RequireDecl : public Decl {
+public:
+  RequireDecl(llvm::SMLoc loc, ExprPtr cond, std::string message)
+      : Decl(Kind::Require, loc, "", loc), cond(std::move(cond)),
+        message(std::move(message)) {}
+  ExprPtr cond;
+  std::string message;
+  static bool classof(const Decl *d) { return d->getKind() == Kind::Require; }
+};
+
+/// One argument of a block; loc and nameLoc are the name's position.
+class BlockArgDecl : public Decl {
+public:
+  BlockArgDecl(llvm::SMLoc loc, std::string name)
+      : Decl(Kind::BlockArg, loc, std::move(name), loc) {}
+  /// Set by Sema: the type every call passes (all calls must agree).
+  std::optional<TensorType> type;
+  static bool classof(const Decl *d) { return d->getKind() == Kind::BlockArg; }
+};
+
+/// `block name(arg, ...) { (const | param | let)* return expr }`
+class BlockDecl : public Decl {
+public:
+  BlockDecl(llvm::SMLoc loc, std::string name, llvm::SMLoc nameLoc)
+      : Decl(Kind::Block, loc, std::move(name), nameLoc) {}
+  std::vector<std::unique_ptr<BlockArgDecl>> args;
+  std::vector<DeclPtr> body; // ConstDecl, ParamDecl, LetDecl
+  ExprPtr result;            // the `return` expression
+  llvm::SMLoc returnLoc;
+  /// Set by Sema: the layer count when the block is used by `repeat` (every
+  /// repeat of one block must use the same count), 0 otherwise.
+  int64_t repeatCount = 0;
+  /// Set by Sema: whether any call or repeat uses the block (the parameters
+  /// of unused blocks are not part of the compiled model).
+  bool used = false;
+  static bool classof(const Decl *d) { return d->getKind() == Kind::Block; }
 };
 
 /// `model name { decl* }` — one per file.

@@ -242,21 +242,229 @@ def Attn_AttentionOp : Attn_Op<"attention"> {
   let description = [{
     `softmax(mask(scale * query @ key^T)) @ value` over the last two
     dimensions: `query` is `[B, H, Sq, D]`, `key` and `value` are
-    `[B, H, Sk, D]`, the result is `[B, H, Sq, D]`. With `causal`, the mask
-    is that of `attn.causal_mask`. The op never needs the `[Sq, Sk]` score
-    matrix to exist: lowerings are free to compute it block by block.
+    `[B, G, Sk, D]` where `G` divides `H` (grouped-query attention: query
+    head `h` reads key/value head `h / (H / G)`); the result is
+    `[B, H, Sq, Dv]`. With `causal`, query `i` sees keys
+    `j <= i + (Sk - Sq)`. The optional `mask` (`[B, Sk]`, integer or f32) is
+    nonzero for keys that may be attended to (a padding mask). The op never
+    needs the `[Sq, Sk]` score matrix to exist: lowerings are free to compute
+    it block by block.
 
     ```mlir
     %o = attn.attention %q, %k, %v causal scale 1.767767e-01
         : tensor<?x8x?x32xf32>, tensor<?x8x?x32xf32>, tensor<?x8x?x32xf32> -> tensor<?x8x?x32xf32>
+    %p = attn.attention %q, %k, %v mask %m scale 1.250000e-01
+        : tensor<?x8x?x64xf32>, tensor<?x2x?x64xf32>, tensor<?x2x?x64xf32>, tensor<?x?xi64> -> tensor<?x8x?x64xf32>
     ```
   }];
   let arguments = (ins Attn_F32Tensor:$query, Attn_F32Tensor:$key,
-                       Attn_F32Tensor:$value, UnitAttr:$causal, F32Attr:$scale);
+                       Attn_F32Tensor:$value,
+                       Optional<AnyRankedTensor>:$mask,
+                       UnitAttr:$causal, F32Attr:$scale);
   let results = (outs Attn_F32Tensor:$result);
   let assemblyFormat = [{
-    $query `,` $key `,` $value (`causal` $causal^)? `scale` $scale attr-dict `:`
-    type($query) `,` type($key) `,` type($value) `->` type($result)
+    $query `,` $key `,` $value (`mask` $mask^)? (`causal` $causal^)?
+    `scale` $scale attr-dict `:`
+    type($query) `,` type($key) `,` type($value) (`,` type($mask)^)?
+    `->` type($result)
+  }];
+  let builders = [
+    OpBuilder<(ins "mlir::Type":$result, "mlir::Value":$query,
+                   "mlir::Value":$key, "mlir::Value":$value,
+                   "bool":$causal, "float":$scale), [{
+      build($_builder, $_state, result, query, key, value, mlir::Value(),
+            causal ? $_builder.getUnitAttr() : mlir::UnitAttr(),
+            $_builder.getF32FloatAttr(scale));
+    }]>
+  ];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization and activations
+//===----------------------------------------------------------------------===//
+
+def Attn_LayerNormOp : Attn_Op<"layernorm", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "layer normalization over the last dimension";
+  let description = [{
+    `(x - mean) / sqrt(var + eps) * weight + bias`, with the mean and the
+    (biased) variance of the last dimension, as `torch.nn.LayerNorm`.
+
+    ```mlir
+    %y = attn.layernorm %x, %w, %b eps 9.99999974E-6
+        : tensor<?x?x768xf32>, tensor<768xf32>, tensor<768xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$input, Attn_F32Tensor:$weight,
+                       Attn_F32Tensor:$bias, F32Attr:$epsilon);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $bias `eps` $epsilon attr-dict `:`
+    type($input) `,` type($weight) `,` type($bias)
+  }];
+  let builders = [
+    OpBuilder<(ins "mlir::Value":$input, "mlir::Value":$weight,
+                   "mlir::Value":$bias, "float":$epsilon), [{
+      build($_builder, $_state, input.getType(), input, weight, bias,
+            $_builder.getF32FloatAttr(epsilon));
+    }]>
+  ];
+  let hasVerifier = 1;
+}
+
+def Attn_RMSNormOp : Attn_Op<"rmsnorm", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "root-mean-square normalization over the last dimension";
+  let description = [{
+    `x / sqrt(mean(x^2) + eps) * weight`, as LLaMA's `LlamaRMSNorm`.
+
+    ```mlir
+    %y = attn.rmsnorm %x, %w eps 9.99999997E-7 : tensor<?x?x4096xf32>, tensor<4096xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$input, Attn_F32Tensor:$weight,
+                       F32Attr:$epsilon);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `eps` $epsilon attr-dict `:` type($input) `,` type($weight)
+  }];
+  let builders = [
+    OpBuilder<(ins "mlir::Value":$input, "mlir::Value":$weight,
+                   "float":$epsilon), [{
+      build($_builder, $_state, input.getType(), input, weight,
+            $_builder.getF32FloatAttr(epsilon));
+    }]>
+  ];
+  let hasVerifier = 1;
+}
+
+class Attn_ActivationOp<string mnemonic, string formula>
+    : Attn_Op<mnemonic, [SameOperandsAndResultType]> {
+  let summary = "elementwise " # formula;
+  let description = [{
+    Applies `}] # formula # [{` to every element.
+
+    ```mlir
+    %y = attn.}] # mnemonic # [{ %x : tensor<?x?x3072xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$input);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Attn_GeluOp : Attn_ActivationOp<"gelu", "0.5 x (1 + erf(x / sqrt(2)))">;
+def Attn_GeluTanhOp : Attn_ActivationOp<"gelu_tanh",
+    "0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))">;
+def Attn_SiluOp : Attn_ActivationOp<"silu", "x / (1 + exp(-x))">;
+def Attn_ReluOp : Attn_ActivationOp<"relu", "max(x, 0)">;
+
+//===----------------------------------------------------------------------===//
+// Tokens and positions
+//===----------------------------------------------------------------------===//
+
+def Attn_IntTensor : RankedTensorOf<[I32, I64]>;
+
+def Attn_EmbeddingOp : Attn_Op<"embedding"> {
+  let summary = "look up rows of a table by integer ids";
+  let description = [{
+    `table` is `[V, E]`, `ids` any integer tensor; the result is
+    `ids.shape + [E]`. Ids outside `[0, V)` are clamped to the nearest row,
+    so that no input can read outside the table; the runtime rejects such
+    ids before running.
+
+    ```mlir
+    %x = attn.embedding %wte[%ids] : tensor<50257x768xf32>, tensor<?x?xi64> -> tensor<?x?x768xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$table, Attn_IntTensor:$ids);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = [{
+    $table `[` $ids `]` attr-dict `:` type($table) `,` type($ids) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_PositionsOp : Attn_Op<"positions"> {
+  let summary = "the position of every token: offset, offset + 1, ...";
+  let description = [{
+    For `ids` of shape `[B, S]`, an i64 tensor `[B, S]` holding
+    `offset + s` at `[b, s]`. The offset (0 when absent) is the number of
+    tokens already in the KV cache when decoding incrementally.
+
+    ```mlir
+    %p = attn.positions %ids : tensor<?x?xi64> -> tensor<?x?xi64>
+    %q = attn.positions %ids offset %n : tensor<?x?xi64> -> tensor<?x?xi64>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$ids, Optional<Index>:$offset);
+  let results = (outs RankedTensorOf<[I64]>:$result);
+  let assemblyFormat = [{
+    $ids (`offset` $offset^)? attr-dict `:` type($ids) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_SinusoidalOp : Attn_Op<"sinusoidal"> {
+  let summary = "fixed sinusoidal position encoding";
+  let description = [{
+    For positions `[B, S]`, a `[B, S, N]` tensor with
+    `sin(p / 10000^(2i / N))` in feature `2i` and `cos(...)` in feature
+    `2i + 1`, as in "Attention Is All You Need".
+
+    ```mlir
+    %e = attn.sinusoidal %pos : tensor<?x?xi64> -> tensor<?x?x512xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I64]>:$positions);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = "$positions attr-dict `:` type($positions) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Attn_RopeOp : Attn_Op<"rope", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "rotary position embedding (Hugging Face rotate_half form)";
+  let description = [{
+    For `input` `[B, H, S, D]` and positions `[B, S]`, with
+    `f_j = theta^(-2j / D)` and `a = p * f_(d mod D/2)`:
+    `out[d] = x[d] cos(a) - x[d + D/2] sin(a)` for `d < D/2` and
+    `out[d] = x[d] cos(a) + x[d - D/2] sin(a)` otherwise, in f32 as
+    `transformers`' `apply_rotary_pos_emb` computes it.
+
+    ```mlir
+    %q2 = attn.rope %q, %pos theta 1.000000e+04 : tensor<?x32x?x128xf32>, tensor<?x?xi64>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$input, RankedTensorOf<[I64]>:$positions,
+                       F32Attr:$theta);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $positions `theta` $theta attr-dict `:` type($input) `,` type($positions)
+  }];
+  let builders = [
+    OpBuilder<(ins "mlir::Value":$input, "mlir::Value":$positions,
+                   "float":$theta), [{
+      build($_builder, $_state, input.getType(), input, positions,
+            $_builder.getF32FloatAttr(theta));
+    }]>
+  ];
+  let hasVerifier = 1;
+}
+
+def Attn_SliceOp : Attn_Op<"slice"> {
+  let summary = "a contiguous range of the last dimension";
+  let description = [{
+    `result[..., j] = input[..., offset + j]` for `j < size`.
+
+    ```mlir
+    %q = attn.slice %qkv[0, 768] : tensor<?x?x2304xf32> -> tensor<?x?x768xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$input,
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$offset,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$size);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `[` $offset `,` $size `]` attr-dict `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;
 }

@@ -1,0 +1,250 @@
+//===- TensorRules.cpp - Shape rules of the builtin functions -------------===//
+//
+// Every builtin but attention (AttentionRule.cpp). Each rule says what it
+// needs of its operands' shapes, in words that name the operand, and derives
+// the result type.
+//
+//===----------------------------------------------------------------------===//
+
+#include "BuiltinRules.h"
+
+#include "llvm/Support/Casting.h"
+
+#include <cmath>
+
+using namespace attnc;
+using namespace attnc::ast;
+using namespace attnc::sema;
+using llvm::Twine;
+
+bool sema::sqrtRule(Call &c) {
+  const Scalar &x = *c.arg(0).scalar;
+  if (x.value < 0)
+    return c.fail(c.arg(0).getLoc(),
+                  "argument must not be negative, got " + formatScalar(x));
+  c.expr.scalar = Scalar{std::sqrt(x.value), false};
+  return true;
+}
+
+bool sema::linearRule(Call &c) {
+  if (!c.requireRank(0, "input", 2))
+    return false;
+  const TensorType &x = c.tensor(0), &w = c.tensor(1);
+  if (w.rank() != 2)
+    return c.fail(c.arg(1).getLoc(), "weight must be 2-D, got " + w.str());
+  // Only a parameter named directly carries a layout; anything else is
+  // [out, in], as torch.nn.Linear stores it.
+  WeightLayout layout = WeightLayout::OutIn;
+  if (const auto *ident = llvm::dyn_cast<IdentExpr>(&c.arg(1)))
+    if (const auto *param = llvm::dyn_cast_or_null<ParamDecl>(ident->decl))
+      layout = param->layout.value_or(WeightLayout::OutIn);
+  bool outIn = layout == WeightLayout::OutIn;
+  const Dim &in = w.shape[outIn ? 1 : 0], &out = w.shape[outIn ? 0 : 1];
+  llvm::StringRef stored = outIn ? "[out, in]" : "[in, out]";
+  if (x.shape.back() != in)
+    return c.fail("input width differs from the weight's: " + x.str() +
+                  " with weight " + w.str() + " stored " + stored + " " +
+                  versus(x.shape.back(), in));
+  if (c.expr.args.size() == 3) {
+    const TensorType &b = c.tensor(2);
+    if (b.rank() != 1)
+      return c.fail(c.arg(2).getLoc(), "bias must be 1-D, got " + b.str());
+    if (b.shape[0] != out)
+      return c.fail("bias size differs from the weight's output size: " +
+                    b.str() + " with weight " + w.str() + " stored " + stored +
+                    " " + versus(b.shape[0], out));
+  }
+  TensorType type = x;
+  type.shape.back() = out;
+  return c.result(std::move(type));
+}
+
+bool sema::transposeRule(Call &c) {
+  return checkTranspose(c.expr, c.arg(0), c.diag);
+}
+
+bool sema::softmaxRule(Call &c) {
+  if (!c.requireRank(0, "operand", 1))
+    return false;
+  return c.result(c.tensor(0));
+}
+
+bool sema::activationRule(Call &c) { return c.result(c.tensor(0)); }
+
+bool sema::causalMaskRule(Call &c) {
+  if (!c.requireRank(0, "operand", 2))
+    return false;
+  return c.result(c.tensor(0));
+}
+
+bool sema::splitHeadsRule(Call &c) {
+  const TensorType &x = c.tensor(0);
+  if (x.rank() != 3)
+    return c.fail(c.arg(0).getLoc(),
+                  "operand must have rank 3 [batch, seq, width], got " +
+                      x.str());
+  std::optional<int64_t> heads = c.positiveInt(c.arg(1), "heads");
+  if (!heads)
+    return false;
+  const Dim &width = x.shape[2];
+  if (!width.isStatic())
+    return c.fail(c.arg(0).getLoc(),
+                  "the width must be static to split it into heads, got " +
+                      x.str());
+  if (width.size % *heads != 0)
+    return c.fail(Twine(*heads) + " heads do not divide width " +
+                  Twine(width.size));
+  TensorType type = x;
+  type.shape = {x.shape[0], Dim::fixed(*heads), x.shape[1],
+                Dim::fixed(width.size / *heads)};
+  return c.result(std::move(type));
+}
+
+bool sema::mergeHeadsRule(Call &c) {
+  const TensorType &x = c.tensor(0);
+  if (x.rank() != 4)
+    return c.fail(c.arg(0).getLoc(),
+                  "operand must have rank 4 [batch, heads, seq, head_dim], "
+                  "got " +
+                      x.str());
+  const Dim &heads = x.shape[1], &headDim = x.shape[3];
+  if (!heads.isStatic() || !headDim.isStatic())
+    return c.fail(c.arg(0).getLoc(),
+                  "the head count and head size must be static, got " +
+                      x.str());
+  int64_t width;
+  if (__builtin_mul_overflow(heads.size, headDim.size, &width))
+    return c.fail("merged width overflows: " + x.str());
+  TensorType type = x;
+  type.shape = {x.shape[0], x.shape[2], Dim::fixed(width)};
+  return c.result(std::move(type));
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization and activations
+//===----------------------------------------------------------------------===//
+
+/// A per-feature vector (a norm's weight or bias): [n] for an input [..., n].
+static bool checkFeatureVector(Call &c, unsigned i, llvm::StringRef what) {
+  const TensorType &x = c.tensor(0), &v = c.tensor(i);
+  if (v.rank() != 1)
+    return c.fail(c.arg(i).getLoc(), what + " must be 1-D, got " + v.str());
+  if (v.shape[0] != x.shape.back())
+    return c.fail(c.arg(i).getLoc(),
+                  what + " size differs from the input's last dimension: " +
+                      v.str() + " for input " + x.str() + " " +
+                      versus(v.shape[0], x.shape.back()));
+  return true;
+}
+
+bool sema::layerNormRule(Call &c) {
+  if (!c.requireRank(0, "input", 1) || !checkFeatureVector(c, 1, "weight") ||
+      !checkFeatureVector(c, 2, "bias") || !c.positiveKeyword("eps"))
+    return false;
+  return c.result(c.tensor(0));
+}
+
+bool sema::rmsNormRule(Call &c) {
+  if (!c.requireRank(0, "input", 1) || !checkFeatureVector(c, 1, "weight") ||
+      !c.positiveKeyword("eps"))
+    return false;
+  return c.result(c.tensor(0));
+}
+
+bool sema::swigluRule(Call &c) {
+  const TensorType &gate = c.tensor(0), &up = c.tensor(1);
+  if (gate.rank() != up.rank())
+    return c.fail("gate and up must have the same shape: " + gate.str() +
+                  " and " + up.str() + " (rank " + Twine(gate.rank()) +
+                  " vs " + Twine(up.rank()) + ")");
+  if (auto i = firstDifference(gate.shape, up.shape))
+    return c.fail("gate and up must have the same shape: " + gate.str() +
+                  " and " + up.str() + " " +
+                  versus(gate.shape[*i], up.shape[*i]));
+  return c.result(gate);
+}
+
+//===----------------------------------------------------------------------===//
+// Tokens and positions
+//===----------------------------------------------------------------------===//
+
+/// `ids` or `positions` shaped [batch, seq].
+static bool requireBatchSeq(Call &c, unsigned i, llvm::StringRef what) {
+  if (c.tensor(i).rank() == 2)
+    return true;
+  return c.fail(c.arg(i).getLoc(), what + " must have rank 2 [batch, seq], got " +
+                                       c.tensor(i).str());
+}
+
+bool sema::embeddingRule(Call &c) {
+  const TensorType &table = c.tensor(0), &ids = c.tensor(1);
+  if (table.rank() != 2)
+    return c.fail(c.arg(0).getLoc(),
+                  "table must be 2-D [vocab, features], got " + table.str());
+  if (ids.rank() == 0)
+    return c.fail(c.arg(1).getLoc(),
+                  "ids must have rank at least 1, got " + ids.str());
+  TensorType type{ElementType::F32, ids.shape};
+  type.shape.push_back(table.shape[1]);
+  return c.result(std::move(type));
+}
+
+bool sema::positionsRule(Call &c) {
+  if (!requireBatchSeq(c, 0, "ids"))
+    return false;
+  return c.result(TensorType{ElementType::I64, c.tensor(0).shape});
+}
+
+bool sema::sinusoidalRule(Call &c) {
+  if (!requireBatchSeq(c, 0, "positions"))
+    return false;
+  const Scalar &n = *c.arg(1).scalar;
+  if (!n.isInteger || n.asInt() < 2 || n.asInt() % 2 != 0)
+    return c.fail(c.arg(1).getLoc(),
+                  "the number of features must be a positive even integer, "
+                  "got " +
+                      formatScalar(n));
+  TensorType type{ElementType::F32, c.tensor(0).shape};
+  type.shape.push_back(Dim::fixed(n.asInt()));
+  return c.result(std::move(type));
+}
+
+bool sema::ropeRule(Call &c) {
+  const TensorType &x = c.tensor(0);
+  if (x.rank() != 4)
+    return c.fail(c.arg(0).getLoc(),
+                  "x must have rank 4 [batch, heads, seq, head_dim], got " +
+                      x.str());
+  const Dim &headDim = x.shape[3];
+  if (!headDim.isStatic() || headDim.size % 2 != 0)
+    return c.fail(c.arg(0).getLoc(),
+                  "the head size must be static and even, got " + x.str());
+  if (!requireBatchSeq(c, 1, "positions") ||
+      !c.sameDim(0, 0, 1, 0, "batch dimensions of x and positions") ||
+      !c.sameDim(0, 2, 1, 1, "sequence lengths of x and positions") ||
+      !c.positiveKeyword("theta"))
+    return false;
+  return c.result(x);
+}
+
+bool sema::sliceRule(Call &c) {
+  if (!c.requireRank(0, "operand", 1))
+    return false;
+  const TensorType &x = c.tensor(0);
+  const Dim &width = x.shape.back();
+  if (!width.isStatic())
+    return c.fail(c.arg(0).getLoc(),
+                  "the last dimension must be static, got " + x.str());
+  std::optional<int64_t> start = c.nonNegativeInt(c.arg(1), "start");
+  std::optional<int64_t> size = c.positiveInt(c.arg(2), "size");
+  if (!start || !size)
+    return false;
+  int64_t end;
+  if (__builtin_add_overflow(*start, *size, &end) || end > width.size)
+    return c.fail("[" + Twine(*start) + ", " + Twine(*start) + " + " +
+                  Twine(*size) + ") is out of range for the last dimension " +
+                  "of " + x.str());
+  TensorType type = x;
+  type.shape.back() = Dim::fixed(*size);
+  return c.result(std::move(type));
+}

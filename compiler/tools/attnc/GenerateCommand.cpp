@@ -1,0 +1,335 @@
+//===- GenerateCommand.cpp - The `attnc generate` subcommand --------------===//
+#include "GenerateCommand.h"
+
+#include "attnc/Decoder.h"
+#include "attnc/Generator.h"
+#include "attnc/generation.hpp"
+#include "attnc/runtime.hpp"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/ConvertUTF.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cl = llvm::cl;
+
+llvm::cl::SubCommand attnc::generateSubCommand(
+    "generate", "Generate text with a compiled decoder model");
+
+namespace {
+
+cl::SubCommand &sub = attnc::generateSubCommand;
+
+cl::opt<std::string> modelPath(cl::Positional, cl::Required,
+                               cl::desc("<model.so>"), cl::sub(sub));
+cl::opt<std::string>
+    weightsPath("weights", cl::Required,
+                cl::desc("Safetensors file with the model's parameters"),
+                cl::value_desc("file"), cl::sub(sub));
+cl::opt<std::string> promptText("prompt", cl::desc("The prompt, as text"),
+                                cl::value_desc("text"), cl::sub(sub));
+cl::opt<std::string> promptTokens(
+    "prompt-tokens", cl::desc("The prompt, as token ids (instead of --prompt)"),
+    cl::value_desc("id,id,..."), cl::sub(sub));
+cl::opt<std::string> tokenizerPath(
+    "tokenizer",
+    cl::desc("Hugging Face tokenizer.json (byte-level BPE); default: one "
+             "token per byte"),
+    cl::value_desc("file"), cl::sub(sub));
+cl::opt<int64_t> maxNewTokens("max-new-tokens", cl::Required,
+                              cl::desc("Generate at most this many tokens"),
+                              cl::value_desc("n"), cl::sub(sub));
+cl::opt<float> temperature(
+    "temperature", cl::init(0),
+    cl::desc("Sampling temperature; 0 (the default) picks the most likely "
+             "token"),
+    cl::value_desc("t"), cl::sub(sub));
+cl::opt<int32_t> topK("top-k", cl::init(0),
+                      cl::desc("Sample among the k most likely tokens (0: all)"),
+                      cl::value_desc("k"), cl::sub(sub));
+cl::opt<float> topP("top-p", cl::init(1),
+                    cl::desc("Sample among the most likely tokens whose "
+                             "probabilities add up to p (1: all)"),
+                    cl::value_desc("p"), cl::sub(sub));
+cl::opt<float> repetitionPenalty(
+    "repetition-penalty", cl::init(1),
+    cl::desc("Penalize tokens already in the text, as Hugging Face does "
+             "(1: none)"),
+    cl::value_desc("r"), cl::sub(sub));
+cl::opt<uint64_t> seed("seed", cl::init(0),
+                       cl::desc("Seed of the sampler's random numbers"),
+                       cl::value_desc("s"), cl::sub(sub));
+cl::list<std::string> stops(
+    "stop",
+    cl::desc("Stop after this token id, added token (e.g. '<|endoftext|>') or "
+             "text (\\n, \\t, \\r and \\\\ are escapes); repeatable"),
+    cl::value_desc("token-or-text"), cl::sub(sub));
+cl::opt<bool> noKVCache(
+    "no-kv-cache",
+    cl::desc("Recompute the whole sequence for every token instead of "
+             "keeping a KV cache (slower; for checking)"),
+    cl::sub(sub));
+cl::opt<bool> jsonOutput("json",
+                   cl::desc("Print one JSON object instead of streaming text"),
+                   cl::sub(sub));
+
+/// Prints one `error: ` line per line of the message.
+int reportError(const std::string &message) {
+  llvm::SmallVector<llvm::StringRef> lines;
+  llvm::StringRef(message).split(lines, '\n');
+  for (llvm::StringRef line : lines)
+    llvm::WithColor::error() << line << "\n";
+  return 1;
+}
+
+attnc::Expected<std::vector<int64_t>> parseTokenList(llvm::StringRef text) {
+  std::vector<int64_t> ids;
+  llvm::SmallVector<llvm::StringRef> items;
+  text.split(items, ',');
+  for (llvm::StringRef item : items) {
+    int64_t id;
+    if (item.trim().getAsInteger(10, id))
+      return attnc::Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                          "--prompt-tokens: '" + item.str() +
+                              "' is not a token id (expected id,id,...)");
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+std::string unescape(llvm::StringRef text) {
+  std::string result;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c != '\\' || i + 1 == text.size()) {
+      result += c;
+      continue;
+    }
+    switch (text[++i]) {
+    case 'n':
+      result += '\n';
+      break;
+    case 't':
+      result += '\t';
+      break;
+    case 'r':
+      result += '\r';
+      break;
+    case '\\':
+      result += '\\';
+      break;
+    default:
+      result += '\\';
+      result += text[i];
+    }
+  }
+  return result;
+}
+
+/// Sorts each --stop value into a token id or a text.
+attnc::Status resolveStops(const attnc::Tokenizer &tokenizer, int64_t vocab,
+                           attnc::GenerationOptions &options) {
+  for (const std::string &stop : stops) {
+    int64_t id;
+    if (!llvm::StringRef(stop).getAsInteger(10, id)) {
+      if (id < 0 || id >= vocab)
+        return attnc::Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                            "--stop " + stop +
+                                ": outside the model's vocabulary (0.." +
+                                std::to_string(vocab - 1) + ")");
+      options.stopTokens.push_back(id);
+    } else if (int64_t added = tokenizer.tokenId(stop);
+               added >= 0 && tokenizer.isAddedToken(added)) {
+      options.stopTokens.push_back(added);
+    } else if (stop.empty()) {
+      return attnc::Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                          "--stop needs a token id or a non-empty text");
+    } else {
+      options.stopTexts.push_back(unescape(stop));
+    }
+  }
+  return attnc::Status::success();
+}
+
+attnc::Expected<std::vector<int64_t>>
+promptIds(const attnc::Tokenizer &tokenizer) {
+  bool haveText = promptText.getNumOccurrences() != 0;
+  bool haveTokens = promptTokens.getNumOccurrences() != 0;
+  if (haveText == haveTokens)
+    return attnc::Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                        "give the prompt with exactly one of --prompt and "
+                        "--prompt-tokens");
+  if (haveTokens)
+    return parseTokenList(promptTokens);
+  if (promptText.empty())
+    return attnc::Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                        "the prompt is empty: give at least one token");
+  return tokenizer.encode(promptText);
+}
+
+std::string validUtf8(const std::string &bytes) {
+  return llvm::json::isUTF8(bytes) ? bytes : llvm::json::fixUTF8(bytes);
+}
+
+/// Tokens per second, or nullopt when nothing was measured.
+std::optional<double> rate(int64_t tokens, double seconds) {
+  if (tokens == 0 || seconds <= 0)
+    return std::nullopt;
+  return tokens / seconds;
+}
+
+const char *stopReasonName(attnc::StopReason reason) {
+  switch (reason) {
+  case attnc::StopReason::MaxNewTokens:
+    return "max_new_tokens";
+  case attnc::StopReason::StopToken:
+    return "stop_token";
+  case attnc::StopReason::StopText:
+    return "stop_text";
+  }
+  return "unknown";
+}
+
+void printJson(const attnc::GenerationResult &result) {
+  llvm::json::OStream out(llvm::outs());
+  auto number = [&](std::optional<double> value) {
+    if (value)
+      out.value(*value);
+    else
+      out.value(nullptr);
+  };
+  out.object([&] {
+    out.attributeArray("tokens", [&] {
+      for (int64_t token : result.tokens)
+        out.value(token);
+    });
+    out.attribute("text", validUtf8(result.text));
+    out.attributeBegin("prefill_tokens_per_s");
+    number(rate(result.promptTokens, result.prefillSeconds));
+    out.attributeEnd();
+    out.attributeBegin("decode_tokens_per_s");
+    number(rate(result.decodeSteps, result.decodeSeconds));
+    out.attributeEnd();
+    out.attribute("prompt_tokens", result.promptTokens);
+    out.attribute("stop_reason", stopReasonName(result.stopReason));
+  });
+  llvm::outs() << "\n";
+}
+
+void printSpeed(llvm::raw_ostream &os, const char *phase, int64_t tokens,
+                double seconds) {
+  os << phase << ": " << tokens << (tokens == 1 ? " token" : " tokens");
+  if (std::optional<double> r = rate(tokens, seconds))
+    os << llvm::format(" in %.3f ms, %.1f tokens/s", seconds * 1e3, *r);
+}
+
+} // namespace
+
+int attnc::generateCommandMain() {
+  Expected<Tokenizer> tokenizer = tokenizerPath.empty()
+                                      ? Tokenizer::bytes()
+                                      : Tokenizer::open(tokenizerPath);
+  if (!tokenizer)
+    return reportError(tokenizer.error().message());
+  Expected<std::vector<int64_t>> prompt = promptIds(*tokenizer);
+  if (!prompt)
+    return reportError(prompt.error().message());
+
+  attnc_sampler_config config = Sampler::defaultConfig();
+  config.temperature = temperature;
+  config.top_k = topK;
+  config.top_p = topP;
+  config.repetition_penalty = repetitionPenalty;
+  config.seed = seed;
+  Expected<Sampler> sampler = Sampler::create(config);
+  if (!sampler)
+    return reportError(sampler.error().message());
+  if (temperature == 0 &&
+      (topK.getNumOccurrences() || topP.getNumOccurrences() ||
+       seed.getNumOccurrences()))
+    llvm::WithColor::warning() << "--top-k, --top-p and --seed have no effect "
+                                  "without --temperature (greedy decoding)\n";
+
+  Expected<Model> model = Model::open(modelPath);
+  if (!model)
+    return reportError(model.error().message());
+  // Check the decoder contract before the (slow) weight loading; the KV
+  // cache's session needs the weights, so the decoder itself comes after.
+  if (Expected<std::unique_ptr<RecomputingDecoder>> contract =
+          RecomputingDecoder::create(*model);
+      !contract)
+    return reportError(contract.error().message());
+  if (Status s = model->loadWeights(weightsPath); !s)
+    return reportError(s.error().message());
+  for (const std::string &warning : model->warnings())
+    llvm::WithColor::warning() << warning << "\n";
+  Expected<std::unique_ptr<Decoder>> decoder = createDecoder(*model);
+  if (noKVCache) {
+    Expected<std::unique_ptr<RecomputingDecoder>> recomputing =
+        RecomputingDecoder::create(*model);
+    if (!recomputing)
+      return reportError(recomputing.error().message());
+    decoder = std::unique_ptr<Decoder>(std::move(*recomputing));
+  }
+  if (!decoder)
+    return reportError(decoder.error().message());
+  int64_t vocab = (*decoder)->vocabSize();
+  if (tokenizer->vocabSize() != vocab)
+    llvm::WithColor::warning()
+        << "the tokenizer has " << tokenizer->vocabSize()
+        << " token ids but the model's vocabulary has " << vocab << "\n";
+
+  GenerationOptions options;
+  options.maxNewTokens = maxNewTokens;
+  if (Status s = resolveStops(*tokenizer, vocab, options); !s)
+    return reportError(s.error().message());
+
+  // The prompt is echoed with the first new text, so that nothing is
+  // printed when the generation is refused.
+  bool echoed = false;
+  auto echoPrompt = [&] {
+    if (echoed)
+      return;
+    echoed = true;
+    // The prompt ids were checked against the model, not the tokenizer.
+    if (Expected<std::string> text = tokenizer->decode(*prompt))
+      llvm::outs() << *text;
+  };
+  TextSink sink;
+  if (!jsonOutput)
+    sink = [&](std::string_view text) {
+      echoPrompt();
+      llvm::outs() << llvm::StringRef(text.data(), text.size());
+      llvm::outs().flush();
+    };
+  Expected<GenerationResult> result =
+      generate(**decoder, *sampler, *tokenizer, *prompt, options, sink);
+  if (!result) {
+    if (echoed)
+      llvm::outs() << "\n";
+    llvm::outs().flush();
+    return reportError(result.error().message());
+  }
+
+  if (jsonOutput) {
+    printJson(*result);
+    return 0;
+  }
+  echoPrompt();
+  llvm::outs() << "\n";
+  llvm::outs().flush();
+  printSpeed(llvm::errs(), "prefill", result->promptTokens,
+             result->prefillSeconds);
+  llvm::errs() << "; ";
+  printSpeed(llvm::errs(), "decode", result->decodeSteps,
+             result->decodeSeconds);
+  llvm::errs() << "\n";
+  return 0;
+}

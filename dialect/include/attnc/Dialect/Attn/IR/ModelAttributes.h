@@ -1,0 +1,44 @@
+//===- ModelAttributes.h - Discardable attributes of a model function -*- C++ -*-===//
+//
+// MLIRGen marks the model function and its arguments and results with these
+// attributes; graph passes (attn-kv-cache) keep them up to date and the C ABI
+// pass (ExposeModelABI) reads them to build the manifest and entry points.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNC_DIALECT_ATTN_IR_MODELATTRIBUTES_H
+#define ATTNC_DIALECT_ATTN_IR_MODELATTRIBUTES_H
+
+#include "llvm/ADT/StringRef.h"
+
+namespace attnc {
+
+/// On the model function: its name (StringAttr) and its dynamic dimension
+/// names in ABI order (ArrayAttr of StringAttr).
+inline constexpr llvm::StringLiteral kModelAttr = "attn.model";
+inline constexpr llvm::StringLiteral kDimsAttr = "attn.dims";
+/// On the model function: the final value of every model constant
+/// (DictionaryAttr) and a hash of the description (StringAttr).
+inline constexpr llvm::StringLiteral kConstantsAttr = "attn.constants";
+inline constexpr llvm::StringLiteral kFingerprintAttr = "attn.fingerprint";
+/// On arguments: "input" or "param"; on arguments and results: the source
+/// name and the shape (ArrayAttr of IntegerAttr sizes and StringAttr dims);
+/// on parameters: the checkpoint tensor name.
+inline constexpr llvm::StringLiteral kKindAttr = "attn.kind";
+inline constexpr llvm::StringLiteral kNameAttr = "attn.name";
+inline constexpr llvm::StringLiteral kShapeAttr = "attn.shape";
+inline constexpr llvm::StringLiteral kTensorAttr = "attn.tensor";
+/// On stacked per-layer parameters: the layer count (the shape's first dim;
+/// attn.tensor is a template with `{i}`).
+inline constexpr llvm::StringLiteral kLayersAttr = "attn.layers";
+/// On optional inputs: the value the runtime fills them with (F64Attr).
+inline constexpr llvm::StringLiteral kDefaultAttr = "attn.default";
+
+/// On the incremental-decoding function added by attn-kv-cache: the name of
+/// the model it steps (StringAttr). Its extra arguments are the key/value
+/// caches (attn.kind = "kv_cache", with attn.layers when stacked) and the
+/// position of the first new token (attn.kind = "position").
+inline constexpr llvm::StringLiteral kStepOfAttr = "attn.step_of";
+
+} // namespace attnc
+
+#endif // ATTNC_DIALECT_ATTN_IR_MODELATTRIBUTES_H

@@ -1,0 +1,159 @@
+//===- Session.cpp - One caller's runs of a shared model ------------------===//
+#include "Session.h"
+
+#include <new>
+
+namespace attnc::rt {
+
+Expected<std::unique_ptr<Session>> Session::create(const Model &model) {
+  if (!model.isReady())
+    return Error(ATTNC_ERROR_STATE, "model '" + model.manifest().name +
+                                        "' has no weights: load them before "
+                                        "running it");
+  return std::unique_ptr<Session>(new Session(model));
+}
+
+Session::Session(const Model &model) : owner(model) { ++owner.liveSessions; }
+
+Session::~Session() { --owner.liveSessions; }
+
+Status Session::prepareOutputs(const std::vector<int64_t> &dims) {
+  const Manifest &spec = owner.manifest();
+  results.resize(spec.outputs.size());
+  for (size_t k = 0; k < spec.outputs.size(); ++k) {
+    const TensorSpec &output = spec.outputs[k];
+    OutputTensor &result = results[k];
+    result.spec = &output;
+    result.shape = output.shape;
+    for (size_t i = 0; i < result.shape.size(); ++i)
+      if (output.dimIndex[i] >= 0)
+        result.shape[i] = dims[output.dimIndex[i]];
+    std::optional<uint64_t> bytes =
+        checkedByteSize(result.shape, attnc_dtype_size(output.dtype));
+    if (!bytes || *bytes > SIZE_MAX)
+      return Error(ATTNC_ERROR_OUT_OF_MEMORY,
+                   "output '" + output.name + "' of shape " +
+                       formatShape(result.shape) + " is too large");
+    if (!result.buffer.data() || result.buffer.size() < *bytes) {
+      // Input shapes come from files; the output they imply may not fit.
+      try {
+        result.buffer = AlignedBuffer(*bytes);
+      } catch (const std::bad_alloc &) {
+        return Error(ATTNC_ERROR_OUT_OF_MEMORY,
+                     "output '" + output.name + "' of shape " +
+                         formatShape(result.shape) + " needs " +
+                         std::to_string(*bytes) +
+                         " bytes, more than can be allocated");
+      }
+    }
+  }
+  return Status::success();
+}
+
+Status Session::prepare(const attnc_tensor *inputs, size_t count,
+                        std::vector<int64_t> &dims) {
+  const Manifest &spec = owner.manifest();
+  Expected<BoundInputs> bound = bindInputs(spec, inputs, count, scratch);
+  if (!bound)
+    return bound.error();
+  if (Status s = prepareOutputs(bound->dims); !s)
+    return s;
+  dims = bound->dims;
+  buffers.clear();
+  for (const void *input : bound->buffers)
+    buffers.push_back(const_cast<void *>(input));
+  for (const void *param : owner.paramBuffers())
+    buffers.push_back(const_cast<void *>(param));
+  for (OutputTensor &output : results)
+    buffers.push_back(output.buffer.data());
+  return Status::success();
+}
+
+Status Session::run(const attnc_tensor *inputs, size_t count) {
+  const Manifest &spec = owner.manifest();
+  std::vector<int64_t> dims;
+  if (Status s = prepare(inputs, count, dims); !s) {
+    results.clear();
+    return s;
+  }
+  if (int32_t code = owner.forwardFunction()(dims.data(), buffers.data())) {
+    results.clear();
+    return Error(ATTNC_ERROR_MODEL, "model '" + spec.name +
+                                        "': attnc_model_forward failed with "
+                                        "code " + std::to_string(code));
+  }
+  return Status::success();
+}
+
+Status Session::enableKVCache(int64_t newCapacity) {
+  const Manifest &spec = owner.manifest();
+  if (!spec.kvCache)
+    return Error(ATTNC_ERROR_STATE,
+                 "model '" + spec.name + "' has no incremental decoding "
+                 "(only causal self-attention models do)");
+  if (newCapacity < 1)
+    return Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                 "KV cache capacity must be at least 1, got " +
+                     std::to_string(newCapacity));
+  capacity = newCapacity;
+  cache = AlignedBuffer();
+  cacheBatch = 0;
+  position = 0;
+  return Status::success();
+}
+
+Status Session::step(const attnc_tensor *inputs, size_t count) {
+  const Manifest &spec = owner.manifest();
+  if (!spec.kvCache || capacity == 0) {
+    results.clear();
+    return Error(ATTNC_ERROR_STATE,
+                 "model '" + spec.name + "': enable the KV cache before "
+                 "stepping");
+  }
+  std::vector<int64_t> dims;
+  if (Status s = prepare(inputs, count, dims); !s) {
+    results.clear();
+    return s;
+  }
+  int64_t batch = dims[spec.kvCache->batchDim];
+  int64_t fresh = dims[spec.kvCache->seqDim];
+  auto fail = [&](const std::string &message) {
+    results.clear();
+    return Error(ATTNC_ERROR_INVALID_ARGUMENT, message);
+  };
+  if (cacheBatch && batch != cacheBatch)
+    return fail("KV cache: this session caches a batch of " +
+                std::to_string(cacheBatch) + ", the inputs have " +
+                std::to_string(batch) + " (reset with a new capacity to "
+                "change it)");
+  if (position + fresh > capacity)
+    return fail("KV cache full: " + std::to_string(position) +
+                " cached tokens + " + std::to_string(fresh) +
+                " new ones exceed its capacity of " +
+                std::to_string(capacity));
+  if (!cacheBatch) {
+    std::optional<uint64_t> bytes = checkedByteSize(
+        {spec.kvCache->floatsPerToken, batch, capacity}, sizeof(float));
+    if (!bytes || *bytes > SIZE_MAX) {
+      results.clear();
+      return Error(ATTNC_ERROR_OUT_OF_MEMORY,
+                   "KV cache of " + std::to_string(capacity) +
+                       " tokens for a batch of " + std::to_string(batch) +
+                       " is too large");
+    }
+    cache = AlignedBuffer(*bytes);
+    cacheBatch = batch;
+  }
+  if (int32_t code = owner.stepFunction()(
+          dims.data(), buffers.data(), static_cast<float *>(cache.data()),
+          capacity, position)) {
+    results.clear();
+    return Error(ATTNC_ERROR_MODEL, "model '" + spec.name +
+                                        "': attnc_model_step failed with "
+                                        "code " + std::to_string(code));
+  }
+  position += fresh;
+  return Status::success();
+}
+
+} // namespace attnc::rt

@@ -1,0 +1,208 @@
+"""What every reference check shares: compiling and running a model with
+attnc, comparing its outputs with PyTorch's, and printing one line per check.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+
+import safetensors_np
+
+EXAMPLES = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "examples"))
+
+# Outputs must agree within 1e-4 of the largest reference magnitude. Both
+# sides compute in f32 (unit roundoff 6e-8) but sum in different orders (BLAS
+# blocking vs attnc's loops) over up to a few thousand terms per dot product
+# and a dozen layers; such rounding differences measure 1e-7..5e-6 here. A
+# wrong formula (a missing bias, a dropped mask, no RoPE, unscaled embeddings)
+# moves outputs by 1e-1 or more; the closest convention pair, GELU's tanh form
+# against erf, by 2.7e-4 (GPT-2) and 4.9e-4 (BERT) with the weights of
+# randomize_ below: still above the tolerance.
+REL_TOL = 1e-4
+
+
+def example(name):
+    return os.path.join(EXAMPLES, name)
+
+
+def seeded(seed):
+    torch.manual_seed(seed)
+    return np.random.default_rng(seed)
+
+
+def to_numpy(tensor):
+    return tensor.detach().cpu().contiguous().numpy()
+
+
+def errors(got, ref):
+    """Max abs error and max abs error / max |ref|."""
+    got = np.asarray(got, dtype=np.float64)
+    ref = np.asarray(ref, dtype=np.float64)
+    if got.shape != ref.shape:
+        raise ValueError(f"shape {got.shape} from attnc, {ref.shape} from PyTorch")
+    if not np.all(np.isfinite(got)):
+        return float("inf"), float("inf")
+    max_abs = float(np.max(np.abs(got - ref))) if got.size else 0.0
+    scale = float(np.max(np.abs(ref))) if ref.size else 0.0
+    return max_abs, (max_abs / scale if scale > 0 else max_abs)
+
+
+class Report:
+    """Prints `name size variant: max_abs=... max_rel=... PASS|FAIL` lines."""
+
+    def __init__(self):
+        self.lines = 0
+        self.failures = 0
+        self.worst = {}  # (name, size) -> (max_abs, max_rel)
+
+    def line(self, name, size, variant, max_abs, max_rel, ok, extra=""):
+        self.lines += 1
+        self.failures += 0 if ok else 1
+        key = (name, size)
+        prev = self.worst.get(key, (0.0, 0.0))
+        self.worst[key] = (max(prev[0], max_abs), max(prev[1], max_rel))
+        extra = f" {extra}" if extra else ""
+        print(f"{name} {size} {variant}: max_abs={max_abs:.3e} max_rel={max_rel:.3e}"
+              f"{extra} {'PASS' if ok else 'FAIL'}", flush=True)
+
+    def compare(self, name, size, variant, got, ref, tol=REL_TOL):
+        max_abs, max_rel = errors(got, ref)
+        self.line(name, size, variant, max_abs, max_rel, max_rel <= tol)
+
+    def fail(self, name, size, variant, message):
+        self.lines += 1
+        self.failures += 1
+        print(f"{name} {size} {variant}: error: {message} FAIL", flush=True)
+
+    def summary(self):
+        for (name, size), (max_abs, max_rel) in self.worst.items():
+            print(f"worst {name} {size}: max_abs={max_abs:.3e} max_rel={max_rel:.3e}")
+        print(f"reference: {self.lines} checks, {self.failures} failed", flush=True)
+
+
+class AttncError(RuntimeError):
+    pass
+
+
+class Attnc:
+    """Compiles models once per set of -D overrides and runs them by file."""
+
+    def __init__(self, workdir, binary="attnc", verbose=False):
+        self.workdir = workdir
+        self.binary = shutil.which(binary) or binary
+        self.verbose = verbose
+        self._compiled = {}
+        self._count = 0
+        os.makedirs(workdir, exist_ok=True)
+
+    def path(self, name):
+        return os.path.join(self.workdir, name)
+
+    def _call(self, args):
+        start = time.time()
+        proc = subprocess.run([self.binary] + args, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+        if self.verbose:
+            print(f"  [{time.time() - start:6.2f}s] attnc {' '.join(args)}",
+                  file=sys.stderr, flush=True)
+        if proc.returncode != 0:
+            raise AttncError(f"attnc {' '.join(args)} exited {proc.returncode}:\n"
+                             + proc.stdout.strip())
+        return proc.stdout
+
+    def compile(self, model, defines):
+        key = (model, tuple(sorted(defines.items())))
+        if key not in self._compiled:
+            self._count += 1
+            stem = os.path.splitext(os.path.basename(model))[0]
+            so = self.path(f"{stem}-{self._count}.so")
+            args = ["compile", model]
+            for name, value in defines.items():
+                args += ["-D", f"{name}={value}"]
+            self._call(args + ["-o", so])
+            self._compiled[key] = so
+        return self._compiled[key]
+
+    def save_weights(self, tag, state):
+        path = self.path(f"{tag}.weights.safetensors")
+        safetensors_np.save(path, state)
+        return path
+
+    def run(self, so, weights, inputs, tag="run"):
+        """Runs `so` on a dict of input arrays; returns the outputs by name."""
+        inputs_path = self.path(f"{tag}.inputs.safetensors")
+        outputs_path = self.path(f"{tag}.outputs.safetensors")
+        safetensors_np.save(inputs_path, inputs)
+        if os.path.exists(outputs_path):
+            os.remove(outputs_path)
+        self._call(["run", so, "--weights", weights, "--inputs", inputs_path,
+                    "--outputs", outputs_path])
+        return safetensors_np.load(outputs_path)
+
+
+def state_dict(named):
+    """A checkpoint dict of f32 numpy arrays from name -> tensor."""
+    return {name: to_numpy(t).astype(np.float32) for name, t in named.items()}
+
+
+def randomize_(module, gain=2.0, std=None):
+    """Replaces every parameter with seeded random values.
+
+    Matrices [out, in] are N(0, (gain / sqrt(in))^2), or N(0, std^2) with a
+    fixed `std` (as GPT-2's initializer_range). A gain of 2 keeps activations
+    of order 1 through the layers while attention scores spread over several
+    units (sharp softmax) and MLP pre-activations reach where the GELU forms
+    differ. Norm weights around 1 and nonzero biases everywhere, so that a
+    swapped weight and bias or an ignored bias shows in the outputs.
+    """
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            lower = name.lower()
+            if p.dim() == 1:
+                is_norm = "norm" in lower or lower.startswith("ln") or ".ln" in lower
+                if is_norm and lower.endswith("weight"):
+                    p.copy_(1.0 + 0.1 * torch.randn_like(p))
+                else:
+                    p.copy_(0.1 * torch.randn_like(p))
+            else:
+                p.copy_((std if std is not None else gain / p.shape[1] ** 0.5)
+                        * torch.randn_like(p))
+    return module
+
+
+def greedy(step, prompt, steps):
+    """Greedy decoding by repeated full forward: `step(ids [1, s]) -> logits
+    [1, s, vocab]` as numpy. Returns the generated tokens, the last-position
+    logits of each step, and the smallest top-1/top-2 gap seen."""
+    ids = np.array(prompt, dtype=np.int64)[None, :]
+    tokens, last_logits, min_gap = [], [], float("inf")
+    for _ in range(steps):
+        logits = step(ids)[0, -1].astype(np.float64)
+        top2 = np.sort(logits)[-2:]
+        min_gap = min(min_gap, float(top2[1] - top2[0]))
+        token = int(np.argmax(logits))
+        tokens.append(token)
+        last_logits.append(logits)
+        ids = np.concatenate([ids, np.array([[token]], dtype=np.int64)], axis=1)
+    return tokens, np.stack(last_logits), min_gap
+
+
+def check_greedy(report, name, size, attnc_step, torch_step, prompt, steps=32, variant=""):
+    """Generates `steps` tokens with both and requires the same tokens."""
+    ref_tokens, ref_logits, gap = greedy(torch_step, prompt, steps)
+    got_tokens, got_logits, _ = greedy(attnc_step, prompt, steps)
+    same = 0
+    while same < steps and got_tokens[same] == ref_tokens[same]:
+        same += 1
+    # Logits are comparable only while both saw the same sequence.
+    max_abs, max_rel = errors(got_logits[:max(same, 1)], ref_logits[:max(same, 1)])
+    ok = same == steps and max_rel <= REL_TOL
+    extra = f"tokens_identical={same}/{steps} min_top2_gap={gap:.3g}"
+    if not ok and same < steps:
+        extra += f" first_difference_at={same} attnc={got_tokens} torch={ref_tokens}"
+    report.line(name, size, f"{variant}greedy{steps}", max_abs, max_rel, ok, extra)

@@ -1,0 +1,152 @@
+"""examples/llama.attn against a LLaMA decoder written as Hugging Face's
+modeling_llama.py computes it: nn.Linear and nn.Embedding, with RMSNorm,
+rotary embedding (rotate_half, inv_freq in float32), grouped-query attention
+(repeat_kv) and the SwiGLU MLP spelled out, since torch.nn has none of them.
+"""
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import harness
+
+
+ATTENTION = ("q_proj", "k_proj", "v_proj", "o_proj")
+MLP = ("gate_proj", "up_proj", "down_proj")
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, n, eps):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(n))
+        self.eps = eps
+
+    def forward(self, x):
+        variance = x.pow(2).mean(-1, keepdim=True)
+        return self.weight * (x * torch.rsqrt(variance + self.eps))
+
+
+def rotate_half(x):
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+
+
+def rope_cos_sin(seq, head_dim, theta):
+    inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.int64).float() / head_dim))
+    freqs = torch.outer(torch.arange(seq).float(), inv_freq)  # [seq, head_dim / 2], float32
+    emb = torch.cat((freqs, freqs), dim=-1)
+    return emb.cos(), emb.sin()
+
+
+def repeat_kv(x, n_rep):
+    """[b, kv_heads, s, d] -> [b, kv_heads * n_rep, s, d]: query head h reads
+    key/value head h // n_rep."""
+    b, kv_heads, s, d = x.shape
+    return x[:, :, None].expand(b, kv_heads, n_rep, s, d).reshape(b, kv_heads * n_rep, s, d)
+
+
+class Layer(nn.Module):
+    def __init__(self, hidden, inter, heads, kv_heads, eps):
+        super().__init__()
+        self.heads, self.kv_heads, self.head_dim = heads, kv_heads, hidden // heads
+        self.input_layernorm = RMSNorm(hidden, eps)
+        self.q_proj = nn.Linear(hidden, heads * self.head_dim, bias=False)
+        self.k_proj = nn.Linear(hidden, kv_heads * self.head_dim, bias=False)
+        self.v_proj = nn.Linear(hidden, kv_heads * self.head_dim, bias=False)
+        self.o_proj = nn.Linear(heads * self.head_dim, hidden, bias=False)
+        self.post_attention_layernorm = RMSNorm(hidden, eps)
+        self.gate_proj = nn.Linear(hidden, inter, bias=False)
+        self.up_proj = nn.Linear(hidden, inter, bias=False)
+        self.down_proj = nn.Linear(inter, hidden, bias=False)
+
+    def attention(self, h, cos, sin):
+        b, s, _ = h.shape
+        q = self.q_proj(h).view(b, s, self.heads, self.head_dim).transpose(1, 2)
+        k = self.k_proj(h).view(b, s, self.kv_heads, self.head_dim).transpose(1, 2)
+        v = self.v_proj(h).view(b, s, self.kv_heads, self.head_dim).transpose(1, 2)
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        k = repeat_kv(k, self.heads // self.kv_heads)
+        v = repeat_kv(v, self.heads // self.kv_heads)
+        scores = q @ k.transpose(2, 3) / math.sqrt(self.head_dim)
+        future = torch.triu(torch.ones(s, s, dtype=torch.bool), 1)
+        scores = scores.masked_fill(future, torch.finfo(scores.dtype).min)
+        a = F.softmax(scores, dim=-1) @ v
+        return self.o_proj(a.transpose(1, 2).reshape(b, s, self.heads * self.head_dim))
+
+    def forward(self, x, cos, sin):
+        x = x + self.attention(self.input_layernorm(x), cos, sin)
+        m = self.post_attention_layernorm(x)
+        return x + self.down_proj(F.silu(self.gate_proj(m)) * self.up_proj(m))
+
+
+class Llama(nn.Module):
+    def __init__(self, vocab_size, hidden_size, intermediate_size, num_hidden_layers,
+                 num_attention_heads, num_key_value_heads, rms_norm_eps=1e-6, rope_theta=10000.0):
+        super().__init__()
+        self.theta = rope_theta
+        self.head_dim = hidden_size // num_attention_heads
+        self.embed_tokens = nn.Embedding(vocab_size, hidden_size)
+        self.layers = nn.ModuleList(
+            Layer(hidden_size, intermediate_size, num_attention_heads, num_key_value_heads,
+                  rms_norm_eps) for _ in range(num_hidden_layers))
+        self.norm = RMSNorm(hidden_size, rms_norm_eps)
+        self.lm_head = nn.Linear(hidden_size, vocab_size, bias=False)
+
+    def forward(self, ids):
+        cos, sin = rope_cos_sin(ids.shape[1], self.head_dim, self.theta)
+        x = self.embed_tokens(ids)
+        for layer in self.layers:
+            x = layer(x, cos, sin)
+        return self.lm_head(self.norm(x))
+
+    def checkpoint(self):
+        """Hugging Face LlamaForCausalLM names."""
+        t = {"model.embed_tokens.weight": self.embed_tokens.weight,
+             "model.norm.weight": self.norm.weight, "lm_head.weight": self.lm_head.weight}
+        for i, layer in enumerate(self.layers):
+            for name, p in layer.named_parameters():
+                module = name.split(".")[0]
+                group = "self_attn." if module in ATTENTION else "mlp." if module in MLP else ""
+                t[f"model.layers.{i}.{group}{name}"] = p
+        return harness.state_dict(t)
+
+
+def logits(model, ids):
+    with torch.no_grad():
+        return harness.to_numpy(model(torch.from_numpy(ids)))
+
+
+def run(ctx):
+    base = dict(vocab_size=97, hidden_size=64, intermediate_size=160, num_hidden_layers=2,
+                num_attention_heads=4)
+    configs = [
+        # (variant prefix, overrides, batches and sequence lengths, greedy)
+        ("gqa", dict(num_key_value_heads=2), [(b, s) for b in (1, 3) for s in (1, 5, 64, 257)], True),
+        ("mha", dict(num_key_value_heads=4), [(3, 64), (1, 257)], True),
+        ("mqa", dict(num_key_value_heads=1), [(3, 64), (1, 257)], False),
+        ("mqa,theta=5e5", dict(num_key_value_heads=1, rope_theta=500000.0), [(3, 64)], False),
+    ]
+    size = "small"
+    for n, (prefix, overrides, shapes, greedy) in enumerate(configs):
+        config = dict(base, **overrides)
+        harness.seeded(10 + n)
+        model = harness.randomize_(Llama(**config)).eval()
+        weights = ctx.attnc.save_weights(f"llama-{n}", model.checkpoint())
+        so = ctx.attnc.compile(harness.example("llama.attn"), config)
+        rng = harness.seeded(20 + n)
+        for batch, seq in shapes:
+            ids = rng.integers(0, config["vocab_size"], (batch, seq), dtype=np.int64)
+            out = ctx.attnc.run(so, weights, {"input_ids": ids}, tag="llama")
+            ctx.report.compare("llama", size, f"{prefix},batch={batch},seq={seq}",
+                               out["logits"], logits(model, ids))
+        if greedy:
+            def attnc_step(ids):
+                return ctx.attnc.run(so, weights, {"input_ids": ids}, tag="llama-greedy")["logits"]
+
+            prompt = rng.integers(0, config["vocab_size"], 5).tolist()
+            harness.check_greedy(ctx.report, "llama", size, attnc_step,
+                                 lambda ids: logits(model, ids), prompt, variant=f"{prefix},")

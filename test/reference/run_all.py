@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Checks that what attnc compiles computes what PyTorch computes.
+
+For each example model, builds the same model in PyTorch from torch.nn
+building blocks with seeded random weights, saves the weights under the
+checkpoint names the .attn file reads, compiles the .attn file with attnc,
+runs both on the same inputs and compares. Prints one line per check,
+`name size variant: max_abs=... max_rel=... PASS|FAIL`, and exits 1 if any
+check fails.
+
+usage: run_all.py [MODEL...] [--workdir DIR] [--attnc PATH] [--examples DIR] [--verbose]
+"""
+
+import os
+
+# Before numpy and torch load OpenBLAS: it does not know this CPU by itself.
+os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
+
+import argparse  # noqa: E402
+import importlib  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+
+sys.dont_write_bytecode = True  # Keep the source tree clean.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import harness  # noqa: E402
+
+
+# Model name -> (module, function); imported on use.
+MODELS = {
+    "mha": ("mha_ref", "run"),
+    "mha_explicit": ("mha_ref", "run_explicit"),
+    "gpt2": ("gpt2_ref", "run_small"),
+    "gpt2_124m": ("gpt2_ref", "run_124m"),
+    "bert": ("bert_ref", "run"),
+    "llama": ("llama_ref", "run"),
+    "translator": ("translator_ref", "run"),
+}
+
+
+def check(name, ctx):
+    module, function = MODELS[name]
+    getattr(importlib.import_module(module), function)(ctx)
+
+
+class Context:
+    def __init__(self, attnc, report):
+        self.attnc = attnc
+        self.report = report
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("models", nargs="*", metavar="MODEL",
+                        help=f"models to check (default: all): {', '.join(MODELS)}")
+    parser.add_argument("--workdir", help="where to keep compiled models and tensors "
+                        "(default: a temporary directory, removed afterwards)")
+    parser.add_argument("--attnc", default="attnc", help="the attnc binary (default: from PATH)")
+    parser.add_argument("--examples", help="read the .attn files from DIR instead of examples/",
+                        metavar="DIR")
+    parser.add_argument("--verbose", action="store_true", help="time every attnc call on stderr")
+    args = parser.parse_args()
+    unknown = [m for m in args.models if m not in MODELS]
+    if unknown:
+        parser.error(f"unknown model {', '.join(unknown)}; known: {', '.join(MODELS)}")
+
+    if args.examples:
+        harness.EXAMPLES = os.path.abspath(args.examples)
+    report = harness.Report()
+    with tempfile.TemporaryDirectory(prefix="attnc-reference-") as tmp:
+        attnc = harness.Attnc(args.workdir or tmp, args.attnc, args.verbose)
+        ctx = Context(attnc, report)
+        for name in args.models or MODELS:
+            start = time.time()
+            try:
+                check(name, ctx)
+            except harness.AttncError as e:
+                report.fail(name, "-", "-", str(e))
+            except Exception:  # A harness bug must fail the run, not hide checks.
+                report.fail(name, "-", "-", traceback.format_exc())
+            if args.verbose:
+                print(f"  {name}: {time.time() - start:.1f}s", file=sys.stderr, flush=True)
+    report.summary()
+    return 1 if report.failures or report.lines == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
