@@ -26,6 +26,13 @@ config.substitutions.append(("%generation", os.path.join(config.attnc_src_root, 
 config.substitutions.append(("%fake_decoder", os.path.join(generation_obj, "libattnc_fake_decoder.so")))
 config.substitutions.append(("%naive_gpt2", os.path.join(generation_obj, "libattnc_naive_gpt2.so")))
 config.substitutions.append(("%attnc_libs", os.path.join(config.attnc_obj_root, "lib")))
+if os.path.exists(os.path.join(config.attnc_src_root, "examples", "tiny-gpt.attn")):
+    config.available_features.add("tiny-gpt-attn")
+
+# A sanitizer build's runtime can only be loaded by instrumented programs, not
+# by Debian's python3 (ctypes).
+if getattr(config, "attnc_sanitizers", ""):
+    config.available_features.add("sanitizer")
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
