@@ -27,6 +27,10 @@ config.substitutions.append(("%fake_decoder", os.path.join(generation_obj, "liba
 config.substitutions.append(("%naive_gpt2", os.path.join(generation_obj, "libattnc_naive_gpt2.so")))
 if os.path.exists(os.path.join(config.attnc_src_root, "examples", "tiny-gpt.attn")):
     config.available_features.add("tiny-gpt-attn")
+# attn.attention lowered block by block (no [Sq, Sk] score matrix).
+if os.path.exists(os.path.join(config.attnc_src_root, "compiler", "lib", "Conversion",
+                               "AttnToLinalg", "FlashAttention.cpp")):
+    config.available_features.add("flash-attention")
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
