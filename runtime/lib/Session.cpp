@@ -54,6 +54,8 @@ Status Session::prepare(const attnc_tensor *inputs, size_t count,
     buffers.push_back(const_cast<void *>(param));
   for (OutputTensor &output : results)
     buffers.push_back(output.buffer.data());
+  for (const void *pack : owner.packBuffers())
+    buffers.push_back(const_cast<void *>(pack));
   return Status::success();
 }
 

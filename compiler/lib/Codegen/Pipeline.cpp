@@ -99,6 +99,7 @@ void attnc::buildGraphPipeline(OpPassManager &pm, bool fuse) {
   if (fuse) {
     pm.addPass(createCanonicalizerPass());
     pm.addNestedPass<func::FuncOp>(attn::createFuseAttention());
+    pm.addPass(attn::createFuseProjections());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }

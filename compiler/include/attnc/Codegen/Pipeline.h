@@ -17,8 +17,8 @@ void registerAttncDialects(mlir::DialectRegistry &registry);
 /// step is available by name to attnc-opt and --mlir-print-ir-* options.
 void registerAttncPasses();
 
-/// Graph passes on the attn dialect: canonicalization and fusion (only with
-/// `fuse`), then the KV-cache entry of decoders.
+/// Graph passes on the attn dialect: canonicalization, attention and
+/// projection fusion (only with `fuse`), then the KV-cache entry of decoders.
 void buildGraphPipeline(mlir::OpPassManager &pm, bool fuse = true);
 
 /// attn (tensors) -> linalg on tensors.
