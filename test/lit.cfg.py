@@ -31,6 +31,7 @@ if os.path.exists(os.path.join(config.attnc_src_root, "examples", "tiny-gpt.attn
 if os.path.exists(os.path.join(config.attnc_src_root, "compiler", "lib", "Conversion",
                                "AttnToLinalg", "FlashAttention.cpp")):
     config.available_features.add("flash-attention")
+config.substitutions.append(("%attnc_libs", os.path.join(config.attnc_obj_root, "lib")))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()

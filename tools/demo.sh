@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job, from a fresh machine: install, build, compile examples/mha.attn
-# to a shared library, run it on seeded random weights and input, and check the
-# output against an independent naive C++ implementation.
+# The main job, from a fresh machine: install, build, compile the tiny trained
+# GPT (examples/tiny-gpt.attn) to native code and generate text with it; then
+# compile one attention layer (examples/mha.attn), run it on seeded random
+# weights and check it against an independent naive C++ implementation.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/tools/install-deps.sh"
@@ -10,6 +11,14 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${ATTNC_BUILD_DIR:-$root/build}/bin
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+echo "== attnc compile examples/tiny-gpt.attn -o tiny-gpt.so"
+"$bin/attnc" compile "$root/examples/tiny-gpt.attn" -o "$work/tiny-gpt.so"
+echo "== attnc generate tiny-gpt.so --prompt 'The old lighthouse' (greedy, KV cache)"
+"$bin/attnc" generate "$work/tiny-gpt.so" \
+  --weights "$root/examples/tiny-gpt/tiny-gpt.safetensors" \
+  --prompt "The old lighthouse" --max-new-tokens 100
+echo
 
 echo "== attnc compile examples/mha.attn -o mha.so"
 "$bin/attnc" compile "$root/examples/mha.attn" -o "$work/mha.so"

@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build ccache
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools clang-19 lld-19 libomp-19-dev
+  libclang-rt-19-dev
   libboost-dev nlohmann-json3-dev libgtest-dev
   python3 python3-numpy python3-torch python3-regex
   # PyTorch's BLAS: without it Debian falls back to the reference BLAS, which

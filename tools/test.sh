@@ -76,11 +76,13 @@ if ((sanitize)); then
   # exits with code 1, which is also attnc's code for bad input, so a report
   # in an expected failure (`not attnc ...`) would pass; aborting makes it a
   # crash, which LLVM's `not` (test/lit.cfg.py) and GoogleTest both fail on.
-  # Leak detection stays on with no suppressions: LLVM's and MLIR's global
+  # allocator_may_return_null: an allocation too large to satisfy must fail
+  # as in a release build (std::bad_alloc, reported as out of memory), not
+  # abort. Leak detection stays on with no suppressions: LLVM's and MLIR's global
   # state (option registry, ManagedStatics, the dialect registry) is still
   # reachable at exit, and the dlopen'ed models are closed before it, so
   # LeakSanitizer has nothing to report unless our code leaks.
-  export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1
+  export ASAN_OPTIONS=abort_on_error=1:allocator_may_return_null=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1
   export UBSAN_OPTIONS=abort_on_error=1:halt_on_error=1:print_stacktrace=1
   suite asan "$asan_build"
 

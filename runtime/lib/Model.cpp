@@ -2,6 +2,9 @@
 #include "Model.h"
 
 
+#include <new>
+#include <optional>
+
 namespace attnc::rt {
 
 Expected<std::unique_ptr<Model>> Model::open(const std::string &path) {

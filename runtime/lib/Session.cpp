@@ -1,6 +1,8 @@
 //===- Session.cpp - One caller's runs of a shared model ------------------===//
 #include "Session.h"
 
+#include <new>
+
 namespace attnc::rt {
 
 Expected<std::unique_ptr<Session>> Session::create(const Model &model) {
@@ -32,8 +34,18 @@ Status Session::prepareOutputs(const std::vector<int64_t> &dims) {
       return Error(ATTNC_ERROR_OUT_OF_MEMORY,
                    "output '" + output.name + "' of shape " +
                        formatShape(result.shape) + " is too large");
-    if (!result.buffer.data() || result.buffer.size() < *bytes)
-      result.buffer = AlignedBuffer(*bytes);
+    if (!result.buffer.data() || result.buffer.size() < *bytes) {
+      // Input shapes come from files; the output they imply may not fit.
+      try {
+        result.buffer = AlignedBuffer(*bytes);
+      } catch (const std::bad_alloc &) {
+        return Error(ATTNC_ERROR_OUT_OF_MEMORY,
+                     "output '" + output.name + "' of shape " +
+                         formatShape(result.shape) + " needs " +
+                         std::to_string(*bytes) +
+                         " bytes, more than can be allocated");
+      }
+    }
   }
   return Status::success();
 }

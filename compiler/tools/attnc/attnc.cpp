@@ -326,14 +326,20 @@ int emitNative(ModuleOp module) {
 }
 
 int compileMain() {
+  if (optLevel > 3)
+    return fail("-O" + llvm::Twine(optLevel.getValue()) +
+                ": the optimization level must be 0, 1, 2 or 3");
   // Fail early on an output path we cannot write, before any work, without
   // touching an existing file.
+  namespace fs = llvm::sys::fs;
+  if (!outputFilename.empty() && fs::is_directory(outputFilename))
+    return fail("cannot write output file '" + outputFilename +
+                "': it is a directory");
   if (!outputFilename.empty() && outputFilename != "-") {
     llvm::SmallString<128> dir(outputFilename.getValue());
     llvm::sys::path::remove_filename(dir);
     if (dir.empty())
       dir = ".";
-    namespace fs = llvm::sys::fs;
     bool writable = fs::exists(outputFilename)
                         ? !fs::access(outputFilename, fs::AccessMode::Write)
                         : fs::is_directory(dir) &&
@@ -357,8 +363,10 @@ int compileMain() {
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
 
-  bool isMLIR = inputKind == InputKind::MLIR ||
-                llvm::StringRef(inputFilename).ends_with(".mlir");
+  // An explicit -x wins over the extension.
+  bool isMLIR = inputKind.getNumOccurrences()
+                    ? inputKind == InputKind::MLIR
+                    : llvm::StringRef(inputFilename).ends_with(".mlir");
   OwningOpRef<ModuleOp> module;
   if (isMLIR) {
     if (emitStage == Stage::AST)
