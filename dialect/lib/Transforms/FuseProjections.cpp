@@ -58,7 +58,8 @@ std::optional<ParamUse> asPrivateParam(Value value, func::FuncOp model) {
   auto loop = slice->getParentOfType<scf::ForOp>();
   if (!arg || !isParam(arg) || !arg.hasOneUse() || !loop ||
       !slice.hasUnitStride() ||
-      slice.getSourceType().getRank() != slice.getType().getRank() + 1)
+      slice.getSourceType().getRank() != slice.getType().getRank() + 1 ||
+      slice.getStaticSizes()[0] != 1)
     return std::nullopt;
   SmallVector<OpFoldResult> offsets = slice.getMixedOffsets();
   if (offsets[0] != OpFoldResult(loop.getInductionVar()))
