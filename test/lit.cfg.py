@@ -33,6 +33,10 @@ if os.path.exists(os.path.join(config.attnc_src_root, "examples", "tiny-gpt.attn
 # by Debian's python3 (ctypes).
 if getattr(config, "attnc_sanitizers", ""):
     config.available_features.add("sanitizer")
+# attn.attention lowered block by block (no [Sq, Sk] score matrix).
+if os.path.exists(os.path.join(config.attnc_src_root, "compiler", "lib", "Conversion",
+                               "AttnToLinalg", "FlashAttention.cpp")):
+    config.available_features.add("flash-attention")
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()

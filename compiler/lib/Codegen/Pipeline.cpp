@@ -100,6 +100,7 @@ void attnc::buildGraphPipeline(OpPassManager &pm,
   if (options.fuse) {
     pm.addPass(createCanonicalizerPass());
     pm.addNestedPass<func::FuncOp>(attn::createFuseAttention());
+    pm.addPass(attn::createFuseProjections());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }

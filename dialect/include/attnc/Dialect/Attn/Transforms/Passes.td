@@ -21,6 +21,29 @@ def FuseAttention : Pass<"attn-fuse-attention", "mlir::func::FuncOp"> {
   let dependentDialects = ["::attnc::attn::AttnDialect"];
 }
 
+def FuseProjections : Pass<"attn-fuse-projections", "mlir::ModuleOp"> {
+  let summary = "Merge linear projections of one input into one wide linear";
+  let description = [{
+    In the model function (marked `attn.model`), `attn.linear` ops that read
+    the same input, with weights (and biases, all or none) of the same
+    layout that are parameters used nowhere else, become one linear whose
+    weight is the parameters packed side by side, followed by one
+    `attn.slice` per original result: the Q, K and V projections of a
+    self-attention (or the gate and up projections of a SwiGLU MLP) become
+    one matrix product that reads the input once. Inside a layer loop the
+    parameters are stacked per layer and so is the packed one.
+
+    The packed weight is a new argument (`attn.kind = "packed"`,
+    `attn.pack_of` the member parameters' names, `attn.pack_axis` the axis
+    they are concatenated along); the members stay arguments, unused, so
+    that the checkpoint's view of the model does not change: the runtime
+    builds the packed buffer from them once, at load (docs/abi.md,
+    "packed_params").
+  }];
+  let dependentDialects = ["::attnc::attn::AttnDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def IntroduceKVCache : Pass<"attn-kv-cache", "mlir::ModuleOp"> {
   let summary = "Add the incremental-decoding entry of a decoder model";
   let description = [{
