@@ -43,8 +43,12 @@ if(ATTNC_SANITIZERS)
   # Any finding is fatal, so that a test or fuzz run fails on it instead of
   # printing a report nobody reads; frame pointers and line tables make the
   # reports readable.
+  # The prefix map keeps the build directory out of the debug info, so that
+  # ccache (which hashes the directory of a -g compile otherwise) shares
+  # objects between checkouts.
   set(_attnc_flags -fsanitize=${ATTNC_SANITIZERS} -fno-omit-frame-pointer
-                   -gline-tables-only)
+                   -gline-tables-only
+                   -fdebug-prefix-map=${CMAKE_BINARY_DIR}=.)
   if("undefined" IN_LIST _attnc_sanitizer_list)
     list(APPEND _attnc_flags -fno-sanitize-recover=undefined)
   endif()

@@ -25,12 +25,21 @@ generation_obj = os.path.join(config.attnc_obj_root, "test", "unittests", "Gener
 config.substitutions.append(("%generation", os.path.join(config.attnc_src_root, "test", "unittests", "Generation", "Inputs")))
 config.substitutions.append(("%fake_decoder", os.path.join(generation_obj, "libattnc_fake_decoder.so")))
 config.substitutions.append(("%naive_gpt2", os.path.join(generation_obj, "libattnc_naive_gpt2.so")))
+config.substitutions.append(("%attnc_libs", os.path.join(config.attnc_obj_root, "lib")))
 if os.path.exists(os.path.join(config.attnc_src_root, "examples", "tiny-gpt.attn")):
     config.available_features.add("tiny-gpt-attn")
-config.substitutions.append(("%attnc_libs", os.path.join(config.attnc_obj_root, "lib")))
 # Numbers are checked against PyTorch from Debian's python3-torch.
 config.substitutions.append(("%torch-check", python + " " + os.path.join(
     config.test_source_root, "E2E", "Inputs", "torch-check.py")))
+
+# A sanitizer build's runtime can only be loaded by instrumented programs, not
+# by Debian's python3 (ctypes).
+if getattr(config, "attnc_sanitizers", ""):
+    config.available_features.add("sanitizer")
+# attn.attention lowered block by block (no [Sq, Sk] score matrix).
+if os.path.exists(os.path.join(config.attnc_src_root, "compiler", "lib", "Conversion",
+                               "AttnToLinalg", "FlashAttention.cpp")):
+    config.available_features.add("flash-attention")
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()

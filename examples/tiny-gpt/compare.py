@@ -2,7 +2,7 @@
 """Compares `attnc generate` on a compiled tiny GPT with PyTorch's greedy
 generation (generate.py), token for token, for a few prompts.
 
-    attnc compile examples/tiny-gpt.attn --config examples/tiny-gpt/config.json -o tiny-gpt.so
+    attnc compile examples/tiny-gpt.attn -o tiny-gpt.so
     python3 examples/tiny-gpt/compare.py --driver build/bin/attnc --model tiny-gpt.so
 
 Exits with 1 and shows the first difference when they disagree.
@@ -29,6 +29,8 @@ def main():
     parser.add_argument("--model", required=True, help="the compiled .so")
     parser.add_argument("--weights", default=os.path.join(HERE, "tiny-gpt.safetensors"))
     parser.add_argument("--max-new-tokens", type=int, default=100)
+    parser.add_argument("--no-kv-cache", action="store_true",
+                        help="pass --no-kv-cache to attnc generate")
     parser.add_argument("prompts", nargs="*", default=PROMPTS)
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -38,7 +40,8 @@ def main():
         run = subprocess.run(
             [args.driver, "generate", args.model, "--weights", args.weights,
              "--prompt", prompt, "--max-new-tokens", str(args.max_new_tokens),
-             "--json"], capture_output=True, text=True)
+             "--json"] + (["--no-kv-cache"] if args.no_kv_cache else []),
+            capture_output=True, text=True)
         if run.returncode != 0:
             print(f"{prompt!r}: attnc failed:\n{run.stderr}", file=sys.stderr)
             failed = True

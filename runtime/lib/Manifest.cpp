@@ -68,6 +68,8 @@ public:
       return s.error();
     if (Status s = parseKVCache(root); !s)
       return s.error();
+    if (Status s = parsePacks(root); !s)
+      return s.error();
     if (Status s = parseArena(root); !s)
       return s.error();
     if (Status s = checkConsistency(); !s)
@@ -136,6 +138,69 @@ private:
                      "\"floats_per_token\", found " + describe(*cache));
     spec.floatsPerToken = floats->get<int64_t>();
     manifest.kvCache = spec;
+    return Status::success();
+  }
+
+  Status parsePacks(const json &root) {
+    const json *list = member(root, "packed_params");
+    if (!list || list->is_null())
+      return Status::success();
+    if (!list->is_array())
+      return invalid("\"packed_params\" must be an array, found " +
+                     describe(*list));
+    for (size_t i = 0; i < list->size(); ++i) {
+      const json &entry = (*list)[i];
+      std::string where = "packed_params[" + std::to_string(i) + "]";
+      // Name, dtype and shape as any parameter's.
+      Expected<TensorSpec> tensor = parseTensor(entry, where, Kind::Output);
+      if (!tensor)
+        return tensor.error();
+      PackSpec pack;
+      pack.name = tensor->name;
+      pack.dtype = tensor->dtype;
+      pack.shape = tensor->shape;
+      where += " ('" + pack.name + "')";
+      const json *axis = member(entry, "axis");
+      const json *of = member(entry, "of");
+      if (!axis || !axis->is_number_unsigned() ||
+          axis->get<uint64_t>() >= pack.shape.size() || !of ||
+          !of->is_array() || of->empty())
+        return invalid(where + ": expected an \"axis\" of its shape and the "
+                               "parameters it packs (\"of\")");
+      pack.axis = axis->get<int>();
+      if (std::count(tensor->dimIndex.begin(), tensor->dimIndex.end(), -1) !=
+          static_cast<long>(pack.shape.size()))
+        return invalid(where + ": its shape must be static");
+      int64_t total = 0;
+      for (const json &name : *of) {
+        auto it = std::find_if(
+            manifest.params.begin(), manifest.params.end(),
+            [&](const TensorSpec &p) { return name == p.name; });
+        if (it == manifest.params.end())
+          return invalid(where + ": packs " + describe(name) +
+                         ", which is not a parameter");
+        // Members agree with the pack on everything but the axis.
+        bool fits = it->dtype == pack.dtype &&
+                    it->shape.size() == pack.shape.size();
+        for (size_t d = 0; fits && d < pack.shape.size(); ++d)
+          fits = static_cast<int>(d) == pack.axis ||
+                 it->shape[d] == pack.shape[d];
+        if (!fits)
+          return invalid(where + ": parameter '" + it->name + "' of type " +
+                         manifest.typeString(*it) +
+                         " does not fit in " + attnc_dtype_name(pack.dtype) +
+                         formatShape(pack.shape) + " along axis " +
+                         std::to_string(pack.axis));
+        total += it->shape[pack.axis];
+        pack.members.push_back(static_cast<int>(it - manifest.params.begin()));
+      }
+      if (total != pack.shape[pack.axis])
+        return invalid(where + ": its members add up to " +
+                       std::to_string(total) + " along axis " +
+                       std::to_string(pack.axis) + ", not " +
+                       std::to_string(pack.shape[pack.axis]));
+      manifest.packs.push_back(std::move(pack));
+    }
     return Status::success();
   }
 

@@ -4,7 +4,8 @@
 // runtime can trust it: names are unique, dtypes are known, every shape entry
 // is a size or a declared dim, and every dim can be inferred from the inputs.
 // The optional members (a parameter's "layers", an input's "default",
-// "fingerprint", "constants", "kv_cache", "arena") default to their absence.
+// "fingerprint", "constants", "kv_cache", "packed_params", "arena") default
+// to their absence.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTNC_RUNTIME_LIB_MANIFEST_H
@@ -59,6 +60,17 @@ struct KVCacheSpec {
   int64_t floatsPerToken = 0;
 };
 
+/// A parameter the compiler packed from others (attn-fuse-projections): the
+/// members' buffers concatenated along `axis`, built once at load, which the
+/// entries take after the outputs (docs/abi.md, "packed_params").
+struct PackSpec {
+  std::string name;
+  attnc_dtype dtype = ATTNC_DTYPE_F32;
+  std::vector<int64_t> shape;
+  std::vector<int> members; // indices in Manifest::params
+  int axis = 0;
+};
+
 /// The scratch memory a compiled model's entries take after the outputs
 /// (docs/abi.md, "arena"): a sum of terms, each a number of bytes times a
 /// product of dims (or, for the step entry, the cache's capacity and the
@@ -91,6 +103,7 @@ struct Manifest {
   /// Dynamic dimensions, in the order attnc_model_forward takes them.
   std::vector<std::string> dims;
   std::vector<TensorSpec> inputs, params, outputs;
+  std::vector<PackSpec> packs;
   /// Present when the model exports attnc_model_step.
   std::optional<KVCacheSpec> kvCache;
   /// Present when the entries take an arena after the outputs.

@@ -129,4 +129,9 @@ const std::vector<const void *> &Model::paramBuffers() const {
   return weights ? weights->buffers() : none;
 }
 
+const std::vector<const void *> &Model::packBuffers() const {
+  static const std::vector<const void *> none;
+  return weights ? weights->packBuffers() : none;
+}
+
 } // namespace attnc::rt

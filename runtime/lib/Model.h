@@ -40,6 +40,8 @@ public:
   bool isReady() const { return weights || spec.params.empty(); }
   /// One per parameter, in manifest order; empty without weights.
   const std::vector<const void *> &paramBuffers() const;
+  /// One per packed parameter ("packed_params"), in manifest order.
+  const std::vector<const void *> &packBuffers() const;
 
   ForwardFn forwardFunction() const { return forward; }
   /// attnc_model_step, or null for models without incremental decoding.

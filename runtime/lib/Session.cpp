@@ -66,6 +66,8 @@ Status Session::prepare(const attnc_tensor *inputs, size_t count,
     buffers.push_back(const_cast<void *>(param));
   for (OutputTensor &output : results)
     buffers.push_back(output.buffer.data());
+  for (const void *pack : owner.packBuffers())
+    buffers.push_back(const_cast<void *>(pack));
   return Status::success();
 }
 
@@ -76,8 +78,16 @@ Status Session::appendArena(std::optional<uint64_t> bytes) {
     return Error(ATTNC_ERROR_OUT_OF_MEMORY,
                  "model '" + owner.manifest().name +
                      "': its scratch memory for these sizes is too large");
-  if (*bytes > 0 && (!arena.data() || arena.size() < *bytes))
-    arena = AlignedBuffer(static_cast<size_t>(*bytes));
+  if (*bytes > 0 && (!arena.data() || arena.size() < *bytes)) {
+    try {
+      arena = AlignedBuffer(static_cast<size_t>(*bytes));
+    } catch (const std::bad_alloc &) {
+      return Error(ATTNC_ERROR_OUT_OF_MEMORY,
+                   "model '" + owner.manifest().name + "': its scratch "
+                   "memory for these sizes needs " + std::to_string(*bytes) +
+                   " bytes, more than can be allocated");
+    }
+  }
   buffers.push_back(arena.data());
   return Status::success();
 }

@@ -5,6 +5,7 @@
 #include "NameResolver.h"
 
 #include <cctype>
+#include <cstring>
 #include <set>
 
 namespace attnc::rt {
@@ -136,6 +137,29 @@ private:
   std::set<std::string> &used;
 };
 
+/// The members' buffers side by side along the pack's axis: for every index
+/// of the dims before it, each member's block in turn.
+void buildPack(const Manifest &manifest, const PackSpec &pack,
+               const std::vector<const void *> &params, void *out) {
+  size_t element = attnc_dtype_size(pack.dtype);
+  size_t outer = 1, inner = element;
+  for (int d = 0; d < pack.axis; ++d)
+    outer *= static_cast<size_t>(pack.shape[d]);
+  for (size_t d = pack.axis + 1; d < pack.shape.size(); ++d)
+    inner *= static_cast<size_t>(pack.shape[d]);
+  size_t row = static_cast<size_t>(pack.shape[pack.axis]) * inner;
+  size_t offset = 0;
+  for (int member : pack.members) {
+    size_t block =
+        static_cast<size_t>(manifest.params[member].shape[pack.axis]) * inner;
+    const char *from = static_cast<const char *>(params[member]);
+    char *to = static_cast<char *>(out) + offset;
+    for (size_t i = 0; i < outer; ++i)
+      std::memcpy(to + i * row, from + i * block, block);
+    offset += block;
+  }
+}
+
 } // namespace
 
 Expected<Weights> Weights::load(const Manifest &manifest,
@@ -159,6 +183,12 @@ Expected<Weights> Weights::load(const Manifest &manifest,
     weights.paramData.push_back(binder.bind(param, weights.copies));
   if (!errors.empty())
     return errors.take();
+  for (const PackSpec &pack : manifest.packs) {
+    AlignedBuffer &packed = weights.copies.emplace_back(
+        *checkedByteSize(pack.shape, attnc_dtype_size(pack.dtype)));
+    buildPack(manifest, pack, weights.paramData, packed.data());
+    weights.packData.push_back(packed.data());
+  }
 
   weights.notes = ckpt.warnings();
   for (const auto &[name, entry] : ckpt.tensors())

@@ -14,7 +14,8 @@ namespace attnc::rt {
 /// A checkpoint checked against a model's parameters. Tensors of the
 /// parameter's dtype are used in place in the file's mapping; the others are
 /// converted once, and stacked parameters (manifest "layers") and tensors not
-/// aligned to their element size are copied.
+/// aligned to their element size are copied. Packed parameters are built
+/// from their members' buffers.
 class Weights {
 public:
   /// Fails with every missing or mismatched tensor, one per line.
@@ -23,6 +24,8 @@ public:
 
   /// One per manifest parameter, in manifest order.
   const std::vector<const void *> &buffers() const { return paramData; }
+  /// One per manifest pack ("packed_params"), in manifest order.
+  const std::vector<const void *> &packBuffers() const { return packData; }
   /// Tensors of the checkpoint that no parameter uses, and the like.
   const std::vector<std::string> &warnings() const { return notes; }
 
@@ -32,7 +35,7 @@ private:
 
   Checkpoint checkpoint;
   std::vector<AlignedBuffer> copies;
-  std::vector<const void *> paramData;
+  std::vector<const void *> paramData, packData;
   std::vector<std::string> notes;
 };
 

@@ -59,3 +59,43 @@ module {
     return %x : tensor<?x16xf32>
   }
 }
+
+// -----
+
+// A parameter packed from others (attn-fuse-projections): listed in the
+// manifest's "packed_params", its buffer after the outputs, the arena after
+// it.
+// CHECK-LABEL: llvm.mlir.global internal constant @__attnc_manifest
+// CHECK-SAME: \22packed_params\22:[{\22axis\22:0,\22dtype\22:\22f32\22,\22name\22:\22a+b\22,\22of\22:[\22a\22,\22b\22],\22shape\22:[12,4]}]
+// CHECK-LABEL: func.func @attnc_model_forward
+// CHECK-SAME: attnc.arena_slot = 5 : i64
+// CHECK: llvm.getelementptr %{{.+}}[3] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+// CHECK: %[[PACK:.+]] = llvm.getelementptr %{{.+}}[4] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+// CHECK: %[[PTR:.+]] = llvm.load %[[PACK]]
+// CHECK: llvm.insertvalue %[[PTR]]
+// CHECK: %[[M:.+]] = builtin.unrealized_conversion_cast %{{.+}} to memref<12x4xf32>
+// CHECK: %[[T:.+]] = bufferization.to_tensor %[[M]] restrict
+// CHECK: call @packed(%{{.+}}, %{{.+}}, %{{.+}}, %[[T]])
+func.func @packed(%x: tensor<?x4xf32> {attn.kind = "input", attn.name = "x", attn.shape = ["seq", 4]},
+                  %a: tensor<8x4xf32> {attn.kind = "param", attn.name = "a", attn.tensor = "a.weight", attn.shape = [8, 4]},
+                  %b: tensor<4x4xf32> {attn.kind = "param", attn.name = "b", attn.tensor = "b.weight", attn.shape = [4, 4]},
+                  %ab: tensor<12x4xf32> {attn.kind = "packed", attn.name = "a+b", attn.shape = [12, 4], attn.pack_of = ["a", "b"], attn.pack_axis = 0 : i64})
+    -> (tensor<?x12xf32> {attn.name = "y", attn.shape = ["seq", 12]})
+    attributes {attn.model = "packed", attn.dims = ["seq"]} {
+  %y = attn.linear %x, %ab layout out_in : tensor<?x4xf32>, tensor<12x4xf32> -> tensor<?x12xf32>
+  return %y : tensor<?x12xf32>
+}
+
+// -----
+
+module {
+  // expected-error @+1 {{packed parameter 'a+c' packs "c", which is not a parameter}}
+  func.func @bad_pack(%x: tensor<?x4xf32> {attn.kind = "input", attn.name = "x", attn.shape = ["seq", 4]},
+                      %a: tensor<8x4xf32> {attn.kind = "param", attn.name = "a", attn.tensor = "a.weight", attn.shape = [8, 4]},
+                      %ac: tensor<12x4xf32> {attn.kind = "packed", attn.name = "a+c", attn.shape = [12, 4], attn.pack_of = ["a", "c"], attn.pack_axis = 0 : i64})
+      -> (tensor<?x12xf32> {attn.name = "y", attn.shape = ["seq", 12]})
+      attributes {attn.model = "bad_pack", attn.dims = ["seq"]} {
+    %y = attn.linear %x, %ac layout out_in : tensor<?x4xf32>, tensor<12x4xf32> -> tensor<?x12xf32>
+    return %y : tensor<?x12xf32>
+  }
+}

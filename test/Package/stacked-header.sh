@@ -7,7 +7,8 @@ attnc=$1 model=$2 include=$3 lib=$4
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$attnc" header "$model" -o "$work/stacked.h"
-clang++-19 -std=c++17 -Wall -Werror -I"$work" -I"$include" \
-  "$(dirname "$0")/StackedHeaderMain.cpp" -o "$work/main" \
+# shellcheck disable=SC2086 # CXXFLAGS and LDFLAGS are lists of flags
+clang++-19 -std=c++17 -Wall -Werror ${CXXFLAGS:-} -I"$work" -I"$include" \
+  "$(dirname "$0")/StackedHeaderMain.cpp" -o "$work/main" ${LDFLAGS:-} \
   -L"$(dirname "$lib")" -lattnc_runtime -Wl,-rpath,"$(dirname "$lib")"
 "$work/main" "$model" "$work/w.safetensors"

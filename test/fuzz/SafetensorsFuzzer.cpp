@@ -11,9 +11,11 @@
 // against the input bytes and not against the reader's own bookkeeping:
 // every accepted tensor lies inside the data section, holds exactly the bytes
 // its dtype and shape need, overlaps no other tensor, and its data pointer
-// shows the input's bytes at its offsets; every bound parameter and input has
-// the manifest's dtype and shape, is aligned, and holds its tensor's bytes;
-// every failure comes with a message.
+// shows the input's bytes at its offsets; every bound parameter (each layer
+// of a stacked one) and input is aligned and holds the values of a tensor of
+// its name (or of a prefixed name) and shape, converted to the manifest's
+// dtype by conversions written here independently; an omitted input holds
+// its default; every failure comes with a message.
 //
 //===----------------------------------------------------------------------===//
 #include "Inputs.h"
@@ -22,6 +24,7 @@
 #include "attnc/Safetensors.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -39,11 +42,14 @@ constexpr const char *kManifest = R"({
   "abi_version": 1, "name": "fuzz", "dims": ["batch", "seq"],
   "inputs": [
     {"name": "x", "dtype": "f32", "shape": ["batch", "seq", 4]},
-    {"name": "ids", "dtype": "i64", "shape": ["batch", "seq"]}],
+    {"name": "ids", "dtype": "i64", "shape": ["batch", "seq"]},
+    {"name": "mask", "dtype": "f32", "shape": ["batch", "seq"], "default": 1}],
   "params": [
     {"name": "w", "tensor": "layer.weight", "dtype": "f32", "shape": [4, 4]},
     {"name": "b", "tensor": "layer.bias", "dtype": "f32", "shape": [4]},
-    {"name": "n", "tensor": "n", "dtype": "i32", "shape": [3]}],
+    {"name": "n", "tensor": "n", "dtype": "i32", "shape": [3]},
+    {"name": "h", "tensor": "h.{i}.w", "dtype": "f32", "shape": [2, 3],
+     "layers": 2}],
   "outputs": [{"name": "y", "dtype": "f32", "shape": ["batch", "seq", 4]}]
 })";
 
@@ -114,19 +120,80 @@ void checkFile(const st::File &file, RawFile &raw) {
           byOffset[i]->name + "' overlap");
 }
 
-/// `spec` was bound to `buffer`, as the tensor `tensorName` of `file`.
-void checkBound(const st::File &file, const rt::TensorSpec &spec,
-                const std::string &tensorName, const void *buffer,
-                const std::vector<int64_t> &shape) {
-  const st::TensorInfo *t = file.find(tensorName);
-  if (!t)
-    bug("bound '" + spec.name + "' to a tensor the file does not have");
-  if (t->dtype != spec.dtype || t->shape != shape)
-    bug("bound '" + spec.name + "' to a tensor of another dtype or shape");
-  if (!rt::isAligned(buffer, spec.dtype))
-    bug("bound '" + spec.name + "' to a misaligned buffer");
-  if (t->byteSize() && std::memcmp(buffer, t->data, t->byteSize()) != 0)
-    bug("bound '" + spec.name + "' to other bytes than its tensor's");
+/// `count` elements of `to` that a tensor of `from` must become, written
+/// independently of the runtime's Convert.cpp: the hardware's f16
+/// conversion, bf16 as the top half of an f32, i32 sign-extended.
+std::vector<uint8_t> expectedValues(const void *data, attnc_dtype from,
+                                    attnc_dtype to, size_t count) {
+  std::vector<uint8_t> out(count * attnc_dtype_size(to));
+  const auto *in = static_cast<const uint8_t *>(data);
+  for (size_t i = 0; i < count; ++i) {
+    uint8_t *dest = out.data() + i * attnc_dtype_size(to);
+    if (from == to) {
+      std::memcpy(dest, in + i * attnc_dtype_size(to), attnc_dtype_size(to));
+    } else if (from == ATTNC_DTYPE_F16 && to == ATTNC_DTYPE_F32) {
+      _Float16 h;
+      std::memcpy(&h, in + 2 * i, 2);
+      float f = static_cast<float>(h);
+      std::memcpy(dest, &f, 4);
+    } else if (from == ATTNC_DTYPE_BF16 && to == ATTNC_DTYPE_F32) {
+      uint32_t bits = uint32_t(in[2 * i]) << 16 | uint32_t(in[2 * i + 1]) << 24;
+      std::memcpy(dest, &bits, 4);
+    } else if (from == ATTNC_DTYPE_I32 && to == ATTNC_DTYPE_I64) {
+      int32_t v;
+      std::memcpy(&v, in + 4 * i, 4);
+      int64_t w = v;
+      std::memcpy(dest, &w, 8);
+    } else {
+      bug(std::string("bound a ") + attnc_dtype_name(from) + " tensor to " +
+          attnc_dtype_name(to));
+    }
+  }
+  return out;
+}
+
+/// Whether `buffer` holds `expected` (NaNs match any NaN: a conversion may
+/// quiet them).
+bool sameValues(const void *buffer, const std::vector<uint8_t> &expected,
+                attnc_dtype dtype) {
+  if (dtype != ATTNC_DTYPE_F32)
+    return std::memcmp(buffer, expected.data(), expected.size()) == 0;
+  for (size_t i = 0; i < expected.size(); i += 4) {
+    float a, b;
+    std::memcpy(&a, static_cast<const uint8_t *>(buffer) + i, 4);
+    std::memcpy(&b, expected.data() + i, 4);
+    if (!(std::isnan(a) && std::isnan(b)) &&
+        std::memcmp(&a, &b, 4) != 0)
+      return false;
+  }
+  return true;
+}
+
+/// `buffer` was bound as the tensor `name` of `file` (or `<prefix>.name`),
+/// of `shape`, converted to `dtype`.
+void checkBound(const st::File &file, const std::string &what,
+                const std::string &name, attnc_dtype dtype,
+                const std::vector<int64_t> &shape, const void *buffer) {
+  if (!rt::isAligned(buffer, dtype))
+    bug("bound " + what + " to a misaligned buffer");
+  size_t count = 1;
+  for (int64_t d : shape)
+    count *= static_cast<size_t>(d);
+  for (const st::TensorInfo &t : file.tensors()) {
+    bool named = t.name == name ||
+                 (t.name.size() > name.size() &&
+                  t.name.compare(t.name.size() - name.size() - 1,
+                                 std::string::npos, "." + name) == 0);
+    if (named && t.shape == shape &&
+        (t.dtype == dtype ||
+         (dtype == ATTNC_DTYPE_F32 && (t.dtype == ATTNC_DTYPE_F16 ||
+                                       t.dtype == ATTNC_DTYPE_BF16)) ||
+         (dtype == ATTNC_DTYPE_I64 && t.dtype == ATTNC_DTYPE_I32)) &&
+        sameValues(buffer, expectedValues(t.data, t.dtype, dtype, count),
+                   dtype))
+      return;
+  }
+  bug("bound " + what + " to values of no tensor named '" + name + "'");
 }
 
 void checkWeights(const rt::Manifest &manifest, const st::File &file,
@@ -138,9 +205,28 @@ void checkWeights(const rt::Manifest &manifest, const st::File &file,
   }
   if (weights->buffers().size() != manifest.params.size())
     bug("Weights::load bound the wrong number of parameters");
-  for (size_t i = 0; i < manifest.params.size(); ++i)
-    checkBound(file, manifest.params[i], manifest.params[i].tensor,
-               weights->buffers()[i], manifest.params[i].shape);
+  for (size_t i = 0; i < manifest.params.size(); ++i) {
+    const rt::TensorSpec &param = manifest.params[i];
+    const auto *buffer = static_cast<const uint8_t *>(weights->buffers()[i]);
+    if (!param.layers) {
+      checkBound(file, "parameter '" + param.name + "'", param.tensor,
+                 param.dtype, param.shape, buffer);
+      continue;
+    }
+    std::vector<int64_t> layerShape(param.shape.begin() + 1,
+                                    param.shape.end());
+    size_t layerBytes = attnc_dtype_size(param.dtype);
+    for (int64_t d : layerShape)
+      layerBytes *= static_cast<size_t>(d);
+    for (int64_t layer = 0; layer < param.layers; ++layer) {
+      std::string name = param.tensor;
+      for (size_t at; (at = name.find("{i}")) != std::string::npos;)
+        name.replace(at, 3, std::to_string(layer));
+      checkBound(file,
+                 "layer " + std::to_string(layer) + " of '" + param.name + "'",
+                 name, param.dtype, layerShape, buffer + layer * layerBytes);
+    }
+  }
 }
 
 void checkInputs(const rt::Manifest &manifest, const st::File &file) {
@@ -149,8 +235,9 @@ void checkInputs(const rt::Manifest &manifest, const st::File &file) {
     tensors.push_back({t.name.c_str(), t.dtype,
                        static_cast<int32_t>(t.shape.size()), t.shape.data(),
                        const_cast<void *>(t.data)});
+  rt::ScratchPool scratch;
   Expected<rt::BoundInputs> bound =
-      rt::bindInputs(manifest, tensors.data(), tensors.size());
+      rt::bindInputs(manifest, tensors.data(), tensors.size(), scratch);
   if (!bound) {
     requireMessage(bound.error(), "bindInputs");
     return;
@@ -167,7 +254,19 @@ void checkInputs(const rt::Manifest &manifest, const st::File &file) {
     for (size_t i = 0; i < shape.size(); ++i)
       if (spec.dimIndex[i] >= 0)
         shape[i] = bound->dims[spec.dimIndex[i]];
-    checkBound(file, spec, spec.name, bound->buffers[k], shape);
+    if (file.find(spec.name) || !spec.defaultValue) {
+      checkBound(file, "input '" + spec.name + "'", spec.name, spec.dtype,
+                 shape, bound->buffers[k]);
+      continue;
+    }
+    size_t count = 1;
+    for (int64_t d : shape)
+      count *= static_cast<size_t>(d);
+    for (size_t i = 0; i < count; ++i)
+      if (spec.dtype == ATTNC_DTYPE_F32 &&
+          static_cast<const float *>(bound->buffers[k])[i] !=
+              static_cast<float>(*spec.defaultValue))
+        bug("omitted input '" + spec.name + "' does not hold its default");
   }
 }
 

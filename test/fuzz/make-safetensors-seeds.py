@@ -44,11 +44,21 @@ WEIGHTS = {
     "layer.weight": ("F32", [4, 4], pack("f", [i / 8 for i in range(16)])),
     "layer.bias": ("F32", [4], pack("f", [0.5, -0.5, 1.5, -1.5])),
     "n": ("I32", [3], pack("i", [1, -2, 3])),
+    "h.0.w": ("F32", [3], pack("f", [1, 2, 3])),
+    "h.1.w": ("F32", [3], pack("f", [4, 5, 6])),
+}
+# The same weights in half precision where the runtime converts them.
+HALF_WEIGHTS = {
+    **WEIGHTS,
+    "layer.weight": ("F16", [4, 4], pack("e", [i / 8 for i in range(16)])),
+    "layer.bias": ("BF16", [4], b"\x00\x3f\x00\xbf\xc0\x3f\xc0\xbf"),
+    "h.1.w": ("F16", [3], b"\x00\x7c\x01\x7e\x01\x00"),  # inf, NaN, subnormal
 }
 INPUTS = {
     "x": ("F32", [2, 3, 4], pack("f", [float(i) for i in range(24)])),
     "ids": ("I64", [2, 3], pack("q", [0, 1, 2, 3, 4, 5])),
 }
+MASK = {"mask": ("F32", [2, 3], pack("f", [1, 1, 0, 1, 0, 0]))}
 SMALL_MANIFEST = json.dumps({
     "abi_version": 1, "name": "own", "dims": ["seq"],
     "inputs": [{"name": "t", "dtype": "i32", "shape": ["seq", 2]}],
@@ -63,10 +73,15 @@ def entry(fields):
 SEEDS = {
     # Valid for the built-in manifest.
     "weights": layout(WEIGHTS),
+    "weights-half": layout(HALF_WEIGHTS),
+    "weights-prefixed": layout({"model." + k: v for k, v in WEIGHTS.items()}),
     "weights-misaligned": layout(WEIGHTS, pad_to=0, extra_header=b"   "),
     "weights-extra-tensor": layout({**WEIGHTS, "unused": ("U8", [2], b"\x01\x02")}),
     "weights-with-metadata": layout(WEIGHTS, metadata={"format": "pt"}),
     "inputs": layout(INPUTS),
+    "inputs-with-mask": layout({**INPUTS, **MASK}),
+    "inputs-half-and-i32": layout({"x": ("F16", [1, 2, 4], pack("e", [0.5] * 8)),
+                                   "ids": ("I32", [1, 2], pack("i", [7, -1]))}),
     "inputs-and-weights": layout({**INPUTS, **WEIGHTS}),
     "own-manifest": layout({"p.w": ("F32", [2], pack("f", [1, 2])),
                             "t": ("I32", [5, 2], pack("i", list(range(10))))},

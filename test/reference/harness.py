@@ -115,13 +115,13 @@ class Attnc:
                              + proc.stdout.strip())
         return proc.stdout
 
-    def compile(self, model, defines):
-        key = (model, tuple(sorted(defines.items())))
+    def compile(self, model, defines, flags=()):
+        key = (model, tuple(sorted(defines.items())), tuple(flags))
         if key not in self._compiled:
             self._count += 1
             stem = os.path.splitext(os.path.basename(model))[0]
             so = self.path(f"{stem}-{self._count}.so")
-            args = ["compile", model]
+            args = ["compile", model, *flags]
             for name, value in defines.items():
                 args += ["-D", f"{name}={value}"]
             self._call(args + ["-o", so])
@@ -132,6 +132,18 @@ class Attnc:
         path = self.path(f"{tag}.weights.safetensors")
         safetensors_np.save(path, state)
         return path
+
+    def dump_attention(self, so, weights, inputs, tag="dump", flags=(), metadata=None):
+        """Runs a --debug-attention build with --dump-attention; returns the
+        dumped tensors by name and the file's metadata."""
+        inputs_path = self.path(f"{tag}.inputs.safetensors")
+        dump_path = self.path(f"{tag}.attention.safetensors")
+        safetensors_np.save(inputs_path, inputs, metadata)
+        if os.path.exists(dump_path):
+            os.remove(dump_path)
+        self._call(["run", so, "--weights", weights, "--inputs", inputs_path,
+                    "--dump-attention", dump_path, *flags])
+        return safetensors_np.load(dump_path), safetensors_np.load_metadata(dump_path)
 
     def run(self, so, weights, inputs, tag="run"):
         """Runs `so` on a dict of input arrays; returns the outputs by name."""

@@ -20,9 +20,10 @@ _TO_NUMPY = {
 _FROM_NUMPY = {dtype: name for name, dtype in _TO_NUMPY.items()}
 
 
-def save(path, tensors):
-    """Writes a dict of name -> numpy array (f32, f64, i32 or i64)."""
-    header = {}
+def save(path, tensors, metadata=None):
+    """Writes a dict of name -> numpy array (f32, f64, i32 or i64), and a
+    dict of strings as `__metadata__`."""
+    header = {"__metadata__": dict(metadata)} if metadata else {}
     arrays = []
     offset = 0
     for name, array in tensors.items():
@@ -43,6 +44,17 @@ def save(path, tensors):
         f.write(text)
         for array in arrays:
             f.write(array.reshape(-1).view(np.uint8).data)
+
+
+def _header(path):
+    with open(path, "rb") as f:
+        (length,) = struct.unpack("<Q", f.read(8))
+        return json.loads(f.read(length))
+
+
+def load_metadata(path):
+    """The `__metadata__` strings of a safetensors file ({} if none)."""
+    return _header(path).get("__metadata__", {})
 
 
 def load(path):

@@ -210,14 +210,21 @@ void DotWriter::write() {
     auto kind = model.getArgAttrOfType<StringAttr>(i, kKindAttr);
     auto name = model.getArgAttrOfType<StringAttr>(i, kNameAttr);
     bool isParam = kind && kind.getValue() == "param";
-    std::string label = (isParam ? "param " : "input ") +
+    bool isPacked = kind && kind.getValue() == "packed";
+    // Parameters packed into another one are not read any more.
+    if ((isParam || isPacked) && arg.use_empty())
+      continue;
+    std::string label = (isPacked  ? "packed "
+                         : isParam ? "param "
+                                   : "input ") +
                         (name ? name.getValue().str()
                               : "#" + std::to_string(i)) +
                         "\n" + shapeOf(arg.getType());
     nodeOf[arg] = newNode(
         label,
-        isParam ? "shape=cylinder, style=filled, fillcolor=\"#fef9c3\""
-                : "shape=invhouse, style=filled, fillcolor=\"#dcfce7\"",
+        isPacked  ? "shape=cylinder, style=filled, fillcolor=\"#fde68a\""
+        : isParam ? "shape=cylinder, style=filled, fillcolor=\"#fef9c3\""
+                  : "shape=invhouse, style=filled, fillcolor=\"#dcfce7\"",
         1);
   }
   writeBlock(model.getBody().front(), 1);

@@ -52,6 +52,8 @@ struct AbiTensor {
   RankedTensorType type;
   int64_t argIndex = -1;      // -1 for outputs
   int64_t resultIndex = -1;
+  ArrayAttr packOf;           // packed parameters: the members' names
+  int64_t packAxis = 0;
 };
 
 StringRef getStringAttr(DictionaryAttr attrs, StringRef name) {
@@ -121,6 +123,9 @@ private:
   SmallVector<std::string> dims;
   llvm::StringMap<Value> dimValues;
   SmallVector<AbiTensor> inputs, params, outputs;
+  /// Parameters packed from others (attn-fuse-projections), which the
+  /// entries take after the outputs.
+  SmallVector<AbiTensor> packs;
 };
 
 LogicalResult ModelABIBuilder::collect() {
@@ -133,19 +138,42 @@ LogicalResult ModelABIBuilder::collect() {
     auto tensorType = dyn_cast<RankedTensorType>(type.getInput(i));
     auto shape = attrs ? attrs.getAs<ArrayAttr>(kShapeAttr) : ArrayAttr();
     StringRef kind = getStringAttr(attrs, kKindAttr);
-    if (!tensorType || !shape || (kind != "input" && kind != "param"))
+    if (!tensorType || !shape ||
+        (kind != "input" && kind != "param" && kind != "packed"))
       return model.emitError("argument ")
              << i << " lacks the attn.kind/attn.name/attn.shape attributes "
              << "of a model argument";
     AbiTensor t{getStringAttr(attrs, kNameAttr).str(),
                 getStringAttr(attrs, kTensorAttr).str(), shape, 0,
-                std::nullopt, tensorType, i, -1};
+                std::nullopt, tensorType, i, -1, nullptr, 0};
     if (auto layers = attrs.getAs<IntegerAttr>(kLayersAttr))
       t.layers = layers.getInt();
     if (auto value = attrs.getAs<FloatAttr>(kDefaultAttr))
       t.defaultValue = value.getValueAsDouble();
+    if (kind == "packed") {
+      t.packOf = attrs.getAs<ArrayAttr>(kPackOfAttr);
+      auto axis = attrs.getAs<IntegerAttr>(kPackAxisAttr);
+      if (!t.packOf || !axis || axis.getInt() < 0 ||
+          axis.getInt() >= tensorType.getRank())
+        return model.emitError("packed argument ")
+               << i << " lacks a valid attn.pack_of/attn.pack_axis";
+      t.packAxis = axis.getInt();
+      t.layers = 0; // the manifest's packs need no checkpoint template
+      packs.push_back(std::move(t));
+      continue;
+    }
     (kind == "input" ? inputs : params).push_back(std::move(t));
   }
+  for (const AbiTensor &pack : packs)
+    for (Attribute member : pack.packOf) {
+      auto name = dyn_cast<StringAttr>(member);
+      if (!name || llvm::none_of(params, [&](const AbiTensor &p) {
+            return p.name == name.getValue();
+          }))
+        return model.emitError("packed parameter '")
+               << pack.name << "' packs " << member
+               << ", which is not a parameter";
+    }
   for (unsigned i = 0; i < type.getNumResults(); ++i) {
     DictionaryAttr attrs = model.getResultAttrDict(i);
     auto tensorType = dyn_cast<RankedTensorType>(type.getResult(i));
@@ -155,10 +183,11 @@ LogicalResult ModelABIBuilder::collect() {
              << i << " lacks the attn.name/attn.shape attributes of a model "
              << "output";
     outputs.push_back(AbiTensor{getStringAttr(attrs, kNameAttr).str(), "",
-                                shape, 0, std::nullopt, tensorType, -1, i});
+                                shape, 0, std::nullopt, tensorType, -1, i,
+                                nullptr, 0});
   }
   // Every dynamic dimension must be named, and every name declared.
-  for (auto *list : {&inputs, &params, &outputs})
+  for (auto *list : {&inputs, &params, &outputs, &packs})
     for (const AbiTensor &t : *list) {
       if (t.shape.size() != static_cast<size_t>(t.type.getRank()))
         return model.emitError("attn.shape of '")
@@ -236,6 +265,17 @@ std::string ModelABIBuilder::manifest() {
                           {"inputs", tensors(inputs, false)},
                           {"params", tensors(params, true)},
                           {"outputs", tensors(outputs, false)}};
+  if (!packs.empty()) {
+    llvm::json::Array packed = tensors(packs, false);
+    for (auto [json, pack] : llvm::zip(packed, packs)) {
+      llvm::json::Array of;
+      for (Attribute member : pack.packOf)
+        of.push_back(cast<StringAttr>(member).getValue().str());
+      (*json.getAsObject())["of"] = std::move(of);
+      (*json.getAsObject())["axis"] = pack.packAxis;
+    }
+    root["packed_params"] = std::move(packed);
+  }
   if (step) {
     // Keys and values of each site, in argument order: K0, V0, K1, V1, ...
     llvm::json::Array sites;
@@ -314,7 +354,7 @@ void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
   fn->setAttr(kDimsAttr, model->getAttr(kDimsAttr));
   fn->setAttr(kArenaSlotAttr,
               b.getI64IntegerAttr(inputs.size() + params.size() +
-                                  outputs.size()));
+                                  outputs.size() + packs.size()));
   if (withCache) {
     fn.setArgAttr(3, kNameAttr, b.getStringAttr("capacity"));
     fn.setArgAttr(4, kNameAttr, b.getStringAttr("position"));
@@ -349,6 +389,9 @@ void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
   SmallVector<Value> outBuffers;
   for (const AbiTensor &t : outputs)
     outBuffers.push_back(nextBuffer(t));
+  for (const AbiTensor &t : packs)
+    args[t.argIndex] = b.create<bufferization::ToTensorOp>(
+        loc, t.type, nextBuffer(t), /*restrict=*/true, /*writable=*/false);
 
   auto callAndStore = [&](OpBuilder &) {
     auto call = b.create<func::CallOp>(loc, callee, args);

@@ -108,15 +108,21 @@ void attnc::registerAttncPasses() {
   registerReconcileUnrealizedCastsPass();
 }
 
-void attnc::buildGraphPipeline(OpPassManager &pm, bool fuse) {
-  if (fuse) {
+void attnc::buildGraphPipeline(OpPassManager &pm,
+                               const GraphPipelineOptions &options) {
+  if (options.fuse) {
     pm.addPass(createCanonicalizerPass());
     pm.addNestedPass<func::FuncOp>(attn::createFuseAttention());
+    pm.addPass(attn::createFuseProjections());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }
-  // Not an optimization: it adds the incremental-decoding entry.
-  pm.addPass(attn::createIntroduceKVCache());
+  // Not optimizations: they add the attention outputs of a debug build, or
+  // the incremental-decoding entry.
+  if (options.debugAttention)
+    pm.addPass(attn::createExposeAttentionProbs());
+  else
+    pm.addPass(attn::createIntroduceKVCache());
 }
 
 void attnc::buildAttnToLinalgPipeline(OpPassManager &pm) {

@@ -1,6 +1,8 @@
 //===- GenerateCommand.cpp - The `attnc generate` subcommand --------------===//
 #include "GenerateCommand.h"
 
+#include "AttentionDump.h"
+
 #include "attnc/Decoder.h"
 #include "attnc/Generator.h"
 #include "attnc/generation.hpp"
@@ -14,6 +16,7 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,12 +76,27 @@ cl::list<std::string> stops(
     cl::value_desc("token-or-text"), cl::sub(sub));
 cl::opt<bool> noKVCache(
     "no-kv-cache",
-    cl::desc("Recompute the whole sequence for every token instead of "
-             "keeping a KV cache (slower; for checking)"),
+    cl::desc("Recompute the whole sequence at every step even when the model "
+             "has a KV-cache step entry"),
     cl::sub(sub));
 cl::opt<bool> jsonOutput("json",
                    cl::desc("Print one JSON object instead of streaming text"),
                    cl::sub(sub));
+
+cl::opt<std::string> dumpAttentionPath(
+    "dump-attention",
+    cl::desc("Write the attention probabilities over the prompt of a model "
+             "compiled with --debug-attention to this safetensors file, with "
+             "the prompt's tokens (for attnc plot-attention)"),
+    cl::value_desc("file"), cl::sub(sub));
+cl::opt<std::string> dumpLayers(
+    "layers", cl::init("all"),
+    cl::desc("With --dump-attention: the layers to write (default: all)"),
+    cl::value_desc("all|i,j,..."), cl::sub(sub));
+cl::opt<std::string> dumpHeads(
+    "heads", cl::init("all"),
+    cl::desc("With --dump-attention: the heads to write (default: all)"),
+    cl::value_desc("all|i,j,..."), cl::sub(sub));
 
 /// Prints one `error: ` line per line of the message.
 int reportError(const std::string &message) {
@@ -178,6 +196,34 @@ std::string validUtf8(const std::string &bytes) {
   return llvm::json::isUTF8(bytes) ? bytes : llvm::json::fixUTF8(bytes);
 }
 
+/// Runs the model once over the prompt and writes its attention
+/// probabilities, with each prompt token's text.
+attnc::Status dumpPromptAttention(const attnc::Model &model,
+                                  const attnc::Tokenizer &tokenizer,
+                                  std::vector<int64_t> prompt) {
+  llvm::json::Array texts, rows;
+  for (int64_t id : prompt) {
+    attnc::Expected<std::string> text = tokenizer.decode(&id, 1);
+    texts.push_back(text ? attnc::tokenLabel(*text) : std::to_string(id));
+  }
+  rows.push_back(std::move(texts));
+  std::string tokens;
+  llvm::raw_string_ostream(tokens) << llvm::json::Value(std::move(rows));
+  attnc::AttentionDumpRequest request{dumpAttentionPath, dumpLayers, dumpHeads,
+                                      {{"tokens.input_ids", tokens}},
+                                      "attnc generate"};
+  if (attnc::Status s = attnc::checkAttentionDump(model, request); !s)
+    return s;
+  int64_t shape[] = {1, static_cast<int64_t>(prompt.size())};
+  std::vector<attnc_tensor> inputs{
+      {"input_ids", ATTNC_DTYPE_I64, 2, shape, prompt.data()}};
+  attnc::Expected<attnc::TensorList> outputs = model.run(inputs);
+  if (!outputs)
+    return outputs.error();
+  return attnc::writeAttentionDump(model, inputs, outputs->begin(),
+                                   outputs->size(), request);
+}
+
 /// Tokens per second, or nullopt when nothing was measured.
 std::optional<double> rate(int64_t tokens, double seconds) {
   if (tokens == 0 || seconds <= 0)
@@ -197,7 +243,7 @@ const char *stopReasonName(attnc::StopReason reason) {
   return "unknown";
 }
 
-void printJson(const attnc::GenerationResult &result) {
+void printJson(const attnc::GenerationResult &result, bool kvCache) {
   llvm::json::OStream out(llvm::outs());
   auto number = [&](std::optional<double> value) {
     if (value)
@@ -219,6 +265,7 @@ void printJson(const attnc::GenerationResult &result) {
     out.attributeEnd();
     out.attribute("prompt_tokens", result.promptTokens);
     out.attribute("stop_reason", stopReasonName(result.stopReason));
+    out.attribute("kv_cache", kvCache);
   });
   llvm::outs() << "\n";
 }
@@ -260,31 +307,32 @@ int attnc::generateCommandMain() {
   Expected<Model> model = Model::open(modelPath);
   if (!model)
     return reportError(model.error().message());
-  // Check the decoder contract before the (slow) weight loading; the KV
-  // cache's session needs the weights, so the decoder itself comes after.
-  if (Expected<std::unique_ptr<RecomputingDecoder>> contract =
-          RecomputingDecoder::create(*model);
-      !contract)
-    return reportError(contract.error().message());
+  Expected<int64_t> modelVocab = checkDecoderContract(*model);
+  if (!modelVocab)
+    return reportError(modelVocab.error().message());
+  int64_t vocab = *modelVocab;
   if (Status s = model->loadWeights(weightsPath); !s)
     return reportError(s.error().message());
   for (const std::string &warning : model->warnings())
     llvm::WithColor::warning() << warning << "\n";
-  Expected<std::unique_ptr<Decoder>> decoder = createDecoder(*model);
-  if (noKVCache) {
-    Expected<std::unique_ptr<RecomputingDecoder>> recomputing =
-        RecomputingDecoder::create(*model);
-    if (!recomputing)
-      return reportError(recomputing.error().message());
-    decoder = std::unique_ptr<Decoder>(std::move(*recomputing));
-  }
+  Expected<std::unique_ptr<Decoder>> decoder = createDecoder(
+      *model,
+      static_cast<int64_t>(prompt->size()) + std::max<int64_t>(maxNewTokens, 1),
+      !noKVCache);
   if (!decoder)
     return reportError(decoder.error().message());
-  int64_t vocab = (*decoder)->vocabSize();
   if (tokenizer->vocabSize() != vocab)
     llvm::WithColor::warning()
         << "the tokenizer has " << tokenizer->vocabSize()
         << " token ids but the model's vocabulary has " << vocab << "\n";
+
+  if (dumpAttentionPath.empty() &&
+      (dumpLayers.getNumOccurrences() || dumpHeads.getNumOccurrences()))
+    return reportError("--layers and --heads select what --dump-attention "
+                       "writes; pass --dump-attention too");
+  if (!dumpAttentionPath.empty())
+    if (Status s = dumpPromptAttention(*model, *tokenizer, *prompt); !s)
+      return reportError(s.error().message());
 
   GenerationOptions options;
   options.maxNewTokens = maxNewTokens;
@@ -319,7 +367,7 @@ int attnc::generateCommandMain() {
   }
 
   if (jsonOutput) {
-    printJson(*result);
+    printJson(*result, (*decoder)->usesKvCache());
     return 0;
   }
   echoPrompt();
@@ -328,8 +376,10 @@ int attnc::generateCommandMain() {
   printSpeed(llvm::errs(), "prefill", result->promptTokens,
              result->prefillSeconds);
   llvm::errs() << "; ";
-  printSpeed(llvm::errs(), "decode", result->decodeSteps,
-             result->decodeSeconds);
+  printSpeed(llvm::errs(),
+             (*decoder)->usesKvCache() ? "decode (KV cache)"
+                                       : "decode (recomputing)",
+             result->decodeSteps, result->decodeSeconds);
   llvm::errs() << "\n";
   return 0;
 }

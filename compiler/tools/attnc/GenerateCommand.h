@@ -4,10 +4,13 @@
 //       [--tokenizer tokenizer.json] [--prompt-tokens 1,2,3]
 //       --max-new-tokens N [--temperature T] [--top-k K] [--top-p P]
 //       [--repetition-penalty R] [--seed S] [--stop TOKEN_OR_TEXT]... [--json]
+//       [--dump-attention attn.safetensors [--layers L,...] [--heads H,...]]
 //
 // Generates text with a compiled decoder model (input_ids -> logits): prints
 // the prompt and streams the new text as it is produced, then the prefill and
-// decode speeds on stderr; or, with --json, one JSON object.
+// decode speeds on stderr; or, with --json, one JSON object. With
+// --dump-attention (a model compiled with --debug-attention), first writes
+// the attention probabilities over the prompt (AttentionDump.h).
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTNC_TOOLS_ATTNC_GENERATECOMMAND_H

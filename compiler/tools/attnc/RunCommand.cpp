@@ -1,6 +1,8 @@
 //===- RunCommand.cpp - The `attnc run` subcommand ------------------------===//
 #include "RunCommand.h"
 
+#include "AttentionDump.h"
+
 #include "attnc/Safetensors.h"
 #include "attnc/runtime.hpp"
 
@@ -46,6 +48,21 @@ cl::opt<int> numThreads(
     cl::desc("Threads to run the model on (default: $ATTNC_NUM_THREADS, "
              "else one per core)"),
     cl::init(0), cl::value_desc("n"), cl::sub(attnc::runSubCommand));
+cl::opt<std::string> dumpAttentionPath(
+    "dump-attention",
+    cl::desc("Write the attention probabilities of a model compiled with "
+             "--debug-attention to this safetensors file (for attnc "
+             "plot-attention). Token strings come from the inputs file's "
+             "__metadata__ 'tokens.<input>', if any"),
+    cl::value_desc("file"), cl::sub(attnc::runSubCommand));
+cl::opt<std::string> dumpLayers(
+    "layers", cl::init("all"),
+    cl::desc("With --dump-attention: the layers to write (default: all)"),
+    cl::value_desc("all|i,j,..."), cl::sub(attnc::runSubCommand));
+cl::opt<std::string> dumpHeads(
+    "heads", cl::init("all"),
+    cl::desc("With --dump-attention: the heads to write (default: all)"),
+    cl::value_desc("all|i,j,..."), cl::sub(attnc::runSubCommand));
 
 constexpr size_t kPrintedValues = 8;
 
@@ -160,10 +177,32 @@ int attnc::runCommandMain() {
                        "); pass them with --inputs");
   }
 
+  if (dumpAttentionPath.empty() &&
+      (dumpLayers.getNumOccurrences() || dumpHeads.getNumOccurrences()))
+    return reportError("--layers and --heads select what --dump-attention "
+                       "writes; pass --dump-attention too");
+
+  AttentionDumpRequest request{dumpAttentionPath, dumpLayers, dumpHeads, {},
+                               "attnc run"};
+  if (!dumpAttentionPath.empty()) {
+    if (Status s = checkAttentionDump(*model, request); !s)
+      return reportError(s.error().message());
+    if (inputFile)
+      for (const auto &[key, value] : inputFile->metadata())
+        if (llvm::StringRef(key).starts_with("tokens."))
+          request.metadata[key] = value;
+  }
+
   Expected<TensorList> outputs = model->run(inputs);
   if (!outputs)
     return reportError(outputs.error().message());
 
+  if (!dumpAttentionPath.empty()) {
+    if (Status s = writeAttentionDump(*model, inputs, outputs->begin(),
+                                      outputs->size(), request);
+        !s)
+      return reportError(s.error().message());
+  }
   if (!outputsPath.empty()) {
     if (Status s = writeOutputs(outputsPath, *outputs); !s)
       return reportError(s.error().message());

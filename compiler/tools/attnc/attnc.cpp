@@ -3,8 +3,10 @@
 //   attnc compile model.attn -o model.so         (or model.o)
 //   attnc compile model.attn --emit=ast|attn|fused|dot|linalg|llvm-dialect|llvm|asm
 //   attnc compile model.attn --fuse=false ...    (no graph rewriting)
+//   attnc compile model.attn --stats [--stats-seq S] (the model's datasheet)
 //   attnc compile dumped.mlir -x mlir -o model.so
 //   attnc run model.so --weights w.safetensors --inputs in.safetensors ...
+//   attnc plot-attention attn.safetensors -o attn.svg
 //
 // `compile` may be omitted. Stages are separated as in MLIR's Toy compiler:
 // every --emit stage stops after printing that level of IR.
@@ -12,8 +14,12 @@
 //===----------------------------------------------------------------------===//
 #include "GenerateCommand.h"
 #include "HeaderCommand.h"
+#include "PlotAttentionCommand.h"
 #include "RunCommand.h"
+#include "Stats.h"
 
+#include "attnc/Analysis/ModelCost.h"
+#include "attnc/Codegen/ABI.h"
 #include "attnc/Codegen/DotEmitter.h"
 #include "attnc/Codegen/ObjectEmitter.h"
 #include "attnc/Codegen/Pipeline.h"
@@ -25,6 +31,7 @@
 #include "attnc/MLIRGen/MLIRGen.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -111,6 +118,26 @@ cl::opt<bool> fuse(
              "(canonicalization, attention fusion); --fuse=false compiles it "
              "as written"),
     cl::cat(compileCategory));
+cl::opt<bool> debugAttention(
+    "debug-attention",
+    cl::desc("Build the debug variant: every attention's probabilities "
+             "[layers, batch, heads, queries, keys] are extra outputs "
+             "'attention.<n>' (no incremental-decoding entry)"),
+    cl::cat(compileCategory));
+// LLVM owns the option name -stats (its pass statistics): main() passes
+// `attnc compile --stats` on as --model-stats.
+cl::opt<bool> stats(
+    "model-stats",
+    cl::desc("Print the model's datasheet (parameters, FLOPs per token, "
+             "activation memory, KV cache) instead of compiling it"),
+    cl::cat(compileCategory));
+cl::opt<int64_t> statsSeq(
+    "stats-seq", cl::init(1024),
+    cl::desc("Sequence length of the --stats figures (every dim but batch)"),
+    cl::value_desc("S"), cl::cat(compileCategory));
+cl::opt<int64_t> statsBatch("stats-batch", cl::init(1),
+                            cl::desc("Batch size of the --stats figures"),
+                            cl::value_desc("B"), cl::cat(compileCategory));
 cl::opt<unsigned> optLevel("O", cl::Prefix, cl::init(3),
                            cl::desc("LLVM optimization level (0-3)"),
                            cl::cat(compileCategory));
@@ -199,6 +226,46 @@ LogicalResult compileDSL(MLIRContext &context, llvm::SourceMgr &sourceMgr,
 /// Whether `module` has already been lowered to the LLVM dialect.
 bool isLoweredToLLVM(ModuleOp module) {
   return module.getOps<func::FuncOp>().empty();
+}
+
+/// --stats: graph passes, then the cost of the attn graph, then the lowering
+/// that plans the arena, whose size the manifest then holds.
+int printStats(ModuleOp module) {
+  if (statsSeq < 1 || statsBatch < 1)
+    return fail("--stats-seq and --stats-batch must be at least 1");
+  if (isLoweredToLLVM(module))
+    return fail("--stats needs a model in the attn dialect, not LLVM");
+  PassManager graph(module.getContext());
+  if (failed(applyPassManagerCLOptions(graph)))
+    return fail("invalid pass manager options");
+  attnc::buildGraphPipeline(graph, {fuse, debugAttention});
+  if (failed(graph.run(module)))
+    return 1;
+  FailureOr<attnc::ModelCost> cost = attnc::analyzeModelCost(module);
+  if (failed(cost))
+    return 1;
+  PassManager lowering(module.getContext());
+  if (failed(applyPassManagerCLOptions(lowering)))
+    return fail("invalid pass manager options");
+  attnc::buildAttnToLinalgPipeline(lowering);
+  attnc::buildLinalgToLLVMPipeline(lowering);
+  if (failed(lowering.run(module)))
+    return 1;
+  auto global = module.lookupSymbol<LLVM::GlobalOp>(attnc::kManifestGlobal);
+  auto text = global ? dyn_cast_or_null<StringAttr>(global.getValueOrNull())
+                     : StringAttr();
+  if (!text)
+    return fail("--stats: the compiled model has no manifest");
+  std::string errorMessage;
+  auto output = openOutputFile(
+      outputFilename.empty() ? "-" : outputFilename.getValue(), &errorMessage);
+  if (!output)
+    return fail(errorMessage);
+  if (!attnc::printModelStats(*cost, text.getValue().rtrim(StringRef("\0", 1)),
+                              statsBatch, statsSeq, output->os()))
+    return 1;
+  output->keep();
+  return 0;
 }
 
 int emitNative(ModuleOp module) {
@@ -321,6 +388,8 @@ int compileMain() {
     if (emitStage == Stage::AST)
       return 0;
   }
+  if (stats)
+    return printStats(*module);
   if (emitStage == Stage::Attn)
     return printStage(*module);
 
@@ -332,7 +401,7 @@ int compileMain() {
     pm.enableTiming(timingScope);
     if (failed(applyPassManagerCLOptions(pm)))
       return fail("invalid pass manager options");
-    attnc::buildGraphPipeline(pm, fuse);
+    attnc::buildGraphPipeline(pm, {fuse, debugAttention});
     bool graphOnly = emitStage == Stage::Fused || emitStage == Stage::Dot;
     if (!graphOnly)
       attnc::buildAttnToLinalgPipeline(pm);
@@ -365,6 +434,14 @@ int main(int argc, char **argv) {
   SmallVector<char *> args(argv, argv + argc);
   if (args.size() > 1 && std::strcmp(args[1], "compile") == 0)
     args.erase(args.begin() + 1);
+  bool isCompile = args.size() < 2 || (std::strcmp(args[1], "run") != 0 &&
+                                       std::strcmp(args[1], "header") != 0 &&
+                                       std::strcmp(args[1], "generate") != 0);
+  static char modelStats[] = "--model-stats";
+  for (char *&arg : args)
+    if (isCompile &&
+        (std::strcmp(arg, "--stats") == 0 || std::strcmp(arg, "-stats") == 0))
+      arg = modelStats;
   if (!cl::ParseCommandLineOptions(
           static_cast<int>(args.size()), args.data(),
           "attnc: an ahead-of-time compiler for attention models\n\n"
@@ -372,7 +449,9 @@ int main(int argc, char **argv) {
           "[--config config.json] [-D name=value]...\n"
           "  attnc run model.so --weights w.safetensors --inputs "
           "in.safetensors [--outputs out.safetensors]\n"
-          "  attnc header model.so -o model.h [--class NAME]\n"))
+          "  attnc header model.so -o model.h [--class NAME]\n"
+          "  attnc plot-attention attn.safetensors -o attn.svg|attn.png "
+          "[--layer L] [--head H|--average]\n"))
     return 1;
   if (attnc::runSubCommand)
     return attnc::runCommandMain();
@@ -380,5 +459,7 @@ int main(int argc, char **argv) {
     return attnc::headerCommandMain();
   if (attnc::generateSubCommand)
     return attnc::generateCommandMain();
+  if (attnc::plotAttentionSubCommand)
+    return attnc::plotAttentionCommandMain();
   return compileMain();
 }

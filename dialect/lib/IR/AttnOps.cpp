@@ -213,43 +213,60 @@ LogicalResult MergeHeadsOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
-// AttentionOp
+// AttentionOp, AttentionProbsOp
 //===----------------------------------------------------------------------===//
 
+/// The checks attn.attention and attn.attention_probs share: query
+/// [B, H, Sq, D] and key [B, G, Sk, D] with G dividing H, and an optional
+/// [B, Sk] mask.
+static LogicalResult verifyQueryKeyMask(Operation *op, Value q, Value k,
+                                        Value mask) {
+  if (failed(verifyRank(op, q, "a query", 4)) ||
+      failed(verifyRank(op, k, "a key", 4)) ||
+      failed(verifyDimsAgree(op, q, "the query", 0, k, "the key", 0)) ||
+      failed(verifyDimsAgree(op, q, "the query", 3, k, "the key", 3)))
+    return failure();
+  int64_t heads = tensorType(q).getDimSize(1);
+  int64_t kvHeads = tensorType(k).getDimSize(1);
+  if (ShapedType::isDynamic(heads) || ShapedType::isDynamic(kvHeads))
+    return op->emitOpError("expects static head counts");
+  if (heads % kvHeads != 0)
+    return op->emitOpError() << kvHeads << " key/value heads do not divide "
+                             << heads << " query heads";
+  if (!mask)
+    return success();
+  auto maskType = cast<RankedTensorType>(mask.getType());
+  Type element = maskType.getElementType();
+  if (!element.isF32() && !element.isInteger(32) && !element.isInteger(64))
+    return op->emitOpError() << "expects an f32, i32 or i64 mask, got "
+                             << maskType;
+  if (failed(verifyRank(op, mask, "a mask [batch, keys]", 2)) ||
+      failed(verifyDimsAgree(op, mask, "the mask", 0, k, "the key", 0)) ||
+      failed(verifyDimsAgree(op, mask, "the mask", 1, k, "the key", 2)))
+    return failure();
+  return success();
+}
+
 LogicalResult AttentionOp::verify() {
-  for (auto [value, name] :
-       {std::pair{getQuery(), "a query"}, {getKey(), "a key"},
-        {getValue(), "a value"}})
-    if (failed(verifyRank(*this, value, name, 4)))
-      return failure();
   Value q = getQuery(), k = getKey(), v = getValue();
-  if (failed(verifyDimsAgree(*this, q, "the query", 0, k, "the key", 0)) ||
+  if (failed(verifyQueryKeyMask(*this, q, k, getMask())) ||
+      failed(verifyRank(*this, v, "a value", 4)) ||
       failed(verifyDimsAgree(*this, q, "the query", 0, v, "the value", 0)) ||
       failed(verifyDimsAgree(*this, k, "the key", 1, v, "the value", 1)) ||
-      failed(verifyDimsAgree(*this, q, "the query", 3, k, "the key", 3)) ||
       failed(verifyDimsAgree(*this, k, "the key", 2, v, "the value", 2)))
     return failure();
-  int64_t heads = getQuery().getType().getDimSize(1);
-  int64_t kvHeads = getKey().getType().getDimSize(1);
-  if (ShapedType::isDynamic(heads) || ShapedType::isDynamic(kvHeads))
-    return emitOpError("expects static head counts");
-  if (heads % kvHeads != 0)
-    return emitOpError() << kvHeads << " key/value heads do not divide "
-                         << heads << " query heads";
-  if (Value mask = getMask()) {
-    auto maskType = cast<RankedTensorType>(mask.getType());
-    Type element = maskType.getElementType();
-    if (!element.isF32() && !element.isInteger(32) && !element.isInteger(64))
-      return emitOpError() << "expects an f32, i32 or i64 mask, got "
-                           << maskType;
-    if (failed(verifyRank(*this, mask, "a mask [batch, keys]", 2)) ||
-        failed(verifyDimsAgree(*this, mask, "the mask", 0, k, "the key", 0)) ||
-        failed(verifyDimsAgree(*this, mask, "the mask", 1, k, "the key", 2)))
-      return failure();
-  }
   ArrayRef<int64_t> qs = getQuery().getType().getShape();
   int64_t dv = getValue().getType().getDimSize(3);
   return verifyShape(*this, "a result", getType(), {qs[0], qs[1], qs[2], dv});
+}
+
+LogicalResult AttentionProbsOp::verify() {
+  if (failed(verifyQueryKeyMask(*this, getQuery(), getKey(), getMask())))
+    return failure();
+  ArrayRef<int64_t> qs = getQuery().getType().getShape();
+  int64_t keys = getKey().getType().getDimSize(2);
+  return verifyShape(*this, "a result", getType(),
+                     {qs[0], qs[1], qs[2], keys});
 }
 
 //===----------------------------------------------------------------------===//

@@ -1,10 +1,10 @@
 //===- Decoder.h - A causal language model, one token at a time -*- C++ -*-===//
 //
-// The contract a compiled decoder model follows (docs/abi.md): an input
-// `input_ids` (i64[batch, seq]) and an output `logits` (f32[batch, seq,
-// vocab], vocab static). Generation only talks to the Decoder interface, so
-// a decoder that keeps a KV cache can replace RecomputingDecoder without
-// changing anything else.
+// The contract a compiled decoder model follows: an input `input_ids`
+// (i64[batch, seq]) and an output `logits` (f32[batch, seq, vocab], vocab
+// static). Generation only talks to the Decoder interface; a model compiled
+// with a step entry (docs/abi.md: attnc_model_step) gets a CachingDecoder,
+// any other a RecomputingDecoder.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTNC_DECODER_H
@@ -29,6 +29,8 @@ public:
   virtual int64_t vocabSize() const = 0;
   /// The most tokens a sequence may hold, when the model declares it.
   virtual std::optional<int64_t> contextLength() const = 0;
+  /// Whether step() costs one token's work (true) or the whole sequence's.
+  virtual bool usesKvCache() const = 0;
 
   /// Starts a new sequence with `tokens` (at least one).
   virtual Expected<Logits> prefill(const std::vector<int64_t> &tokens) = 0;
@@ -36,28 +38,44 @@ public:
   virtual Expected<Logits> step(int64_t token) = 0;
 };
 
+/// The vocabulary size of a model that follows the decoder contract, or an
+/// error that says how it does not.
+Expected<int64_t> checkDecoderContract(const Model &model);
+
+/// The context length a model declares: its integer constant `n_positions`,
+/// `n_ctx`, `max_position_embeddings` or `max_seq_len`, else the first
+/// dimension of its parameter stored as `wpe.weight` or
+/// `position_embeddings.weight` (with any prefix).
+std::optional<int64_t> declaredContextLength(const Model &model);
+
+/// A CachingDecoder for `model` if it has a step entry and `useKvCache`,
+/// else a RecomputingDecoder. `model` must outlive the decoder, with its
+/// weights loaded; `capacity` is the most tokens a sequence will hold.
+Expected<std::unique_ptr<Decoder>> createDecoder(const Model &model,
+                                                 int64_t capacity,
+                                                 bool useKvCache = true);
+
 /// Runs the model's ordinary forward over the whole sequence at every step:
 /// quadratic work, but it needs nothing beyond the forward entry point.
 class RecomputingDecoder final : public Decoder {
 public:
-  /// Checks that `model` (which must outlive the decoder, with its weights
-  /// loaded) follows the decoder contract.
   static Expected<std::unique_ptr<RecomputingDecoder>>
   create(const Model &model);
 
   int64_t vocabSize() const override { return vocab; }
   std::optional<int64_t> contextLength() const override { return context; }
+  bool usesKvCache() const override { return false; }
   Expected<Logits> prefill(const std::vector<int64_t> &tokens) override;
   Expected<Logits> step(int64_t token) override;
 
 private:
-  RecomputingDecoder(const Model &model, int64_t vocab,
+  RecomputingDecoder(Session session, int64_t vocab,
                      std::optional<int64_t> context)
-      : model(model), vocab(vocab), context(context) {}
+      : session(std::move(session)), vocab(vocab), context(context) {}
 
   Expected<Logits> run();
 
-  const Model &model;
+  Session session;
   int64_t vocab;
   std::optional<int64_t> context;
   std::vector<int64_t> sequence;
@@ -65,38 +83,31 @@ private:
 
 /// Keeps a KV cache in a session (models compiled with attnc_model_step):
 /// the prompt is one prefill step, each new token one step whose cost is
-/// linear in the sequence length. The cache holds `capacity` tokens: the
-/// model's declared context length, or `fallbackCapacity` when it declares
-/// none.
+/// linear in the sequence length.
 class CachingDecoder final : public Decoder {
 public:
-  static Expected<std::unique_ptr<CachingDecoder>>
-  create(const Model &model, int64_t fallbackCapacity = 2048);
+  /// `capacity`: the most tokens a sequence will hold. Fails if the model has
+  /// no KV cache entry.
+  static Expected<std::unique_ptr<CachingDecoder>> create(const Model &model,
+                                                          int64_t capacity);
 
   int64_t vocabSize() const override { return vocab; }
-  std::optional<int64_t> contextLength() const override { return capacity; }
+  std::optional<int64_t> contextLength() const override { return context; }
+  bool usesKvCache() const override { return true; }
   Expected<Logits> prefill(const std::vector<int64_t> &tokens) override;
   Expected<Logits> step(int64_t token) override;
 
 private:
-  CachingDecoder(Session session, int64_t vocab, int64_t capacity)
-      : session(std::move(session)), vocab(vocab), capacity(capacity) {}
+  CachingDecoder(Session session, int64_t vocab,
+                 std::optional<int64_t> context)
+      : session(std::move(session)), vocab(vocab), context(context) {}
 
   Expected<Logits> feed(std::vector<int64_t> tokens);
 
   Session session;
   int64_t vocab;
-  int64_t capacity;
+  std::optional<int64_t> context;
 };
-
-/// The best decoder for `model`: CachingDecoder when the model has a KV
-/// cache, RecomputingDecoder otherwise.
-Expected<std::unique_ptr<Decoder>> createDecoder(const Model &model);
-
-/// The context length a model declares through the shape of its learned
-/// position table: the first dimension of the parameter stored as
-/// `wpe.weight` (GPT-2) or `position_embeddings.weight`, with any prefix.
-std::optional<int64_t> declaredContextLength(const Model &model);
 
 } // namespace attnc
 

@@ -144,6 +144,30 @@ func.func @attention_rank(%q: tensor<4x5x8xf32>) {
 
 // -----
 
+func.func @attention_probs_result(%q: tensor<1x4x5x8xf32>, %k: tensor<1x4x7x8xf32>) {
+  // expected-error @+1 {{'attn.attention_probs' op expects a result of shape [1, 4, 5, 7], got 'tensor<1x4x5x5xf32>'}}
+  %0 = attn.attention_probs %q, %k scale 1.0 : tensor<1x4x5x8xf32>, tensor<1x4x7x8xf32> -> tensor<1x4x5x5xf32>
+  return
+}
+
+// -----
+
+func.func @attention_probs_groups(%q: tensor<1x4x5x8xf32>, %k: tensor<1x3x5x8xf32>) {
+  // expected-error @+1 {{'attn.attention_probs' op 3 key/value heads do not divide 4 query heads}}
+  %0 = attn.attention_probs %q, %k scale 1.0 : tensor<1x4x5x8xf32>, tensor<1x3x5x8xf32> -> tensor<1x4x5x5xf32>
+  return
+}
+
+// -----
+
+func.func @attention_probs_mask(%q: tensor<2x4x5x8xf32>, %m: tensor<2x6xi64>) {
+  // expected-error @+1 {{'attn.attention_probs' op dimension 1 of the mask (6) does not match dimension 2 of the key (5)}}
+  %0 = attn.attention_probs %q, %q mask %m scale 1.0 : tensor<2x4x5x8xf32>, tensor<2x4x5x8xf32>, tensor<2x6xi64> -> tensor<2x4x5x5xf32>
+  return
+}
+
+// -----
+
 func.func @softmax_type(%x: tensor<4x8xf32>) {
   // expected-error @+1 {{'attn.softmax' op requires the same type for all operands and results}}
   %0 = "attn.softmax"(%x) : (tensor<4x8xf32>) -> tensor<4x9xf32>

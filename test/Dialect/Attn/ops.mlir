@@ -45,6 +45,17 @@ func.func @fused(%q: tensor<2x4x?x64xf32>, %a: tensor<2x4x5x64xf32>, %k: tensor<
 
 // -----
 
+// CHECK-LABEL: func.func @attention_probs
+// CHECK: attn.attention_probs %{{.*}}, %{{.*}} causal scale 1.250000e-01 : tensor<?x4x?x64xf32>, tensor<?x4x?x64xf32> -> tensor<?x4x?x?xf32>
+// CHECK: attn.attention_probs %{{.*}}, %{{.*}} mask %{{.*}} scale 1.000000e+00 : tensor<2x8x5x64xf32>, tensor<2x2x9x64xf32>, tensor<2x9xi64> -> tensor<2x8x5x9xf32>
+func.func @attention_probs(%q: tensor<?x4x?x64xf32>, %a: tensor<2x8x5x64xf32>, %k: tensor<2x2x9x64xf32>, %m: tensor<2x9xi64>) -> (tensor<?x4x?x?xf32>, tensor<2x8x5x9xf32>) {
+  %0 = attn.attention_probs %q, %q causal scale 0.125 : tensor<?x4x?x64xf32>, tensor<?x4x?x64xf32> -> tensor<?x4x?x?xf32>
+  %1 = attn.attention_probs %a, %k mask %m scale 1.0 : tensor<2x8x5x64xf32>, tensor<2x2x9x64xf32>, tensor<2x9xi64> -> tensor<2x8x5x9xf32>
+  return %0, %1 : tensor<?x4x?x?xf32>, tensor<2x8x5x9xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @elementwise
 // CHECK: attn.add
 // CHECK: attn.sub

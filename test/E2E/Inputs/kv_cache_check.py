@@ -46,6 +46,11 @@ def main():
         fan_in = p["shape"][-1]
         params.append((rng.standard_normal(p["shape"]) / np.sqrt(fan_in)).astype(np.float32))
     ids = rng.integers(0, vocab, size=(B, T)).astype(np.int64)
+    # Parameters the compiler packed (docs/abi.md, "packed_params").
+    index = {p["name"]: i for i, p in enumerate(manifest["params"])}
+    packs = [np.ascontiguousarray(np.concatenate([params[index[m]] for m in p["of"]],
+                                                 axis=p["axis"]))
+             for p in manifest.get("packed_params", [])]
 
     def arena_bytes(terms, values):
         total = 0
@@ -62,7 +67,7 @@ def main():
         dim_values = {"batch": dims[0], "seq": dims[1]}
         dim_values = {cache["batch_dim"]: dims[0], cache["seq_dim"]: dims[1]}
         outputs = [np.zeros(shape_of(o, dim_values), np.float32) for o in manifest["outputs"]]
-        arrays = inputs + params + outputs
+        arrays = inputs + params + outputs + packs
         pointers = [a.ctypes.data for a in arrays]
         if "arena" in manifest:
             if cache_buf is None:

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <string>
 
 using namespace attnc;
 
@@ -66,6 +67,67 @@ TEST(DecoderTest, RejectsModelsThatAreNotDecoders) {
             "model 'fake' is not a decoder: it has no input 'input_ids' (a "
             "decoder takes input_ids: i64[batch, seq] and returns logits: "
             "f32[batch, seq, vocab])");
+}
+
+TEST(DecoderTest, CachingDecoderKeepsTheSequence) {
+  Model model = openFakeDecoder();
+  Expected<std::unique_ptr<CachingDecoder>> decoder =
+      CachingDecoder::create(model, 8);
+  ASSERT_TRUE(decoder) << decoder.error().message();
+  EXPECT_TRUE((*decoder)->usesKvCache());
+  EXPECT_EQ((*decoder)->contextLength(), std::optional<int64_t>(32));
+  ASSERT_FALSE((*decoder)->step('a'));
+  // A leading '!' makes the fake count by twos; steps read it from the cache.
+  Expected<Logits> first = (*decoder)->prefill({'!', 'a'});
+  ASSERT_TRUE(first) << first.error().message();
+  EXPECT_EQ(argmax(*first), 'c');
+  Expected<Logits> second = (*decoder)->step('c');
+  ASSERT_TRUE(second) << second.error().message();
+  EXPECT_EQ(argmax(*second), 'e');
+  // A new prefill forgets the old sequence.
+  EXPECT_EQ(argmax(*(*decoder)->prefill({'a'})), 'b');
+  EXPECT_EQ(argmax(*(*decoder)->step('b')), 'c');
+}
+
+TEST(DecoderTest, CachingDecoderReportsAFullCache) {
+  Model model = openFakeDecoder();
+  std::unique_ptr<CachingDecoder> decoder =
+      std::move(*CachingDecoder::create(model, 3));
+  ASSERT_TRUE(decoder->prefill({'a', 'b'}));
+  ASSERT_TRUE(decoder->step('c'));
+  Expected<Logits> overflow = decoder->step('d');
+  ASSERT_FALSE(overflow);
+  EXPECT_EQ(overflow.error().code(), ATTNC_ERROR_INVALID_ARGUMENT);
+}
+
+TEST(DecoderTest, CreateDecoderPrefersTheCache) {
+  Model model = openFakeDecoder();
+  Expected<std::unique_ptr<Decoder>> cached = createDecoder(model, 16);
+  ASSERT_TRUE(cached) << cached.error().message();
+  EXPECT_TRUE((*cached)->usesKvCache());
+  Expected<std::unique_ptr<Decoder>> recomputing =
+      createDecoder(model, 16, /*useKvCache=*/false);
+  ASSERT_TRUE(recomputing) << recomputing.error().message();
+  EXPECT_FALSE((*recomputing)->usesKvCache());
+}
+
+TEST(DecoderTest, CachedAndRecomputedGenerationAgree) {
+  Model model = openFakeDecoder();
+  Tokenizer tokenizer = std::move(*Tokenizer::bytes());
+  GenerationOptions options;
+  options.maxNewTokens = 10;
+  std::vector<std::string> texts;
+  for (bool useKvCache : {true, false}) {
+    std::unique_ptr<Decoder> decoder =
+        std::move(*createDecoder(model, 12, useKvCache));
+    Sampler sampler = std::move(*Sampler::create(Sampler::defaultConfig()));
+    Expected<GenerationResult> result =
+        generate(*decoder, sampler, tokenizer, {'!', 'a'}, options);
+    ASSERT_TRUE(result) << result.error().message();
+    texts.push_back(result->text);
+  }
+  EXPECT_EQ(texts[0], "cegikmoqsu");
+  EXPECT_EQ(texts[1], texts[0]);
 }
 
 TEST(DecoderTest, GeneratesEndToEnd) {

@@ -21,6 +21,7 @@ public:
 
   int64_t vocabSize() const override { return vocab; }
   std::optional<int64_t> contextLength() const override { return context; }
+  bool usesKvCache() const override { return false; }
   Expected<Logits> prefill(const Ids &tokens) override {
     prefilled = tokens;
     return next();

@@ -152,6 +152,28 @@ TEST(BpeTokenizerTest, RoundTripsAnyText) {
   }
 }
 
+TEST(BpeTokenizerTest, RoundTripsRandomBytes) {
+  // Bytes biased towards what the splitter and the merges care about:
+  // letters, digits, spaces, quotes, UTF-8 lead and continuation bytes.
+  static const char kAlphabet[] = "ee ll th'sS\n\t1 9.!<|>\xC3\xA9\xE6\x9D\xB1"
+                                  "\xF0\x9F\x98\x80\xFF\x80";
+  Tokenizer tokenizer = openFixture();
+  uint32_t state = 12345;
+  auto next = [&] { return state = state * 1664525u + 1013904223u; };
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    for (uint32_t n = next() >> 27; n > 0; --n)
+      text += (next() >> 24) % 4 == 0
+                  ? static_cast<char>(next() >> 24)
+                  : kAlphabet[(next() >> 16) % (sizeof(kAlphabet) - 1)];
+    if (round % 7 == 0)
+      text += "<|endoftext|>";
+    Expected<Ids> ids = tokenizer.encode(text);
+    ASSERT_TRUE(ids) << ids.error().message();
+    ASSERT_EQ(decode(tokenizer, *ids), text) << "round " << round;
+  }
+}
+
 TEST(BpeTokenizerTest, FindsTokensBySpelling) {
   Tokenizer tokenizer = openFixture();
   int64_t eot = tokenizer.tokenId("<|endoftext|>");

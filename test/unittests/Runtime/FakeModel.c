@@ -29,6 +29,10 @@ static int32_t forwardResult = 0;
  * records where it was. */
 static int64_t arenaBytesPerToken = 0;
 static void *lastArena = NULL;
+/* With a manifest whose entries take more buffers (packed parameters),
+ * forward records where buffers[recordedSlot] was. */
+static int32_t recordedSlot = -1;
+static void *recorded = NULL;
 
 /* NULL restores the real manifest. */
 void fake_model_set_manifest(const char *json) {
@@ -41,6 +45,11 @@ void fake_model_set_arena_bytes_per_token(int64_t bytes) {
   lastArena = NULL;
 }
 void *fake_model_last_arena(void) { return lastArena; }
+void fake_model_record_buffer(int32_t slot) {
+  recordedSlot = slot;
+  recorded = NULL;
+}
+void *fake_model_recorded_buffer(void) { return recorded; }
 
 int32_t attnc_model_abi_version(void) { return abiVersion; }
 
@@ -61,6 +70,8 @@ int32_t attnc_model_forward(const int64_t *dims, void *const *buffers) {
       }
   shape[0] = batch;
   shape[1] = seq;
+  if (recordedSlot >= 0)
+    recorded = buffers[recordedSlot];
   if (arenaBytesPerToken) {
     unsigned char *arena = (unsigned char *)buffers[5];
     lastArena = arena;

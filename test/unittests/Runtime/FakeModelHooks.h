@@ -43,11 +43,12 @@ public:
   void setArenaBytesPerToken(int64_t bytes) {
     call<void (*)(int64_t)>("fake_model_set_arena_bytes_per_token", bytes);
   }
-  void *lastArena() {
-    auto fn = reinterpret_cast<void *(*)()>(
-        handle ? dlsym(handle, "fake_model_last_arena") : nullptr);
-    return fn ? fn() : nullptr;
+  void *lastArena() { return pointer("fake_model_last_arena"); }
+  /// Makes forward record buffers[slot] (-1: nothing).
+  void recordBuffer(int32_t slot) {
+    call<void (*)(int32_t)>("fake_model_record_buffer", slot);
   }
+  void *recordedBuffer() { return pointer("fake_model_recorded_buffer"); }
 
 private:
   void reset() {
@@ -55,6 +56,13 @@ private:
     setAbiVersion(1);
     setForwardResult(0);
     setArenaBytesPerToken(0);
+    recordBuffer(-1);
+  }
+
+  void *pointer(const char *name) {
+    auto fn =
+        reinterpret_cast<void *(*)()>(handle ? dlsym(handle, name) : nullptr);
+    return fn ? fn() : nullptr;
   }
 
   template <typename Fn, typename Arg> void call(const char *name, Arg arg) {

@@ -17,9 +17,21 @@ void registerAttncDialects(mlir::DialectRegistry &registry);
 /// step is available by name to attnc-opt and --mlir-print-ir-* options.
 void registerAttncPasses();
 
+struct GraphPipelineOptions {
+  /// Canonicalization and attention fusion; without them the attn graph is
+  /// compiled as written.
+  bool fuse = true;
+  /// The debug build: every attention's probabilities become extra outputs
+  /// (attn-expose-attention-probs), and there is no incremental-decoding
+  /// entry.
+  bool debugAttention = false;
+};
+
 /// Graph passes on the attn dialect: canonicalization and fusion (only with
-/// `fuse`), then the KV-cache entry of decoders.
-void buildGraphPipeline(mlir::OpPassManager &pm, bool fuse = true);
+/// `fuse`), then the KV-cache entry of decoders, or the attention outputs
+/// of a debug build.
+void buildGraphPipeline(mlir::OpPassManager &pm,
+                        const GraphPipelineOptions &options = {});
 
 /// attn (tensors) -> linalg on tensors.
 void buildAttnToLinalgPipeline(mlir::OpPassManager &pm);

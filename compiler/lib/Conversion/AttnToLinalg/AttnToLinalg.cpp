@@ -294,43 +294,9 @@ struct AttentionLowering : OpConversionPattern<attn::AttentionOp> {
       return AffineMap::get(5, 0, exprs, ctx);
     };
 
-    // scores[b, h, i, j] = sum_d q[b, h, i, d] * k[b, h / group, j, d]
-    SmallVector<OpFoldResult> scoreSizes =
-        tensor::getMixedSizes(rewriter, loc, q);
-    scoreSizes[3] = tensor::getMixedSize(rewriter, loc, k, 2);
-    Value scores = buildContraction(
-        rewriter, loc, q, map({b, h, i, d}), k,
-        map({b, h.floorDiv(group), j, d}),
-        filledTensor(rewriter, loc, scoreSizes, 0.0));
-    scores = buildScaleAndCausalMask(rewriter, loc, scores,
-                                     op.getScale().convertToDouble(),
-                                     op.getCausal());
-    if (Value mask = adaptor.getMask()) {
-      AffineExpr b4, h4, i4, j4;
-      bindDims(ctx, b4, h4, i4, j4);
-      AffineMap full = AffineMap::getMultiDimIdentityMap(4, ctx);
-      AffineMap keyMap = AffineMap::get(4, 0, {b4, j4}, ctx);
-      scores = buildElementwise(
-          rewriter, loc, scoreSizes, ValueRange{scores, mask}, {full, keyMap},
-          [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-            Value keep = a[1];
-            Value dropped =
-                isa<FloatType>(keep.getType())
-                    ? nb.create<arith::CmpFOp>(nl, arith::CmpFPredicate::OEQ,
-                                               keep,
-                                               floatConstant(nb, nl, 0.0))
-                          .getResult()
-                    : nb.create<arith::CmpIOp>(
-                            nl, arith::CmpIPredicate::eq, keep,
-                            nb.create<arith::ConstantOp>(
-                                nl, nb.getIntegerAttr(keep.getType(), 0)))
-                          .getResult();
-            Value negInf = floatConstant(
-                nb, nl, -std::numeric_limits<double>::infinity());
-            return nb.create<arith::SelectOp>(nl, dropped, negInf, a[0]);
-          });
-    }
-    Value probs = buildSoftmax(rewriter, loc, scores);
+    Value probs = buildAttentionProbs(
+        rewriter, loc, q, adaptor.getKey(), adaptor.getMask(),
+        op.getScale().convertToDouble(), op.getCausal(), group);
 
     // out[b, h, i, d] = sum_j p[b, h, i, j] * v[b, h / group, j, d]; the
     // loops are (b, h, i, d, j) here.

@@ -198,6 +198,48 @@ Value buildSoftmax(OpBuilder &b, Location loc, Value input) {
       });
 }
 
+Value buildAttentionProbs(OpBuilder &b, Location loc, Value query, Value key,
+                          Value mask, double scale, bool causal,
+                          int64_t group) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr bi, h, i, j, d;
+  bindDims(ctx, bi, h, i, j, d);
+  auto map = [&](ArrayRef<AffineExpr> exprs) {
+    return AffineMap::get(5, 0, exprs, ctx);
+  };
+
+  // scores[b, h, i, j] = sum_d q[b, h, i, d] * k[b, h / group, j, d]
+  SmallVector<OpFoldResult> scoreSizes = tensor::getMixedSizes(b, loc, query);
+  scoreSizes[3] = tensor::getMixedSize(b, loc, key, 2);
+  Value scores = buildContraction(b, loc, query, map({bi, h, i, d}), key,
+                                  map({bi, h.floorDiv(group), j, d}),
+                                  filledTensor(b, loc, scoreSizes, 0.0));
+  scores = buildScaleAndCausalMask(b, loc, scores, scale, causal);
+  if (mask) {
+    AffineMap full = AffineMap::getMultiDimIdentityMap(4, ctx);
+    AffineMap keyMap = selectDims(ctx, 4, {0, 3});
+    scores = buildElementwise(
+        b, loc, scoreSizes, ValueRange{scores, mask}, {full, keyMap},
+        [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+          Value keep = a[1];
+          Value dropped =
+              isa<FloatType>(keep.getType())
+                  ? nb.create<arith::CmpFOp>(nl, arith::CmpFPredicate::OEQ,
+                                             keep, floatConstant(nb, nl, 0.0))
+                        .getResult()
+                  : nb.create<arith::CmpIOp>(
+                          nl, arith::CmpIPredicate::eq, keep,
+                          nb.create<arith::ConstantOp>(
+                              nl, nb.getIntegerAttr(keep.getType(), 0)))
+                        .getResult();
+          Value negInf =
+              floatConstant(nb, nl, -std::numeric_limits<double>::infinity());
+          return nb.create<arith::SelectOp>(nl, dropped, negInf, a[0]);
+        });
+  }
+  return buildSoftmax(b, loc, scores);
+}
+
 /// Replaces `op` by `value`, casting when the op declared a less static type.
 void replaceWithCast(ConversionPatternRewriter &rewriter, Operation *op,
                      Value value) {

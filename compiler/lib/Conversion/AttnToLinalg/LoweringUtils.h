@@ -88,6 +88,14 @@ struct AttentionOperands {
 /// online softmax, never materializing the scores (FlashAttention.cpp).
 Value buildFlashAttention(OpBuilder &b, Location loc,
                           const AttentionOperands &operands);
+/// The attention probabilities [B, H, Sq, Sk] of query [B, H, Sq, D] and
+/// key [B, H / group, Sk, D]: softmax over keys of `scale` * q . k with
+/// causal (`causal`) and padding (`mask` [B, Sk], null for none; zero
+/// entries drop their key) masks applied as -inf. Query head h reads key
+/// head h floordiv group.
+Value buildAttentionProbs(OpBuilder &b, Location loc, Value query, Value key,
+                          Value mask, double scale, bool causal,
+                          int64_t group);
 /// Replaces `op` by `value`, casting when the op declared a less static type.
 void replaceWithCast(mlir::ConversionPatternRewriter &rewriter,
                      mlir::Operation *op, Value value);

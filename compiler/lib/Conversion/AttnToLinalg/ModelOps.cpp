@@ -1,6 +1,7 @@
 //===- ModelOps.cpp - Lower normalization, activation, embedding ops ------===//
 //
-// The ops whole transformers add around attention. Each becomes one or a few
+// The ops whole transformers add around attention (and the attention
+// probabilities debug builds return). Each becomes one or a few
 // linalg.generic ops built with the shared builders; numerics follow what
 // PyTorch / transformers compute in f32 (two-pass layernorm variance, f32
 // rotary frequencies), so that reference checks hold tightly.
@@ -348,12 +349,32 @@ struct SliceLowering : OpConversionPattern<attn::SliceOp> {
   }
 };
 
+/// What the debug build returns: the weights attn.attention computes, with
+/// the same builder.
+struct AttentionProbsLowering : OpConversionPattern<attn::AttentionProbsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(attn::AttentionProbsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    int64_t group = op.getQuery().getType().getDimSize(1) /
+                    op.getKey().getType().getDimSize(1);
+    replaceWithCast(rewriter, op,
+                    buildAttentionProbs(rewriter, op.getLoc(),
+                                        adaptor.getQuery(), adaptor.getKey(),
+                                        adaptor.getMask(),
+                                        op.getScale().convertToDouble(),
+                                        op.getCausal(), group));
+    return success();
+  }
+};
+
 } // namespace
 
 void attnc::populateAttnModelOpLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<LayerNormLowering, RMSNormLowering, EmbeddingLowering,
                PositionsLowering, SinusoidalLowering, RopeLowering,
-               SliceLowering, ActivationLowering<attn::GeluOp, gelu>,
+               SliceLowering, AttentionProbsLowering,
+               ActivationLowering<attn::GeluOp, gelu>,
                ActivationLowering<attn::GeluTanhOp, geluTanh>,
                ActivationLowering<attn::SiluOp, silu>,
                ActivationLowering<attn::ReluOp, relu>>(

@@ -280,6 +280,35 @@ def Attn_AttentionOp : Attn_Op<"attention"> {
   let hasVerifier = 1;
 }
 
+def Attn_AttentionProbsOp : Attn_Op<"attention_probs"> {
+  let summary = "the attention probabilities of an attn.attention";
+  let description = [{
+    `softmax(mask(scale * query @ key^T))`: the `[B, H, Sq, Sk]` weights that
+    an `attn.attention` with the same query, key, mask, `causal` and `scale`
+    gives each key, with the same grouped-query heads (query head `h` reads
+    key head `h / (H / G)`) and the same masks. Masked entries are exactly
+    0 and every row that sees at least one key sums to 1. Debug builds
+    (`attn-expose-attention-probs`) return these as extra model outputs.
+
+    ```mlir
+    %p = attn.attention_probs %q, %k causal scale 1.767767e-01
+        : tensor<?x8x?x32xf32>, tensor<?x8x?x32xf32> -> tensor<?x8x?x?xf32>
+    %w = attn.attention_probs %q, %k mask %m scale 1.250000e-01
+        : tensor<?x8x?x64xf32>, tensor<?x2x?x64xf32>, tensor<?x?xi64> -> tensor<?x8x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$query, Attn_F32Tensor:$key,
+                       Optional<AnyRankedTensor>:$mask,
+                       UnitAttr:$causal, F32Attr:$scale);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key (`mask` $mask^)? (`causal` $causal^)? `scale` $scale
+    attr-dict `:` type($query) `,` type($key) (`,` type($mask)^)?
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Normalization and activations
 //===----------------------------------------------------------------------===//

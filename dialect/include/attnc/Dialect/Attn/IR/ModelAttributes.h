@@ -20,7 +20,7 @@ inline constexpr llvm::StringLiteral kDimsAttr = "attn.dims";
 /// (DictionaryAttr) and a hash of the description (StringAttr).
 inline constexpr llvm::StringLiteral kConstantsAttr = "attn.constants";
 inline constexpr llvm::StringLiteral kFingerprintAttr = "attn.fingerprint";
-/// On arguments: "input" or "param"; on arguments and results: the source
+/// On arguments: "input", "param" or "packed"; on arguments and results: the source
 /// name and the shape (ArrayAttr of IntegerAttr sizes and StringAttr dims);
 /// on parameters: the checkpoint tensor name.
 inline constexpr llvm::StringLiteral kKindAttr = "attn.kind";
@@ -32,6 +32,12 @@ inline constexpr llvm::StringLiteral kTensorAttr = "attn.tensor";
 inline constexpr llvm::StringLiteral kLayersAttr = "attn.layers";
 /// On optional inputs: the value the runtime fills them with (F64Attr).
 inline constexpr llvm::StringLiteral kDefaultAttr = "attn.default";
+
+/// On a parameter packed from others by attn-fuse-projections (attn.kind =
+/// "packed"): the names of its members (ArrayAttr of StringAttr), in order,
+/// and the axis of its shape along which they are concatenated (I64Attr).
+inline constexpr llvm::StringLiteral kPackOfAttr = "attn.pack_of";
+inline constexpr llvm::StringLiteral kPackAxisAttr = "attn.pack_axis";
 
 /// On the incremental-decoding function added by attn-kv-cache: the name of
 /// the model it steps (StringAttr). Its extra arguments are the key/value

@@ -21,6 +21,29 @@ def FuseAttention : Pass<"attn-fuse-attention", "mlir::func::FuncOp"> {
   let dependentDialects = ["::attnc::attn::AttnDialect"];
 }
 
+def FuseProjections : Pass<"attn-fuse-projections", "mlir::ModuleOp"> {
+  let summary = "Merge linear projections of one input into one wide linear";
+  let description = [{
+    In the model function (marked `attn.model`), `attn.linear` ops that read
+    the same input, with weights (and biases, all or none) of the same
+    layout that are parameters used nowhere else, become one linear whose
+    weight is the parameters packed side by side, followed by one
+    `attn.slice` per original result: the Q, K and V projections of a
+    self-attention (or the gate and up projections of a SwiGLU MLP) become
+    one matrix product that reads the input once. Inside a layer loop the
+    parameters are stacked per layer and so is the packed one.
+
+    The packed weight is a new argument (`attn.kind = "packed"`,
+    `attn.pack_of` the member parameters' names, `attn.pack_axis` the axis
+    they are concatenated along); the members stay arguments, unused, so
+    that the checkpoint's view of the model does not change: the runtime
+    builds the packed buffer from them once, at load (docs/abi.md,
+    "packed_params").
+  }];
+  let dependentDialects = ["::attnc::attn::AttnDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def IntroduceKVCache : Pass<"attn-kv-cache", "mlir::ModuleOp"> {
   let summary = "Add the incremental-decoding entry of a decoder model";
   let description = [{
@@ -39,6 +62,30 @@ def IntroduceKVCache : Pass<"attn-kv-cache", "mlir::ModuleOp"> {
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",
     "mlir::memref::MemRefDialect", "mlir::tensor::TensorDialect"
+  ];
+}
+
+def ExposeAttentionProbs : Pass<"attn-expose-attention-probs", "mlir::ModuleOp"> {
+  let summary = "Return every attention's probabilities as extra model outputs";
+  let description = [{
+    The debug build (`attnc compile --debug-attention`). For every
+    `attn.attention` of the model function (the one marked `attn.model`),
+    in program order, adds an `attn.attention_probs` of the same query,
+    key, mask, causal flag and scale, and returns it as a new result named
+    `attention.<n>` (a name no `.attn` output can have), with `attn.name` and
+    `attn.shape` so that the manifest lists it as an output:
+    `[B, H, Sq, Sk]` at function level, `[layers, B, H, Sq, Sk]` inside the
+    layer loop (an scf.for from 0 to `layers`, whose new iter_arg collects
+    each layer's probabilities with tensor.insert_slice). The dims of
+    `attn.shape` are the model's dims the sizes come from (e.g. the key
+    length of cross-attention is the source's `src_seq`), found by following
+    each dimension back to a model argument. A module that already has an
+    incremental-decoding entry (`attn-kv-cache`) is refused: that entry
+    returns the model's outputs and has no probabilities to return, so
+    debug builds do without it.
+  }];
+  let dependentDialects = [
+    "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect"
   ];
 }
 

@@ -1,0 +1,272 @@
+//===- ModelCost.cpp - Parameters and FLOPs of an attn model --------------===//
+#include "attnc/Analysis/ModelCost.h"
+#include "attnc/Dialect/Attn/IR/AttnOps.h"
+#include "attnc/Dialect/Attn/IR/ModelAttributes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include "llvm/ADT/DenseMap.h"
+
+using namespace mlir;
+using namespace attnc;
+
+namespace {
+
+/// A tensor's dims as polynomials in the model's dims; empty if unknown.
+using Shape = SmallVector<Polynomial, 4>;
+
+class CostAnalysis {
+public:
+  CostAnalysis(func::FuncOp model, ModelCost &cost)
+      : model(model), cost(cost) {}
+  void run();
+
+private:
+  unsigned symbolFor(StringRef dim);
+  /// The shape of `value`, from the shapes already derived.
+  Shape shapeOf(Value value) { return shapes.lookup(value); }
+  /// The result shape of `op`: static sizes from its type, dynamic ones by
+  /// the op's shape rule.
+  Shape deriveShape(Operation *op);
+  void visitBlock(Block &block, int64_t repeat);
+  void count(Operation *op, int64_t repeat);
+
+  func::FuncOp model;
+  ModelCost &cost;
+  llvm::DenseMap<Value, Shape> shapes;
+};
+
+unsigned CostAnalysis::symbolFor(StringRef dim) {
+  auto it = llvm::find(cost.dims, dim.str());
+  if (it != cost.dims.end())
+    return it - cost.dims.begin();
+  cost.dims.push_back(dim.str());
+  return cost.dims.size() - 1;
+}
+
+Polynomial product(ArrayRef<Polynomial> dims) {
+  Polynomial p = Polynomial::constant(1);
+  for (const Polynomial &d : dims)
+    p = p * d;
+  return p;
+}
+
+Shape CostAnalysis::deriveShape(Operation *op) {
+  auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  if (!type)
+    return {};
+  Shape in = op->getNumOperands() ? shapeOf(op->getOperand(0)) : Shape();
+  // The rule for each op: where its result dims come from.
+  Shape derived;
+  auto withLast = [&](Shape s, Polynomial last) {
+    if (s.empty())
+      return Shape();
+    s.back() = std::move(last);
+    return s;
+  };
+  int64_t lastSize = type.getShape().back();
+  Polynomial last = Polynomial::constant(lastSize);
+  if (isa<attn::LinearOp, attn::SliceOp>(op)) {
+    derived = withLast(in, last);
+  } else if (auto matmul = dyn_cast<attn::MatmulOp>(op)) {
+    Shape rhs = shapeOf(matmul.getRhs());
+    if (!rhs.empty())
+      derived = withLast(in, rhs.back());
+  } else if (isa<attn::TransposeOp>(op)) {
+    derived = in;
+    if (derived.size() >= 2)
+      std::swap(derived[derived.size() - 1], derived[derived.size() - 2]);
+  } else if (auto split = dyn_cast<attn::SplitHeadsOp>(op)) {
+    if (in.size() == 3)
+      derived = {in[0], Polynomial::constant(split.getHeads()), in[1],
+                 Polynomial::constant(lastSize)};
+  } else if (isa<attn::MergeHeadsOp>(op)) {
+    if (in.size() == 4)
+      derived = {in[0], in[2], Polynomial::constant(lastSize)};
+  } else if (isa<attn::AttentionOp>(op)) {
+    derived = withLast(in, last);
+  } else if (auto embedding = dyn_cast<attn::EmbeddingOp>(op)) {
+    derived = shapeOf(embedding.getIds());
+    if (!derived.empty())
+      derived.push_back(last);
+  } else if (auto positions = dyn_cast<attn::PositionsOp>(op)) {
+    derived = shapeOf(positions.getIds());
+  } else if (auto sinusoidal = dyn_cast<attn::SinusoidalOp>(op)) {
+    derived = shapeOf(sinusoidal.getPositions());
+    if (!derived.empty())
+      derived.push_back(last);
+  } else if (isa<attn::AttnDialect>(op->getDialect())) {
+    // Elementwise ops, normalizations, activations, masks, softmax, rope:
+    // the shape of their first operand.
+    derived = in;
+  }
+  if (derived.size() != static_cast<size_t>(type.getRank()))
+    derived.clear();
+  // Static sizes are known whatever the rule says.
+  Shape shape;
+  for (auto [i, size] : llvm::enumerate(type.getShape())) {
+    if (!ShapedType::isDynamic(size))
+      shape.push_back(Polynomial::constant(size));
+    else if (!derived.empty())
+      shape.push_back(derived[i]);
+    else
+      return {};
+  }
+  return shape;
+}
+
+void CostAnalysis::count(Operation *op, int64_t repeat) {
+  auto add = [&](Contraction c, bool sized) {
+    if (!sized) {
+      ++cost.unsized;
+      return;
+    }
+    c.repeat = repeat;
+    cost.contractions.push_back(std::move(c));
+  };
+  if (auto linear = dyn_cast<attn::LinearOp>(op)) {
+    Shape in = shapeOf(linear.getInput());
+    Contraction c;
+    c.kind = Contraction::Kind::Linear;
+    if (!in.empty())
+      c.flops = product(in) * (2 * linear.getOutFeatures());
+    add(std::move(c), !in.empty());
+  } else if (auto matmul = dyn_cast<attn::MatmulOp>(op)) {
+    Shape lhs = shapeOf(matmul.getLhs()), out = shapeOf(matmul.getResult());
+    Contraction c;
+    c.kind = Contraction::Kind::Matmul;
+    bool sized = !lhs.empty() && !out.empty();
+    if (sized)
+      c.flops = product(out) * lhs.back() * 2;
+    add(std::move(c), sized);
+  } else if (auto attention = dyn_cast<attn::AttentionOp>(op)) {
+    Shape q = shapeOf(attention.getQuery()), k = shapeOf(attention.getKey());
+    Contraction c;
+    c.kind = Contraction::Kind::Attention;
+    bool sized = q.size() == 4 && k.size() == 4;
+    if (sized) {
+      c.heads = q[0] * q[1];
+      c.queries = q[2];
+      c.keys = k[2];
+      c.width = attention.getQuery().getType().getDimSize(3) +
+                attention.getValue().getType().getDimSize(3);
+      c.causal = attention.getCausal();
+      c.flops = c.heads * c.queries * c.keys * (2 * c.width);
+    }
+    add(std::move(c), sized);
+  }
+}
+
+void CostAnalysis::visitBlock(Block &block, int64_t repeat) {
+  for (Operation &op : block) {
+    if (auto loop = dyn_cast<scf::ForOp>(op)) {
+      std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
+      std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
+      std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+      for (auto [init, arg, result] :
+           llvm::zip(loop.getInitArgs(), loop.getRegionIterArgs(),
+                     loop.getResults())) {
+        shapes[arg] = shapeOf(init);
+        shapes[result] = shapeOf(init);
+      }
+      int64_t trips = lb && ub && step && *step > 0
+                          ? std::max<int64_t>(0, (*ub - *lb + *step - 1) / *step)
+                          : -1;
+      if (trips < 0) {
+        // Unknown trip count: whatever is inside is not counted.
+        loop.getBody()->walk([&](Operation *inner) {
+          if (isa<attn::LinearOp, attn::MatmulOp, attn::AttentionOp>(inner))
+            ++cost.unsized;
+        });
+        continue;
+      }
+      visitBlock(*loop.getBody(), repeat * trips);
+      continue;
+    }
+    if (op.getNumResults() == 1)
+      shapes[op.getResult(0)] = deriveShape(&op);
+    count(&op, repeat);
+  }
+}
+
+void CostAnalysis::run() {
+  if (auto dims = model->getAttrOfType<ArrayAttr>(kDimsAttr))
+    for (Attribute d : dims)
+      if (auto name = dyn_cast<StringAttr>(d))
+        symbolFor(name.getValue());
+  for (BlockArgument arg : model.getArguments()) {
+    unsigned i = arg.getArgNumber();
+    auto type = dyn_cast<RankedTensorType>(arg.getType());
+    auto shapeAttr = model.getArgAttrOfType<ArrayAttr>(i, kShapeAttr);
+    auto kind = model.getArgAttrOfType<StringAttr>(i, kKindAttr);
+    if (!type)
+      continue;
+    if (kind && kind.getValue() == "param" && type.hasStaticShape()) {
+      cost.parameters += type.getNumElements();
+      cost.weightBytes +=
+          type.getNumElements() *
+          llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+    }
+    Shape shape;
+    for (auto [d, size] : llvm::enumerate(type.getShape())) {
+      if (!ShapedType::isDynamic(size)) {
+        shape.push_back(Polynomial::constant(size));
+        continue;
+      }
+      auto name = shapeAttr && d < shapeAttr.size()
+                      ? dyn_cast<StringAttr>(shapeAttr[d])
+                      : StringAttr();
+      if (!name) {
+        shape.clear();
+        break;
+      }
+      shape.push_back(Polynomial::symbol(symbolFor(name.getValue())));
+    }
+    shapes[arg] = shape;
+  }
+  visitBlock(model.getBody().front(), 1);
+}
+
+/// Query i sees keys j < min(Sk, i + 1 + Sk - Sq): the pairs causal
+/// attention computes.
+double causalPairs(int64_t sq, int64_t sk) {
+  double pairs = 0;
+  for (int64_t i = 0; i < sq; ++i)
+    pairs += static_cast<double>(
+        std::max<int64_t>(0, std::min(sk, i + 1 + sk - sq)));
+  return pairs;
+}
+
+} // namespace
+
+double ModelCost::flops(ArrayRef<int64_t> values,
+                        std::optional<Contraction::Kind> kind) const {
+  double total = 0;
+  for (const Contraction &c : contractions) {
+    if (kind && c.kind != *kind)
+      continue;
+    double once = static_cast<double>(c.flops.evaluate(values));
+    if (c.kind == Contraction::Kind::Attention && c.causal)
+      once = static_cast<double>(c.heads.evaluate(values)) * 2.0 *
+             static_cast<double>(c.width) *
+             causalPairs(c.queries.evaluate(values), c.keys.evaluate(values));
+    total += once * static_cast<double>(c.repeat);
+  }
+  return total;
+}
+
+FailureOr<ModelCost> attnc::analyzeModelCost(ModuleOp module) {
+  func::FuncOp model;
+  module.walk([&](func::FuncOp fn) {
+    if (fn->hasAttr(kModelAttr))
+      model = fn;
+  });
+  if (!model || model.isExternal())
+    return module.emitError("no model function (marked '")
+           << kModelAttr << "') to analyze";
+  ModelCost cost;
+  CostAnalysis(model, cost).run();
+  return cost;
+}

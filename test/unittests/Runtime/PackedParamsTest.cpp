@@ -1,0 +1,106 @@
+//===- PackedParamsTest.cpp - Parameters the compiler packed from others --===//
+#include "attnc/Safetensors.h"
+#include "attnc/runtime.h"
+
+#include "FakeModelHooks.h"
+#include "TestFiles.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+using namespace attnc;
+using attnc::test::FakeModelHooks;
+using attnc::test::TempPath;
+
+namespace {
+
+#define FAKE_HEAD                                                              \
+  R"({"abi_version": 1, "name": "fake", "dims": ["batch", "seq"],
+      "inputs": [{"name": "x", "dtype": "f32", "shape": ["batch", "seq", 4]},
+                 {"name": "t", "dtype": "f32", "shape": ["seq"]}],
+      "params": [{"name": "w", "tensor": "w.weight", "dtype": "f32", "shape": [2, 2]}],
+      "outputs": [{"name": "y", "dtype": "f32", "shape": ["batch", "seq", 4]},
+                  {"name": "shape", "dtype": "i64", "shape": [2]}], )"
+
+/// Runs the fake model (FakeModel.c, which reads its one parameter w as 4
+/// floats) with `packs` and returns what it got in buffers[slot]: inputs x,
+/// t; param w; outputs y, shape; then the packs.
+std::vector<float> packedBuffer(FakeModelHooks &hooks, const char *packs,
+                                int32_t slot, size_t count) {
+  std::string json = std::string(FAKE_HEAD) + packs + "}";
+  hooks.setManifest(json.c_str());
+  hooks.recordBuffer(slot);
+  attnc_model *model = nullptr;
+  EXPECT_EQ(attnc_model_open(ATTNC_FAKE_MODEL, &model), ATTNC_OK)
+      << attnc_last_error();
+  if (!model)
+    return {};
+  TempPath path("w.safetensors");
+  float w[4] = {1, 2, 3, 4};
+  EXPECT_TRUE(
+      st::write(path.str(), {{"w.weight", {ATTNC_DTYPE_F32, {2, 2}, w}}}));
+  EXPECT_EQ(attnc_model_load_weights(model, path.c_str()), ATTNC_OK)
+      << attnc_last_error();
+  std::vector<float> x(4, 1.0f), t(1, 0.0f);
+  int64_t xShape[3] = {1, 1, 4}, tShape[1] = {1};
+  attnc_tensor inputs[2] = {{"x", ATTNC_DTYPE_F32, 3, xShape, x.data()},
+                            {"t", ATTNC_DTYPE_F32, 1, tShape, t.data()}};
+  attnc_tensor_list *outputs = nullptr;
+  EXPECT_EQ(attnc_model_run(model, inputs, 2, &outputs), ATTNC_OK)
+      << attnc_last_error();
+  attnc_tensor_list_destroy(outputs);
+  std::vector<float> result;
+  if (auto *data = static_cast<const float *>(hooks.recordedBuffer()))
+    result.assign(data, data + count);
+  attnc_model_destroy(model);
+  return result;
+}
+
+TEST(PackedParamsTest, AreConcatenatedAlongTheirAxisAfterTheOutputs) {
+  FakeModelHooks hooks;
+  const char *packs = R"("packed_params": [
+      {"name": "w+w", "dtype": "f32", "shape": [2, 4], "of": ["w", "w"], "axis": 1},
+      {"name": "w+w+w", "dtype": "f32", "shape": [6, 2], "of": ["w", "w", "w"], "axis": 0}])";
+  // Along axis 1 the rows interleave: a row of each member in turn.
+  EXPECT_EQ(packedBuffer(hooks, packs, 5, 8),
+            (std::vector<float>{1, 2, 1, 2, 3, 4, 3, 4}));
+  EXPECT_EQ(packedBuffer(hooks, packs, 6, 12),
+            (std::vector<float>{1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4}));
+}
+
+TEST(PackedParamsTest, BadPacksAreRejected) {
+  FakeModelHooks hooks;
+  struct Case {
+    const char *packs;
+    const char *message;
+  } cases[] = {
+      {R"("packed_params": [{"name": "p", "dtype": "f32", "shape": [2, 4],
+          "of": ["w", "c"], "axis": 1}])",
+       "packed_params[0] ('p'): packs \"c\", which is not a parameter"},
+      {R"("packed_params": [{"name": "p", "dtype": "f32", "shape": [2, 5],
+          "of": ["w", "w"], "axis": 1}])",
+       "packed_params[0] ('p'): its members add up to 4 along axis 1, not 5"},
+      {R"("packed_params": [{"name": "p", "dtype": "f32", "shape": [4, 3],
+          "of": ["w", "w"], "axis": 0}])",
+       "packed_params[0] ('p'): parameter 'w' of type f32[2, 2] does not fit "
+       "in f32[4, 3] along axis 0"},
+      {R"("packed_params": [{"name": "p", "dtype": "f32", "shape": [2, 4],
+          "of": ["w", "w"], "axis": 2}])",
+       "packed_params[0] ('p'): expected an \"axis\" of its shape and the "
+       "parameters it packs (\"of\")"},
+  };
+  for (const Case &c : cases) {
+    std::string json = std::string(FAKE_HEAD) + c.packs + "}";
+    hooks.setManifest(json.c_str());
+    attnc_model *model = nullptr;
+    EXPECT_EQ(attnc_model_open(ATTNC_FAKE_MODEL, &model), ATTNC_ERROR_FORMAT)
+        << c.packs;
+    EXPECT_EQ(attnc_last_error(), std::string("'") + ATTNC_FAKE_MODEL +
+                                      "': invalid manifest: " + c.message);
+    attnc_model_destroy(model);
+  }
+}
+
+} // namespace
