@@ -6,14 +6,21 @@
 #   tools/test.sh --sanitize   also an ASan+UBSan build in ./build-asan, with the
 #                              same lit, E2E and unit tests run there, and every
 #                              fuzz target run for ATTNC_FUZZ_SECONDS (default
-#                              60) seconds; this is what CI runs
+#                              60) seconds; then a ThreadSanitizer build of only
+#                              the runtime and its unit tests (concurrent
+#                              sessions and runs) in ./build-tsan; this is what
+#                              CI runs
 #
-# ATTNC_TEST_SANITIZE=1 is the same as --sanitize. ATTNC_BUILD_DIR and
-# ATTNC_ASAN_BUILD_DIR move the two build directories.
+# The summary gives each configuration's time (build included), each fuzz
+# target's executions, and the total time.
+#
+# ATTNC_TEST_SANITIZE=1 is the same as --sanitize. ATTNC_BUILD_DIR,
+# ATTNC_ASAN_BUILD_DIR and ATTNC_TSAN_BUILD_DIR move the build directories.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${ATTNC_BUILD_DIR:-$root/build}
 asan_build=${ATTNC_ASAN_BUILD_DIR:-$root/build-asan}
+tsan_build=${ATTNC_TSAN_BUILD_DIR:-$root/build-tsan}
 sanitize=${ATTNC_TEST_SANITIZE:-0}
 fuzz_seconds=${ATTNC_FUZZ_SECONDS:-60}
 for arg in "$@"; do
@@ -32,22 +39,27 @@ start=$SECONDS
 elapsed() { printf "%dm%02ds" $(((SECONDS - $1) / 60)) $(((SECONDS - $1) % 60)); }
 
 "$root/tools/install-deps.sh" || exit 1
-t=$SECONDS
+config_start=$SECONDS
 "$root/tools/build.sh" || { echo "error: the build failed"; exit 1; }
-echo "== build: $(elapsed "$t")"
+echo "== build: $(elapsed "$config_start")"
 
 count() { grep -oE "$1" "$2" | grep -oE "[0-9]+$" | awk '{s += $1} END {print s + 0}'; }
 
-# suite NAME BUILD_DIR: runs lit and ctest on one build; adds to the totals
-# and to the summary.
+# suite NAME BUILD_DIR [CTEST-ARGS...]: runs lit (unless NAME is tsan) and
+# ctest on one build; adds to the totals and to the summary.
 passed=0 failed=0 summary=""
 suite() {
-  local name=$1 dir=$2 t=$SECONDS
-  echo "== $name: lit"
-  python3 /usr/lib/llvm-19/build/utils/lit/lit.py -sv "$dir/test" 2>&1 | tee "$log/$name-lit.txt"
-  local lit_rc=${PIPESTATUS[0]}
+  local name=$1 dir=$2
+  shift 2
+  local lit_rc=0
+  : >"$log/$name-lit.txt"
+  if [[ $name != tsan ]]; then
+    echo "== $name: lit"
+    python3 /usr/lib/llvm-19/build/utils/lit/lit.py -sv "$dir/test" 2>&1 | tee "$log/$name-lit.txt"
+    lit_rc=${PIPESTATUS[0]}
+  fi
   echo "== $name: ctest"
-  (cd "$dir" && ctest --output-on-failure -j "$(nproc)") 2>&1 | tee "$log/$name-ctest.txt"
+  (cd "$dir" && ctest --output-on-failure -j "$(nproc)" "$@") 2>&1 | tee "$log/$name-ctest.txt"
   local ctest_rc=${PIPESTATUS[0]}
 
   local lit_passed lit_failed ct_total ct_failed
@@ -58,7 +70,9 @@ suite() {
   local ok=$((lit_passed + ct_total - ct_failed)) bad=$((lit_failed + ct_failed))
   if ((lit_rc != 0 || ctest_rc != 0)) && ((bad == 0)); then bad=1; fi
   passed=$((passed + ok)) failed=$((failed + bad))
-  summary+="$name lit: ${lit_passed} passed, ${lit_failed} failed; $name ctest: $((ct_total - ct_failed)) passed, ${ct_failed} failed ($(elapsed "$t"))"$'\n'
+  local line="$name ctest: $((ct_total - ct_failed)) passed, ${ct_failed} failed"
+  [[ $name != tsan ]] && line="$name lit: ${lit_passed} passed, ${lit_failed} failed; $line"
+  summary+="$line ($(elapsed "$config_start") with the build)"$'\n'
 }
 
 suite release "$build"
@@ -66,11 +80,11 @@ echo "== agreement with PyTorch: worst error per model and size (test/reference)
 cat "$build"/test/reference/Output/*.test.tmp.log 2>/dev/null | grep "^worst " || echo "(none ran)"
 
 if ((sanitize)); then
-  t=$SECONDS
+  config_start=$SECONDS
   ATTNC_BUILD_DIR=$asan_build "$root/tools/build.sh" \
     -DATTNC_SANITIZE=address,undefined -DATTNC_FUZZ=ON ||
     { echo "error: the sanitizer build failed"; exit 1; }
-  echo "== build-asan: $(elapsed "$t")"
+  echo "== build-asan: $(elapsed "$config_start")"
 
   # A report must fail the test that triggered it. By default a sanitizer
   # exits with code 1, which is also attnc's code for bad input, so a report
@@ -95,6 +109,24 @@ if ((sanitize)); then
   if ((fuzz_rc != 0)) && ((fuzz_failed == 0)); then fuzz_failed=1; fi
   passed=$((passed + fuzz_passed)) failed=$((failed + fuzz_failed))
   summary+="fuzz: ${fuzz_passed} passed, ${fuzz_failed} failed ($(elapsed "$t"))"$'\n'
+  # "fuzz frontend: passed, 123 inputs in 60 s, corpus 45 files" ->
+  # "  fuzz frontend: 123 inputs in 60 s"
+  summary+=$(sed -nE -e 's/^(fuzz [^:]*): passed, ([^,]*),.*/  \1: \2/p' \
+    -e 's/^(fuzz [^:]*): FAILED.*/  \1: FAILED/p' "$log/fuzz.txt")$'\n'
+
+  # ThreadSanitizer, for the runtime's concurrency: only the runtime and its
+  # unit tests are built, and only they run (ctest -L runtime). Their models
+  # are hand-written C (test/unittests/Runtime), so no uninstrumented libomp
+  # runs under TSan. Without suppressions.
+  config_start=$SECONDS
+  ATTNC_BUILD_DIR=$tsan_build ATTNC_BUILD_TARGETS=RuntimeTests \
+    "$root/tools/build.sh" -DATTNC_SANITIZE=thread ||
+    { echo "error: the ThreadSanitizer build failed"; exit 1; }
+  echo "== build-tsan: $(elapsed "$config_start")"
+  unset ASAN_OPTIONS UBSAN_OPTIONS
+  # A report aborts the test that made it (exitcode is for reports at exit).
+  export TSAN_OPTIONS=halt_on_error=1:abort_on_error=1:second_deadlock_stack=1
+  suite tsan "$tsan_build" -L runtime
 fi
 
 echo

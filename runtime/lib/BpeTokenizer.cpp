@@ -22,7 +22,12 @@
 namespace attnc::rt {
 namespace {
 
-enum class TokenKind : uint8_t { Unused, Vocab, Added };
+enum class TokenKind : uint8_t { Vocab, Added };
+
+struct TokenEntry {
+  std::string spelling;
+  TokenKind kind;
+};
 
 struct Merge {
   uint32_t rank;
@@ -71,15 +76,14 @@ public:
   void build(const BpeDescription &description, ErrorList &errors,
              const std::string &source);
 
-  int64_t vocabSize() const override {
-    return static_cast<int64_t>(spellings.size());
-  }
+  int64_t vocabSize() const override { return idCount; }
   Expected<std::vector<int64_t>> encode(std::string_view text) const override;
   Expected<std::string> decode(const int64_t *ids,
                                size_t count) const override;
   int64_t tokenId(std::string_view token) const override;
   bool isAddedToken(int64_t id) const override {
-    return id >= 0 && id < vocabSize() && kinds[id] == TokenKind::Added;
+    auto it = tokens.find(id);
+    return it != tokens.end() && it->second.kind == TokenKind::Added;
   }
 
 private:
@@ -89,9 +93,11 @@ private:
 
   bool addPrefixSpace, useRegex, ignoreMerges;
   std::unordered_map<std::string, int64_t> vocab;
-  /// By id.
-  std::vector<std::string> spellings;
-  std::vector<TokenKind> kinds;
+  /// By id. A map, not a table: ids may be sparse, and one large id must
+  /// not cost memory in proportion to it.
+  std::unordered_map<int64_t, TokenEntry> tokens;
+  /// One more than the largest id.
+  int64_t idCount = 0;
   std::unordered_map<uint64_t, Merge> merges;
   int64_t byteIds[256];
   /// Longest first, so that the first match at a position is the longest.
@@ -109,20 +115,17 @@ void BpeTokenizer::build(const BpeDescription &description, ErrorList &errors,
                                          std::to_string(id));
       return;
     }
-    if (static_cast<size_t>(id) >= spellings.size()) {
-      spellings.resize(id + 1);
-      kinds.resize(id + 1, TokenKind::Unused);
-    }
-    if (kinds[id] != TokenKind::Unused && spellings[id] != spelling) {
+    auto [it, inserted] = tokens.try_emplace(id, TokenEntry{spelling, kind});
+    if (!inserted && it->second.spelling != spelling) {
       errors.add(ATTNC_ERROR_FORMAT,
                  source + ": id " + std::to_string(id) + " is given to both '" +
-                     truncate(spellings[id]) + "' and '" + truncate(spelling) +
-                     "'");
+                     truncate(it->second.spelling) + "' and '" +
+                     truncate(spelling) + "'");
       return;
     }
-    spellings[id] = spelling;
-    if (kinds[id] != TokenKind::Added)
-      kinds[id] = kind;
+    if (kind == TokenKind::Added)
+      it->second.kind = TokenKind::Added;
+    idCount = std::max(idCount, id + 1);
   };
   for (const auto &[spelling, id] : description.vocab) {
     auto [it, inserted] = vocab.emplace(spelling, id);
@@ -321,13 +324,14 @@ Expected<std::string> BpeTokenizer::decode(const int64_t *ids,
   std::string bytes;
   for (size_t i = 0; i < count; ++i) {
     int64_t id = ids[i];
-    if (id < 0 || id >= vocabSize() || kinds[id] == TokenKind::Unused)
+    auto it = tokens.find(id);
+    if (it == tokens.end())
       return Error(ATTNC_ERROR_INVALID_ARGUMENT,
                    "token id " + std::to_string(id) +
                        " is not in the vocabulary (" +
                        std::to_string(vocabSize()) + " ids)");
-    const std::string &spelling = spellings[id];
-    if (kinds[id] == TokenKind::Added) {
+    const std::string &spelling = it->second.spelling;
+    if (it->second.kind == TokenKind::Added) {
       bytes += spelling;
       continue;
     }

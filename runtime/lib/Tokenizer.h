@@ -33,6 +33,10 @@ std::unique_ptr<Tokenizer> createByteTokenizer();
 /// A byte-level BPE tokenizer from a Hugging Face tokenizer.json.
 Expected<std::unique_ptr<Tokenizer>> loadTokenizerJson(const std::string &path);
 
+/// The same from the file's text; `source` names it in messages.
+Expected<std::unique_ptr<Tokenizer>>
+parseTokenizerJson(std::string_view text, const std::string &source);
+
 } // namespace attnc::rt
 
 #endif // ATTNC_RUNTIME_LIB_TOKENIZER_H

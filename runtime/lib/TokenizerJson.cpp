@@ -193,6 +193,23 @@ private:
 
 } // namespace
 
+Expected<std::unique_ptr<Tokenizer>>
+parseTokenizerJson(std::string_view text, const std::string &source) {
+  json root;
+  try {
+    root = json::parse(text);
+  } catch (const json::parse_error &e) {
+    // e.what() starts with "[json.exception.parse_error.101] ".
+    std::string what = e.what();
+    return Error(ATTNC_ERROR_FORMAT,
+                 source + ": invalid JSON: " + what.substr(what.find(']') + 2));
+  }
+  Expected<BpeDescription> description = TokenizerJsonReader(source).read(root);
+  if (!description)
+    return description.error();
+  return createBpeTokenizer(std::move(*description), source);
+}
+
 Expected<std::unique_ptr<Tokenizer>> loadTokenizerJson(const std::string &path) {
   std::ifstream file(path, std::ios::binary);
   if (!file)
@@ -201,19 +218,7 @@ Expected<std::unique_ptr<Tokenizer>> loadTokenizerJson(const std::string &path) 
   text << file.rdbuf();
   if (file.bad())
     return Error(ATTNC_ERROR_IO, "cannot read tokenizer '" + path + "'");
-  json root;
-  try {
-    root = json::parse(text.str());
-  } catch (const json::parse_error &e) {
-    // e.what() starts with "[json.exception.parse_error.101] ".
-    std::string what = e.what();
-    return Error(ATTNC_ERROR_FORMAT,
-                 path + ": invalid JSON: " + what.substr(what.find(']') + 2));
-  }
-  Expected<BpeDescription> description = TokenizerJsonReader(path).read(root);
-  if (!description)
-    return description.error();
-  return createBpeTokenizer(std::move(*description), path);
+  return parseTokenizerJson(text.str(), path);
 }
 
 } // namespace attnc::rt

@@ -79,4 +79,6 @@ seeds=$build/fuzz/frontend/seeds
 frontend_seeds "$seeds"
 run frontend "$here/attn.dict" "$seeds" "$here/corpus/frontend" || failed=1
 run safetensors "$here/safetensors.dict" "$here/corpus/safetensors" || failed=1
+run tokenizer "$here/tokenizer.dict" "$here/corpus/tokenizer" \
+  "$root/test/unittests/Generation/Inputs" || failed=1
 exit $failed

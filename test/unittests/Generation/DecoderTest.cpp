@@ -98,6 +98,55 @@ TEST(DecoderTest, CachingDecoderReportsAFullCache) {
   Expected<Logits> overflow = decoder->step('d');
   ASSERT_FALSE(overflow);
   EXPECT_EQ(overflow.error().code(), ATTNC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(overflow.error().message(),
+            "KV cache full: 3 cached tokens + 1 new ones exceed its capacity "
+            "of 3");
+}
+
+/// The session's KV cache errors, with their exact messages.
+TEST(DecoderTest, SessionKvCacheMisuse) {
+  Model model = openFakeDecoder();
+  Expected<Session> session = model.createSession();
+  ASSERT_TRUE(session) << session.error().message();
+  std::vector<int64_t> ids = {'a', 'b', 'c', 'd', 'e', 'f'};
+  auto step = [&](int64_t batch, int64_t seq) {
+    std::vector<int64_t> shape = {batch, seq};
+    attnc_tensor input = {"input_ids", ATTNC_DTYPE_I64, 2, shape.data(),
+                          ids.data()};
+    return session->step(&input, 1);
+  };
+
+  Expected<OutputView> early = step(1, 1);
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().code(), ATTNC_ERROR_STATE);
+  EXPECT_EQ(early.error().message(),
+            "model 'fake_decoder': enable the KV cache before stepping");
+
+  Status zero = session->enableKVCache(0);
+  ASSERT_FALSE(zero);
+  EXPECT_EQ(zero.error().code(), ATTNC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(zero.error().message(),
+            "KV cache capacity must be at least 1, got 0");
+
+  ASSERT_TRUE(session->enableKVCache(3));
+  ASSERT_TRUE(step(2, 1));
+  Expected<OutputView> otherBatch = step(1, 1);
+  ASSERT_FALSE(otherBatch);
+  EXPECT_EQ(otherBatch.error().code(), ATTNC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(otherBatch.error().message(),
+            "KV cache: this session caches a batch of 2, the inputs have 1 "
+            "(reset with a new capacity to change it)");
+
+  Expected<OutputView> full = step(2, 3);
+  ASSERT_FALSE(full);
+  EXPECT_EQ(full.error().code(), ATTNC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(full.error().message(),
+            "KV cache full: 1 cached tokens + 3 new ones exceed its capacity "
+            "of 3");
+  // The failed steps left the cache as it was.
+  EXPECT_EQ(session->kvPosition(), 1);
+  EXPECT_TRUE(step(2, 2));
+  EXPECT_EQ(session->kvPosition(), 3);
 }
 
 TEST(DecoderTest, CreateDecoderPrefersTheCache) {

@@ -258,6 +258,23 @@ TEST(BpeTokenizerTest, RejectsUnknownIds) {
   }
 }
 
+// Found by attnc-fuzz-tokenizer: one large id made the tables as long as
+// the id (64 GB for 2e9) before any check.
+TEST(BpeTokenizerTest, SparseIdsCostNoMemory) {
+  json spec = minimalTokenizer();
+  spec["model"]["vocab"]["zz"] = 2000000000;
+  TempTokenizer file(spec.dump());
+  Expected<Tokenizer> tokenizer = file.open();
+  ASSERT_TRUE(tokenizer) << tokenizer.error().message();
+  EXPECT_EQ(tokenizer->vocabSize(), 2000000001);
+  EXPECT_EQ(decode(*tokenizer, Ids{2000000000, 'a'}), "zza");
+  Expected<std::string> hole = tokenizer->decode(Ids{1999999999});
+  ASSERT_FALSE(hole);
+  EXPECT_EQ(hole.error().message(),
+            "token id 1999999999 is not in the vocabulary (2000000001 ids)");
+  EXPECT_EQ(encode(*tokenizer, "zz"), (Ids{'z', 'z'}));
+}
+
 struct BadFile {
   const char *name;
   std::function<void(json &)> edit;
