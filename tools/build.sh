@@ -15,4 +15,6 @@ if [[ ! -f $build/build.ninja ]]; then
     "$@" >/dev/null
 fi
 # Each compile job of MLIR code peaks at about 2.6 GB: two jobs per 2 cores.
-ninja -C "$build" -j "$(nproc)" "${ATTNC_BUILD_TARGETS:-all}"
+# ATTNC_BUILD_TARGETS: one target or several, separated by spaces.
+read -r -a targets <<<"${ATTNC_BUILD_TARGETS:-all}"
+ninja -C "$build" -j "$(nproc)" "${targets[@]}"

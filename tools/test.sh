@@ -115,11 +115,12 @@ if ((sanitize)); then
     -e 's/^(fuzz [^:]*): FAILED.*/  \1: FAILED/p' "$log/fuzz.txt")$'\n'
 
   # ThreadSanitizer, for the runtime's concurrency: only the runtime and its
-  # unit tests are built, and only they run (ctest -L runtime). Their models
-  # are hand-written C (test/unittests/Runtime), so no uninstrumented libomp
-  # runs under TSan. Without suppressions.
+  # unit tests (Runtime and Generation, with their concurrency tests) are
+  # built, and only they run (ctest -L runtime). Their models are hand-written
+  # C (FakeModel.c, FakeDecoder.c), so no uninstrumented libomp runs under
+  # TSan. Without suppressions.
   config_start=$SECONDS
-  ATTNC_BUILD_DIR=$tsan_build ATTNC_BUILD_TARGETS=RuntimeTests \
+  ATTNC_BUILD_DIR=$tsan_build ATTNC_BUILD_TARGETS="RuntimeTests GenerationTests" \
     "$root/tools/build.sh" -DATTNC_SANITIZE=thread ||
     { echo "error: the ThreadSanitizer build failed"; exit 1; }
   echo "== build-tsan: $(elapsed "$config_start")"
