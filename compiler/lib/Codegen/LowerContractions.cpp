@@ -19,7 +19,7 @@
 // results for any thread count. Packing also makes the two layouts of B (a
 // weight stored [out, in] or [in, out]) equally fast.
 //
-// A parameter B already packed at load (see PackWeights.cpp) is read in place.
+// A parameter B already packed at load (attn-pack-weights) is read in place.
 //
 //===----------------------------------------------------------------------===//
 #include "attnc/Codegen/Contraction.h"
@@ -332,7 +332,9 @@ Contraction foldRowLoops(RewriterBase &rewriter, Contraction c) {
   for (unsigned dim : c.batch)
     if (!mapB.isFunctionOfDim(dim))
       rows.push_back(dim);
-  if (!generic || rows.empty())
+  // A packed B is not packed per call: nothing to share. (Its map is no
+  // projected permutation, which collapsing needs.)
+  if (!generic || rows.empty() || c.rhsIsPacked)
     return c;
   rows.push_back(c.m);
   for (auto [i, dim] : llvm::enumerate(rows))

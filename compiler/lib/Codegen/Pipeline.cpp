@@ -114,6 +114,7 @@ void attnc::buildGraphPipeline(OpPassManager &pm,
     pm.addPass(createCanonicalizerPass());
     pm.addNestedPass<func::FuncOp>(attn::createFuseAttention());
     pm.addPass(attn::createFuseProjections());
+    pm.addPass(attn::createPackWeights());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }
