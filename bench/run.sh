@@ -12,8 +12,10 @@
 # Medians are over all rounds' runs (default 2 x 3 = 6). One thread is
 # pinned to core 0 (taskset -c 0). --only keeps the rows whose id matches
 # (mm512x768x768 ... mm128x768x768, block128/512/1024, prefill128,
-# attn2048, decode1024). Prints a markdown table (bench/table.py), also
-# written to --out with the machine, the load and the command.
+# attn2048, decode1024). Prints a markdown table (bench/table.py) with the
+# machine, the load and the command; --out FILE also writes it there
+# (between the markers, if FILE has them: bench/run.sh --out
+# docs/performance.md updates the doc's table in place).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${ATTNC_BUILD_DIR:-$root/build}
@@ -106,8 +108,10 @@ common=(--runs "$runs" --warmup "$warmup")
 # The machine, measured in the same run: FMA peak and read bandwidth.
 for t in $threads; do
   echo "bench: peak and bandwidth, $t thread(s)" >&2
-  measure machine "$t" peak "$bin/attnc-peak" --threads "$t" "${common[@]}"
-  measure machine "$t" bandwidth "$bin/attnc-bandwidth" --threads "$t" "${common[@]}"
+  for ((r = 0; r < rounds; ++r)); do
+    measure machine "$t" peak "$bin/attnc-peak" --threads "$t" "${common[@]}"
+    measure machine "$t" bandwidth "$bin/attnc-bandwidth" --threads "$t" "${common[@]}"
+  done
 done
 for entry in "${rows[@]}"; do
   IFS='|' read -r row so bench_args torch_args <<<"$entry"
@@ -150,4 +154,16 @@ Run $(date -u +%Y-%m-%dT%H:%MZ) on $(lscpu | sed -n 's/^Model name: *//p'), $(np
 load average before: $load_before, after: $(uptime | sed 's/.*load average: //');
 took ${elapsed} s: bench/run.sh --threads \"$threads\" --rounds $rounds --runs $runs --warmup $warmup --only '$only'"
 echo "$report"
-[[ -z $out ]] || echo "$report" >"$out"
+# --out FILE: a file with the markers (docs/performance.md) gets the report
+# between them; any other file is overwritten with it.
+begin='<!-- bench/run.sh: begin -->' end='<!-- bench/run.sh: end -->'
+if [[ -n $out && -f $out ]] && grep -qF "$begin" "$out"; then
+  echo "$report" >"$work/report"
+  awk -v b="$begin" -v e="$end" -v r="$work/report" '
+    $0 == b { print; while ((getline l < r) > 0) print l; skip = 1; next }
+    $0 == e { skip = 0 }
+    !skip' "$out" >"$work/updated"
+  cp "$work/updated" "$out"
+elif [[ -n $out ]]; then
+  echo "$report" >"$out"
+fi
