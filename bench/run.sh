@@ -3,7 +3,7 @@
 # 1.13, side by side in one run (docs/performance.md).
 #
 #   bench/run.sh [--threads "1 2"] [--rounds 2] [--runs 3] [--warmup 1]
-#                [--only REGEX] [--out FILE]
+#                [--only REGEX] [--out FILE] [--raw FILE]
 #
 # Builds what it needs (one job), compiles the models, checks that attnc and
 # PyTorch agree on a GPT-2 block, then for each workload and thread count
@@ -15,12 +15,13 @@
 # attn2048, decode1024). Prints a markdown table (bench/table.py) with the
 # machine, the load and the command; --out FILE also writes it there
 # (between the markers, if FILE has them: bench/run.sh --out
-# docs/performance.md updates the doc's table in place).
+# docs/performance.md updates the doc's table in place); --raw FILE keeps
+# every timed run (row, threads, side, wall ms, CPU ms).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${ATTNC_BUILD_DIR:-$root/build}
-threads="1 2" rounds=2 runs=3 warmup=1 only=. out=""
-usage="usage: $0 [--threads \"1 2\"] [--rounds N] [--runs N] [--warmup N] [--only REGEX] [--out FILE]"
+threads="1 2" rounds=2 runs=3 warmup=1 only=. out="" keep_raw=""
+usage="usage: $0 [--threads \"1 2\"] [--rounds N] [--runs N] [--warmup N] [--only REGEX] [--out FILE] [--raw FILE]"
 while (($#)); do
   case $1 in
     --threads) threads=$2; shift 2 ;;
@@ -29,6 +30,7 @@ while (($#)); do
     --warmup) warmup=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
+    --raw) keep_raw=$2; shift 2 ;;
     *) echo "$usage" >&2; exit 2 ;;
   esac
 done
@@ -138,6 +140,7 @@ for entry in "${rows[@]}"; do
   done
 done
 
+[[ -z $keep_raw ]] || cp "$raw" "$keep_raw"
 table=$("$python" "$root/bench/table.py" "$raw")
 cpu_table=$("$python" "$root/bench/table.py" --clock cpu "$raw")
 elapsed=$(($(date +%s) - started))
