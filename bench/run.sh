@@ -102,7 +102,7 @@ mkdir -p "$work/check"
 "$bin/attnc-bench" "$work/block.so" --dim batch=1 --dim seq=128 --runs 1 \
   --warmup 0 --dump "$work/check" >/dev/null
 sanity=$("$python" "$root/bench/torch_check.py" "$work/check") ||
-  sanity="$sanity (ABOVE TOLERANCE: a kernel is broken)"
+  sanity="${sanity:-no result} (CHECK FAILED: a kernel is broken, or the check did not run)"
 sanity="GPT-2 block, S=128, attnc vs PyTorch on the same weights: $sanity"
 echo "sanity: $sanity" >&2
 
