@@ -37,8 +37,11 @@ done
 ((rounds * runs >= 5)) || echo "bench: warning: fewer than 5 timed runs per cell" >&2
 started=$(date +%s) load_before=$(uptime | sed 's/.*load average: //')
 
+"$root/tools/install-deps.sh"   # PyTorch, oneDNN, OpenBLAS: only what is missing
 if [[ ! -f $build/build.ninja ]]; then
   ATTNC_BUILD_TARGETS=attnc "$root/tools/build.sh" >/dev/null
+elif ! ninja -C "$build" -t targets all | grep -q '^attnc-sgemm-peer:'; then
+  cmake "$build" >/dev/null   # configured before oneDNN/OpenBLAS were installed
 fi
 ninja -C "$build" -j1 attnc attnc-bench attnc-bandwidth attnc-peak >/dev/null
 bin=$build/bin
