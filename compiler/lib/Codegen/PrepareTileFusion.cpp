@@ -17,6 +17,8 @@
 #include "mlir/IR/Dominance.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
+#include <functional>
+
 namespace attnc {
 #define GEN_PASS_DEF_PREPARETILEFUSION
 #include "attnc/Codegen/Passes.h.inc"
@@ -42,11 +44,21 @@ bool prepare(Contraction c, linalg::GenericOp epilogue,
   Value out = c.op.getDpsInits()[0];
   linalg::LinalgOp init = matchInit(c);
   Operation *first = init ? init.getOperation() : c.op.getOperation();
-  // C: a buffer of its own that only these three use.
-  if (!out.getDefiningOp<memref::AllocOp>() ||
-      llvm::any_of(out.getUsers(), [&](Operation *user) {
-        return user != first && user != c.op && user != epilogue;
-      }))
+  // C: a buffer of its own that nothing uses after the epilogue (ops before
+  // the product fill it; nothing runs between the product and the epilogue).
+  std::function<bool(Value)> usedLater = [&](Value buffer) {
+    return llvm::any_of(buffer.getUsers(), [&](Operation *user) {
+      if (user == c.op || user == epilogue)
+        return false;
+      if (auto view = dyn_cast<ViewLikeOpInterface>(user))
+        if (view.getViewSource() == buffer &&
+            usedLater(user->getResult(0)))
+          return true;
+      return user->getBlock() != c.op->getBlock() ||
+             !user->isBeforeInBlock(c.op);
+    });
+  };
+  if (!out.getDefiningOp<memref::AllocOp>() || usedLater(out))
     return false;
   Value d = epilogue.getDpsInits()[0];
   if (auto alloc = d.getDefiningOp<memref::AllocOp>()) {
