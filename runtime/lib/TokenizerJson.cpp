@@ -195,11 +195,24 @@ private:
 
 Expected<std::unique_ptr<Tokenizer>>
 parseTokenizerJson(std::string_view text, const std::string &source) {
+  // A tokenizer.json nests a few levels; a deeper file is damaged, and
+  // printing it in a message (recursive in nlohmann) would exhaust the stack.
+  constexpr int kMaxDepth = 64;
+  struct TooDeep {};
   json root;
   try {
-    root = json::parse(text);
-  } catch (const json::parse_error &e) {
-    // e.what() starts with "[json.exception.parse_error.101] ".
+    root = json::parse(text, [](int depth, json::parse_event_t, json &) {
+      if (depth > kMaxDepth)
+        throw TooDeep();
+      return true;
+    });
+  } catch (const TooDeep &) {
+    return Error(ATTNC_ERROR_FORMAT, source + ": nests deeper than " +
+                                         std::to_string(kMaxDepth) +
+                                         " levels; not a tokenizer.json");
+  } catch (const json::exception &e) {
+    // A parse_error, or an out_of_range for a number beyond a double; e.what()
+    // starts with "[json.exception.parse_error.101] ".
     std::string what = e.what();
     return Error(ATTNC_ERROR_FORMAT,
                  source + ": invalid JSON: " + what.substr(what.find(']') + 2));

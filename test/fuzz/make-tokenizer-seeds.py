@@ -90,6 +90,8 @@ def main():
     write("huge-id.json", tokenizer(vocab_extra={"zz": 2000000000}))
     write("string-id.json", tokenizer(vocab_extra={"zz": "7"}))
     write("empty-added.json", tokenizer(added=[("", {})]))
+    write("number-overflow.json", "[1" + "9" * 40 + "E" + "9" * 25 + ":23]")
+    write("deep.json", '{"normalizer": ' + "[" * 100 + "]" * 100 + "}")
     # Texts for the fixed tokenizer.
     write("text-ascii.txt", "The keeper's daughter kept a ledger: 3 in March, 7 in October.\n")
     write("text-scripts.txt", "Café crème, naïve façade; Ελληνικά, русский, 日本語, 東京, ١٢٣ ४५६ ⅷ 😀\n")

@@ -275,6 +275,29 @@ TEST(BpeTokenizerTest, SparseIdsCostNoMemory) {
   EXPECT_EQ(encode(*tokenizer, "zz"), (Ids{'z', 'z'}));
 }
 
+// Found by attnc-fuzz-tokenizer: a number beyond a double made the JSON
+// parser throw an exception other than a parse error, which ended the process.
+TEST(BpeTokenizerTest, RejectsOverflowingNumbers) {
+  TempTokenizer file("[1e99999]");
+  Expected<Tokenizer> tokenizer = file.open();
+  ASSERT_FALSE(tokenizer);
+  EXPECT_EQ(tokenizer.error().code(), ATTNC_ERROR_FORMAT);
+  EXPECT_CONTAINS(tokenizer.error().message(),
+                  "invalid JSON: number overflow parsing '1e99999'");
+}
+
+// Found by hand while fixing the above: printing a deeply nested value in a
+// message overflowed the stack.
+TEST(BpeTokenizerTest, RejectsDeepNesting) {
+  TempTokenizer file("{\"normalizer\": " + std::string(100000, '[') +
+                     std::string(100000, ']') + "}");
+  Expected<Tokenizer> tokenizer = file.open();
+  ASSERT_FALSE(tokenizer);
+  EXPECT_EQ(tokenizer.error().code(), ATTNC_ERROR_FORMAT);
+  EXPECT_CONTAINS(tokenizer.error().message(),
+                  ": nests deeper than 64 levels; not a tokenizer.json");
+}
+
 struct BadFile {
   const char *name;
   std::function<void(json &)> edit;
