@@ -1,7 +1,7 @@
 //===- FlashAttention.cpp - Attention as tiled online softmax -------------===//
 //
 // softmax(scale * q k^T, masks) v without the [Sq, Sk] score matrix: every
-// (batch, head, tile of 32 query rows) is one iteration of an scf.forall,
+// (batch, head, tile of 48 query rows) is one iteration of an scf.forall,
 // and walks the keys in blocks of 8, keeping for each query row the running
 // maximum m, the running sum l and the unnormalized output (the online
 // softmax of FlashAttention):
@@ -11,17 +11,18 @@
 //   l = a l + sum p;     o = a o + p v
 //   ... and at the end  out = o / l.
 //
-// The query rows of a tile are the lanes of two vector<16xf32>: q is
-// transposed (and scaled) once per tile into a [D][32] scratch, so that the
-// scores of one key are D broadcast-FMAs into two vectors, and the softmax
+// The query rows of a tile are the lanes of three vector<16xf32>: q is
+// transposed (and scaled) once per tile into a [D][48] scratch, so that the
+// scores of one key are D broadcast-FMAs into three vectors, and the softmax
 // statistics, the masks and the rescaling are all lane-wise (no horizontal
-// reduction). A block's 16 score vectors stay in registers from q k^T
-// through p v; o lives in a [Dv][32] scratch. Each key row loaded from
-// memory serves 32 query rows, which halves the traffic of streaming the
-// keys and values again for every tile. Working memory is O(D) per tile,
+// reduction). A block's 24 score vectors stay in registers from q k^T
+// through p v; o lives in a [Dv][48] scratch. Each key row loaded from
+// memory serves 48 query rows, a third of the traffic of streaming the keys
+// and values again for every 16-row tile. Working memory is O(D) per tile,
 // causal tiles stop at the diagonal (key blocks above it are never
 // visited), and only keys past the end, above the diagonal or dropped by the
-// padding mask are masked.
+// padding mask are masked. Up to 16 queries take the split-KV decode form
+// of FlashDecoding.cpp instead.
 //
 //===----------------------------------------------------------------------===//
 #include "LoweringUtils.h"
@@ -98,7 +99,7 @@ private:
   Value dim(Value t, int64_t d) { return b.create<tensor::DimOp>(loc, t, d); }
   void forLoop(int64_t ub, function_ref<void(Value)> body);
   void forLoop(Value ub, function_ref<void(Value)> body);
-  /// Row vector `rv` of line `d` of a [D][32] scratch.
+  /// Row vector `rv` of line `d` of a [D][48] scratch.
   Value loadRows(Value scratch, Value d, int64_t rv) {
     return b.create<vector::LoadOp>(loc, vecType, scratch,
                                     ValueRange{d, index(rv * kLanes)});
