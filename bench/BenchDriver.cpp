@@ -1,25 +1,30 @@
-//===- BenchDriver.cpp - Time a compiled model through the runtime C API --===//
+//===- BenchDriver.cpp - Time a compiled model through the runtime API ---===//
 //
 //   attnc-bench model.so --dim batch=1 --dim seq=512 [--runs 10]
 //                        [--warmup 3] [--threads N] [--seed 1]
+//                        [--decode CONTEXT] [--dump DIR]
 //
-// Loads the model with attnc_model_open, binds random weights (written to a
-// temporary safetensors file, as a checkpoint would be), feeds random inputs
-// and times attnc_model_run: wall-clock and process CPU time (all threads)
-// of each run ("run_ms=... cpu_ms=..."), then medians and the minimum.
+// Opens the model, binds random weights (written to a temporary safetensors
+// file, as a checkpoint would be), feeds random inputs (token ids 0) and
+// times one session's runs (Timing.h prints the lines bench/run.sh reads).
+//
+// --decode CONTEXT times decode steps instead: a prefill of CONTEXT tokens
+// fills the session's KV cache, then every timed call is one step of one
+// token (seq = 1) at contexts CONTEXT, CONTEXT + 1, ...
+// --dump DIR writes DIR/weights.safetensors, DIR/inputs.safetensors and
+// DIR/outputs.safetensors (one run's outputs), so that bench/torch_bench.py
+// --check can run PyTorch on the same weights and inputs and compare.
 //
 //===----------------------------------------------------------------------===//
 #include "attnc/Safetensors.h"
 #include "attnc/runtime.hpp"
 
-#include <algorithm>
+#include "Timing.h"
+
 #include <cmath>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <map>
-#include <ctime>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -31,6 +36,8 @@ struct Options {
   std::map<std::string, int64_t> dims;
   int runs = 10, warmup = 3, threads = 0;
   unsigned seed = 1;
+  int64_t decode = 0;
+  std::string dump;
 };
 
 [[noreturn]] void fail(const std::string &message) {
@@ -61,15 +68,20 @@ Options parse(int argc, char **argv) {
       o.threads = std::stoi(value());
     } else if (arg == "--seed") {
       o.seed = std::stoul(value());
+    } else if (arg == "--decode") {
+      o.decode = std::stoll(value());
+    } else if (arg == "--dump") {
+      o.dump = value();
     } else if (!arg.empty() && arg[0] != '-' && o.model.empty()) {
       o.model = arg;
     } else {
       fail("unknown argument '" + arg + "'");
     }
   }
-  if (o.model.empty() || o.runs < 1)
+  if (o.model.empty() || o.runs < 1 || o.decode < 0)
     fail("usage: attnc-bench model.so --dim name=value... [--runs N] "
-         "[--warmup N] [--threads N] [--seed N]");
+         "[--warmup N] [--threads N] [--seed N] [--decode CONTEXT] "
+         "[--dump DIR]");
   return o;
 }
 
@@ -104,16 +116,10 @@ std::vector<float> randomData(const std::vector<int64_t> &shape, float scale,
   return data;
 }
 
-double cpuSeconds() {
-  timespec t;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+void writeTensors(const std::string &path,
+                  const std::map<std::string, attnc::st::TensorView> &views) {
+  if (attnc::Status s = attnc::st::write(path, views); !s)
+    fail(s.error().message());
 }
 
 } // namespace
@@ -136,7 +142,18 @@ int main(int argc, char **argv) {
     std::vector<int64_t> shape(p.shape, p.shape + p.rank);
     int64_t fanIn = p.rank ? shape.back() : 1;
     storage.push_back(randomData(shape, 1.0f / std::sqrt(float(fanIn)), rng));
-    views[p.tensor] = {ATTNC_DTYPE_F32, shape, storage.back().data()};
+    if (p.layers == 0) {
+      views[p.tensor] = {ATTNC_DTYPE_F32, shape, storage.back().data()};
+      continue;
+    }
+    // Stacked along dim 0: one tensor per layer, "{i}" in the name.
+    std::vector<int64_t> layerShape(shape.begin() + 1, shape.end());
+    size_t layerSize = storage.back().size() / p.layers;
+    std::string name = p.tensor;
+    size_t at = name.find("{i}");
+    for (int64_t i = 0; i < p.layers; ++i)
+      views[name.substr(0, at) + std::to_string(i) + name.substr(at + 3)] = {
+          ATTNC_DTYPE_F32, layerShape, storage.back().data() + i * layerSize};
   }
   char weights[] = "/tmp/attnc-bench-XXXXXX";
   int fd = mkstemp(weights);
@@ -170,24 +187,58 @@ int main(int argc, char **argv) {
     inputs.push_back({in.name, in.dtype, in.rank, shapes.back().data(), data});
   }
 
-  std::vector<double> times, cpuTimes;
-  for (int i = 0; i < o.warmup + o.runs; ++i) {
-    double cpuStart = cpuSeconds();
-    auto start = std::chrono::steady_clock::now();
-    attnc::Expected<attnc::TensorList> out = model->run(inputs);
-    auto stop = std::chrono::steady_clock::now();
-    double cpu = (cpuSeconds() - cpuStart) * 1e3;
+  attnc::Expected<attnc::Session> session = model->createSession();
+  if (!session)
+    fail(session.error().message());
+  auto check = [](const attnc::Expected<attnc::OutputView> &out) {
     if (!out)
       fail(out.error().message());
-    if (i >= o.warmup) {
-      times.push_back(std::chrono::duration<double, std::milli>(stop - start)
-                          .count());
-      cpuTimes.push_back(cpu);
-      std::printf("run_ms=%.4f cpu_ms=%.4f\n", times.back(), cpu);
-    }
+  };
+
+  if (!o.dump.empty()) {
+    attnc::Expected<attnc::OutputView> out = session->run(inputs);
+    check(out);
+    std::map<std::string, attnc::st::TensorView> in, outs;
+    for (const attnc_tensor &t : inputs)
+      in[t.name] = {t.dtype, {t.shape, t.shape + t.rank}, t.data};
+    for (const attnc_tensor &t : *out)
+      outs[t.name] = {t.dtype, {t.shape, t.shape + t.rank}, t.data};
+    writeTensors(o.dump + "/weights.safetensors", views);
+    writeTensors(o.dump + "/inputs.safetensors", in);
+    writeTensors(o.dump + "/outputs.safetensors", outs);
   }
-  std::printf("median_ms=%.4f min_ms=%.4f median_cpu_ms=%.4f runs=%zu\n",
-              median(times), *std::min_element(times.begin(), times.end()),
-              median(cpuTimes), times.size());
+
+  if (o.decode == 0) {
+    attnc::bench::timeRuns(o.warmup, o.runs,
+                           [&] { check(session->run(inputs)); });
+    return 0;
+  }
+  // Decode: the inputs' seq dim is the prefill's length; each step reuses
+  // their first token (shapes [batch, 1, ...]: the prefix of the data).
+  if (!attnc_model_has_kv_cache(model->get()))
+    fail("--decode: the model has no KV cache entry (not a decoder)");
+  if (attnc::Status s =
+          session->enableKVCache(o.decode + o.warmup + o.runs);
+      !s)
+    fail(s.error().message());
+  std::vector<std::vector<int64_t>> stepShapes;
+  std::vector<attnc_tensor> stepInputs = inputs;
+  std::vector<attnc_tensor_info> infos = model->inputs();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const attnc_tensor_info &info = infos[i];
+    stepShapes.emplace_back(shapes[i]);
+    for (int32_t d = 0; d < info.rank; ++d)
+      if (info.shape[d] < 0 && std::string(info.dim_names[d]) == "seq") {
+        if (shapes[i][d] != o.decode)
+          fail("--decode N needs --dim seq=N (the prefill)");
+        stepShapes.back()[d] = 1;
+      }
+    stepInputs[i].shape = stepShapes.back().data();
+  }
+  check(session->step(inputs.data(), inputs.size()));
+  attnc::bench::timeRuns(o.warmup, o.runs,
+                         [&] { check(session->step(stepInputs.data(), stepInputs.size())); });
+  std::printf("kv_position=%lld\n",
+              static_cast<long long>(session->kvPosition()));
   return 0;
 }

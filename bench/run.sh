@@ -1,72 +1,175 @@
 #!/usr/bin/env bash
-# attnc against PyTorch 1.13 on the workloads of docs/performance.md.
+# Issue 7's benchmark: attnc against oneDNN and OpenBLAS sgemm and PyTorch
+# 1.13, side by side in one run (docs/performance.md).
 #
-#   bench/run.sh [--threads "1 2"] [--rounds 3] [--runs 3]
+#   bench/run.sh [--threads "1 2"] [--rounds 2] [--runs 3] [--warmup 1]
+#                [--only REGEX] [--out FILE] [--raw FILE]
 #
-# Builds attnc and attnc-bench (one job), compiles the models, then for each
-# workload and thread count alternates attnc and PyTorch: each round runs
-# each side in a fresh process (one warm-up run, then --runs timed runs);
-# the medians are over all rounds' runs. Both sides use the same thread
-# count (ATTNC_NUM_THREADS / torch.set_num_threads); one thread is pinned
-# to core 0. Prints a markdown table: wall-clock medians, GFLOP/s where a
-# FLOP count is meaningful, and PyTorch time / attnc time.
+# Builds what it needs (one job), compiles the models, checks that attnc and
+# PyTorch agree on a GPT-2 block, then for each workload and thread count
+# runs `--rounds` rounds; a round runs every side (attnc, then each peer)
+# once in a fresh process: --warmup untimed calls, then --runs timed ones.
+# Medians are over all rounds' runs (default 2 x 3 = 6). One thread is
+# pinned to core 0 (taskset -c 0). --only keeps the rows whose id matches
+# (mm512x768x768 ... mm128x768x768, block128/512/1024, prefill128,
+# attn2048, decode1024). Prints a markdown table (bench/table.py) with the
+# machine, the load and the command; --out FILE also writes it there
+# (between the markers, if FILE has them: bench/run.sh --out
+# docs/performance.md updates the doc's table in place); --raw FILE keeps
+# every timed run (row, threads, side, wall ms, CPU ms).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${ATTNC_BUILD_DIR:-$root/build}
-threads="1 2" rounds=3 runs=3
+threads="1 2" rounds=2 runs=3 warmup=1 only=. out="" keep_raw=""
+usage="usage: $0 [--threads \"1 2\"] [--rounds N] [--runs N] [--warmup N] [--only REGEX] [--out FILE] [--raw FILE]"
 while (($#)); do
   case $1 in
     --threads) threads=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
-    *) echo "usage: $0 [--threads \"1 2\"] [--rounds N] [--runs N]" >&2; exit 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
+    --only) only=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --raw) keep_raw=$2; shift 2 ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
 done
+((rounds * runs >= 5)) || echo "bench: warning: fewer than 5 timed runs per cell" >&2
+started=$(date +%s) load_before=$(uptime | sed 's/.*load average: //')
 
+"$root/tools/install-deps.sh"   # PyTorch, oneDNN, OpenBLAS: only what is missing
 if [[ ! -f $build/build.ninja ]]; then
   ATTNC_BUILD_TARGETS=attnc "$root/tools/build.sh" >/dev/null
+elif ! ninja -C "$build" -t targets all | grep -q '^attnc-sgemm-peer:'; then
+  cmake "$build" >/dev/null   # configured before oneDNN/OpenBLAS were installed
 fi
-ninja -C "$build" -j1 attnc attnc-bench >/dev/null
-attnc=$build/bin/attnc bench=$build/bin/attnc-bench
+ninja -C "$build" -j1 attnc attnc-bench attnc-bandwidth attnc-peak >/dev/null
+bin=$build/bin
 python=/usr/bin/python3   # Debian's python3-torch
+sgemm_peers=()
+if ninja -C "$build" -j1 attnc-sgemm-peer >/dev/null 2>&1; then
+  sgemm_peers=(oneDNN OpenBLAS)
+else
+  echo "bench: no oneDNN/OpenBLAS (tools/install-deps.sh): sgemm rows vs PyTorch only" >&2
+fi
+# Debian's OpenBLAS 0.3.21 (PyTorch's BLAS too) misdetects this CPU and runs
+# SSE3 kernels unless told the core type.
 export OPENBLAS_CORETYPE=SkylakeX
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+raw=$work/raw.tsv
+: >"$raw"
 
-# name | attnc model and flags | attnc-bench dims | torch_bench arguments | GFLOP
-workloads=(
-  "linear 512x768x768|linear.attn -D n_in=768 -D n_out=768|--dim batch=1 --dim seq=512|linear --m 512 --n 768 --k 768|$((2 * 512 * 768 * 768))"
-  "linear 512x3072x768|linear.attn -D n_in=768 -D n_out=3072|--dim batch=1 --dim seq=512|linear --m 512 --n 3072 --k 768|$((2 * 512 * 3072 * 768))"
-  "linear 512x768x3072|linear.attn -D n_in=3072 -D n_out=768|--dim batch=1 --dim seq=512|linear --m 512 --n 768 --k 3072|$((2 * 512 * 768 * 3072))"
-  "linear 128x768x768|linear.attn -D n_in=768 -D n_out=768|--dim batch=1 --dim seq=128|linear --m 128 --n 768 --k 768|$((2 * 128 * 768 * 768))"
-  "causal attention 12x64, S=2048|attention.attn|--dim batch=1 --dim seq=2048|attention --heads 12 --d 64 --seq 2048|$((2 * 2048 * 2048 * 64 * 12))"
-  "examples/mha.attn (256, 8 heads), 1x512|../../examples/mha.attn|--dim batch=1 --dim seq=512|mha --d-model 256 --heads 8 --seq 512 --batch 1|0"
-)
+compile() { # name model.attn flags...
+  [[ -f $work/$1.so ]] || "$bin/attnc" compile "$2" "${@:3}" -o "$work/$1.so"
+}
 
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
-field() { grep -o "^run_ms=[0-9.]*" | cut -d= -f2; }
+# row id | attnc .so | attnc-bench arguments | torch_bench.py arguments
+rows=()
+for shape in 512x768x768 512x3072x768 512x768x3072 128x768x768; do
+  IFS=x read -r m n k <<<"$shape"
+  rows+=("mm$shape|linear${k}x$n|--dim batch=1 --dim seq=$m|linear --m $m --n $n --k $k")
+done
+for s in 128 512 1024; do
+  rows+=("block$s|block|--dim batch=1 --dim seq=$s|block --seq $s")
+done
+rows+=("prefill128|gpt2|--dim batch=1 --dim seq=128|gpt2 --seq 128")
+rows+=("attn2048|attention|--dim batch=1 --dim seq=2048|attention --heads 12 --d 64 --seq 2048")
+# n_positions=2048 leaves room for the steps after 1024 tokens (the weights
+# read per token are unchanged: one row of wpe).
+rows+=("decode1024|gpt2-2048|--dim batch=1 --dim seq=1024 --decode 1024|decode --seq 1024")
 
-echo "| workload | threads | attnc ms | PyTorch ms | attnc GFLOP/s | PyTorch GFLOP/s | PyTorch / attnc |"
-echo "|---|---|---|---|---|---|---|"
-for entry in "${workloads[@]}"; do
-  IFS='|' read -r name model dims torch_args flop <<<"$entry"
-  read -r -a model_args <<<"$model"
-  so=$work/$(echo "$name" | tr -c 'a-zA-Z0-9\n' '_').so
-  "$attnc" compile "$root/bench/models/${model_args[0]}" "${model_args[@]:1}" -o "$so"
-  for t in $threads; do
-    pin=()
-    ((t == 1)) && pin=(taskset -c 0)
-    : >"$work/a" ; : >"$work/p"
-    for ((r = 0; r < rounds; ++r)); do
-      # shellcheck disable=SC2086
-      "${pin[@]}" "$bench" "$so" $dims --threads "$t" --warmup 1 --runs "$runs" | field >>"$work/a"
-      # shellcheck disable=SC2086
-      "${pin[@]}" "$python" "$root/bench/torch_bench.py" $torch_args --threads "$t" --warmup 1 --runs "$runs" | field >>"$work/p"
-    done
-    a=$(median <"$work/a") p=$(median <"$work/p")
-    awk -v n="$name" -v t="$t" -v a="$a" -v p="$p" -v f="$flop" 'BEGIN {
-      ga = f > 0 ? sprintf("%.0f", f / a / 1e6) : "-"
-      gp = f > 0 ? sprintf("%.0f", f / p / 1e6) : "-"
-      printf "| %s | %d | %.2f | %.2f | %s | %s | %.2fx |\n", n, t, a, p, ga, gp, p / a }'
+build_model() {
+  case $1 in
+    linear*x*) local dims=${1#linear}
+      compile "$1" "$root/bench/models/linear.attn" -D "n_in=${dims%x*}" -D "n_out=${dims#*x}" ;;
+    block) compile block "$root/bench/models/gpt2-block.attn" ;;
+    gpt2) compile gpt2 "$root/examples/gpt2.attn" ;;
+    gpt2-2048) compile gpt2-2048 "$root/examples/gpt2.attn" -D n_positions=2048 ;;
+    attention) compile attention "$root/bench/models/attention.attn" ;;
+  esac
+}
+
+# Appends "row threads side wall-ms cpu-ms" per timed run of one side.
+measure() {
+  local row=$1 t=$2 side=$3 pin=()
+  shift 3
+  ((t == 1)) && pin=(taskset -c 0)
+  OMP_NUM_THREADS=$t "${pin[@]}" "$@" |
+    sed -n "s/^run_ms=\([0-9.]*\) cpu_ms=\([0-9.]*\)$/$row\t$t\t$side\t\1\t\2/p" >>"$raw"
+}
+
+# Sanity: attnc and PyTorch on the same weights and input (GPT-2 block).
+build_model block
+mkdir -p "$work/check"
+"$bin/attnc-bench" "$work/block.so" --dim batch=1 --dim seq=128 --runs 1 \
+  --warmup 0 --dump "$work/check" >/dev/null
+sanity=$("$python" "$root/bench/torch_check.py" "$work/check") ||
+  sanity="${sanity:-no result} (CHECK FAILED: a kernel is broken, or the check did not run)"
+sanity="GPT-2 block, S=128, attnc vs PyTorch on the same weights: $sanity"
+echo "sanity: $sanity" >&2
+
+common=(--runs "$runs" --warmup "$warmup")
+# The machine, measured in the same run: FMA peak and read bandwidth.
+for t in $threads; do
+  echo "bench: peak and bandwidth, $t thread(s)" >&2
+  for ((r = 0; r < rounds; ++r)); do
+    measure machine "$t" peak "$bin/attnc-peak" --threads "$t" "${common[@]}"
+    measure machine "$t" bandwidth "$bin/attnc-bandwidth" --threads "$t" "${common[@]}"
   done
 done
+for entry in "${rows[@]}"; do
+  IFS='|' read -r row so bench_args torch_args <<<"$entry"
+  [[ $row =~ $only ]] || continue
+  build_model "$so"
+  for t in $threads; do
+    echo "bench: $row, $t thread(s)" >&2
+    for ((r = 0; r < rounds; ++r)); do
+      # shellcheck disable=SC2086
+      measure "$row" "$t" attnc "$bin/attnc-bench" "$work/$so.so" $bench_args \
+        --threads "$t" "${common[@]}"
+      if [[ $row == mm* ]]; then
+        IFS=x read -r m n k <<<"${row#mm}"
+        for peer in "${sgemm_peers[@]}"; do
+          lib=$([[ $peer == oneDNN ]] && echo dnnl || echo openblas)
+          measure "$row" "$t" "$peer" "$bin/attnc-sgemm-peer" "$lib" \
+            --m "$m" --n "$n" --k "$k" --threads "$t" "${common[@]}"
+        done
+      fi
+      # shellcheck disable=SC2086
+      measure "$row" "$t" PyTorch "$python" "$root/bench/torch_bench.py" \
+        $torch_args --threads "$t" "${common[@]}"
+    done
+  done
+done
+
+[[ -z $keep_raw ]] || cp "$raw" "$keep_raw"
+table=$("$python" "$root/bench/table.py" "$raw")
+cpu_table=$("$python" "$root/bench/table.py" --clock cpu "$raw")
+elapsed=$(($(date +%s) - started))
+report="$table
+
+The 1-thread rows again by process CPU time, which a loaded machine
+disturbs less than wall-clock time (a check on the table above, not a
+replacement):
+
+$cpu_table
+
+Sanity check: $sanity.
+Run $(date -u +%Y-%m-%dT%H:%MZ) on $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores;
+load average before: $load_before, after: $(uptime | sed 's/.*load average: //');
+took ${elapsed} s: bench/run.sh --threads \"$threads\" --rounds $rounds --runs $runs --warmup $warmup --only '$only'"
+echo "$report"
+# --out FILE: a file with the markers (docs/performance.md) gets the report
+# between them; any other file is overwritten with it.
+begin='<!-- bench/run.sh: begin -->' end='<!-- bench/run.sh: end -->'
+if [[ -n $out && -f $out ]] && grep -qF "$begin" "$out"; then
+  echo "$report" >"$work/report"
+  awk -v b="$begin" -v e="$end" -v r="$work/report" '
+    $0 == b { print; while ((getline l < r) > 0) print l; skip = 1; next }
+    $0 == e { skip = 0 }
+    !skip' "$out" >"$work/updated"
+  cp "$work/updated" "$out"
+elif [[ -n $out ]]; then
+  echo "$report" >"$out"
+fi

@@ -4,13 +4,21 @@ usage: torch_bench.py WORKLOAD --threads N --runs R --warmup W [sizes]
   linear     --m M --n N --k K          y = x W^T + b (W [N, K])
   attention  --heads H --d D --seq S    causal softmax(q k^T / sqrt(D)) v
   mha        --d-model E --heads H --seq S --batch B   examples/mha.attn
+  block      --seq S                    one GPT-2-small layer (torch_gpt2.Block)
+  gpt2       --seq S                    12-layer GPT-2 small prefill, logits included
+  decode     --seq C                    one GPT-2-small decode step after a
+                                        prefill of C tokens (KV cache, logits);
+                                        runs are consecutive steps
 Prints "run_ms=... cpu_ms=..." per timed run and
 "median_ms=... min_ms=... median_cpu_ms=... runs=R", as attnc-bench does.
 """
-import argparse, os, time
+import argparse, os, sys, time
 
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_gpt2 import GPT2, Block, causal_attention  # noqa: E402
 
 
 def linear(a):
@@ -18,13 +26,6 @@ def linear(a):
     w = (torch.rand(a.n, a.k) - 0.5) / a.k ** 0.5
     b = torch.rand(a.n) - 0.5
     return lambda: F.linear(x, w, b)
-
-
-def causal_attention(q, k, v):
-    s = q.shape[-2]
-    scores = q @ k.transpose(-1, -2) * q.shape[-1] ** -0.5
-    mask = torch.ones(s, s, dtype=torch.bool).triu(1)
-    return torch.softmax(scores.masked_fill(mask, float("-inf")), dim=-1) @ v
 
 
 def attention(a):
@@ -48,9 +49,39 @@ def mha(a):
     return run
 
 
+def block(a):
+    x = torch.rand(1, a.seq, 768) - 0.5
+    layer = Block().eval()
+    return lambda: layer(x)
+
+
+def gpt2(a):
+    ids = torch.zeros(1, a.seq, dtype=torch.long)
+    model = GPT2().eval()
+    return lambda: model(ids)
+
+
+def decode(a):
+    # n_positions 2048: room for the steps after a 1024-token prefill, as
+    # the attnc side compiles it (-D n_positions=2048); one row is read.
+    model = GPT2(n_positions=2048).eval()
+    token = torch.zeros(1, 1, dtype=torch.long)
+    with torch.inference_mode():
+        _, past = model(torch.zeros(1, a.seq, dtype=torch.long))
+    state = {"past": past}
+
+    def step():
+        _, state["past"] = model(token, state["past"])
+    return step
+
+
+WORKLOADS = {"linear": linear, "attention": attention, "mha": mha,
+             "block": block, "gpt2": gpt2, "decode": decode}
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("workload", choices=["linear", "attention", "mha"])
+    p.add_argument("workload", choices=sorted(WORKLOADS))
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--runs", type=int, default=10)
     p.add_argument("--warmup", type=int, default=3)
@@ -59,7 +90,7 @@ def main():
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    fn = {"linear": linear, "attention": attention, "mha": mha}[a.workload](a)
+    fn = WORKLOADS[a.workload](a)
     times, cpu = [], []
     with torch.inference_mode():
         for i in range(a.warmup + a.runs):

@@ -11,6 +11,8 @@ packages=(
   # PyTorch's BLAS: without it Debian falls back to the reference BLAS, which
   # makes examples/tiny-gpt/train.py about ten times slower.
   libopenblas0-pthread
+  # bench/: the sgemm peers (bench/SgemmPeer.cpp) and profiles (docs/performance.md).
+  libdnnl-dev libopenblas-dev linux-perf
   librsvg2-bin fonts-dejavu-core graphviz   # attnc plot-attention PNGs; docs/visualization.md
 )
 

@@ -141,12 +141,11 @@ Expected<GenerationResult> generate(Decoder &decoder, Sampler &sampler,
       return token.error();
     context.push_back(*token);
     result.tokens.push_back(*token);
+    // A token the tokenizer has no text for (a tokenizer of another model,
+    // already warned about) is shown by its id rather than ending the run.
     Expected<std::string> bytes = tokenizer.decode(&*token, 1);
     if (!bytes)
-      return Error(bytes.error().code(),
-                   "the model produced token " + std::to_string(*token) +
-                       " which the tokenizer cannot decode: " +
-                       bytes.error().message());
+      bytes = "<|" + std::to_string(*token) + "|>";
     if (stream.append(*bytes)) {
       result.stopReason = StopReason::StopText;
       break;

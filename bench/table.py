@@ -1,0 +1,153 @@
+"""Turns bench/run.sh's raw timings into issue 7's markdown table.
+
+usage: table.py [--clock wall|cpu] RAW.tsv
+RAW.tsv lines: row-id <TAB> threads <TAB> side <TAB> wall-ms <TAB> cpu-ms,
+one per timed run (sides: attnc, oneDNN, OpenBLAS, PyTorch; row "machine"
+has sides peak and bandwidth). Medians are over every run of every round.
+Ratios are peer time / attnc time (> 1: attnc is faster); targets are
+issue 7's, stated for 1 thread. --clock cpu uses process CPU time and keeps
+the 1-thread rows only (CPU time sums threads).
+"""
+import argparse
+import collections
+import statistics
+
+ISSUE_PEAK_PER_CORE = 173e9  # FLOP/s, issue 7's figure for this machine type
+PEAK_FLOP = 2**32            # what attnc-peak computes per thread per run
+BANDWIDTH_BYTES = 512 * 2**20  # what attnc-bandwidth reads per run
+
+
+def gpt2_decode_bytes(context, vocab=50257, n_embd=768, n_layer=12):
+    """Bytes one decode step reads: every weight but wpe (one row of it),
+    and the keys and values of `context` tokens in every layer."""
+    layer = (4 * n_embd + 3 * n_embd * n_embd + 3 * n_embd
+             + n_embd * n_embd + n_embd + 8 * n_embd * n_embd + 5 * n_embd)
+    weights = vocab * n_embd + n_layer * layer + 2 * n_embd
+    kv = 2 * n_layer * context * n_embd
+    return 4 * (weights + kv)
+
+
+def mm(m, n, k):
+    return dict(label=f"matmul {m}x{n}x{k}", flop=2 * m * n * k,
+                peers=["oneDNN", "OpenBLAS", "PyTorch"],
+                target=("oneDNN", 0.9), peak_target=0.85)
+
+
+# id -> label, FLOP per call (for GFLOP/s), peers, (peer, minimum ratio)
+ROWS = {
+    "mm512x768x768": mm(512, 768, 768),
+    "mm512x3072x768": mm(512, 3072, 768),
+    "mm512x768x3072": mm(512, 768, 3072),
+    "mm128x768x768": mm(128, 768, 768),
+    "block128": dict(label="GPT-2-small block, S=128", peers=["PyTorch"],
+                     target=("PyTorch", 1.6)),
+    "block512": dict(label="GPT-2-small block, S=512", peers=["PyTorch"],
+                     target=("PyTorch", 1.6)),
+    "block1024": dict(label="GPT-2-small block, S=1024", peers=["PyTorch"],
+                      target=("PyTorch", 1.6)),
+    "prefill128": dict(label="GPT-2-small 12-layer prefill, S=128 (logits)",
+                       peers=["PyTorch"], target=("PyTorch", 1.8)),
+    "attn2048": dict(label="causal attention 12x64, S=2048",
+                     flop=2 * 2048 * 2048 * 64 * 12, peers=["PyTorch"],
+                     target=("PyTorch", 3.0)),
+    "decode1024": dict(label="GPT-2-small decode step, context 1024 (logits)",
+                       bytes=gpt2_decode_bytes(1024), peers=["PyTorch"],
+                       target=("PyTorch", 1.6), bandwidth_target=0.8),
+}
+
+
+def load(path, clock):
+    runs = collections.defaultdict(list)
+    with open(path) as f:
+        for line in f:
+            row, threads, side, wall, cpu = line.split("\t")
+            if clock == "cpu" and threads != "1":
+                continue
+            runs[row, int(threads), side].append(
+                float(wall if clock == "wall" else cpu))
+    return {k: (statistics.median(v), len(v)) for k, v in runs.items()}
+
+
+def verdict(ok):
+    return "met" if ok else "**not met**"
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("raw")
+    p.add_argument("--clock", choices=["wall", "cpu"], default="wall")
+    args = p.parse_args()
+    med = load(args.raw, args.clock)
+    threads = sorted({t for (_, t, _) in med})
+    peak = {t: PEAK_FLOP * t / med["machine", t, "peak"][0] / 1e-3
+            for t in threads if ("machine", t, "peak") in med}
+    bandwidth = {t: BANDWIDTH_BYTES / med["machine", t, "bandwidth"][0] / 1e-3
+                 for t in threads if ("machine", t, "bandwidth") in med}
+    out = ["| workload | threads | attnc ms | peer | peer ms | peer / attnc "
+           "| attnc throughput | target (1 thread) | |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for row, spec in ROWS.items():
+        for t in threads:
+            if (row, t, "attnc") not in med:
+                continue
+            a, n = med[row, t, "attnc"]
+            notes, checks = [], []
+            if "flop" in spec:
+                rate = spec["flop"] / a / 1e6
+                notes.append(f"{rate:.0f} GFLOP/s")
+                if "peak_target" in spec:
+                    issue = rate * 1e9 / (ISSUE_PEAK_PER_CORE * t)
+                    notes[-1] += f", {100 * issue:.0f}% of 173/core"
+                    if t in peak:
+                        share = rate * 1e9 / peak[t]
+                        notes[-1] += f", {100 * share:.0f}% of measured peak"
+                        checks.append((f">= {100 * spec['peak_target']:.0f}% "
+                                       "of measured peak",
+                                       share >= spec["peak_target"]))
+            if "bytes" in spec and t in bandwidth:
+                gbs = spec["bytes"] / a / 1e6
+                machine = bandwidth[t] / 1e9
+                share = gbs / machine
+                notes.append(f"{spec['bytes'] / 1e6:.0f} MB/token: {gbs:.1f} "
+                             f"GB/s, {100 * share:.0f}% of measured "
+                             f"{machine:.1f} GB/s")
+                checks.append((f">= {100 * spec['bandwidth_target']:.0f}% of "
+                               "bandwidth", share >= spec["bandwidth_target"]))
+            for peer in spec["peers"]:
+                if (row, t, peer) not in med:
+                    continue
+                p, _ = med[row, t, peer]
+                target, verdicts = "", ""
+                peer_checks = list(checks) if peer == spec["peers"][0] else []
+                if spec["target"][0] == peer:
+                    peer_checks.insert(0, (f">= {spec['target'][1]}x {peer}",
+                                           p / a >= spec["target"][1]))
+                if peer_checks:
+                    target = ", ".join(c for c, _ in peer_checks)
+                    verdicts = ", ".join(verdict(ok) for _, ok in peer_checks)
+                out.append(f"| {spec['label']} | {t} | {a:.2f} | {peer} | "
+                           f"{p:.2f} | {p / a:.2f}x | {'; '.join(notes)} | "
+                           f"{target} | {verdicts} |")
+    if ("prefill128", 1, "attnc") in med and ("prefill128", 2, "attnc") in med:
+        a = med["prefill128", 1, "attnc"][0] / med["prefill128", 2, "attnc"][0]
+        peer = "-"
+        if ("prefill128", 2, "PyTorch") in med:
+            p = (med["prefill128", 1, "PyTorch"][0]
+                 / med["prefill128", 2, "PyTorch"][0])
+            peer = f"{p:.2f}x"
+        out.append(f"| 2 threads vs 1 on the prefill, S=128 | 2 vs 1 | "
+                   f"{a:.2f}x | PyTorch | {peer} | - | 1-thread time / "
+                   f"2-thread time | >= 1.8x | {verdict(a >= 1.8)} |")
+    runs = sorted({n for (_, n) in med.values()})
+    out.append("")
+    machine = "; ".join(
+        f"{t} thread{'s' if t > 1 else ''}: FMA peak "
+        f"{peak.get(t, 0) / 1e9:.0f} GFLOP/s, read bandwidth "
+        f"{bandwidth.get(t, 0) / 1e9:.1f} GB/s" for t in threads)
+    out.append(f"{args.clock} clock; medians of {'/'.join(map(str, runs))} timed "
+               f"runs per cell. Measured in this run: {machine}.")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
