@@ -162,15 +162,31 @@ private:
       where += " ('" + pack.name + "')";
       const json *axis = member(entry, "axis");
       const json *of = member(entry, "of");
+      const json *layout = member(entry, "layout");
+      if (layout && !layout->is_null()) {
+        const json *outAxis = member(entry, "out_axis");
+        if (*layout != "panels" || !outAxis ||
+            !outAxis->is_number_unsigned() || pack.shape.size() < 3 ||
+            outAxis->get<uint64_t>() + 3 < pack.shape.size() ||
+            outAxis->get<uint64_t>() + 1 >= pack.shape.size())
+          return invalid(where + ": expected \"layout\": \"panels\" and "
+                                 "an \"out_axis\" among the last two of "
+                                 "its members' dims");
+        pack.outAxis = outAxis->get<int>();
+      }
+      // The members' concatenation: the pack itself, or the matrix it holds
+      // in panels.
+      size_t rank = pack.shape.size() - (pack.panels() ? 1 : 0);
       if (!axis || !axis->is_number_unsigned() ||
-          axis->get<uint64_t>() >= pack.shape.size() || !of ||
-          !of->is_array() || of->empty())
+          axis->get<uint64_t>() >= rank || !of || !of->is_array() ||
+          of->empty())
         return invalid(where + ": expected an \"axis\" of its shape and the "
                                "parameters it packs (\"of\")");
       pack.axis = axis->get<int>();
       if (std::count(tensor->dimIndex.begin(), tensor->dimIndex.end(), -1) !=
           static_cast<long>(pack.shape.size()))
         return invalid(where + ": its shape must be static");
+      std::vector<int64_t> whole;
       int64_t total = 0;
       for (const json &name : *of) {
         auto it = std::find_if(
@@ -179,26 +195,42 @@ private:
         if (it == manifest.params.end())
           return invalid(where + ": packs " + describe(name) +
                          ", which is not a parameter");
-        // Members agree with the pack on everything but the axis.
-        bool fits = it->dtype == pack.dtype &&
-                    it->shape.size() == pack.shape.size();
-        for (size_t d = 0; fits && d < pack.shape.size(); ++d)
-          fits = static_cast<int>(d) == pack.axis ||
-                 it->shape[d] == pack.shape[d];
+        if (whole.empty())
+          whole = pack.panels() ? it->shape : pack.shape;
+        // Members agree with each other on everything but the axis.
+        bool fits = it->dtype == pack.dtype && it->shape.size() == rank;
+        for (size_t d = 0; fits && d < rank; ++d)
+          fits = static_cast<int>(d) == pack.axis || it->shape[d] == whole[d];
         if (!fits)
           return invalid(where + ": parameter '" + it->name + "' of type " +
                          manifest.typeString(*it) +
                          " does not fit in " + attnc_dtype_name(pack.dtype) +
-                         formatShape(pack.shape) + " along axis " +
+                         formatShape(whole) + " along axis " +
                          std::to_string(pack.axis));
         total += it->shape[pack.axis];
         pack.members.push_back(static_cast<int>(it - manifest.params.begin()));
       }
-      if (total != pack.shape[pack.axis])
+      if (!pack.panels() && total != pack.shape[pack.axis])
         return invalid(where + ": its members add up to " +
                        std::to_string(total) + " along axis " +
                        std::to_string(pack.axis) + ", not " +
                        std::to_string(pack.shape[pack.axis]));
+      whole[pack.axis] = total;
+      pack.whole = whole;
+      if (pack.panels()) {
+        std::vector<int64_t> expected(whole.begin(), whole.end() - 2);
+        int inAxis = static_cast<int>(rank) * 2 - 3 - pack.outAxis;
+        expected.push_back((whole[pack.outAxis] + PackSpec::kPanelWidth - 1) /
+                           PackSpec::kPanelWidth);
+        expected.push_back(whole[inAxis]);
+        expected.push_back(PackSpec::kPanelWidth);
+        if (expected != pack.shape)
+          return invalid(where + ": the panels of " +
+                         attnc_dtype_name(pack.dtype) + formatShape(whole) +
+                         " (out axis " + std::to_string(pack.outAxis) +
+                         ") are " + formatShape(expected) + ", not " +
+                         formatShape(pack.shape));
+      }
       manifest.packs.push_back(std::move(pack));
     }
     return Status::success();

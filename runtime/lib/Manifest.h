@@ -60,15 +60,26 @@ struct KVCacheSpec {
   int64_t floatsPerToken = 0;
 };
 
-/// A parameter the compiler packed from others (attn-fuse-projections): the
-/// members' buffers concatenated along `axis`, built once at load, which the
-/// entries take after the outputs (docs/abi.md, "packed_params").
+/// A parameter the compiler packed from others (attn-fuse-projections,
+/// attn-pack-weights): the members' buffers concatenated along `axis`, then,
+/// for a panel layout, rearranged into column panels; built once at load,
+/// and taken by the entries after the outputs (docs/abi.md, "packed_params").
 struct PackSpec {
+  /// Output features per panel of the "panels" layout.
+  static constexpr int64_t kPanelWidth = 48;
+
   std::string name;
   attnc_dtype dtype = ATTNC_DTYPE_F32;
   std::vector<int64_t> shape;
   std::vector<int> members; // indices in Manifest::params
   int axis = 0;
+  /// The members' concatenation: `shape`, unless in panels.
+  std::vector<int64_t> whole;
+  /// "panels": the axis of `whole` holding the output features (one of its
+  /// last two); `shape` is then [whole[..-2].., ceil(out / 48), in, 48].
+  int outAxis = -1;
+
+  bool panels() const { return outAxis >= 0; }
 };
 
 /// The scratch memory a compiled model's entries take after the outputs

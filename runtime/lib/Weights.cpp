@@ -139,15 +139,17 @@ private:
 
 /// The members' buffers side by side along the pack's axis: for every index
 /// of the dims before it, each member's block in turn.
-void buildPack(const Manifest &manifest, const PackSpec &pack,
-               const std::vector<const void *> &params, void *out) {
+/// Concatenates the members of `pack` along its axis into `out`, of shape
+/// `pack.whole`.
+void concatenate(const Manifest &manifest, const PackSpec &pack,
+                 const std::vector<const void *> &params, void *out) {
   size_t element = attnc_dtype_size(pack.dtype);
   size_t outer = 1, inner = element;
   for (int d = 0; d < pack.axis; ++d)
-    outer *= static_cast<size_t>(pack.shape[d]);
-  for (size_t d = pack.axis + 1; d < pack.shape.size(); ++d)
-    inner *= static_cast<size_t>(pack.shape[d]);
-  size_t row = static_cast<size_t>(pack.shape[pack.axis]) * inner;
+    outer *= static_cast<size_t>(pack.whole[d]);
+  for (size_t d = pack.axis + 1; d < pack.whole.size(); ++d)
+    inner *= static_cast<size_t>(pack.whole[d]);
+  size_t row = static_cast<size_t>(pack.whole[pack.axis]) * inner;
   size_t offset = 0;
   for (int member : pack.members) {
     size_t block =
@@ -158,6 +160,53 @@ void buildPack(const Manifest &manifest, const PackSpec &pack,
       std::memcpy(to + i * row, from + i * block, block);
     offset += block;
   }
+}
+
+/// Rearranges `whole` (f32, `shape`: a matrix per leading index, `outAxis`
+/// the dim of output features) into the "panels" layout of docs/abi.md:
+/// [lead.., ceil(out / 48), in, 48], the last panel padded with zeros.
+void packPanels(const float *whole, const std::vector<int64_t> &shape,
+                int outAxis, float *out) {
+  size_t rank = shape.size();
+  size_t rows = static_cast<size_t>(shape[rank - 2]);
+  size_t cols = static_cast<size_t>(shape[rank - 1]);
+  size_t matrices = 1;
+  for (size_t d = 0; d + 2 < rank; ++d)
+    matrices *= static_cast<size_t>(shape[d]);
+  bool outIsRow = static_cast<size_t>(outAxis) == rank - 2;
+  size_t outs = outIsRow ? rows : cols, ins = outIsRow ? cols : rows;
+  size_t width = PackSpec::kPanelWidth;
+  size_t panels = (outs + width - 1) / width;
+  for (size_t m = 0; m < matrices; ++m) {
+    const float *from = whole + m * rows * cols;
+    float *to = out + m * panels * ins * width;
+    for (size_t p = 0; p < panels; ++p)
+      for (size_t k = 0; k < ins; ++k)
+        for (size_t j = 0; j < width; ++j) {
+          size_t n = p * width + j;
+          to[(p * ins + k) * width + j] =
+              n >= outs ? 0.0f
+                        : from[outIsRow ? n * cols + k : k * cols + n];
+        }
+  }
+}
+
+void buildPack(const Manifest &manifest, const PackSpec &pack,
+               const std::vector<const void *> &params, void *out) {
+  if (!pack.panels()) {
+    concatenate(manifest, pack, params, out);
+    return;
+  }
+  const void *whole = params[pack.members.front()];
+  AlignedBuffer joined;
+  if (pack.members.size() > 1) {
+    joined = AlignedBuffer(
+        *checkedByteSize(pack.whole, attnc_dtype_size(pack.dtype)));
+    concatenate(manifest, pack, params, joined.data());
+    whole = joined.data();
+  }
+  packPanels(static_cast<const float *>(whole), pack.whole, pack.outAxis,
+             static_cast<float *>(out));
 }
 
 } // namespace

@@ -1,10 +1,14 @@
 //===- Contraction.cpp - Matrix products that get a vector kernel ---------===//
 #include "attnc/Codegen/Contraction.h"
+#include "attnc/Dialect/Attn/IR/AttnOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinTypes.h"
 
 using namespace mlir;
+
+static_assert(attnc::codegen::kPanelWidth == attnc::attn::LinearOp::kPanelWidth,
+              "attn-pack-weights packs the panels the kernels read");
 
 namespace attnc::codegen {
 
@@ -98,7 +102,9 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
     return std::nullopt;
 
   Value rhs = op.getDpsInputs()[1];
-  if (c.batch.empty() && isPackedWeightMap(mapB, c.n, c.k)) {
+  // A weight packed at load is the same for every batch index (the batch
+  // and sequence loops of a projection).
+  if (isPackedWeightMap(mapB, c.n, c.k)) {
     c.rhsIsPacked = true;
     auto type = cast<MemRefType>(rhs.getType());
     if (type.getDimSize(2) != kPanelWidth || !hasUnitInnerStride(rhs))

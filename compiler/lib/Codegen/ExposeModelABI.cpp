@@ -54,6 +54,7 @@ struct AbiTensor {
   int64_t resultIndex = -1;
   ArrayAttr packOf;           // packed parameters: the members' names
   int64_t packAxis = 0;
+  int64_t packOutAxis = -1;   // panel packs: the members' output axis
 };
 
 StringRef getStringAttr(DictionaryAttr attrs, StringRef name) {
@@ -153,11 +154,19 @@ LogicalResult ModelABIBuilder::collect() {
     if (kind == "packed") {
       t.packOf = attrs.getAs<ArrayAttr>(kPackOfAttr);
       auto axis = attrs.getAs<IntegerAttr>(kPackAxisAttr);
+      auto outAxis = attrs.getAs<IntegerAttr>(kPackOutAxisAttr);
+      // Panels are [.., out / 48, in, 48] of members one rank lower.
+      int64_t memberRank = tensorType.getRank() - (outAxis ? 1 : 0);
       if (!t.packOf || !axis || axis.getInt() < 0 ||
-          axis.getInt() >= tensorType.getRank())
+          axis.getInt() >= memberRank ||
+          (outAxis && (memberRank < 2 || outAxis.getInt() < memberRank - 2 ||
+                       outAxis.getInt() >= memberRank)))
         return model.emitError("packed argument ")
-               << i << " lacks a valid attn.pack_of/attn.pack_axis";
+               << i << " lacks a valid attn.pack_of/attn.pack_axis"
+               << "/attn.pack_out_axis";
       t.packAxis = axis.getInt();
+      if (outAxis)
+        t.packOutAxis = outAxis.getInt();
       t.layers = 0; // the manifest's packs need no checkpoint template
       packs.push_back(std::move(t));
       continue;
@@ -273,6 +282,10 @@ std::string ModelABIBuilder::manifest() {
         of.push_back(cast<StringAttr>(member).getValue().str());
       (*json.getAsObject())["of"] = std::move(of);
       (*json.getAsObject())["axis"] = pack.packAxis;
+      if (pack.packOutAxis >= 0) {
+        (*json.getAsObject())["layout"] = "panels";
+        (*json.getAsObject())["out_axis"] = pack.packOutAxis;
+      }
     }
     root["packed_params"] = std::move(packed);
   }

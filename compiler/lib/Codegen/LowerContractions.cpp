@@ -19,11 +19,16 @@
 // results for any thread count. Packing also makes the two layouts of B (a
 // weight stored [out, in] or [in, out]) equally fast.
 //
-// A parameter B already packed at load (see PackWeights.cpp) is read in place.
+// A parameter B already packed at load (attn-pack-weights) is read in place,
+// and then the elementwise ops around the product are computed on the tile
+// (TileFusion.h): the op filling C (a bias) for the first k block instead of
+// loading C, an epilogue (GELU, a residual add, ...) for the last one, stored
+// to its own output.
 //
 //===----------------------------------------------------------------------===//
 #include "attnc/Codegen/Contraction.h"
 #include "attnc/Codegen/Passes.h"
+#include "attnc/Codegen/TileFusion.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -32,6 +37,8 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace attnc {
@@ -48,8 +55,10 @@ namespace {
 /// Emits the loop nest of one contraction in place of its linalg op.
 class KernelEmitter {
 public:
-  KernelEmitter(OpBuilder &b, Contraction c)
-      : b(b), c(c), loc(c.op.getLoc()), f32(b.getF32Type()),
+  KernelEmitter(OpBuilder &b, Contraction c, linalg::LinalgOp init,
+                linalg::GenericOp epilogue)
+      : b(b), c(c), init(init), epilogue(epilogue), loc(c.op.getLoc()),
+        f32(b.getF32Type()),
         vecType(VectorType::get({kVectorWidth}, f32)),
         maskType(VectorType::get({kVectorWidth}, b.getI1Type())) {}
 
@@ -80,9 +89,27 @@ private:
   void emitTile(ArrayRef<Value> batch, Value m0, int64_t rows, Value bPanel,
                 Value slot, Value kOffset, Value n0, Value cols, Value k0,
                 Value kc, bool partial);
+  /// The 16 lanes of `buffer`, read by `map` of an elementwise op over C's
+  /// indices, at C's indices `at`: a vector along n, or one broadcast
+  /// element when the map does not use n.
+  Value loadLanes(Value buffer, AffineMap map, ArrayRef<Value> at,
+                  Value mask);
+  /// The body of `op` on vectors: `args` for its inputs, captured scalars
+  /// broadcast.
+  Value evaluate(linalg::GenericOp op, ArrayRef<Value> args);
+  /// Vector `v` of row `i` of `op`'s result on the tile at C's indices
+  /// `at`; the epilogue's C input is `acc`.
+  Value evaluateOnTile(linalg::LinalgOp op, ArrayRef<Value> at, Value mask,
+                       Value acc);
+  /// Emits `then` under `cond`, `otherwise` else, each yielding `types`.
+  SmallVector<Value> ifElse(Value cond, TypeRange types,
+                            function_ref<SmallVector<Value>()> then,
+                            function_ref<SmallVector<Value>()> otherwise);
 
   OpBuilder &b;
   Contraction c;
+  linalg::LinalgOp init;
+  linalg::GenericOp epilogue;
   Location loc;
   Type f32;
   VectorType vecType, maskType;
@@ -157,6 +184,78 @@ void KernelEmitter::emitPack(ArrayRef<Value> batch, Value pack, Value slot,
   });
 }
 
+Value KernelEmitter::loadLanes(Value buffer, AffineMap map,
+                               ArrayRef<Value> at, Value mask) {
+  SmallVector<Value> indices;
+  for (AffineExpr e : map.getResults())
+    indices.push_back(at[cast<AffineDimExpr>(e).getPosition()]);
+  if (!map.isFunctionOfDim(at.size() - 1))
+    return b.create<vector::BroadcastOp>(
+        loc, vecType, b.create<memref::LoadOp>(loc, buffer, indices));
+  if (!mask)
+    return b.create<vector::LoadOp>(loc, vecType, buffer, indices);
+  Value zeros = b.create<arith::ConstantOp>(loc, b.getZeroAttr(vecType));
+  return b.create<vector::MaskedLoadOp>(loc, vecType, buffer, indices, mask,
+                                        zeros);
+}
+
+Value KernelEmitter::evaluate(linalg::GenericOp op, ArrayRef<Value> args) {
+  Block &body = op->getRegion(0).front();
+  IRMapping map;
+  for (auto [arg, value] : llvm::zip(body.getArguments(), args))
+    map.map(arg, value);
+  for (Operation &inner : body.without_terminator()) {
+    Type lanes = VectorType::get({kVectorWidth},
+                                 inner.getResult(0).getType());
+    if (auto constant = dyn_cast<arith::ConstantOp>(inner)) {
+      map.map(constant.getResult(),
+              b.create<arith::ConstantOp>(
+                  loc, DenseElementsAttr::get(cast<ShapedType>(lanes),
+                                              constant.getValue())));
+      continue;
+    }
+    for (Value operand : inner.getOperands())
+      if (!map.contains(operand))
+        map.map(operand,
+                b.create<vector::BroadcastOp>(
+                    loc, VectorType::get({kVectorWidth}, operand.getType()),
+                    operand));
+    Operation *lane = b.clone(inner, map);
+    lane->getResult(0).setType(lanes);
+  }
+  return map.lookup(body.getTerminator()->getOperand(0));
+}
+
+Value KernelEmitter::evaluateOnTile(linalg::LinalgOp op, ArrayRef<Value> at,
+                                    Value mask, Value acc) {
+  if (auto fill = dyn_cast<linalg::FillOp>(op.getOperation()))
+    return b.create<vector::BroadcastOp>(loc, vecType, fill.value());
+  auto generic = cast<linalg::GenericOp>(op.getOperation());
+  SmallVector<Value> args;
+  for (auto [i, input] : llvm::enumerate(generic.getDpsInputs()))
+    args.push_back(input == c.op.getDpsInits()[0]
+                       ? acc
+                       : loadLanes(input, generic.getIndexingMapsArray()[i],
+                                   at, mask));
+  args.push_back(nullptr); // the output, which the body does not read
+  return evaluate(generic, args);
+}
+
+SmallVector<Value>
+KernelEmitter::ifElse(Value cond, TypeRange types,
+                      function_ref<SmallVector<Value>()> then,
+                      function_ref<SmallVector<Value>()> otherwise) {
+  auto op = b.create<scf::IfOp>(loc, types, cond, /*addThenBlock=*/true,
+                                /*addElseBlock=*/true);
+  for (auto [block, body] :
+       {std::pair{op.thenBlock(), then}, std::pair{op.elseBlock(), otherwise}}) {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToEnd(block);
+    b.create<scf::YieldOp>(loc, body());
+  }
+  return SmallVector<Value>(op.getResults());
+}
+
 void KernelEmitter::emitTile(ArrayRef<Value> batch, Value m0, int64_t rows,
                              Value bPanel, Value slot, Value kOffset, Value n0,
                              Value cols, Value k0, Value kc, bool partial) {
@@ -173,19 +272,39 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch, Value m0, int64_t rows,
     return indicesOf(2, loopIvs(batch, add(m0, i), add(n0, v * kVectorWidth),
                                 {}));
   };
-  SmallVector<Value> init;
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t v = 0; v < kPanelVectors; ++v) {
-      if (partial)
-        init.push_back(b.create<vector::MaskedLoadOp>(
-            loc, vecType, out, cIndices(i, v), masks[v], zeros));
-      else
-        init.push_back(
-            b.create<vector::LoadOp>(loc, vecType, out, cIndices(i, v)));
-    }
+  auto loadC = [&] {
+    SmallVector<Value> tile;
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t v = 0; v < kPanelVectors; ++v) {
+        if (partial)
+          tile.push_back(b.create<vector::MaskedLoadOp>(
+              loc, vecType, out, cIndices(i, v), masks[v], zeros));
+        else
+          tile.push_back(
+              b.create<vector::LoadOp>(loc, vecType, out, cIndices(i, v)));
+      }
+    return tile;
+  };
+  auto computeInit = [&] {
+    SmallVector<Value> tile;
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t v = 0; v < kPanelVectors; ++v)
+        tile.push_back(evaluateOnTile(init, cIndices(i, v),
+                                      partial ? masks[v] : Value(), {}));
+    return tile;
+  };
+  SmallVector<Value> start;
+  if (init) {
+    Value first = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, k0,
+                                          index(0));
+    SmallVector<Type> types(rows * kPanelVectors, vecType);
+    start = ifElse(first, types, computeInit, loadC);
+  } else {
+    start = loadC();
+  }
 
   auto loop = b.create<scf::ForOp>(
-      loc, index(0), kc, index(1), init,
+      loc, index(0), kc, index(1), start,
       [&](OpBuilder &nb, Location nl, Value kk, ValueRange acc) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
@@ -208,14 +327,28 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch, Value m0, int64_t rows,
         b.create<scf::YieldOp>(loc, next);
       });
 
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t v = 0; v < kPanelVectors; ++v) {
-      Value x = loop.getResult(i * kPanelVectors + v);
-      if (partial)
-        b.create<vector::MaskedStoreOp>(loc, out, cIndices(i, v), masks[v], x);
-      else
-        b.create<vector::StoreOp>(loc, x, out, cIndices(i, v));
-    }
+  auto store = [&](bool withEpilogue) {
+    Value to = withEpilogue ? epilogue.getDpsInits()[0] : out;
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t v = 0; v < kPanelVectors; ++v) {
+        Value x = loop.getResult(i * kPanelVectors + v);
+        Value mask = partial ? masks[v] : Value();
+        if (withEpilogue)
+          x = evaluateOnTile(epilogue, cIndices(i, v), mask, x);
+        if (partial)
+          b.create<vector::MaskedStoreOp>(loc, to, cIndices(i, v), mask, x);
+        else
+          b.create<vector::StoreOp>(loc, x, to, cIndices(i, v));
+      }
+    return SmallVector<Value>();
+  };
+  if (!epilogue) {
+    store(false);
+    return;
+  }
+  Value last = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
+                                       add(k0, kc), loopSizes[c.k]);
+  ifElse(last, {}, [&] { return store(true); }, [&] { return store(false); });
 }
 
 void KernelEmitter::emit() {
@@ -332,7 +465,9 @@ Contraction foldRowLoops(RewriterBase &rewriter, Contraction c) {
   for (unsigned dim : c.batch)
     if (!mapB.isFunctionOfDim(dim))
       rows.push_back(dim);
-  if (!generic || rows.empty())
+  // A packed B is not packed per call: nothing to share. (Its map is no
+  // projected permutation, which collapsing needs.)
+  if (!generic || rows.empty() || c.rhsIsPacked)
     return c;
   rows.push_back(c.m);
   for (auto [i, dim] : llvm::enumerate(rows))
@@ -378,11 +513,30 @@ struct LowerContractionsPass
         found.push_back(*c);
     });
     IRRewriter rewriter(&getContext());
+    DominanceInfo dominance(getOperation());
     for (Contraction c : found) {
       c = foldRowLoops(rewriter, c);
+      linalg::LinalgOp init;
+      linalg::GenericOp epilogue;
+      // Fused ops are computed only inside the k loop: K must be known and
+      // nonzero.
+      SmallVector<int64_t> ranges = c.op.getStaticLoopRanges();
+      if (c.rhsIsPacked && !ShapedType::isDynamic(ranges[c.k]) &&
+          ranges[c.k] > 0) {
+        init = matchInit(c);
+        epilogue = matchEpilogue(c);
+        if (epilogue && (!epilogue->hasAttr(kEpilogueAttr) ||
+                         !dominance.properlyDominates(
+                             epilogue.getDpsInits()[0], c.op)))
+          epilogue = nullptr;
+      }
       rewriter.setInsertionPoint(c.op);
-      KernelEmitter(rewriter, c).emit();
+      KernelEmitter(rewriter, c, init, epilogue).emit();
       rewriter.eraseOp(c.op);
+      if (init)
+        rewriter.eraseOp(init);
+      if (epilogue)
+        rewriter.eraseOp(epilogue);
     }
   }
 };

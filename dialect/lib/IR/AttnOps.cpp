@@ -80,19 +80,37 @@ static LogicalResult verifyShape(Operation *op, StringRef what,
 
 int64_t LinearOp::getInFeatures() {
   ArrayRef<int64_t> w = getWeight().getType().getShape();
+  if (getWeightLayout() == WeightLayout::Panels)
+    return w[1];
   return getWeightLayout() == WeightLayout::OutIn ? w[1] : w[0];
 }
 
 int64_t LinearOp::getOutFeatures() {
+  if (getWeightLayout() == WeightLayout::Panels)
+    return getType().getShape().back();
   ArrayRef<int64_t> w = getWeight().getType().getShape();
   return getWeightLayout() == WeightLayout::OutIn ? w[0] : w[1];
 }
 
 LogicalResult LinearOp::verify() {
   if (failed(verifyRank(*this, getInput(), "an input", 1, /*atLeast=*/true)) ||
-      failed(verifyRank(*this, getWeight(), "a weight", 2)))
+      failed(verifyRank(*this, getWeight(), "a weight",
+                        getWeightLayout() == WeightLayout::Panels ? 3 : 2)))
     return failure();
   RankedTensorType input = getInput().getType();
+  if (getWeightLayout() == WeightLayout::Panels) {
+    ArrayRef<int64_t> w = getWeight().getType().getShape();
+    int64_t out = getOutFeatures();
+    int64_t panels = (out + kPanelWidth - 1) / kPanelWidth;
+    if (ShapedType::isDynamic(out) || w[2] != kPanelWidth || w[0] != panels)
+      return emitOpError() << "a panels weight for " << out
+                           << " output features must be [" 
+                           << (ShapedType::isDynamic(out)
+                                   ? std::string("?")
+                                   : std::to_string(panels))
+                           << ", in, " << kPanelWidth << "], found "
+                           << getWeight().getType();
+  }
   int64_t in = getInFeatures(), out = getOutFeatures();
   int64_t inputFeatures = input.getShape().back();
   if (!compatible(inputFeatures, in))

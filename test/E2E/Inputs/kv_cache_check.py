@@ -18,6 +18,22 @@ import sys
 import numpy as np
 
 
+def build_pack(spec, whole):
+    """The members concatenated, then for "layout": "panels" rearranged into
+    [lead.., ceil(out / 48), in, 48] column panels, zero-padded."""
+    if spec.get("layout") != "panels":
+        return np.ascontiguousarray(whole)
+    out_axis = spec["out_axis"]
+    if out_axis == whole.ndim - 2:
+        whole = np.swapaxes(whole, -1, -2)  # [lead.., in, out]
+    ins, outs = whole.shape[-2], whole.shape[-1]
+    panels = -(-outs // 48)
+    padded = np.zeros(whole.shape[:-1] + (panels * 48,), np.float32)
+    padded[..., :outs] = whole
+    split = padded.reshape(whole.shape[:-2] + (ins, panels, 48))
+    return np.ascontiguousarray(np.moveaxis(split, -2, -3))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("model")
@@ -48,8 +64,7 @@ def main():
     ids = rng.integers(0, vocab, size=(B, T)).astype(np.int64)
     # Parameters the compiler packed (docs/abi.md, "packed_params").
     index = {p["name"]: i for i, p in enumerate(manifest["params"])}
-    packs = [np.ascontiguousarray(np.concatenate([params[index[m]] for m in p["of"]],
-                                                 axis=p["axis"]))
+    packs = [build_pack(p, np.concatenate([params[index[m]] for m in p["of"]], axis=p["axis"]))
              for p in manifest.get("packed_params", [])]
 
     def arena_bytes(terms, values):

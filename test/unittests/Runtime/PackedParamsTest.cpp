@@ -70,6 +70,62 @@ TEST(PackedParamsTest, AreConcatenatedAlongTheirAxisAfterTheOutputs) {
             (std::vector<float>{1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4}));
 }
 
+/// Element (p, k, j) of the panels of the [out, in] or [in, out] matrix
+/// `m`, straight from the definition in docs/abi.md.
+float panelElement(const std::vector<float> &m, int64_t rows, int64_t cols,
+                   bool outIsRow, int64_t p, int64_t k, int64_t j) {
+  int64_t n = p * 48 + j, outs = outIsRow ? rows : cols;
+  if (n >= outs)
+    return 0.0f;
+  return outIsRow ? m[n * cols + k] : m[k * cols + n];
+}
+
+TEST(PackedParamsTest, PanelsHoldColumnsOf48ZeroPadded) {
+  FakeModelHooks hooks;
+  // w = [[1, 2], [3, 4]]; w+w along axis 1 = [[1, 2, 1, 2], [3, 4, 3, 4]].
+  const char *packs = R"J("packed_params": [
+      {"name": "panels(w)", "dtype": "f32", "shape": [1, 2, 48], "of": ["w"],
+       "axis": 0, "layout": "panels", "out_axis": 0},
+      {"name": "panels(w+w)", "dtype": "f32", "shape": [1, 2, 48],
+       "of": ["w", "w"], "axis": 1, "layout": "panels", "out_axis": 1}])J";
+  std::vector<float> w{1, 2, 3, 4}, ww{1, 2, 1, 2, 3, 4, 3, 4};
+  std::vector<float> got = packedBuffer(hooks, packs, 5, 96);
+  ASSERT_EQ(got.size(), 96u);
+  for (int64_t k = 0; k < 2; ++k)
+    for (int64_t j = 0; j < 48; ++j)
+      EXPECT_EQ(got[k * 48 + j], panelElement(w, 2, 2, true, 0, k, j))
+          << k << ", " << j;
+  got = packedBuffer(hooks, packs, 6, 96);
+  ASSERT_EQ(got.size(), 96u);
+  for (int64_t k = 0; k < 2; ++k)
+    for (int64_t j = 0; j < 48; ++j)
+      EXPECT_EQ(got[k * 48 + j], panelElement(ww, 2, 4, false, 0, k, j))
+          << k << ", " << j;
+}
+
+TEST(PackedParamsTest, PanelsOfManyColumnsEndInAPartialPanel) {
+  FakeModelHooks hooks;
+  // 50 copies of w side by side: [2 in, 100 out], panels of 48, 48 and 4.
+  std::string of;
+  std::vector<float> whole(200);
+  for (int i = 0; i < 50; ++i) {
+    of += std::string(i ? ", " : "") + "\"w\"";
+    whole[2 * i] = 1, whole[2 * i + 1] = 2;
+    whole[100 + 2 * i] = 3, whole[100 + 2 * i + 1] = 4;
+  }
+  std::string packs = R"("packed_params": [{"name": "p", "dtype": "f32",
+      "shape": [3, 2, 48], "axis": 1, "layout": "panels", "out_axis": 1,
+      "of": [)" + of + "]}]";
+  std::vector<float> got = packedBuffer(hooks, packs.c_str(), 5, 288);
+  ASSERT_EQ(got.size(), 288u);
+  for (int64_t p = 0; p < 3; ++p)
+    for (int64_t k = 0; k < 2; ++k)
+      for (int64_t j = 0; j < 48; ++j)
+        EXPECT_EQ(got[(p * 2 + k) * 48 + j],
+                  panelElement(whole, 2, 100, false, p, k, j))
+            << p << ", " << k << ", " << j;
+}
+
 TEST(PackedParamsTest, BadPacksAreRejected) {
   FakeModelHooks hooks;
   struct Case {
@@ -90,6 +146,14 @@ TEST(PackedParamsTest, BadPacksAreRejected) {
           "of": ["w", "w"], "axis": 2}])",
        "packed_params[0] ('p'): expected an \"axis\" of its shape and the "
        "parameters it packs (\"of\")"},
+      {R"("packed_params": [{"name": "p", "dtype": "f32", "shape": [2, 2, 48],
+          "of": ["w"], "axis": 0, "layout": "panels", "out_axis": 0}])",
+       "packed_params[0] ('p'): the panels of f32[2, 2] (out axis 0) are "
+       "[1, 2, 48], not [2, 2, 48]"},
+      {R"("packed_params": [{"name": "p", "dtype": "f32", "shape": [1, 2, 48],
+          "of": ["w"], "axis": 0, "layout": "rows", "out_axis": 0}])",
+       "packed_params[0] ('p'): expected \"layout\": \"panels\" and an "
+       "\"out_axis\" among the last two of its members' dims"},
   };
   for (const Case &c : cases) {
     std::string json = std::string(FAKE_HEAD) + c.packs + "}";

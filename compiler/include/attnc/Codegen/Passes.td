@@ -51,6 +51,22 @@ def ExposeModelABI : Pass<"attnc-expose-model-abi", "mlir::ModuleOp"> {
   ];
 }
 
+def PrepareTileFusion : Pass<"attnc-prepare-tile-fusion", "mlir::func::FuncOp"> {
+  let summary = "Mark the epilogues the contraction kernels may compute on "
+                "their register tiles";
+  let description = [{
+    Runs after bufferization, before attnc-plan-memory. For every
+    contraction whose B is a weight packed at load, followed by an
+    elementwise `linalg.generic` that reads its C once and writes another
+    buffer D (an activation, a residual add, a scale: see
+    attnc-lower-contractions), checks that nothing else reads C, moves D's
+    `memref.alloc` above the contraction (so that memory planning keeps D
+    apart from A and B, which the fused kernel still reads while it writes
+    D) or checks that D is none of their buffers, and marks the epilogue
+    `attnc.epilogue`.
+  }];
+}
+
 def LowerContractions : Pass<"attnc-lower-contractions", "mlir::func::FuncOp"> {
   let summary = "Rewrite linalg contractions on buffers into register-blocked "
                 "vector kernels";
@@ -64,6 +80,14 @@ def LowerContractions : Pass<"attnc-lower-contractions", "mlir::func::FuncOp"> {
     `vector<16xf32>` accumulators) updated by `vector.fma`. Rows and columns
     that do not fill a tile use single-row tiles and masked loads and stores.
     Other linalg ops are left alone.
+
+    When B is a weight packed at load, elementwise ops around the product
+    are computed on the register tile instead of in passes of their own:
+    the op just before that fills C (a bias broadcast, `linalg.fill`) is
+    evaluated in registers for the first k block instead of loading C, and
+    an epilogue marked by attnc-prepare-tile-fusion (GELU, SiLU, a residual
+    add, a scale, ...) is evaluated on the tile of the last k block and
+    stored to its own output. Both then disappear.
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",

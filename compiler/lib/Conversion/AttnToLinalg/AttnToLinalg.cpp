@@ -66,10 +66,24 @@ struct LinearLowering : OpConversionPattern<attn::LinearOp> {
     SmallVector<unsigned> inputDims = range(0, rank - 1);
     inputDims.push_back(k);
     AffineMap inputMap = selectDims(ctx, numLoops, inputDims);
-    AffineMap weightMap =
-        op.getWeightLayout() == attn::WeightLayout::OutIn
-            ? selectDims(ctx, numLoops, {o, k})
-            : selectDims(ctx, numLoops, {k, o});
+    AffineMap weightMap;
+    switch (op.getWeightLayout()) {
+    case attn::WeightLayout::OutIn:
+      weightMap = selectDims(ctx, numLoops, {o, k});
+      break;
+    case attn::WeightLayout::InOut:
+      weightMap = selectDims(ctx, numLoops, {k, o});
+      break;
+    case attn::WeightLayout::Panels: {
+      // What LowerContractions reads in place (Contraction.h).
+      AffineExpr out = getAffineDimExpr(o, ctx);
+      int64_t width = attn::LinearOp::kPanelWidth;
+      weightMap = AffineMap::get(
+          numLoops, 0,
+          {out.floorDiv(width), getAffineDimExpr(k, ctx), out % width}, ctx);
+      break;
+    }
+    }
     replaceWithCast(rewriter, op,
                     buildContraction(rewriter, loc, input, inputMap,
                                      adaptor.getWeight(), weightMap, init));

@@ -38,7 +38,8 @@ def Attn_Dialect : Dialect {
 def Attn_WeightLayout : I32EnumAttr<"WeightLayout",
     "how a linear weight is stored", [
       I32EnumAttrCase<"OutIn", 0, "out_in">,
-      I32EnumAttrCase<"InOut", 1, "in_out">
+      I32EnumAttrCase<"InOut", 1, "in_out">,
+      I32EnumAttrCase<"Panels", 2, "panels">
     ]> {
   let cppNamespace = "::attnc::attn";
 }
@@ -59,7 +60,10 @@ def Attn_LinearOp : Attn_Op<"linear"> {
     a 2-D weight and an optional 1-D bias `[out]`. The weight is read in the
     layout it is stored in: `out_in` (`[out, in]`, as `torch.nn.Linear` stores
     it) or `in_out` (`[in, out]`, as GPT-2's `Conv1D` stores it), so
-    checkpoints need no conversion.
+    checkpoints need no conversion. A weight packed at load by
+    attn-pack-weights is 3-D, `panels` (`[ceil(out / 48), in, 48]`: column
+    panels of 48 output features, zero-padded, each contiguous over `in`);
+    its output feature count is then the result's.
 
     ```mlir
     %y = attn.linear %x, %w, %b layout out_in
@@ -75,6 +79,8 @@ def Attn_LinearOp : Attn_Op<"linear"> {
     type($input) `,` type($weight) (`,` type($bias)^)? `->` type($result)
   }];
   let extraClassDeclaration = [{
+    /// Output features per column panel of a `panels` weight.
+    static constexpr int64_t kPanelWidth = 48;
     /// Number of input and output features, from the weight's shape.
     int64_t getInFeatures();
     int64_t getOutFeatures();

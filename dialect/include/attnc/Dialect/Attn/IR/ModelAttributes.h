@@ -38,6 +38,10 @@ inline constexpr llvm::StringLiteral kDefaultAttr = "attn.default";
 /// and the axis of its shape along which they are concatenated (I64Attr).
 inline constexpr llvm::StringLiteral kPackOfAttr = "attn.pack_of";
 inline constexpr llvm::StringLiteral kPackAxisAttr = "attn.pack_axis";
+/// On a linear weight packed into column panels by attn-pack-weights: the
+/// axis of the concatenated members' shape that holds the output features
+/// (I64Attr). Its shape is then [layers?, ceil(out / 48), in, 48].
+inline constexpr llvm::StringLiteral kPackOutAxisAttr = "attn.pack_out_axis";
 
 /// On the incremental-decoding function added by attn-kv-cache: the name of
 /// the model it steps (StringAttr). Its extra arguments are the key/value

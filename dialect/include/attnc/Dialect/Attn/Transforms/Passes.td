@@ -44,6 +44,32 @@ def FuseProjections : Pass<"attn-fuse-projections", "mlir::ModuleOp"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def PackWeights : Pass<"attn-pack-weights", "mlir::ModuleOp"> {
+  let summary = "Read linear weights packed into column panels at load";
+  let description = [{
+    In the model function (marked `attn.model`), every `attn.linear` whose
+    weight is a parameter, the current layer's slice of a stacked one, or a
+    parameter packed by attn-fuse-projections, reads instead a new argument
+    holding the same weight in the layout of the contraction kernels:
+    `[layers?, ceil(out / 48), in, 48]`, column panels of 48 output
+    features, zero-padded, each contiguous over the input features (layout
+    `panels`). The kernel then packs nothing per call, and a decode step
+    (one row) streams each weight once, contiguously.
+
+    The new argument is `attn.kind = "packed"` with `attn.pack_of`,
+    `attn.pack_axis` (the members, concatenated as by
+    attn-fuse-projections) and `attn.pack_out_axis` (which axis of the
+    concatenation is the output features); the runtime builds it once, at
+    load (docs/abi.md, "packed_params"). A weight read by several linears
+    is packed once; the parameters stay arguments (an embedding tied to
+    the output projection still reads its own), and a packed argument
+    left unread is removed. Run it before attn-kv-cache, which copies the
+    arguments into the incremental-decoding entry.
+  }];
+  let dependentDialects = ["::attnc::attn::AttnDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def IntroduceKVCache : Pass<"attn-kv-cache", "mlir::ModuleOp"> {
   let summary = "Add the incremental-decoding entry of a decoder model";
   let description = [{

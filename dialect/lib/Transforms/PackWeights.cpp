@@ -1,0 +1,191 @@
+//===- PackWeights.cpp - Linear weights in the kernels' panel layout ------===//
+//
+// y = linear(x, w) with w a parameter ([out, in] or [in, out]) becomes
+//
+//   y = linear(x, wp) layout panels,  wp : [ceil(out / 48), in, 48]
+//
+// with wp a new argument the runtime builds once, at load, from w (or from
+// the members of a parameter packed by attn-fuse-projections). Stacked
+// parameters keep their layer dimension first: [layers, ceil(out/48), in, 48].
+//
+//===----------------------------------------------------------------------===//
+#include "attnc/Dialect/Attn/IR/AttnOps.h"
+#include "attnc/Dialect/Attn/IR/ModelAttributes.h"
+#include "attnc/Dialect/Attn/Transforms/Passes.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+
+#include "llvm/ADT/DenseMap.h"
+
+namespace attnc::attn {
+#define GEN_PASS_DEF_PACKWEIGHTS
+#include "attnc/Dialect/Attn/Transforms/Passes.h.inc"
+} // namespace attnc::attn
+
+using namespace mlir;
+using namespace attnc;
+using namespace attnc::attn;
+
+namespace {
+
+/// A linear's weight: a parameter (or packed parameter) of the model, or one
+/// layer of a stacked one.
+struct WeightSource {
+  BlockArgument arg;
+  tensor::ExtractSliceOp slice; // null when the weight is `arg` itself
+};
+
+std::optional<WeightSource> weightSource(Value weight, func::FuncOp model) {
+  auto isParam = [&](Value v) {
+    auto arg = dyn_cast<BlockArgument>(v);
+    if (!arg || arg.getOwner() != &model.getBody().front())
+      return false;
+    auto kind =
+        model.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kKindAttr);
+    auto type = dyn_cast<RankedTensorType>(arg.getType());
+    return kind &&
+           (kind.getValue() == "param" ||
+            (kind.getValue() == "packed" &&
+             !model.getArgAttr(arg.getArgNumber(), kPackOutAxisAttr))) &&
+           type && type.hasStaticShape() && type.getElementType().isF32();
+  };
+  if (isParam(weight) && cast<RankedTensorType>(weight.getType()).getRank() == 2)
+    return WeightSource{cast<BlockArgument>(weight), nullptr};
+  // stacked[layer, 0, 0] of size [1, a, b], rank-reduced.
+  auto slice = weight.getDefiningOp<tensor::ExtractSliceOp>();
+  if (!slice || !isParam(slice.getSource()) || !slice.hasUnitStride() ||
+      slice.getSourceType().getRank() != 3 || slice.getType().getRank() != 2 ||
+      slice.getStaticSizes()[0] != 1)
+    return std::nullopt;
+  SmallVector<OpFoldResult> offsets = slice.getMixedOffsets();
+  for (int64_t d : {1, 2})
+    if (getConstantIntValue(offsets[d]) != 0 ||
+        slice.getStaticSizes()[d] != slice.getSourceType().getDimSize(d))
+      return std::nullopt;
+  return WeightSource{cast<BlockArgument>(slice.getSource()), slice};
+}
+
+class WeightPacker {
+public:
+  explicit WeightPacker(func::FuncOp model) : model(model) {}
+  void run();
+
+private:
+  /// The panel argument of `source` read in `layout`, added on first use.
+  BlockArgument panelsOf(BlockArgument source, WeightLayout layout);
+
+  func::FuncOp model;
+  DenseMap<std::pair<BlockArgument, unsigned>, BlockArgument> packed;
+};
+
+BlockArgument WeightPacker::panelsOf(BlockArgument source,
+                                     WeightLayout layout) {
+  auto key = std::pair{source, static_cast<unsigned>(layout)};
+  if (BlockArgument existing = packed.lookup(key))
+    return existing;
+  OpBuilder b(model.getContext());
+  unsigned index = source.getArgNumber();
+  auto type = cast<RankedTensorType>(source.getType());
+  bool stacked = type.getRank() == 3;
+  int64_t outAxis = (stacked ? 1 : 0) + (layout == WeightLayout::OutIn ? 0 : 1);
+  int64_t inAxis = (stacked ? 1 : 0) + (layout == WeightLayout::OutIn ? 1 : 0);
+  int64_t width = LinearOp::kPanelWidth;
+  SmallVector<int64_t> shape;
+  if (stacked)
+    shape.push_back(type.getDimSize(0));
+  shape.append({(type.getDimSize(outAxis) + width - 1) / width,
+                type.getDimSize(inAxis), width});
+
+  auto name = model.getArgAttrOfType<StringAttr>(index, kNameAttr);
+  bool isPack = model.getArgAttrOfType<StringAttr>(index, kKindAttr)
+                    .getValue() == "packed";
+  Attribute of = isPack ? model.getArgAttr(index, kPackOfAttr)
+                        : b.getArrayAttr({name});
+  Attribute axis = isPack ? model.getArgAttr(index, kPackAxisAttr)
+                          : b.getI64IntegerAttr(0);
+  SmallVector<Attribute> shapeAttr;
+  for (int64_t size : shape)
+    shapeAttr.push_back(b.getI64IntegerAttr(size));
+  SmallVector<NamedAttribute> attrs{
+      b.getNamedAttr(kKindAttr, b.getStringAttr("packed")),
+      b.getNamedAttr(kNameAttr,
+                     b.getStringAttr("panels(" + name.getValue() + ")")),
+      b.getNamedAttr(kShapeAttr, b.getArrayAttr(shapeAttr)),
+      b.getNamedAttr(kPackOfAttr, of), b.getNamedAttr(kPackAxisAttr, axis),
+      b.getNamedAttr(kPackOutAxisAttr, b.getI64IntegerAttr(outAxis))};
+  if (Attribute layers = model.getArgAttr(index, kLayersAttr))
+    attrs.push_back(b.getNamedAttr(kLayersAttr, layers));
+  unsigned at = model.getNumArguments();
+  (void)model.insertArgument(
+      at, RankedTensorType::get(shape, type.getElementType()),
+      b.getDictionaryAttr(attrs), source.getLoc());
+  BlockArgument arg = model.getArgument(at);
+  packed[key] = arg;
+  return arg;
+}
+
+void WeightPacker::run() {
+  SmallVector<LinearOp> linears;
+  model.walk([&](LinearOp op) {
+    if (op.getWeightLayout() != WeightLayout::Panels)
+      linears.push_back(op);
+  });
+  SmallVector<BlockArgument> sources;
+  for (LinearOp op : linears) {
+    std::optional<WeightSource> source = weightSource(op.getWeight(), model);
+    if (!source)
+      continue;
+    BlockArgument panels = panelsOf(source->arg, op.getWeightLayout());
+    OpBuilder b(op);
+    Value weight = panels;
+    if (tensor::ExtractSliceOp like = source->slice) {
+      auto type = cast<RankedTensorType>(panels.getType());
+      SmallVector<OpFoldResult> offsets{like.getMixedOffsets()[0]};
+      SmallVector<OpFoldResult> sizes{b.getIndexAttr(1)};
+      for (int64_t size : type.getShape().drop_front()) {
+        offsets.push_back(b.getIndexAttr(0));
+        sizes.push_back(b.getIndexAttr(size));
+      }
+      SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+      weight = b.create<tensor::ExtractSliceOp>(
+          like.getLoc(),
+          RankedTensorType::get(type.getShape().drop_front(),
+                                type.getElementType()),
+          panels, offsets, sizes, strides);
+    }
+    auto replacement =
+        b.create<LinearOp>(op.getLoc(), op.getType(), op.getInput(), weight,
+                           op.getBias(), WeightLayout::Panels);
+    op.getResult().replaceAllUsesWith(replacement.getResult());
+    op.erase();
+    if (source->slice && source->slice->use_empty())
+      source->slice.erase();
+    sources.push_back(source->arg);
+  }
+  // Packed arguments only these linears read are built for nothing.
+  SmallVector<unsigned> unread;
+  for (BlockArgument arg : sources)
+    if (arg.use_empty() &&
+        model.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kKindAttr)
+                .getValue() == "packed" &&
+        !llvm::is_contained(unread, arg.getArgNumber()))
+      unread.push_back(arg.getArgNumber());
+  llvm::sort(unread, std::greater<>());
+  for (unsigned index : unread)
+    (void)model.eraseArgument(index);
+}
+
+struct PackWeightsPass : attnc::attn::impl::PackWeightsBase<PackWeightsPass> {
+  void runOnOperation() override {
+    SmallVector<func::FuncOp> models;
+    getOperation().walk([&](func::FuncOp fn) {
+      if (fn->hasAttr(kModelAttr) && !fn.isExternal())
+        models.push_back(fn);
+    });
+    for (func::FuncOp model : models)
+      WeightPacker(model).run();
+  }
+};
+
+} // namespace
