@@ -77,20 +77,24 @@ func.func @causal_mask(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // -----
 
 // attn.attention with static head dimensions is flash attention: a forall
-// over (batch, head, tile of 16 query rows); per tile, q^T scaled once into
-// scratch, then a loop over blocks of 16 keys that stops at the causal limit,
-// carrying the running max and sum (one vector: 16 rows); the block's 16
-// score vectors come from D broadcast-FMAs each. No [Sq, Sk] tensor exists.
+// over (batch, head, tile of 48 query rows); per tile, q^T scaled once into
+// scratch, then a loop over blocks of 8 keys that stops at the causal limit,
+// carrying the running max and sum (three vectors each: 48 rows); the
+// block's 24 score vectors come from D broadcast-FMAs each. No [Sq, Sk]
+// tensor exists. (Up to 16 queries take the decode form first:
+// flash-decoding.mlir.)
 // CHECK-LABEL: func.func @attention
 // CHECK: %[[TILES:.+]] = arith.ceildivui
-// CHECK: scf.forall (%[[B:.+]], %[[H:.+]], %{{.+}}) in (%{{.+}}, 4, %[[TILES]]) shared_outs(%[[OUT:.+]] = %{{.+}}) -> (tensor<?x4x?x8xf32>)
-// CHECK:   memref.alloca() {alignment = 64 : i64} : memref<8x16xf32>
-// CHECK:   memref.alloca() {alignment = 64 : i64} : memref<8x16xf32>
+// CHECK: %[[COUNT:.+]] = arith.select %{{.+}}, %c1{{.*}}, %[[TILES]]
+// CHECK: scf.forall (%[[B:.+]], %[[H:.+]], %{{.+}}) in (%{{.+}}, 4, %[[COUNT]]) shared_outs(%[[OUT:.+]] = %{{.+}}) -> (tensor<?x4x?x8xf32>)
+// CHECK:   memref.alloca() {alignment = 64 : i64} : memref<8x48xf32>
+// CHECK:   memref.alloca() {alignment = 64 : i64} : memref<8x48xf32>
 // CHECK:   %[[SCALE:.+]] = arith.constant 1.250000e-01 : f32
 // CHECK:   tensor.extract %arg0
 // CHECK:   arith.mulf %{{.+}}, %[[SCALE]] : f32
-// CHECK:   %[[END:.+]] = arith.maxsi
-// CHECK:   scf.for %{{.+}} = %{{.+}} to %[[END]] step %{{.+}} iter_args({{.+}}) -> (vector<16xf32>, vector<16xf32>)
+// CHECK:   %[[LIMIT:.+]] = arith.maxsi
+// CHECK:   %[[END:.+]] = arith.select %{{.+}}, %[[LIMIT]], %c0
+// CHECK:   scf.for %{{.+}} = %{{.+}} to %[[END]] step %{{.+}} iter_args({{.+}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK:     scf.for {{.+}} -> ({{(vector<16xf32>, )+}}vector<16xf32>)
 // CHECK:       tensor.extract %arg1
 // CHECK:       vector.fma

@@ -1,24 +1,28 @@
 //===- FlashAttention.cpp - Attention as tiled online softmax -------------===//
 //
-// softmax(scale * q k^T, causal mask) v without the [Sq, Sk] score matrix:
-// every (batch, head, tile of 16 query rows) is one iteration of an
-// scf.forall, and walks the keys in blocks of 16, keeping for each query row
-// the running maximum m, the running sum l and the unnormalized output
-// (the online softmax of FlashAttention):
+// softmax(scale * q k^T, masks) v without the [Sq, Sk] score matrix: every
+// (batch, head, tile of 48 query rows) is one iteration of an scf.forall,
+// and walks the keys in blocks of 8, keeping for each query row the running
+// maximum m, the running sum l and the unnormalized output (the online
+// softmax of FlashAttention):
 //
 //   s = scale * q k^T over the block (masked: -inf)
 //   m' = max(m, max s);  p = exp(s - m');  a = exp(m - m')
 //   l = a l + sum p;     o = a o + p v
 //   ... and at the end  out = o / l.
 //
-// The 16 query rows of a tile are the 16 lanes of a vector<16xf32>: q is
-// transposed (and scaled) once per tile into a [D][16] scratch, so that the
-// scores of one key are D broadcast-FMAs into one vector, and the softmax
+// The query rows of a tile are the lanes of three vector<16xf32>: q is
+// transposed (and scaled) once per tile into a [D][48] scratch, so that the
+// scores of one key are D broadcast-FMAs into three vectors, and the softmax
 // statistics, the masks and the rescaling are all lane-wise (no horizontal
-// reduction). The 16 score vectors of a block stay in registers from q k^T
-// through p v; o lives in a [Dv][16] scratch. Working memory is O(D) per
-// tile, causal tiles stop at the diagonal (key blocks above it are never
-// visited), and only keys past the end or above the diagonal are masked.
+// reduction). A block's 24 score vectors stay in registers from q k^T
+// through p v; o lives in a [Dv][48] scratch. Each key row loaded from
+// memory serves 48 query rows, a third of the traffic of streaming the keys
+// and values again for every 16-row tile. Working memory is O(D) per tile,
+// causal tiles stop at the diagonal (key blocks above it are never
+// visited), and only keys past the end, above the diagonal or dropped by the
+// padding mask are masked. Up to 16 queries take the split-KV decode form
+// of FlashDecoding.cpp instead.
 //
 //===----------------------------------------------------------------------===//
 #include "LoweringUtils.h"
@@ -30,6 +34,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include <algorithm>
 #include <limits>
 
 using namespace mlir;
@@ -38,20 +43,32 @@ namespace attnc::lowering {
 
 namespace {
 
-/// f32 lanes of one zmm register: query rows per tile.
+/// f32 lanes of one zmm register.
 constexpr int64_t kLanes = 16;
-/// Keys per block: as many score vectors stay in registers.
-constexpr int64_t kKeyBlock = 16;
-/// Output features updated together: independent FMA chains in flight.
-constexpr int64_t kFeatureGroup = 8;
+/// Query rows per tile, in vectors: each key's scores are this many vectors,
+/// and every key row loaded serves that many query rows.
+constexpr int64_t kRowVectors = 3;
+/// Up to this many queries (decoding), the split-KV form: row tiles would
+/// leave most lanes idle and give too few parallel iterations.
+constexpr int64_t kDecodeMaxQueries = 16;
+/// Keys per block: their kKeyBlock * kRowVectors score vectors stay in
+/// registers (24 of the 32), with the broadcast key and the query vectors.
+constexpr int64_t kKeyBlock = 8;
+/// Output features updated together, so that 6 to 8 independent FMA chains
+/// (features x row vectors) are in flight.
+constexpr int64_t kFeatureChains = 8;
+
+/// One value per row vector of the tile.
+using Rows = SmallVector<Value, kRowVectors>;
 
 class FlashAttentionBuilder {
 public:
-  FlashAttentionBuilder(OpBuilder &b, Location loc, const AttentionOperands &ops)
-      : b(b), loc(loc), q(ops.query), k(ops.key), v(ops.value),
+  FlashAttentionBuilder(OpBuilder &b, Location loc,
+                        const AttentionOperands &ops)
+      : b(b), loc(loc), ops(ops), q(ops.query), k(ops.key), v(ops.value),
         mask(ops.mask), heads(ops.heads), group(ops.group),
-        dqk(ops.queryKeyDim), dv(ops.valueDim),
-        scale(ops.scale), causal(ops.causal), mergedOutput(ops.mergedOutput),
+        dqk(ops.queryKeyDim), dv(ops.valueDim), scale(ops.scale),
+        causal(ops.causal), mergedOutput(ops.mergedOutput),
         f32(b.getF32Type()), vecType(VectorType::get({kLanes}, f32)),
         maskType(VectorType::get({kLanes}, b.getI1Type())),
         i32VecType(VectorType::get({kLanes}, b.getI32Type())) {}
@@ -59,6 +76,14 @@ public:
   Value build();
 
 private:
+  /// The forall over (batch, head, tile of rowVectors * 16 query rows)
+  /// that computes all of `out`.
+  Value buildTiles(Value out, Value batches, Value sq, Value tiles);
+  int64_t tileRows() const { return rowVectors * kLanes; }
+  int64_t featureGroup() const {
+    return std::max<int64_t>(1, kFeatureChains / rowVectors);
+  }
+
   Value index(int64_t x) { return b.create<arith::ConstantIndexOp>(loc, x); }
   Value add(Value x, Value y) { return b.create<arith::AddIOp>(loc, x, y); }
   Value sub(Value x, Value y) { return b.create<arith::SubIOp>(loc, x, y); }
@@ -74,15 +99,15 @@ private:
   Value dim(Value t, int64_t d) { return b.create<tensor::DimOp>(loc, t, d); }
   void forLoop(int64_t ub, function_ref<void(Value)> body);
   void forLoop(Value ub, function_ref<void(Value)> body);
-
-  /// qt[d][r] = scale * q[batch, head, q0 + r, d]; rows past the end are 0.
-  void loadQueryTile();
-  /// One block of keys from j0: updates `ot` and returns the new (m, l).
-  /// `fewKeys`: there are fewer keys than one block.
-  std::pair<Value, Value> keyBlock(Value j0, Value keysEnd, Value limits,
-                                   Value m, Value l, bool fewKeys);
-  /// out[q0 + r, d] = ot[d][r] / l[r] for the tile's rows, in `dest`.
-  Value storeTile(Value dest, Value l);
+  /// Row vector `rv` of line `d` of a [D][48] scratch.
+  Value loadRows(Value scratch, Value d, int64_t rv) {
+    return b.create<vector::LoadOp>(loc, vecType, scratch,
+                                    ValueRange{d, index(rv * kLanes)});
+  }
+  void storeRows(Value x, Value scratch, Value d, int64_t rv) {
+    b.create<vector::StoreOp>(loc, x, scratch,
+                              ValueRange{d, index(rv * kLanes)});
+  }
 
   /// t[batch, h, row, d], in either head layout, where h is the tile's
   /// head for queries and its key/value head for keys and values.
@@ -101,8 +126,18 @@ private:
     return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, x, zero);
   }
 
+  /// qt[d][r] = scale * q[batch, head, q0 + r, d]; rows past the end are 0.
+  void loadQueryTile();
+  /// One block of keys from j0: updates `ot` and the running (m, l).
+  /// `fewKeys`: there are fewer keys than one block.
+  void keyBlock(Value j0, Value keysEnd, const Rows &limits, Rows &m, Rows &l,
+                bool fewKeys);
+  /// out[q0 + r, d] = ot[d][r] / l[r] for the tile's rows, in `dest`.
+  Value storeTile(Value dest, const Rows &l);
+
   OpBuilder &b;
   Location loc;
+  const AttentionOperands &ops;
   HeadLayout q, k, v;
   Value mask;
   int64_t heads, group, dqk, dv;
@@ -110,11 +145,16 @@ private:
   bool causal, mergedOutput;
   Type f32;
   VectorType vecType, maskType, i32VecType;
+  const int64_t rowVectors = kRowVectors;
+  /// Whether the tiles compute anything (null: always). A parallel loop
+  /// never gets zero iterations: libomp's static schedule divides by zero.
+  Value active;
   // The current tile.
   Value batch, head, kvHead, q0, rows, sk, qt, ot;
 };
 
-void FlashAttentionBuilder::forLoop(int64_t ub, function_ref<void(Value)> body) {
+void FlashAttentionBuilder::forLoop(int64_t ub,
+                                   function_ref<void(Value)> body) {
   forLoop(index(ub), body);
 }
 
@@ -128,10 +168,12 @@ void FlashAttentionBuilder::forLoop(Value ub, function_ref<void(Value)> body) {
 void FlashAttentionBuilder::loadQueryTile() {
   Value zeros = splat(0.0);
   forLoop(dqk, [&](Value d) {
-    b.create<vector::StoreOp>(loc, zeros, qt, ValueRange{d, index(0)});
+    for (int64_t rv = 0; rv < rowVectors; ++rv)
+      storeRows(zeros, qt, d, rv);
   });
   forLoop(dv, [&](Value d) {
-    b.create<vector::StoreOp>(loc, zeros, ot, ValueRange{d, index(0)});
+    for (int64_t rv = 0; rv < rowVectors; ++rv)
+      storeRows(zeros, ot, d, rv);
   });
   Value factor = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(scale));
   forLoop(rows, [&](Value r) {
@@ -143,15 +185,13 @@ void FlashAttentionBuilder::loadQueryTile() {
   });
 }
 
-std::pair<Value, Value> FlashAttentionBuilder::keyBlock(Value j0,
-                                                        Value keysEnd,
-                                                        Value limits, Value m,
-                                                        Value l,
-                                                        bool fewKeys) {
-  // The block reads rows first .. first + 15, consecutive so that every key
-  // is a constant offset from one address. The last block moves back to
-  // stay within the keys (its keys before j0 were seen already and are
-  // masked); with fewer than 16 keys in all, rows are clamped instead.
+void FlashAttentionBuilder::keyBlock(Value j0, Value keysEnd,
+                                     const Rows &limits, Rows &m, Rows &l,
+                                     bool fewKeys) {
+  // The block reads rows first .. first + kKeyBlock - 1, consecutive so
+  // that every key is a constant offset from one address. The last block
+  // moves back to stay within the keys (its keys before j0 were seen already
+  // and are masked); with fewer keys than a block in all, rows are clamped.
   Value first = j0;
   if (!fewKeys)
     first = min(j0, sub(sk, index(kKeyBlock)));
@@ -161,108 +201,124 @@ std::pair<Value, Value> FlashAttentionBuilder::keyBlock(Value j0,
     keyRows.push_back(fewKeys ? min(row, sub(sk, index(1))) : row);
   }
 
-  // Scores: one vector (16 query rows) per key, accumulated over d.
-  SmallVector<Value> init(kKeyBlock, splat(0.0));
+  // Scores: rowVectors vectors per key, accumulated over d.
+  SmallVector<Value> init(kKeyBlock * rowVectors, splat(0.0));
   auto scores = b.create<scf::ForOp>(
       loc, index(0), index(dqk), index(1), init,
       [&](OpBuilder &nb, Location, Value d, ValueRange acc) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-        Value qd = b.create<vector::LoadOp>(loc, vecType, qt,
-                                            ValueRange{d, index(0)});
+        Rows qd;
+        for (int64_t rv = 0; rv < rowVectors; ++rv)
+          qd.push_back(loadRows(qt, d, rv));
         SmallVector<Value> next;
         for (int64_t c = 0; c < kKeyBlock; ++c) {
           Value x = element(k, kvHead, keyRows[c], d);
           Value kd = b.create<vector::BroadcastOp>(loc, vecType, x);
-          next.push_back(b.create<vector::FMAOp>(loc, kd, qd, acc[c]));
+          for (int64_t rv = 0; rv < rowVectors; ++rv)
+            next.push_back(b.create<vector::FMAOp>(
+                loc, kd, qd[rv], acc[c * rowVectors + rv]));
         }
         b.create<scf::YieldOp>(loc, next);
       });
 
-  // Masks: keys before j0 or from keysEnd on, and (causal) keys after a
-  // row's limit.
+  // Masks: keys before j0 or from keysEnd on, keys the padding mask drops,
+  // and (causal) keys after a row's limit.
   Value negInf = splat(-std::numeric_limits<double>::infinity());
-  SmallVector<Value> s;
+  SmallVector<Rows> s(kKeyBlock);
   for (int64_t c = 0; c < kKeyBlock; ++c) {
     Value j = add(first, index(c));
     Value inBlock = b.create<arith::AndIOp>(
-        loc,
-        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, j, j0),
+        loc, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, j, j0),
         b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, j, keysEnd));
     if (mask)
       inBlock = b.create<arith::AndIOp>(loc, inBlock, keyAllowed(keyRows[c]));
-    Value keep = inBlock;
+    Value js, inBlockVec;
     if (causal) {
       Value j32 = b.create<arith::IndexCastOp>(loc, b.getI32Type(), j);
-      Value js = b.create<vector::BroadcastOp>(loc, i32VecType, j32);
-      Value visible = b.create<arith::CmpIOp>(
-          loc, arith::CmpIPredicate::sle, js, limits);
-      Value inBlockVec = b.create<vector::BroadcastOp>(loc, maskType, inBlock);
-      keep = b.create<arith::AndIOp>(loc, visible, inBlockVec);
+      js = b.create<vector::BroadcastOp>(loc, i32VecType, j32);
+      inBlockVec = b.create<vector::BroadcastOp>(loc, maskType, inBlock);
     }
-    s.push_back(b.create<arith::SelectOp>(loc, keep, scores.getResult(c),
-                                          negInf));
+    for (int64_t rv = 0; rv < rowVectors; ++rv) {
+      Value keep = inBlock;
+      if (causal)
+        keep = b.create<arith::AndIOp>(
+            loc,
+            b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sle, js,
+                                    limits[rv]),
+            inBlockVec);
+      s[c].push_back(b.create<arith::SelectOp>(
+          loc, keep, scores.getResult(c * rowVectors + rv), negInf));
+    }
   }
 
   // Online softmax, lane by lane. A row that has seen no key yet keeps
   // m = -inf; subtracting 0 instead keeps exp() away from NaN.
-  Value blockMax = s.front();
-  for (int64_t c = 1; c < kKeyBlock; ++c)
-    blockMax = b.create<arith::MaximumFOp>(loc, blockMax, s[c]);
-  Value newMax = b.create<arith::MaximumFOp>(loc, m, blockMax);
-  Value empty = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, newMax,
-                                        negInf);
-  Value shift = b.create<arith::SelectOp>(loc, empty, splat(0.0), newMax);
-  Value alpha = b.create<math::ExpOp>(
-      loc, b.create<arith::SubFOp>(loc, m, shift));
-  SmallVector<Value> p;
-  Value sum;
-  for (int64_t c = 0; c < kKeyBlock; ++c) {
-    p.push_back(b.create<math::ExpOp>(
-        loc, b.create<arith::SubFOp>(loc, s[c], shift)));
-    sum = c ? b.create<arith::AddFOp>(loc, sum, p.back()) : p.back();
+  SmallVector<Rows> p(kKeyBlock);
+  Rows alpha;
+  for (int64_t rv = 0; rv < rowVectors; ++rv) {
+    Value blockMax = s[0][rv];
+    for (int64_t c = 1; c < kKeyBlock; ++c)
+      blockMax = b.create<arith::MaximumFOp>(loc, blockMax, s[c][rv]);
+    Value newMax = b.create<arith::MaximumFOp>(loc, m[rv], blockMax);
+    Value empty = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ,
+                                          newMax, negInf);
+    Value shift = b.create<arith::SelectOp>(loc, empty, splat(0.0), newMax);
+    alpha.push_back(b.create<math::ExpOp>(
+        loc, b.create<arith::SubFOp>(loc, m[rv], shift)));
+    Value sum;
+    for (int64_t c = 0; c < kKeyBlock; ++c) {
+      p[c].push_back(b.create<math::ExpOp>(
+          loc, b.create<arith::SubFOp>(loc, s[c][rv], shift)));
+      sum = c ? b.create<arith::AddFOp>(loc, sum, p[c][rv]) : p[c][rv];
+    }
+    l[rv] = b.create<vector::FMAOp>(loc, l[rv], alpha[rv], sum);
+    m[rv] = newMax;
   }
-  Value newSum = b.create<vector::FMAOp>(loc, l, alpha, sum);
 
-  // o = alpha o + p v, a group of output features at a time: each feature
-  // is a chain of 16 dependent FMAs, and a group keeps enough chains in
-  // flight to hide the FMA latency.
+  // o = alpha o + p v, a group of output features at a time: each (feature,
+  // row vector) is a chain of kKeyBlock dependent FMAs, and a group keeps
+  // enough chains in flight to hide the FMA latency.
   auto updateFeatures = [&](Value d0, int64_t count) {
-    SmallVector<Value> o, ds;
+    SmallVector<Value> ds;
+    SmallVector<Rows> o(count);
     for (int64_t f = 0; f < count; ++f) {
       ds.push_back(add(d0, index(f)));
-      Value x = b.create<vector::LoadOp>(loc, vecType, ot,
-                                         ValueRange{ds[f], index(0)});
-      o.push_back(b.create<arith::MulFOp>(loc, x, alpha));
+      for (int64_t rv = 0; rv < rowVectors; ++rv)
+        o[f].push_back(b.create<arith::MulFOp>(loc, loadRows(ot, ds[f], rv),
+                                               alpha[rv]));
     }
     for (int64_t c = 0; c < kKeyBlock; ++c)
       for (int64_t f = 0; f < count; ++f) {
         Value x = element(v, kvHead, keyRows[c], ds[f]);
         Value vd = b.create<vector::BroadcastOp>(loc, vecType, x);
-        o[f] = b.create<vector::FMAOp>(loc, vd, p[c], o[f]);
+        for (int64_t rv = 0; rv < rowVectors; ++rv)
+          o[f][rv] = b.create<vector::FMAOp>(loc, vd, p[c][rv], o[f][rv]);
       }
     for (int64_t f = 0; f < count; ++f)
-      b.create<vector::StoreOp>(loc, o[f], ot, ValueRange{ds[f], index(0)});
+      for (int64_t rv = 0; rv < rowVectors; ++rv)
+        storeRows(o[f][rv], ot, ds[f], rv);
   };
-  int64_t grouped = dv / kFeatureGroup * kFeatureGroup;
+  int64_t grouped = dv / featureGroup() * featureGroup();
   if (grouped) {
     auto loop = b.create<scf::ForOp>(loc, index(0), index(grouped),
-                                     index(kFeatureGroup));
+                                     index(featureGroup()));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
-    updateFeatures(loop.getInductionVar(), kFeatureGroup);
+    updateFeatures(loop.getInductionVar(), featureGroup());
   }
   if (dv > grouped)
     updateFeatures(index(grouped), dv - grouped);
-  return {newMax, newSum};
 }
 
-Value FlashAttentionBuilder::storeTile(Value dest, Value l) {
-  Value inverse = b.create<arith::DivFOp>(loc, splat(1.0), l);
+Value FlashAttentionBuilder::storeTile(Value dest, const Rows &l) {
+  Rows inverse;
+  for (Value x : l)
+    inverse.push_back(b.create<arith::DivFOp>(loc, splat(1.0), x));
   forLoop(dv, [&](Value d) {
-    Value o = b.create<vector::LoadOp>(loc, vecType, ot, ValueRange{d, index(0)});
-    o = b.create<arith::MulFOp>(loc, o, inverse);
-    b.create<vector::StoreOp>(loc, o, ot, ValueRange{d, index(0)});
+    for (int64_t rv = 0; rv < rowVectors; ++rv)
+      storeRows(b.create<arith::MulFOp>(loc, loadRows(ot, d, rv), inverse[rv]),
+                ot, d, rv);
   });
   auto rowLoop = b.create<scf::ForOp>(
       loc, index(0), rows, index(1), ValueRange{dest},
@@ -288,16 +344,41 @@ Value FlashAttentionBuilder::storeTile(Value dest, Value l) {
 Value FlashAttentionBuilder::build() {
   Value batches = dim(q.tensor, 0), sq = dim(q.tensor, q.merged ? 1 : 2);
   sk = dim(k.tensor, k.merged ? 1 : 2);
-  Value tiles = b.create<arith::CeilDivUIOp>(loc, sq, index(kLanes));
   SmallVector<OpFoldResult> outSizes{batches, b.getIndexAttr(heads), sq,
                                      b.getIndexAttr(dv)};
   if (mergedOutput)
     outSizes = {batches, sq, b.getIndexAttr(heads * dv)};
   Value init = emptyTensor(b, loc, outSizes);
 
+  // Few queries (decoding) take the split-KV form of FlashDecoding.cpp,
+  // chosen statically when the query length is known. Otherwise both forms
+  // are built one after the other on the same destination, the one not
+  // taken with no iterations: an scf.if yielding the tensor would bufferize
+  // to a fully dynamic layout, which later loads could only gather from.
+  auto queryType = cast<RankedTensorType>(q.tensor.getType());
+  int64_t staticQueries = queryType.getDimSize(q.merged ? 1 : 2);
+  if (!ShapedType::isDynamic(staticQueries)) {
+    if (staticQueries <= kDecodeMaxQueries)
+      return buildFlashDecoding(b, loc, ops, init, nullptr, staticQueries);
+    return buildTiles(init, batches, sq,
+                      b.create<arith::CeilDivUIOp>(loc, sq, index(tileRows())));
+  }
+  Value decode = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sle, sq,
+                                         index(kDecodeMaxQueries));
+  Value decoded =
+      buildFlashDecoding(b, loc, ops, init, decode, kDecodeMaxQueries);
+  active = b.create<arith::XOrIOp>(
+      loc, decode, b.create<arith::ConstantIntOp>(loc, 1, 1));
+  Value tiles = b.create<arith::SelectOp>(
+      loc, decode, index(1),
+      b.create<arith::CeilDivUIOp>(loc, sq, index(tileRows())));
+  return buildTiles(decoded, batches, sq, tiles);
+}
+
+Value FlashAttentionBuilder::buildTiles(Value init, Value batches, Value sq,
+                                        Value tiles) {
   auto forall = b.create<scf::ForallOp>(
-      loc,
-      SmallVector<OpFoldResult>{batches, b.getIndexAttr(heads), tiles},
+      loc, SmallVector<OpFoldResult>{batches, b.getIndexAttr(heads), tiles},
       ValueRange{init}, std::nullopt);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(forall.getTerminator());
@@ -307,12 +388,14 @@ Value FlashAttentionBuilder::build() {
   head = ivs[1];
   kvHead = group == 1 ? head
                       : b.create<arith::DivUIOp>(loc, head, index(group));
-  q0 = mul(ivs[2], kLanes);
-  rows = min(index(kLanes), sub(sq, q0));
+  q0 = mul(ivs[2], tileRows());
+  rows = min(index(tileRows()), sub(sq, q0));
+  if (active)
+    rows = b.create<arith::SelectOp>(loc, active, rows, index(0));
 
   auto scratch = [&](int64_t d) {
     return b.create<memref::AllocaOp>(
-        loc, MemRefType::get({d, kLanes}, f32), b.getI64IntegerAttr(64));
+        loc, MemRefType::get({d, tileRows()}, f32), b.getI64IntegerAttr(64));
   };
   qt = scratch(dqk);
   ot = scratch(dv);
@@ -320,32 +403,41 @@ Value FlashAttentionBuilder::build() {
 
   // Row r of the tile sees keys j <= q0 + r + (sk - sq).
   Value firstLimit = add(q0, sub(sk, sq));
-  Value keysEnd = sk, limits;
+  Value keysEnd = sk;
+  Rows limits;
   if (causal) {
     keysEnd = max(index(0), min(sk, add(firstLimit, rows)));
-    SmallVector<int32_t> lanes;
-    for (int32_t i = 0; i < kLanes; ++i)
-      lanes.push_back(i);
-    Value iota = b.create<arith::ConstantOp>(
-        loc, DenseElementsAttr::get(i32VecType, ArrayRef<int32_t>(lanes)));
+  if (active)
+    keysEnd = b.create<arith::SelectOp>(loc, active, keysEnd, index(0));
     Value first = b.create<arith::IndexCastOp>(loc, b.getI32Type(), firstLimit);
-    limits = b.create<arith::AddIOp>(
-        loc, iota, b.create<vector::BroadcastOp>(loc, i32VecType, first));
+    Value firsts = b.create<vector::BroadcastOp>(loc, i32VecType, first);
+    for (int64_t rv = 0; rv < rowVectors; ++rv) {
+      SmallVector<int32_t> lanes;
+      for (int32_t i = 0; i < kLanes; ++i)
+        lanes.push_back(rv * kLanes + i);
+      Value iota = b.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(i32VecType, ArrayRef<int32_t>(lanes)));
+      limits.push_back(b.create<arith::AddIOp>(loc, iota, firsts));
+    }
   }
 
   Value negInf = splat(-std::numeric_limits<double>::infinity());
+  SmallVector<Value> initState(rowVectors, negInf);
+  initState.append(rowVectors, splat(0.0));
   auto keyLoop = [&](bool fewKeys) {
     return b
         .create<scf::ForOp>(
-            loc, index(0), keysEnd, index(kKeyBlock),
-            ValueRange{negInf, splat(0.0)},
+            loc, index(0), keysEnd, index(kKeyBlock), initState,
             [&](OpBuilder &nb, Location, Value j0, ValueRange state) {
               OpBuilder::InsertionGuard guard(b);
               b.setInsertionPoint(nb.getInsertionBlock(),
                                   nb.getInsertionPoint());
-              auto [m, l] =
-                  keyBlock(j0, keysEnd, limits, state[0], state[1], fewKeys);
-              b.create<scf::YieldOp>(loc, ValueRange{m, l});
+              Rows m(state.take_front(rowVectors)),
+                  l(state.drop_front(rowVectors));
+              keyBlock(j0, keysEnd, limits, m, l, fewKeys);
+              SmallVector<Value> next(m.begin(), m.end());
+              next.append(l.begin(), l.end());
+              b.create<scf::YieldOp>(loc, next);
             })
         .getResults();
   };
@@ -375,7 +467,8 @@ Value FlashAttentionBuilder::build() {
   auto tileType = RankedTensorType::get({ShapedType::kDynamic, dv}, f32);
   Value dest = b.create<tensor::ExtractSliceOp>(loc, tileType, out, offsets,
                                                 sizes, strides);
-  Value tile = storeTile(dest, blocks.getResult(1));
+  Rows l(blocks.getResults().drop_front(rowVectors));
+  Value tile = storeTile(dest, l);
 
   b.setInsertionPointToEnd(forall.getTerminator().getBody());
   b.create<tensor::ParallelInsertSliceOp>(loc, tile, out, offsets, sizes,

@@ -88,6 +88,13 @@ struct AttentionOperands {
 /// online softmax, never materializing the scores (FlashAttention.cpp).
 Value buildFlashAttention(OpBuilder &b, Location loc,
                           const AttentionOperands &operands);
+/// The decode form of flash attention (FlashDecoding.cpp): the keys split
+/// into chunks computed in parallel, then merged. Writes all of `out` when
+/// `enabled` (an i1; null: always), else leaves it as it is. At most
+/// `maxQueries` query rows.
+Value buildFlashDecoding(OpBuilder &b, Location loc,
+                         const AttentionOperands &operands, Value out,
+                         Value enabled, int64_t maxQueries);
 /// The attention probabilities [B, H, Sq, Sk] of query [B, H, Sq, D] and
 /// key [B, H / group, Sk, D]: softmax over keys of `scale` * q . k with
 /// causal (`causal`) and padding (`mask` [B, Sk], null for none; zero

@@ -1,0 +1,389 @@
+//===- FlashDecoding.cpp - Attention of few queries over a long KV range --===//
+//
+// The decode form of flash attention. With one new token (or a few) the
+// row tiles of FlashAttention.cpp leave most lanes idle and give one
+// parallel iteration per (batch, head): a step with 12 heads keeps 2 cores
+// busy for a while but scales no further, and each iteration walks the whole
+// cache. Here the keys are split into chunks instead:
+//
+//   1. an scf.forall over (batch, head, chunk) computes, for every query
+//      row, the partial softmax state of its chunk: the maximum m, the sum
+//      l = sum exp(s - m) and the unnormalized o = sum exp(s - m) v;
+//   2. an scf.forall over (batch, head) merges the chunks in order:
+//      M = max m_c, w_c = exp(m_c - M), out = sum w_c o_c / sum w_c l_c.
+//
+// The chunk size depends only on the number of keys (at most kMaxChunks
+// chunks of at least kMinChunk keys), never on the thread count, and the
+// merge is sequential: results are bit-identical for any thread count.
+// Within a chunk a query row is a few vectors of its head dimension: a score
+// is a vector dot product with one key row, and o += p v reads value rows
+// as vectors; both stream the cache contiguously.
+//
+//===----------------------------------------------------------------------===//
+#include "LoweringUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <limits>
+
+using namespace mlir;
+
+namespace attnc::lowering {
+
+namespace {
+
+/// Chunks per (batch, head): bounds the partial results' memory.
+constexpr int64_t kMaxChunks = 16;
+/// Keys per chunk at least: below that, merging costs more than it saves.
+constexpr int64_t kMinChunk = 64;
+/// Keys per block: their scores are one vector, for one exp and one max.
+constexpr int64_t kKeyBlock = 16;
+
+/// The widest vector of at most 16 f32 lanes that divides `dim`.
+int64_t vectorWidth(int64_t dim) {
+  int64_t width = 16;
+  while (dim % width)
+    width /= 2;
+  return width;
+}
+
+class FlashDecodingBuilder {
+public:
+  FlashDecodingBuilder(OpBuilder &b, Location loc, const AttentionOperands &ops,
+                       int64_t maxQueries)
+      : b(b), loc(loc), q(ops.query), k(ops.key), v(ops.value),
+        mask(ops.mask), heads(ops.heads), group(ops.group),
+        dqk(ops.queryKeyDim), dv(ops.valueDim), scale(ops.scale),
+        causal(ops.causal), mergedOutput(ops.mergedOutput),
+        maxQueries(maxQueries), f32(b.getF32Type()),
+        qkWidth(vectorWidth(dqk)), vWidth(vectorWidth(dv)),
+        blockType(VectorType::get({kKeyBlock}, f32)) {}
+
+  Value build(Value out, Value enabled);
+
+private:
+  Value index(int64_t x) { return b.create<arith::ConstantIndexOp>(loc, x); }
+  Value add(Value x, Value y) { return b.create<arith::AddIOp>(loc, x, y); }
+  Value sub(Value x, Value y) { return b.create<arith::SubIOp>(loc, x, y); }
+  Value mul(Value x, Value y) { return b.create<arith::MulIOp>(loc, x, y); }
+  Value min(Value x, Value y) { return b.create<arith::MinSIOp>(loc, x, y); }
+  Value max(Value x, Value y) { return b.create<arith::MaxSIOp>(loc, x, y); }
+  Value constant(double x) {
+    return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(x));
+  }
+  Value splat(VectorType type, double x) {
+    return b.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(type, b.getF32FloatAttr(x)));
+  }
+  Value dim(Value t, int64_t d) { return b.create<tensor::DimOp>(loc, t, d); }
+  /// scf.for from 0 to `ub` carrying `init`; `body` returns the next values.
+  ValueRange loop(Value ub, ValueRange init,
+                  function_ref<SmallVector<Value>(Value, ValueRange)> body);
+  /// Row `row`, features d0 .. d0 + width - 1 of head `h` of `t`.
+  Value readRow(const HeadLayout &t, Value h, Value row, int64_t d0,
+                int64_t width);
+  Value element(const HeadLayout &t, Value h, Value row, Value d) {
+    SmallVector<Value> at{batch, h, row, d};
+    if (t.merged)
+      at = {batch, row, add(mul(h, index(t.headDim())), d)};
+    return b.create<tensor::ExtractOp>(loc, t.tensor, at);
+  }
+  Value keyAllowed(Value row);
+
+  /// The forall of partial results, [B, H, kMaxChunks, maxQueries, 2 + Dv].
+  Value buildPartials(Value batches, Value chunks, Value chunkSize);
+  /// The partial state of query row `r` over keys [j0, j1), into `ps`.
+  void chunkRow(Value r, Value j0, Value j1, Value ps);
+  /// The forall that merges the partials into `out`.
+  Value buildMerge(Value out, Value batches, Value chunks, Value partials);
+
+  OpBuilder &b;
+  Location loc;
+  HeadLayout q, k, v;
+  Value mask;
+  int64_t heads, group, dqk, dv;
+  double scale;
+  bool causal, mergedOutput;
+  int64_t maxQueries;
+  Type f32;
+  int64_t qkWidth, vWidth;
+  VectorType blockType;
+  Value sq, sk;
+  /// Query rows computed: sq, or 0 when disabled.
+  Value queries;
+  // The current (batch, head).
+  Value batch, head, kvHead;
+};
+
+ValueRange FlashDecodingBuilder::loop(
+    Value ub, ValueRange init,
+    function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+  auto forOp = b.create<scf::ForOp>(
+      loc, index(0), ub, index(1), init,
+      [&](OpBuilder &nb, Location, Value i, ValueRange state) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        b.create<scf::YieldOp>(loc, body(i, state));
+      });
+  return forOp.getResults();
+}
+
+Value FlashDecodingBuilder::readRow(const HeadLayout &t, Value h, Value row,
+                                    int64_t d0, int64_t width) {
+  // Consecutive scalar reads, which LLVM turns into one vector load: a
+  // vector.transfer_read would also need the layout's last stride to be 1,
+  // which bufferization does not promise for every operand.
+  SmallVector<Value> lanes;
+  for (int64_t d = d0; d < d0 + width; ++d)
+    lanes.push_back(element(t, h, row, index(d)));
+  return b.create<vector::FromElementsOp>(
+      loc, VectorType::get({width}, f32), lanes);
+}
+
+Value FlashDecodingBuilder::keyAllowed(Value row) {
+  Value x = b.create<tensor::ExtractOp>(loc, mask, ValueRange{batch, row});
+  Value zero = b.create<arith::ConstantOp>(loc, b.getZeroAttr(x.getType()));
+  if (isa<FloatType>(x.getType()))
+    return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNE, x, zero);
+  return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, x, zero);
+}
+
+void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
+  // Row r sees keys j <= r + (sk - sq) when causal.
+  Value end = j1;
+  if (causal)
+    end = min(j1, add(r, add(sub(sk, sq), index(1))));
+  Value factor = constant(scale);
+  SmallVector<Value> query;
+  for (int64_t d0 = 0; d0 < dqk; d0 += qkWidth) {
+    SmallVector<Value> lanes;
+    for (int64_t d = d0; d < d0 + qkWidth; ++d)
+      lanes.push_back(b.create<arith::MulFOp>(
+          loc, element(q, head, r, index(d)), factor));
+    query.push_back(b.create<vector::FromElementsOp>(
+        loc, VectorType::get({qkWidth}, f32), lanes));
+  }
+
+  auto vType = VectorType::get({vWidth}, f32);
+  double negInfinity = -std::numeric_limits<double>::infinity();
+  SmallVector<Value> init{constant(negInfinity), constant(0.0)};
+  init.append(dv / vWidth, splat(vType, 0.0));
+  Value blocks = b.create<arith::CeilDivSIOp>(
+      loc, max(index(0), sub(end, j0)), index(kKeyBlock));
+  auto fast = arith::FastMathFlags::reassoc;
+  ValueRange state = loop(blocks, init, [&](Value i, ValueRange s) {
+    Value first = add(j0, mul(i, index(kKeyBlock)));
+    // Keys past `end` are masked; their rows are clamped into the tensor.
+    SmallVector<Value> rows, scores;
+    Value last = sub(sk, index(1));
+    for (int64_t c = 0; c < kKeyBlock; ++c) {
+      Value j = add(first, index(c));
+      Value row = min(j, last);
+      rows.push_back(row);
+      Value dot;
+      for (int64_t d0 = 0, n = 0; d0 < dqk; d0 += qkWidth, ++n) {
+        Value key = readRow(k, kvHead, row, d0, qkWidth);
+        dot = n ? b.create<vector::FMAOp>(loc, query[n], key, dot).getResult()
+                : b.create<arith::MulFOp>(loc, query[n], key).getResult();
+      }
+      Value score = b.create<vector::ReductionOp>(
+          loc, vector::CombiningKind::ADD, dot, fast);
+      Value keep =
+          b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, j, end);
+      if (mask)
+        keep = b.create<arith::AndIOp>(loc, keep, keyAllowed(row));
+      scores.push_back(b.create<arith::SelectOp>(loc, keep, score,
+                                                 constant(negInfinity)));
+    }
+    Value block = b.create<vector::FromElementsOp>(loc, blockType, scores);
+
+    // The online softmax; a row that has seen no key keeps m = -inf, and
+    // subtracting 0 instead keeps exp() away from NaN.
+    Value m = s[0], l = s[1];
+    Value blockMax = b.create<vector::ReductionOp>(
+        loc, vector::CombiningKind::MAXIMUMF, block);
+    Value newMax = b.create<arith::MaximumFOp>(loc, m, blockMax);
+    Value empty = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ,
+                                          newMax, constant(negInfinity));
+    Value shift = b.create<arith::SelectOp>(loc, empty, constant(0.0), newMax);
+    Value alpha =
+        b.create<math::ExpOp>(loc, b.create<arith::SubFOp>(loc, m, shift));
+    Value p = b.create<math::ExpOp>(
+        loc, b.create<arith::SubFOp>(
+                 loc, block,
+                 b.create<vector::BroadcastOp>(loc, blockType, shift)));
+    Value sum = b.create<vector::ReductionOp>(loc, vector::CombiningKind::ADD,
+                                              p, fast);
+    SmallVector<Value> next{newMax, b.create<math::FmaOp>(loc, l, alpha, sum)};
+    Value alphas = b.create<vector::BroadcastOp>(loc, vType, alpha);
+    for (Value o : s.drop_front(2))
+      next.push_back(b.create<arith::MulFOp>(loc, o, alphas));
+    for (int64_t c = 0; c < kKeyBlock; ++c) {
+      Value pc = b.create<vector::ExtractOp>(loc, p, ArrayRef<int64_t>{c});
+      Value ps = b.create<vector::BroadcastOp>(loc, vType, pc);
+      for (int64_t d0 = 0, n = 2; d0 < dv; d0 += vWidth, ++n)
+        next[n] = b.create<vector::FMAOp>(
+            loc, ps, readRow(v, kvHead, rows[c], d0, vWidth), next[n]);
+    }
+    return next;
+  });
+
+  b.create<memref::StoreOp>(loc, state[0], ps, ValueRange{r, index(0)});
+  b.create<memref::StoreOp>(loc, state[1], ps, ValueRange{r, index(1)});
+  for (int64_t d0 = 0, n = 2; d0 < dv; d0 += vWidth, ++n)
+    b.create<vector::StoreOp>(loc, state[n], ps,
+                              ValueRange{r, index(2 + d0)});
+}
+
+Value FlashDecodingBuilder::buildPartials(Value batches, Value chunks,
+                                          Value chunkSize) {
+  Value init = emptyTensor(
+      b, loc,
+      {batches, b.getIndexAttr(heads), b.getIndexAttr(kMaxChunks),
+       b.getIndexAttr(maxQueries), b.getIndexAttr(2 + dv)});
+  auto forall = b.create<scf::ForallOp>(
+      loc, SmallVector<OpFoldResult>{batches, b.getIndexAttr(heads), chunks},
+      ValueRange{init}, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getTerminator());
+  SmallVector<Value> ivs = forall.getInductionVars();
+  batch = ivs[0];
+  head = ivs[1];
+  kvHead = group == 1 ? head
+                      : b.create<arith::DivUIOp>(loc, head, index(group));
+  Value j0 = mul(ivs[2], chunkSize);
+  Value j1 = min(sk, add(j0, chunkSize));
+
+  Value ps = b.create<memref::AllocaOp>(
+      loc, MemRefType::get({maxQueries, 2 + dv}, f32),
+      b.getI64IntegerAttr(64));
+  loop(queries, {}, [&](Value r, ValueRange) {
+    chunkRow(r, j0, j1, ps);
+    return SmallVector<Value>{};
+  });
+
+  Value out = forall.getRegionIterArgs().front();
+  OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
+  SmallVector<OpFoldResult> offsets{batch, head, ivs[2], zero, zero};
+  SmallVector<OpFoldResult> sizes{one, one, one, queries, b.getIndexAttr(2 + dv)};
+  SmallVector<OpFoldResult> strides(offsets.size(), one);
+  auto tileType = RankedTensorType::get({ShapedType::kDynamic, 2 + dv}, f32);
+  Value dest = b.create<tensor::ExtractSliceOp>(loc, tileType, out, offsets,
+                                                sizes, strides);
+  Value tile = loop(queries, dest, [&](Value r, ValueRange t) {
+    return SmallVector<Value>{
+        loop(index(2 + dv), t, [&](Value d, ValueRange t) {
+          Value x = b.create<memref::LoadOp>(loc, ps, ValueRange{r, d});
+          return SmallVector<Value>{
+              b.create<tensor::InsertOp>(loc, x, t[0], ValueRange{r, d})};
+        })[0]};
+  })[0];
+  b.setInsertionPointToEnd(forall.getTerminator().getBody());
+  b.create<tensor::ParallelInsertSliceOp>(loc, tile, out, offsets, sizes,
+                                          strides);
+  return forall.getResult(0);
+}
+
+Value FlashDecodingBuilder::buildMerge(Value out, Value batches, Value chunks,
+                                       Value partials) {
+  auto forall = b.create<scf::ForallOp>(
+      loc, SmallVector<OpFoldResult>{batches, b.getIndexAttr(heads)},
+      ValueRange{out}, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getTerminator());
+  SmallVector<Value> ivs = forall.getInductionVars();
+  batch = ivs[0];
+  head = ivs[1];
+  Value whole = forall.getRegionIterArgs().front();
+
+  OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
+  SmallVector<OpFoldResult> offsets{batch, head, zero, zero};
+  SmallVector<OpFoldResult> sizes{one, one, queries, b.getIndexAttr(dv)};
+  if (mergedOutput) {
+    offsets = {batch, zero, mul(head, index(dv))};
+    sizes = {one, queries, b.getIndexAttr(dv)};
+  }
+  SmallVector<OpFoldResult> strides(offsets.size(), one);
+  auto tileType = RankedTensorType::get({ShapedType::kDynamic, dv}, f32);
+  Value dest = b.create<tensor::ExtractSliceOp>(loc, tileType, whole, offsets,
+                                                sizes, strides);
+  double negInfinity = -std::numeric_limits<double>::infinity();
+  Value weights = b.create<memref::AllocaOp>(
+      loc, MemRefType::get({kMaxChunks}, f32), b.getI64IntegerAttr(64));
+  Value tile = loop(queries, dest, [&](Value r, ValueRange t) {
+    auto partial = [&](Value c, int64_t field) {
+      return b.create<tensor::ExtractOp>(
+          loc, partials, ValueRange{batch, head, c, r, index(field)});
+    };
+    Value top = loop(chunks, constant(negInfinity), [&](Value c, ValueRange m) {
+      return SmallVector<Value>{
+          b.create<arith::MaximumFOp>(loc, m[0], partial(c, 0))};
+    })[0];
+    Value empty = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, top,
+                                          constant(negInfinity));
+    Value shift = b.create<arith::SelectOp>(loc, empty, constant(0.0), top);
+    Value total = loop(chunks, constant(0.0), [&](Value c, ValueRange l) {
+      Value w = b.create<math::ExpOp>(
+          loc, b.create<arith::SubFOp>(loc, partial(c, 0), shift));
+      b.create<memref::StoreOp>(loc, w, weights, c);
+      return SmallVector<Value>{
+          b.create<math::FmaOp>(loc, w, partial(c, 1), l[0])};
+    })[0];
+    Value inverse = b.create<arith::DivFOp>(loc, constant(1.0), total);
+    return SmallVector<Value>{
+        loop(index(dv), t, [&](Value d, ValueRange t) {
+          Value o = loop(chunks, constant(0.0), [&](Value c, ValueRange o) {
+            Value w = b.create<memref::LoadOp>(loc, weights, c);
+            Value x = b.create<tensor::ExtractOp>(
+                loc, partials,
+                ValueRange{batch, head, c, r, add(d, index(2))});
+            return SmallVector<Value>{
+                b.create<math::FmaOp>(loc, w, x, o[0])};
+          })[0];
+          o = b.create<arith::MulFOp>(loc, o, inverse);
+          return SmallVector<Value>{
+              b.create<tensor::InsertOp>(loc, o, t[0], ValueRange{r, d})};
+        })[0]};
+  })[0];
+  b.setInsertionPointToEnd(forall.getTerminator().getBody());
+  b.create<tensor::ParallelInsertSliceOp>(loc, tile, whole, offsets, sizes,
+                                          strides);
+  return forall.getResult(0);
+}
+
+Value FlashDecodingBuilder::build(Value out, Value enabled) {
+  Value batches = dim(q.tensor, 0);
+  sq = dim(q.tensor, q.merged ? 1 : 2);
+  sk = dim(k.tensor, k.merged ? 1 : 2);
+  // chunkSize = max(kMinChunk, ceil(sk / kMaxChunks) rounded up to a block).
+  Value perChunk =
+      b.create<arith::CeilDivSIOp>(loc, sk, index(kMaxChunks * kKeyBlock));
+  Value chunkSize = max(index(kMinChunk), mul(perChunk, index(kKeyBlock)));
+  Value chunks =
+      max(index(1), b.create<arith::CeilDivSIOp>(loc, sk, chunkSize));
+  // Disabled, every iteration has no query rows. A parallel loop never gets
+  // zero iterations: libomp's static schedule divides by zero.
+  queries = sq;
+  if (enabled) {
+    queries = b.create<arith::SelectOp>(loc, enabled, sq, index(0));
+    chunks = b.create<arith::SelectOp>(loc, enabled, chunks, index(1));
+  }
+  Value partials = buildPartials(batches, chunks, chunkSize);
+  return buildMerge(out, batches, chunks, partials);
+}
+
+} // namespace
+
+Value buildFlashDecoding(OpBuilder &b, Location loc,
+                         const AttentionOperands &operands, Value out,
+                         Value enabled, int64_t maxQueries) {
+  return FlashDecodingBuilder(b, loc, operands, maxQueries)
+      .build(out, enabled);
+}
+
+} // namespace attnc::lowering

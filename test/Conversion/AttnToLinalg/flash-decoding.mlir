@@ -1,0 +1,85 @@
+// RUN: attnc-opt %s -split-input-file -convert-attn-to-linalg | FileCheck %s
+
+// One query (static): only the decode form. The keys split into at most 16
+// chunks of max(64, ceil(sk / 256) * 16) keys, a number that depends on sk
+// alone; a forall over (batch, head, chunk) writes each chunk's partial
+// (m, l, o[8]) per query row, then a forall over (batch, head) merges them.
+// Scores are 8-wide dot products of a query row and a key row; the block of
+// 16 scores is one vector for its max and exp. Query head h reads key head
+// h / 2 (grouped-query).
+// CHECK-LABEL: func.func @decode_one_query
+// CHECK: %[[PER:.+]] = arith.ceildivsi %{{.+}}, %c256
+// CHECK: %[[MUL:.+]] = arith.muli %[[PER]], %c16
+// CHECK: %[[SIZE:.+]] = arith.maxsi %c64, %[[MUL]]
+// CHECK: %[[N:.+]] = arith.ceildivsi %{{.+}}, %[[SIZE]]
+// CHECK: %[[CHUNKS:.+]] = arith.maxsi %c1, %[[N]]
+// CHECK: %[[PARTIALS:.+]] = tensor.empty(%{{.+}}) : tensor<?x4x16x1x10xf32>
+// CHECK: %[[P:.+]] = scf.forall (%[[B:.+]], %[[H:.+]], %[[C:.+]]) in (%{{.+}}, 4, %[[CHUNKS]]) shared_outs(%[[POUT:.+]] = %[[PARTIALS]])
+// CHECK:   arith.divui %[[H]], %c2
+// CHECK:   memref.alloca() {alignment = 64 : i64} : memref<1x10xf32>
+// CHECK:   scf.for
+// CHECK:     vector.from_elements {{.+}} : vector<8xf32>
+// CHECK:     scf.for {{.+}} iter_args({{.+}}) -> (f32, f32, vector<8xf32>)
+// CHECK:       arith.mulf {{.+}} : vector<8xf32>
+// CHECK:       vector.reduction <add>, %{{.+}} fastmath<reassoc> : vector<8xf32> into f32
+// CHECK:       vector.from_elements {{.+}} : vector<16xf32>
+// CHECK:       vector.reduction <maximumf>, %{{.+}} : vector<16xf32> into f32
+// CHECK:       math.exp %{{.+}} : f32
+// CHECK:       math.exp %{{.+}} : vector<16xf32>
+// CHECK:       vector.extract
+// CHECK:       vector.fma
+// CHECK:   tensor.parallel_insert_slice %{{.+}} into %[[POUT]][%[[B]], %[[H]], %[[C]], 0, 0]
+// CHECK: scf.forall (%[[B2:.+]], %[[H2:.+]]) in (%{{.+}}, 4) shared_outs(%[[OUT:.+]] = %{{.+}}) -> (tensor<?x4x?x8xf32>)
+// CHECK:   scf.for %{{.+}} = %c0{{.*}} to %[[CHUNKS]]
+// CHECK:     tensor.extract %[[P]][%[[B2]], %[[H2]]
+// CHECK:     arith.maximumf
+// CHECK:   math.exp
+// CHECK:   arith.divf
+// CHECK:   tensor.parallel_insert_slice %{{.+}} into %[[OUT]][%[[B2]], %[[H2]], 0, 0]
+// CHECK-NOT: scf.forall
+// CHECK: return
+func.func @decode_one_query(%q: tensor<?x4x1x8xf32>, %k: tensor<?x2x?x8xf32>, %v: tensor<?x2x?x8xf32>) -> tensor<?x4x1x8xf32> {
+  %0 = attn.attention %q, %k, %v causal scale 0.125 : tensor<?x4x1x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32> -> tensor<?x4x1x8xf32>
+  return %0 : tensor<?x4x1x8xf32>
+}
+
+// -----
+
+// A dynamic query count: the decode form (up to 16 queries) and the row
+// tiles (48 query rows) are built one after the other on the same tensor,
+// no scf.if: the form not taken computes no rows (query rows 0, or tile
+// rows and keys 0), in one iteration per (batch, head) and never in zero.
+// CHECK-LABEL: func.func @attention_any_queries
+// CHECK: %[[DECODE:.+]] = arith.cmpi sle, %[[SQ:.+]], %c16
+// CHECK: %[[ROWS:.+]] = arith.select %[[DECODE]], %{{.+}}, %c0
+// CHECK: %[[CHUNKS:.+]] = arith.select %[[DECODE]], %{{.+}}, %c1
+// CHECK: tensor.empty(%{{.+}}) : tensor<?x4x16x16x10xf32>
+// CHECK: scf.forall ({{.+}}) in (%{{.+}}, 4, %[[CHUNKS]])
+// CHECK:   memref.alloca() {alignment = 64 : i64} : memref<16x10xf32>
+// CHECK:   scf.for %{{.+}} = %c0{{.*}} to %[[ROWS]]
+// CHECK: %[[DECODED:.+]] = scf.forall ({{.+}}) in (%{{.+}}, 4) shared_outs
+// CHECK: %[[ACTIVE:.+]] = arith.xori %[[DECODE]], %true
+// CHECK: %[[TILES:.+]] = arith.ceildivui %[[SQ]], %c48
+// CHECK: %[[COUNT:.+]] = arith.select %[[DECODE]], %c1{{.*}}, %[[TILES]]
+// CHECK: scf.forall ({{.+}}) in (%{{.+}}, 4, %[[COUNT]]) shared_outs(%{{.+}} = %[[DECODED]])
+// CHECK:   arith.select %[[ACTIVE]]
+// CHECK:   memref.alloca() {alignment = 64 : i64} : memref<8x48xf32>
+// CHECK:   memref.alloca() {alignment = 64 : i64} : memref<8x48xf32>
+func.func @attention_any_queries(%q: tensor<?x4x?x8xf32>, %k: tensor<?x4x?x8xf32>, %v: tensor<?x4x?x8xf32>) -> tensor<?x4x?x8xf32> {
+  %0 = attn.attention %q, %k, %v causal scale 0.125 : tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32> -> tensor<?x4x?x8xf32>
+  return %0 : tensor<?x4x?x8xf32>
+}
+
+// -----
+
+// A static query count above 16: only the row tiles.
+// CHECK-LABEL: func.func @prefill
+// CHECK-NOT: tensor<?x4x16x
+// CHECK: %[[TILES:.+]] = arith.ceildivui %{{.+}}, %c48
+// CHECK: scf.forall ({{.+}}) in (%{{.+}}, 4, %[[TILES]])
+// CHECK-NOT: arith.xori
+// CHECK: memref.alloca() {alignment = 64 : i64} : memref<8x48xf32>
+func.func @prefill(%q: tensor<?x4x100x8xf32>, %k: tensor<?x4x?x8xf32>, %v: tensor<?x4x?x8xf32>) -> tensor<?x4x100x8xf32> {
+  %0 = attn.attention %q, %k, %v scale 0.125 : tensor<?x4x100x8xf32>, tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32> -> tensor<?x4x100x8xf32>
+  return %0 : tensor<?x4x100x8xf32>
+}
