@@ -49,6 +49,11 @@ public:
     for (size_t k = 0; k < given.size(); ++k)
       bound.buffers.push_back(given[k] ? place(k, *given[k])
                                        : fillDefault(k, manifest.inputs[k]));
+    for (size_t k = 0; k < given.size(); ++k)
+      if (given[k] && manifest.inputs[k].indexBound > 0)
+        checkIndices(manifest.inputs[k], *given[k], bound.buffers[k]);
+    if (!errors.empty())
+      return errors.take();
     return std::move(bound);
   }
 
@@ -81,6 +86,33 @@ private:
     void *data = scratch.get(slot, *bytes);
     fill(data, spec.dtype, *spec.defaultValue, *count);
     return data;
+  }
+
+  /// Ids an embedding reads must name one of its rows: the compiled lookup
+  /// would clamp them and compute a wrong answer silently.
+  void checkIndices(const TensorSpec &spec, const attnc_tensor &tensor,
+                    const void *data) {
+    size_t count = *checkedByteSize(tensor.shape, tensor.rank);
+    for (size_t i = 0; i < count; ++i) {
+      int64_t id = spec.dtype == ATTNC_DTYPE_I64
+                       ? static_cast<const int64_t *>(data)[i]
+                       : static_cast<const int32_t *>(data)[i];
+      if (id >= 0 && id < spec.indexBound)
+        continue;
+      std::vector<int64_t> position(tensor.rank);
+      size_t rest = i;
+      for (int32_t d = tensor.rank - 1; d >= 0; --d) {
+        position[d] = static_cast<int64_t>(rest % tensor.shape[d]);
+        rest /= tensor.shape[d];
+      }
+      errors.add(ATTNC_ERROR_INVALID_ARGUMENT,
+                 "input '" + spec.name + "': " + std::to_string(id) + " at " +
+                     formatShape(position) +
+                     " is not a valid index (expected 0.." +
+                     std::to_string(spec.indexBound - 1) +
+                     ", the rows of the embedding table it selects from)");
+      return;
+    }
   }
 
   /// An omitted input takes its dims from the inputs given.

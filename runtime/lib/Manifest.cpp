@@ -420,6 +420,8 @@ private:
                      " is too large");
     if (Status s = parseLayers(entry, what, kind, spec); !s)
       return s.error();
+    if (Status s = parseIndexBound(entry, what, kind, spec); !s)
+      return s.error();
     if (Status s = parseDefault(entry, what, kind, spec); !s)
       return s.error();
     return spec;
@@ -445,6 +447,23 @@ private:
       return invalid(what + ": a parameter with " + std::to_string(spec.layers) +
                      " layers must have shape [" + std::to_string(spec.layers) +
                      ", ...], found " + formatShape(spec.shape));
+    return Status::success();
+  }
+
+  static Status parseIndexBound(const json &entry, const std::string &what,
+                                Kind kind, TensorSpec &spec) {
+    const json *value = member(entry, "index_bound");
+    if (!value)
+      return Status::success();
+    if (kind != Kind::Input ||
+        (spec.dtype != ATTNC_DTYPE_I64 && spec.dtype != ATTNC_DTYPE_I32))
+      return invalid(what + ": only integer inputs may have an "
+                            "\"index_bound\"");
+    if (!value->is_number_integer() || value->get<int64_t>() < 1)
+      return invalid(what + ": \"index_bound\" must be a positive integer, "
+                            "found " +
+                     describe(*value));
+    spec.indexBound = value->get<int64_t>();
     return Status::success();
   }
 

@@ -30,6 +30,9 @@ struct TensorSpec {
   int64_t layers = 0;
   /// Inputs only: the value that fills the input when the caller omits it.
   std::optional<double> defaultValue;
+  /// Integer inputs only: 0, or the rows of the embedding table they index;
+  /// the runtime refuses values outside [0, indexBound).
+  int64_t indexBound = 0;
   attnc_dtype dtype = ATTNC_DTYPE_F32;
   /// Static sizes, and -1 where the size is a dim.
   std::vector<int64_t> shape;

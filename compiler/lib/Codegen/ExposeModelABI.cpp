@@ -55,6 +55,7 @@ struct AbiTensor {
   ArrayAttr packOf;           // packed parameters: the members' names
   int64_t packAxis = 0;
   int64_t packOutAxis = -1;   // panel packs: the members' output axis
+  int64_t indexBound = 0;     // inputs indexing an embedding: its rows
 };
 
 StringRef getStringAttr(DictionaryAttr attrs, StringRef name) {
@@ -151,6 +152,8 @@ LogicalResult ModelABIBuilder::collect() {
       t.layers = layers.getInt();
     if (auto value = attrs.getAs<FloatAttr>(kDefaultAttr))
       t.defaultValue = value.getValueAsDouble();
+    if (auto bound = attrs.getAs<IntegerAttr>(kIndexBoundAttr))
+      t.indexBound = bound.getInt();
     if (kind == "packed") {
       t.packOf = attrs.getAs<ArrayAttr>(kPackOfAttr);
       auto axis = attrs.getAs<IntegerAttr>(kPackAxisAttr);
@@ -247,6 +250,8 @@ std::string ModelABIBuilder::manifest() {
         o["layers"] = t.layers;
       if (t.defaultValue)
         o["default"] = *t.defaultValue;
+      if (t.indexBound > 0)
+        o["index_bound"] = t.indexBound;
       out.push_back(std::move(o));
     }
     return out;

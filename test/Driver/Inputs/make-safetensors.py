@@ -2,6 +2,7 @@
 """Writes safetensors files, well or badly formed, for the driver's tests.
 
   make-safetensors.py tensors OUT NAME:DTYPE:D0,D1,... ...   zero-filled tensors
+  make-safetensors.py ids OUT NAME:I64|I32:D0,D1,... V,V,...    integers, row-major
   make-safetensors.py raw OUT HEADER_JSON DATA_BYTES          any header, zero data
   make-safetensors.py misalign IN OUT                         IN's tensors, with the
                                                               data section at an odd offset
@@ -59,6 +60,13 @@ def main(argv):
                 count *= d
             tensors.append((name, dtype, shape, bytes(count * SIZES[dtype])))
         write(argv[2], *layout(tensors, pad=0))
+    elif mode == "ids":
+        name, dtype, dims = argv[3].split(":")
+        shape = [int(d) for d in dims.split(",") if d]
+        values = [int(v) for v in argv[4].split(",")]
+        fmt = {"I64": "<q", "I32": "<i"}[dtype]
+        data = b"".join(struct.pack(fmt, v) for v in values)
+        write(argv[2], *layout([(name, dtype, shape, data)], pad=0))
     elif mode == "raw":
         write(argv[2], argv[3].encode(), bytes(int(argv[4])))
     elif mode == "misalign":

@@ -32,6 +32,10 @@ inline constexpr llvm::StringLiteral kTensorAttr = "attn.tensor";
 inline constexpr llvm::StringLiteral kLayersAttr = "attn.layers";
 /// On optional inputs: the value the runtime fills them with (F64Attr).
 inline constexpr llvm::StringLiteral kDefaultAttr = "attn.default";
+/// On integer inputs read directly as embedding rows: the number of rows of
+/// the smallest such table. A compiled lookup clamps ids into the table; the
+/// runtime refuses ids outside [0, bound) instead (manifest "index_bound").
+inline constexpr llvm::StringLiteral kIndexBoundAttr = "attn.index_bound";
 
 /// On a parameter packed from others by attn-fuse-projections (attn.kind =
 /// "packed"): the names of its members (ArrayAttr of StringAttr), in order,
