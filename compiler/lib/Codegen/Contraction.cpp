@@ -41,16 +41,6 @@ SmallVector<unsigned> dimsOf(AffineMap map) {
   return dims;
 }
 
-bool hasUnitInnerStride(Value buffer) {
-  auto type = dyn_cast<MemRefType>(buffer.getType());
-  if (!type || type.getRank() == 0)
-    return false;
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  return succeeded(getStridesAndOffset(type, strides, offset)) &&
-         strides.back() == 1;
-}
-
 /// (n floordiv 48, k, n mod 48): a weight packed at load.
 bool isPackedWeightMap(AffineMap map, unsigned n, unsigned k) {
   MLIRContext *ctx = map.getContext();
@@ -119,6 +109,11 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
     return std::nullopt;
   c.rhsIsKN = dimsB.back() == c.n && hasUnitInnerStride(rhs);
   return c;
+}
+
+bool hasUnitInnerStride(Value buffer) {
+  auto type = dyn_cast<MemRefType>(buffer.getType());
+  return type && type.getRank() > 0 && isLastMemrefDimUnitStride(type);
 }
 
 } // namespace attnc::codegen

@@ -1,5 +1,6 @@
 //===- TileFusion.cpp - Elementwise ops computed on a kernel's C tile -----===//
 #include "attnc/Codegen/TileFusion.h"
+#include "attnc/Codegen/Contraction.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -16,16 +17,6 @@ namespace {
 /// Reads and writes no memory (an alloc only reserves it).
 bool touchesNoMemory(Operation *op) {
   return isMemoryEffectFree(op) || isa<memref::AllocOp>(op);
-}
-
-bool hasUnitInnerStride(Value buffer) {
-  auto type = dyn_cast<MemRefType>(buffer.getType());
-  if (!type || type.getRank() == 0)
-    return false;
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  return succeeded(getStridesAndOffset(type, strides, offset)) &&
-         strides.back() == 1;
 }
 
 /// `op` is all parallel over exactly C's indices, writes its one f32 output

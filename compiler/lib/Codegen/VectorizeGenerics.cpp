@@ -111,12 +111,7 @@ std::optional<Combiner> matchCombiner(Operation *op) {
 }
 
 bool hasUnitInnerStride(MemRefType type) {
-  if (type.getRank() == 0)
-    return false;
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  return succeeded(getStridesAndOffset(type, strides, offset)) &&
-         strides.back() == 1;
+  return type.getRank() > 0 && isLastMemrefDimUnitStride(type);
 }
 
 class GenericVectorizer {

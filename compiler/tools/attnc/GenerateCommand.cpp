@@ -1,5 +1,6 @@
 //===- GenerateCommand.cpp - The `attnc generate` subcommand --------------===//
 #include "GenerateCommand.h"
+#include "RunCommand.h"
 
 #include "AttentionDump.h"
 
@@ -79,12 +80,6 @@ cl::opt<bool> noKVCache(
     cl::desc("Recompute the whole sequence at every step even when the model "
              "has a KV-cache step entry"),
     cl::sub(sub));
-cl::opt<int> numThreads(
-    "threads",
-    cl::desc("Threads to run the model on (default: $ATTNC_NUM_THREADS, "
-             "else one per core)"),
-    cl::init(0), cl::value_desc("n"), cl::sub(sub));
-
 cl::opt<bool> jsonOutput("json",
                    cl::desc("Print one JSON object instead of streaming text"),
                    cl::sub(sub));
@@ -313,13 +308,8 @@ int attnc::generateCommandMain() {
   Expected<Model> model = Model::open(modelPath);
   if (!model)
     return reportError(model.error().message());
-  if (numThreads.getNumOccurrences()) {
-    if (numThreads < 1)
-      return reportError("--threads must be at least 1, got " +
-                         std::to_string(numThreads));
-    if (Status s = model->setNumThreads(numThreads); !s)
-      return reportError(s.error().message());
-  }
+  if (Status s = applyThreadsOption(*model); !s)
+    return reportError(s.error().message());
   Expected<int64_t> modelVocab = checkDecoderContract(*model);
   if (!modelVocab)
     return reportError(modelVocab.error().message());

@@ -2,6 +2,7 @@
 #include "RunCommand.h"
 
 #include "AttentionDump.h"
+#include "GenerateCommand.h"
 
 #include "attnc/Safetensors.h"
 #include "attnc/runtime.hpp"
@@ -47,7 +48,8 @@ cl::opt<int> numThreads(
     "threads",
     cl::desc("Threads to run the model on (default: $ATTNC_NUM_THREADS, "
              "else one per core)"),
-    cl::init(0), cl::value_desc("n"), cl::sub(attnc::runSubCommand));
+    cl::init(0), cl::value_desc("n"), cl::sub(attnc::runSubCommand),
+    cl::sub(attnc::generateSubCommand));
 cl::opt<std::string> dumpAttentionPath(
     "dump-attention",
     cl::desc("Write the attention probabilities of a model compiled with "
@@ -145,17 +147,22 @@ attnc::Status writeOutputs(const std::string &path,
 
 } // namespace
 
+attnc::Status attnc::applyThreadsOption(Model &model) {
+  if (!numThreads.getNumOccurrences())
+    return Status::success();
+  if (numThreads < 1)
+    return Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                 "--threads must be at least 1, got " +
+                     std::to_string(numThreads));
+  return model.setNumThreads(numThreads);
+}
+
 int attnc::runCommandMain() {
   Expected<Model> model = Model::open(modelPath);
   if (!model)
     return reportError(model.error().message());
-  if (numThreads.getNumOccurrences()) {
-    if (numThreads < 1)
-      return reportError("--threads must be at least 1, got " +
-                         std::to_string(numThreads));
-    if (Status s = model->setNumThreads(numThreads); !s)
-      return reportError(s.error().message());
-  }
+  if (Status s = attnc::applyThreadsOption(*model); !s)
+    return reportError(s.error().message());
   if (Status s = model->loadWeights(weightsPath); !s)
     return reportError(s.error().message());
   for (const std::string &warning : model->warnings())

@@ -12,6 +12,8 @@
 #ifndef ATTNC_TOOLS_ATTNC_RUNCOMMAND_H
 #define ATTNC_TOOLS_ATTNC_RUNCOMMAND_H
 
+#include "attnc/runtime.hpp"
+
 #include "llvm/Support/CommandLine.h"
 
 namespace attnc {
@@ -21,6 +23,10 @@ extern llvm::cl::SubCommand runSubCommand;
 /// Call after llvm::cl::ParseCommandLineOptions when runSubCommand is
 /// active. Returns the process exit code.
 int runCommandMain();
+
+/// `--threads N` of `attnc run` and `attnc generate`: sets the model's thread
+/// count when given (else $ATTNC_NUM_THREADS or one per core applies).
+Status applyThreadsOption(Model &model);
 
 } // namespace attnc
 

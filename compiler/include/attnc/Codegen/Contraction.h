@@ -42,6 +42,10 @@ struct Contraction {
 /// permutations (B may instead be packed, as above).
 std::optional<Contraction> matchContraction(mlir::linalg::LinalgOp op);
 
+/// A memref of rank >= 1 whose last dimension has stride 1 (its rows load
+/// as vectors).
+bool hasUnitInnerStride(mlir::Value buffer);
+
 } // namespace attnc::codegen
 
 #endif // ATTNC_CODEGEN_CONTRACTION_H
