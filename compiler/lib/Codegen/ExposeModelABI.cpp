@@ -177,7 +177,7 @@ LogicalResult ModelABIBuilder::collect() {
     }
     // A parameter that only feeds packs is never read by the code: the
     // runtime may release its memory once the packs are built.
-    t.read = !model.getArgument(i).use_empty() ||
+    t.read = kind != "param" || !model.getArgument(i).use_empty() ||
              (step && !step.getArgument(i).use_empty());
     (kind == "input" ? inputs : params).push_back(std::move(t));
   }
