@@ -8,7 +8,8 @@ runs both on the same inputs and compares. Prints one line per check,
 `name size variant: max_abs=... max_rel=... PASS|FAIL`, and exits 1 if any
 check fails.
 
-usage: run_all.py [MODEL...] [--workdir DIR] [--attnc PATH] [--examples DIR] [--verbose]
+usage: run_all.py [MODEL...] [--workdir DIR] [--attnc PATH] [--runtime PATH] [--examples DIR]
+                  [--verbose]
 """
 
 import os
@@ -38,6 +39,8 @@ MODELS = {
     "bert": ("bert_ref", "run"),
     "llama": ("llama_ref", "run"),
     "translator": ("translator_ref", "run"),
+    "gpt2_kv_cache": ("kv_cache_ref", "run_gpt2"),
+    "llama_kv_cache": ("kv_cache_ref", "run_llama"),
 }
 
 
@@ -47,9 +50,10 @@ def check(name, ctx):
 
 
 class Context:
-    def __init__(self, attnc, report):
+    def __init__(self, attnc, report, runtime):
         self.attnc = attnc
         self.report = report
+        self.runtime = runtime
 
 
 def main():
@@ -59,6 +63,8 @@ def main():
     parser.add_argument("--workdir", help="where to keep compiled models and tensors "
                         "(default: a temporary directory, removed afterwards)")
     parser.add_argument("--attnc", default="attnc", help="the attnc binary (default: from PATH)")
+    parser.add_argument("--runtime", default="libattnc_runtime.so",
+                        help="the runtime library, for the KV-cache checks")
     parser.add_argument("--examples", help="read the .attn files from DIR instead of examples/",
                         metavar="DIR")
     parser.add_argument("--verbose", action="store_true", help="time every attnc call on stderr")
@@ -72,7 +78,7 @@ def main():
     report = harness.Report()
     with tempfile.TemporaryDirectory(prefix="attnc-reference-") as tmp:
         attnc = harness.Attnc(args.workdir or tmp, args.attnc, args.verbose)
-        ctx = Context(attnc, report)
+        ctx = Context(attnc, report, args.runtime)
         for name in args.models or MODELS:
             start = time.time()
             try:
