@@ -37,8 +37,10 @@ MODELS = {
     "gpt2": ("gpt2_ref", "run_small"),
     "gpt2_124m": ("gpt2_ref", "run_124m"),
     "bert": ("bert_ref", "run"),
+    "bert_base": ("bert_ref", "run_base"),
     "llama": ("llama_ref", "run"),
     "translator": ("translator_ref", "run"),
+    "translator_default": ("translator_ref", "run_default"),
     "gpt2_kv_cache": ("kv_cache_ref", "run_gpt2"),
     "llama_kv_cache": ("kv_cache_ref", "run_llama"),
 }
