@@ -197,19 +197,28 @@ def check_bert(ctx, check):
 
 
 def check_llama(ctx, check):
-    config = dict(vocab_size=97, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                  num_attention_heads=4, num_key_value_heads=2)
-    harness.seeded(6)
-    model = harness.randomize_(llama_ref.Llama(**config)).eval()
-    weights = ctx.attnc.save_weights("attn-llama", model.checkpoint())
-    so = ctx.attnc.compile(harness.example("llama.attn"), config, DEBUG)
-    ids = harness.seeded(7).integers(0, config["vocab_size"], (1, 12), dtype=np.int64)
-    with torch.no_grad(), softmax_weights() as recorded:
-        model(torch.from_numpy(ids))
-    ref = harness.to_numpy(torch.stack(recorded))
-    got, _ = ctx.attnc.dump_attention(so, weights, {"input_ids": ids})
-    check.probabilities("llama", "gqa 4/2 heads,seq=12", got["attention.0"], ref,
-                        causal_mask(12, 12))
+    base = dict(vocab_size=97, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                num_attention_heads=4)
+    rng = harness.seeded(7)
+    for n, (variant, kv_heads, batch, seq) in enumerate([("gqa 4/2 heads", 2, 1, 12),
+                                                          ("mqa 4/1 heads", 1, 3, 9)]):
+        config = dict(base, num_key_value_heads=kv_heads)
+        harness.seeded(6 + 10 * n)
+        model = harness.randomize_(llama_ref.Llama(**config)).eval()
+        weights = ctx.attnc.save_weights(f"attn-llama-{n}", model.checkpoint())
+        so = ctx.attnc.compile(harness.example("llama.attn"), config, DEBUG)
+        ids = rng.integers(0, config["vocab_size"], (batch, seq), dtype=np.int64)
+        with torch.no_grad(), softmax_weights() as recorded:
+            model(torch.from_numpy(ids))
+        ref = harness.to_numpy(torch.stack(recorded))
+        got, _ = ctx.attnc.dump_attention(so, weights, {"input_ids": ids})
+        check.probabilities("llama", f"{variant},batch={batch},seq={seq}", got["attention.0"],
+                            ref, causal_mask(seq, seq))
+    # --heads counts query heads, also when several share a key/value head.
+    got, meta = ctx.attnc.dump_attention(so, weights, {"input_ids": ids},
+                                         flags=["--layers", "1", "--heads", "3,0"])
+    check.probabilities("llama", "mqa layers=1 heads=3,0", got["attention.0"],
+                        ref[[1]][:, :, [3, 0]], causal_mask(seq, seq))
 
 
 def check_translator(ctx, check):
