@@ -39,6 +39,7 @@ MODELS = {
     "bert": ("bert_ref", "run"),
     "bert_base": ("bert_ref", "run_base"),
     "llama": ("llama_ref", "run"),
+    "llama_7b_layer": ("llama_ref", "run_7b_layer"),
     "translator": ("translator_ref", "run"),
     "translator_default": ("translator_ref", "run_default"),
     "gpt2_kv_cache": ("kv_cache_ref", "run_gpt2"),
