@@ -66,8 +66,8 @@ def main():
     parser.add_argument("--workdir", help="where to keep compiled models and tensors "
                         "(default: a temporary directory, removed afterwards)")
     parser.add_argument("--attnc", default="attnc", help="the attnc binary (default: from PATH)")
-    parser.add_argument("--runtime", default="libattnc_runtime.so",
-                        help="the runtime library, for the KV-cache checks")
+    parser.add_argument("--runtime", help="the runtime library, for the KV-cache checks "
+                        "(default: lib/libattnc_runtime.so next to attnc's bin/)")
     parser.add_argument("--examples", help="read the .attn files from DIR instead of examples/",
                         metavar="DIR")
     parser.add_argument("--verbose", action="store_true", help="time every attnc call on stderr")
@@ -81,7 +81,10 @@ def main():
     report = harness.Report()
     with tempfile.TemporaryDirectory(prefix="attnc-reference-") as tmp:
         attnc = harness.Attnc(args.workdir or tmp, args.attnc, args.verbose)
-        ctx = Context(attnc, report, args.runtime)
+        runtime = args.runtime or os.path.join(
+            os.path.dirname(os.path.dirname(os.path.abspath(attnc.binary))), "lib",
+            "libattnc_runtime.so")
+        ctx = Context(attnc, report, runtime)
         for name in args.models or MODELS:
             start = time.time()
             try:
