@@ -29,9 +29,11 @@ def FuseProjections : Pass<"attn-fuse-projections", "mlir::ModuleOp"> {
     layout that are parameters used nowhere else, become one linear whose
     weight is the parameters packed side by side, followed by one
     `attn.slice` per original result: the Q, K and V projections of a
-    self-attention (or the gate and up projections of a SwiGLU MLP) become
-    one matrix product that reads the input once. Inside a layer loop the
-    parameters are stacked per layer and so is the packed one.
+    self-attention become one matrix product that reads the input once.
+    Inside a layer loop the parameters are stacked per layer and so is the
+    packed one. The two products of a gated unit (`mul(silu(gate), up)`,
+    with any activation) stay apart, so that the activation and the
+    multiply fuse into the second product as its epilogue.
 
     The packed weight is a new argument (`attn.kind = "packed"`,
     `attn.pack_of` the member parameters' names, `attn.pack_axis` the axis
