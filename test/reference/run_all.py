@@ -42,6 +42,7 @@ MODELS = {
     "llama_7b_layer": ("llama_ref", "run_7b_layer"),
     "translator": ("translator_ref", "run"),
     "translator_default": ("translator_ref", "run_default"),
+    "tiny_gpt": ("tiny_gpt_ref", "run"),
     "gpt2_kv_cache": ("kv_cache_ref", "run_gpt2"),
     "llama_kv_cache": ("kv_cache_ref", "run_llama"),
 }
