@@ -91,7 +91,7 @@ def check_steps(ctx, name, variant, so, weights, reference, vocab, batch, chunks
     finally:
         session.close()
     ok = ok and position == total
-    ctx.report.line(name, "small", f"{variant},batch={batch},kv-cache steps={len(chunks)}",
+    ctx.report.line(name, "small+kv-cache", f"{variant},batch={batch},steps={len(chunks)}",
                     worst_abs, worst_rel, ok,
                     f"prefill={chunks[0]} tokens={total} cached={position}")
 
@@ -111,7 +111,7 @@ def check_generate(ctx, name, variant, so, weights, torch_step, vocab, seed, ste
     if same < steps:
         extra += f" attnc={got} torch={ref_tokens}"
     ok = same == steps and len(got) == steps and result.get("kv_cache") is True
-    ctx.report.line(name, "small", f"{variant},generate greedy{steps} (kv cache)", 0.0, 0.0,
+    ctx.report.line(name, "small+kv-cache", f"{variant},generate greedy{steps}", 0.0, 0.0,
                     ok, extra + f" kv_cache={result.get('kv_cache')}")
 
 
