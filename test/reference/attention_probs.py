@@ -146,7 +146,7 @@ def check_mha(ctx, check):
 
 
 def check_gpt2(ctx, check):
-    config = dict(vocab_size=101, n_positions=64, n_embd=32, n_layer=3, n_head=4)
+    config = dict(vocab_size=101, n_positions=300, n_embd=32, n_layer=3, n_head=4)
     harness.seeded(2)
     model = harness.randomize_(gpt2_ref.GPT2(**config)).eval()
     weights = ctx.attnc.save_weights("attn-gpt2", model.checkpoint())
@@ -174,6 +174,15 @@ def check_gpt2(ctx, check):
                         causal_mask(11, 11))
     check.equal("gpt2", "selection metadata",
                 (meta["attention.0.layers"], meta["attention.0.heads"]), ("[2,0]", "[3,1]"))
+
+    # Batch 3 of 257 tokens: more than any block of the attention kernels.
+    ids = harness.seeded(13).integers(0, config["vocab_size"], (3, 257), dtype=np.int64)
+    with mha_weights() as recorded:
+        model(torch.from_numpy(ids))
+    ref = stacked(recorded, [block.attn for block in model.h])
+    got, _ = ctx.attnc.dump_attention(so, weights, {"input_ids": ids})
+    check.probabilities("gpt2", "all layers,batch=3,seq=257", got["attention.0"], ref,
+                        causal_mask(257, 257))
 
 
 def check_bert(ctx, check):
