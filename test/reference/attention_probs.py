@@ -259,7 +259,41 @@ def check_translator(ctx, check):
                     (meta.get(f"{name}.queries"), meta.get(f"{name}.keys")), (queries, keys))
 
 
-CHECKS = [check_mha, check_gpt2, check_bert, check_llama, check_translator]
+def check_translator_uneven(ctx, check):
+    """3 encoder layers, 1 decoder layer: --layers picks, in each site, the
+    listed layers it has, and leaves out a site that has none of them."""
+    config = dict(src_vocab_size=101, tgt_vocab_size=89, d_model=32, nhead=4,
+                  num_encoder_layers=3, num_decoder_layers=1, dim_feedforward=64)
+    harness.seeded(10)
+    model = harness.randomize_(translator_ref.Translator(**config)).eval()
+    weights = ctx.attnc.save_weights("attn-translator-3-1", model.checkpoint())
+    so = ctx.attnc.compile(harness.example("translator.attn"), config, DEBUG)
+    rng = harness.seeded(11)
+    src = rng.integers(0, config["src_vocab_size"], (3, 6), dtype=np.int64)
+    tgt = rng.integers(0, config["tgt_vocab_size"], (3, 4), dtype=np.int64)
+    with mha_weights() as recorded:
+        model(torch.from_numpy(src), torch.from_numpy(tgt))
+    t = model.transformer
+    encoder = stacked(recorded, [layer.self_attn for layer in t.encoder.layers])
+    cross = stacked(recorded, [layer.multihead_attn for layer in t.decoder.layers])
+    inputs = {"src_ids": src, "tgt_ids": tgt}
+
+    got, meta = ctx.attnc.dump_attention(so, weights, inputs, flags=["--layers", "2"])
+    check.equal("translator 3+1 layers", "--layers 2: the encoder's site only",
+                (sorted(got), meta.get("attention.0.layers")), (["attention.0"], "[2]"))
+    check.probabilities("translator 3+1 layers", "encoder layer 2", got["attention.0"],
+                        encoder[[2]], np.zeros((6, 6), dtype=bool))
+
+    got, meta = ctx.attnc.dump_attention(so, weights, inputs,
+                                         flags=["--layers", "2,0", "--heads", "1"])
+    check.equal("translator 3+1 layers", "--layers 2,0: each site's",
+                [meta.get(f"attention.{n}.layers") for n in range(3)], ["[2,0]", "[0]", "[0]"])
+    check.probabilities("translator 3+1 layers", "cross layer 0 head 1", got["attention.2"],
+                        cross[:, :, [1]], np.zeros((4, 6), dtype=bool))
+
+
+CHECKS = [check_mha, check_gpt2, check_bert, check_llama, check_translator,
+          check_translator_uneven]
 
 
 def main():
