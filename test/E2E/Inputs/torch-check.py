@@ -94,7 +94,11 @@ def ops(t):
     scores = q @ k.transpose(-1, -2) * 0.25
     future = torch.arange(s).unsqueeze(0) > torch.arange(s).unsqueeze(1)
     return {"p": torch.softmax(scores.masked_fill(future, float("-inf")), dim=-1),
-            "h": x * 2.0, "t": x.transpose(-1, -2), "d": x * x - x / 2.0}
+            "h": x * 2.0, "t": x.transpose(-1, -2), "d": x * x - x / 2.0,
+            "r": k.repeat_interleave(3, dim=1),
+            "m": torch.softmax((q @ k.transpose(-1, -2)).masked_fill(
+                (t["mask"] == 0)[:, None, None, :], float("-inf")) * 0.5, dim=-1),
+            "s": torch.softmax(x * -0.75, dim=-1)}
 
 
 def glu(t):

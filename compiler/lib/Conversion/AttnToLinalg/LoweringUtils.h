@@ -61,8 +61,12 @@ Value buildScaleAndCausalMask(OpBuilder &b, Location loc, Value scores,
 Value buildLastDimReduction(OpBuilder &b, Location loc, Value input,
                             double initValue, ArrayRef<Value> extraInputs,
                             ScalarBody combine);
-/// exp(x - max) / sum(exp(x - max)) over the last dimension.
-Value buildSoftmax(OpBuilder &b, Location loc, Value input);
+/// Scores [B, H, q, k]: entries of keys whose `mask` [B, k] (integer or
+/// f32) is 0 become -inf.
+Value buildPaddingMask(OpBuilder &b, Location loc, Value scores, Value mask);
+/// exp(s x - max) / sum(exp(s x - max)) over the last dimension, s = `scale`.
+Value buildSoftmax(OpBuilder &b, Location loc, Value input,
+                   double scale = 1.0);
 /// An operand of attention, [B, H, S, D], or (`merged`) the [B, S, H * D]
 /// tensor that attn.split_heads would split: read in place, with no copy.
 struct HeadLayout {
