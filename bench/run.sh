@@ -11,7 +11,7 @@
 # once in a fresh process: --warmup untimed calls, then --runs timed ones.
 # Medians are over all rounds' runs (default 2 x 3 = 6). One thread is
 # pinned to core 0 (taskset -c 0). --only keeps the rows whose id matches
-# (mm512x768x768 ... mm128x768x768, block128/512/1024, prefill128,
+# (mm512x768x768 ... mm128x768x768, block128/512/1024, llama128, prefill128,
 # attn2048, decode1024). Prints a markdown table (bench/table.py) with the
 # machine, the load and the command; --out FILE also writes it there
 # (between the markers, if FILE has them: bench/run.sh --out
@@ -73,6 +73,7 @@ done
 for s in 128 512 1024; do
   rows+=("block$s|block|--dim batch=1 --dim seq=$s|block --seq $s")
 done
+rows+=("llama128|llamablock|--dim batch=1 --dim seq=128|llamablock --seq 128")
 rows+=("prefill128|gpt2|--dim batch=1 --dim seq=128|gpt2 --seq 128")
 rows+=("attn2048|attention|--dim batch=1 --dim seq=2048|attention --heads 12 --d 64 --seq 2048")
 # n_positions=2048 leaves room for the steps after 1024 tokens (the weights
@@ -84,6 +85,7 @@ build_model() {
     linear*x*) local dims=${1#linear}
       compile "$1" "$root/bench/models/linear.attn" -D "n_in=${dims%x*}" -D "n_out=${dims#*x}" ;;
     block) compile block "$root/bench/models/gpt2-block.attn" ;;
+    llamablock) compile llamablock "$root/bench/models/llama-block.attn" ;;
     gpt2) compile gpt2 "$root/examples/gpt2.attn" ;;
     gpt2-2048) compile gpt2-2048 "$root/examples/gpt2.attn" -D n_positions=2048 ;;
     attention) compile attention "$root/bench/models/attention.attn" ;;

@@ -45,6 +45,10 @@ ROWS = {
                      target=("PyTorch", 1.6)),
     "block1024": dict(label="GPT-2-small block, S=1024", peers=["PyTorch"],
                       target=("PyTorch", 1.6)),
+    "llama128": dict(label="TinyLlama-1.1B layer (GQA 32/4, SwiGLU), S=128",
+                     flop=2 * 128 * (2 * 2048 * 2048 + 2 * 2048 * 256
+                                     + 3 * 2048 * 5632),
+                     peers=["PyTorch"], target=("PyTorch", 1.6)),
     "prefill128": dict(label="GPT-2-small 12-layer prefill, S=128 (logits)",
                        peers=["PyTorch"], target=("PyTorch", 1.8)),
     "attn2048": dict(label="causal attention 12x64, S=2048",

@@ -5,6 +5,7 @@ usage: torch_bench.py WORKLOAD --threads N --runs R --warmup W [sizes]
   attention  --heads H --d D --seq S    causal softmax(q k^T / sqrt(D)) v
   mha        --d-model E --heads H --seq S --batch B   examples/mha.attn
   block      --seq S                    one GPT-2-small layer (torch_gpt2.Block)
+  llamablock --seq S                    one TinyLlama-1.1B layer (torch_llama)
   gpt2       --seq S                    12-layer GPT-2 small prefill, logits included
   decode     --seq C                    one GPT-2-small decode step after a
                                         prefill of C tokens (KV cache, logits);
@@ -19,6 +20,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_gpt2 import GPT2, Block, causal_attention  # noqa: E402
+from torch_llama import LlamaLayer  # noqa: E402
 
 
 def linear(a):
@@ -55,6 +57,12 @@ def block(a):
     return lambda: layer(x)
 
 
+def llamablock(a):
+    x = torch.rand(1, a.seq, 2048) - 0.5
+    layer = LlamaLayer().eval()
+    return lambda: layer(x)
+
+
 def gpt2(a):
     ids = torch.zeros(1, a.seq, dtype=torch.long)
     model = GPT2().eval()
@@ -76,7 +84,8 @@ def decode(a):
 
 
 WORKLOADS = {"linear": linear, "attention": attention, "mha": mha,
-             "block": block, "gpt2": gpt2, "decode": decode}
+             "block": block, "llamablock": llamablock, "gpt2": gpt2,
+             "decode": decode}
 
 
 def main():
