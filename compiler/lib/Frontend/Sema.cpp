@@ -15,6 +15,8 @@
 
 #include "Builtins.h"
 
+#include "llvm/ADT/APInt.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Casting.h"
 
@@ -400,8 +402,22 @@ bool Sema::resolveType(Decl &owner, TypeSpec &type) {
                    "a layout is only allowed on a 2-D parameter; '" +
                        param->name + "' is " + resolved.str());
   }
+  if (!checkTensorSize(type.loc, resolved))
+    return false;
   type.resolved = std::move(resolved);
   return true;
+}
+
+bool Sema::checkTensorSize(SMLoc loc, const TensorType &type) {
+  llvm::APInt count(64 * (type.rank() + 1), 1);
+  for (const Dim &dim : type.shape)
+    if (dim.isStatic())
+      count *= llvm::APInt(count.getBitWidth(), dim.size);
+  if (count.ule(uint64_t(1) << 60))
+    return true;
+  return error(loc, type.str() + " is too large: its static dimensions hold " +
+                        llvm::toString(count, 10, /*Signed=*/false) +
+                        " elements, more than 2^60");
 }
 
 std::optional<Dim> Sema::resolveDim(Expr &dim) {

@@ -19,6 +19,15 @@ using llvm::SMLoc;
 using llvm::Twine;
 
 bool Sema::check(Expr &e) {
+  if (!checkExprKind(e))
+    return false;
+  // A name's type was checked where it was declared.
+  if (e.tensorType && !llvm::isa<IdentExpr>(e))
+    return checkTensorSize(e.getLoc(), *e.tensorType);
+  return true;
+}
+
+bool Sema::checkExprKind(Expr &e) {
   ++inlinedSize;
   switch (e.getKind()) {
   case Expr::Kind::Number: {
