@@ -38,6 +38,7 @@ MODELS = {
     "bert": ("bert_ref", "run"),
     "llama": ("llama_ref", "run"),
     "translator": ("translator_ref", "run"),
+    "padding_mask": ("padding_mask_ref", "run"),
 }
 
 

@@ -8,10 +8,12 @@ and parameters; they are filled with seeded random numbers, written as
 safetensors, run with `attnc run`, and the output is compared, in float64,
 with REFERENCE computed by PyTorch:
   attention  o = softmax(q k^T / sqrt(d), causal: key j > i + (sk - sq)
-               masked, and keys whose "mask" input is 0) v per head (q, k,
-               v [b, h, s, d], or [b, s, h * d] with --heads h and
-               --kv-heads g: grouped-query); rows that see no key are NaN
-               in both
+               masked, and keys whose "mask" input is 0 lowered by
+               finfo(f32).min as Hugging Face's additive mask does) v per
+               head (q, k, v [b, h, s, d], or [b, s, h * d] with --heads h
+               and --kv-heads g: grouped-query); a row of only padding
+               averages the keys it may see; rows that see no key at all
+               (causal, sq > sk) are NaN in both
   linear     y = x W^T + b (W stored [out, in]) or x W + b ([in, out])
   ops        the outputs of test/E2E/Inputs/ops.attn
 Prints one line "<case>: max_rel=... PASS|FAIL" (relative to the largest
@@ -74,13 +76,13 @@ def attention(t, causal, heads, kv_heads):
     v = v.repeat_interleave(group, dim=1)
     sq, sk = q.shape[-2], k.shape[-2]
     scores = q @ k.transpose(-1, -2) / q.shape[-1] ** 0.5
+    if "mask" in t:
+        dropped = (t["mask"] == 0)[:, None, None, :]
+        scores = scores + dropped * float(np.finfo(np.float32).min)
     if causal:
         i = torch.arange(sq).unsqueeze(1)
         j = torch.arange(sk).unsqueeze(0)
         scores = scores.masked_fill(j > i + (sk - sq), float("-inf"))
-    if "mask" in t:
-        dropped = (t["mask"] == 0)[:, None, None, :]
-        scores = scores.masked_fill(dropped, float("-inf"))
     o = torch.softmax(scores, dim=-1) @ v
     if merged:
         o = o.transpose(1, 2).reshape(o.shape[0], sq, -1)

@@ -232,9 +232,12 @@ Value buildAttentionProbs(OpBuilder &b, Location loc, Value query, Value key,
                           nb.create<arith::ConstantOp>(
                               nl, nb.getIntegerAttr(keep.getType(), 0)))
                         .getResult();
-          Value negInf =
-              floatConstant(nb, nl, -std::numeric_limits<double>::infinity());
-          return nb.create<arith::SelectOp>(nl, dropped, negInf, a[0]);
+          // The lowest finite float, as Hugging Face's additive mask: a
+          // row of only padding averages its keys; causal -inf stays.
+          Value lowest =
+              floatConstant(nb, nl, std::numeric_limits<float>::lowest());
+          Value padded = nb.create<arith::MinimumFOp>(nl, a[0], lowest);
+          return nb.create<arith::SelectOp>(nl, dropped, padded, a[0]);
         });
   }
   return buildSoftmax(b, loc, scores);
