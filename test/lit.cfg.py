@@ -28,6 +28,10 @@ config.substitutions.append(("%naive_gpt2", os.path.join(generation_obj, "libatt
 config.substitutions.append(("%attnc_libs", os.path.join(config.attnc_obj_root, "lib")))
 if os.path.exists(os.path.join(config.attnc_src_root, "examples", "tiny-gpt.attn")):
     config.available_features.add("tiny-gpt-attn")
+# IR without the attributes that describe the source text (its constants,
+# its fingerprint): what two spellings of one model may differ in.
+config.substitutions.append(("%strip-source", "sed -E "
+    "'s/attn.constants = \\{[^}]*\\}, //; s/attn.fingerprint = \"[0-9a-f]+\", //'"))
 # Numbers are checked against PyTorch from Debian's python3-torch.
 config.substitutions.append(("%torch-check", python + " " + os.path.join(
     config.test_source_root, "E2E", "Inputs", "torch-check.py")))

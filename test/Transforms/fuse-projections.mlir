@@ -108,3 +108,64 @@ func.func @not_a_model(%x: tensor<?x16xf32>,
   %b = attn.linear %x, %w2 layout out_in : tensor<?x16xf32>, tensor<16x16xf32> -> tensor<?x16xf32>
   return %a, %b : tensor<?x16xf32>, tensor<?x16xf32>
 }
+
+// -----
+
+// The gate and up products of a gated unit (SwiGLU, GEGLU) stay apart so
+// that the activation and the multiply fuse into them as epilogues; the
+// Q and K projections of the same input still fuse.
+// CHECK-LABEL: func.func @gated_units
+// CHECK-SAME: attn.name = "wq+wk"
+// CHECK-NOT: attn.pack_of = ["wg"
+// CHECK: attn.linear %{{.+}}, %{{.+}} layout out_in {{.*}} -> tensor<?x32xf32>
+// CHECK: %[[G:.+]] = attn.linear %{{.+}}, %{{.+}} layout out_in {{.*}} -> tensor<?x64xf32>
+// CHECK: %[[U:.+]] = attn.linear %{{.+}}, %{{.+}} layout out_in {{.*}} -> tensor<?x64xf32>
+// CHECK: %[[S:.+]] = attn.silu %[[G]]
+// CHECK: attn.mul %[[S]], %[[U]]
+// CHECK: %[[G2:.+]] = attn.linear %{{.+}}, %{{.+}} layout out_in {{.*}} -> tensor<?x64xf32>
+// CHECK: %[[U2:.+]] = attn.linear %{{.+}}, %{{.+}} layout out_in {{.*}} -> tensor<?x64xf32>
+// CHECK: %[[A:.+]] = attn.gelu_tanh %[[G2]]
+// CHECK: attn.mul %[[U2]], %[[A]]
+func.func @gated_units(%x: tensor<?x16xf32> {attn.kind = "input", attn.name = "x", attn.shape = ["seq", 16]},
+                       %wq: tensor<16x16xf32> {attn.kind = "param", attn.name = "wq", attn.tensor = "wq", attn.shape = [16, 16]},
+                       %wk: tensor<16x16xf32> {attn.kind = "param", attn.name = "wk", attn.tensor = "wk", attn.shape = [16, 16]},
+                       %wg: tensor<64x16xf32> {attn.kind = "param", attn.name = "wg", attn.tensor = "wg", attn.shape = [64, 16]},
+                       %wu: tensor<64x16xf32> {attn.kind = "param", attn.name = "wu", attn.tensor = "wu", attn.shape = [64, 16]},
+                       %wg2: tensor<64x16xf32> {attn.kind = "param", attn.name = "wg2", attn.tensor = "wg2", attn.shape = [64, 16]},
+                       %wu2: tensor<64x16xf32> {attn.kind = "param", attn.name = "wu2", attn.tensor = "wu2", attn.shape = [64, 16]})
+    -> (tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x64xf32>, tensor<?x64xf32>)
+    attributes {attn.model = "gated_units", attn.dims = ["seq"]} {
+  %q = attn.linear %x, %wq layout out_in : tensor<?x16xf32>, tensor<16x16xf32> -> tensor<?x16xf32>
+  %k = attn.linear %x, %wk layout out_in : tensor<?x16xf32>, tensor<16x16xf32> -> tensor<?x16xf32>
+  %g = attn.linear %x, %wg layout out_in : tensor<?x16xf32>, tensor<64x16xf32> -> tensor<?x64xf32>
+  %u = attn.linear %x, %wu layout out_in : tensor<?x16xf32>, tensor<64x16xf32> -> tensor<?x64xf32>
+  %s = attn.silu %g : tensor<?x64xf32>
+  %m = attn.mul %s, %u : tensor<?x64xf32>
+  %g2 = attn.linear %x, %wg2 layout out_in : tensor<?x16xf32>, tensor<64x16xf32> -> tensor<?x64xf32>
+  %u2 = attn.linear %x, %wu2 layout out_in : tensor<?x16xf32>, tensor<64x16xf32> -> tensor<?x64xf32>
+  %a = attn.gelu_tanh %g2 : tensor<?x64xf32>
+  %m2 = attn.mul %u2, %a : tensor<?x64xf32>
+  return %q, %k, %m, %m2 : tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x64xf32>, tensor<?x64xf32>
+}
+
+// -----
+
+// A single layer (repeat 1) has no loop: its parameters are stacked with one
+// layer and sliced at 0; they fuse as in a loop.
+// CHECK-LABEL: func.func @single_layer
+// CHECK-SAME: %[[W:[^:]+]]: tensor<1x16x32xf32> {attn.kind = "packed", attn.layers = 1 : i64, attn.name = "blk.wq+blk.wk", attn.pack_axis = 2 : i64
+// CHECK: %[[WL:.+]] = tensor.extract_slice %[[W]][0, 0, 0] [1, 16, 32] [1, 1, 1]
+// CHECK: %[[QK:.+]] = attn.linear %{{.+}}, %[[WL]] layout in_out {{.*}} -> tensor<?x32xf32>
+// CHECK: attn.slice %[[QK]][0, 16]
+// CHECK: attn.slice %[[QK]][16, 16]
+// CHECK-NOT: attn.linear
+func.func @single_layer(%x: tensor<?x16xf32> {attn.kind = "input", attn.name = "x", attn.shape = ["seq", 16]},
+                        %wq: tensor<1x16x16xf32> {attn.kind = "param", attn.name = "blk.wq", attn.tensor = "h.{i}.q", attn.shape = [1, 16, 16], attn.layers = 1 : i64},
+                        %wk: tensor<1x16x16xf32> {attn.kind = "param", attn.name = "blk.wk", attn.tensor = "h.{i}.k", attn.shape = [1, 16, 16], attn.layers = 1 : i64})
+    -> (tensor<?x16xf32>, tensor<?x16xf32>) attributes {attn.model = "single_layer", attn.dims = ["seq"]} {
+  %sq = tensor.extract_slice %wq[0, 0, 0] [1, 16, 16] [1, 1, 1] : tensor<1x16x16xf32> to tensor<16x16xf32>
+  %sk = tensor.extract_slice %wk[0, 0, 0] [1, 16, 16] [1, 1, 1] : tensor<1x16x16xf32> to tensor<16x16xf32>
+  %q = attn.linear %x, %sq layout in_out : tensor<?x16xf32>, tensor<16x16xf32> -> tensor<?x16xf32>
+  %k = attn.linear %x, %sk layout in_out : tensor<?x16xf32>, tensor<16x16xf32> -> tensor<?x16xf32>
+  return %q, %k : tensor<?x16xf32>, tensor<?x16xf32>
+}

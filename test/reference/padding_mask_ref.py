@@ -3,7 +3,8 @@ scores + (1 - m) * finfo(f32).min, then softmax. A row whose keys are all
 padding therefore averages every key it may see (uniform weights), as
 BertModel's does; it must never be NaN. Checked through both lowerings
 (split-KV decode for up to 16 queries, the tiled flash form above), with
-i64 and f32 masks, with and without a causal mask.
+i64 and f32 masks, with and without a causal mask; and the same spelled
+out with padding_mask(), fused (identical outputs) and not (--fuse=false).
 """
 
 import math
@@ -30,6 +31,9 @@ model padded {
   let v = linear(x, wv)
   output by_int = attention(q, k, v, heads = h, mask = mask_i, causal = causal)
   output by_float = attention(q, k, v, heads = h, mask = mask_f, causal = causal)
+  let s = split_heads(q, h) @ split_heads(k, h)^T * (1.0 / sqrt(d / h))
+  output spelled = merge_heads(softmax(padding_mask(causal == 1 ? causal_mask(s) : s, mask_i))
+                               @ split_heads(v, h))
 }
 """
 
@@ -59,16 +63,25 @@ def run(ctx):
                for n in ("wq", "wk", "wv")}
     weights_path = ctx.attnc.save_weights("padded", weights)
     for causal in (0, 1):
-        so = ctx.attnc.compile(model, {"causal": causal})
-        for seq in (5, 40):
-            x = rng.standard_normal((4, seq, D)).astype(np.float32)
-            mask = np.ones((4, seq), dtype=np.int64)
-            mask[1, :] = 0                        # all padding
-            mask[2, seq // 2:] = 0                # ragged
-            mask[3, :seq // 2] = 0                # padding first
-            outputs = ctx.attnc.run(so, weights_path, {
-                "x": x, "mask_i": mask, "mask_f": mask.astype(np.float32)})
-            ref = reference(weights, x, mask, causal)
-            for name in ("by_int", "by_float"):
-                ctx.report.compare("padded", f"seq{seq}", f"causal{causal} {name}",
-                                   outputs[name], ref)
+        for flags in ((), ("--fuse=false",)):
+            check(ctx, model, weights, weights_path, rng, causal, flags)
+
+
+def check(ctx, model, weights, weights_path, rng, causal, flags):
+    so = ctx.attnc.compile(model, {"causal": causal}, flags)
+    variant = f"causal{causal}" + (" unfused" if flags else "")
+    for seq in (5, 40):
+        x = rng.standard_normal((4, seq, D)).astype(np.float32)
+        mask = np.ones((4, seq), dtype=np.int64)
+        mask[1, :] = 0                        # all padding
+        mask[2, seq // 2:] = 0                # ragged
+        mask[3, :seq // 2] = 0                # padding first
+        outputs = ctx.attnc.run(so, weights_path, {
+            "x": x, "mask_i": mask, "mask_f": mask.astype(np.float32)})
+        ref = reference(weights, x, mask, causal)
+        for name in ("by_int", "by_float", "spelled"):
+            ctx.report.compare("padded", f"seq{seq}", f"{variant} {name}", outputs[name], ref)
+        if not flags:  # fused: both spellings are one attn.attention
+            same = np.array_equal(outputs["spelled"], outputs["by_int"])
+            ctx.report.line("padded", f"seq{seq}", f"{variant} spelled==call",
+                            0.0, 0.0, same, "identical" if same else "differ")

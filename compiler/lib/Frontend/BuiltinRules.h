@@ -56,6 +56,8 @@ bool transposeRule(Call &c);
 bool softmaxRule(Call &c);
 bool activationRule(Call &c);
 bool causalMaskRule(Call &c);
+bool paddingMaskRule(Call &c);
+bool repeatKVRule(Call &c);
 bool splitHeadsRule(Call &c);
 bool mergeHeadsRule(Call &c);
 bool layerNormRule(Call &c);

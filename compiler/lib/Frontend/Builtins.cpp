@@ -64,6 +64,8 @@ const ParamSpec kSinusoidal[] = {{"positions", T, I64}, {"features", S}};
 const ParamSpec kRope[] = {{"x", T}, {"positions", T, I64}};
 const ParamSpec kTheta[] = {{"theta", S}};
 const ParamSpec kSlice[] = {{"x", T}, {"start", S}, {"size", S}};
+const ParamSpec kPaddingMask[] = {{"scores", T}, {"mask", T, AnyElement}};
+const ParamSpec kRepeatKV[] = {{"x", T}, {"times", S}};
 
 const Builtin kBuiltins[] = {
     {"sqrt", 1, kScalarX, {}, sqrtRule},
@@ -71,6 +73,8 @@ const Builtin kBuiltins[] = {
     {"transpose", 1, kTensorX, {}, transposeRule},
     {"softmax", 1, kTensorX, {}, softmaxRule},
     {"causal_mask", 1, kTensorX, {}, causalMaskRule},
+    {"padding_mask", 2, kPaddingMask, {}, paddingMaskRule},
+    {"repeat_kv", 2, kRepeatKV, {}, repeatKVRule},
     {"split_heads", 2, kSplitHeads, {}, splitHeadsRule},
     {"merge_heads", 1, kTensorX, {}, mergeHeadsRule},
     {"attention", 3, kQKV, kAttentionOptions, attentionRule},

@@ -77,6 +77,41 @@ bool sema::causalMaskRule(Call &c) {
   return c.result(c.tensor(0));
 }
 
+bool sema::paddingMaskRule(Call &c) {
+  const TensorType &scores = c.tensor(0), &mask = c.tensor(1);
+  if (scores.rank() != 4)
+    return c.fail(c.arg(0).getLoc(),
+                  "scores must have rank 4 [batch, heads, queries, keys], "
+                  "got " +
+                      scores.str());
+  if (mask.rank() != 2)
+    return c.fail(c.arg(1).getLoc(),
+                  "mask must have rank 2 [batch, keys], got " + mask.str());
+  if (!c.sameDim(1, 0, 0, 0, "batch dimensions of mask and scores") ||
+      !c.sameDim(1, 1, 0, 3, "the mask's length and the number of keys"))
+    return false;
+  return c.result(scores);
+}
+
+bool sema::repeatKVRule(Call &c) {
+  const TensorType &x = c.tensor(0);
+  if (x.rank() != 4)
+    return c.fail(c.arg(0).getLoc(),
+                  "operand must have rank 4 [batch, heads, seq, head_dim], "
+                  "got " +
+                      x.str());
+  std::optional<int64_t> times = c.positiveInt(c.arg(1), "times");
+  if (!times)
+    return false;
+  if (!x.shape[1].isStatic())
+    return c.fail(c.arg(0).getLoc(),
+                  "the head count must be static to repeat heads, got " +
+                      x.str());
+  TensorType type = x;
+  type.shape[1] = Dim::fixed(x.shape[1].size * *times);
+  return c.result(std::move(type));
+}
+
 bool sema::splitHeadsRule(Call &c) {
   const TensorType &x = c.tensor(0);
   if (x.rank() != 3)

@@ -265,6 +265,11 @@ Value MLIRGenImpl::genCall(const ast::CallExpr &call) {
     return builder.create<attn::SoftmaxOp>(l, type, arg(0));
   if (callee == "causal_mask")
     return builder.create<attn::CausalMaskOp>(l, type, arg(0));
+  if (callee == "padding_mask")
+    return builder.create<attn::PaddingMaskOp>(l, type, arg(0), arg(1));
+  if (callee == "repeat_kv")
+    return builder.create<attn::RepeatKVOp>(l, type, arg(0),
+                                            call.args[1]->scalar->asInt());
   if (callee == "split_heads")
     return builder.create<attn::SplitHeadsOp>(l, type, arg(0),
                                               call.args[1]->scalar->asInt());

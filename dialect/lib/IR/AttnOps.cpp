@@ -3,6 +3,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
 using namespace attnc::attn;
@@ -183,6 +184,14 @@ OpFoldResult TransposeOp::fold(FoldAdaptor) {
 OpFoldResult ScaleOp::fold(FoldAdaptor) {
   if (getFactor().isExactlyValue(1.0))
     return getInput();
+  // scale(scale(x, a), b) == scale(x, a * b), folded in place.
+  if (auto inner = getInput().getDefiningOp<ScaleOp>()) {
+    float factor = getFactor().convertToFloat() *
+                   inner.getFactor().convertToFloat();
+    getInputMutable().assign(inner.getInput());
+    setFactorAttr(FloatAttr::get(getFactorAttr().getType(), factor));
+    return getResult();
+  }
   return {};
 }
 
@@ -194,8 +203,59 @@ LogicalResult CausalMaskOp::verify() {
   return verifyRank(*this, getInput(), "scores [..., queries, keys]", 2, true);
 }
 
+/// The element type of a mask: f32, i32 or i64.
+static LogicalResult verifyMaskElement(Operation *op, Value mask) {
+  auto maskType = cast<RankedTensorType>(mask.getType());
+  Type element = maskType.getElementType();
+  if (element.isF32() || element.isInteger(32) || element.isInteger(64))
+    return success();
+  return op->emitOpError() << "expects an f32, i32 or i64 mask, got "
+                           << maskType;
+}
+
+LogicalResult PaddingMaskOp::verify() {
+  Value scores = getInput(), mask = getMask();
+  if (failed(verifyRank(*this, scores, "scores [batch, heads, queries, keys]",
+                        4)) ||
+      failed(verifyMaskElement(*this, mask)) ||
+      failed(verifyRank(*this, mask, "a mask [batch, keys]", 2)) ||
+      failed(verifyDimsAgree(*this, mask, "the mask", 0, scores, "the scores",
+                             0)) ||
+      failed(verifyDimsAgree(*this, mask, "the mask", 1, scores, "the scores",
+                             3)))
+    return failure();
+  return verifyShape(*this, "a result", getType(),
+                     getInput().getType().getShape());
+}
+
 LogicalResult SoftmaxOp::verify() {
   return verifyRank(*this, getInput(), "an input", 1, true);
+}
+
+namespace {
+/// softmax(scale(x, a)) scale s == softmax(x) scale a * s: the lowering
+/// multiplies as it reads instead of a pass of its own.
+struct FoldScaleIntoSoftmax : OpRewritePattern<SoftmaxOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SoftmaxOp op,
+                                PatternRewriter &rewriter) const override {
+    auto scale = op.getInput().getDefiningOp<ScaleOp>();
+    if (!scale || !scale->hasOneUse())
+      return failure();
+    float factor =
+        op.getScale().convertToFloat() * scale.getFactor().convertToFloat();
+    rewriter.modifyOpInPlace(op, [&] {
+      op.getInputMutable().assign(scale.getInput());
+      op.setScaleAttr(rewriter.getF32FloatAttr(factor));
+    });
+    return success();
+  }
+};
+} // namespace
+
+void SoftmaxOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                            MLIRContext *context) {
+  patterns.add<FoldScaleIntoSoftmax>(context);
 }
 
 //===----------------------------------------------------------------------===//
@@ -216,6 +276,47 @@ LogicalResult SplitHeadsOp::verify() {
                          << " features";
   return verifyShape(*this, "a result", getType(),
                      {in[0], heads, in[1], in[2] / heads});
+}
+
+OpFoldResult SplitHeadsOp::fold(FoldAdaptor) {
+  // split_heads(merge_heads(x)) == x when the head counts agree.
+  if (auto merge = getInput().getDefiningOp<MergeHeadsOp>())
+    if (merge.getInput().getType() == getType())
+      return merge.getInput();
+  return {};
+}
+
+OpFoldResult MergeHeadsOp::fold(FoldAdaptor) {
+  // merge_heads(split_heads(x)) == x.
+  if (auto split = getInput().getDefiningOp<SplitHeadsOp>())
+    if (split.getInput().getType() == getType())
+      return split.getInput();
+  return {};
+}
+
+LogicalResult RepeatKVOp::verify() {
+  if (failed(verifyRank(*this, getInput(),
+                        "an input [batch, heads, seq, head_dim]", 4)))
+    return failure();
+  ArrayRef<int64_t> in = getInput().getType().getShape();
+  if (ShapedType::isDynamic(in[1]))
+    return emitOpError() << "expects a static head dimension, got "
+                         << getInput().getType();
+  return verifyShape(*this, "a result", getType(),
+                     {in[0], in[1] * static_cast<int64_t>(getTimes()), in[2], in[3]});
+}
+
+OpFoldResult RepeatKVOp::fold(FoldAdaptor) {
+  if (getTimes() == 1 && getInput().getType() == getType())
+    return getInput();
+  // Head h of repeat_kv(repeat_kv(x, a), b) is head h / b / a of x.
+  if (auto inner = getInput().getDefiningOp<RepeatKVOp>()) {
+    uint64_t times = getTimes() * inner.getTimes();
+    getInputMutable().assign(inner.getInput());
+    setTimes(times);
+    return getResult();
+  }
+  return {};
 }
 
 LogicalResult MergeHeadsOp::verify() {
@@ -253,12 +354,8 @@ static LogicalResult verifyQueryKeyMask(Operation *op, Value q, Value k,
                              << heads << " query heads";
   if (!mask)
     return success();
-  auto maskType = cast<RankedTensorType>(mask.getType());
-  Type element = maskType.getElementType();
-  if (!element.isF32() && !element.isInteger(32) && !element.isInteger(64))
-    return op->emitOpError() << "expects an f32, i32 or i64 mask, got "
-                             << maskType;
-  if (failed(verifyRank(op, mask, "a mask [batch, keys]", 2)) ||
+  if (failed(verifyMaskElement(op, mask)) ||
+      failed(verifyRank(op, mask, "a mask [batch, keys]", 2)) ||
       failed(verifyDimsAgree(op, mask, "the mask", 0, k, "the key", 0)) ||
       failed(verifyDimsAgree(op, mask, "the mask", 1, k, "the key", 2)))
     return failure();
@@ -276,6 +373,32 @@ LogicalResult AttentionOp::verify() {
   ArrayRef<int64_t> qs = getQuery().getType().getShape();
   int64_t dv = getValue().getType().getDimSize(3);
   return verifyShape(*this, "a result", getType(), {qs[0], qs[1], qs[2], dv});
+}
+
+namespace {
+/// Attention reads each key/value head for every group of query heads
+/// itself: attention(q, repeat_kv(k, n), repeat_kv(v, n)) ==
+/// attention(q, k, v) with the unrepeated (grouped) heads.
+struct ReadUnrepeatedHeads : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    auto key = op.getKey().getDefiningOp<RepeatKVOp>();
+    auto value = op.getValue().getDefiningOp<RepeatKVOp>();
+    if (!key || !value || key.getTimes() != value.getTimes())
+      return failure();
+    rewriter.modifyOpInPlace(op, [&] {
+      op.getKeyMutable().assign(key.getInput());
+      op.getValueMutable().assign(value.getInput());
+    });
+    return success();
+  }
+};
+} // namespace
+
+void AttentionOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                              MLIRContext *context) {
+  patterns.add<ReadUnrepeatedHeads>(context);
 }
 
 LogicalResult AttentionProbsOp::verify() {

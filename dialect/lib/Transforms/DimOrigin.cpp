@@ -31,7 +31,8 @@ std::optional<DimOf> throughOp(OpResult result, unsigned d) {
   };
   return llvm::TypeSwitch<Operation *, Step>(op)
       // Operand 0 has the result's shape.
-      .Case<ScaleOp, AddOp, SubOp, MulOp, DivOp, CausalMaskOp, SoftmaxOp,
+      .Case<ScaleOp, AddOp, SubOp, MulOp, DivOp, CausalMaskOp, PaddingMaskOp,
+            SoftmaxOp,
             LayerNormOp, RMSNormOp, GeluOp, GeluTanhOp, SiluOp, ReluOp, RopeOp,
             PositionsOp, tensor::CastOp>([&](Operation *o) {
         return DimOf{o->getOperand(0), d};
@@ -49,6 +50,7 @@ std::optional<DimOf> throughOp(OpResult result, unsigned d) {
         return when(d == 0 || d == 2, s.getInput(), d / 2);
       })
       .Case([&](MergeHeadsOp m) { return when(d < 2, m.getInput(), 2 * d); })
+      .Case([&](RepeatKVOp r) { return when(d != 1, r.getInput(), d); })
       .Case([&](AttentionOp a) -> Step {
         return d < 3 ? DimOf{a.getQuery(), d} : DimOf{a.getValue(), 3};
       })

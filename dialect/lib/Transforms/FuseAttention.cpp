@@ -25,22 +25,51 @@ OpTy singleUseProducer(Value v) {
   return op;
 }
 
-/// Matches the score computation `scale(matmul(q, transpose(k)))` (the scale
-/// optional), accumulating the scale factor.
-LogicalResult matchScores(Value scores, Value &q, Value &k, double &scale) {
-  if (auto scaleOp = singleUseProducer<ScaleOp>(scores)) {
-    scale *= scaleOp.getFactor().convertToDouble();
-    scores = scaleOp.getInput();
+/// What sits between the softmax and the score product.
+struct Scores {
+  Value q, k, mask;
+  double scale = 1.0;
+  bool causal = false;
+};
+
+/// Walks down from the softmax's input through scales (multiplied
+/// together), at most one causal and one padding mask in any order, to
+/// `matmul(q, transpose(k))`. A scale applied after a mask must be positive:
+/// it has to keep -inf at -inf.
+FailureOr<Scores> matchScores(SoftmaxOp softmax) {
+  Scores s;
+  s.scale = softmax.getScale().convertToDouble();
+  bool nonPositiveAbove = s.scale <= 0;
+  Value v = softmax.getInput();
+  while (true) {
+    if (auto scale = singleUseProducer<ScaleOp>(v)) {
+      double factor = scale.getFactor().convertToDouble();
+      s.scale *= factor;
+      nonPositiveAbove |= factor <= 0;
+      v = scale.getInput();
+    } else if (auto mask = singleUseProducer<CausalMaskOp>(v)) {
+      if (s.causal || nonPositiveAbove)
+        return failure();
+      s.causal = true;
+      v = mask.getInput();
+    } else if (auto mask = singleUseProducer<PaddingMaskOp>(v)) {
+      if (s.mask || nonPositiveAbove)
+        return failure();
+      s.mask = mask.getMask();
+      v = mask.getInput();
+    } else {
+      break;
+    }
   }
-  auto qk = singleUseProducer<MatmulOp>(scores);
+  auto qk = singleUseProducer<MatmulOp>(v);
   if (!qk)
     return failure();
   auto kt = singleUseProducer<TransposeOp>(qk.getRhs());
   if (!kt)
     return failure();
-  q = qk.getLhs();
-  k = kt.getInput();
-  return success();
+  s.q = qk.getLhs();
+  s.k = kt.getInput();
+  return s;
 }
 
 struct FuseExplicitAttention : OpRewritePattern<MatmulOp> {
@@ -53,38 +82,22 @@ struct FuseExplicitAttention : OpRewritePattern<MatmulOp> {
     auto softmax = singleUseProducer<SoftmaxOp>(pv.getLhs());
     if (!softmax)
       return rewriter.notifyMatchFailure(pv, "not a product with softmax");
+    FailureOr<Scores> scores = matchScores(softmax);
+    if (failed(scores))
+      return rewriter.notifyMatchFailure(
+          pv, "scores are not masked, positively scaled q @ k^T");
 
-    double scale = 1.0;
-    bool causal = false;
-    Value scores = softmax.getInput();
-    // A scale applied after the mask keeps -inf entries at -inf only if it
-    // is positive; before the mask, any scale is fine.
-    if (auto outer = singleUseProducer<ScaleOp>(scores)) {
-      double factor = outer.getFactor().convertToDouble();
-      if (auto mask = singleUseProducer<CausalMaskOp>(outer.getInput())) {
-        if (factor <= 0)
-          return rewriter.notifyMatchFailure(pv, "non-positive scale of -inf");
-        scale = factor;
-        causal = true;
-        scores = mask.getInput();
-      }
-    } else if (auto mask = singleUseProducer<CausalMaskOp>(scores)) {
-      causal = true;
-      scores = mask.getInput();
-    }
-    Value q, k;
-    if (failed(matchScores(scores, q, k, scale)))
-      return rewriter.notifyMatchFailure(pv, "scores are not scale(q @ k^T)");
-
-    Value v = pv.getRhs();
+    Value q = scores->q, k = scores->k, v = pv.getRhs();
     auto qType = cast<RankedTensorType>(q.getType());
     auto kType = cast<RankedTensorType>(k.getType());
     auto vType = cast<RankedTensorType>(v.getType());
     if (qType.getRank() != 4 || kType.getRank() != 4 || vType.getRank() != 4)
       return rewriter.notifyMatchFailure(pv, "operands are not [B, H, S, D]");
 
-    rewriter.replaceOpWithNewOp<AttentionOp>(pv, pv.getType(), q, k, v, causal,
-                                             static_cast<float>(scale));
+    rewriter.replaceOpWithNewOp<AttentionOp>(
+        pv, pv.getType(), q, k, v, scores->mask,
+        scores->causal ? rewriter.getUnitAttr() : UnitAttr(),
+        rewriter.getF32FloatAttr(static_cast<float>(scores->scale)));
     return success();
   }
 };
@@ -94,6 +107,8 @@ struct FuseAttentionPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseExplicitAttention>(&getContext());
+    // Grouped heads spelled out with repeat_kv: read the unrepeated ones.
+    AttentionOp::getCanonicalizationPatterns(patterns, &getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
                                             std::move(patterns))))
       signalPassFailure();

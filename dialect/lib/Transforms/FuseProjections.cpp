@@ -8,6 +8,11 @@
 // signature (unused), so the manifest still lists the checkpoint's tensors;
 // the packed argument tells the runtime what to concatenate.
 //
+// The two products of a gated unit (SwiGLU's `silu(gate) * up`, GEGLU, ...)
+// stay apart: the activation and multiply then fuse into the second
+// product's register tile as its epilogue, which a wide product cannot do
+// (no tile holds both halves of one output element).
+//
 //===----------------------------------------------------------------------===//
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
 #include "attnc/Dialect/Attn/IR/ModelAttributes.h"
@@ -50,19 +55,22 @@ std::optional<ParamUse> asPrivateParam(Value value, func::FuncOp model) {
       return ParamUse{arg, nullptr};
     return std::nullopt;
   }
-  // A layer's slice: stacked[layer, 0, ...] of the full per-layer size.
+  // A layer's slice: stacked[layer, 0, ...] of the full per-layer size, in
+  // the layer loop, or stacked[0, ...] of a single layer (no loop).
   auto slice = value.getDefiningOp<tensor::ExtractSliceOp>();
   if (!slice || !value.hasOneUse())
     return std::nullopt;
   auto arg = dyn_cast<BlockArgument>(slice.getSource());
-  auto loop = slice->getParentOfType<scf::ForOp>();
-  if (!arg || !isParam(arg) || !arg.hasOneUse() || !loop ||
-      !slice.hasUnitStride() ||
+  if (!arg || !isParam(arg) || !arg.hasOneUse() || !slice.hasUnitStride() ||
       slice.getSourceType().getRank() != slice.getType().getRank() + 1 ||
       slice.getStaticSizes()[0] != 1)
     return std::nullopt;
   SmallVector<OpFoldResult> offsets = slice.getMixedOffsets();
-  if (offsets[0] != OpFoldResult(loop.getInductionVar()))
+  auto loop = slice->getParentOfType<scf::ForOp>();
+  bool singleLayer = !loop && slice.getSourceType().getDimSize(0) == 1 &&
+                     getConstantIntValue(offsets[0]) == 0;
+  if (!singleLayer &&
+      (!loop || offsets[0] != OpFoldResult(loop.getInductionVar())))
     return std::nullopt;
   for (auto [i, offset] : llvm::enumerate(ArrayRef(offsets).drop_front()))
     if (getConstantIntValue(offset) != 0 ||
@@ -77,6 +85,30 @@ struct Member {
   ParamUse weight;
   std::optional<ParamUse> bias;
 };
+
+/// The linears whose results meet in a gated unit, mul(act(a), b) with act
+/// an activation and b (or act(b)) another linear's result.
+llvm::SmallPtrSet<Operation *, 8> gatedLinears(Block &block) {
+  auto throughActivation = [](Value v, bool &activated) -> LinearOp {
+    if (Operation *def = v.getDefiningOp();
+        def && isa<SiluOp, GeluOp, GeluTanhOp, ReluOp>(def)) {
+      activated = true;
+      v = def->getOperand(0);
+    }
+    return v.getDefiningOp<LinearOp>();
+  };
+  llvm::SmallPtrSet<Operation *, 8> gated;
+  for (auto mul : block.getOps<MulOp>()) {
+    bool activated = false;
+    LinearOp lhs = throughActivation(mul.getLhs(), activated);
+    LinearOp rhs = throughActivation(mul.getRhs(), activated);
+    if (lhs && rhs && activated) {
+      gated.insert(lhs);
+      gated.insert(rhs);
+    }
+  }
+  return gated;
+}
 
 class ProjectionFuser {
 public:
@@ -196,9 +228,10 @@ void ProjectionFuser::run() {
     // private and stacked alike, in program order.
     // Key: (input, layout | bias << 1 | stacked << 2).
     llvm::MapVector<std::pair<Value, unsigned>, SmallVector<Member>> groups;
+    llvm::SmallPtrSet<Operation *, 8> gated = gatedLinears(*block);
     for (Operation &op : *block) {
       auto linear = dyn_cast<LinearOp>(op);
-      if (!linear)
+      if (!linear || gated.contains(linear))
         continue;
       std::optional<ParamUse> weight = asPrivateParam(linear.getWeight(), model);
       if (!weight)

@@ -24,7 +24,8 @@ func.func @linear(%x: tensor<?x?x16xf32>, %w: tensor<32x16xf32>, %b: tensor<32xf
 
 // -----
 
-// Head split and merge are index maps, not reshape + transpose copies.
+// Head split and merge are index maps, not reshape + transpose copies (a
+// scale between them: merge_heads(split_heads(x)) would fold to x).
 // CHECK-DAG: #[[SPLIT:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d1 * 8 + d3)>
 // CHECK-DAG: #[[MERGE:.+]] = affine_map<(d0, d1, d2) -> (d0, d2 floordiv 8, d1, d2 mod 8)>
 // CHECK-LABEL: func.func @heads
@@ -33,7 +34,8 @@ func.func @linear(%x: tensor<?x?x16xf32>, %w: tensor<32x16xf32>, %b: tensor<32xf
 // CHECK-NOT: tensor.expand_shape
 func.func @heads(%x: tensor<?x?x32xf32>) -> tensor<?x?x32xf32> {
   %0 = attn.split_heads %x heads 4 : tensor<?x?x32xf32> -> tensor<?x4x?x8xf32>
-  %1 = attn.merge_heads %0 : tensor<?x4x?x8xf32> -> tensor<?x?x32xf32>
+  %s = attn.scale %0 by 2.0 : tensor<?x4x?x8xf32>
+  %1 = attn.merge_heads %s : tensor<?x4x?x8xf32> -> tensor<?x?x32xf32>
   return %1 : tensor<?x?x32xf32>
 }
 

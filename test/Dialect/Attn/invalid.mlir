@@ -181,3 +181,51 @@ func.func @not_f32(%x: tensor<4x8xi32>) {
   %0 = attn.softmax %x : tensor<4x8xi32>
   return
 }
+
+// -----
+
+func.func @padding_mask_rank(%s: tensor<?x?x?xf32>, %m: tensor<?x?xi64>) {
+  // expected-error @+1 {{'attn.padding_mask' op expects scores [batch, heads, queries, keys] of rank 4, got rank 3 ('tensor<?x?x?xf32>')}}
+  %0 = attn.padding_mask %s, %m : tensor<?x?x?xf32>, tensor<?x?xi64>
+  return
+}
+
+// -----
+
+func.func @padding_mask_keys(%s: tensor<2x4x3x5xf32>, %m: tensor<2x6xi64>) {
+  // expected-error @+1 {{'attn.padding_mask' op dimension 1 of the mask (6) does not match dimension 3 of the scores (5)}}
+  %0 = attn.padding_mask %s, %m : tensor<2x4x3x5xf32>, tensor<2x6xi64>
+  return
+}
+
+// -----
+
+func.func @padding_mask_batch(%s: tensor<2x4x3x5xf32>, %m: tensor<3x5xi64>) {
+  // expected-error @+1 {{'attn.padding_mask' op dimension 0 of the mask (3) does not match dimension 0 of the scores (2)}}
+  %0 = attn.padding_mask %s, %m : tensor<2x4x3x5xf32>, tensor<3x5xi64>
+  return
+}
+
+// -----
+
+func.func @padding_mask_element(%s: tensor<2x4x3x5xf32>, %m: tensor<2x5xi8>) {
+  // expected-error @+1 {{'attn.padding_mask' op expects an f32, i32 or i64 mask, got 'tensor<2x5xi8>'}}
+  %0 = attn.padding_mask %s, %m : tensor<2x4x3x5xf32>, tensor<2x5xi8>
+  return
+}
+
+// -----
+
+func.func @repeat_kv_result(%k: tensor<?x2x?x8xf32>) {
+  // expected-error @+1 {{'attn.repeat_kv' op expects a result of shape [?, 8, ?, 8], got 'tensor<?x6x?x8xf32>'}}
+  %0 = attn.repeat_kv %k times 4 : tensor<?x2x?x8xf32> -> tensor<?x6x?x8xf32>
+  return
+}
+
+// -----
+
+func.func @repeat_kv_times(%k: tensor<?x2x?x8xf32>) {
+  // expected-error @+1 {{'attn.repeat_kv' op attribute 'times' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  %0 = attn.repeat_kv %k times 0 : tensor<?x2x?x8xf32> -> tensor<?x0x?x8xf32>
+  return
+}

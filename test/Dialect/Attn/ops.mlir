@@ -68,3 +68,21 @@ func.func @elementwise(%a: tensor<?x8xf32>, %b: tensor<?x8xf32>) -> tensor<?x8xf
   %3 = attn.div %2, %b : tensor<?x8xf32>
   return %3 : tensor<?x8xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @masks_and_repeats
+// CHECK: %[[M:.+]] = attn.padding_mask %{{.*}}, %{{.*}} : tensor<?x4x?x?xf32>, tensor<?x?xi64>
+// CHECK: attn.padding_mask %{{.*}}, %{{.*}} : tensor<2x4x3x5xf32>, tensor<2x5xf32>
+// CHECK: attn.softmax %[[M]] : tensor<?x4x?x?xf32>
+// CHECK: attn.softmax %[[M]] scale 1.250000e-01 : tensor<?x4x?x?xf32>
+// CHECK: attn.repeat_kv %{{.*}} times 4 : tensor<?x2x?x8xf32> -> tensor<?x8x?x8xf32>
+func.func @masks_and_repeats(%s: tensor<?x4x?x?xf32>, %m: tensor<?x?xi64>, %t: tensor<2x4x3x5xf32>, %f: tensor<2x5xf32>, %k: tensor<?x2x?x8xf32>)
+    -> (tensor<2x4x3x5xf32>, tensor<?x4x?x?xf32>, tensor<?x4x?x?xf32>, tensor<?x8x?x8xf32>) {
+  %0 = attn.padding_mask %s, %m : tensor<?x4x?x?xf32>, tensor<?x?xi64>
+  %1 = attn.padding_mask %t, %f : tensor<2x4x3x5xf32>, tensor<2x5xf32>
+  %2 = attn.softmax %0 : tensor<?x4x?x?xf32>
+  %3 = attn.softmax %0 scale 0.125 : tensor<?x4x?x?xf32>
+  %4 = attn.repeat_kv %k times 4 : tensor<?x2x?x8xf32> -> tensor<?x8x?x8xf32>
+  return %1, %2, %3, %4 : tensor<2x4x3x5xf32>, tensor<?x4x?x?xf32>, tensor<?x4x?x?xf32>, tensor<?x8x?x8xf32>
+}

@@ -56,6 +56,12 @@ def random_inputs(manifest, dims, rng):
         shape = [dims[d] if isinstance(d, str) else d for d in spec["shape"]]
         if spec["dtype"] == "f32":
             inputs[spec["name"]] = rng.standard_normal(shape).astype(np.float32)
+        elif spec["name"].endswith("mask") and len(shape) == 2:
+            # A padding mask [batch, keys]: about one key in three dropped,
+            # never the first (a row seeing no key has no defined output).
+            keep = rng.uniform(size=shape) > 0.3
+            keep[:, 0] = True
+            inputs[spec["name"]] = keep.astype(np.int64)
         else:
             inputs[spec["name"]] = rng.integers(0, vocab, size=shape).astype(np.int64)
     return inputs

@@ -16,6 +16,7 @@ with REFERENCE computed by PyTorch:
                (causal, sq > sk) are NaN in both
   linear     y = x W^T + b (W stored [out, in]) or x W + b ([in, out])
   ops        the outputs of test/E2E/Inputs/ops.attn
+  glu        the outputs of test/E2E/Inputs/glu.attn (SwiGLU, GEGLU)
 Prints one line "<case>: max_rel=... PASS|FAIL" (relative to the largest
 reference magnitude); exits 1 on FAIL.
 """
@@ -95,7 +96,20 @@ def ops(t):
     scores = q @ k.transpose(-1, -2) * 0.25
     future = torch.arange(s).unsqueeze(0) > torch.arange(s).unsqueeze(1)
     return {"p": torch.softmax(scores.masked_fill(future, float("-inf")), dim=-1),
-            "h": x * 2.0, "t": x.transpose(-1, -2), "d": x * x - x / 2.0}
+            "h": x * 2.0, "t": x.transpose(-1, -2), "d": x * x - x / 2.0,
+            "r": k.repeat_interleave(3, dim=1),
+            "m": torch.softmax((q @ k.transpose(-1, -2)
+                                + (t["mask"] == 0)[:, None, None, :]
+                                * float(np.finfo(np.float32).min)) * 0.5, dim=-1),
+            "s": torch.softmax(x * -0.75, dim=-1)}
+
+
+def glu(t):
+    F = torch.nn.functional
+    x = t["x"]
+    swiglu = F.silu(F.linear(x, t["gate_w"])) * F.linear(x, t["up_w"])
+    geglu = (F.gelu(x @ t["gate2_w"], approximate="tanh") * (x @ t["up2_w"]))
+    return {"swiglu_out": x + F.linear(swiglu, t["down_w"]), "geglu_out": geglu}
 
 
 def linear(t, causal, layout):
@@ -106,7 +120,7 @@ def linear(t, causal, layout):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("model")
-    p.add_argument("reference", choices=["attention", "linear", "linear_in_out", "ops"])
+    p.add_argument("reference", choices=["attention", "linear", "linear_in_out", "ops", "glu"])
     p.add_argument("--dim", action="append", default=[])
     p.add_argument("--causal", type=int, default=0)
     p.add_argument("--heads", type=int, default=1)
@@ -149,6 +163,8 @@ def main():
         want = attention(t, a.causal, a.heads, a.kv_heads or a.heads)
     elif a.reference == "ops":
         want = ops(t)
+    elif a.reference == "glu":
+        want = glu(t)
     else:
         want = linear(t, a.causal, "out_in" if a.reference == "linear" else "in_out")
     ok = True

@@ -191,7 +191,44 @@ struct SoftmaxLowering : OpConversionPattern<attn::SoftmaxOp> {
   matchAndRewrite(attn::SoftmaxOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     replaceWithCast(rewriter, op,
-                    buildSoftmax(rewriter, op.getLoc(), adaptor.getInput()));
+                    buildSoftmax(rewriter, op.getLoc(), adaptor.getInput(),
+                                 op.getScale().convertToDouble()));
+    return success();
+  }
+};
+
+struct PaddingMaskLowering : OpConversionPattern<attn::PaddingMaskOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(attn::PaddingMaskOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    replaceWithCast(rewriter, op,
+                    buildPaddingMask(rewriter, op.getLoc(), adaptor.getInput(),
+                                     adaptor.getMask()));
+    return success();
+  }
+};
+
+/// out[b, h, s, d] = in[b, h floordiv n, s, d]: an indexed read.
+struct RepeatKVLowering : OpConversionPattern<attn::RepeatKVOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(attn::RepeatKVOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    int64_t times = op.getTimes();
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, input);
+    sizes[1] = rewriter.getIndexAttr(op.getType().getDimSize(1));
+    AffineExpr b, h, s, d;
+    bindDims(rewriter.getContext(), b, h, s, d);
+    AffineMap map =
+        AffineMap::get(4, 0, {b, h.floorDiv(times), s, d}, rewriter.getContext());
+    replaceWithCast(rewriter, op,
+                    buildElementwise(rewriter, loc, sizes, input, {map},
+                                     [](OpBuilder &, Location, ValueRange a) {
+                                       return a[0];
+                                     }));
     return success();
   }
 };
@@ -363,6 +400,7 @@ struct ConvertAttnToLinalgPass
     RewritePatternSet patterns(ctx);
     patterns.add<LinearLowering, MatmulLowering, TransposeLowering,
                  ScaleLowering, CausalMaskLowering, SoftmaxLowering,
+                 PaddingMaskLowering, RepeatKVLowering,
                  SplitHeadsLowering, MergeHeadsLowering, AttentionLowering,
                  ElementwiseLowering<attn::AddOp, arith::AddFOp>,
                  ElementwiseLowering<attn::SubOp, arith::SubFOp>,

@@ -171,17 +171,23 @@ Value buildLastDimReduction(OpBuilder &b, Location loc, Value input,
       .getResult(0);
 }
 
-/// exp(x - max) / sum(exp(x - max)) over the last dimension.
-Value buildSoftmax(OpBuilder &b, Location loc, Value input) {
+/// exp(s x - max) / sum(exp(s x - max)) over the last dimension.
+Value buildSoftmax(OpBuilder &b, Location loc, Value input, double scale) {
+  auto scaled = [scale](OpBuilder &nb, Location nl, Value x) -> Value {
+    if (scale == 1.0)
+      return x;
+    return nb.create<arith::MulFOp>(nl, x, floatConstant(nb, nl, scale));
+  };
   Value max = buildLastDimReduction(
       b, loc, input, -std::numeric_limits<double>::infinity(), {},
-      [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-        return nb.create<arith::MaximumFOp>(nl, a[0], a[1]);
+      [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+        return nb.create<arith::MaximumFOp>(nl, scaled(nb, nl, a[0]), a[1]);
       });
   Value sum = buildLastDimReduction(
       b, loc, input, 0.0, {max},
-      [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-        Value shifted = nb.create<arith::SubFOp>(nl, a[0], a[1]);
+      [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+        Value shifted =
+            nb.create<arith::SubFOp>(nl, scaled(nb, nl, a[0]), a[1]);
         Value e = nb.create<math::ExpOp>(nl, shifted);
         return nb.create<arith::AddFOp>(nl, a[2], e);
       });
@@ -191,10 +197,39 @@ Value buildSoftmax(OpBuilder &b, Location loc, Value input) {
   AffineMap full = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
   return buildElementwise(
       b, loc, sizes, ValueRange{input, max, sum}, {full, reduced, reduced},
-      [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-        Value shifted = nb.create<arith::SubFOp>(nl, a[0], a[1]);
+      [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+        Value shifted =
+            nb.create<arith::SubFOp>(nl, scaled(nb, nl, a[0]), a[1]);
         Value e = nb.create<math::ExpOp>(nl, shifted);
         return nb.create<arith::DivFOp>(nl, e, a[2]);
+      });
+}
+
+Value buildPaddingMask(OpBuilder &b, Location loc, Value scores, Value mask) {
+  MLIRContext *ctx = b.getContext();
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, scores);
+  AffineMap full = AffineMap::getMultiDimIdentityMap(4, ctx);
+  AffineMap keyMap = selectDims(ctx, 4, {0, 3});
+  return buildElementwise(
+      b, loc, sizes, ValueRange{scores, mask}, {full, keyMap},
+      [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+        Value keep = a[1];
+        Value dropped =
+            isa<FloatType>(keep.getType())
+                ? nb.create<arith::CmpFOp>(nl, arith::CmpFPredicate::OEQ,
+                                           keep, floatConstant(nb, nl, 0.0))
+                      .getResult()
+                : nb.create<arith::CmpIOp>(
+                        nl, arith::CmpIPredicate::eq, keep,
+                        nb.create<arith::ConstantOp>(
+                            nl, nb.getIntegerAttr(keep.getType(), 0)))
+                      .getResult();
+        // The lowest finite float, as Hugging Face's additive mask: a row
+        // of only padding averages its keys; a causal -inf stays.
+        Value lowest =
+            floatConstant(nb, nl, std::numeric_limits<float>::lowest());
+        Value padded = nb.create<arith::MinimumFOp>(nl, a[0], lowest);
+        return nb.create<arith::SelectOp>(nl, dropped, padded, a[0]);
       });
 }
 
@@ -215,31 +250,8 @@ Value buildAttentionProbs(OpBuilder &b, Location loc, Value query, Value key,
                                   map({bi, h.floorDiv(group), j, d}),
                                   filledTensor(b, loc, scoreSizes, 0.0));
   scores = buildScaleAndCausalMask(b, loc, scores, scale, causal);
-  if (mask) {
-    AffineMap full = AffineMap::getMultiDimIdentityMap(4, ctx);
-    AffineMap keyMap = selectDims(ctx, 4, {0, 3});
-    scores = buildElementwise(
-        b, loc, scoreSizes, ValueRange{scores, mask}, {full, keyMap},
-        [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-          Value keep = a[1];
-          Value dropped =
-              isa<FloatType>(keep.getType())
-                  ? nb.create<arith::CmpFOp>(nl, arith::CmpFPredicate::OEQ,
-                                             keep, floatConstant(nb, nl, 0.0))
-                        .getResult()
-                  : nb.create<arith::CmpIOp>(
-                          nl, arith::CmpIPredicate::eq, keep,
-                          nb.create<arith::ConstantOp>(
-                              nl, nb.getIntegerAttr(keep.getType(), 0)))
-                        .getResult();
-          // The lowest finite float, as Hugging Face's additive mask: a
-          // row of only padding averages its keys; causal -inf stays.
-          Value lowest =
-              floatConstant(nb, nl, std::numeric_limits<float>::lowest());
-          Value padded = nb.create<arith::MinimumFOp>(nl, a[0], lowest);
-          return nb.create<arith::SelectOp>(nl, dropped, padded, a[0]);
-        });
-  }
+  if (mask)
+    scores = buildPaddingMask(b, loc, scores, mask);
   return buildSoftmax(b, loc, scores);
 }
 

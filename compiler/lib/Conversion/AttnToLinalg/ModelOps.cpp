@@ -279,7 +279,8 @@ struct SinusoidalLowering : OpConversionPattern<attn::SinusoidalOp> {
 
 /// out = x * cos(a) + rotate_half(x) * sin(a), reading the partner element
 /// (d + D/2) mod D through the index map instead of materializing
-/// rotate_half(x).
+/// rotate_half(x). An x from attn.split_heads is read in its [B, S, H * D]
+/// layout, x[b, h, s, d] = in[b, s, h * D + d]: the head copy disappears.
 struct RopeLowering : OpConversionPattern<attn::RopeOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -301,14 +302,24 @@ struct RopeLowering : OpConversionPattern<attn::RopeOp> {
     AffineMap full = AffineMap::getMultiDimIdentityMap(4, ctx);
     AffineMap partner =
         AffineMap::get(4, 0, {b0, h, s, (d + half) % headDim}, ctx);
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, x);
+    if (auto split = op.getInput().getDefiningOp<attn::SplitHeadsOp>()) {
+      x = rewriter.getRemappedValue(split.getInput());
+      SmallVector<OpFoldResult> in = tensor::getMixedSizes(rewriter, loc, x);
+      sizes = {in[0], rewriter.getIndexAttr(split.getHeads()), in[1],
+               rewriter.getIndexAttr(headDim)};
+      full = AffineMap::get(4, 0, {b0, s, h * headDim + d}, ctx);
+      partner = AffineMap::get(
+          4, 0, {b0, s, h * headDim + (d + half) % headDim}, ctx);
+    }
     AffineMap posMap = AffineMap::get(4, 0, {b0, s}, ctx);
     AffineMap freqMap = AffineMap::get(4, 0, {d % half}, ctx);
     Value halfIndex = rewriter.create<arith::ConstantIndexOp>(loc, half);
     replaceWithCast(
         rewriter, op,
         buildElementwise(
-            rewriter, loc, tensor::getMixedSizes(rewriter, loc, x),
-            ValueRange{x, x, pos, table}, {full, partner, posMap, freqMap},
+            rewriter, loc, sizes, ValueRange{x, x, pos, table},
+            {full, partner, posMap, freqMap},
             [&](OpBuilder &b, Location l, ValueRange a) -> Value {
               Value p = b.create<arith::SIToFPOp>(l, b.getF32Type(), a[2]);
               Value angle = b.create<arith::MulFOp>(l, p, a[3]);

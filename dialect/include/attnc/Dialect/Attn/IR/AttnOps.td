@@ -195,19 +195,54 @@ def Attn_CausalMaskOp : Attn_Op<"causal_mask", [SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
+def Attn_PaddingMaskOp : Attn_Op<"padding_mask",
+                                 [AllTypesMatch<["input", "result"]>]> {
+  let summary = "lower the scores of padded keys";
+  let description = [{
+    `scores` is `[B, H, Sq, Sk]`, `mask` is `[B, Sk]` (integer or f32),
+    nonzero for keys that may be attended to (Hugging Face's
+    `attention_mask`). Scores of keys whose mask is 0 become the lowest
+    finite float (`-inf` stays `-inf`), as Hugging Face's additive mask
+    makes them: a following softmax gives them weight 0, and a row of only
+    padding averages its keys instead of becoming NaN.
+
+    ```mlir
+    %m = attn.padding_mask %s, %mask : tensor<?x8x?x?xf32>, tensor<?x?xi64>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$input, AnyRankedTensor:$mask);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $mask attr-dict `:` type($result) `,` type($mask)
+  }];
+  let hasVerifier = 1;
+}
+
 def Attn_SoftmaxOp : Attn_Op<"softmax", [SameOperandsAndResultType]> {
   let summary = "numerically stable softmax over the last dimension";
   let description = [{
-    `exp(x - max(x)) / sum(exp(x - max(x)))` along the last dimension.
+    `exp(s x - max(s x)) / sum(exp(s x - max(s x)))` along the last
+    dimension, with `s` the optional `scale` (1 when absent): the
+    canonicalizer folds a single-use `attn.scale` producing the input into
+    it, so that the lowering multiplies while it reads.
 
     ```mlir
     %p = attn.softmax %s : tensor<?x8x?x?xf32>
+    %q = attn.softmax %t scale 1.250000e-01 : tensor<?x8x?x?xf32>
     ```
   }];
-  let arguments = (ins Attn_F32Tensor:$input);
+  let arguments = (ins Attn_F32Tensor:$input,
+                       DefaultValuedAttr<F32Attr, "1.0">:$scale);
   let results = (outs Attn_F32Tensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let assemblyFormat = "$input (`scale` $scale^)? attr-dict `:` type($result)";
+  let builders = [
+    OpBuilder<(ins "mlir::Type":$result, "mlir::Value":$input), [{
+      build($_builder, $_state, result, input,
+            $_builder.getF32FloatAttr(1.0f));
+    }]>
+  ];
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Attn_SplitHeadsOp : Attn_Op<"split_heads"> {
@@ -226,6 +261,28 @@ def Attn_SplitHeadsOp : Attn_Op<"split_heads"> {
     $input `heads` $heads attr-dict `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Attn_RepeatKVOp : Attn_Op<"repeat_kv"> {
+  let summary = "[B, G, S, D] -> [B, G*n, S, D], each head n times";
+  let description = [{
+    Hugging Face's `repeat_kv`: head `h` of the result is head `h / n` of the
+    input, so that `G` key/value heads serve `G * n` query heads
+    (grouped-query attention spelled out). Attention fusion reads the
+    unrepeated heads instead.
+
+    ```mlir
+    %k4 = attn.repeat_kv %k times 4 : tensor<?x2x?x64xf32> -> tensor<?x8x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$input, ConfinedAttr<I64Attr, [IntPositive]>:$times);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `times` $times attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Attn_MergeHeadsOp : Attn_Op<"merge_heads"> {
@@ -241,6 +298,7 @@ def Attn_MergeHeadsOp : Attn_Op<"merge_heads"> {
   let results = (outs Attn_F32Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Attn_AttentionOp : Attn_Op<"attention"> {
@@ -252,7 +310,8 @@ def Attn_AttentionOp : Attn_Op<"attention"> {
     head `h` reads key/value head `h / (H / G)`); the result is
     `[B, H, Sq, Dv]`. With `causal`, query `i` sees keys
     `j <= i + (Sk - Sq)`. The optional `mask` (`[B, Sk]`, integer or f32) is
-    nonzero for keys that may be attended to (a padding mask). The op never
+    nonzero for keys that may be attended to (a padding mask; dropped keys
+    score the lowest finite float, as in `attn.padding_mask`). The op never
     needs the `[Sq, Sk]` score matrix to exist: lowerings are free to compute
     it block by block.
 
@@ -284,6 +343,7 @@ def Attn_AttentionOp : Attn_Op<"attention"> {
     }]>
   ];
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Attn_AttentionProbsOp : Attn_Op<"attention_probs"> {

@@ -9,14 +9,18 @@ def FuseAttention : Pass<"attn-fuse-attention", "mlir::func::FuncOp"> {
   let description = [{
     Matches, on [B, H, S, D] operands,
 
-      matmul(softmax([causal_mask](scale(matmul(q, transpose(k)), c))), v)
+      matmul(softmax(masks(scale(matmul(q, transpose(k)), c))), v)
 
-    (the scale and the mask in either order, the scale optional, every
-    intermediate used only inside the pattern) and replaces it by one
-    `attn.attention %q, %k, %v [causal] scale c`, so that an explicit
-    spelling and the `attention(...)` builtin compile to the same code.
-    Anything else (a scale of q before the product, a non-positive scale
-    after the mask, an intermediate used elsewhere) is left untouched.
+    where `masks` is at most one `causal_mask` and one `padding_mask`, in
+    any order, with scales (multiplied together, including the softmax's
+    own) before or after them; every intermediate used only inside the
+    pattern. It becomes one `attn.attention %q, %k, %v [mask %m] [causal]
+    scale c`, so that an explicit spelling and the `attention(...)` builtin
+    compile to the same code. Keys and values spelled out with
+    `attn.repeat_kv` (grouped-query attention as Hugging Face writes it)
+    are read unrepeated. Anything else (a scale of q before the product, a
+    non-positive scale after a mask, two masks of a kind, an intermediate
+    used elsewhere) is left untouched.
   }];
   let dependentDialects = ["::attnc::attn::AttnDialect"];
 }
@@ -29,9 +33,11 @@ def FuseProjections : Pass<"attn-fuse-projections", "mlir::ModuleOp"> {
     layout that are parameters used nowhere else, become one linear whose
     weight is the parameters packed side by side, followed by one
     `attn.slice` per original result: the Q, K and V projections of a
-    self-attention (or the gate and up projections of a SwiGLU MLP) become
-    one matrix product that reads the input once. Inside a layer loop the
-    parameters are stacked per layer and so is the packed one.
+    self-attention become one matrix product that reads the input once.
+    Inside a layer loop the parameters are stacked per layer and so is the
+    packed one. The two products of a gated unit (`mul(silu(gate), up)`,
+    with any activation) stay apart, so that the activation and the
+    multiply fuse into the second product as its epilogue.
 
     The packed weight is a new argument (`attn.kind = "packed"`,
     `attn.pack_of` the member parameters' names, `attn.pack_axis` the axis
