@@ -20,6 +20,7 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Casting.h"
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 
@@ -131,7 +132,12 @@ void Sema::collectOverrides() {
     }
     std::optional<Scalar> value = parseNumber(o.value);
     if (!value) {
-      error(SMLoc(), describeOverride(o) + ": expected a number");
+      llvm::StringRef digits = llvm::StringRef(o.value).drop_front(
+          llvm::StringRef(o.value).starts_with("-") ? 1 : 0);
+      bool integer = !digits.empty() && llvm::all_of(digits, llvm::isDigit);
+      error(SMLoc(), describeOverride(o) +
+                         (integer ? ": integer out of the 64-bit range"
+                                  : ": expected a number"));
       continue;
     }
     // A later override of the same name wins, as with a C compiler's -D.
@@ -151,8 +157,13 @@ void Sema::checkConst(ConstDecl &c) {
     // integer value into a float.
     std::optional<bool> isInteger = staticIsInteger(*c.value);
     if (isInteger == true && !value.isInteger) {
+      bool tooLarge = std::trunc(value.value) == value.value &&
+                      std::fabs(value.value) >= 0x1p63;
       error(SMLoc(), describeOverride(*source) + ": constant '" + c.name +
-                         "' is an integer");
+                         "' is an integer" +
+                         (tooLarge ? ", and " + formatScalar(value) +
+                                         " is outside the 64-bit range"
+                                   : ""));
       poisoned.insert(&c);
     } else {
       if (isInteger == false)
