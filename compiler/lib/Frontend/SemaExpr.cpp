@@ -163,9 +163,11 @@ bool Sema::checkCall(CallExpr &e) {
     return checkBlockCall(e, infoOf(*block), argsOk);
   if (isBuiltin(e.callee))
     return checkBuiltinCall(e, argsOk, diag);
-  if (decl)
-    return error(e.getLoc(),
-                 "'" + e.callee + "' is not a function or a block");
+  if (decl) {
+    error(e.getLoc(), "'" + e.callee + "' is not a function or a block");
+    diag.note(decl->nameLoc, "'" + e.callee + "' is declared here");
+    return false;
+  }
   reportUnknownName(e.callee, e.getLoc(), "unknown function '" + e.callee + "'",
                     builtinNames(), /*blocksOnly=*/true);
   return false;
