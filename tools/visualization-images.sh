@@ -23,6 +23,7 @@ done
 "$attnc" plot-attention "$tmp/attention.safetensors" --layer 3 --average \
   -o "$out/tiny-gpt-attention-layer3-mean.png"
 
+"$attnc" compile examples/gpt2.attn --emit=dot --fuse=false | dot -Tsvg -o "$out/gpt2-graph-unfused.svg"
 "$attnc" compile examples/gpt2.attn --emit=dot | dot -Tsvg -o "$out/gpt2-graph.svg"
 "$attnc" compile examples/mha_explicit.attn --emit=dot --fuse=false |
   dot -Tsvg -o "$out/mha_explicit-unfused.svg"

@@ -424,7 +424,23 @@ private:
       return s.error();
     if (Status s = parseDefault(entry, what, kind, spec); !s)
       return s.error();
+    if (Status s = parseRead(entry, what, kind, spec); !s)
+      return s.error();
     return spec;
+  }
+
+  static Status parseRead(const json &entry, const std::string &what,
+                          Kind kind, TensorSpec &spec) {
+    const json *read = member(entry, "read");
+    if (!read)
+      return Status::success();
+    if (kind != Kind::Param)
+      return invalid(what + ": only parameters may have \"read\"");
+    if (!read->is_boolean())
+      return invalid(what + ": \"read\" must be true or false, found " +
+                     describe(*read));
+    spec.read = read->get<bool>();
+    return Status::success();
   }
 
   static Status parseLayers(const json &entry, const std::string &what,

@@ -33,6 +33,9 @@ struct TensorSpec {
   /// Integer inputs only: 0, or the rows of the embedding table they index;
   /// the runtime refuses values outside [0, indexBound).
   int64_t indexBound = 0;
+  /// Parameters only: false when the code reads it only through packs
+  /// (manifest "read": false), so its memory may go once they are built.
+  bool read = true;
   attnc_dtype dtype = ATTNC_DTYPE_F32;
   /// Static sizes, and -1 where the size is a dim.
   std::vector<int64_t> shape;

@@ -4,12 +4,30 @@
 #include "Convert.h"
 #include "NameResolver.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstring>
 #include <set>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 namespace attnc::rt {
 namespace {
+
+/// Drops the resident pages wholly inside [data, data + bytes) of a
+/// read-only file mapping (a checkpoint): a later read maps them again
+/// from the file, so this only gives back memory, never loses data. Not
+/// for heap memory, whose dropped pages would read back as zeros.
+void dropFilePages(const void *data, size_t bytes) {
+  static const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  auto begin = reinterpret_cast<uintptr_t>(data);
+  uintptr_t first = (begin + page - 1) / page * page;
+  uintptr_t last = (begin + bytes) / page * page;
+  if (last > first)
+    madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
+}
 
 std::string lowercase(std::string text) {
   for (char &c : text)
@@ -68,6 +86,7 @@ public:
                                                 attnc_dtype_size(param.dtype));
       convert(info.data, info.dtype, copy.data(), param.dtype,
               numElements(param.shape));
+      dropFilePages(info.data, info.byteSize());
       return copy.data();
     }
 
@@ -88,10 +107,12 @@ public:
         return nullptr;
     AlignedBuffer &stacked =
         copies.emplace_back(layerBytes * static_cast<size_t>(param.layers));
-    for (size_t layer = 0; layer < layers.size(); ++layer)
+    for (size_t layer = 0; layer < layers.size(); ++layer) {
       convert(layers[layer]->data, layers[layer]->dtype,
               static_cast<char *>(stacked.data()) + layer * layerBytes,
               param.dtype, layerElements);
+      dropFilePages(layers[layer]->data, layers[layer]->byteSize());
+    }
     return stacked.data();
   }
 
@@ -211,6 +232,26 @@ void buildPack(const Manifest &manifest, const PackSpec &pack,
 
 } // namespace
 
+void Weights::releasePacked(const Manifest &manifest, size_t index) {
+  const TensorSpec &param = manifest.params[index];
+  if (!paramData[index])
+    return;
+  auto copy = std::find_if(copies.begin(), copies.end(),
+                           [&](const AlignedBuffer &buffer) {
+                             return buffer.data() == paramData[index];
+                           });
+  if (copy == copies.end()) {
+    // In the checkpoint's mapping: packing read every page; the code reads
+    // those it needs again (an embedding, the rows of its tokens).
+    dropFilePages(paramData[index], *checkedByteSize(
+                                        param.shape,
+                                        attnc_dtype_size(param.dtype)));
+  } else if (!param.read) {
+    *copy = AlignedBuffer();
+    paramData[index] = nullptr;
+  }
+}
+
 Expected<Weights> Weights::load(const Manifest &manifest,
                                 const std::string &path) {
   Expected<Checkpoint> checkpoint = Checkpoint::open(path);
@@ -232,11 +273,23 @@ Expected<Weights> Weights::load(const Manifest &manifest,
     weights.paramData.push_back(binder.bind(param, weights.copies));
   if (!errors.empty())
     return errors.take();
-  for (const PackSpec &pack : manifest.packs) {
+  // A member goes as soon as its last pack is built (a copy the code does
+  // not read; pages of the mapping): the peak holds one copy of the
+  // weights, not two.
+  constexpr size_t kNoPack = SIZE_MAX;
+  std::vector<size_t> lastPack(manifest.params.size(), kNoPack);
+  for (size_t j = 0; j < manifest.packs.size(); ++j)
+    for (int member : manifest.packs[j].members)
+      lastPack[static_cast<size_t>(member)] = j;
+  for (size_t j = 0; j < manifest.packs.size(); ++j) {
+    const PackSpec &pack = manifest.packs[j];
     AlignedBuffer &packed = weights.copies.emplace_back(
         *checkedByteSize(pack.shape, attnc_dtype_size(pack.dtype)));
     buildPack(manifest, pack, weights.paramData, packed.data());
     weights.packData.push_back(packed.data());
+    for (int member : pack.members)
+      if (lastPack[static_cast<size_t>(member)] == j)
+        weights.releasePacked(manifest, static_cast<size_t>(member));
   }
 
   weights.notes = ckpt.warnings();

@@ -14,8 +14,9 @@ namespace attnc::rt {
 /// A checkpoint checked against a model's parameters. Tensors of the
 /// parameter's dtype are used in place in the file's mapping; the others are
 /// converted once, and stacked parameters (manifest "layers") and tensors not
-/// aligned to their element size are copied. Packed parameters are built
-/// from their members' buffers.
+/// aligned to their element size are copied (and the checkpoint pages they
+/// were copied from dropped). Packed parameters are built from their
+/// members' buffers.
 class Weights {
 public:
   /// Fails with every missing or mismatched tensor, one per line.
@@ -32,6 +33,11 @@ public:
 private:
   explicit Weights(Checkpoint checkpoint)
       : checkpoint(std::move(checkpoint)) {}
+  /// Gives back the memory of parameter `index` once every pack of it is
+  /// built: its pages of the checkpoint's mapping (read again on demand), or
+  /// its copy if the code reads it only through packs (manifest "read":
+  /// false; the slot becomes NULL).
+  void releasePacked(const Manifest &manifest, size_t index);
 
   Checkpoint checkpoint;
   std::vector<AlignedBuffer> copies;

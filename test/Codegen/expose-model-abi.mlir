@@ -4,7 +4,8 @@
 // CHECK-LABEL: func.func @attnc_model_abi_version() -> i32
 // CHECK: arith.constant 1 : i32
 // CHECK-LABEL: llvm.mlir.global internal constant @__attnc_manifest
-// CHECK-SAME: {\22abi_version\22:1,\22constants\22:{\22eps\22:1.0000000000000001e-05,\22width\22:16},\22dims\22:[\22batch\22,\22seq\22],\22fingerprint\22:\22abc123\22,\22inputs\22:[{\22dtype\22:\22f32\22,\22name\22:\22x\22,\22shape\22:[\22batch\22,\22seq\22,16]},{\22default\22:1,\22dtype\22:\22i64\22,\22name\22:\22mask\22,\22shape\22:[\22batch\22,\22seq\22]}],\22name\22:\22tiny\22,\22outputs\22:[{\22dtype\22:\22f32\22,\22name\22:\22y\22,\22shape\22:[\22batch\22,\22seq\22,16]}],\22params\22:[{\22dtype\22:\22f32\22,\22name\22:\22w\22,\22shape\22:[16,16],\22tensor\22:\22layer.weight\22},{\22dtype\22:\22f32\22,\22layers\22:3,\22name\22:\22blk.v\22,\22shape\22:[3,16],\22tensor\22:\22h.{i}.v\22}]}
+// @tiny reads neither parameter: both are "read": false.
+// CHECK-SAME: {\22abi_version\22:1,\22constants\22:{\22eps\22:1.0000000000000001e-05,\22width\22:16},\22dims\22:[\22batch\22,\22seq\22],\22fingerprint\22:\22abc123\22,\22inputs\22:[{\22dtype\22:\22f32\22,\22name\22:\22x\22,\22shape\22:[\22batch\22,\22seq\22,16]},{\22default\22:1,\22dtype\22:\22i64\22,\22name\22:\22mask\22,\22shape\22:[\22batch\22,\22seq\22]}],\22name\22:\22tiny\22,\22outputs\22:[{\22dtype\22:\22f32\22,\22name\22:\22y\22,\22shape\22:[\22batch\22,\22seq\22,16]}],\22params\22:[{\22dtype\22:\22f32\22,\22name\22:\22w\22,\22read\22:false,\22shape\22:[16,16],\22tensor\22:\22layer.weight\22},{\22dtype\22:\22f32\22,\22layers\22:3,\22name\22:\22blk.v\22,\22read\22:false,\22shape\22:[3,16],\22tensor\22:\22h.{i}.v\22}]}
 // CHECK-LABEL: func.func @attnc_model_manifest() -> !llvm.ptr
 // CHECK: llvm.mlir.addressof @__attnc_manifest
 // CHECK-LABEL: func.func @attnc_model_forward(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr) -> i32

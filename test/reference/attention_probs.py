@@ -146,7 +146,7 @@ def check_mha(ctx, check):
 
 
 def check_gpt2(ctx, check):
-    config = dict(vocab_size=101, n_positions=64, n_embd=32, n_layer=3, n_head=4)
+    config = dict(vocab_size=101, n_positions=300, n_embd=32, n_layer=3, n_head=4)
     harness.seeded(2)
     model = harness.randomize_(gpt2_ref.GPT2(**config)).eval()
     weights = ctx.attnc.save_weights("attn-gpt2", model.checkpoint())
@@ -175,6 +175,15 @@ def check_gpt2(ctx, check):
     check.equal("gpt2", "selection metadata",
                 (meta["attention.0.layers"], meta["attention.0.heads"]), ("[2,0]", "[3,1]"))
 
+    # Batch 3 of 257 tokens: more than any block of the attention kernels.
+    ids = harness.seeded(13).integers(0, config["vocab_size"], (3, 257), dtype=np.int64)
+    with mha_weights() as recorded:
+        model(torch.from_numpy(ids))
+    ref = stacked(recorded, [block.attn for block in model.h])
+    got, _ = ctx.attnc.dump_attention(so, weights, {"input_ids": ids})
+    check.probabilities("gpt2", "all layers,batch=3,seq=257", got["attention.0"], ref,
+                        causal_mask(257, 257))
+
 
 def check_bert(ctx, check):
     config = dict(vocab_size=101, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
@@ -197,19 +206,28 @@ def check_bert(ctx, check):
 
 
 def check_llama(ctx, check):
-    config = dict(vocab_size=97, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                  num_attention_heads=4, num_key_value_heads=2)
-    harness.seeded(6)
-    model = harness.randomize_(llama_ref.Llama(**config)).eval()
-    weights = ctx.attnc.save_weights("attn-llama", model.checkpoint())
-    so = ctx.attnc.compile(harness.example("llama.attn"), config, DEBUG)
-    ids = harness.seeded(7).integers(0, config["vocab_size"], (1, 12), dtype=np.int64)
-    with torch.no_grad(), softmax_weights() as recorded:
-        model(torch.from_numpy(ids))
-    ref = harness.to_numpy(torch.stack(recorded))
-    got, _ = ctx.attnc.dump_attention(so, weights, {"input_ids": ids})
-    check.probabilities("llama", "gqa 4/2 heads,seq=12", got["attention.0"], ref,
-                        causal_mask(12, 12))
+    base = dict(vocab_size=97, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                num_attention_heads=4)
+    rng = harness.seeded(7)
+    for n, (variant, kv_heads, batch, seq) in enumerate([("gqa 4/2 heads", 2, 1, 12),
+                                                          ("mqa 4/1 heads", 1, 3, 9)]):
+        config = dict(base, num_key_value_heads=kv_heads)
+        harness.seeded(6 + 10 * n)
+        model = harness.randomize_(llama_ref.Llama(**config)).eval()
+        weights = ctx.attnc.save_weights(f"attn-llama-{n}", model.checkpoint())
+        so = ctx.attnc.compile(harness.example("llama.attn"), config, DEBUG)
+        ids = rng.integers(0, config["vocab_size"], (batch, seq), dtype=np.int64)
+        with torch.no_grad(), softmax_weights() as recorded:
+            model(torch.from_numpy(ids))
+        ref = harness.to_numpy(torch.stack(recorded))
+        got, _ = ctx.attnc.dump_attention(so, weights, {"input_ids": ids})
+        check.probabilities("llama", f"{variant},batch={batch},seq={seq}", got["attention.0"],
+                            ref, causal_mask(seq, seq))
+    # --heads counts query heads, also when several share a key/value head.
+    got, meta = ctx.attnc.dump_attention(so, weights, {"input_ids": ids},
+                                         flags=["--layers", "1", "--heads", "3,0"])
+    check.probabilities("llama", "mqa layers=1 heads=3,0", got["attention.0"],
+                        ref[[1]][:, :, [3, 0]], causal_mask(seq, seq))
 
 
 def check_translator(ctx, check):
@@ -241,7 +259,41 @@ def check_translator(ctx, check):
                     (meta.get(f"{name}.queries"), meta.get(f"{name}.keys")), (queries, keys))
 
 
-CHECKS = [check_mha, check_gpt2, check_bert, check_llama, check_translator]
+def check_translator_uneven(ctx, check):
+    """3 encoder layers, 1 decoder layer: --layers picks, in each site, the
+    listed layers it has, and leaves out a site that has none of them."""
+    config = dict(src_vocab_size=101, tgt_vocab_size=89, d_model=32, nhead=4,
+                  num_encoder_layers=3, num_decoder_layers=1, dim_feedforward=64)
+    harness.seeded(10)
+    model = harness.randomize_(translator_ref.Translator(**config)).eval()
+    weights = ctx.attnc.save_weights("attn-translator-3-1", model.checkpoint())
+    so = ctx.attnc.compile(harness.example("translator.attn"), config, DEBUG)
+    rng = harness.seeded(11)
+    src = rng.integers(0, config["src_vocab_size"], (3, 6), dtype=np.int64)
+    tgt = rng.integers(0, config["tgt_vocab_size"], (3, 4), dtype=np.int64)
+    with mha_weights() as recorded:
+        model(torch.from_numpy(src), torch.from_numpy(tgt))
+    t = model.transformer
+    encoder = stacked(recorded, [layer.self_attn for layer in t.encoder.layers])
+    cross = stacked(recorded, [layer.multihead_attn for layer in t.decoder.layers])
+    inputs = {"src_ids": src, "tgt_ids": tgt}
+
+    got, meta = ctx.attnc.dump_attention(so, weights, inputs, flags=["--layers", "2"])
+    check.equal("translator 3+1 layers", "--layers 2: the encoder's site only",
+                (sorted(got), meta.get("attention.0.layers")), (["attention.0"], "[2]"))
+    check.probabilities("translator 3+1 layers", "encoder layer 2", got["attention.0"],
+                        encoder[[2]], np.zeros((6, 6), dtype=bool))
+
+    got, meta = ctx.attnc.dump_attention(so, weights, inputs,
+                                         flags=["--layers", "2,0", "--heads", "1"])
+    check.equal("translator 3+1 layers", "--layers 2,0: each site's",
+                [meta.get(f"attention.{n}.layers") for n in range(3)], ["[2,0]", "[0]", "[0]"])
+    check.probabilities("translator 3+1 layers", "cross layer 0 head 1", got["attention.2"],
+                        cross[:, :, [1]], np.zeros((4, 6), dtype=bool))
+
+
+CHECKS = [check_mha, check_gpt2, check_bert, check_llama, check_translator,
+          check_translator_uneven]
 
 
 def main():

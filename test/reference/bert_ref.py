@@ -109,3 +109,28 @@ def run(ctx):
     check("padded", 3, 64, lengths=[64, 40, 1])
     check("types", 3, 64, token_types=True)
     check("types", 1, 1, token_types=True)
+
+
+def run_base(ctx):
+    """The .attn defaults, bert-base-uncased's shapes (vocab 30522, hidden
+    768, 12 layers, 12 heads), with random weights of BERT's
+    initializer_range (0.02); a ragged padded batch with token types."""
+    config = dict(vocab_size=30522, hidden_size=768, num_hidden_layers=12,
+                  num_attention_heads=12, intermediate_size=3072, max_position_embeddings=512,
+                  type_vocab_size=2)
+    harness.seeded(110)
+    model = harness.randomize_(Bert(**config), std=0.02).eval()
+    weights = ctx.attnc.save_weights("bert-base", model.checkpoint())
+    so = ctx.attnc.compile(harness.example("bert.attn"), {})
+    rng = harness.seeded(111)
+    batch, seq, lengths = 3, 13, [13, 7, 1]
+    ids = rng.integers(0, config["vocab_size"], (batch, seq), dtype=np.int64)
+    mask = (np.arange(seq)[None, :] < np.array(lengths)[:, None]).astype(np.int64)
+    types = rng.integers(0, 2, (batch, seq), dtype=np.int64)
+    with torch.no_grad():
+        ref = harness.to_numpy(model(torch.from_numpy(ids), torch.from_numpy(mask),
+                                     torch.from_numpy(types)))
+    out = ctx.attnc.run(so, weights, {"input_ids": ids, "attention_mask": mask,
+                                      "token_type_ids": types}, tag="bert-base")
+    ctx.report.compare("bert", "base", f"padded+types,batch={batch},seq={seq}",
+                       out["last_hidden_state"], ref)

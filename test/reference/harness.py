@@ -115,6 +115,15 @@ class Attnc:
                              + proc.stdout.strip())
         return proc.stdout
 
+    def call(self, args):
+        """Runs `attnc ARGS...`; returns its standard output."""
+        proc = subprocess.run([self.binary] + args, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+        if proc.returncode != 0:
+            raise AttncError(f"attnc {' '.join(args)} exited {proc.returncode}:\n"
+                             + proc.stderr.strip())
+        return proc.stdout
+
     def compile(self, model, defines, flags=()):
         key = (model, tuple(sorted(defines.items())), tuple(flags))
         if key not in self._compiled:

@@ -150,3 +150,21 @@ def run(ctx):
             prompt = rng.integers(0, config["vocab_size"], 5).tolist()
             harness.check_greedy(ctx.report, "llama", size, attnc_step,
                                  lambda ids: logits(model, ids), prompt, variant=f"{prefix},")
+
+
+def run_7b_layer(ctx):
+    """One decoder layer of LLaMA-7B's shapes (hidden 4096, 32 heads of 128,
+    intermediate 11008) with grouped-query attention of 8 key/value heads (as
+    LLaMA-2-70B groups them), a vocabulary cut to 1000 and random weights of
+    LLaMA's initializer_range (0.02): the real per-layer sizes at 0.8 GB
+    rather than 7B's 27 GB."""
+    config = dict(vocab_size=1000, hidden_size=4096, intermediate_size=11008,
+                  num_hidden_layers=1, num_attention_heads=32, num_key_value_heads=8)
+    harness.seeded(7000)
+    model = harness.randomize_(Llama(**config), std=0.02).eval()
+    weights = ctx.attnc.save_weights("llama-7b-layer", model.checkpoint())
+    so = ctx.attnc.compile(harness.example("llama.attn"), config)
+    ids = harness.seeded(7001).integers(0, config["vocab_size"], (2, 9), dtype=np.int64)
+    out = ctx.attnc.run(so, weights, {"input_ids": ids}, tag="llama-7b-layer")
+    ctx.report.compare("llama", "7B-layer", "gqa 32/8 heads,batch=2,seq=9", out["logits"],
+                       logits(model, ids))

@@ -8,7 +8,8 @@ runs both on the same inputs and compares. Prints one line per check,
 `name size variant: max_abs=... max_rel=... PASS|FAIL`, and exits 1 if any
 check fails.
 
-usage: run_all.py [MODEL...] [--workdir DIR] [--attnc PATH] [--examples DIR] [--verbose]
+usage: run_all.py [MODEL...] [--workdir DIR] [--attnc PATH] [--runtime PATH] [--examples DIR]
+                  [--verbose]
 """
 
 import os
@@ -36,8 +37,14 @@ MODELS = {
     "gpt2": ("gpt2_ref", "run_small"),
     "gpt2_124m": ("gpt2_ref", "run_124m"),
     "bert": ("bert_ref", "run"),
+    "bert_base": ("bert_ref", "run_base"),
     "llama": ("llama_ref", "run"),
+    "llama_7b_layer": ("llama_ref", "run_7b_layer"),
     "translator": ("translator_ref", "run"),
+    "translator_default": ("translator_ref", "run_default"),
+    "tiny_gpt": ("tiny_gpt_ref", "run"),
+    "gpt2_kv_cache": ("kv_cache_ref", "run_gpt2"),
+    "llama_kv_cache": ("kv_cache_ref", "run_llama"),
     "padding_mask": ("padding_mask_ref", "run"),
 }
 
@@ -48,9 +55,10 @@ def check(name, ctx):
 
 
 class Context:
-    def __init__(self, attnc, report):
+    def __init__(self, attnc, report, runtime):
         self.attnc = attnc
         self.report = report
+        self.runtime = runtime
 
 
 def main():
@@ -60,6 +68,8 @@ def main():
     parser.add_argument("--workdir", help="where to keep compiled models and tensors "
                         "(default: a temporary directory, removed afterwards)")
     parser.add_argument("--attnc", default="attnc", help="the attnc binary (default: from PATH)")
+    parser.add_argument("--runtime", help="the runtime library, for the KV-cache checks "
+                        "(default: lib/libattnc_runtime.so next to attnc's bin/)")
     parser.add_argument("--examples", help="read the .attn files from DIR instead of examples/",
                         metavar="DIR")
     parser.add_argument("--verbose", action="store_true", help="time every attnc call on stderr")
@@ -73,7 +83,10 @@ def main():
     report = harness.Report()
     with tempfile.TemporaryDirectory(prefix="attnc-reference-") as tmp:
         attnc = harness.Attnc(args.workdir or tmp, args.attnc, args.verbose)
-        ctx = Context(attnc, report)
+        runtime = args.runtime or os.path.join(
+            os.path.dirname(os.path.dirname(os.path.abspath(attnc.binary))), "lib",
+            "libattnc_runtime.so")
+        ctx = Context(attnc, report, runtime)
         for name in args.models or MODELS:
             start = time.time()
             try:

@@ -79,3 +79,43 @@ def run(ctx):
         ctx.report.compare("translator", size,
                            f"batch={batch},src_seq={src_seq},tgt_seq={tgt_seq}",
                            out["logits"], ref)
+
+    # Greedy decoding of 32 target tokens for one source sentence, starting
+    # from one target token, by repeated full forward on both sides.
+    src = rng.integers(0, config["src_vocab_size"], (1, 9), dtype=np.int64)
+
+    def attnc_step(tgt):
+        return ctx.attnc.run(so, weights, {"src_ids": src, "tgt_ids": tgt},
+                             tag="translator-greedy")["logits"]
+
+    def torch_step(tgt):
+        with torch.no_grad():
+            return harness.to_numpy(model(torch.from_numpy(src), torch.from_numpy(tgt)))
+
+    prompt = rng.integers(0, config["tgt_vocab_size"], 1).tolist()
+    harness.check_greedy(ctx.report, "translator", size, attnc_step, torch_step, prompt,
+                         variant="src_seq=9,")
+
+
+def run_default(ctx):
+    """The .attn defaults ("Attention Is All You Need" base: d_model 512, 8
+    heads, 6 + 6 layers, feed-forward 2048, vocabularies of 8000)."""
+    config = dict(src_vocab_size=8000, tgt_vocab_size=8000, d_model=512, nhead=8,
+                  num_encoder_layers=6, num_decoder_layers=6, dim_feedforward=2048)
+    harness.seeded(512)
+    # A gain of 1, not randomize_'s 2: with 2, six post-norm encoder layers
+    # make the source positions' memories nearly alike, and the output stops
+    # depending on the cross-attention keys (transposing a layer's k_proj moves
+    # it by 1e-5, under the tolerance); with 1 by 1e-3 or more.
+    model = harness.randomize_(Translator(**config), gain=1.0).eval()
+    weights = ctx.attnc.save_weights("translator-default", model.checkpoint())
+    so = ctx.attnc.compile(harness.example("translator.attn"), {})
+    rng = harness.seeded(513)
+    batch, src_seq, tgt_seq = 3, 11, 6
+    src = rng.integers(0, config["src_vocab_size"], (batch, src_seq), dtype=np.int64)
+    tgt = rng.integers(0, config["tgt_vocab_size"], (batch, tgt_seq), dtype=np.int64)
+    with torch.no_grad():
+        ref = harness.to_numpy(model(torch.from_numpy(src), torch.from_numpy(tgt)))
+    out = ctx.attnc.run(so, weights, {"src_ids": src, "tgt_ids": tgt}, tag="translator-default")
+    ctx.report.compare("translator", "default", f"batch={batch},src_seq={src_seq},"
+                       f"tgt_seq={tgt_seq}", out["logits"], ref)

@@ -56,6 +56,7 @@ struct AbiTensor {
   int64_t packAxis = 0;
   int64_t packOutAxis = -1;   // panel packs: the members' output axis
   int64_t indexBound = 0;     // inputs indexing an embedding: its rows
+  bool read = true;           // parameters: read by an entry, not only packed
 };
 
 StringRef getStringAttr(DictionaryAttr attrs, StringRef name) {
@@ -174,6 +175,10 @@ LogicalResult ModelABIBuilder::collect() {
       packs.push_back(std::move(t));
       continue;
     }
+    // A parameter that only feeds packs is never read by the code: the
+    // runtime may release its memory once the packs are built.
+    t.read = kind != "param" || !model.getArgument(i).use_empty() ||
+             (step && !step.getArgument(i).use_empty());
     (kind == "input" ? inputs : params).push_back(std::move(t));
   }
   for (const AbiTensor &pack : packs)
@@ -252,6 +257,8 @@ std::string ModelABIBuilder::manifest() {
         o["default"] = *t.defaultValue;
       if (t.indexBound > 0)
         o["index_bound"] = t.indexBound;
+      if (!t.read)
+        o["read"] = false;
       out.push_back(std::move(o));
     }
     return out;

@@ -147,31 +147,56 @@ Expected<std::vector<int64_t>> parseIndexList(const std::string &text,
   return indices;
 }
 
+/// A site's name and its number of layers or heads.
+using SiteCount = std::pair<std::string, int64_t>;
+
+/// The indices of `text` each site has. Sites may differ in their numbers of
+/// layers (a 6-layer encoder beside a 2-layer decoder): each keeps the listed
+/// indices below its own count; an index that no site has is an error, told
+/// against the site with the most.
+Expected<std::vector<std::vector<int64_t>>>
+selectPerSite(const std::string &text, const std::vector<SiteCount> &sites,
+              const std::string &what) {
+  size_t widest = 0;
+  for (size_t i = 1; i < sites.size(); ++i)
+    if (sites[i].second > sites[widest].second)
+      widest = i;
+  Expected<std::vector<int64_t>> listed =
+      parseIndexList(text, sites[widest].second, what);
+  if (!listed)
+    return Error(listed.error().code(),
+                 listed.error().message() + " of " + sites[widest].first);
+  std::vector<std::vector<int64_t>> kept;
+  for (const SiteCount &site : sites) {
+    std::vector<int64_t> &indices = kept.emplace_back();
+    for (int64_t index : *listed)
+      if (index < site.second)
+        indices.push_back(index);
+  }
+  return kept;
+}
+
 Status checkAttentionDump(const Model &model,
                           const AttentionDumpRequest &request) {
-  bool any = false;
+  std::vector<SiteCount> layers, heads;
   for (const attnc_tensor_info &info : model.outputs()) {
     if (!llvm::StringRef(info.name).starts_with(kAttentionOutputPrefix) ||
         (info.rank != 4 && info.rank != 5))
       continue;
-    any = true;
     bool stacked = info.rank == 5;
-    int64_t layers = stacked ? info.shape[0] : 1;
-    int64_t heads = info.shape[stacked ? 2 : 1];
-    for (auto [text, count, what] :
-         {std::tuple{&request.layers, layers, "layers"},
-          std::tuple{&request.heads, heads, "heads"}})
-      if (Expected<std::vector<int64_t>> list =
-              parseIndexList(*text, count, what);
-          !list)
-        return Error(list.error().code(),
-                     list.error().message() + " of " + info.name);
+    layers.emplace_back(info.name, stacked ? info.shape[0] : 1);
+    heads.emplace_back(info.name, info.shape[stacked ? 2 : 1]);
   }
-  if (!any)
+  if (layers.empty())
     return invalidArgument(
         "model '" + std::string(model.name()) +
         "' has no attention outputs: compile it with --debug-attention to "
         "dump attention probabilities");
+  for (auto [text, counts, what] :
+       {std::tuple{&request.layers, &layers, "layers"},
+        std::tuple{&request.heads, &heads, "heads"}})
+    if (auto kept = selectPerSite(*text, *counts, what); !kept)
+      return kept.error();
   return Status::success();
 }
 
@@ -203,18 +228,24 @@ Status writeAttentionDump(const Model &model,
   std::vector<std::vector<float>> data(sites.size());
   std::vector<std::vector<int64_t>> shapes(sites.size());
   std::map<std::string, st::TensorView> views;
+  std::vector<SiteCount> layerCounts, headCounts;
+  for (const Site &site : sites) {
+    layerCounts.emplace_back(site.output->name, site.layers);
+    headCounts.emplace_back(site.output->name, site.heads);
+  }
+  auto siteLayers = selectPerSite(request.layers, layerCounts, "layers");
+  if (!siteLayers)
+    return siteLayers.error();
+  auto siteHeads = selectPerSite(request.heads, headCounts, "heads");
+  if (!siteHeads)
+    return siteHeads.error();
   for (auto [i, site] : llvm::enumerate(sites)) {
     std::string name = site.output->name;
-    Expected<std::vector<int64_t>> layers =
-        parseIndexList(request.layers, site.layers, "layers");
-    if (!layers)
-      return Error(layers.error().code(),
-                   layers.error().message() + " of " + name);
-    Expected<std::vector<int64_t>> heads =
-        parseIndexList(request.heads, site.heads, "heads");
-    if (!heads)
-      return Error(heads.error().code(),
-                   heads.error().message() + " of " + name);
+    const std::vector<int64_t> *layers = &(*siteLayers)[i];
+    const std::vector<int64_t> *heads = &(*siteHeads)[i];
+    // A site without any of the listed layers (or heads) is left out.
+    if (layers->empty() || heads->empty())
+      continue;
 
     // [layers, batch, heads, queries, keys]: copy the kept (layer, head)
     // matrices of each batch entry.
@@ -243,6 +274,11 @@ Status writeAttentionDump(const Model &model,
             tokenInputFor(inputInfos, inputs, site.info->dim_names[rank - 1]))
       metadata[name + ".keys"] = keys;
   }
+  if (views.empty())
+    return invalidArgument("--layers " + request.layers + " --heads " +
+                           request.heads +
+                           ": no attention site has both some of those layers "
+                           "and some of those heads");
   return st::write(request.path, views, metadata);
 }
 

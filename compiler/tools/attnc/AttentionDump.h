@@ -53,8 +53,9 @@ std::string tokenLabel(const std::string &bytes);
 Expected<std::vector<int64_t>>
 parseIndexList(const std::string &text, int64_t count, const std::string &what);
 
-/// Checks before a run that `model` has attention outputs and that the
-/// request's layers and heads exist in each.
+/// Checks before a run that `model` has attention outputs and that each of
+/// the request's layers and heads exists in some site (each site dumps the
+/// listed ones it has; one with none of them is left out).
 Status checkAttentionDump(const Model &model,
                           const AttentionDumpRequest &request);
 

@@ -61,8 +61,8 @@ cl::opt<int64_t> batchIndex("batch", cl::init(0),
 cl::opt<std::string> tokensOption(
     "tokens",
     cl::desc("Labels of the queries (and of the keys, if as many): "
-             "comma-separated (default: the dump's token strings, else "
-             "token ids, else positions)"),
+             "comma-separated, \\, for a comma in a label (default: the "
+             "dump's token strings, else token ids, else positions)"),
     cl::value_desc("a,b,c"), cl::sub(sub));
 cl::opt<std::string>
     keyTokensOption("key-tokens",
@@ -111,10 +111,21 @@ indexList(const std::map<std::string, std::string> &meta,
   return list;
 }
 
+/// Comma-separated labels; \, is a comma inside a label and \\ a backslash
+/// (a character-level model has "," as a token).
 std::vector<std::string> splitTokens(llvm::StringRef text) {
-  llvm::SmallVector<llvm::StringRef> items;
-  text.split(items, ',');
-  return std::vector<std::string>(items.begin(), items.end());
+  std::vector<std::string> items(1);
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\\' && i + 1 < text.size() &&
+        (text[i + 1] == ',' || text[i + 1] == '\\'))
+      items.back() += text[++i];
+    else if (c == ',')
+      items.emplace_back();
+    else
+      items.back() += c;
+  }
+  return items;
 }
 
 /// Row `batch` of a JSON array of rows of strings or integers.

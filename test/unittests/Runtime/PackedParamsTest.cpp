@@ -126,6 +126,83 @@ TEST(PackedParamsTest, PanelsOfManyColumnsEndInAPartialPanel) {
             << p << ", " << k << ", " << j;
 }
 
+/// Runs the fake model on w = [1, 2, 3, 4] stored as `dtype` (`bits`, two
+/// bytes an element, or f32), w marked "read": false and packed as w+w; y
+/// is x * w + t with x = 1, t = 0 (the fake model reads w as 1 when its
+/// slot is NULL). Returns (slot of w, the pack, y).
+struct UnreadRun {
+  const void *wSlot = nullptr;
+  std::vector<float> pack, y;
+};
+UnreadRun runWithUnreadMember(FakeModelHooks &hooks, attnc_dtype dtype,
+                              const void *bits) {
+  std::string json = std::string(R"({"abi_version": 1, "name": "fake",
+      "dims": ["batch", "seq"],
+      "inputs": [{"name": "x", "dtype": "f32", "shape": ["batch", "seq", 4]},
+                 {"name": "t", "dtype": "f32", "shape": ["seq"]}],
+      "params": [{"name": "w", "tensor": "w.weight", "dtype": "f32",
+                  "shape": [2, 2], "read": false}],
+      "outputs": [{"name": "y", "dtype": "f32", "shape": ["batch", "seq", 4]},
+                  {"name": "shape", "dtype": "i64", "shape": [2]}],
+      "packed_params": [{"name": "w+w", "dtype": "f32", "shape": [2, 4],
+                         "of": ["w", "w"], "axis": 1}]})");
+  hooks.setManifest(json.c_str());
+  UnreadRun run;
+  attnc_model *model = nullptr;
+  EXPECT_EQ(attnc_model_open(ATTNC_FAKE_MODEL, &model), ATTNC_OK)
+      << attnc_last_error();
+  if (!model)
+    return run;
+  TempPath path("w.safetensors");
+  EXPECT_TRUE(st::write(path.str(), {{"w.weight", {dtype, {2, 2}, bits}}}));
+  EXPECT_EQ(attnc_model_load_weights(model, path.c_str()), ATTNC_OK)
+      << attnc_last_error();
+  std::vector<float> x(4, 1.0f), t(1, 0.0f);
+  int64_t xShape[3] = {1, 1, 4}, tShape[1] = {1};
+  attnc_tensor inputs[2] = {{"x", ATTNC_DTYPE_F32, 3, xShape, x.data()},
+                            {"t", ATTNC_DTYPE_F32, 1, tShape, t.data()}};
+  for (int32_t slot : {2, 5}) {
+    hooks.recordBuffer(slot);
+    attnc_tensor_list *outputs = nullptr;
+    EXPECT_EQ(attnc_model_run(model, inputs, 2, &outputs), ATTNC_OK)
+        << attnc_last_error();
+    const void *recorded = hooks.recordedBuffer();
+    if (slot == 2) {
+      run.wSlot = recorded;
+      const attnc_tensor *y = attnc_tensor_list_at(outputs, 0);
+      if (y)
+        run.y.assign(static_cast<const float *>(y->data),
+                     static_cast<const float *>(y->data) + 4);
+    } else if (recorded) {
+      run.pack.assign(static_cast<const float *>(recorded),
+                      static_cast<const float *>(recorded) + 8);
+    }
+    attnc_tensor_list_destroy(outputs);
+  }
+  attnc_model_destroy(model);
+  return run;
+}
+
+TEST(PackedParamsTest, AnUnreadConvertedMemberIsFreedOncePacked) {
+  FakeModelHooks hooks;
+  // 1, 2, 3, 4 in f16: converted to an f32 copy, which goes after packing.
+  const uint16_t half[4] = {0x3C00, 0x4000, 0x4200, 0x4400};
+  UnreadRun run = runWithUnreadMember(hooks, ATTNC_DTYPE_F16, half);
+  EXPECT_EQ(run.wSlot, nullptr);
+  EXPECT_EQ(run.pack, (std::vector<float>{1, 2, 1, 2, 3, 4, 3, 4}));
+  EXPECT_EQ(run.y, (std::vector<float>{1, 1, 1, 1}));
+}
+
+TEST(PackedParamsTest, AnUnreadMemberInTheMappingStaysReadable) {
+  FakeModelHooks hooks;
+  // f32 in place: its pages are dropped after packing, read back on demand.
+  const float w[4] = {1, 2, 3, 4};
+  UnreadRun run = runWithUnreadMember(hooks, ATTNC_DTYPE_F32, w);
+  EXPECT_NE(run.wSlot, nullptr);
+  EXPECT_EQ(run.pack, (std::vector<float>{1, 2, 1, 2, 3, 4, 3, 4}));
+  EXPECT_EQ(run.y, (std::vector<float>{1, 2, 3, 4}));
+}
+
 TEST(PackedParamsTest, BadPacksAreRejected) {
   FakeModelHooks hooks;
   struct Case {
