@@ -87,3 +87,20 @@ func.func @not_a_model(%q: tensor<?x4x?x4xf32>) -> tensor<?x4x?x4xf32> {
   %o = attn.attention %q, %q, %q causal scale 0.5 : tensor<?x4x?x4xf32>, tensor<?x4x?x4xf32>, tensor<?x4x?x4xf32> -> tensor<?x4x?x4xf32>
   return %o : tensor<?x4x?x4xf32>
 }
+
+// -----
+
+// A module that has its step entry already (a resumed --emit=fused dump):
+// the pass adds no second one.
+// CHECK-LABEL: func.func @again(
+// CHECK: func.func @again_step(
+// CHECK-NOT: func.func @again_step(
+func.func @again(%x: tensor<?x?x8xf32>) -> tensor<?x?x8xf32> attributes {attn.model = "again"} {
+  %q = attn.split_heads %x heads 2 : tensor<?x?x8xf32> -> tensor<?x2x?x4xf32>
+  %o = attn.attention %q, %q, %q causal scale 0.5 : tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32> -> tensor<?x2x?x4xf32>
+  %y = attn.merge_heads %o : tensor<?x2x?x4xf32> -> tensor<?x?x8xf32>
+  return %y : tensor<?x?x8xf32>
+}
+func.func @again_step(%x: tensor<?x?x8xf32>) -> tensor<?x?x8xf32> attributes {attn.step_of = "again"} {
+  return %x : tensor<?x?x8xf32>
+}

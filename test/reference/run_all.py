@@ -45,6 +45,7 @@ MODELS = {
     "tiny_gpt": ("tiny_gpt_ref", "run"),
     "gpt2_kv_cache": ("kv_cache_ref", "run_gpt2"),
     "llama_kv_cache": ("kv_cache_ref", "run_llama"),
+    "padding_mask": ("padding_mask_ref", "run"),
 }
 
 

@@ -2,6 +2,8 @@
 
 #include "attnc/Frontend/Diagnostics.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 #include <algorithm>
 #include <string>
 
@@ -12,30 +14,70 @@ using namespace attnc;
 static constexpr size_t kMaxShownLine = 160;
 static constexpr size_t kWindowContext = 60;
 
+/// LLVM prints no caret under a line holding any non-ASCII byte (it cannot
+/// map bytes to columns); we print the line ourselves and put the caret
+/// under the character at byte `caret`, counting UTF-8 sequences as one
+/// column and copying tabs so that it lines up.
+static void printNonASCIISourceLine(llvm::raw_ostream &os,
+                                    llvm::StringRef shown, size_t caret) {
+  os << shown << '\n';
+  std::string indent;
+  for (char c : shown.take_front(caret)) {
+    bool continuation = (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+    if (!continuation)
+      indent += c == '\t' ? '\t' : ' ';
+  }
+  os << indent;
+  if (os.has_colors())
+    os.changeColor(llvm::raw_ostream::GREEN, /*Bold=*/true);
+  os << '^';
+  if (os.has_colors())
+    os.resetColor();
+  os << '\n';
+}
+
 static void printLocated(llvm::SourceMgr &sourceMgr, llvm::raw_ostream &os,
                          llvm::SMLoc loc, llvm::SourceMgr::DiagKind kind,
                          const llvm::Twine &message) {
   llvm::SMDiagnostic d = sourceMgr.GetMessage(loc, kind, message);
   llvm::StringRef line = d.getLineContents();
-  if (line.size() <= kMaxShownLine) {
+  bool ascii = llvm::none_of(
+      line, [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+  if (line.size() <= kMaxShownLine && ascii) {
     sourceMgr.PrintMessage(os, d);
     return;
   }
   size_t column = d.getColumnNo();
-  size_t begin = column > kWindowContext ? column - kWindowContext : 0;
-  size_t end = std::min(line.size(), column + kWindowContext);
-  std::string window = (begin ? "..." : "") + line.slice(begin, end).str() +
-                       (end < line.size() ? "..." : "");
-  int caret = static_cast<int>(column - begin + (begin ? 3 : 0));
+  std::string shown = line.str();
+  size_t caret = column;
+  if (line.size() > kMaxShownLine) {
+    size_t begin = column > kWindowContext ? column - kWindowContext : 0;
+    size_t end = std::min(line.size(), column + kWindowContext);
+    shown = (begin ? "..." : "") + line.slice(begin, end).str() +
+            (end < line.size() ? "..." : "");
+    caret = column - begin + (begin ? 3 : 0);
+  }
   // The location is printed as the "program name", since the diagnostic's
-  // own column is the caret's position in the window.
+  // own column is the caret's position in the shown text.
   std::string where = (d.getFilename() + ":" + llvm::Twine(d.getLineNo()) +
                        ":" + llvm::Twine(column + 1))
                           .str();
-  llvm::SMDiagnostic(sourceMgr, loc, d.getFilename(), d.getLineNo(), caret,
-                     kind, d.getMessage(), window, {})
+  bool shownAscii = llvm::none_of(
+      shown, [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+  if (shownAscii) {
+    llvm::SMDiagnostic(sourceMgr, loc, d.getFilename(), d.getLineNo(),
+                       static_cast<int>(caret), kind, d.getMessage(), shown,
+                       {})
+        .print(where.c_str(), os, /*ShowColors=*/true,
+               /*ShowKindLabel=*/true, /*ShowLocation=*/false);
+    return;
+  }
+  // Line -1: the message alone; the source line follows.
+  llvm::SMDiagnostic(sourceMgr, loc, d.getFilename(), /*Line=*/-1,
+                     /*Col=*/-1, kind, d.getMessage(), "", {})
       .print(where.c_str(), os, /*ShowColors=*/true, /*ShowKindLabel=*/true,
              /*ShowLocation=*/false);
+  printNonASCIISourceLine(os, shown, caret);
 }
 
 /// SourceMgr prints a diagnostic without a location as `<unknown>:0: ...`;

@@ -15,9 +15,12 @@
 
 #include "Builtins.h"
 
+#include "llvm/ADT/APInt.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Casting.h"
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 
@@ -129,7 +132,12 @@ void Sema::collectOverrides() {
     }
     std::optional<Scalar> value = parseNumber(o.value);
     if (!value) {
-      error(SMLoc(), describeOverride(o) + ": expected a number");
+      llvm::StringRef digits = llvm::StringRef(o.value).drop_front(
+          llvm::StringRef(o.value).starts_with("-") ? 1 : 0);
+      bool integer = !digits.empty() && llvm::all_of(digits, llvm::isDigit);
+      error(SMLoc(), describeOverride(o) +
+                         (integer ? ": integer out of the 64-bit range"
+                                  : ": expected a number"));
       continue;
     }
     // A later override of the same name wins, as with a C compiler's -D.
@@ -149,8 +157,13 @@ void Sema::checkConst(ConstDecl &c) {
     // integer value into a float.
     std::optional<bool> isInteger = staticIsInteger(*c.value);
     if (isInteger == true && !value.isInteger) {
+      bool tooLarge = std::trunc(value.value) == value.value &&
+                      std::fabs(value.value) >= 0x1p63;
       error(SMLoc(), describeOverride(*source) + ": constant '" + c.name +
-                         "' is an integer");
+                         "' is an integer" +
+                         (tooLarge ? ", and " + formatScalar(value) +
+                                         " is outside the 64-bit range"
+                                   : ""));
       poisoned.insert(&c);
     } else {
       if (isInteger == false)
@@ -400,8 +413,22 @@ bool Sema::resolveType(Decl &owner, TypeSpec &type) {
                    "a layout is only allowed on a 2-D parameter; '" +
                        param->name + "' is " + resolved.str());
   }
+  if (!checkTensorSize(type.loc, resolved))
+    return false;
   type.resolved = std::move(resolved);
   return true;
+}
+
+bool Sema::checkTensorSize(SMLoc loc, const TensorType &type) {
+  llvm::APInt count(64 * (type.rank() + 1), 1);
+  for (const Dim &dim : type.shape)
+    if (dim.isStatic())
+      count *= llvm::APInt(count.getBitWidth(), dim.size);
+  if (count.ule(uint64_t(1) << 60))
+    return true;
+  return error(loc, type.str() + " is too large: its static dimensions hold " +
+                        llvm::toString(count, 10, /*Signed=*/false) +
+                        " elements, more than 2^60");
 }
 
 std::optional<Dim> Sema::resolveDim(Expr &dim) {

@@ -19,6 +19,15 @@ using llvm::SMLoc;
 using llvm::Twine;
 
 bool Sema::check(Expr &e) {
+  if (!checkExprKind(e))
+    return false;
+  // A name's type was checked where it was declared.
+  if (e.tensorType && !llvm::isa<IdentExpr>(e))
+    return checkTensorSize(e.getLoc(), *e.tensorType);
+  return true;
+}
+
+bool Sema::checkExprKind(Expr &e) {
   ++inlinedSize;
   switch (e.getKind()) {
   case Expr::Kind::Number: {
@@ -154,9 +163,11 @@ bool Sema::checkCall(CallExpr &e) {
     return checkBlockCall(e, infoOf(*block), argsOk);
   if (isBuiltin(e.callee))
     return checkBuiltinCall(e, argsOk, diag);
-  if (decl)
-    return error(e.getLoc(),
-                 "'" + e.callee + "' is not a function or a block");
+  if (decl) {
+    error(e.getLoc(), "'" + e.callee + "' is not a function or a block");
+    diag.note(decl->nameLoc, "'" + e.callee + "' is declared here");
+    return false;
+  }
   reportUnknownName(e.callee, e.getLoc(), "unknown function '" + e.callee + "'",
                     builtinNames(), /*blocksOnly=*/true);
   return false;

@@ -119,6 +119,9 @@ private:
   void checkValueDecl(ast::Decl &decl, ast::Expr &value);
   bool resolveType(ast::Decl &owner, ast::TypeSpec &type);
   std::optional<ast::Dim> resolveDim(ast::Expr &dim);
+  /// Whether `type`'s static dimensions hold at most 2^60 elements, so that
+  /// byte sizes fit in 64 bits wherever they are computed.
+  bool checkTensorSize(llvm::SMLoc loc, const ast::TensorType &type);
   /// Checks the `{...}` placeholders of a parameter's tensor name.
   bool checkTensorName(ast::ParamDecl &param);
   std::optional<bool> staticIsInteger(const ast::Expr &e) const;
@@ -126,6 +129,7 @@ private:
   //===--- SemaExpr.cpp ---------------------------------------------------===//
 
   bool check(ast::Expr &e);
+  bool checkExprKind(ast::Expr &e);
   bool checkIdent(ast::IdentExpr &e);
   bool checkCall(ast::CallExpr &e);
   bool checkBinary(ast::BinaryExpr &e);

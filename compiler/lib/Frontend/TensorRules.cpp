@@ -35,16 +35,30 @@ bool sema::linearRule(Call &c) {
   // Only a parameter named directly carries a layout; anything else is
   // [out, in], as torch.nn.Linear stores it.
   WeightLayout layout = WeightLayout::OutIn;
+  const ParamDecl *param = nullptr;
   if (const auto *ident = llvm::dyn_cast<IdentExpr>(&c.arg(1)))
-    if (const auto *param = llvm::dyn_cast_or_null<ParamDecl>(ident->decl))
+    if ((param = llvm::dyn_cast_or_null<ParamDecl>(ident->decl)))
       layout = param->layout.value_or(WeightLayout::OutIn);
   bool outIn = layout == WeightLayout::OutIn;
   const Dim &in = w.shape[outIn ? 1 : 0], &out = w.shape[outIn ? 0 : 1];
   llvm::StringRef stored = outIn ? "[out, in]" : "[in, out]";
-  if (x.shape.back() != in)
-    return c.fail("input width differs from the weight's: " + x.str() +
-                  " with weight " + w.str() + " stored " + stored + " " +
-                  versus(x.shape.back(), in));
+  if (x.shape.back() != in) {
+    c.fail("input width differs from the weight's: " + x.str() +
+           " with weight " + w.str() + " stored " + stored + " " +
+           versus(x.shape.back(), in));
+    if (param) {
+      // The usual cause: a checkpoint that stores the other layout.
+      std::string hint;
+      if (x.shape.back() == out)
+        hint = std::string("; 'layout ") + (outIn ? "[in, out]" : "[out, in]") +
+               "' would read it as " + out.str() + " inputs and " + in.str() +
+               " outputs";
+      c.diag.note(param->nameLoc, "'" + param->name +
+                                      "' is declared here, stored " + stored +
+                                      hint);
+    }
+    return false;
+  }
   if (c.expr.args.size() == 3) {
     const TensorType &b = c.tensor(2);
     if (b.rank() != 1)

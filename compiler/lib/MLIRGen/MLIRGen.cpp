@@ -481,8 +481,11 @@ OwningOpRef<ModuleOp> MLIRGenImpl::generate(const ast::Model &model) {
   annotateFunction(fn, model, args, outputs);
 
   Block *entry = fn.addEntryBlock();
-  for (auto [i, a] : llvm::enumerate(args))
+  for (auto [i, a] : llvm::enumerate(args)) {
+    // Located at its `input` or `param` declaration, like every op.
+    entry->getArgument(i).setLoc(loc(a.decl->nameLoc));
     values[a.decl] = entry->getArgument(i);
+  }
 
   builder.setInsertionPointToStart(entry);
   SmallVector<Value> results;

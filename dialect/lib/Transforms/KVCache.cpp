@@ -112,11 +112,14 @@ struct IntroduceKVCachePass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     func::FuncOp model;
+    bool hasStep = false;
     module.walk([&](func::FuncOp fn) {
       if (fn->hasAttr(kModelAttr))
         model = fn;
+      hasStep |= fn->hasAttr(kStepOfAttr);
     });
-    if (!model)
+    // A module resumed from a dump after this pass has its entry already.
+    if (!model || hasStep)
       return;
     SmallVector<CacheSite> probe;
     if (failed(collectSites(model, probe)))

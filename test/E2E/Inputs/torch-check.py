@@ -8,10 +8,12 @@ and parameters; they are filled with seeded random numbers, written as
 safetensors, run with `attnc run`, and the output is compared, in float64,
 with REFERENCE computed by PyTorch:
   attention  o = softmax(q k^T / sqrt(d), causal: key j > i + (sk - sq)
-               masked, and keys whose "mask" input is 0) v per head (q, k,
-               v [b, h, s, d], or [b, s, h * d] with --heads h and
-               --kv-heads g: grouped-query); rows that see no key are NaN
-               in both
+               masked, and keys whose "mask" input is 0 lowered by
+               finfo(f32).min as Hugging Face's additive mask does) v per
+               head (q, k, v [b, h, s, d], or [b, s, h * d] with --heads h
+               and --kv-heads g: grouped-query); a row of only padding
+               averages the keys it may see; rows that see no key at all
+               (causal, sq > sk) are NaN in both
   linear     y = x W^T + b (W stored [out, in]) or x W + b ([in, out])
   ops        the outputs of test/E2E/Inputs/ops.attn
   glu        the outputs of test/E2E/Inputs/glu.attn (SwiGLU, GEGLU)
@@ -75,13 +77,13 @@ def attention(t, causal, heads, kv_heads):
     v = v.repeat_interleave(group, dim=1)
     sq, sk = q.shape[-2], k.shape[-2]
     scores = q @ k.transpose(-1, -2) / q.shape[-1] ** 0.5
+    if "mask" in t:
+        dropped = (t["mask"] == 0)[:, None, None, :]
+        scores = scores + dropped * float(np.finfo(np.float32).min)
     if causal:
         i = torch.arange(sq).unsqueeze(1)
         j = torch.arange(sk).unsqueeze(0)
         scores = scores.masked_fill(j > i + (sk - sq), float("-inf"))
-    if "mask" in t:
-        dropped = (t["mask"] == 0)[:, None, None, :]
-        scores = scores.masked_fill(dropped, float("-inf"))
     o = torch.softmax(scores, dim=-1) @ v
     if merged:
         o = o.transpose(1, 2).reshape(o.shape[0], sq, -1)
@@ -96,8 +98,9 @@ def ops(t):
     return {"p": torch.softmax(scores.masked_fill(future, float("-inf")), dim=-1),
             "h": x * 2.0, "t": x.transpose(-1, -2), "d": x * x - x / 2.0,
             "r": k.repeat_interleave(3, dim=1),
-            "m": torch.softmax((q @ k.transpose(-1, -2)).masked_fill(
-                (t["mask"] == 0)[:, None, None, :], float("-inf")) * 0.5, dim=-1),
+            "m": torch.softmax((q @ k.transpose(-1, -2)
+                                + (t["mask"] == 0)[:, None, None, :]
+                                * float(np.finfo(np.float32).min)) * 0.5, dim=-1),
             "s": torch.softmax(x * -0.75, dim=-1)}
 
 

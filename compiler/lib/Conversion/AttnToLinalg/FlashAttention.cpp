@@ -6,7 +6,7 @@
 // maximum m, the running sum l and the unnormalized output (the online
 // softmax of FlashAttention):
 //
-//   s = scale * q k^T over the block (masked: -inf)
+//   s = scale * q k^T over the block (masked: -inf; padding: lowest float)
 //   m' = max(m, max s);  p = exp(s - m');  a = exp(m - m')
 //   l = a l + sum p;     o = a o + p v
 //   ... and at the end  out = o / l.
@@ -222,17 +222,19 @@ void FlashAttentionBuilder::keyBlock(Value j0, Value keysEnd,
         b.create<scf::YieldOp>(loc, next);
       });
 
-  // Masks: keys before j0 or from keysEnd on, keys the padding mask drops,
-  // and (causal) keys after a row's limit.
+  // Masks: keys before j0 or from keysEnd on and (causal) keys after a
+  // row's limit are -inf; keys the padding mask drops score the lowest
+  // finite float, as Hugging Face's additive mask makes them, so that a row
+  // of only padding averages its keys instead of dividing 0 by 0.
   Value negInf = splat(-std::numeric_limits<double>::infinity());
+  Value lowest = splat(std::numeric_limits<float>::lowest());
   SmallVector<Rows> s(kKeyBlock);
   for (int64_t c = 0; c < kKeyBlock; ++c) {
     Value j = add(first, index(c));
     Value inBlock = b.create<arith::AndIOp>(
         loc, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, j, j0),
         b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, j, keysEnd));
-    if (mask)
-      inBlock = b.create<arith::AndIOp>(loc, inBlock, keyAllowed(keyRows[c]));
+    Value allowed = mask ? keyAllowed(keyRows[c]) : Value();
     Value js, inBlockVec;
     if (causal) {
       Value j32 = b.create<arith::IndexCastOp>(loc, b.getI32Type(), j);
@@ -247,8 +249,10 @@ void FlashAttentionBuilder::keyBlock(Value j0, Value keysEnd,
             b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sle, js,
                                     limits[rv]),
             inBlockVec);
-      s[c].push_back(b.create<arith::SelectOp>(
-          loc, keep, scores.getResult(c * rowVectors + rv), negInf));
+      Value score = scores.getResult(c * rowVectors + rv);
+      if (allowed)
+        score = b.create<arith::SelectOp>(loc, allowed, score, lowest);
+      s[c].push_back(b.create<arith::SelectOp>(loc, keep, score, negInf));
     }
   }
 

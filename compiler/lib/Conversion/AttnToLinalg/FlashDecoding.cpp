@@ -195,8 +195,12 @@ void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
           loc, vector::CombiningKind::ADD, dot, fast);
       Value keep =
           b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, j, end);
+      // Padding scores the lowest finite float (Hugging Face's additive
+      // mask): a row of only padding averages its keys, never 0 / 0.
       if (mask)
-        keep = b.create<arith::AndIOp>(loc, keep, keyAllowed(row));
+        score = b.create<arith::SelectOp>(
+            loc, keyAllowed(row), score,
+            constant(std::numeric_limits<float>::lowest()));
       scores.push_back(b.create<arith::SelectOp>(loc, keep, score,
                                                  constant(negInfinity)));
     }

@@ -224,9 +224,12 @@ Value buildPaddingMask(OpBuilder &b, Location loc, Value scores, Value mask) {
                         nb.create<arith::ConstantOp>(
                             nl, nb.getIntegerAttr(keep.getType(), 0)))
                       .getResult();
-        Value negInf =
-            floatConstant(nb, nl, -std::numeric_limits<double>::infinity());
-        return nb.create<arith::SelectOp>(nl, dropped, negInf, a[0]);
+        // The lowest finite float, as Hugging Face's additive mask: a row
+        // of only padding averages its keys; a causal -inf stays.
+        Value lowest =
+            floatConstant(nb, nl, std::numeric_limits<float>::lowest());
+        Value padded = nb.create<arith::MinimumFOp>(nl, a[0], lowest);
+        return nb.create<arith::SelectOp>(nl, dropped, padded, a[0]);
       });
 }
 

@@ -62,7 +62,8 @@ Value buildLastDimReduction(OpBuilder &b, Location loc, Value input,
                             double initValue, ArrayRef<Value> extraInputs,
                             ScalarBody combine);
 /// Scores [B, H, q, k]: entries of keys whose `mask` [B, k] (integer or
-/// f32) is 0 become -inf.
+/// f32) is 0 become the lowest finite float (-inf stays -inf), as Hugging
+/// Face's additive mask makes them.
 Value buildPaddingMask(OpBuilder &b, Location loc, Value scores, Value mask);
 /// exp(s x - max) / sum(exp(s x - max)) over the last dimension, s = `scale`.
 Value buildSoftmax(OpBuilder &b, Location loc, Value input,
@@ -101,9 +102,9 @@ Value buildFlashDecoding(OpBuilder &b, Location loc,
                          Value enabled, int64_t maxQueries);
 /// The attention probabilities [B, H, Sq, Sk] of query [B, H, Sq, D] and
 /// key [B, H / group, Sk, D]: softmax over keys of `scale` * q . k with
-/// causal (`causal`) and padding (`mask` [B, Sk], null for none; zero
-/// entries drop their key) masks applied as -inf. Query head h reads key
-/// head h floordiv group.
+/// causal (`causal`, as -inf) and padding (`mask` [B, Sk], null for none;
+/// zero entries drop their key, as buildPaddingMask) masks applied. Query
+/// head h reads key head h floordiv group.
 Value buildAttentionProbs(OpBuilder &b, Location loc, Value query, Value key,
                           Value mask, double scale, bool causal,
                           int64_t group);

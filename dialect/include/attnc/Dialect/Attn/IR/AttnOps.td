@@ -197,12 +197,14 @@ def Attn_CausalMaskOp : Attn_Op<"causal_mask", [SameOperandsAndResultType]> {
 
 def Attn_PaddingMaskOp : Attn_Op<"padding_mask",
                                  [AllTypesMatch<["input", "result"]>]> {
-  let summary = "set scores of padded keys to -inf";
+  let summary = "lower the scores of padded keys";
   let description = [{
     `scores` is `[B, H, Sq, Sk]`, `mask` is `[B, Sk]` (integer or f32),
     nonzero for keys that may be attended to (Hugging Face's
-    `attention_mask`). Scores of keys whose mask is 0 become `-inf`, so a
-    following softmax gives them weight 0.
+    `attention_mask`). Scores of keys whose mask is 0 become the lowest
+    finite float (`-inf` stays `-inf`), as Hugging Face's additive mask
+    makes them: a following softmax gives them weight 0, and a row of only
+    padding averages its keys instead of becoming NaN.
 
     ```mlir
     %m = attn.padding_mask %s, %mask : tensor<?x8x?x?xf32>, tensor<?x?xi64>
@@ -308,7 +310,8 @@ def Attn_AttentionOp : Attn_Op<"attention"> {
     head `h` reads key/value head `h / (H / G)`); the result is
     `[B, H, Sq, Dv]`. With `causal`, query `i` sees keys
     `j <= i + (Sk - Sq)`. The optional `mask` (`[B, Sk]`, integer or f32) is
-    nonzero for keys that may be attended to (a padding mask). The op never
+    nonzero for keys that may be attended to (a padding mask; dropped keys
+    score the lowest finite float, as in `attn.padding_mask`). The op never
     needs the `[Sq, Sk]` score matrix to exist: lowerings are free to compute
     it block by block.
 
