@@ -332,6 +332,94 @@ LogicalResult MergeHeadsOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// ReshapeOp
+//===----------------------------------------------------------------------===//
+
+/// The product of the static sizes of `shape`; false on overflow.
+static bool staticElements(ArrayRef<int64_t> shape, int64_t &count) {
+  count = 1;
+  for (int64_t d : shape)
+    if (!ShapedType::isDynamic(d) && __builtin_mul_overflow(count, d, &count))
+      return false;
+  return true;
+}
+
+LogicalResult ReshapeOp::verify() {
+  RankedTensorType in = getInput().getType(), out = getType();
+  if (in.getElementType() != out.getElementType())
+    return emitOpError() << "expects the same element type, got " << in
+                         << " and " << out;
+  int64_t inCount, outCount;
+  if (!staticElements(in.getShape(), inCount) ||
+      !staticElements(out.getShape(), outCount))
+    return emitOpError() << "has too many elements: " << in << " -> " << out;
+  if (inCount != outCount)
+    return emitOpError() << "expects the static sizes to hold as many "
+                            "elements: "
+                         << inCount << " in " << in << ", " << outCount
+                         << " in " << out;
+  ArrayRef<int64_t> dims = getDims();
+  if (static_cast<int64_t>(dims.size()) != out.getNumDynamicDims())
+    return emitOpError() << "expects one entry in 'dims' per dynamic "
+                            "dimension of the result ("
+                         << out.getNumDynamicDims() << "), got "
+                         << dims.size();
+  if (in.getNumDynamicDims() != out.getNumDynamicDims())
+    return emitOpError() << "expects as many dynamic dimensions in the "
+                            "result as in the input, got "
+                         << in << " -> " << out;
+  SmallVector<bool> used(in.getRank(), false);
+  for (int64_t d : dims) {
+    if (d < 0 || d >= in.getRank() || !in.isDynamicDim(d))
+      return emitOpError() << "expects 'dims' to name dynamic dimensions of "
+                              "the input, got "
+                           << d << " for " << in;
+    if (used[d])
+      return emitOpError() << "uses input dimension " << d << " twice";
+    used[d] = true;
+  }
+  return success();
+}
+
+/// Whether dynamic dimension k of `type` takes its size from dimension
+/// dims[k] of an input of the same shape, for every k: then the reshape
+/// changes nothing.
+static bool isIdentity(RankedTensorType in, RankedTensorType out,
+                       ArrayRef<int64_t> dims) {
+  if (in != out)
+    return false;
+  size_t k = 0;
+  for (int64_t d = 0; d < out.getRank(); ++d)
+    if (out.isDynamicDim(d) && dims[k++] != d)
+      return false;
+  return true;
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor) {
+  // reshape(reshape(x)) == reshape(x): compose the dimension maps.
+  if (auto inner = getInput().getDefiningOp<ReshapeOp>()) {
+    RankedTensorType mid = inner.getType();
+    SmallVector<int64_t> midDynamic; // k-th dynamic dim of mid -> its index
+    for (int64_t d = 0; d < mid.getRank(); ++d)
+      if (mid.isDynamicDim(d))
+        midDynamic.push_back(d);
+    SmallVector<int64_t> composed;
+    for (int64_t d : getDims()) {
+      auto k = llvm::find(midDynamic, d) - midDynamic.begin();
+      composed.push_back(inner.getDims()[k]);
+    }
+    getInputMutable().assign(inner.getInput());
+    setDims(composed);
+    if (isIdentity(getInput().getType(), getType(), getDims()))
+      return getInput();
+    return getResult();
+  }
+  if (isIdentity(getInput().getType(), getType(), getDims()))
+    return getInput();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
 // AttentionOp, AttentionProbsOp
 //===----------------------------------------------------------------------===//
 

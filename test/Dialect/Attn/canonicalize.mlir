@@ -139,3 +139,35 @@ func.func @repeated_heads(%q: tensor<?x8x?x16xf32>, %k: tensor<?x2x?x16xf32>, %v
   %one = attn.repeat_kv %k times 1 : tensor<?x2x?x16xf32> -> tensor<?x2x?x16xf32>
   return %a, %b, %one : tensor<?x8x?x16xf32>, tensor<?x8x?x16xf32>, tensor<?x2x?x16xf32>
 }
+
+// -----
+
+// reshape(reshape(x)) back to x's shape, with the same dynamic sizes, is x;
+// an identity reshape is its input.
+// CHECK-LABEL: func.func @reshape_round_trips
+// CHECK-SAME: (%[[X:[^:]+]]: tensor<?x?x24xf32>)
+// CHECK-NOT: attn.reshape
+// CHECK: return %[[X]], %[[X]], %[[X]]
+func.func @reshape_round_trips(%x: tensor<?x?x24xf32>) -> (tensor<?x?x24xf32>, tensor<?x?x24xf32>, tensor<?x?x24xf32>) {
+  %0 = attn.reshape %x dims [0, 1] : tensor<?x?x24xf32> -> tensor<?x?x4x6xf32>
+  %1 = attn.reshape %0 dims [0, 1] : tensor<?x?x4x6xf32> -> tensor<?x?x24xf32>
+  %2 = attn.reshape %x dims [1, 0] : tensor<?x?x24xf32> -> tensor<?x?x24xf32>
+  %3 = attn.reshape %2 dims [1, 0] : tensor<?x?x24xf32> -> tensor<?x?x24xf32>
+  %4 = attn.reshape %x dims [0, 1] : tensor<?x?x24xf32> -> tensor<?x?x24xf32>
+  return %1, %3, %4 : tensor<?x?x24xf32>, tensor<?x?x24xf32>, tensor<?x?x24xf32>
+}
+
+// -----
+
+// A chain becomes one reshape of x, its dimension maps composed; a reshape
+// that swaps two dynamic sizes is not the identity.
+// CHECK-LABEL: func.func @reshape_chain
+// CHECK-SAME: (%[[X:[^:]+]]: tensor<?x?x24xf32>)
+// CHECK: %[[R:.+]] = attn.reshape %[[X]] dims [1, 0] : tensor<?x?x24xf32> -> tensor<?x?x2x12xf32>
+// CHECK-NOT: attn.reshape
+// CHECK: return %[[R]]
+func.func @reshape_chain(%x: tensor<?x?x24xf32>) -> tensor<?x?x2x12xf32> {
+  %0 = attn.reshape %x dims [1, 0] : tensor<?x?x24xf32> -> tensor<?x?x4x6xf32>
+  %1 = attn.reshape %0 dims [0, 1] : tensor<?x?x4x6xf32> -> tensor<?x?x2x12xf32>
+  return %1 : tensor<?x?x2x12xf32>
+}

@@ -229,3 +229,51 @@ func.func @repeat_kv_times(%k: tensor<?x2x?x8xf32>) {
   %0 = attn.repeat_kv %k times 0 : tensor<?x2x?x8xf32> -> tensor<?x0x?x8xf32>
   return
 }
+
+// -----
+
+func.func @reshape_count(%x: tensor<?x?x24xf32>) {
+  // expected-error @+1 {{'attn.reshape' op expects the static sizes to hold as many elements: 24 in 'tensor<?x?x24xf32>', 25 in 'tensor<?x?x5x5xf32>'}}
+  %0 = attn.reshape %x dims [0, 1] : tensor<?x?x24xf32> -> tensor<?x?x5x5xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_element_type(%x: tensor<4x6xf32>) {
+  // expected-error @+1 {{'attn.reshape' op expects the same element type, got 'tensor<4x6xf32>' and 'tensor<24xi64>'}}
+  %0 = attn.reshape %x dims [] : tensor<4x6xf32> -> tensor<24xi64>
+  return
+}
+
+// -----
+
+func.func @reshape_dims_length(%x: tensor<?x?x24xf32>) {
+  // expected-error @+1 {{'attn.reshape' op expects one entry in 'dims' per dynamic dimension of the result (2), got 1}}
+  %0 = attn.reshape %x dims [0] : tensor<?x?x24xf32> -> tensor<?x?x4x6xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_lost_dynamic(%x: tensor<?x?x24xf32>) {
+  // expected-error @+1 {{'attn.reshape' op expects as many dynamic dimensions in the result as in the input, got 'tensor<?x?x24xf32>' -> 'tensor<?x24xf32>'}}
+  %0 = attn.reshape %x dims [0] : tensor<?x?x24xf32> -> tensor<?x24xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_static_dim(%x: tensor<?x4x6xf32>) {
+  // expected-error @+1 {{'attn.reshape' op expects 'dims' to name dynamic dimensions of the input, got 1 for 'tensor<?x4x6xf32>'}}
+  %0 = attn.reshape %x dims [1] : tensor<?x4x6xf32> -> tensor<?x24xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_twice(%x: tensor<?x?x24xf32>) {
+  // expected-error @+1 {{'attn.reshape' op uses input dimension 0 twice}}
+  %0 = attn.reshape %x dims [0, 0] : tensor<?x?x24xf32> -> tensor<?x?x24xf32>
+  return
+}

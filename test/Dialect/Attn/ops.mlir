@@ -86,3 +86,16 @@ func.func @masks_and_repeats(%s: tensor<?x4x?x?xf32>, %m: tensor<?x?xi64>, %t: t
   %4 = attn.repeat_kv %k times 4 : tensor<?x2x?x8xf32> -> tensor<?x8x?x8xf32>
   return %1, %2, %3, %4 : tensor<2x4x3x5xf32>, tensor<?x4x?x?xf32>, tensor<?x4x?x?xf32>, tensor<?x8x?x8xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @reshape
+// CHECK: attn.reshape %{{.*}} dims [0, 1] : tensor<?x?x24xf32> -> tensor<?x?x4x6xf32>
+// CHECK: attn.reshape %{{.*}} dims [1, 0] : tensor<?x?x24xf32> -> tensor<?x?x2x12xf32>
+// CHECK: attn.reshape %{{.*}} dims [] : tensor<2x3x4xi64> -> tensor<24xi64>
+func.func @reshape(%x: tensor<?x?x24xf32>, %ids: tensor<2x3x4xi64>) -> (tensor<?x?x4x6xf32>, tensor<?x?x2x12xf32>, tensor<24xi64>) {
+  %0 = attn.reshape %x dims [0, 1] : tensor<?x?x24xf32> -> tensor<?x?x4x6xf32>
+  %1 = attn.reshape %x dims [1, 0] : tensor<?x?x24xf32> -> tensor<?x?x2x12xf32>
+  %2 = attn.reshape %ids dims [] : tensor<2x3x4xi64> -> tensor<24xi64>
+  return %0, %1, %2 : tensor<?x?x4x6xf32>, tensor<?x?x2x12xf32>, tensor<24xi64>
+}

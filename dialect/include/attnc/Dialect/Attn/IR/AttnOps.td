@@ -45,6 +45,7 @@ def Attn_WeightLayout : I32EnumAttr<"WeightLayout",
 }
 
 def Attn_F32Tensor : RankedTensorOf<[F32]>;
+def Attn_Tensor : RankedTensorOf<[F32, I32, I64]>;
 
 class Attn_Op<string mnemonic, list<Trait> traits = []>
     : Op<Attn_Dialect, mnemonic, !listconcat(traits, [Pure])>;
@@ -297,6 +298,31 @@ def Attn_MergeHeadsOp : Attn_Op<"merge_heads"> {
   let arguments = (ins Attn_F32Tensor:$input);
   let results = (outs Attn_F32Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Attn_ReshapeOp : Attn_Op<"reshape"> {
+  let summary = "the same elements, in row-major order, under another shape";
+  let description = [{
+    Reads the input in row-major order and writes the result in row-major
+    order: `torch.reshape` on a contiguous tensor. The static sizes of input
+    and result hold the same number of elements, and every dynamic dimension
+    of the result has the size of one dynamic dimension of the input, each
+    used once: `dims` lists, for each dynamic dimension of the result in
+    order, the input dimension it takes its size from. (Dynamic sizes are
+    known only at run time, so nothing else could make the counts agree.)
+
+    ```mlir
+    %y = attn.reshape %x dims [0, 1] : tensor<?x?x24xf32> -> tensor<?x?x4x6xf32>
+    %t = attn.reshape %x dims [1, 0] : tensor<?x?x24xf32> -> tensor<?x?x24xf32>
+    ```
+  }];
+  let arguments = (ins Attn_Tensor:$input, DenseI64ArrayAttr:$dims);
+  let results = (outs Attn_Tensor:$result);
+  let assemblyFormat = [{
+    $input `dims` $dims attr-dict `:` type($input) `->` type($result)
+  }];
   let hasVerifier = 1;
   let hasFolder = 1;
 }
