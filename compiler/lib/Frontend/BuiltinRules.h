@@ -60,6 +60,7 @@ bool paddingMaskRule(Call &c);
 bool repeatKVRule(Call &c);
 bool splitHeadsRule(Call &c);
 bool mergeHeadsRule(Call &c);
+bool reshapeRule(Call &c);
 bool layerNormRule(Call &c);
 bool rmsNormRule(Call &c);
 bool swigluRule(Call &c);

@@ -20,7 +20,9 @@ using llvm::Twine;
 
 namespace {
 
-enum class ArgKind { Tensor, Scalar };
+/// A Size is a dimension of a shape: a positive integer constant expression
+/// or a dim name (which is no value, so Sema resolves it without checking).
+enum class ArgKind { Tensor, Scalar, Size };
 
 /// The element types a tensor parameter accepts, as a bit set.
 enum Elements : unsigned {
@@ -43,9 +45,12 @@ struct Builtin {
   llvm::ArrayRef<ParamSpec> positional;
   llvm::ArrayRef<ParamSpec> keywords;
   ShapeRule rule;
+  /// The last positional parameter repeats: `reshape(x, d0, d1, ...)`.
+  bool variadic = false;
 };
 
-constexpr ArgKind T = ArgKind::Tensor, S = ArgKind::Scalar;
+constexpr ArgKind T = ArgKind::Tensor, S = ArgKind::Scalar,
+                  Size = ArgKind::Size;
 const ParamSpec kScalarX[] = {{"x", S}};
 const ParamSpec kTensorX[] = {{"x", T}};
 const ParamSpec kLinear[] = {{"x", T}, {"weight", T}, {"bias", T}};
@@ -66,6 +71,7 @@ const ParamSpec kTheta[] = {{"theta", S}};
 const ParamSpec kSlice[] = {{"x", T}, {"start", S}, {"size", S}};
 const ParamSpec kPaddingMask[] = {{"scores", T}, {"mask", T, AnyElement}};
 const ParamSpec kRepeatKV[] = {{"x", T}, {"times", S}};
+const ParamSpec kReshape[] = {{"x", T, AnyElement}, {"size", Size}};
 
 const Builtin kBuiltins[] = {
     {"sqrt", 1, kScalarX, {}, sqrtRule},
@@ -77,6 +83,7 @@ const Builtin kBuiltins[] = {
     {"repeat_kv", 2, kRepeatKV, {}, repeatKVRule},
     {"split_heads", 2, kSplitHeads, {}, splitHeadsRule},
     {"merge_heads", 1, kTensorX, {}, mergeHeadsRule},
+    {"reshape", 2, kReshape, {}, reshapeRule, /*variadic=*/true},
     {"attention", 3, kQKV, kAttentionOptions, attentionRule},
     {"layernorm", 3, kLayerNorm, kEps, layerNormRule},
     {"rmsnorm", 2, kRMSNorm, kEps, rmsNormRule},
@@ -110,6 +117,8 @@ llvm::SmallVector<llvm::StringRef> namesOf(const Range &range) {
 std::string arityText(const Builtin &b) {
   size_t max = b.positional.size();
   std::string text = std::to_string(b.minArgs);
+  if (b.variadic)
+    return "at least " + text + " arguments";
   if (max != b.minArgs)
     text += " or " + std::to_string(max);
   text += max == 1 ? " argument" : " arguments";
@@ -164,13 +173,32 @@ bool checkKind(Call &c, const Expr &arg, const ParamSpec &param,
   }
   if (!arg.scalar)
     return c.fail(arg.getLoc(),
-                  what + " must be a scalar, got " + sema::describeValue(arg));
+                  what + " must be " +
+                      (param.kind == ArgKind::Size
+                           ? "a positive integer or a dim name"
+                           : "a scalar") +
+                      ", got " + sema::describeValue(arg));
   return true;
+}
+
+/// The parameter that positional argument `i` binds to, if any.
+const ParamSpec *positionalParam(const Builtin &b, size_t i) {
+  if (i < b.positional.size())
+    return &b.positional[i];
+  if (b.variadic)
+    return &b.positional.back();
+  return nullptr;
 }
 
 } // namespace
 
 bool sema::isBuiltin(llvm::StringRef callee) { return lookup(callee); }
+
+bool sema::takesSize(llvm::StringRef callee, size_t i) {
+  const Builtin *b = lookup(callee);
+  const ParamSpec *param = b ? positionalParam(*b, i) : nullptr;
+  return param && param->kind == ArgKind::Size;
+}
 
 llvm::SmallVector<llvm::StringRef> sema::builtinNames() {
   return namesOf(kBuiltins);
@@ -184,7 +212,8 @@ bool sema::checkBuiltinCall(CallExpr &call, bool argsOk,
   bool ok = true;
 
   size_t numArgs = call.args.size();
-  if (numArgs < builtin->minArgs || numArgs > builtin->positional.size()) {
+  if (numArgs < builtin->minArgs ||
+      (!builtin->variadic && numArgs > builtin->positional.size())) {
     diag.error(call.getLoc(), call.callee + " expects " + arityText(*builtin) +
                                   ", got " + Twine(numArgs));
     ok = false;
@@ -217,10 +246,11 @@ bool sema::checkBuiltinCall(CallExpr &call, bool argsOk,
   }
 
   // Argument kinds, for the arguments that were checked successfully.
-  for (size_t i = 0; i < numArgs && i < builtin->positional.size(); ++i) {
+  for (size_t i = 0; i < numArgs; ++i) {
     const Expr &arg = *call.args[i];
-    if ((arg.scalar || arg.tensorType) &&
-        !checkKind(c, arg, builtin->positional[i], "argument " + Twine(i + 1)))
+    const ParamSpec *param = positionalParam(*builtin, i);
+    if (param && (arg.scalar || arg.tensorType) &&
+        !checkKind(c, arg, *param, "argument " + Twine(i + 1)))
       ok = false;
   }
   for (size_t i = 0; i < call.kwargs.size(); ++i) {

@@ -52,6 +52,9 @@ inline bool fitsF32(double value) { return std::fabs(value) <= FLT_MAX; }
 
 /// Whether `callee` names a builtin function.
 bool isBuiltin(llvm::StringRef callee);
+/// Whether positional argument `i` of builtin `callee` is a dimension size,
+/// which may be a dim name (resolved as in a type, not checked as a value).
+bool takesSize(llvm::StringRef callee, size_t i);
 /// The names of all builtin functions, for suggestions.
 llvm::SmallVector<llvm::StringRef> builtinNames();
 

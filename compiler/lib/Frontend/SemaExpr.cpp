@@ -152,13 +152,22 @@ bool Sema::checkIdent(IdentExpr &e) {
 
 bool Sema::checkCall(CallExpr &e) {
   // Check every argument, so that independent mistakes are all reported.
+  const Decl *decl = scope->lookup(e.callee);
   bool argsOk = true;
-  for (ExprPtr &arg : e.args)
-    argsOk = check(*arg) && argsOk;
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    // A dim name given as a size stands for a whole dimension, as in a type.
+    auto *ident = llvm::dyn_cast<IdentExpr>(e.args[i].get());
+    if (ident && !decl && takesSize(e.callee, i))
+      if (const Decl *d = scope->lookup(ident->name))
+        if (llvm::isa<DimDecl>(d)) {
+          ident->decl = d;
+          continue;
+        }
+    argsOk = check(*e.args[i]) && argsOk;
+  }
   for (KeywordArg &kw : e.kwargs)
     argsOk = check(*kw.value) && argsOk;
 
-  const Decl *decl = scope->lookup(e.callee);
   if (const auto *block = llvm::dyn_cast_or_null<BlockDecl>(decl))
     return checkBlockCall(e, infoOf(*block), argsOk);
   if (isBuiltin(e.callee))

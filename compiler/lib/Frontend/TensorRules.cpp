@@ -8,6 +8,8 @@
 
 #include "BuiltinRules.h"
 
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Casting.h"
 
 #include <cmath>
@@ -166,6 +168,72 @@ bool sema::mergeHeadsRule(Call &c) {
     return c.fail("merged width overflows: " + x.str());
   TensorType type = x;
   type.shape = {x.shape[0], x.shape[2], Dim::fixed(width)};
+  return c.result(std::move(type));
+}
+
+/// The dim names of `shape`, sorted: a multiset to compare.
+static std::vector<std::string> dynamicDims(const std::vector<Dim> &shape) {
+  std::vector<std::string> names;
+  for (const Dim &d : shape)
+    if (!d.isStatic())
+      names.push_back(d.symbol);
+  llvm::sort(names);
+  return names;
+}
+
+/// The product of the static sizes, or nothing past 2^62.
+static std::optional<int64_t> staticElements(const std::vector<Dim> &shape) {
+  int64_t count = 1;
+  for (const Dim &d : shape)
+    if (d.isStatic() &&
+        (__builtin_mul_overflow(count, d.size, &count) || count > (1LL << 62)))
+      return std::nullopt;
+  return count;
+}
+
+static std::string joined(const std::vector<std::string> &names) {
+  return names.empty() ? "none" : llvm::join(names, ", ");
+}
+
+bool sema::reshapeRule(Call &c) {
+  const TensorType &x = c.tensor(0);
+  TensorType type{x.elementType, {}};
+  bool ok = true;
+  for (size_t i = 1; i < c.expr.args.size(); ++i) {
+    const Expr &size = c.arg(i);
+    if (!size.scalar) { // a dim name; Sema resolved it
+      type.shape.push_back(
+          Dim::dynamic(llvm::cast<IdentExpr>(size).name));
+      continue;
+    }
+    std::optional<int64_t> n = c.positiveInt(size, "a size");
+    ok = ok && n;
+    type.shape.push_back(Dim::fixed(n.value_or(1)));
+  }
+  if (!ok)
+    return false;
+
+  std::optional<int64_t> from = staticElements(x.shape),
+                         to = staticElements(type.shape);
+  if (!from || !to || *from != *to) {
+    auto text = [](std::optional<int64_t> n) {
+      return n ? std::to_string(*n) : std::string("too many");
+    };
+    return c.fail("cannot reshape " + x.str() + " to " + type.str() +
+                  ": the static sizes hold " + text(from) + " and " +
+                  text(to) + " elements");
+  }
+  std::vector<std::string> fromDims = dynamicDims(x.shape),
+                           toDims = dynamicDims(type.shape);
+  if (fromDims != toDims) {
+    c.fail("cannot reshape " + x.str() + " to " + type.str() +
+           ": the dynamic dimensions differ (" + joined(fromDims) + " vs " +
+           joined(toDims) + ")");
+    c.diag.note(c.expr.getLoc(),
+                "a dim's size is known only at run time, so the target must "
+                "list each of the operand's dims once, and no other");
+    return false;
+  }
   return c.result(std::move(type));
 }
 

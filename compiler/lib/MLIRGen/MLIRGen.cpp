@@ -63,6 +63,7 @@ private:
   Value genCall(const ast::CallExpr &call);
   Value genBinary(const ast::BinaryExpr &bin);
   Value genAttention(const ast::CallExpr &call);
+  Value genReshape(const ast::CallExpr &call);
   Value genRepeat(const ast::RepeatExpr &repeat);
   /// Binds the block's arguments to `args` and emits its body, returning
   /// the value of its `return` expression.
@@ -232,6 +233,28 @@ Value MLIRGenImpl::genAttention(const ast::CallExpr &call) {
                                             out);
 }
 
+Value MLIRGenImpl::genReshape(const ast::CallExpr &call) {
+  // Each dynamic dimension of the result takes its size from an input
+  // dimension of the same dim name, each used once (Sema checked that the
+  // names agree as a multiset).
+  const std::vector<ast::Dim> &from = call.args[0]->tensorType->shape;
+  SmallVector<bool> used(from.size(), false);
+  SmallVector<int64_t> dims;
+  for (const ast::Dim &d : call.tensorType->shape) {
+    if (d.isStatic())
+      continue;
+    for (size_t i = 0; i < from.size(); ++i)
+      if (!used[i] && from[i] == d) {
+        used[i] = true;
+        dims.push_back(static_cast<int64_t>(i));
+        break;
+      }
+  }
+  return builder.create<attn::ReshapeOp>(loc(call.getLoc()),
+                                         tensorType(*call.tensorType),
+                                         gen(*call.args[0]), dims);
+}
+
 Value MLIRGenImpl::genCall(const ast::CallExpr &call) {
   if (call.block) {
     SmallVector<Value> args;
@@ -275,6 +298,8 @@ Value MLIRGenImpl::genCall(const ast::CallExpr &call) {
                                               call.args[1]->scalar->asInt());
   if (callee == "merge_heads")
     return builder.create<attn::MergeHeadsOp>(l, type, arg(0));
+  if (callee == "reshape")
+    return genReshape(call);
   if (callee == "layernorm")
     return builder.create<attn::LayerNormOp>(l, arg(0), arg(1), arg(2),
                                              eps(1e-5));

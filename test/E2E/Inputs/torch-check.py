@@ -101,7 +101,13 @@ def ops(t):
             "m": torch.softmax((q @ k.transpose(-1, -2)
                                 + (t["mask"] == 0)[:, None, None, :]
                                 * float(np.finfo(np.float32).min)) * 0.5, dim=-1),
-            "s": torch.softmax(x * -0.75, dim=-1)}
+            "s": torch.softmax(x * -0.75, dim=-1),
+            "v": x.reshape(x.shape[0], s, 4, 6),
+            "w": x.reshape(s, x.shape[0], 2, 12),
+            "u": x.transpose(-1, -2).reshape(x.shape[0], s, 24),
+            "g": k.reshape(k.shape[0], s, 16) * 0.5,
+            "n": t["mask"].reshape(s, x.shape[0]),
+            "a": (x.reshape(x.shape[0], s, 4, 6) * 2.0).reshape(x.shape[0], s, 24)}
 
 
 def glu(t):

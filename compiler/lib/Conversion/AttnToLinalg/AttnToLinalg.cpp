@@ -287,6 +287,35 @@ struct MergeHeadsLowering : OpConversionPattern<attn::MergeHeadsOp> {
   }
 };
 
+/// tensor.reshape to a shape built from the result's static sizes and the
+/// input dimensions that `dims` names for its dynamic ones. Bufferization
+/// makes it a view of the input (memref.reshape), copying only an input
+/// that is not contiguous.
+struct ReshapeLowering : OpConversionPattern<attn::ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(attn::ReshapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    RankedTensorType type = op.getType();
+    SmallVector<Value> sizes;
+    ArrayRef<int64_t> dims = op.getDims();
+    size_t next = 0;
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      if (type.isDynamicDim(d))
+        sizes.push_back(
+            rewriter.create<tensor::DimOp>(loc, input, dims[next++]));
+      else
+        sizes.push_back(rewriter.create<arith::ConstantIndexOp>(
+            loc, type.getDimSize(d)));
+    }
+    Value shape = rewriter.create<tensor::FromElementsOp>(loc, sizes);
+    rewriter.replaceOpWithNewOp<tensor::ReshapeOp>(op, type, input, shape);
+    return success();
+  }
+};
+
 /// The fused op: flash attention (tiled, online softmax, no score matrix)
 /// when the head dimensions are static, else the reference decomposition,
 /// which materializes the scores. Query head h reads key/value head
@@ -401,7 +430,8 @@ struct ConvertAttnToLinalgPass
     patterns.add<LinearLowering, MatmulLowering, TransposeLowering,
                  ScaleLowering, CausalMaskLowering, SoftmaxLowering,
                  PaddingMaskLowering, RepeatKVLowering,
-                 SplitHeadsLowering, MergeHeadsLowering, AttentionLowering,
+                 SplitHeadsLowering, MergeHeadsLowering, ReshapeLowering,
+                 AttentionLowering,
                  ElementwiseLowering<attn::AddOp, arith::AddFOp>,
                  ElementwiseLowering<attn::SubOp, arith::SubFOp>,
                  ElementwiseLowering<attn::MulOp, arith::MulFOp>,
