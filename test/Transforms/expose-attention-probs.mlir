@@ -150,3 +150,19 @@ module {
     return %x : tensor<?x?x8xf32>
   }
 }
+
+// -----
+
+// Through attn.reshape, each dynamic size is the input dimension its dims
+// entry names: here [seq, 4, batch, 8].
+// CHECK-LABEL: func.func @reshaped
+// CHECK-SAME: tensor<?x4x?x?xf32> {attn.name = "attention.0", attn.shape = ["seq", 4, "batch", "batch"]}
+// CHECK: %[[Q:.+]] = attn.reshape
+// CHECK: attn.attention_probs %[[Q]], %[[Q]]
+func.func @reshaped(%x: tensor<?x?x32xf32> {attn.kind = "input", attn.name = "x", attn.shape = ["batch", "seq", 32]})
+    -> (tensor<?x4x?x8xf32> {attn.name = "y", attn.shape = ["seq", 4, "batch", 8]})
+    attributes {attn.model = "reshaped", attn.dims = ["batch", "seq"]} {
+  %q = attn.reshape %x dims [1, 0] : tensor<?x?x32xf32> -> tensor<?x4x?x8xf32>
+  %o = attn.attention %q, %q, %q scale 0.353553 : tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32> -> tensor<?x4x?x8xf32>
+  return %o : tensor<?x4x?x8xf32>
+}

@@ -217,7 +217,7 @@ bool sema::reshapeRule(Call &c) {
                          to = staticElements(type.shape);
   if (!from || !to || *from != *to) {
     auto text = [](std::optional<int64_t> n) {
-      return n ? std::to_string(*n) : std::string("too many");
+      return n ? std::to_string(*n) : std::string("more than 2^62");
     };
     return c.fail("cannot reshape " + x.str() + " to " + type.str() +
                   ": the static sizes hold " + text(from) + " and " +

@@ -51,6 +51,16 @@ std::optional<DimOf> throughOp(OpResult result, unsigned d) {
       })
       .Case([&](MergeHeadsOp m) { return when(d < 2, m.getInput(), 2 * d); })
       .Case([&](RepeatKVOp r) { return when(d != 1, r.getInput(), d); })
+      .Case([&](ReshapeOp r) -> Step {
+        // The k-th dynamic dimension has the size of input dimension dims[k].
+        auto type = r.getType();
+        if (!type.isDynamicDim(d))
+          return std::nullopt;
+        unsigned k = 0;
+        for (unsigned i = 0; i < d; ++i)
+          k += type.isDynamicDim(i);
+        return DimOf{r.getInput(), static_cast<unsigned>(r.getDims()[k])};
+      })
       .Case([&](AttentionOp a) -> Step {
         return d < 3 ? DimOf{a.getQuery(), d} : DimOf{a.getValue(), 3};
       })
