@@ -411,8 +411,6 @@ Value FlashAttentionBuilder::buildTiles(Value init, Value batches, Value sq,
   Rows limits;
   if (causal) {
     keysEnd = max(index(0), min(sk, add(firstLimit, rows)));
-  if (active)
-    keysEnd = b.create<arith::SelectOp>(loc, active, keysEnd, index(0));
     Value first = b.create<arith::IndexCastOp>(loc, b.getI32Type(), firstLimit);
     Value firsts = b.create<vector::BroadcastOp>(loc, i32VecType, first);
     for (int64_t rv = 0; rv < rowVectors; ++rv) {
@@ -424,6 +422,9 @@ Value FlashAttentionBuilder::buildTiles(Value init, Value batches, Value sq,
       limits.push_back(b.create<arith::AddIOp>(loc, iota, firsts));
     }
   }
+  // A tile the split-KV decode form stands in for visits no key.
+  if (active)
+    keysEnd = b.create<arith::SelectOp>(loc, active, keysEnd, index(0));
 
   Value negInf = splat(-std::numeric_limits<double>::infinity());
   SmallVector<Value> initState(rowVectors, negInf);
