@@ -8,6 +8,8 @@
 #include <cctype>
 #include <cstdint>
 #include <cstring>
+#include <map>
+#include <optional>
 #include <set>
 
 #include <sys/mman.h>
@@ -230,6 +232,71 @@ void buildPack(const Manifest &manifest, const PackSpec &pack,
              static_cast<float *>(out));
 }
 
+/// "h.{i}.attn.bias" and 3 for "h.3.attn.bias": the name with its first
+/// dot-separated component of digits made a template; nothing if it has
+/// none.
+std::optional<std::pair<std::string, uint64_t>>
+layerTemplate(const std::string &name) {
+  size_t begin = 0;
+  while (begin < name.size()) {
+    size_t end = name.find('.', begin);
+    if (end == std::string::npos)
+      end = name.size();
+    if (end > begin && end - begin <= 9 &&
+        std::all_of(name.begin() + begin, name.begin() + end,
+                    [](char c) { return c >= '0' && c <= '9'; }))
+      return std::make_pair(name.substr(0, begin) + "{i}" + name.substr(end),
+                            std::stoull(name.substr(begin, end - begin)));
+    begin = end + 1;
+  }
+  return std::nullopt;
+}
+
+/// "0..11" for consecutive layers, else "0, 2, 5".
+std::string layerList(std::vector<uint64_t> layers) {
+  std::sort(layers.begin(), layers.end());
+  bool consecutive = true;
+  for (size_t i = 1; i < layers.size(); ++i)
+    consecutive &= layers[i] == layers[i - 1] + 1;
+  if (consecutive)
+    return std::to_string(layers.front()) + ".." +
+           std::to_string(layers.back());
+  std::string list;
+  for (uint64_t layer : layers)
+    list += (list.empty() ? "" : ", ") + std::to_string(layer);
+  return list;
+}
+
+/// One warning per unused tensor, except that the tensors of one file that
+/// differ only in a layer index (a checkpoint's per-layer buffers, such as
+/// GPT-2's h.{i}.attn.bias) share one.
+std::vector<std::string>
+unusedTensorNotes(const std::vector<std::pair<std::string, std::string>> &unused,
+                  const std::string &model) {
+  std::map<std::pair<std::string, std::string>, std::vector<uint64_t>> groups;
+  for (const auto &[file, name] : unused)
+    if (auto layer = layerTemplate(name))
+      groups[{file, layer->first}].push_back(layer->second);
+  std::vector<std::string> notes;
+  std::set<std::pair<std::string, std::string>> reported;
+  for (const auto &[file, name] : unused) {
+    auto layer = layerTemplate(name);
+    auto group = layer ? groups.find({file, layer->first}) : groups.end();
+    if (group == groups.end() || group->second.size() < 2) {
+      notes.push_back(file + ": tensor '" + name + "' is not used by model '" +
+                      model + "'");
+      continue;
+    }
+    if (!reported.insert(group->first).second)
+      continue;
+    notes.push_back(file + ": " + std::to_string(group->second.size()) +
+                    " tensors '" + layer->first + "' (i = " +
+                    layerList(group->second) + ") are not used by model '" +
+                    model + "'");
+  }
+  return notes;
+}
+
 } // namespace
 
 void Weights::releasePacked(const Manifest &manifest, size_t index) {
@@ -293,11 +360,12 @@ Expected<Weights> Weights::load(const Manifest &manifest,
   }
 
   weights.notes = ckpt.warnings();
+  std::vector<std::pair<std::string, std::string>> unused;
   for (const auto &[name, entry] : ckpt.tensors())
     if (!used.count(name))
-      weights.notes.push_back(*entry.file + ": tensor '" + name +
-                              "' is not used by model '" + manifest.name +
-                              "'");
+      unused.push_back({*entry.file, name});
+  for (std::string &note : unusedTensorNotes(unused, manifest.name))
+    weights.notes.push_back(std::move(note));
   return weights;
 }
 

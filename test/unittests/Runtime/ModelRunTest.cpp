@@ -102,6 +102,29 @@ TEST_F(FakeModelTest, LoadsMatchingWeights) {
   EXPECT_EQ(attnc_model_num_warnings(model), 0u);
 }
 
+TEST_F(FakeModelTest, WarnsOnceAboutALayerOfUnusedTensors) {
+  // A checkpoint's per-layer buffers (GPT-2's h.{i}.attn.bias) share one
+  // warning per file; a tensor alone in its template keeps its own.
+  TempPath path("w.safetensors");
+  float bias[2] = {0, 0};
+  st::TensorView view{ATTNC_DTYPE_F32, {2}, bias};
+  writeWeights(path, w,
+               {{"h.0.attn.bias", view}, {"h.1.attn.bias", view},
+                {"h.2.attn.bias", view}, {"blk.0.a", view}, {"blk.2.a", view},
+                {"h.5.x", view}});
+  ASSERT_EQ(attnc_model_load_weights(model, path.c_str()), ATTNC_OK)
+      << attnc_last_error();
+  ASSERT_EQ(attnc_model_num_warnings(model), 3u);
+  EXPECT_EQ(attnc_model_warning(model, 0),
+            path.str() + ": 2 tensors 'blk.{i}.a' (i = 0, 2) are not used by "
+                         "model 'fake'");
+  EXPECT_EQ(attnc_model_warning(model, 1),
+            path.str() + ": 3 tensors 'h.{i}.attn.bias' (i = 0..2) are not "
+                         "used by model 'fake'");
+  EXPECT_EQ(attnc_model_warning(model, 2),
+            path.str() + ": tensor 'h.5.x' is not used by model 'fake'");
+}
+
 TEST_F(FakeModelTest, WarnsAboutUnusedTensors) {
   TempPath path("w.safetensors");
   float bias[2] = {0, 0};
