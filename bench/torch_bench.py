@@ -5,7 +5,8 @@ usage: torch_bench.py WORKLOAD --threads N --runs R --warmup W [sizes]
   attention  --heads H --d D --seq S    causal softmax(q k^T / sqrt(D)) v
   mha        --d-model E --heads H --seq S --batch B   examples/mha.attn
   block      --seq S                    one GPT-2-small layer (torch_gpt2.Block)
-  llamablock --seq S                    one TinyLlama-1.1B layer (torch_llama)
+  llamablock --seq S                    one TinyLlama-1.1B layer (the LLaMA layer of
+                                        test/reference/llama_ref.py)
   gpt2       --seq S                    12-layer GPT-2 small prefill, logits included
   decode     --seq C                    one GPT-2-small decode step after a
                                         prefill of C tokens (KV cache, logits);
@@ -18,9 +19,12 @@ import argparse, os, sys, time
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, here)
+# The LLaMA layer the agreement tests check attnc against.
+sys.path.insert(0, os.path.join(here, "..", "test", "reference"))
 from torch_gpt2 import GPT2, Block, causal_attention  # noqa: E402
-from torch_llama import LlamaLayer  # noqa: E402
+from llama_ref import Layer as LlamaLayer, rope_cos_sin  # noqa: E402
 
 
 def linear(a):
@@ -59,8 +63,9 @@ def block(a):
 
 def llamablock(a):
     x = torch.rand(1, a.seq, 2048) - 0.5
-    layer = LlamaLayer().eval()
-    return lambda: layer(x)
+    layer = LlamaLayer(hidden=2048, inter=5632, heads=32, kv_heads=4,
+                       eps=1e-5).eval()
+    return lambda: layer(x, *rope_cos_sin(a.seq, 64, 10000.0))
 
 
 def gpt2(a):

@@ -230,19 +230,28 @@ def check_llama(ctx, check):
                         ref[[1]][:, :, [3, 0]], causal_mask(seq, seq))
 
 
-def check_translator(ctx, check):
+def translator_run(ctx, name, layers, seed, src_shape, tgt_shape):
+    """A seeded translator with (encoder, decoder) `layers`, its weights
+    saved as `name` and its debug build compiled, run by PyTorch on seeded
+    source and target ids with the attention weights recorded."""
     config = dict(src_vocab_size=101, tgt_vocab_size=89, d_model=32, nhead=4,
-                  num_encoder_layers=2, num_decoder_layers=2, dim_feedforward=64)
-    harness.seeded(8)
+                  num_encoder_layers=layers[0], num_decoder_layers=layers[1],
+                  dim_feedforward=64)
+    harness.seeded(seed)
     model = harness.randomize_(translator_ref.Translator(**config)).eval()
-    weights = ctx.attnc.save_weights("attn-translator", model.checkpoint())
+    weights = ctx.attnc.save_weights(name, model.checkpoint())
     so = ctx.attnc.compile(harness.example("translator.attn"), config, DEBUG)
-    rng = harness.seeded(9)
-    src = rng.integers(0, config["src_vocab_size"], (2, 7), dtype=np.int64)
-    tgt = rng.integers(0, config["tgt_vocab_size"], (2, 5), dtype=np.int64)
+    rng = harness.seeded(seed + 1)
+    src = rng.integers(0, config["src_vocab_size"], src_shape, dtype=np.int64)
+    tgt = rng.integers(0, config["tgt_vocab_size"], tgt_shape, dtype=np.int64)
     with mha_weights() as recorded:
         model(torch.from_numpy(src), torch.from_numpy(tgt))
-    t = model.transformer
+    return model.transformer, so, weights, src, tgt, recorded
+
+
+def check_translator(ctx, check):
+    t, so, weights, src, tgt, recorded = translator_run(
+        ctx, "attn-translator", (2, 2), 8, (2, 7), (2, 5))
     sites = [
         ("encoder self", [layer.self_attn for layer in t.encoder.layers], "src_ids", "src_ids",
          np.zeros((7, 7), dtype=bool)),
@@ -262,18 +271,8 @@ def check_translator(ctx, check):
 def check_translator_uneven(ctx, check):
     """3 encoder layers, 1 decoder layer: --layers picks, in each site, the
     listed layers it has, and leaves out a site that has none of them."""
-    config = dict(src_vocab_size=101, tgt_vocab_size=89, d_model=32, nhead=4,
-                  num_encoder_layers=3, num_decoder_layers=1, dim_feedforward=64)
-    harness.seeded(10)
-    model = harness.randomize_(translator_ref.Translator(**config)).eval()
-    weights = ctx.attnc.save_weights("attn-translator-3-1", model.checkpoint())
-    so = ctx.attnc.compile(harness.example("translator.attn"), config, DEBUG)
-    rng = harness.seeded(11)
-    src = rng.integers(0, config["src_vocab_size"], (3, 6), dtype=np.int64)
-    tgt = rng.integers(0, config["tgt_vocab_size"], (3, 4), dtype=np.int64)
-    with mha_weights() as recorded:
-        model(torch.from_numpy(src), torch.from_numpy(tgt))
-    t = model.transformer
+    t, so, weights, src, tgt, recorded = translator_run(
+        ctx, "attn-translator-3-1", (3, 1), 10, (3, 6), (3, 4))
     encoder = stacked(recorded, [layer.self_attn for layer in t.encoder.layers])
     cross = stacked(recorded, [layer.multihead_attn for layer in t.decoder.layers])
     inputs = {"src_ids": src, "tgt_ids": tgt}

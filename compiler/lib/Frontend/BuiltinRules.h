@@ -30,6 +30,10 @@ struct Call {
   const ast::Expr *keyword(llvm::StringRef name) const;
 
   bool requireRank(unsigned i, llvm::StringRef what, size_t minRank);
+  /// Reports unless argument `i` has exactly `rank` dimensions, laid out as
+  /// `layout` says: "<what> must have rank 4 [batch, heads, seq, head_dim]".
+  bool requireLayout(unsigned i, llvm::StringRef what, size_t rank,
+                     llvm::StringRef layout);
   /// A scalar that must be a positive integer, such as `heads`.
   std::optional<int64_t> positiveInt(const ast::Expr &e, llvm::StringRef what);
   /// A scalar that must be a non-negative integer, such as a slice start.

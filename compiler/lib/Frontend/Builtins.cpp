@@ -288,6 +288,14 @@ bool Call::requireRank(unsigned i, llvm::StringRef what, size_t minRank) {
                                    Twine(minRank) + ", got " + tensor(i).str());
 }
 
+bool Call::requireLayout(unsigned i, llvm::StringRef what, size_t rank,
+                         llvm::StringRef layout) {
+  if (tensor(i).rank() == rank)
+    return true;
+  return fail(arg(i).getLoc(), what + " must have rank " + Twine(rank) + " " +
+                                   layout + ", got " + tensor(i).str());
+}
+
 std::optional<int64_t> Call::positiveInt(const Expr &e, llvm::StringRef what) {
   const Scalar &s = *e.scalar;
   if (s.isInteger && s.asInt() >= 1)

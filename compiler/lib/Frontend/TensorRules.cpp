@@ -94,28 +94,19 @@ bool sema::causalMaskRule(Call &c) {
 }
 
 bool sema::paddingMaskRule(Call &c) {
-  const TensorType &scores = c.tensor(0), &mask = c.tensor(1);
-  if (scores.rank() != 4)
-    return c.fail(c.arg(0).getLoc(),
-                  "scores must have rank 4 [batch, heads, queries, keys], "
-                  "got " +
-                      scores.str());
-  if (mask.rank() != 2)
-    return c.fail(c.arg(1).getLoc(),
-                  "mask must have rank 2 [batch, keys], got " + mask.str());
+  if (!c.requireLayout(0, "scores", 4, "[batch, heads, queries, keys]") ||
+      !c.requireLayout(1, "mask", 2, "[batch, keys]"))
+    return false;
   if (!c.sameDim(1, 0, 0, 0, "batch dimensions of mask and scores") ||
       !c.sameDim(1, 1, 0, 3, "the mask's length and the number of keys"))
     return false;
-  return c.result(scores);
+  return c.result(c.tensor(0));
 }
 
 bool sema::repeatKVRule(Call &c) {
   const TensorType &x = c.tensor(0);
-  if (x.rank() != 4)
-    return c.fail(c.arg(0).getLoc(),
-                  "operand must have rank 4 [batch, heads, seq, head_dim], "
-                  "got " +
-                      x.str());
+  if (!c.requireLayout(0, "operand", 4, "[batch, heads, seq, head_dim]"))
+    return false;
   std::optional<int64_t> times = c.positiveInt(c.arg(1), "times");
   if (!times)
     return false;
@@ -130,10 +121,8 @@ bool sema::repeatKVRule(Call &c) {
 
 bool sema::splitHeadsRule(Call &c) {
   const TensorType &x = c.tensor(0);
-  if (x.rank() != 3)
-    return c.fail(c.arg(0).getLoc(),
-                  "operand must have rank 3 [batch, seq, width], got " +
-                      x.str());
+  if (!c.requireLayout(0, "operand", 3, "[batch, seq, width]"))
+    return false;
   std::optional<int64_t> heads = c.positiveInt(c.arg(1), "heads");
   if (!heads)
     return false;
@@ -153,11 +142,8 @@ bool sema::splitHeadsRule(Call &c) {
 
 bool sema::mergeHeadsRule(Call &c) {
   const TensorType &x = c.tensor(0);
-  if (x.rank() != 4)
-    return c.fail(c.arg(0).getLoc(),
-                  "operand must have rank 4 [batch, heads, seq, head_dim], "
-                  "got " +
-                      x.str());
+  if (!c.requireLayout(0, "operand", 4, "[batch, heads, seq, head_dim]"))
+    return false;
   const Dim &heads = x.shape[1], &headDim = x.shape[3];
   if (!heads.isStatic() || !headDim.isStatic())
     return c.fail(c.arg(0).getLoc(),
@@ -287,10 +273,7 @@ bool sema::swigluRule(Call &c) {
 
 /// `ids` or `positions` shaped [batch, seq].
 static bool requireBatchSeq(Call &c, unsigned i, llvm::StringRef what) {
-  if (c.tensor(i).rank() == 2)
-    return true;
-  return c.fail(c.arg(i).getLoc(), what + " must have rank 2 [batch, seq], got " +
-                                       c.tensor(i).str());
+  return c.requireLayout(i, what, 2, "[batch, seq]");
 }
 
 bool sema::embeddingRule(Call &c) {
@@ -328,10 +311,8 @@ bool sema::sinusoidalRule(Call &c) {
 
 bool sema::ropeRule(Call &c) {
   const TensorType &x = c.tensor(0);
-  if (x.rank() != 4)
-    return c.fail(c.arg(0).getLoc(),
-                  "x must have rank 4 [batch, heads, seq, head_dim], got " +
-                      x.str());
+  if (!c.requireLayout(0, "x", 4, "[batch, heads, seq, head_dim]"))
+    return false;
   const Dim &headDim = x.shape[3];
   if (!headDim.isStatic() || headDim.size % 2 != 0)
     return c.fail(c.arg(0).getLoc(),

@@ -123,11 +123,8 @@ struct TransposeLowering : OpConversionPattern<attn::TransposeOp> {
     std::swap(perm[rank - 1], perm[rank - 2]);
     AffineMap map = selectDims(rewriter.getContext(), rank, perm);
     replaceWithCast(rewriter, op,
-                    buildElementwise(rewriter, loc, sizes, adaptor.getInput(),
-                                     {map},
-                                     [](OpBuilder &, Location, ValueRange a) {
-                                       return a[0];
-                                     }));
+                    buildIndexedRead(rewriter, loc, sizes, adaptor.getInput(),
+                                     map));
     return success();
   }
 };
@@ -225,10 +222,7 @@ struct RepeatKVLowering : OpConversionPattern<attn::RepeatKVOp> {
     AffineMap map =
         AffineMap::get(4, 0, {b, h.floorDiv(times), s, d}, rewriter.getContext());
     replaceWithCast(rewriter, op,
-                    buildElementwise(rewriter, loc, sizes, input, {map},
-                                     [](OpBuilder &, Location, ValueRange a) {
-                                       return a[0];
-                                     }));
+                    buildIndexedRead(rewriter, loc, sizes, input, map));
     return success();
   }
 };
@@ -252,10 +246,7 @@ struct SplitHeadsLowering : OpConversionPattern<attn::SplitHeadsOp> {
     bindDims(ctx, b, h, s, d);
     AffineMap map = AffineMap::get(4, 0, {b, s, h * headDim + d}, ctx);
     replaceWithCast(rewriter, op,
-                    buildElementwise(rewriter, loc, sizes, input, {map},
-                                     [](OpBuilder &, Location, ValueRange a) {
-                                       return a[0];
-                                     }));
+                    buildIndexedRead(rewriter, loc, sizes, input, map));
     return success();
   }
 };
@@ -279,10 +270,7 @@ struct MergeHeadsLowering : OpConversionPattern<attn::MergeHeadsOp> {
     AffineMap map =
         AffineMap::get(3, 0, {b, e.floorDiv(headDim), s, e % headDim}, ctx);
     replaceWithCast(rewriter, op,
-                    buildElementwise(rewriter, loc, sizes, input, {map},
-                                     [](OpBuilder &, Location, ValueRange a) {
-                                       return a[0];
-                                     }));
+                    buildIndexedRead(rewriter, loc, sizes, input, map));
     return success();
   }
 };

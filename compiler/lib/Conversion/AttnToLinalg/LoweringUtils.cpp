@@ -72,6 +72,14 @@ Value buildElementwise(OpBuilder &b, Location loc,
   return generic.getResult(0);
 }
 
+Value buildIndexedRead(OpBuilder &b, Location loc,
+                       ArrayRef<OpFoldResult> resultSizes, Value input,
+                       AffineMap map) {
+  return buildElementwise(
+      b, loc, resultSizes, input, {map},
+      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+}
+
 /// out[batch..., m, n] (+)= sum_k lhs[...] * rhs[...] where the caller gives
 /// the maps of lhs and rhs over loops (batch..., m, n, k). `init` holds the
 /// accumulator's initial value (zeros, or a broadcast bias).

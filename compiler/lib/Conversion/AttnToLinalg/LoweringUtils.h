@@ -45,6 +45,12 @@ Value buildElementwise(OpBuilder &b, Location loc,
                        ArrayRef<AffineMap> inputMaps, ScalarBody body,
                        mlir::Type resultElementType = {});
 
+/// out[i] = input[map(i)] over `resultSizes`: a transpose, head split or
+/// merge, or repeat written as an index map, which linalg's elementwise
+/// fusion can fold into a single consumer.
+Value buildIndexedRead(OpBuilder &b, Location loc,
+                       ArrayRef<OpFoldResult> resultSizes, Value input,
+                       AffineMap map);
 /// out[batch..., m, n] (+)= sum_k lhs[...] * rhs[...] over loops
 /// (batch..., m, n, k); `init` holds the accumulator's initial value.
 Value buildContraction(OpBuilder &b, Location loc, Value lhs, AffineMap lhsMap,
