@@ -1,5 +1,6 @@
 # attnc_add_model(<name> SOURCE <file.attn> [DEFINES name=value ...]
-#                 [OUTPUT_DIRECTORY <dir>])
+#                 [OUTPUT_DIRECTORY <dir>] [TARGET_CPU <cpu>]
+#                 [TARGET_FEATURES <+a,-b>])
 #
 # Compiles <file.attn> at build time, whenever it changes, into
 # <dir>/lib<name>.so (default dir: the current binary directory), and
@@ -11,10 +12,14 @@
 # absolute path of the .so) that gives the class an open() without arguments.
 # The target <name>_model builds the .so and the header.
 #
+# TARGET_CPU and TARGET_FEATURES are `attnc compile --target-cpu` and
+# `--target-features` (default: the build machine's CPU).
+#
 # The compiler is the imported executable attnc::attnc; the .so is linked by
 # a C compiler driver found at build time (see `attnc compile`).
 function(attnc_add_model name)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "SOURCE;OUTPUT_DIRECTORY" "DEFINES")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG ""
+    "SOURCE;OUTPUT_DIRECTORY;TARGET_CPU;TARGET_FEATURES" "DEFINES")
   if(ARG_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR
       "attnc_add_model(${name}): unknown arguments: ${ARG_UNPARSED_ARGUMENTS}")
@@ -49,11 +54,18 @@ function(attnc_add_model name)
     endif()
     list(APPEND defines -D "${define}")
   endforeach()
+  set(target)
+  if(ARG_TARGET_CPU)
+    list(APPEND target "--target-cpu=${ARG_TARGET_CPU}")
+  endif()
+  if(ARG_TARGET_FEATURES)
+    list(APPEND target "--target-features=${ARG_TARGET_FEATURES}")
+  endif()
 
   add_custom_command(
     OUTPUT "${library}"
     COMMAND "${CMAKE_COMMAND}" -E make_directory "${dir}"
-    COMMAND attnc::attnc compile "${source}" ${defines} -o "${library}"
+    COMMAND attnc::attnc compile "${source}" ${defines} ${target} -o "${library}"
     DEPENDS "${source}" "$<TARGET_FILE:attnc::attnc>"
     COMMENT "Compiling model ${name} (${ARG_SOURCE})"
     VERBATIM

@@ -1,5 +1,6 @@
 # -*- Python -*-
 import os
+import shutil
 import lit.formats
 from lit.llvm import llvm_config
 from lit.llvm.subst import ToolSubst
@@ -35,6 +36,11 @@ config.substitutions.append(("%strip-source", "sed -E "
 # Numbers are checked against PyTorch from Debian's python3-torch.
 config.substitutions.append(("%torch-check", python + " " + os.path.join(
     config.test_source_root, "E2E", "Inputs", "torch-check.py")))
+
+# qemu-user (Debian qemu-user) emulates CPUs without AVX-512 for the target
+# tests.
+if shutil.which("qemu-x86_64"):
+    config.available_features.add("qemu-user")
 
 # A sanitizer build's runtime can only be loaded by instrumented programs, not
 # by Debian's python3 (ctypes).

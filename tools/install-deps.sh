@@ -14,6 +14,7 @@ packages=(
   # bench/: the sgemm peers (bench/SgemmPeer.cpp) and profiles (docs/performance.md).
   libdnnl-dev libopenblas-dev linux-perf
   librsvg2-bin fonts-dejavu-core graphviz   # attnc plot-attention PNGs; docs/visualization.md
+  qemu-user   # test/E2E/target-emulated-avx2.test: an AVX2 CPU without AVX-512
 )
 
 missing=()

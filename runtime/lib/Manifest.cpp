@@ -56,6 +56,8 @@ public:
 
     if (Status s = parseFingerprint(root); !s)
       return s.error();
+    if (Status s = parseTarget(root); !s)
+      return s.error();
     if (Status s = parseConstants(root); !s)
       return s.error();
     if (Status s = parseDims(root); !s)
@@ -110,6 +112,30 @@ private:
       return invalid("\"fingerprint\" must be a string of hex digits, "
                      "found " + describe(*fingerprint));
     manifest.fingerprint = fingerprint->get<std::string>();
+    return Status::success();
+  }
+
+  Status parseTarget(const json &root) {
+    const json *target = member(root, "target");
+    if (!target)
+      return Status::success();
+    const json *cpu = target->is_object() ? member(*target, "cpu") : nullptr;
+    const json *features =
+        target->is_object() ? member(*target, "features") : nullptr;
+    if (!cpu || !cpu->is_string() || !features || !features->is_array())
+      return invalid("\"target\" must be an object with a string \"cpu\" "
+                     "and an array \"features\", found " + describe(*target));
+    TargetSpec spec{cpu->get<std::string>(), {}};
+    for (const json &feature : *features) {
+      if (!feature.is_string())
+        return invalid("\"target\".\"features\" must hold strings, found " +
+                       describe(feature));
+      spec.features.push_back(feature.get<std::string>());
+      manifest.targetFeatureList +=
+          (manifest.targetFeatureList.empty() ? "" : ",") +
+          spec.features.back();
+    }
+    manifest.target = std::move(spec);
     return Status::success();
   }
 
@@ -218,12 +244,17 @@ private:
       whole[pack.axis] = total;
       pack.whole = whole;
       if (pack.panels()) {
+        // The compiler chose the panel width for its target: 48 for
+        // AVX-512, 24 for AVX2 (3 vectors); a sane one is a multiple of 4.
+        int64_t width = pack.panelWidth();
+        if (width < 4 || width > 256 || width % 4)
+          return invalid(where + ": panels of width " + std::to_string(width) +
+                         " (expected a multiple of 4 up to 256)");
         std::vector<int64_t> expected(whole.begin(), whole.end() - 2);
         int inAxis = static_cast<int>(rank) * 2 - 3 - pack.outAxis;
-        expected.push_back((whole[pack.outAxis] + PackSpec::kPanelWidth - 1) /
-                           PackSpec::kPanelWidth);
+        expected.push_back((whole[pack.outAxis] + width - 1) / width);
         expected.push_back(whole[inAxis]);
-        expected.push_back(PackSpec::kPanelWidth);
+        expected.push_back(width);
         if (expected != pack.shape)
           return invalid(where + ": the panels of " +
                          attnc_dtype_name(pack.dtype) + formatShape(whole) +

@@ -71,9 +71,6 @@ struct KVCacheSpec {
 /// for a panel layout, rearranged into column panels; built once at load,
 /// and taken by the entries after the outputs (docs/abi.md, "packed_params").
 struct PackSpec {
-  /// Output features per panel of the "panels" layout.
-  static constexpr int64_t kPanelWidth = 48;
-
   std::string name;
   attnc_dtype dtype = ATTNC_DTYPE_F32;
   std::vector<int64_t> shape;
@@ -82,10 +79,12 @@ struct PackSpec {
   /// The members' concatenation: `shape`, unless in panels.
   std::vector<int64_t> whole;
   /// "panels": the axis of `whole` holding the output features (one of its
-  /// last two); `shape` is then [whole[..-2].., ceil(out / 48), in, 48].
+  /// last two); `shape` is then [whole[..-2].., ceil(out / W), in, W], W
+  /// the panel width the compiler chose for its target (shape's last size).
   int outAxis = -1;
 
   bool panels() const { return outAxis >= 0; }
+  int64_t panelWidth() const { return shape.back(); }
 };
 
 /// The scratch memory a compiled model's entries take after the outputs
@@ -111,8 +110,19 @@ struct ArenaSpec {
                                        int64_t position = 0);
 };
 
+/// The CPU the code was compiled for (manifest "target"): its name and the
+/// ISA extensions it may use (attnc/cpu_features.def names).
+struct TargetSpec {
+  std::string cpu;
+  std::vector<std::string> features;
+};
+
 struct Manifest {
   std::string name;
+  /// Absent in manifests of compilers that recorded no target.
+  std::optional<TargetSpec> target;
+  /// target's features comma-separated ("" without one), for the C API.
+  std::string targetFeatureList;
   /// Hex digest of the compiler's input; empty when the manifest has none.
   std::string fingerprint;
   /// In manifest order.

@@ -1,6 +1,6 @@
 //===- Model.cpp - A loaded model: library, manifest, weights -------------===//
 #include "Model.h"
-
+#include "CpuFeatures.h"
 
 #include <new>
 #include <optional>
@@ -26,6 +26,44 @@ Expected<int32_t> threadsFromEnvironment() {
                              "between 1 and 4096, got '") +
                      text + "'");
   return static_cast<int32_t>(value);
+}
+
+std::string joinNames(const std::vector<std::string> &names) {
+  std::string result;
+  for (const std::string &name : names)
+    result += (result.empty() ? "" : ", ") + name;
+  return result;
+}
+
+/// Refuses a model whose code uses ISA extensions this CPU lacks: running
+/// it would die on an illegal instruction.
+Status checkTarget(const std::string &path, const Manifest &manifest) {
+  if (!manifest.target)
+    return Status::success();
+  const TargetSpec &target = *manifest.target;
+  std::vector<std::string> unknown;
+  for (const std::string &feature : target.features)
+    if (!isCheckedCpuFeature(feature))
+      unknown.push_back(feature);
+  if (!unknown.empty())
+    return Error(ATTNC_ERROR_ABI,
+                 "'" + path + "' was compiled for '" + target.cpu +
+                     "' and needs CPU features this runtime cannot check: " +
+                     joinNames(unknown) +
+                     " (a newer attnc compiled it; use the same version's "
+                     "runtime)");
+  std::vector<std::string> missing =
+      missingCpuFeatures(target.features, hostCpuFeatures());
+  if (missing.empty())
+    return Status::success();
+  std::optional<std::string> level = bestPortableLevel(hostCpuFeatures());
+  return Error(ATTNC_ERROR_ABI,
+               "'" + path + "' was compiled for '" + target.cpu +
+                   "' and needs CPU features this CPU lacks: " +
+                   joinNames(missing) + "; recompile it with " +
+                   (level ? "--target-cpu " + *level + " (runs here) or "
+                          : std::string()) +
+                   "--target-cpu host on this machine");
 }
 
 } // namespace
@@ -71,6 +109,8 @@ Expected<std::unique_ptr<Model>> Model::open(const std::string &path) {
   if (!spec)
     return Error(spec.error().code(),
                  "'" + path + "': " + spec.error().message());
+  if (Status s = checkTarget(path, *spec); !s)
+    return s.error();
   auto step = reinterpret_cast<StepFn>(library->symbol("attnc_model_step"));
   if (static_cast<bool>(step) != spec->kvCache.has_value())
     return Error(ATTNC_ERROR_ABI,

@@ -225,6 +225,17 @@ const char *attnc_model_fingerprint(const attnc_model *model) {
   return model ? model->model->manifest().fingerprint.c_str() : nullptr;
 }
 
+const char *attnc_model_target_cpu(const attnc_model *model) {
+  if (!model)
+    return nullptr;
+  const auto &target = model->model->manifest().target;
+  return target ? target->cpu.c_str() : "";
+}
+
+const char *attnc_model_target_features(const attnc_model *model) {
+  return model ? model->model->manifest().targetFeatureList.c_str() : nullptr;
+}
+
 size_t attnc_model_num_constants(const attnc_model *model) {
   return model ? model->constants.size() : 0;
 }

@@ -187,9 +187,9 @@ void concatenate(const Manifest &manifest, const PackSpec &pack,
 
 /// Rearranges `whole` (f32, `shape`: a matrix per leading index, `outAxis`
 /// the dim of output features) into the "panels" layout of docs/abi.md:
-/// [lead.., ceil(out / 48), in, 48], the last panel padded with zeros.
+/// [lead.., ceil(out / width), in, width], the last panel padded with zeros.
 void packPanels(const float *whole, const std::vector<int64_t> &shape,
-                int outAxis, float *out) {
+                int outAxis, size_t width, float *out) {
   size_t rank = shape.size();
   size_t rows = static_cast<size_t>(shape[rank - 2]);
   size_t cols = static_cast<size_t>(shape[rank - 1]);
@@ -198,7 +198,6 @@ void packPanels(const float *whole, const std::vector<int64_t> &shape,
     matrices *= static_cast<size_t>(shape[d]);
   bool outIsRow = static_cast<size_t>(outAxis) == rank - 2;
   size_t outs = outIsRow ? rows : cols, ins = outIsRow ? cols : rows;
-  size_t width = PackSpec::kPanelWidth;
   size_t panels = (outs + width - 1) / width;
   for (size_t m = 0; m < matrices; ++m) {
     const float *from = whole + m * rows * cols;
@@ -229,7 +228,7 @@ void buildPack(const Manifest &manifest, const PackSpec &pack,
     whole = joined.data();
   }
   packPanels(static_cast<const float *>(whole), pack.whole, pack.outAxis,
-             static_cast<float *>(out));
+             static_cast<size_t>(pack.panelWidth()), static_cast<float *>(out));
 }
 
 /// "h.{i}.attn.bias" and 3 for "h.3.attn.bias": the name with its first

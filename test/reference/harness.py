@@ -92,8 +92,9 @@ class AttncError(RuntimeError):
 class Attnc:
     """Compiles models once per set of -D overrides and runs them by file."""
 
-    def __init__(self, workdir, binary="attnc", verbose=False):
+    def __init__(self, workdir, binary="attnc", verbose=False, compile_flags=()):
         self.workdir = workdir
+        self.compile_flags = list(compile_flags)
         self.binary = shutil.which(binary) or binary
         self.verbose = verbose
         self._compiled = {}
@@ -130,7 +131,7 @@ class Attnc:
             self._count += 1
             stem = os.path.splitext(os.path.basename(model))[0]
             so = self.path(f"{stem}-{self._count}.so")
-            args = ["compile", model, *flags]
+            args = ["compile", model, *flags, *self.compile_flags]
             for name, value in defines.items():
                 args += ["-D", f"{name}={value}"]
             self._call(args + ["-o", so])

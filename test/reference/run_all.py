@@ -73,6 +73,9 @@ def main():
     parser.add_argument("--examples", help="read the .attn files from DIR instead of examples/",
                         metavar="DIR")
     parser.add_argument("--verbose", action="store_true", help="time every attnc call on stderr")
+    parser.add_argument("--compile-flag", action="append", default=[], metavar="FLAG",
+                        help="pass FLAG to every attnc compile, e.g. "
+                        "--compile-flag=--target-cpu=x86-64-v3 (repeatable)")
     args = parser.parse_args()
     unknown = [m for m in args.models if m not in MODELS]
     if unknown:
@@ -82,7 +85,8 @@ def main():
         harness.EXAMPLES = os.path.abspath(args.examples)
     report = harness.Report()
     with tempfile.TemporaryDirectory(prefix="attnc-reference-") as tmp:
-        attnc = harness.Attnc(args.workdir or tmp, args.attnc, args.verbose)
+        attnc = harness.Attnc(args.workdir or tmp, args.attnc, args.verbose,
+                              args.compile_flag)
         runtime = args.runtime or os.path.join(
             os.path.dirname(os.path.dirname(os.path.abspath(attnc.binary))), "lib",
             "libattnc_runtime.so")

@@ -7,9 +7,6 @@
 
 using namespace mlir;
 
-static_assert(attnc::codegen::kPanelWidth == attnc::attn::LinearOp::kPanelWidth,
-              "attn-pack-weights packs the panels the kernels read");
-
 namespace attnc::codegen {
 
 namespace {
@@ -41,13 +38,13 @@ SmallVector<unsigned> dimsOf(AffineMap map) {
   return dims;
 }
 
-/// (n floordiv 48, k, n mod 48): a weight packed at load.
-bool isPackedWeightMap(AffineMap map, unsigned n, unsigned k) {
+/// (n floordiv W, k, n mod W): a weight packed at load into panels of W.
+bool isPackedWeightMap(AffineMap map, unsigned n, unsigned k, int64_t width) {
   MLIRContext *ctx = map.getContext();
   AffineExpr dn = getAffineDimExpr(n, ctx), dk = getAffineDimExpr(k, ctx);
   return map.getNumResults() == 3 &&
-         map.getResult(0) == dn.floorDiv(kPanelWidth) &&
-         map.getResult(1) == dk && map.getResult(2) == dn % kPanelWidth;
+         map.getResult(0) == dn.floorDiv(width) &&
+         map.getResult(1) == dk && map.getResult(2) == dn % width;
 }
 
 } // namespace
@@ -65,6 +62,7 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
 
   Contraction c;
   c.op = op;
+  c.target = getVectorTarget(op);
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   SmallVector<unsigned> reductions;
   for (auto [i, it] : llvm::enumerate(iterators))
@@ -94,10 +92,11 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
   Value rhs = op.getDpsInputs()[1];
   // A weight packed at load is the same for every batch index (the batch
   // and sequence loops of a projection).
-  if (isPackedWeightMap(mapB, c.n, c.k)) {
+  int64_t width = c.target.panelWidth();
+  if (isPackedWeightMap(mapB, c.n, c.k, width)) {
     c.rhsIsPacked = true;
     auto type = cast<MemRefType>(rhs.getType());
-    if (type.getDimSize(2) != kPanelWidth || !hasUnitInnerStride(rhs))
+    if (type.getDimSize(2) != width || !hasUnitInnerStride(rhs))
       return std::nullopt;
     return c;
   }

@@ -19,6 +19,7 @@
 #include "attnc/Codegen/ABI.h"
 #include "attnc/Codegen/Passes.h"
 #include "attnc/Codegen/RawMemRef.h"
+#include "attnc/Dialect/Attn/IR/VectorTarget.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -286,6 +287,14 @@ std::string ModelABIBuilder::manifest() {
                           {"inputs", tensors(inputs, false)},
                           {"params", tensors(params, true)},
                           {"outputs", tensors(outputs, false)}};
+  TargetRecord target = getTargetRecord(model);
+  if (!target.cpu.empty()) {
+    llvm::json::Array features;
+    for (const std::string &feature : target.features)
+      features.push_back(feature);
+    root["target"] = llvm::json::Object{{"cpu", target.cpu},
+                                        {"features", std::move(features)}};
+  }
   if (!packs.empty()) {
     llvm::json::Array packed = tensors(packs, false);
     for (auto [json, pack] : llvm::zip(packed, packs)) {

@@ -14,7 +14,8 @@
 //         8 broadcasts of A, 24 FMAs; stored back to C.
 //
 // The packed block of B stays in L2 and the 8 rows of A in L1; every vector
-// is 16 wide (one zmm register). Each element of C sees its k terms in the
+// is one register wide. Those are AVX-512's numbers; the module's target
+// (VectorTarget.h) sets them: on AVX2, 8 lanes, panels of 24, 4-row tiles. Each element of C sees its k terms in the
 // same order whatever the grouping, so the parallel loop gives bit-identical
 // results for any thread count. Packing also makes the two layouts of B (a
 // weight stored [out, in] or [in, out]) equally fast.
@@ -58,7 +59,8 @@ public:
   KernelEmitter(OpBuilder &b, Contraction c, linalg::LinalgOp init,
                 linalg::GenericOp epilogue)
       : b(b), c(c), init(init), epilogue(epilogue), loc(c.op.getLoc()),
-        f32(b.getF32Type()),
+        f32(b.getF32Type()), kVectorWidth(c.target.lanes),
+        kPanelWidth(c.target.panelWidth()), kRowTile(c.target.rowTile()),
         vecType(VectorType::get({kVectorWidth}, f32)),
         maskType(VectorType::get({kVectorWidth}, b.getI1Type())) {}
 
@@ -112,6 +114,9 @@ private:
   linalg::GenericOp epilogue;
   Location loc;
   Type f32;
+  /// The target's shape of the kernel (VectorTarget.h).
+  static constexpr int64_t kPanelVectors = VectorTarget::kPanelVectors;
+  const int64_t kVectorWidth, kPanelWidth, kRowTile;
   VectorType vecType, maskType;
   SmallVector<Value> loopSizes;
 };

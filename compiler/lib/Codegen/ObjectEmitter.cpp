@@ -1,48 +1,17 @@
-//===- ObjectEmitter.cpp - LLVM IR to native code for the host ------------===//
+//===- ObjectEmitter.cpp - LLVM IR to native code -------------------------===//
 #include "attnc/Codegen/ObjectEmitter.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
-#include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Program.h"
-#include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
-#include "llvm/Target/TargetOptions.h"
-#include "llvm/TargetParser/Host.h"
-#include "llvm/TargetParser/SubtargetFeature.h"
 
 #include <cstdlib>
 
 using namespace llvm;
-
-Expected<std::unique_ptr<TargetMachine>>
-attnc::createHostTargetMachine(unsigned optLevel) {
-  InitializeNativeTarget();
-  InitializeNativeTargetAsmPrinter();
-  std::string triple = sys::getDefaultTargetTriple();
-  std::string error;
-  const Target *target = TargetRegistry::lookupTarget(triple, error);
-  if (!target)
-    return createStringError(inconvertibleErrorCode(),
-                             "no LLVM target for " + triple + ": " + error);
-  SubtargetFeatures features;
-  for (const auto &feature : sys::getHostCPUFeatures())
-    features.AddFeature(feature.first(), feature.second);
-  CodeGenOptLevel level = optLevel == 0   ? CodeGenOptLevel::None
-                          : optLevel == 1 ? CodeGenOptLevel::Less
-                          : optLevel == 2 ? CodeGenOptLevel::Default
-                                          : CodeGenOptLevel::Aggressive;
-  std::unique_ptr<TargetMachine> machine(target->createTargetMachine(
-      triple, sys::getHostCPUName(), features.getString(), TargetOptions(),
-      Reloc::PIC_, std::nullopt, level));
-  if (!machine)
-    return createStringError(inconvertibleErrorCode(),
-                             "could not create a target machine for " + triple);
-  return std::move(machine);
-}
 
 Error attnc::optimizeModule(Module &module, TargetMachine &machine,
                             unsigned optLevel) {

@@ -24,6 +24,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "attnc/Codegen/Passes.h"
+#include "attnc/Dialect/Attn/IR/VectorTarget.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -44,8 +45,6 @@ namespace attnc {
 using namespace mlir;
 
 namespace {
-
-constexpr int64_t kLanes = 16;
 
 /// How an operand varies along the vectorized loop.
 enum class Access { Invariant, Contiguous, Gather };
@@ -117,7 +116,8 @@ bool hasUnitInnerStride(MemRefType type) {
 class GenericVectorizer {
 public:
   GenericVectorizer(RewriterBase &rewriter, linalg::GenericOp op)
-      : b(rewriter), op(op), loc(op.getLoc()) {}
+      : b(rewriter), op(op), loc(op.getLoc()),
+        kLanes(attnc::getVectorTarget(op).lanes) {}
 
   LogicalResult analyze();
   void emit();
@@ -147,6 +147,8 @@ private:
   RewriterBase &b;
   linalg::GenericOp op;
   Location loc;
+  /// f32 lanes of one vector register of the target.
+  const int64_t kLanes;
   unsigned vecDim = 0;
   bool reduction = false;
   SmallVector<Access> access;

@@ -146,7 +146,13 @@ public:
        << quoted(model.name()) << ";\n"
        << "  /// Empty if the model records none.\n"
        << "  static constexpr std::string_view fingerprint = "
-       << quoted(model.fingerprint()) << ";\n\n";
+       << quoted(model.fingerprint()) << ";\n"
+       << "  /// The CPU it was compiled for and the ISA extensions it uses\n"
+       << "  /// (checked when the library is opened); empty if it records none.\n"
+       << "  static constexpr std::string_view target_cpu = "
+       << quoted(model.targetCpu()) << ";\n"
+       << "  static constexpr std::string_view target_features = "
+       << quoted(model.targetFeatures()) << ";\n\n";
     writeConstants(os);
     writeDims(os);
     writeParams(os);

@@ -23,6 +23,7 @@
 #include "attnc/Codegen/DotEmitter.h"
 #include "attnc/Codegen/ObjectEmitter.h"
 #include "attnc/Codegen/Pipeline.h"
+#include "attnc/Codegen/Target.h"
 #include "attnc/Frontend/ASTDumper.h"
 #include "attnc/Frontend/Config.h"
 #include "attnc/Frontend/Diagnostics.h"
@@ -138,6 +139,22 @@ cl::opt<int64_t> statsSeq(
 cl::opt<int64_t> statsBatch("stats-batch", cl::init(1),
                             cl::desc("Batch size of the --stats figures"),
                             cl::value_desc("B"), cl::cat(compileCategory));
+cl::opt<std::string> targetCpu(
+    "target-cpu", cl::init("host"),
+    cl::desc("CPU to compile for: host (this machine, the default), a "
+             "portable level x86-64-v2|x86-64-v3 (AVX2)|x86-64-v4 (AVX-512), or "
+             "any LLVM x86 CPU name (--list-targets)"),
+    cl::value_desc("name"), cl::cat(compileCategory));
+cl::opt<std::string> targetFeatures(
+    "target-features",
+    cl::desc("Add or remove CPU features of the target, LLVM's spelling: "
+             "+avx512bf16,-avx512f"),
+    cl::value_desc("+a,-b"), cl::cat(compileCategory));
+cl::opt<bool> listTargets(
+    "list-targets",
+    cl::desc("List the values of --target-cpu and the features checked at "
+             "load, and exit"),
+    cl::cat(compileCategory));
 cl::opt<unsigned> optLevel("O", cl::Prefix, cl::init(3),
                            cl::desc("LLVM optimization level (0-3)"),
                            cl::cat(compileCategory));
@@ -268,13 +285,13 @@ int printStats(ModuleOp module) {
   return 0;
 }
 
-int emitNative(ModuleOp module) {
+int emitNative(ModuleOp module, const attnc::CompileTarget &target) {
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext);
   if (!llvmModule)
     return fail("translation to LLVM IR failed");
-  auto machine = attnc::createHostTargetMachine(optLevel);
+  auto machine = attnc::createTargetMachine(target, optLevel);
   if (!machine)
     return fail(llvm::toString(machine.takeError()));
   if (llvm::Error e = attnc::optimizeModule(*llvmModule, **machine, optLevel))
@@ -333,7 +350,38 @@ int emitNative(ModuleOp module) {
   return 0;
 }
 
+/// The target of `module`: the one it records (an MLIR input compiled
+/// earlier), else the command line's, which is then recorded on it.
+llvm::Expected<attnc::CompileTarget> targetOf(ModuleOp module) {
+  bool fromCommandLine = targetCpu.getNumOccurrences() ||
+                         targetFeatures.getNumOccurrences();
+  auto requested = attnc::resolveTarget(targetCpu, targetFeatures);
+  if (!requested || !module->hasAttr(attnc::kTargetAttr)) {
+    if (requested)
+      attnc::setModuleTarget(module, *requested);
+    return requested;
+  }
+  attnc::TargetRecord record = attnc::getTargetRecord(module);
+  std::string features;
+  for (const std::string &name : record.features)
+    features += (features.empty() ? "+" : ",+") + name;
+  auto recorded = attnc::resolveTarget(record.cpu, features);
+  if (recorded && fromCommandLine &&
+      (recorded->cpu != requested->cpu ||
+       recorded->isaFeatures != requested->isaFeatures))
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "the input was compiled for '" + record.cpu +
+            "' (its attn.target); --target-cpu/--target-features cannot "
+            "change that: compile the .attn source for the other target");
+  return recorded;
+}
+
 int compileMain() {
+  if (listTargets) {
+    attnc::printTargets(llvm::outs());
+    return 0;
+  }
   if (optLevel > 3)
     return fail("-O" + llvm::Twine(optLevel.getValue()) +
                 ": the optimization level must be 0, 1, 2 or 3");
@@ -388,6 +436,9 @@ int compileMain() {
     if (emitStage == Stage::AST)
       return 0;
   }
+  llvm::Expected<attnc::CompileTarget> target = targetOf(*module);
+  if (!target)
+    return fail(llvm::toString(target.takeError()));
   if (stats)
     return printStats(*module);
   if (emitStage == Stage::Attn)
@@ -415,7 +466,7 @@ int compileMain() {
   if (emitStage == Stage::Fused || emitStage == Stage::Linalg ||
       emitStage == Stage::LLVMDialect)
     return printStage(*module);
-  return emitNative(*module);
+  return emitNative(*module, *target);
 }
 
 } // namespace

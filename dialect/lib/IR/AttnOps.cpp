@@ -1,5 +1,6 @@
 //===- AttnOps.cpp - Verifiers and folders of attn ops --------------------===//
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
+#include "attnc/Dialect/Attn/IR/VectorTarget.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -102,14 +103,15 @@ LogicalResult LinearOp::verify() {
   if (getWeightLayout() == WeightLayout::Panels) {
     ArrayRef<int64_t> w = getWeight().getType().getShape();
     int64_t out = getOutFeatures();
-    int64_t panels = (out + kPanelWidth - 1) / kPanelWidth;
-    if (ShapedType::isDynamic(out) || w[2] != kPanelWidth || w[0] != panels)
+    int64_t width = getVectorTarget(getOperation()).panelWidth();
+    int64_t panels = (out + width - 1) / width;
+    if (ShapedType::isDynamic(out) || w[2] != width || w[0] != panels)
       return emitOpError() << "a panels weight for " << out
                            << " output features must be [" 
                            << (ShapedType::isDynamic(out)
                                    ? std::string("?")
                                    : std::to_string(panels))
-                           << ", in, " << kPanelWidth << "], found "
+                           << ", in, " << width << "], found "
                            << getWeight().getType();
   }
   int64_t in = getInFeatures(), out = getOutFeatures();

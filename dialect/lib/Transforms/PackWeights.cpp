@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
 #include "attnc/Dialect/Attn/IR/ModelAttributes.h"
+#include "attnc/Dialect/Attn/IR/VectorTarget.h"
 #include "attnc/Dialect/Attn/Transforms/Passes.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -90,7 +91,7 @@ BlockArgument WeightPacker::panelsOf(BlockArgument source,
   bool stacked = type.getRank() == 3;
   int64_t outAxis = (stacked ? 1 : 0) + (layout == WeightLayout::OutIn ? 0 : 1);
   int64_t inAxis = (stacked ? 1 : 0) + (layout == WeightLayout::OutIn ? 1 : 0);
-  int64_t width = LinearOp::kPanelWidth;
+  int64_t width = getVectorTarget(model).panelWidth();
   SmallVector<int64_t> shape;
   if (stacked)
     shape.push_back(type.getDimSize(0));

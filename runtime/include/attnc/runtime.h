@@ -158,6 +158,12 @@ ATTNC_API attnc_status attnc_model_tensor_info(const attnc_model *model,
 /* The manifest's "fingerprint" (hex digest of the compiler's input), or ""
  * if the model has none. */
 ATTNC_API const char *attnc_model_fingerprint(const attnc_model *model);
+/* The CPU the model was compiled for (manifest "target"; `attnc compile
+ * --target-cpu`) and the ISA extensions its code uses, comma-separated
+ * ("avx,avx2,fma,..."); "" for a model that records none. attnc_model_open
+ * refuses a model that needs an extension this CPU lacks (ATTNC_ERROR_ABI). */
+ATTNC_API const char *attnc_model_target_cpu(const attnc_model *model);
+ATTNC_API const char *attnc_model_target_features(const attnc_model *model);
 ATTNC_API size_t attnc_model_num_constants(const attnc_model *model);
 ATTNC_API attnc_status attnc_model_constant(const attnc_model *model,
                                             size_t index, attnc_constant *out);

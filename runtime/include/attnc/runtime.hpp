@@ -306,6 +306,12 @@ public:
 
   std::string_view name() const { return attnc_model_name(get()); }
   /// "" if the model records none.
+  /// The CPU the model was compiled for and the ISA extensions its code
+  /// uses, comma-separated ("" when the model records none).
+  std::string_view targetCpu() const { return attnc_model_target_cpu(get()); }
+  std::string_view targetFeatures() const {
+    return attnc_model_target_features(get());
+  }
   std::string_view fingerprint() const {
     return attnc_model_fingerprint(get());
   }

@@ -7,19 +7,18 @@
 #ifndef ATTNC_CODEGEN_CONTRACTION_H
 #define ATTNC_CODEGEN_CONTRACTION_H
 
+#include "attnc/Dialect/Attn/IR/VectorTarget.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 
 #include <optional>
 
 namespace attnc::codegen {
 
-/// One zmm register of f32.
-inline constexpr int64_t kVectorWidth = 16;
-/// A column panel is 3 vectors wide: an 8 x 48 tile of C takes 24 of the 32
-/// zmm registers, leaving room for the 3 vectors of B and a broadcast of A.
-inline constexpr int64_t kPanelVectors = 3;
-inline constexpr int64_t kPanelWidth = kPanelVectors * kVectorWidth;
-inline constexpr int64_t kRowTile = 8;
+// The vector width, the panel width and the register tile follow the
+// module's target (VectorTarget.h): 16 lanes, panels of 48 and 8-row tiles
+// on AVX-512; 8 lanes, panels of 24 and 4-row tiles on AVX2.
+
 /// 256 k x 48 columns x 8 panels of packed B (384 KiB) stay in the 2 MiB L2.
 inline constexpr int64_t kDepthBlock = 256;
 inline constexpr int64_t kPanelsPerGroup = 8;
@@ -28,12 +27,15 @@ inline constexpr int64_t kPanelsPerGroup = 8;
 /// rows are contiguous along n. Loop positions refer to the op's loops.
 struct Contraction {
   mlir::linalg::LinalgOp op;
+  /// The vector unit of the module holding `op`.
+  VectorTarget target;
   llvm::SmallVector<unsigned> batch;
   unsigned m = 0, n = 0, k = 0;
   /// B's last dimension is n with unit stride: its rows copy as vectors.
   bool rhsIsKN = false;
-  /// B is a weight packed at load as [ceil(N / 48)][K][48]: it is read by
-  /// the map (n floordiv 48, k, n mod 48) and needs no packing.
+  /// B is a weight packed at load as [ceil(N / W)][K][W], W the target's
+  /// panel width: it is read by the map (n floordiv W, k, n mod W) and needs
+  /// no packing.
   bool rhsIsPacked = false;
 };
 

@@ -1,4 +1,4 @@
-//===- ObjectEmitter.h - LLVM IR to native code for the host ----*- C++ -*-===//
+//===- ObjectEmitter.h - LLVM IR to native code -----------------*- C++ -*-===//
 #ifndef ATTNC_CODEGEN_OBJECTEMITTER_H
 #define ATTNC_CODEGEN_OBJECTEMITTER_H
 
@@ -14,11 +14,6 @@ class raw_pwrite_stream;
 } // namespace llvm
 
 namespace attnc {
-
-/// A TargetMachine for this machine's CPU and all its features (AVX-512
-/// where present), position independent, at the given -O level.
-llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
-createHostTargetMachine(unsigned optLevel);
 
 /// Sets the module's triple and data layout and runs LLVM's -O pipeline.
 llvm::Error optimizeModule(llvm::Module &module, llvm::TargetMachine &machine,

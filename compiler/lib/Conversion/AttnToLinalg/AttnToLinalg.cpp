@@ -78,7 +78,7 @@ struct LinearLowering : OpConversionPattern<attn::LinearOp> {
     case attn::WeightLayout::Panels: {
       // What LowerContractions reads in place (Contraction.h).
       AffineExpr out = getAffineDimExpr(o, ctx);
-      int64_t width = attn::LinearOp::kPanelWidth;
+      int64_t width = op.getWeight().getType().getDimSize(2);
       weightMap = AffineMap::get(
           numLoops, 0,
           {out.floorDiv(width), getAffineDimExpr(k, ctx), out % width}, ctx);

@@ -26,6 +26,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "LoweringUtils.h"
+#include "attnc/Dialect/Attn/IR/VectorTarget.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -43,17 +44,16 @@ namespace attnc::lowering {
 
 namespace {
 
-/// f32 lanes of one zmm register.
-constexpr int64_t kLanes = 16;
 /// Query rows per tile, in vectors: each key's scores are this many vectors,
 /// and every key row loaded serves that many query rows.
 constexpr int64_t kRowVectors = 3;
 /// Up to this many queries (decoding), the split-KV form: row tiles would
 /// leave most lanes idle and give too few parallel iterations.
 constexpr int64_t kDecodeMaxQueries = 16;
-/// Keys per block: their kKeyBlock * kRowVectors score vectors stay in
-/// registers (24 of the 32), with the broadcast key and the query vectors.
-constexpr int64_t kKeyBlock = 8;
+// Vectors are one register of the module's target (VectorTarget.h) wide,
+// and a block holds registers / 4 keys: their keyBlock * kRowVectors score
+// vectors stay in registers (24 of AVX-512's 32, 12 of AVX2's 16), with the
+// broadcast key and the query vectors.
 /// Output features updated together, so that 6 to 8 independent FMA chains
 /// (features x row vectors) are in flight.
 constexpr int64_t kFeatureChains = 8;
@@ -69,14 +69,19 @@ public:
         mask(ops.mask), heads(ops.heads), group(ops.group),
         dqk(ops.queryKeyDim), dv(ops.valueDim), scale(ops.scale),
         causal(ops.causal), mergedOutput(ops.mergedOutput),
-        f32(b.getF32Type()), vecType(VectorType::get({kLanes}, f32)),
+        f32(b.getF32Type()),
+        kLanes(getVectorTarget(b.getInsertionBlock()->getParentOp()).lanes),
+        kKeyBlock(
+            getVectorTarget(b.getInsertionBlock()->getParentOp()).registers /
+            4),
+        vecType(VectorType::get({kLanes}, f32)),
         maskType(VectorType::get({kLanes}, b.getI1Type())),
         i32VecType(VectorType::get({kLanes}, b.getI32Type())) {}
 
   Value build();
 
 private:
-  /// The forall over (batch, head, tile of rowVectors * 16 query rows)
+  /// The forall over (batch, head, tile of rowVectors * kLanes query rows)
   /// that computes all of `out`.
   Value buildTiles(Value out, Value batches, Value sq, Value tiles);
   int64_t tileRows() const { return rowVectors * kLanes; }
@@ -144,6 +149,8 @@ private:
   double scale;
   bool causal, mergedOutput;
   Type f32;
+  /// f32 lanes of one vector register; keys per block.
+  const int64_t kLanes, kKeyBlock;
   VectorType vecType, maskType, i32VecType;
   const int64_t rowVectors = kRowVectors;
   /// Whether the tiles compute anything (null: always). A parallel loop

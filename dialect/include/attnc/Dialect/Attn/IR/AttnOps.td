@@ -62,8 +62,9 @@ def Attn_LinearOp : Attn_Op<"linear"> {
     layout it is stored in: `out_in` (`[out, in]`, as `torch.nn.Linear` stores
     it) or `in_out` (`[in, out]`, as GPT-2's `Conv1D` stores it), so
     checkpoints need no conversion. A weight packed at load by
-    attn-pack-weights is 3-D, `panels` (`[ceil(out / 48), in, 48]`: column
-    panels of 48 output features, zero-padded, each contiguous over `in`);
+    attn-pack-weights is 3-D, `panels` (`[ceil(out / W), in, W]`: column
+    panels of W output features, zero-padded, each contiguous over `in`, W
+    three vectors of the module's target: 48 for AVX-512, 24 for AVX2);
     its output feature count is then the result's.
 
     ```mlir
@@ -80,8 +81,6 @@ def Attn_LinearOp : Attn_Op<"linear"> {
     type($input) `,` type($weight) (`,` type($bias)^)? `->` type($result)
   }];
   let extraClassDeclaration = [{
-    /// Output features per column panel of a `panels` weight.
-    static constexpr int64_t kPanelWidth = 48;
     /// Number of input and output features, from the weight's shape.
     int64_t getInFeatures();
     int64_t getOutFeatures();
