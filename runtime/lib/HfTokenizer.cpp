@@ -193,9 +193,9 @@ void HfTokenizer::build(ErrorList &errors, const std::string &source) {
   } else {
     // Without a post-processor that names it, the conventional spellings.
     for (const char *name : {"</s>", "<|end_of_text|>", "<|endoftext|>"}) {
-      int64_t id = tokenId(name);
-      if (id >= 0 && vocab.byId.at(id).added) {
-        eos = id;
+      auto it = vocab.byId.find(tokenId(name));
+      if (it != vocab.byId.end() && it->second.added && it->second.special) {
+        eos = it->first;
         break;
       }
     }
