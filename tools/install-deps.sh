@@ -8,6 +8,8 @@ packages=(
   libclang-rt-19-dev
   libboost-dev nlohmann-json3-dev libgtest-dev
   python3 python3-numpy python3-torch python3-regex
+  # Tokenizers: Split patterns, Unicode normalization; the SentencePiece reference.
+  libpcre2-dev libutf8proc-dev python3-sentencepiece
   # PyTorch's BLAS: without it Debian falls back to the reference BLAS, which
   # makes examples/tiny-gpt/train.py about ten times slower.
   libopenblas0-pthread

@@ -8,7 +8,8 @@ class ByteTokenizer final : public Tokenizer {
 public:
   int64_t vocabSize() const override { return 256; }
 
-  Expected<std::vector<int64_t>> encode(std::string_view text) const override {
+  Expected<std::vector<int64_t>> encode(std::string_view text,
+                                        bool) const override {
     std::vector<int64_t> ids;
     ids.reserve(text.size());
     for (char c : text)
@@ -16,8 +17,8 @@ public:
     return ids;
   }
 
-  Expected<std::string> decode(const int64_t *ids,
-                               size_t count) const override {
+  Expected<std::string> decode(const int64_t *ids, size_t count,
+                               const DecodeOptions &) const override {
     std::string bytes;
     bytes.reserve(count);
     for (size_t i = 0; i < count; ++i) {

@@ -74,13 +74,26 @@ attnc_status attnc_tokenizer_encode(const attnc_tokenizer *tokenizer,
                                     const char *text, size_t size,
                                     int64_t *ids, size_t capacity,
                                     size_t *count) {
+  return attnc_tokenizer_encode_flags(tokenizer, text, size, 0, ids, capacity,
+                                      count);
+}
+
+attnc_status attnc_tokenizer_encode_flags(const attnc_tokenizer *tokenizer,
+                                          const char *text, size_t size,
+                                          uint32_t flags, int64_t *ids,
+                                          size_t capacity, size_t *count) {
   if (!tokenizer || !count || (size && !text) || (capacity && !ids))
     return nullArgument("attnc_tokenizer_encode",
                         "tokenizer and count must not be NULL, nor text "
                         "when size > 0, nor ids when capacity > 0");
+  if (flags & ~uint32_t(ATTNC_TOKENIZER_NO_SPECIAL_TOKENS))
+    return fail(Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                      "attnc_tokenizer_encode_flags: unknown flags " +
+                          std::to_string(flags)));
   return guarded([&] {
-    Expected<std::vector<int64_t>> encoded =
-        tokenizer->tokenizer->encode(std::string_view(text ? text : "", size));
+    Expected<std::vector<int64_t>> encoded = tokenizer->tokenizer->encode(
+        std::string_view(text ? text : "", size),
+        !(flags & ATTNC_TOKENIZER_NO_SPECIAL_TOKENS));
     if (!encoded)
       return fail(encoded.error());
     copyOut(*encoded, ids, capacity, count);
@@ -92,12 +105,29 @@ attnc_status attnc_tokenizer_decode(const attnc_tokenizer *tokenizer,
                                     const int64_t *ids, size_t num_ids,
                                     char *bytes, size_t capacity,
                                     size_t *count) {
+  return attnc_tokenizer_decode_flags(tokenizer, ids, num_ids, 0, bytes,
+                                      capacity, count);
+}
+
+attnc_status attnc_tokenizer_decode_flags(const attnc_tokenizer *tokenizer,
+                                          const int64_t *ids, size_t num_ids,
+                                          uint32_t flags, char *bytes,
+                                          size_t capacity, size_t *count) {
   if (!tokenizer || !count || (num_ids && !ids) || (capacity && !bytes))
     return nullArgument("attnc_tokenizer_decode",
                         "tokenizer and count must not be NULL, nor ids "
                         "when num_ids > 0, nor bytes when capacity > 0");
+  if (flags & ~uint32_t(ATTNC_TOKENIZER_SKIP_SPECIAL_TOKENS |
+                        ATTNC_TOKENIZER_CONTINUATION))
+    return fail(Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                      "attnc_tokenizer_decode_flags: unknown flags " +
+                          std::to_string(flags)));
   return guarded([&] {
-    Expected<std::string> decoded = tokenizer->tokenizer->decode(ids, num_ids);
+    attnc::rt::DecodeOptions options;
+    options.skipSpecialTokens = flags & ATTNC_TOKENIZER_SKIP_SPECIAL_TOKENS;
+    options.continuation = flags & ATTNC_TOKENIZER_CONTINUATION;
+    Expected<std::string> decoded =
+        tokenizer->tokenizer->decode(ids, num_ids, options);
     if (!decoded)
       return fail(decoded.error());
     if (size_t n = std::min(capacity, decoded->size()))
@@ -105,6 +135,14 @@ attnc_status attnc_tokenizer_decode(const attnc_tokenizer *tokenizer,
     *count = decoded->size();
     return ATTNC_OK;
   });
+}
+
+int64_t attnc_tokenizer_bos_id(const attnc_tokenizer *tokenizer) {
+  return tokenizer ? tokenizer->tokenizer->bosTokenId() : -1;
+}
+
+int64_t attnc_tokenizer_eos_id(const attnc_tokenizer *tokenizer) {
+  return tokenizer ? tokenizer->tokenizer->eosTokenId() : -1;
 }
 
 int64_t attnc_tokenizer_token_id(const attnc_tokenizer *tokenizer,

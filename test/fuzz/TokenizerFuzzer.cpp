@@ -9,11 +9,14 @@
 //
 // Besides crashes and sanitizer reports, it fails when a failure has no
 // message, when encode gives an id outside [0, vocabSize), when the ids
-// encode gives do not decode, or when decode(encode(text)) != text for a
-// tokenizer that must round-trip: a byte-level BPE neither adds text (a
-// prefix space) nor drops it (whitespace stripped around added tokens), so
-// without those two options every text that encodes comes back unchanged.
-// The options are read from the JSON here, not from the tokenizer.
+// encode gives do not decode (also skipping special tokens, and as a
+// continuation), or when decode(encode(text)) != text for a tokenizer that
+// must round-trip: a byte-level BPE (ByteLevel pre-tokenizer, BPE model, no
+// normalizer, ByteLevel decoder) neither adds text (a prefix space) nor
+// drops it (whitespace stripped around added tokens), so without those two
+// options every text that encodes without special tokens comes back
+// unchanged. The options are read from the JSON here, not from the
+// tokenizer.
 //
 //===----------------------------------------------------------------------===//
 #include "Tokenizer.h"
@@ -58,18 +61,33 @@ std::string hex(std::string_view bytes) {
 /// `text`.
 void checkText(const rt::Tokenizer &tokenizer, std::string_view text,
                bool roundTrips) {
-  Expected<std::vector<int64_t>> ids = tokenizer.encode(text);
+  Expected<std::vector<int64_t>> ids = tokenizer.encode(text, false);
   if (!ids) {
     requireMessage(ids.error(), "encode");
     return;
   }
-  for (int64_t id : *ids)
-    if (id < 0 || id >= tokenizer.vocabSize())
-      bug("encode gave id " + std::to_string(id) + " outside the " +
-          std::to_string(tokenizer.vocabSize()) + " ids");
+  Expected<std::vector<int64_t>> withSpecial = tokenizer.encode(text, true);
+  if (!withSpecial)
+    bug("encode fails only with special tokens: " +
+        withSpecial.error().message());
+  for (const std::vector<int64_t> *list : {&*ids, &*withSpecial})
+    for (int64_t id : *list)
+      if (id < 0 || id >= tokenizer.vocabSize())
+        bug("encode gave id " + std::to_string(id) + " outside the " +
+            std::to_string(tokenizer.vocabSize()) + " ids");
   Expected<std::string> decoded = tokenizer.decode(ids->data(), ids->size());
   if (!decoded)
     bug("the ids encode gave do not decode: " + decoded.error().message());
+  for (bool skip : {false, true}) {
+    rt::DecodeOptions options;
+    options.skipSpecialTokens = skip;
+    options.continuation = !skip;
+    Expected<std::string> again =
+        tokenizer.decode(withSpecial->data(), withSpecial->size(), options);
+    if (!again)
+      bug("the ids encode gave do not decode with options: " +
+          again.error().message());
+  }
   if (roundTrips && *decoded != text)
     bug("decode(encode(text)) != text: text " + hex(text) + ", decoded " +
         hex(*decoded));
@@ -91,11 +109,28 @@ bool mustRoundTrip(std::string_view text) {
   json root = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!root.is_object())
     return false;
+  auto absentOrNull = [&](const char *key) {
+    auto it = root.find(key);
+    return it == root.end() || it->is_null();
+  };
+  auto isType = [](const json &part, const char *type) {
+    return part.is_object() && part.value("type", json()) == type;
+  };
   auto added = root.find("added_tokens");
   if (added != root.end() && !(added->is_array() && added->empty()))
     return false;
+  if (!absentOrNull("normalizer"))
+    return false;
+  auto decoder = root.find("decoder");
+  if (decoder != root.end() && !decoder->is_null() &&
+      !isType(*decoder, "ByteLevel"))
+    return false;
+  auto model = root.find("model");
+  if (model == root.end() || !model->is_object() ||
+      (model->contains("type") && !isType(*model, "BPE")))
+    return false;
   auto pre = root.find("pre_tokenizer");
-  if (pre == root.end() || !pre->is_object())
+  if (pre == root.end() || !isType(*pre, "ByteLevel"))
     return false;
   auto prefix = pre->find("add_prefix_space");
   return prefix == pre->end() || *prefix == false;

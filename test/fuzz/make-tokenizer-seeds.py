@@ -77,11 +77,62 @@ def main():
         ("<w>", {"single_word": True})]))
     write("missing-bytes.json", tokenizer(drop_bytes=range(128, 256)))
     write("sparse-ids.json", tokenizer(vocab_extra={"zz": 5000}))
+    # One of each other family, as their tokenizer.json files have them.
+    sp = "\u2581"
+    sp_vocab = {"<unk>": 0, "<s>": 1, "</s>": 2, sp: 3, "a": 4, "b": 5, sp + "a": 6,
+                "<0x41>": 7, "<0xC3>": 8, "<0xA9>": 9}
+    special = [{"id": i, "content": c, "lstrip": False, "rstrip": False, "single_word": False,
+                "normalized": False, "special": True} for c, i in list(sp_vocab.items())[:3]]
+    template = {"type": "TemplateProcessing",
+                "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}},
+                           {"Sequence": {"id": "A", "type_id": 0}}],
+                "special_tokens": {"<s>": {"id": "<s>", "ids": [1], "tokens": ["<s>"]}}}
+    write("sentencepiece.json", json.dumps({
+        "added_tokens": special,
+        "normalizer": {"type": "Sequence", "normalizers": [
+            {"type": "Prepend", "prepend": sp},
+            {"type": "Replace", "pattern": {"String": " "}, "content": sp}]},
+        "pre_tokenizer": None, "post_processor": template,
+        "decoder": {"type": "Sequence", "decoders": [
+            {"type": "Replace", "pattern": {"String": sp}, "content": " "},
+            {"type": "ByteFallback"}, {"type": "Fuse"},
+            {"type": "Strip", "content": " ", "start": 1, "stop": 0}]},
+        "model": {"type": "BPE", "unk_token": "<unk>", "fuse_unk": True, "byte_fallback": True,
+                  "vocab": sp_vocab, "merges": [sp + " a"]}}, ensure_ascii=False).encode())
+    write("metaspace.json", json.dumps({
+        "added_tokens": special,
+        "pre_tokenizer": {"type": "Metaspace", "replacement": sp, "prepend_scheme": "first",
+                          "split": True},
+        "decoder": {"type": "Metaspace", "replacement": sp, "prepend_scheme": "first"},
+        "model": {"type": "BPE", "unk_token": "<unk>", "byte_fallback": True,
+                  "vocab": sp_vocab, "merges": [[sp, "a"]]}}, ensure_ascii=False).encode())
+    llama3 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
+              r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+    split = json.loads(tokenizer(added=[("<|begin_of_text|>", {})]))
+    split["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": [
+        {"type": "Split", "pattern": {"Regex": llama3}, "behavior": "Isolated", "invert": False},
+        {"type": "ByteLevel", "add_prefix_space": False, "use_regex": False}]}
+    split["normalizer"] = {"type": "NFC"}
+    split["decoder"] = {"type": "ByteLevel"}
+    split["post_processor"] = {"type": "Sequence", "processors": [
+        {"type": "ByteLevel"}, dict(template, special_tokens={"<s>": {"ids": [1000]}})]}
+    write("split-regex.json", json.dumps(split, ensure_ascii=False).encode())
+    wp_vocab = {"[UNK]": 0, "[CLS]": 1, "[SEP]": 2, "ab": 3, "##c": 4, "a": 5, "!": 6}
+    write("wordpiece.json", json.dumps({
+        "normalizer": {"type": "BertNormalizer", "clean_text": True,
+                       "handle_chinese_chars": True, "strip_accents": None, "lowercase": True},
+        "pre_tokenizer": {"type": "BertPreTokenizer"},
+        "post_processor": {"type": "BertProcessing", "sep": ["[SEP]", 2], "cls": ["[CLS]", 1]},
+        "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": True},
+        "model": {"type": "WordPiece", "unk_token": "[UNK]", "max_input_chars_per_word": 8,
+                  "vocab": wp_vocab}}).encode())
     # Damage, one kind each.
     write("bad-json.json", tokenizer()[:-40])
     write("not-object.json", "[1, 2, 3]")
-    write("bad-model-type.json", tokenizer(model={"type": "WordPiece"}))
-    write("normalizer.json", tokenizer(normalizer={"type": "NFC"}))
+    write("bad-model-type.json", tokenizer(model={"type": "Unigram"}))
+    write("bad-regex.json", tokenizer(pre_tokenizer={"type": "Split",
+                                                     "pattern": {"Regex": "(a"}}))
+    write("normalizer.json", tokenizer(normalizer={"type": "Precompiled"}))
     write("dropout.json", tokenizer(model={"dropout": 0.1}))
     write("bad-merge.json", tokenizer(merges=("a b c",)))
     write("merge-unknown.json", tokenizer(merges=("Ġ q",), model={"merges": ["Ġ qq"]}))

@@ -31,11 +31,11 @@ typedef struct attnc_tokenizer attnc_tokenizer;
 /* Byte level: token id i (0..255) is the byte i. Text round-trips exactly. */
 ATTNC_API attnc_status attnc_tokenizer_open_bytes(attnc_tokenizer **out);
 
-/* A Hugging Face `tokenizer.json` of a byte-level BPE model (GPT-2 style):
- * `model.vocab`, `model.merges` (as "a b" strings or [a, b] pairs), the
- * ByteLevel pre-tokenizer (GPT-2's splitting pattern, add_prefix_space,
- * use_regex) and `added_tokens` (lstrip, rstrip, single_word). Other models,
- * normalizers or pre-tokenizers are rejected with a message naming them. */
+/* A Hugging Face `tokenizer.json`: byte-level BPE (GPT-2, Llama-3, Qwen2),
+ * SentencePiece-style BPE with byte fallback (Llama-2, Mistral) or WordPiece
+ * (BERT), with its normalizer, pre-tokenizer, added tokens, post-processor
+ * and decoder (docs/tokenizers.md lists what is read). A part attnc does not
+ * implement is rejected with a message naming it. */
 ATTNC_API attnc_status attnc_tokenizer_open(const char *tokenizer_json_path,
                                             attnc_tokenizer **out);
 ATTNC_API void attnc_tokenizer_destroy(attnc_tokenizer *tokenizer);
@@ -44,18 +44,48 @@ ATTNC_API void attnc_tokenizer_destroy(attnc_tokenizer *tokenizer);
 ATTNC_API int64_t attnc_tokenizer_vocab_size(const attnc_tokenizer *tokenizer);
 
 /* `text` is `size` bytes, normally UTF-8 (bytes that are not valid UTF-8 are
- * still encoded, one byte at a time). Never more ids than bytes. */
+ * still encoded, one byte at a time, where the vocabulary has byte tokens).
+ * What Hugging Face's `tokenizer(text)` gives: with the special tokens the
+ * post-processor adds (e.g. Llama's "<s>", BERT's "[CLS]" and "[SEP]"), so
+ * there may be more ids than bytes. */
 ATTNC_API attnc_status attnc_tokenizer_encode(const attnc_tokenizer *tokenizer,
                                               const char *text, size_t size,
                                               int64_t *ids, size_t capacity,
                                               size_t *count);
 
-/* The bytes the ids stand for (not NUL-terminated); fails on an id that is
- * negative, too large or unused. decode(encode(text)) == text. */
+/* The bytes the ids stand for (not NUL-terminated), as the tokenizer's
+ * decoder spells them (special tokens included); fails on an id that is
+ * negative, too large or unused. decode(encode(text)) == text for byte-level
+ * BPE without added tokens (other tokenizers normalize the text). */
 ATTNC_API attnc_status attnc_tokenizer_decode(const attnc_tokenizer *tokenizer,
                                               const int64_t *ids,
                                               size_t num_ids, char *bytes,
                                               size_t capacity, size_t *count);
+
+/* Flags of the _flags variants (0 is what the plain functions do). */
+enum {
+  /* encode: without the post-processor's special tokens. */
+  ATTNC_TOKENIZER_NO_SPECIAL_TOKENS = 1,
+  /* decode: leave out the added tokens marked "special". */
+  ATTNC_TOKENIZER_SKIP_SPECIAL_TOKENS = 2,
+  /* decode: the ids continue earlier ones of the same sequence; gives what
+   * decoding the whole sequence appends for them (no leading space dropped),
+   * so that generated tokens can be decoded one at a time. */
+  ATTNC_TOKENIZER_CONTINUATION = 4,
+};
+ATTNC_API attnc_status attnc_tokenizer_encode_flags(
+    const attnc_tokenizer *tokenizer, const char *text, size_t size,
+    uint32_t flags, int64_t *ids, size_t capacity, size_t *count);
+ATTNC_API attnc_status attnc_tokenizer_decode_flags(
+    const attnc_tokenizer *tokenizer, const int64_t *ids, size_t num_ids,
+    uint32_t flags, char *bytes, size_t capacity, size_t *count);
+
+/* The token the post-processor puts first (e.g. "<s>"), or -1. */
+ATTNC_API int64_t attnc_tokenizer_bos_id(const attnc_tokenizer *tokenizer);
+/* The token the post-processor puts last, else the special added token
+ * "</s>", "<|end_of_text|>" or "<|endoftext|>" (the first present), or -1.
+ * A model's generation_config.json may name another. */
+ATTNC_API int64_t attnc_tokenizer_eos_id(const attnc_tokenizer *tokenizer);
 
 /* The id of the token spelled `token` in the vocabulary (e.g. "\xC4\xA0the",
  * i.e. "Ġthe", for GPT-2) or of the added token with that content (e.g.

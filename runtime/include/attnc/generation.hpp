@@ -30,7 +30,7 @@ public:
       return Error::fromLastCall(s);
     return Tokenizer(handle);
   }
-  /// A Hugging Face tokenizer.json (byte-level BPE).
+  /// A Hugging Face tokenizer.json (docs/tokenizers.md).
   static Expected<Tokenizer> open(const std::string &path) {
     attnc_tokenizer *handle = nullptr;
     if (attnc_status s = attnc_tokenizer_open(path.c_str(), &handle))
@@ -40,24 +40,33 @@ public:
 
   int64_t vocabSize() const { return attnc_tokenizer_vocab_size(get()); }
 
-  Expected<std::vector<int64_t>> encode(std::string_view text) const {
-    // Never more ids than bytes.
-    std::vector<int64_t> ids(text.size());
-    size_t count = 0;
-    if (attnc_status s = attnc_tokenizer_encode(
-            get(), text.data(), text.size(), ids.data(), ids.size(), &count))
-      return Error::fromLastCall(s);
-    ids.resize(count);
-    return ids;
+  /// With the post-processor's special tokens unless `addSpecialTokens` is
+  /// false.
+  Expected<std::vector<int64_t>> encode(std::string_view text,
+                                        bool addSpecialTokens = true) const {
+    std::vector<int64_t> ids(text.size() + 4);
+    uint32_t flags = addSpecialTokens ? 0 : ATTNC_TOKENIZER_NO_SPECIAL_TOKENS;
+    for (;;) {
+      size_t count = 0;
+      if (attnc_status s = attnc_tokenizer_encode_flags(
+              get(), text.data(), text.size(), flags, ids.data(), ids.size(),
+              &count))
+        return Error::fromLastCall(s);
+      bool fitted = count <= ids.size();
+      ids.resize(count);
+      if (fitted)
+        return ids;
+    }
   }
 
-  Expected<std::string> decode(const int64_t *ids, size_t count) const {
+  /// `flags`: ATTNC_TOKENIZER_SKIP_SPECIAL_TOKENS, ATTNC_TOKENIZER_CONTINUATION.
+  Expected<std::string> decode(const int64_t *ids, size_t count,
+                               uint32_t flags = 0) const {
     std::string bytes(count * 8, '\0');
     size_t size = 0;
     for (;;) {
-      if (attnc_status s = attnc_tokenizer_decode(get(), ids, count,
-                                                  bytes.data(), bytes.size(),
-                                                  &size))
+      if (attnc_status s = attnc_tokenizer_decode_flags(
+              get(), ids, count, flags, bytes.data(), bytes.size(), &size))
         return Error::fromLastCall(s);
       bool fitted = size <= bytes.size();
       bytes.resize(size);
@@ -65,9 +74,16 @@ public:
         return bytes;
     }
   }
-  Expected<std::string> decode(const std::vector<int64_t> &ids) const {
-    return decode(ids.data(), ids.size());
+  Expected<std::string> decode(const std::vector<int64_t> &ids,
+                               uint32_t flags = 0) const {
+    return decode(ids.data(), ids.size(), flags);
   }
+
+  /// The post-processor's first token (e.g. "<s>"), or -1.
+  int64_t bosTokenId() const { return attnc_tokenizer_bos_id(get()); }
+  /// The post-processor's last token, else "</s>", "<|end_of_text|>" or
+  /// "<|endoftext|>" if an added special token, or -1.
+  int64_t eosTokenId() const { return attnc_tokenizer_eos_id(get()); }
 
   /// The id of a vocabulary spelling or added token, or -1.
   int64_t tokenId(const std::string &token) const {

@@ -143,7 +143,10 @@ Expected<GenerationResult> generate(Decoder &decoder, Sampler &sampler,
     result.tokens.push_back(*token);
     // A token the tokenizer has no text for (a tokenizer of another model,
     // already warned about) is shown by its id rather than ending the run.
-    Expected<std::string> bytes = tokenizer.decode(&*token, 1);
+    // Decoded as a continuation of the context, so that a SentencePiece or
+    // WordPiece tokenizer keeps the space a word starts with.
+    Expected<std::string> bytes = tokenizer.decode(
+        &*token, 1, context.size() > 1 ? ATTNC_TOKENIZER_CONTINUATION : 0);
     if (!bytes)
       bytes = "<|" + std::to_string(*token) + "|>";
     if (stream.append(*bytes)) {

@@ -306,19 +306,20 @@ struct BadFile {
 
 TEST(BpeTokenizerTest, RejectsBadFiles) {
   std::vector<BadFile> cases = {
-      {"normalizer", [](json &s) { s["normalizer"] = {{"type", "NFC"}}; },
-       "normalizer 'NFC' is not supported"},
+      {"normalizer",
+       [](json &s) { s["normalizer"] = {{"type", "Precompiled"}}; },
+       "unsupported normalizer 'Precompiled' (supported: Sequence, Prepend"},
       {"pre-tokenizer",
-       [](json &s) { s["pre_tokenizer"] = {{"type", "Whitespace"}}; },
-       "pre_tokenizer 'Whitespace' is not supported"},
-      {"no pre-tokenizer", [](json &s) { s["pre_tokenizer"] = nullptr; },
-       "without the ByteLevel pre_tokenizer is not supported"},
-      {"model", [](json &s) { s["model"]["type"] = "WordPiece"; },
-       "model type 'WordPiece' is not supported"},
+       [](json &s) { s["pre_tokenizer"] = {{"type", "Punctuation"}}; },
+       "unsupported pre_tokenizer 'Punctuation' (supported: Sequence, "
+       "ByteLevel, Split"},
+      {"model", [](json &s) { s["model"]["type"] = "Unigram"; },
+       "unsupported model 'Unigram' (supported: BPE, WordPiece)"},
       {"suffix", [](json &s) { s["model"]["end_of_word_suffix"] = "</w>"; },
-       "\"end_of_word_suffix\" \"</w>\" is not supported"},
+       "unsupported BPE \"end_of_word_suffix\" \"</w>\" (supported: null, "
+       "\"\")"},
       {"dropout", [](json &s) { s["model"]["dropout"] = 0.1; },
-       "BPE dropout 0.1 is not supported"},
+       "unsupported BPE dropout 0.1 (supported: null, 0)"},
       {"no vocab", [](json &s) { s["model"].erase("vocab"); },
        "missing \"model.vocab\""},
       {"vocab type", [](json &s) { s["model"]["vocab"] = json::array(); },
@@ -354,12 +355,12 @@ TEST(BpeTokenizerTest, RejectsBadFiles) {
 
 TEST(BpeTokenizerTest, ReportsEveryProblemAtOnce) {
   json spec = minimalTokenizer();
-  spec["normalizer"] = {{"type", "NFC"}};
+  spec["normalizer"] = {{"type", "Precompiled"}};
   spec["model"]["merges"] = {"a b", "c"};
   TempTokenizer file(spec.dump());
   Expected<Tokenizer> tokenizer = file.open();
   ASSERT_FALSE(tokenizer);
-  EXPECT_CONTAINS(tokenizer.error().message(), "normalizer 'NFC'");
+  EXPECT_CONTAINS(tokenizer.error().message(), "normalizer 'Precompiled'");
   EXPECT_CONTAINS(tokenizer.error().message(), "merge 1 must be two tokens");
 }
 
