@@ -206,4 +206,45 @@ TEST_F(TiedParamsTest, AnUnreadTieWithoutOtherReadersIsFreedOncePacked) {
             (std::vector<float>{1, 2, 1, 2, 3, 4, 3, 4}));
 }
 
+/// Stacked parameters of 2 layers of 2: embed reads "b.{i}.w", head
+/// "a.{i}.w", else "b.{i}.w".
+std::string stackedManifest() {
+  return R"({"abi_version": 1, "name": "fake", "dims": ["batch", "seq"],
+      "inputs": [{"name": "x", "dtype": "f32", "shape": ["batch", "seq", 4]},
+                 {"name": "t", "dtype": "f32", "shape": ["seq"]}],
+      "params": [{"name": "embed", "tensor": "b.{i}.w", "layers": 2,
+                  "dtype": "f32", "shape": [2, 2]},
+                 {"name": "head", "tensor": "a.{i}.w", "layers": 2,
+                  "tensor_else": ["b.{i}.w"], "dtype": "f32", "shape": [2, 2]}],
+      "outputs": [{"name": "y", "dtype": "f32", "shape": ["batch", "seq", 4]},
+                  {"name": "shape", "dtype": "i64", "shape": [2]}]})";
+}
+
+TEST_F(TiedParamsTest, StackedParametersShareTheirStack) {
+  open(stackedManifest());
+  std::vector<float> layer0{1, 2}, layer1{3, 4};
+  writeTensors(weights.str(),
+               {{"b.0.w", f32(layer0, {2})}, {"b.1.w", f32(layer1, {2})}});
+  model->load(weights.str());
+  EXPECT_EQ(slot(kEmbedSlot), slot(kHeadSlot));
+  EXPECT_EQ(values(slot(kHeadSlot), 4), (std::vector<float>{1, 2, 3, 4}));
+  EXPECT_EQ(model->warnings(),
+            std::vector<std::string>{
+                weights.str() + ": parameter 'head' reads 'b.{i}.w' (the "
+                                "checkpoint has no 'a.{i}.w')"});
+}
+
+TEST_F(TiedParamsTest, ASourceWithSomeLayersIsChosenAndItsGapsReported) {
+  // a.0.w is there, so head reads "a.{i}.w" and its missing layer is an
+  // error rather than a silent switch to "b.{i}.w".
+  open(stackedManifest());
+  std::vector<float> layer{1, 2};
+  writeTensors(weights.str(), {{"a.0.w", f32(layer, {2})},
+                               {"b.0.w", f32(layer, {2})},
+                               {"b.1.w", f32(layer, {2})}});
+  EXPECT_EQ(model->load(weights.str(), ATTNC_ERROR_MISMATCH),
+            weights.str() + ": missing tensor 'a.1.w' (layer 1 of parameter "
+                            "'head', expected f32[2])");
+}
+
 } // namespace
