@@ -449,6 +449,8 @@ private:
     if (!checkedByteSize(staticPart(spec.shape), attnc_dtype_size(spec.dtype)))
       return invalid(what + ": shape " + formatShape(spec.shape) +
                      " is too large");
+    if (Status s = parseTensorElse(entry, what, kind, spec); !s)
+      return s.error();
     if (Status s = parseLayers(entry, what, kind, spec); !s)
       return s.error();
     if (Status s = parseIndexBound(entry, what, kind, spec); !s)
@@ -474,6 +476,24 @@ private:
     return Status::success();
   }
 
+  static Status parseTensorElse(const json &entry, const std::string &what,
+                                Kind kind, TensorSpec &spec) {
+    const json *alternatives = member(entry, "tensor_else");
+    if (!alternatives)
+      return Status::success();
+    if (kind != Kind::Param)
+      return invalid(what + ": only parameters may have \"tensor_else\"");
+    if (!alternatives->is_array() ||
+        !std::all_of(alternatives->begin(), alternatives->end(),
+                     [](const json &name) { return name.is_string(); }))
+      return invalid(what + ": \"tensor_else\" must be an array of strings, "
+                            "found " +
+                     describe(*alternatives));
+    for (const json &name : *alternatives)
+      spec.tensorElse.push_back(name.get<std::string>());
+    return Status::success();
+  }
+
   static Status parseLayers(const json &entry, const std::string &what,
                             Kind kind, TensorSpec &spec) {
     const json *layers = member(entry, "layers");
@@ -486,10 +506,15 @@ private:
       return invalid(what + ": \"layers\" must be a positive integer, found " +
                      describe(*layers));
     spec.layers = layers->get<int64_t>();
+    auto notTemplate = [&](const char *key, const std::string &name) {
+      return invalid(what + ": the \"" + key + "\" of a parameter with "
+                     "\"layers\" must contain \"{i}\", found '" + name + "'");
+    };
     if (spec.tensor.find("{i}") == std::string::npos)
-      return invalid(what + ": the \"tensor\" of a parameter with \"layers\" "
-                            "must contain \"{i}\", found '" +
-                     spec.tensor + "'");
+      return notTemplate("tensor", spec.tensor);
+    for (const std::string &alternative : spec.tensorElse)
+      if (alternative.find("{i}") == std::string::npos)
+        return notTemplate("tensor_else", alternative);
     if (spec.shape.empty() || spec.shape[0] != spec.layers)
       return invalid(what + ": a parameter with " + std::to_string(spec.layers) +
                      " layers must have shape [" + std::to_string(spec.layers) +
@@ -599,8 +624,8 @@ std::optional<uint64_t> ArenaSpec::bytes(const std::vector<ArenaTerm> &terms,
   return total;
 }
 
-std::string layerTensorName(const TensorSpec &param, int64_t layer) {
-  std::string name = param.tensor;
+std::string layerTensorName(const std::string &pattern, int64_t layer) {
+  std::string name = pattern;
   std::string index = std::to_string(layer);
   for (size_t at = name.find("{i}"); at != std::string::npos;
        at = name.find("{i}", at + index.size()))

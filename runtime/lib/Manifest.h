@@ -3,7 +3,8 @@
 // Parses and validates the manifest of docs/abi.md, so that the rest of the
 // runtime can trust it: names are unique, dtypes are known, every shape entry
 // is a size or a declared dim, and every dim can be inferred from the inputs.
-// The optional members (a parameter's "layers", an input's "default",
+// The optional members (a parameter's "layers" and "tensor_else", an
+// input's "default",
 // "fingerprint", "constants", "kv_cache", "packed_params", "arena") default
 // to their absence.
 //
@@ -25,6 +26,10 @@ struct TensorSpec {
   /// Parameters only: the tensor's name in the weights file; with `layers`,
   /// a template in which "{i}" stands for the layer index.
   std::string tensor;
+  /// Parameters only: the alternatives to `tensor` (manifest "tensor_else"),
+  /// read when the checkpoint has none of the names before them; with
+  /// `layers`, templates like `tensor`.
+  std::vector<std::string> tensorElse;
   /// Parameters only: 0, or the number of layers stacked along dim 0, each
   /// read from its own tensor.
   int64_t layers = 0;
@@ -42,6 +47,12 @@ struct TensorSpec {
   /// For each shape entry, the index of its dim in Manifest::dims, or -1.
   std::vector<int> dimIndex;
 
+  /// Parameters only: `tensor`, then `tensorElse`.
+  std::vector<std::string> sources() const {
+    std::vector<std::string> all{tensor};
+    all.insert(all.end(), tensorElse.begin(), tensorElse.end());
+    return all;
+  }
   /// "[batch, seq, 256]".
   std::string shapeString(const std::vector<std::string> &dimNames) const;
   /// "f32[batch, seq, 256]".
@@ -144,8 +155,12 @@ struct Manifest {
   }
 };
 
-/// The tensor name of layer `layer` of a stacked parameter ("{i}" replaced).
-std::string layerTensorName(const TensorSpec &param, int64_t layer);
+/// The tensor name of layer `layer` of a stacked parameter's template
+/// ("{i}" replaced).
+std::string layerTensorName(const std::string &pattern, int64_t layer);
+inline std::string layerTensorName(const TensorSpec &param, int64_t layer) {
+  return layerTensorName(param.tensor, layer);
+}
 
 /// Errors are ATTNC_ERROR_FORMAT, worded "invalid manifest: ...".
 Expected<Manifest> parseManifest(std::string_view json);

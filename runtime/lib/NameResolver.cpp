@@ -60,9 +60,7 @@ const Checkpoint::Entry *NameResolver::find(const std::string &name,
   const Checkpoint::Entry *exact = checkpoint->find(name);
   if (inferredPrefix.empty()) {
     if (!exact)
-      errors.add(ATTNC_ERROR_MISMATCH, checkpoint->path() +
-                                           ": missing tensor '" + name + "'" +
-                                           context);
+      reportMissing({name}, context, errors);
     return exact;
   }
   std::string prefixed = inferredPrefix + name;
@@ -75,10 +73,29 @@ const Checkpoint::Entry *NameResolver::find(const std::string &name,
     return nullptr;
   }
   if (!exact && !nested)
-    errors.add(ATTNC_ERROR_MISMATCH, checkpoint->path() + ": missing tensor '" +
-                                         name + "' (nor '" + prefixed + "')" +
-                                         context);
+    reportMissing({name}, context, errors);
   return exact ? exact : nested;
+}
+
+bool NameResolver::holds(const std::string &name) const {
+  return checkpoint->find(name) ||
+         (!inferredPrefix.empty() && checkpoint->find(inferredPrefix + name));
+}
+
+void NameResolver::reportMissing(const std::vector<std::string> &names,
+                                 const std::string &context,
+                                 ErrorList &errors) const {
+  auto tried = [&](const std::string &name) {
+    return "'" + name + "'" +
+           (inferredPrefix.empty() ? "" : " (nor '" + inferredPrefix + name + "')");
+  };
+  std::string message = checkpoint->path() + ": missing tensor " + tried(names[0]);
+  for (size_t i = 1; i < names.size(); ++i)
+    message += (i == 1 ? names.size() == 2 ? " or its alternative "
+                                           : " or its alternatives "
+                       : ", ") +
+               tried(names[i]);
+  errors.add(ATTNC_ERROR_MISMATCH, message + context);
 }
 
 } // namespace attnc::rt

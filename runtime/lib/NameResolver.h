@@ -16,6 +16,7 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 namespace attnc::rt {
 
@@ -26,6 +27,8 @@ public:
   static Expected<NameResolver> create(const Checkpoint &checkpoint,
                                        const std::set<std::string> &required);
 
+  /// The path the checkpoint was opened from.
+  const std::string &checkpointPath() const { return checkpoint->path(); }
   /// "" when every name is found as it is.
   const std::string &prefix() const { return inferredPrefix; }
 
@@ -35,6 +38,14 @@ public:
   const Checkpoint::Entry *find(const std::string &name,
                                 const std::string &context,
                                 ErrorList &errors) const;
+
+  /// Whether the checkpoint has `name`, as it is or under the prefix.
+  bool holds(const std::string &name) const;
+
+  /// Adds "missing tensor 'X' (nor 'P.X') or its alternative 'Y' (nor
+  /// 'P.Y')" + `context` for the names tried, first to last.
+  void reportMissing(const std::vector<std::string> &names,
+                     const std::string &context, ErrorList &errors) const;
 
 private:
   NameResolver(const Checkpoint &checkpoint, std::string prefix)

@@ -52,36 +52,118 @@ Status checkFingerprint(const Manifest &manifest,
   return Status::success();
 }
 
+/// Every name a parameter may read, alternatives included: a prefix that
+/// explains only an alternative's name is still the checkpoint's prefix.
 std::set<std::string> requiredNames(const Manifest &manifest) {
   std::set<std::string> names;
-  for (const TensorSpec &param : manifest.params) {
-    if (!param.layers) {
-      names.insert(param.tensor);
-      continue;
+  for (const TensorSpec &param : manifest.params)
+    for (const std::string &source : param.sources()) {
+      if (!param.layers) {
+        names.insert(source);
+        continue;
+      }
+      for (int64_t layer = 0; layer < param.layers; ++layer)
+        names.insert(layerTensorName(source, layer));
     }
-    for (int64_t layer = 0; layer < param.layers; ++layer)
-      names.insert(layerTensorName(param, layer));
-  }
   return names;
 }
 
-/// Binds one manifest parameter, reading each of its tensors.
+/// "'a'", "'a' nor 'b'".
+std::string norList(const std::vector<std::string> &names, size_t count) {
+  std::string list;
+  for (size_t i = 0; i < count; ++i)
+    list += (i ? " nor '" : "'") + names[i] + "'";
+  return list;
+}
+
+/// Binds one manifest parameter, reading each of its tensors from the first
+/// of its sources that the checkpoint holds. Parameters that read the same
+/// tensors as the same dtype share one buffer.
 class ParamBinder {
 public:
   ParamBinder(const NameResolver &resolver, ErrorList &errors,
-              std::set<std::string> &used)
-      : resolver(resolver), errors(errors), used(used) {}
+              std::set<std::string> &used, std::vector<std::string> &notes)
+      : resolver(resolver), errors(errors), used(used), notes(notes) {}
 
   /// The parameter's buffer, or nullptr after adding errors. Allocates into
   /// `copies` what cannot be used in place.
   const void *bind(const TensorSpec &param, std::vector<AlignedBuffer> &copies) {
+    std::vector<std::string> sources = param.sources();
+    std::string role = "parameter '" + param.name + "'";
+    size_t chosen = 0;
+    while (chosen < sources.size() && !holdsAny(sources[chosen], param.layers))
+      ++chosen;
+    if (chosen == sources.size()) {
+      std::vector<int64_t> shape(param.shape.begin() + (param.layers ? 1 : 0),
+                                 param.shape.end());
+      std::string context = " (" + role + ", expected " +
+                            attnc_dtype_name(param.dtype) + formatShape(shape) +
+                            ")";
+      if (!param.layers)
+        resolver.reportMissing(sources, context, errors);
+      for (int64_t layer = 0; layer < param.layers; ++layer) {
+        std::vector<std::string> names;
+        for (const std::string &source : sources)
+          names.push_back(layerTensorName(source, layer));
+        resolver.reportMissing(names,
+                               " (layer " + std::to_string(layer) + " of " +
+                                   context.substr(2),
+                               errors);
+      }
+      return nullptr;
+    }
+    const std::string &pattern = sources[chosen];
+    if (chosen > 0)
+      notes.push_back(resolver.checkpointPath() + ": " + role + " reads '" +
+                      pattern + "' (the checkpoint has no " +
+                      norList(sources, chosen) + ")");
+
+    std::vector<const st::TensorInfo *> tensors;
     if (!param.layers) {
       const Checkpoint::Entry *entry =
-          lookup(param.tensor, param.shape, param, "parameter '" + param.name +
-                                                       "'");
+          lookup(pattern, param.shape, param, role);
       if (!entry)
         return nullptr;
-      const st::TensorInfo &info = *entry->info;
+      tensors.push_back(entry->info);
+    } else {
+      std::vector<int64_t> layerShape(param.shape.begin() + 1,
+                                      param.shape.end());
+      for (int64_t layer = 0; layer < param.layers; ++layer) {
+        const Checkpoint::Entry *entry =
+            lookup(layerTensorName(pattern, layer), layerShape, param,
+                   "layer " + std::to_string(layer) + " of " + role);
+        tensors.push_back(entry ? entry->info : nullptr);
+      }
+      if (std::count(tensors.begin(), tensors.end(), nullptr))
+        return nullptr;
+    }
+    const void *&buffer = bound[{tensors, param.dtype}];
+    if (!buffer)
+      buffer = read(param, tensors, copies);
+    return buffer;
+  }
+
+private:
+  static size_t numElements(const std::vector<int64_t> &shape) {
+    return static_cast<size_t>(*checkedByteSize(shape));
+  }
+
+  bool holdsAny(const std::string &pattern, int64_t layers) const {
+    if (!layers)
+      return resolver.holds(pattern);
+    for (int64_t layer = 0; layer < layers; ++layer)
+      if (resolver.holds(layerTensorName(pattern, layer)))
+        return true;
+    return false;
+  }
+
+  /// The buffer of `tensors` (one, or one per layer) as the parameter's
+  /// dtype: in place in the mapping when possible, else a copy.
+  static const void *read(const TensorSpec &param,
+                          const std::vector<const st::TensorInfo *> &tensors,
+                          std::vector<AlignedBuffer> &copies) {
+    if (!param.layers) {
+      const st::TensorInfo &info = *tensors.front();
       if (info.dtype == param.dtype && isAligned(info.data, info.dtype))
         return info.data;
       AlignedBuffer &copy = copies.emplace_back(numElements(param.shape) *
@@ -91,36 +173,19 @@ public:
       dropFilePages(info.data, info.byteSize());
       return copy.data();
     }
-
     std::vector<int64_t> layerShape(param.shape.begin() + 1,
                                     param.shape.end());
     size_t layerElements = numElements(layerShape);
     size_t layerBytes = layerElements * attnc_dtype_size(param.dtype);
-    std::vector<const st::TensorInfo *> layers;
-    for (int64_t layer = 0; layer < param.layers; ++layer) {
-      const Checkpoint::Entry *entry = lookup(
-          layerTensorName(param, layer), layerShape, param,
-          "layer " + std::to_string(layer) + " of parameter '" + param.name +
-              "'");
-      layers.push_back(entry ? entry->info : nullptr);
-    }
-    for (const st::TensorInfo *info : layers)
-      if (!info)
-        return nullptr;
     AlignedBuffer &stacked =
         copies.emplace_back(layerBytes * static_cast<size_t>(param.layers));
-    for (size_t layer = 0; layer < layers.size(); ++layer) {
-      convert(layers[layer]->data, layers[layer]->dtype,
+    for (size_t layer = 0; layer < tensors.size(); ++layer) {
+      convert(tensors[layer]->data, tensors[layer]->dtype,
               static_cast<char *>(stacked.data()) + layer * layerBytes,
               param.dtype, layerElements);
-      dropFilePages(layers[layer]->data, layers[layer]->byteSize());
+      dropFilePages(tensors[layer]->data, tensors[layer]->byteSize());
     }
     return stacked.data();
-  }
-
-private:
-  static size_t numElements(const std::vector<int64_t> &shape) {
-    return static_cast<size_t>(*checkedByteSize(shape));
   }
 
   /// The tensor `name` if it has a dtype convertible to the parameter's and
@@ -158,6 +223,11 @@ private:
   const NameResolver &resolver;
   ErrorList &errors;
   std::set<std::string> &used;
+  std::vector<std::string> &notes;
+  /// What each list of tensors was bound to, by the parameter's dtype.
+  std::map<std::pair<std::vector<const st::TensorInfo *>, attnc_dtype>,
+           const void *>
+      bound;
 };
 
 /// The members' buffers side by side along the pack's axis: for every index
@@ -298,23 +368,36 @@ unusedTensorNotes(const std::vector<std::pair<std::string, std::string>> &unused
 
 } // namespace
 
-void Weights::releasePacked(const Manifest &manifest, size_t index) {
-  const TensorSpec &param = manifest.params[index];
-  if (!paramData[index])
+void Weights::releasePacked(const Manifest &manifest, size_t index,
+                            const std::vector<size_t> &lastPack,
+                            size_t built) {
+  const void *data = paramData[index];
+  if (!data)
     return;
+  // Parameters tied to one tensor share its buffer: it goes once the last
+  // of them is packed, and a copy only if none of them is read.
+  bool read = false;
+  for (size_t q = 0; q < paramData.size(); ++q) {
+    if (paramData[q] != data)
+      continue;
+    if (lastPack[q] != kNoPack && lastPack[q] > built)
+      return;
+    read |= manifest.params[q].read;
+  }
+  const TensorSpec &param = manifest.params[index];
   auto copy = std::find_if(copies.begin(), copies.end(),
                            [&](const AlignedBuffer &buffer) {
-                             return buffer.data() == paramData[index];
+                             return buffer.data() == data;
                            });
   if (copy == copies.end()) {
     // In the checkpoint's mapping: packing read every page; the code reads
     // those it needs again (an embedding, the rows of its tokens).
-    dropFilePages(paramData[index], *checkedByteSize(
-                                        param.shape,
-                                        attnc_dtype_size(param.dtype)));
-  } else if (!param.read) {
+    dropFilePages(data, *checkedByteSize(param.shape,
+                                         attnc_dtype_size(param.dtype)));
+  } else if (!read) {
     *copy = AlignedBuffer();
-    paramData[index] = nullptr;
+    std::replace(paramData.begin(), paramData.end(), data,
+                 static_cast<const void *>(nullptr));
   }
 }
 
@@ -334,7 +417,8 @@ Expected<Weights> Weights::load(const Manifest &manifest,
 
   ErrorList errors;
   std::set<std::string> used;
-  ParamBinder binder(*resolver, errors, used);
+  std::vector<std::string> ties;
+  ParamBinder binder(*resolver, errors, used, ties);
   for (const TensorSpec &param : manifest.params)
     weights.paramData.push_back(binder.bind(param, weights.copies));
   if (!errors.empty())
@@ -342,7 +426,6 @@ Expected<Weights> Weights::load(const Manifest &manifest,
   // A member goes as soon as its last pack is built (a copy the code does
   // not read; pages of the mapping): the peak holds one copy of the
   // weights, not two.
-  constexpr size_t kNoPack = SIZE_MAX;
   std::vector<size_t> lastPack(manifest.params.size(), kNoPack);
   for (size_t j = 0; j < manifest.packs.size(); ++j)
     for (int member : manifest.packs[j].members)
@@ -355,10 +438,12 @@ Expected<Weights> Weights::load(const Manifest &manifest,
     weights.packData.push_back(packed.data());
     for (int member : pack.members)
       if (lastPack[static_cast<size_t>(member)] == j)
-        weights.releasePacked(manifest, static_cast<size_t>(member));
+        weights.releasePacked(manifest, static_cast<size_t>(member),
+                              lastPack, j);
   }
 
   weights.notes = ckpt.warnings();
+  weights.notes.insert(weights.notes.end(), ties.begin(), ties.end());
   std::vector<std::pair<std::string, std::string>> unused;
   for (const auto &[name, entry] : ckpt.tensors())
     if (!used.count(name))

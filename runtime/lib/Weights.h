@@ -6,6 +6,7 @@
 #include "Manifest.h"
 #include "Support.h"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -15,8 +16,10 @@ namespace attnc::rt {
 /// parameter's dtype are used in place in the file's mapping; the others are
 /// converted once, and stacked parameters (manifest "layers") and tensors not
 /// aligned to their element size are copied (and the checkpoint pages they
-/// were copied from dropped). Packed parameters are built from their
-/// members' buffers.
+/// were copied from dropped). A parameter reads the first of its sources
+/// (manifest "tensor", then "tensor_else") that the checkpoint holds;
+/// parameters that read the same tensors share one buffer. Packed
+/// parameters are built from their members' buffers.
 class Weights {
 public:
   /// Fails with every missing or mismatched tensor, one per line.
@@ -33,11 +36,16 @@ public:
 private:
   explicit Weights(Checkpoint checkpoint)
       : checkpoint(std::move(checkpoint)) {}
-  /// Gives back the memory of parameter `index` once every pack of it is
-  /// built: its pages of the checkpoint's mapping (read again on demand), or
-  /// its copy if the code reads it only through packs (manifest "read":
-  /// false; the slot becomes NULL).
-  void releasePacked(const Manifest &manifest, size_t index);
+  /// For a parameter no pack reads.
+  static constexpr size_t kNoPack = SIZE_MAX;
+  /// Gives back the memory of parameter `index` once every pack of it, and
+  /// of the parameters sharing its buffer, is built (`lastPack`: each
+  /// parameter's last pack; `built`: the pack just built): its pages of the
+  /// checkpoint's mapping (read again on demand), or its copy if the code
+  /// reads it only through packs (manifest "read": false; the slots become
+  /// NULL).
+  void releasePacked(const Manifest &manifest, size_t index,
+                     const std::vector<size_t> &lastPack, size_t built);
 
   Checkpoint checkpoint;
   std::vector<AlignedBuffer> copies;

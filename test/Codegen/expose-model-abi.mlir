@@ -100,3 +100,29 @@ module {
     return %y : tensor<?x12xf32>
   }
 }
+
+// -----
+
+// A parameter with `else` alternatives: attn.tensor lists every name, the
+// manifest keeps the first as "tensor" and the others as "tensor_else".
+// CHECK-LABEL: llvm.mlir.global internal constant @__attnc_manifest
+// CHECK-SAME: \22params\22:[{\22dtype\22:\22f32\22,\22name\22:\22embed\22,\22read\22:false,\22shape\22:[8,4],\22tensor\22:\22embed.weight\22},{\22dtype\22:\22f32\22,\22name\22:\22head\22,\22read\22:false,\22shape\22:[8,4],\22tensor\22:\22lm_head.weight\22,\22tensor_else\22:[\22lm.weight\22,\22embed.weight\22]}]
+func.func @tied(%x: tensor<?x4xf32> {attn.kind = "input", attn.name = "x", attn.shape = ["seq", 4]},
+                %embed: tensor<8x4xf32> {attn.kind = "param", attn.name = "embed", attn.tensor = "embed.weight", attn.shape = [8, 4]},
+                %head: tensor<8x4xf32> {attn.kind = "param", attn.name = "head", attn.tensor = ["lm_head.weight", "lm.weight", "embed.weight"], attn.shape = [8, 4]})
+    -> (tensor<?x4xf32> {attn.name = "y", attn.shape = ["seq", 4]})
+    attributes {attn.model = "tied", attn.dims = ["seq"]} {
+  return %x : tensor<?x4xf32>
+}
+
+// -----
+
+module {
+  // expected-error @+1 {{argument 1 has an attn.tensor list that is empty or holds something other than strings}}
+  func.func @bad_sources(%x: tensor<?x4xf32> {attn.kind = "input", attn.name = "x", attn.shape = ["seq", 4]},
+                         %w: tensor<8x4xf32> {attn.kind = "param", attn.name = "w", attn.tensor = ["w.weight", 3], attn.shape = [8, 4]})
+      -> (tensor<?x4xf32> {attn.name = "y", attn.shape = ["seq", 4]})
+      attributes {attn.model = "bad_sources", attn.dims = ["seq"]} {
+    return %x : tensor<?x4xf32>
+  }
+}

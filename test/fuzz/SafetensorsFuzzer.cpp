@@ -13,7 +13,7 @@
 // its dtype and shape need, overlaps no other tensor, and its data pointer
 // shows the input's bytes at its offsets; every bound parameter (each layer
 // of a stacked one) and input is aligned and holds the values of a tensor of
-// its name (or of a prefixed name) and shape, converted to the manifest's
+// its name (or of a prefixed name, or of an alternative) and shape, converted to the manifest's
 // dtype by conversions written here independently; an omitted input holds
 // its default; every failure comes with a message.
 //
@@ -49,7 +49,9 @@ constexpr const char *kManifest = R"({
     {"name": "b", "tensor": "layer.bias", "dtype": "f32", "shape": [4]},
     {"name": "n", "tensor": "n", "dtype": "i32", "shape": [3]},
     {"name": "h", "tensor": "h.{i}.w", "dtype": "f32", "shape": [2, 3],
-     "layers": 2}],
+     "layers": 2},
+    {"name": "t", "tensor": "tied.weight", "tensor_else": ["layer.weight"],
+     "dtype": "f32", "shape": [4, 4]}],
   "outputs": [{"name": "y", "dtype": "f32", "shape": ["batch", "seq", 4]}]
 })";
 
@@ -170,15 +172,19 @@ bool sameValues(const void *buffer, const std::vector<uint8_t> &expected,
 }
 
 /// `buffer` was bound as the tensor `name` of `file` (or `<prefix>.name`),
-/// of `shape`, converted to `dtype`.
+/// or of one of the `alternatives`, of `shape`, converted to `dtype`.
 void checkBound(const st::File &file, const std::string &what,
                 const std::string &name, attnc_dtype dtype,
-                const std::vector<int64_t> &shape, const void *buffer) {
+                const std::vector<int64_t> &shape, const void *buffer,
+                const std::vector<std::string> &alternatives = {}) {
   if (!rt::isAligned(buffer, dtype))
     bug("bound " + what + " to a misaligned buffer");
   size_t count = 1;
   for (int64_t d : shape)
     count *= static_cast<size_t>(d);
+  std::vector<std::string> names{name};
+  names.insert(names.end(), alternatives.begin(), alternatives.end());
+  for (const std::string &name : names)
   for (const st::TensorInfo &t : file.tensors()) {
     bool named = t.name == name ||
                  (t.name.size() > name.size() &&
@@ -210,7 +216,7 @@ void checkWeights(const rt::Manifest &manifest, const st::File &file,
     const auto *buffer = static_cast<const uint8_t *>(weights->buffers()[i]);
     if (!param.layers) {
       checkBound(file, "parameter '" + param.name + "'", param.tensor,
-                 param.dtype, param.shape, buffer);
+                 param.dtype, param.shape, buffer, param.tensorElse);
       continue;
     }
     std::vector<int64_t> layerShape(param.shape.begin() + 1,
@@ -219,12 +225,14 @@ void checkWeights(const rt::Manifest &manifest, const st::File &file,
     for (int64_t d : layerShape)
       layerBytes *= static_cast<size_t>(d);
     for (int64_t layer = 0; layer < param.layers; ++layer) {
-      std::string name = param.tensor;
-      for (size_t at; (at = name.find("{i}")) != std::string::npos;)
-        name.replace(at, 3, std::to_string(layer));
+      std::vector<std::string> names = param.sources();
+      for (std::string &name : names)
+        for (size_t at; (at = name.find("{i}")) != std::string::npos;)
+          name.replace(at, 3, std::to_string(layer));
       checkBound(file,
                  "layer " + std::to_string(layer) + " of '" + param.name + "'",
-                 name, param.dtype, layerShape, buffer + layer * layerBytes);
+                 names[0], param.dtype, layerShape, buffer + layer * layerBytes,
+                 std::vector<std::string>(names.begin() + 1, names.end()));
     }
   }
 }

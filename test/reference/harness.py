@@ -99,6 +99,7 @@ class Attnc:
         self.verbose = verbose
         self._compiled = {}
         self._count = 0
+        self.last_log = ""
         os.makedirs(workdir, exist_ok=True)
 
     def path(self, name):
@@ -156,14 +157,15 @@ class Attnc:
         return safetensors_np.load(dump_path), safetensors_np.load_metadata(dump_path)
 
     def run(self, so, weights, inputs, tag="run"):
-        """Runs `so` on a dict of input arrays; returns the outputs by name."""
+        """Runs `so` on a dict of input arrays; returns the outputs by name
+        (and keeps what attnc printed, its warnings, in last_log)."""
         inputs_path = self.path(f"{tag}.inputs.safetensors")
         outputs_path = self.path(f"{tag}.outputs.safetensors")
         safetensors_np.save(inputs_path, inputs)
         if os.path.exists(outputs_path):
             os.remove(outputs_path)
-        self._call(["run", so, "--weights", weights, "--inputs", inputs_path,
-                    "--outputs", outputs_path])
+        self.last_log = self._call(["run", so, "--weights", weights, "--inputs", inputs_path,
+                                    "--outputs", outputs_path])
         return safetensors_np.load(outputs_path)
 
 

@@ -49,13 +49,13 @@ def repeat_kv(x, n_rep):
 
 
 class Layer(nn.Module):
-    def __init__(self, hidden, inter, heads, kv_heads, eps):
+    def __init__(self, hidden, inter, heads, kv_heads, eps, qkv_bias=False):
         super().__init__()
         self.heads, self.kv_heads, self.head_dim = heads, kv_heads, hidden // heads
         self.input_layernorm = RMSNorm(hidden, eps)
-        self.q_proj = nn.Linear(hidden, heads * self.head_dim, bias=False)
-        self.k_proj = nn.Linear(hidden, kv_heads * self.head_dim, bias=False)
-        self.v_proj = nn.Linear(hidden, kv_heads * self.head_dim, bias=False)
+        self.q_proj = nn.Linear(hidden, heads * self.head_dim, bias=qkv_bias)
+        self.k_proj = nn.Linear(hidden, kv_heads * self.head_dim, bias=qkv_bias)
+        self.v_proj = nn.Linear(hidden, kv_heads * self.head_dim, bias=qkv_bias)
         self.o_proj = nn.Linear(heads * self.head_dim, hidden, bias=False)
         self.post_attention_layernorm = RMSNorm(hidden, eps)
         self.gate_proj = nn.Linear(hidden, inter, bias=False)
@@ -84,17 +84,26 @@ class Layer(nn.Module):
 
 
 class Llama(nn.Module):
+    """LlamaForCausalLM; with qkv_bias, Qwen2ForCausalLM (biases on the query,
+    key and value projections). With tie_word_embeddings, lm_head is the
+    embedding table, and the checkpoint has no lm_head.weight, as
+    save_pretrained writes it."""
+
     def __init__(self, vocab_size, hidden_size, intermediate_size, num_hidden_layers,
-                 num_attention_heads, num_key_value_heads, rms_norm_eps=1e-6, rope_theta=10000.0):
+                 num_attention_heads, num_key_value_heads, rms_norm_eps=1e-6, rope_theta=10000.0,
+                 qkv_bias=False, tie_word_embeddings=False):
         super().__init__()
         self.theta = rope_theta
         self.head_dim = hidden_size // num_attention_heads
+        self.tied = tie_word_embeddings
         self.embed_tokens = nn.Embedding(vocab_size, hidden_size)
         self.layers = nn.ModuleList(
             Layer(hidden_size, intermediate_size, num_attention_heads, num_key_value_heads,
-                  rms_norm_eps) for _ in range(num_hidden_layers))
+                  rms_norm_eps, qkv_bias) for _ in range(num_hidden_layers))
         self.norm = RMSNorm(hidden_size, rms_norm_eps)
         self.lm_head = nn.Linear(hidden_size, vocab_size, bias=False)
+        if self.tied:
+            self.lm_head.weight = self.embed_tokens.weight
 
     def forward(self, ids):
         cos, sin = rope_cos_sin(ids.shape[1], self.head_dim, self.theta)
@@ -106,7 +115,9 @@ class Llama(nn.Module):
     def checkpoint(self):
         """Hugging Face LlamaForCausalLM names."""
         t = {"model.embed_tokens.weight": self.embed_tokens.weight,
-             "model.norm.weight": self.norm.weight, "lm_head.weight": self.lm_head.weight}
+             "model.norm.weight": self.norm.weight}
+        if not self.tied:
+            t["lm_head.weight"] = self.lm_head.weight
         for i, layer in enumerate(self.layers):
             for name, p in layer.named_parameters():
                 module = name.split(".")[0]

@@ -40,6 +40,8 @@ MODELS = {
     "bert_base": ("bert_ref", "run_base"),
     "llama": ("llama_ref", "run"),
     "llama_7b_layer": ("llama_ref", "run_7b_layer"),
+    "llama_tied": ("qwen2_ref", "run_llama_tied"),
+    "qwen2": ("qwen2_ref", "run_qwen2"),
     "translator": ("translator_ref", "run"),
     "translator_default": ("translator_ref", "run_default"),
     "tiny_gpt": ("tiny_gpt_ref", "run"),

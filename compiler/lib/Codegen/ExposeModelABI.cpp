@@ -47,6 +47,7 @@ namespace {
 struct AbiTensor {
   std::string name;
   std::string checkpointName; // parameters only
+  SmallVector<std::string> alternatives; // parameters: `else` names
   ArrayAttr shape;            // integers and dim names
   int64_t layers = 0;         // stacked per-layer parameters
   std::optional<double> defaultValue; // optional inputs
@@ -148,8 +149,19 @@ LogicalResult ModelABIBuilder::collect() {
              << i << " lacks the attn.kind/attn.name/attn.shape attributes "
              << "of a model argument";
     AbiTensor t{getStringAttr(attrs, kNameAttr).str(),
-                getStringAttr(attrs, kTensorAttr).str(), shape, 0,
+                getStringAttr(attrs, kTensorAttr).str(), {}, shape, 0,
                 std::nullopt, tensorType, i, -1, nullptr, 0};
+    if (auto sources = attrs.getAs<ArrayAttr>(kTensorAttr)) {
+      if (sources.empty() || !llvm::all_of(sources, [](Attribute a) {
+                                  return isa<StringAttr>(a);
+                                }))
+        return model.emitError("argument ")
+               << i << " has an attn.tensor list that is empty or holds "
+               << "something other than strings";
+      t.checkpointName = cast<StringAttr>(sources[0]).getValue().str();
+      for (Attribute source : sources.getValue().drop_front())
+        t.alternatives.push_back(cast<StringAttr>(source).getValue().str());
+    }
     if (auto layers = attrs.getAs<IntegerAttr>(kLayersAttr))
       t.layers = layers.getInt();
     if (auto value = attrs.getAs<FloatAttr>(kDefaultAttr))
@@ -201,7 +213,7 @@ LogicalResult ModelABIBuilder::collect() {
              << i << " lacks the attn.name/attn.shape attributes of a model "
              << "output";
     outputs.push_back(AbiTensor{getStringAttr(attrs, kNameAttr).str(), "",
-                                shape, 0, std::nullopt, tensorType, -1, i,
+                                {}, shape, 0, std::nullopt, tensorType, -1, i,
                                 nullptr, 0});
   }
   // Every dynamic dimension must be named, and every name declared.
@@ -252,6 +264,12 @@ std::string ModelABIBuilder::manifest() {
                            {"shape", shapeToJson(t.shape)}};
       if (withCheckpoint)
         o["tensor"] = t.checkpointName;
+      if (withCheckpoint && !t.alternatives.empty()) {
+        llvm::json::Array alternatives;
+        for (const std::string &name : t.alternatives)
+          alternatives.push_back(name);
+        o["tensor_else"] = std::move(alternatives);
+      }
       if (t.layers > 0)
         o["layers"] = t.layers;
       if (t.defaultValue)

@@ -103,6 +103,8 @@ private:
         os << " : " << p.type.resolved->str();
       if (p.checkpointName)
         os << " from \"" << *p.checkpointName << "\"";
+      for (const TensorSource &alternative : p.alternatives)
+        os << " else \"" << alternative.name << "\"";
       // A resolved 2-D parameter always has a layout, [out, in] by default.
       std::optional<WeightLayout> layout = p.layout;
       if (!layout && p.type.resolved && p.type.resolved->rank() == 2)

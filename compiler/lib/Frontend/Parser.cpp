@@ -132,7 +132,7 @@ auto kw(const char *word) { return x3::lexeme[x3::lit(word) >> !idChar]; }
 const auto keyword =
     x3::lexeme[(x3::lit("model") | "const" | "require" | "dim" | "input" |
                 "param" | "let" | "output" | "block" | "return" | "repeat" |
-                "layout" | "from") >>
+                "layout" | "from" | "else") >>
                !idChar];
 const auto nameToken = x3::lexeme[idStart >> *idChar];
 const auto ident = x3::raw[nameToken - keyword];
@@ -317,17 +317,26 @@ const auto layoutClause =
                named("'in'", kw("in")))[onLayout(WeightLayout::OutIn)]) >
     named("']'", x3::lit(']'));
 const auto onFrom = [](auto &ctx) { builder(ctx).fromClause(); };
+const auto onElse = [](auto &ctx) { builder(ctx).elseClause(); };
+const auto onStrayElse = [](auto &ctx) {
+  builder(ctx).strayElse(x3::_attr(ctx).begin());
+};
 const auto fromClause =
     act(kw("from") >
             named("a string naming the checkpoint tensor", StringParser{}),
-        onFrom);
+        onFrom) >>
+    *act(kw("else") > named("a string naming the alternative checkpoint "
+                            "tensor after 'else'",
+                            StringParser{}),
+         onElse);
 
 const auto onParam = [](auto &ctx) { builder(ctx).finishParam(); };
 const auto paramDecl =
     ((act(x3::raw[kw("param")], onDeclKeyword) >
       named("a parameter name", act(ident, onDeclName)) >
       named("':' after parameter name", x3::lit(':')) > type) >>
-     -layoutClause >> -fromClause)[onParam];
+     -layoutClause >> -(fromClause | act(x3::raw[kw("else")], onStrayElse)))
+        [onParam];
 
 const auto onRequire = [](auto &ctx) { builder(ctx).finishRequire(); };
 const auto requireDecl =

@@ -341,10 +341,51 @@ void Sema::checkParam(ParamDecl &param) {
 bool Sema::checkTensorName(ParamDecl &param) {
   if (!param.checkpointName)
     return true;
-  llvm::StringRef name = *param.checkpointName;
-  // checkpointNameLoc is the opening quote.
+  TensorSource primary{*param.checkpointName, param.checkpointNameLoc};
+  SMLoc primaryIndex;
+  bool ok = checkTensorPattern(param, primary, primaryIndex);
+  if (primaryIndex.isValid())
+    layerIndexLocs.try_emplace(&param, primaryIndex);
+  for (auto [n, alternative] : llvm::enumerate(param.alternatives)) {
+    SMLoc index;
+    if (!checkTensorPattern(param, alternative, index)) {
+      ok = false;
+      continue;
+    }
+    const TensorSource *first = &primary;
+    for (size_t j = 0; j < n && first->name != alternative.name; ++j)
+      first = &param.alternatives[j];
+    if (first->name == alternative.name) {
+      ok = error(alternative.loc, "parameter '" + param.name +
+                                      "' already reads \"" +
+                                      alternative.name +
+                                      "\"; each alternative must differ");
+      diag.note(first->loc, "first named here");
+      continue;
+    }
+    // Stacked or not is decided by the first name; the runtime reads the
+    // same shape from whichever source the checkpoint holds.
+    if (index.isValid() != primaryIndex.isValid() && primaryIndex.isValid())
+      ok = error(alternative.loc,
+                 "alternative \"" + alternative.name + "\" of parameter '" +
+                     param.name + "' has no '{i}', but \"" + primary.name +
+                     "\" does: either every source is per layer or none is");
+    else if (index.isValid() != primaryIndex.isValid())
+      ok = error(index, "alternative \"" + alternative.name +
+                            "\" of parameter '" + param.name +
+                            "' has '{i}', but \"" + primary.name +
+                            "\" does not: either every source is per layer "
+                            "or none is");
+  }
+  return ok;
+}
+
+bool Sema::checkTensorPattern(const ParamDecl &param,
+                              const TensorSource &source, SMLoc &layerIndex) {
+  llvm::StringRef name = source.name;
+  // source.loc is the opening quote.
   auto locAt = [&](size_t i) {
-    return SMLoc::getFromPointer(param.checkpointNameLoc.getPointer() + 1 + i);
+    return SMLoc::getFromPointer(source.loc.getPointer() + 1 + i);
   };
   bool ok = true;
   for (size_t i = 0; i < name.size(); ++i) {
@@ -369,8 +410,8 @@ bool Sema::checkTensorName(ParamDecl &param) {
                  "'{i}' (the layer index) is only allowed in the parameters "
                  "of a block used by 'repeat'; '" +
                      param.name + "' is a parameter of the model");
-    } else {
-      layerIndexLocs.try_emplace(&param, locAt(i));
+    } else if (!layerIndex.isValid()) {
+      layerIndex = locAt(i);
     }
     i = close;
   }

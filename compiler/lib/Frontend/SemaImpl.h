@@ -122,8 +122,14 @@ private:
   /// Whether `type`'s static dimensions hold at most 2^60 elements, so that
   /// byte sizes fit in 64 bits wherever they are computed.
   bool checkTensorSize(llvm::SMLoc loc, const ast::TensorType &type);
-  /// Checks the `{...}` placeholders of a parameter's tensor name.
+  /// Checks the `{...}` placeholders of a parameter's tensor names (from
+  /// and every else), and that its alternatives are distinct and per layer
+  /// exactly when the first name is.
   bool checkTensorName(ast::ParamDecl &param);
+  /// Checks one name; `layerIndex` is set to the position of its `{i}`.
+  bool checkTensorPattern(const ast::ParamDecl &param,
+                          const ast::TensorSource &source,
+                          llvm::SMLoc &layerIndex);
   std::optional<bool> staticIsInteger(const ast::Expr &e) const;
 
   //===--- SemaExpr.cpp ---------------------------------------------------===//

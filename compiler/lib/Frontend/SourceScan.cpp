@@ -87,6 +87,6 @@ bool scan::isReservedWord(llvm::StringRef word) {
   // The same words as the grammar's `keyword` rule in Parser.cpp.
   return llvm::is_contained({"model", "const", "require", "dim", "input",
                              "param", "let", "output", "block", "return",
-                             "repeat", "layout", "from"},
+                             "repeat", "layout", "from", "else"},
                             word);
 }

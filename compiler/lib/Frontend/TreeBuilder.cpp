@@ -193,6 +193,7 @@ void TreeBuilder::declKeyword(Range r) {
   inputDefaultValue.reset();
   layout.reset();
   from.reset();
+  alternatives.clear();
 }
 
 void TreeBuilder::setDeclName(Range r) {
@@ -226,7 +227,21 @@ void TreeBuilder::finishParam() {
   param->checkpointName = std::move(from);
   if (param->checkpointName)
     param->checkpointNameLoc = locOf(fromLoc);
+  param->alternatives = std::move(alternatives);
   addDecl(std::move(param));
+}
+
+void TreeBuilder::checkTensorNameText() {
+  size_t bad = 0;
+  if (!llvm::json::isUTF8(stringText, &bad))
+    recoverableError(stringLoc + 1 + bad,
+                     "the checkpoint tensor name is not valid UTF-8");
+}
+
+void TreeBuilder::strayElse(Iter at) {
+  throw SyntaxError{at, "'else' names an alternative to the tensor of a "
+                        "'from' clause; write 'from \"<tensor>\" else "
+                        "\"<alternative>\"'"};
 }
 
 void TreeBuilder::finishRequire() {

@@ -95,14 +95,16 @@ public:
     stringText = std::move(text);
   }
   void fromClause() {
-    // The name goes into the model's JSON manifest, which must be UTF-8.
-    size_t bad = 0;
-    if (!llvm::json::isUTF8(stringText, &bad))
-      recoverableError(stringLoc + 1 + bad,
-                       "the checkpoint tensor name is not valid UTF-8");
+    checkTensorNameText();
     from = std::move(stringText);
     fromLoc = stringLoc;
   }
+  void elseClause() {
+    checkTensorNameText();
+    alternatives.push_back({std::move(stringText), locOf(stringLoc)});
+  }
+  /// `else` with no `from` before it: stops the parse.
+  [[noreturn]] void strayElse(Iter at);
   void finishParam();
   void finishRequire();
 
@@ -148,6 +150,7 @@ private:
   Iter layoutLoc = nullptr;
   std::optional<std::string> from;
   Iter fromLoc = nullptr;
+  std::vector<ast::TensorSource> alternatives;
   std::string stringText;
   Iter stringLoc = nullptr;
 
@@ -155,6 +158,8 @@ private:
   Iter blockBraceLoc = nullptr;
   Iter modelBraceLoc = nullptr;
 
+  /// The name goes into the model's JSON manifest, which must be UTF-8.
+  void checkTensorNameText();
   void push(ast::ExprPtr e, unsigned height);
   Operand pop();
   /// Appends to the block being parsed, or to the model.

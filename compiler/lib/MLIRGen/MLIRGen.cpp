@@ -458,8 +458,15 @@ void MLIRGenImpl::annotateFunction(func::FuncOp fn, const ast::Model &model,
     } else {
       auto *param = cast<ast::ParamDecl>(a.decl);
       fn.setArgAttr(i, kKindAttr, builder.getStringAttr("param"));
-      fn.setArgAttr(i, kTensorAttr,
-                    builder.getStringAttr(param->tensorName()));
+      if (param->alternatives.empty()) {
+        fn.setArgAttr(i, kTensorAttr,
+                      builder.getStringAttr(param->tensorName()));
+      } else {
+        SmallVector<Attribute> sources;
+        for (const std::string &source : param->tensorSources())
+          sources.push_back(builder.getStringAttr(source));
+        fn.setArgAttr(i, kTensorAttr, builder.getArrayAttr(sources));
+      }
       fn.setArgAttr(i, kShapeAttr,
                     shapeAttr(param->type.resolved->shape, a.layers));
       if (a.layers > 0)

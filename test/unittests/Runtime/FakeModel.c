@@ -33,6 +33,9 @@ static void *lastArena = NULL;
  * forward records where buffers[recordedSlot] was. */
 static int32_t recordedSlot = -1;
 static void *recorded = NULL;
+/* The parameters of the manifest in use (w is the first; forward reads
+ * only w, and finds the outputs after all of them). */
+static int32_t paramCount = 1;
 
 /* NULL restores the real manifest. */
 void fake_model_set_manifest(const char *json) {
@@ -50,6 +53,7 @@ void fake_model_record_buffer(int32_t slot) {
   recorded = NULL;
 }
 void *fake_model_recorded_buffer(void) { return recorded; }
+void fake_model_set_param_count(int32_t count) { paramCount = count; }
 
 int32_t attnc_model_abi_version(void) { return abiVersion; }
 
@@ -60,8 +64,8 @@ int32_t attnc_model_forward(const int64_t *dims, void *const *buffers) {
   const float *x = (const float *)buffers[0];
   const float *t = (const float *)buffers[1];
   const float *w = (const float *)buffers[2];
-  float *y = (float *)buffers[3];
-  int64_t *shape = (int64_t *)buffers[4];
+  float *y = (float *)buffers[2 + paramCount];
+  int64_t *shape = (int64_t *)buffers[3 + paramCount];
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t s = 0; s < seq; ++s)
       for (int64_t i = 0; i < 4; ++i) {
@@ -74,7 +78,7 @@ int32_t attnc_model_forward(const int64_t *dims, void *const *buffers) {
   if (recordedSlot >= 0)
     recorded = buffers[recordedSlot];
   if (arenaBytesPerToken) {
-    unsigned char *arena = (unsigned char *)buffers[5];
+    unsigned char *arena = (unsigned char *)buffers[4 + paramCount];
     lastArena = arena;
     for (int64_t i = 0; i < arenaBytesPerToken * batch * seq; ++i)
       arena[i] = (unsigned char)i;

@@ -49,6 +49,11 @@ public:
     call<void (*)(int32_t)>("fake_model_record_buffer", slot);
   }
   void *recordedBuffer() { return pointer("fake_model_recorded_buffer"); }
+  /// The number of parameters of the manifest set (1 by default): the
+  /// outputs follow them.
+  void setParamCount(int32_t count) {
+    call<void (*)(int32_t)>("fake_model_set_param_count", count);
+  }
 
 private:
   void reset() {
@@ -57,6 +62,7 @@ private:
     setForwardResult(0);
     setArenaBytesPerToken(0);
     recordBuffer(-1);
+    setParamCount(1);
   }
 
   void *pointer(const char *name) {

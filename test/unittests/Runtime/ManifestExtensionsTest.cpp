@@ -43,6 +43,27 @@ const BadExtension kBadExtensions[] = {
          "tensor": "h.{i}.w", "layers": 2, "dtype": "f32", "shape": [3, 4]}]})",
      "params[0] ('w'): a parameter with 2 layers must have shape [2, ...], "
      "found [3, 4]"},
+    {"TensorElseOnAnInput",
+     HEAD R"("params": [], "inputs": [{"name": "x", "dtype": "f32",
+         "shape": ["n"], "tensor_else": ["y"]}]})",
+     "inputs[0] ('x'): only parameters may have \"tensor_else\""},
+    {"TensorElseNotAnArray",
+     HEAD R"("inputs": [)" X_INPUT R"(], "params": [{"name": "w",
+         "tensor": "w", "tensor_else": "v", "dtype": "f32", "shape": [2]}]})",
+     "params[0] ('w'): \"tensor_else\" must be an array of strings, found "
+     "\"v\""},
+    {"TensorElseNotStrings",
+     HEAD R"("inputs": [)" X_INPUT R"(], "params": [{"name": "w",
+         "tensor": "w", "tensor_else": ["v", 1], "dtype": "f32",
+         "shape": [2]}]})",
+     "params[0] ('w'): \"tensor_else\" must be an array of strings, found "
+     "[\"v\",1]"},
+    {"TensorElseWithoutTemplate",
+     HEAD R"("inputs": [)" X_INPUT R"(], "params": [{"name": "w",
+         "tensor": "h.{i}.w", "tensor_else": ["h.{i}.v", "v"], "layers": 2,
+         "dtype": "f32", "shape": [2, 3]}]})",
+     "params[0] ('w'): the \"tensor_else\" of a parameter with \"layers\" "
+     "must contain \"{i}\", found 'v'"},
     {"DefaultOnAParam",
      HEAD R"("inputs": [)" X_INPUT R"(], "params": [{"name": "w",
          "tensor": "w", "default": 1, "dtype": "f32", "shape": [2]}]})",

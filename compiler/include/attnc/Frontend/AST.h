@@ -291,10 +291,21 @@ public:
 /// How a 2-D weight is stored in the checkpoint.
 enum class WeightLayout { OutIn, InOut };
 
-/// `param name : type [layout [in, out] | layout [out, in]] [from "tensor"]`
-/// The checkpoint tensor name defaults to the parameter's name. The layout
-/// only matters for a 2-D parameter used as a linear() weight; the default is
-/// [out, in], as torch.nn.Linear stores it.
+/// A checkpoint tensor name as written in `from "..."` or `else "..."`; loc
+/// is that of the opening quote.
+struct TensorSource {
+  std::string name;
+  llvm::SMLoc loc;
+};
+
+/// `param name : type [layout [in, out] | layout [out, in]]
+///  [from "tensor" {else "tensor"}]`
+/// The checkpoint tensor name defaults to the parameter's name. Each `else`
+/// names an alternative the runtime reads when the checkpoint has none of
+/// the names before it (a tied parameter: `from "lm_head.weight" else
+/// "model.embed_tokens.weight"`). The layout only matters for a 2-D
+/// parameter used as a linear() weight; the default is [out, in], as
+/// torch.nn.Linear stores it.
 class ParamDecl : public Decl {
 public:
   ParamDecl(llvm::SMLoc loc, std::string name, llvm::SMLoc nameLoc,
@@ -304,6 +315,8 @@ public:
   TypeSpec type;
   std::optional<std::string> checkpointName;
   llvm::SMLoc checkpointNameLoc;
+  /// The `else` alternatives, in the order the runtime tries them.
+  std::vector<TensorSource> alternatives;
   std::optional<WeightLayout> layout;
   llvm::SMLoc layoutLoc;
   /// Set by Sema: the block declaring this parameter (null at model scope),
@@ -312,6 +325,13 @@ public:
   const BlockDecl *block = nullptr;
   bool perLayer = false;
   std::string tensorName() const { return checkpointName.value_or(name); }
+  /// tensorName() and then the alternatives.
+  std::vector<std::string> tensorSources() const {
+    std::vector<std::string> sources{tensorName()};
+    for (const TensorSource &a : alternatives)
+      sources.push_back(a.name);
+    return sources;
+  }
   static bool classof(const Decl *d) { return d->getKind() == Kind::Param; }
 };
 

@@ -22,7 +22,7 @@ inline constexpr llvm::StringLiteral kConstantsAttr = "attn.constants";
 inline constexpr llvm::StringLiteral kFingerprintAttr = "attn.fingerprint";
 /// On arguments: "input", "param" or "packed"; on arguments and results: the source
 /// name and the shape (ArrayAttr of IntegerAttr sizes and StringAttr dims);
-/// on parameters: the checkpoint tensor name.
+/// on parameters: the checkpoint tensor name, or with `else` all, in order.
 inline constexpr llvm::StringLiteral kKindAttr = "attn.kind";
 inline constexpr llvm::StringLiteral kNameAttr = "attn.name";
 inline constexpr llvm::StringLiteral kShapeAttr = "attn.shape";
