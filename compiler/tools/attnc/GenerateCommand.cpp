@@ -411,7 +411,7 @@ int attnc::generateCommandMain() {
   if (!modelVocab)
     return reportError(modelVocab.error().message());
   int64_t vocab = *modelVocab;
-  if (Status s = model->loadWeights(files->weights); !s)
+  if (Status s = loadWeightsWithProgress(*model, files->weights); !s)
     return reportError(s.error().message());
   for (const std::string &warning : model->warnings())
     llvm::WithColor::warning() << warning << "\n";

@@ -10,6 +10,7 @@
 #include "attnc/generation.hpp"
 
 #include "attnc/Safetensors.h"
+#include "attnc/Support/Progress.h"
 #include "attnc/runtime.hpp"
 
 #include "llvm/ADT/STLExtras.h"
@@ -75,6 +76,15 @@ cl::opt<int> numThreads(
              "else one per core)"),
     cl::init(0), cl::value_desc("n"), cl::sub(attnc::runSubCommand),
     cl::sub(attnc::generateSubCommand));
+cl::opt<bool> quiet("quiet",
+                    cl::desc("Show no progress while loading the weights"),
+                    cl::sub(attnc::runSubCommand),
+                    cl::sub(attnc::generateSubCommand));
+// Smaller checkpoints load too fast for progress to be worth a line.
+cl::opt<uint64_t> progressMinBytes(
+    "progress-min-bytes", cl::init(100'000'000), cl::Hidden,
+    cl::desc("Show loading progress for weights of at least this many bytes"),
+    cl::sub(attnc::runSubCommand), cl::sub(attnc::generateSubCommand));
 cl::opt<std::string> dumpAttentionPath(
     "dump-attention",
     cl::desc("Write the attention probabilities of a model compiled with "
@@ -182,6 +192,21 @@ attnc::Status attnc::applyThreadsOption(Model &model) {
   return model.setNumThreads(numThreads);
 }
 
+attnc::Status attnc::loadWeightsWithProgress(Model &model,
+                                             const std::string &path) {
+  ProgressLine line(llvm::errs(), ProgressLine::wanted(llvm::errs(), quiet),
+                    "loading weights", ProgressUnit::Bytes);
+  auto report = [](void *data, uint64_t done, uint64_t total) {
+    if (total >= progressMinBytes)
+      static_cast<ProgressLine *>(data)->update(done, total);
+  };
+  if (Status s = model.setLoadProgress(report, &line); !s)
+    return s;
+  Status loaded = model.loadWeights(path);
+  (void)model.setLoadProgress(nullptr, nullptr);
+  return loaded;
+}
+
 int attnc::runCommandMain() {
   std::string configSource;
   Expected<ModelFiles> files = resolveModelFiles(
@@ -217,7 +242,7 @@ int attnc::runCommandMain() {
       return reportError(s.error().message());
   if (Status s = attnc::applyThreadsOption(*model); !s)
     return reportError(s.error().message());
-  if (Status s = model->loadWeights(files->weights); !s)
+  if (Status s = loadWeightsWithProgress(*model, files->weights); !s)
     return reportError(s.error().message());
   for (const std::string &warning : model->warnings())
     llvm::WithColor::warning() << warning << "\n";
