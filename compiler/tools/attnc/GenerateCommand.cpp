@@ -216,6 +216,8 @@ promptIds(const attnc::Tokenizer &tokenizer) {
   if (promptText.empty())
     return attnc::Error(ATTNC_ERROR_INVALID_ARGUMENT,
                         "the prompt is empty: give at least one token");
+  // BOS is the tokenizer's to add (its post-processor), as in Hugging Face:
+  // generation never adds one, so it cannot be added twice.
   return tokenizer.encode(promptText);
 }
 
