@@ -152,7 +152,12 @@ Status Model::loadWeights(const std::string &path) {
                      std::to_string(sessions) +
                      (sessions == 1 ? " session uses" : " sessions use") +
                      " it; destroy them first");
-  Expected<Weights> loaded = Weights::load(spec, path);
+  Weights::Progress report;
+  if (progress)
+    report = [this](uint64_t done, uint64_t total) {
+      progress(progressData, done, total);
+    };
+  Expected<Weights> loaded = Weights::load(spec, path, report);
   if (!loaded)
     return loaded.error();
   weights.emplace(std::move(*loaded));

@@ -34,6 +34,11 @@ public:
 
   /// Replaces the weights only on success. Fails while sessions exist.
   Status loadWeights(const std::string &path);
+  /// Reported to during later loadWeights calls (null: nothing).
+  void setLoadProgress(attnc_progress_callback callback, void *userData) {
+    progress = callback;
+    progressData = userData;
+  }
   /// Warnings of the weights in use; empty before any were loaded.
   const std::vector<std::string> &warnings() const;
   /// True once weights are loaded, or if the model has no parameters.
@@ -74,6 +79,8 @@ private:
   SetThreadsFn setThreads;
   int32_t envThreads;
   std::atomic<int32_t> threads;
+  attnc_progress_callback progress = nullptr;
+  void *progressData = nullptr;
   std::string json;
   Manifest spec;
   std::optional<Weights> weights;

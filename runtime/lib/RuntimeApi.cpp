@@ -265,6 +265,16 @@ attnc_status attnc_model_load_weights(attnc_model *model, const char *path) {
   });
 }
 
+attnc_status attnc_model_set_load_progress(attnc_model *model,
+                                           attnc_progress_callback callback,
+                                           void *user_data) {
+  if (!model)
+    return fail(ATTNC_ERROR_INVALID_ARGUMENT,
+                "attnc_model_set_load_progress: model must not be NULL");
+  model->model->setLoadProgress(callback, user_data);
+  return ATTNC_OK;
+}
+
 size_t attnc_model_num_warnings(const attnc_model *model) {
   return model ? model->model->warnings().size() : 0;
 }

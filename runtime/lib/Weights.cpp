@@ -402,7 +402,8 @@ void Weights::releasePacked(const Manifest &manifest, size_t index,
 }
 
 Expected<Weights> Weights::load(const Manifest &manifest,
-                                const std::string &path) {
+                                const std::string &path,
+                                const Progress &progress) {
   Expected<Checkpoint> checkpoint = Checkpoint::open(path);
   if (!checkpoint)
     return checkpoint.error();
@@ -419,8 +420,24 @@ Expected<Weights> Weights::load(const Manifest &manifest,
   std::set<std::string> used;
   std::vector<std::string> ties;
   ParamBinder binder(*resolver, errors, used, ties);
+  uint64_t done = 0, total = 0;
+  auto bytesOf = [](const std::vector<int64_t> &shape, attnc_dtype dtype) {
+    return static_cast<uint64_t>(
+        *checkedByteSize(shape, attnc_dtype_size(dtype)));
+  };
   for (const TensorSpec &param : manifest.params)
+    total += bytesOf(param.shape, param.dtype);
+  for (const PackSpec &pack : manifest.packs)
+    total += bytesOf(pack.shape, pack.dtype);
+  auto advance = [&](uint64_t bytes) {
+    done += bytes;
+    if (progress)
+      progress(done, total);
+  };
+  for (const TensorSpec &param : manifest.params) {
     weights.paramData.push_back(binder.bind(param, weights.copies));
+    advance(bytesOf(param.shape, param.dtype));
+  }
   if (!errors.empty())
     return errors.take();
   // A member goes as soon as its last pack is built (a copy the code does
@@ -436,6 +453,7 @@ Expected<Weights> Weights::load(const Manifest &manifest,
         *checkedByteSize(pack.shape, attnc_dtype_size(pack.dtype)));
     buildPack(manifest, pack, weights.paramData, packed.data());
     weights.packData.push_back(packed.data());
+    advance(bytesOf(pack.shape, pack.dtype));
     for (int member : pack.members)
       if (lastPack[static_cast<size_t>(member)] == j)
         weights.releasePacked(manifest, static_cast<size_t>(member),

@@ -7,6 +7,7 @@
 #include "Support.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,9 +23,13 @@ namespace attnc::rt {
 /// parameters are built from their members' buffers.
 class Weights {
 public:
+  /// Bytes done and in all, after each parameter bound and pack built.
+  using Progress = std::function<void(uint64_t done, uint64_t total)>;
+
   /// Fails with every missing or mismatched tensor, one per line.
   static Expected<Weights> load(const Manifest &manifest,
-                                const std::string &path);
+                                const std::string &path,
+                                const Progress &progress = nullptr);
 
   /// One per manifest parameter, in manifest order.
   const std::vector<const void *> &buffers() const { return paramData; }

@@ -13,7 +13,10 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
 
 using namespace attnc;
 using namespace attnc::ast;
@@ -38,9 +41,84 @@ static llvm::StringRef kindOf(const llvm::json::Value &v) {
   return "a value";
 }
 
+/// Whether the model reads a tensor by this checkpoint name.
+static bool readsTensor(const std::vector<DeclPtr> &decls,
+                        llvm::StringRef tensor) {
+  for (const DeclPtr &decl : decls) {
+    if (auto *param = llvm::dyn_cast<ParamDecl>(decl.get()))
+      if (param->tensorName() == tensor)
+        return true;
+    if (auto *block = llvm::dyn_cast<BlockDecl>(decl.get()))
+      if (readsTensor(block->body, tensor))
+        return true;
+  }
+  return false;
+}
+
+/// The context a config describes (Hugging Face's names for it), or 0.
+static int64_t contextOf(const llvm::json::Object &config) {
+  for (llvm::StringRef key :
+       {"max_position_embeddings", "n_positions", "n_ctx", "max_seq_len"})
+    if (std::optional<int64_t> n = config.getInteger(key))
+      return *n;
+  return 0;
+}
+
+namespace {
+/// A config key that changes what the checkpoint's model computes. A model
+/// that declares no constant by its name does not read it, so when `applies`
+/// the compiled model computes something else than the checkpoint's.
+struct UnreadKey {
+  const char *key;
+  bool (*applies)(const llvm::json::Value &value,
+                  const llvm::json::Object &config, const Model &model);
+  const char *consequence;
+};
+} // namespace
+
+static bool isTrue(const llvm::json::Value &v, const llvm::json::Object &,
+                   const Model &) {
+  return v.getAsBoolean().value_or(false);
+}
+static bool isSet(const llvm::json::Value &v, const llvm::json::Object &,
+                  const Model &) {
+  return !v.getAsNull();
+}
+
+static const UnreadKey kUnreadKeys[] = {
+    {"rope_scaling", isSet, "positions are rotated without scaling"},
+    {"sliding_window",
+     [](const llvm::json::Value &v, const llvm::json::Object &config,
+        const Model &) {
+       std::optional<int64_t> window = v.getAsInteger();
+       int64_t context = contextOf(config);
+       return window && config.getBoolean("use_sliding_window") != false &&
+              (context == 0 || *window < context);
+     },
+     "every token attends to the whole context, not a window"},
+    {"attention_bias", isTrue,
+     "the q/k/v/o projections add no bias unless the model has one"},
+    {"mlp_bias", isTrue, "the MLP adds no bias unless the model has one"},
+    {"attn_logit_softcapping", isSet, "attention scores are not capped"},
+    {"final_logit_softcapping", isSet, "logits are not capped"},
+    {"tie_word_embeddings",
+     [](const llvm::json::Value &v, const llvm::json::Object &,
+        const Model &model) {
+       return v.getAsBoolean().value_or(false) &&
+              readsTensor(model.decls, "lm_head.weight");
+     },
+     "the model reads 'lm_head.weight', which a checkpoint with tied "
+     "embeddings does not hold"},
+};
+
 bool attnc::readConfigOverrides(
-    llvm::StringRef path, const Model &model, DiagnosticReporter &diag,
+    llvm::StringRef configPath, const Model &model, DiagnosticReporter &diag,
     llvm::SmallVectorImpl<ConstOverride> &overrides) {
+  // A model directory stands for its config.json.
+  llvm::SmallString<256> pathStorage(configPath);
+  if (llvm::sys::fs::is_directory(configPath))
+    llvm::sys::path::append(pathStorage, "config.json");
+  llvm::StringRef path = pathStorage;
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!buffer) {
     diag.error(SMLoc(), "cannot read config file '" + path +
@@ -77,6 +155,19 @@ bool attnc::readConfigOverrides(
   llvm::SmallVector<llvm::StringRef> ignored;
   for (llvm::StringRef key : keys) {
     if (!constants.contains(key)) {
+      const llvm::json::Value &value = *object->get(key);
+      const UnreadKey *unread = llvm::find_if(
+          kUnreadKeys, [&](const UnreadKey &u) { return key == u.key; });
+      if (unread != std::end(kUnreadKeys) &&
+          unread->applies(value, *object, model)) {
+        std::string written;
+        llvm::raw_string_ostream(written) << value;
+        diag.warning(SMLoc(), path + ": '" + key + "' is " + written +
+                                  ", but model '" + model.name +
+                                  "' does not read it: " +
+                                  unread->consequence);
+        continue;
+      }
       ignored.push_back(key);
       continue;
     }

@@ -3,6 +3,9 @@
 #include "RunCommand.h"
 
 #include "AttentionDump.h"
+#include "ConfigCheck.h"
+#include "GenerationConfig.h"
+#include "ModelDirectory.h"
 
 #include "attnc/Decoder.h"
 #include "attnc/Generator.h"
@@ -33,10 +36,31 @@ cl::SubCommand &sub = attnc::generateSubCommand;
 
 cl::opt<std::string> modelPath(cl::Positional, cl::Required,
                                cl::desc("<model.so>"), cl::sub(sub));
-cl::opt<std::string>
-    weightsPath("weights", cl::Required,
-                cl::desc("Safetensors file with the model's parameters"),
-                cl::value_desc("file"), cl::sub(sub));
+cl::opt<std::string> modelDir(
+    cl::Positional,
+    cl::desc("[<model directory>] (model.safetensors or its index, "
+             "tokenizer.json, config.json, generation_config.json)"),
+    cl::sub(sub));
+cl::opt<std::string> weightsPath(
+    "weights",
+    cl::desc("The model's parameters: a safetensors file or a sharded "
+             "checkpoint's index (default: the model directory's)"),
+    cl::value_desc("file"), cl::sub(sub));
+cl::opt<std::string> configPath(
+    "config",
+    cl::desc("Check the model's constants against this Hugging Face "
+             "config.json, or a directory's (default: the model directory's)"),
+    cl::value_desc("file|dir"), cl::sub(sub));
+cl::opt<std::string> generationConfigPath(
+    "generation-config",
+    cl::desc("Hugging Face generation_config.json: end-of-sequence ids and "
+             "default sampling (default: the model directory's)"),
+    cl::value_desc("file"), cl::sub(sub));
+cl::opt<bool> ignoreEos(
+    "ignore-eos",
+    cl::desc("Do not stop at the end-of-sequence ids of "
+             "generation_config.json"),
+    cl::sub(sub));
 cl::opt<std::string> promptText("prompt", cl::desc("The prompt, as text"),
                                 cl::value_desc("text"), cl::sub(sub));
 cl::opt<std::string> promptTokens(
@@ -44,16 +68,18 @@ cl::opt<std::string> promptTokens(
     cl::value_desc("id,id,..."), cl::sub(sub));
 cl::opt<std::string> tokenizerPath(
     "tokenizer",
-    cl::desc("Hugging Face tokenizer.json (byte-level BPE); default: one "
-             "token per byte"),
+    cl::desc("Hugging Face tokenizer.json (byte-level BPE); default: the "
+             "model directory's, else one token per byte"),
     cl::value_desc("file"), cl::sub(sub));
-cl::opt<int64_t> maxNewTokens("max-new-tokens", cl::Required,
-                              cl::desc("Generate at most this many tokens"),
+cl::opt<int64_t> maxNewTokens("max-new-tokens",
+                              cl::desc("Generate at most this many tokens "
+                                       "(default: generation_config.json's "
+                                       "max_new_tokens or max_length)"),
                               cl::value_desc("n"), cl::sub(sub));
 cl::opt<float> temperature(
     "temperature", cl::init(0),
-    cl::desc("Sampling temperature; 0 (the default) picks the most likely "
-             "token"),
+    cl::desc("Sampling temperature; 0 picks the most likely token (default: "
+             "0, or generation_config.json's when it has do_sample)"),
     cl::value_desc("t"), cl::sub(sub));
 cl::opt<int32_t> topK("top-k", cl::init(0),
                       cl::desc("Sample among the k most likely tokens (0: all)"),
@@ -190,6 +216,8 @@ promptIds(const attnc::Tokenizer &tokenizer) {
   if (promptText.empty())
     return attnc::Error(ATTNC_ERROR_INVALID_ARGUMENT,
                         "the prompt is empty: give at least one token");
+  // BOS is the tokenizer's to add (its post-processor), as in Hugging Face:
+  // generation never adds one, so it cannot be added twice.
   return tokenizer.encode(promptText);
 }
 
@@ -240,6 +268,8 @@ const char *stopReasonName(attnc::StopReason reason) {
     return "stop_token";
   case attnc::StopReason::StopText:
     return "stop_text";
+  case attnc::StopReason::Eos:
+    return "eos";
   }
   return "unknown";
 }
@@ -266,6 +296,8 @@ void printJson(const attnc::GenerationResult &result, bool kvCache) {
     out.attributeEnd();
     out.attribute("prompt_tokens", result.promptTokens);
     out.attribute("stop_reason", stopReasonName(result.stopReason));
+    if (result.stopToken >= 0)
+      out.attribute("stop_token", result.stopToken);
     out.attribute("kv_cache", kvCache);
   });
   llvm::outs() << "\n";
@@ -278,49 +310,116 @@ void printSpeed(llvm::raw_ostream &os, const char *phase, int64_t tokens,
     os << llvm::format(" in %.3f ms, %.1f tokens/s", seconds * 1e3, *r);
 }
 
+/// generation_config.json, else the end-of-sequence ids of config.json, else
+/// nothing.
+attnc::Expected<attnc::GenerationConfig>
+readGenerationSettings(const attnc::ModelFiles &files) {
+  if (!files.generationConfig.empty())
+    return attnc::readGenerationConfig(files.generationConfig);
+  if (!files.config.empty())
+    return attnc::readTokenIdsFromModelConfig(files.config);
+  return attnc::GenerationConfig();
+}
+
+/// The options given, over generation_config.json's sampling defaults.
+attnc_sampler_config samplerConfig(const attnc::GenerationConfig &generation) {
+  attnc_sampler_config config = generation.samplerDefaults();
+  if (temperature.getNumOccurrences())
+    config.temperature = temperature;
+  if (topK.getNumOccurrences())
+    config.top_k = topK;
+  if (topP.getNumOccurrences())
+    config.top_p = topP;
+  if (repetitionPenalty.getNumOccurrences())
+    config.repetition_penalty = repetitionPenalty;
+  config.seed = seed;
+  if (config.temperature == 0 &&
+      (topK.getNumOccurrences() || topP.getNumOccurrences() ||
+       seed.getNumOccurrences()))
+    llvm::WithColor::warning() << "--top-k, --top-p and --seed have no effect "
+                                  "without --temperature (greedy decoding)\n";
+  return config;
+}
+
+/// --max-new-tokens, else generation_config.json's max_new_tokens, else its
+/// max_length (which counts the prompt).
+attnc::Expected<int64_t>
+maxNewTokensFor(const attnc::GenerationConfig &generation,
+                int64_t promptTokens) {
+  if (maxNewTokens.getNumOccurrences())
+    return static_cast<int64_t>(maxNewTokens);
+  if (generation.maxNewTokens)
+    return *generation.maxNewTokens;
+  if (generation.maxLength) {
+    if (*generation.maxLength <= promptTokens)
+      return attnc::Error(
+          ATTNC_ERROR_INVALID_ARGUMENT,
+          "the prompt (" + std::to_string(promptTokens) +
+              " tokens) leaves no room under generation_config.json's "
+              "max_length of " +
+              std::to_string(*generation.maxLength) +
+              "; pass --max-new-tokens N");
+    return *generation.maxLength - promptTokens;
+  }
+  return attnc::Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                      "give the number of new tokens with --max-new-tokens N "
+                      "(no generation_config.json sets max_new_tokens or "
+                      "max_length)");
+}
+
 } // namespace
 
 int attnc::generateCommandMain() {
-  Expected<Tokenizer> tokenizer = tokenizerPath.empty()
+  std::string configSource;
+  Expected<ModelFiles> files = resolveModelFiles(
+      {modelDir, weightsPath, tokenizerPath, configPath, generationConfigPath},
+      configSource);
+  if (!files)
+    return reportError(files.error().message());
+  bool textPrompt = promptText.getNumOccurrences() != 0;
+  if (files->tokenizer.empty() && textPrompt && !modelDir.empty())
+    return reportError(missingTokenizer(modelDir, "--prompt-tokens").message());
+  Expected<Tokenizer> tokenizer = files->tokenizer.empty()
                                       ? Tokenizer::bytes()
-                                      : Tokenizer::open(tokenizerPath);
+                                      : Tokenizer::open(files->tokenizer);
   if (!tokenizer)
     return reportError(tokenizer.error().message());
   Expected<std::vector<int64_t>> prompt = promptIds(*tokenizer);
   if (!prompt)
     return reportError(prompt.error().message());
+  Expected<GenerationConfig> generation = readGenerationSettings(*files);
+  if (!generation)
+    return reportError(generation.error().message());
 
-  attnc_sampler_config config = Sampler::defaultConfig();
-  config.temperature = temperature;
-  config.top_k = topK;
-  config.top_p = topP;
-  config.repetition_penalty = repetitionPenalty;
-  config.seed = seed;
-  Expected<Sampler> sampler = Sampler::create(config);
+  Expected<Sampler> sampler = Sampler::create(samplerConfig(*generation));
   if (!sampler)
     return reportError(sampler.error().message());
-  if (temperature == 0 &&
-      (topK.getNumOccurrences() || topP.getNumOccurrences() ||
-       seed.getNumOccurrences()))
-    llvm::WithColor::warning() << "--top-k, --top-p and --seed have no effect "
-                                  "without --temperature (greedy decoding)\n";
+  Expected<int64_t> newTokens =
+      maxNewTokensFor(*generation, static_cast<int64_t>(prompt->size()));
+  if (!newTokens)
+    return reportError(newTokens.error().message());
 
   Expected<Model> model = Model::open(modelPath);
   if (!model)
     return reportError(model.error().message());
+  if (!files->config.empty())
+    if (Status s = checkConstantsAgainstConfig(*model, modelPath,
+                                               files->config, configSource);
+        !s)
+      return reportError(s.error().message());
   if (Status s = applyThreadsOption(*model); !s)
     return reportError(s.error().message());
   Expected<int64_t> modelVocab = checkDecoderContract(*model);
   if (!modelVocab)
     return reportError(modelVocab.error().message());
   int64_t vocab = *modelVocab;
-  if (Status s = model->loadWeights(weightsPath); !s)
+  if (Status s = loadWeightsWithProgress(*model, files->weights); !s)
     return reportError(s.error().message());
   for (const std::string &warning : model->warnings())
     llvm::WithColor::warning() << warning << "\n";
   Expected<std::unique_ptr<Decoder>> decoder = createDecoder(
       *model,
-      static_cast<int64_t>(prompt->size()) + std::max<int64_t>(maxNewTokens, 1),
+      static_cast<int64_t>(prompt->size()) + std::max<int64_t>(*newTokens, 1),
       !noKVCache);
   if (!decoder)
     return reportError(decoder.error().message());
@@ -339,7 +438,9 @@ int attnc::generateCommandMain() {
       return reportError(s.error().message());
 
   GenerationOptions options;
-  options.maxNewTokens = maxNewTokens;
+  options.maxNewTokens = *newTokens;
+  if (!ignoreEos)
+    options.eosTokens = generation->eosTokenIds;
   if (Status s = resolveStops(*tokenizer, vocab, options); !s)
     return reportError(s.error().message());
 

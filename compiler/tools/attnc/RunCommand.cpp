@@ -2,9 +2,15 @@
 #include "RunCommand.h"
 
 #include "AttentionDump.h"
+#include "ConfigCheck.h"
 #include "GenerateCommand.h"
+#include "ModelDirectory.h"
+#include "TextInputs.h"
+
+#include "attnc/generation.hpp"
 
 #include "attnc/Safetensors.h"
+#include "attnc/Support/Progress.h"
 #include "attnc/runtime.hpp"
 
 #include "llvm/ADT/STLExtras.h"
@@ -28,12 +34,32 @@ namespace {
 cl::opt<std::string> modelPath(cl::Positional, cl::Required,
                                cl::desc("<model.so>"),
                                cl::sub(attnc::runSubCommand));
+cl::opt<std::string> modelDir(
+    cl::Positional,
+    cl::desc("[<model directory>] (model.safetensors or its index, "
+             "config.json, tokenizer.json)"),
+    cl::sub(attnc::runSubCommand));
 cl::opt<std::string>
-    weightsPath("weights", cl::Required,
+    weightsPath("weights",
                 cl::desc("The model's parameters: a safetensors file, or a "
                          "sharded checkpoint's index (*.safetensors.index."
-                         "json)"),
+                         "json); default: the model directory's"),
                 cl::value_desc("file"), cl::sub(attnc::runSubCommand));
+cl::opt<std::string> configPath(
+    "config",
+    cl::desc("Check the model's constants against this Hugging Face "
+             "config.json, or a directory's (default: the model directory's)"),
+    cl::value_desc("file|dir"), cl::sub(attnc::runSubCommand));
+cl::opt<std::string> tokenizerPath(
+    "tokenizer",
+    cl::desc("With --text: Hugging Face tokenizer.json (default: the model "
+             "directory's)"),
+    cl::value_desc("file"), cl::sub(attnc::runSubCommand));
+cl::opt<std::string> inputText(
+    "text",
+    cl::desc("Tokenize this text into input_ids (and attention_mask, "
+             "token_type_ids when the model takes them) instead of --inputs"),
+    cl::value_desc("text"), cl::sub(attnc::runSubCommand));
 cl::opt<std::string> inputsPath(
     "inputs",
     cl::desc("Safetensors file with one tensor per model input, by name"),
@@ -50,6 +76,15 @@ cl::opt<int> numThreads(
              "else one per core)"),
     cl::init(0), cl::value_desc("n"), cl::sub(attnc::runSubCommand),
     cl::sub(attnc::generateSubCommand));
+cl::opt<bool> quiet("quiet",
+                    cl::desc("Show no progress while loading the weights"),
+                    cl::sub(attnc::runSubCommand),
+                    cl::sub(attnc::generateSubCommand));
+// Smaller checkpoints load too fast for progress to be worth a line.
+cl::opt<uint64_t> progressMinBytes(
+    "progress-min-bytes", cl::init(100'000'000), cl::Hidden,
+    cl::desc("Show loading progress for weights of at least this many bytes"),
+    cl::sub(attnc::runSubCommand), cl::sub(attnc::generateSubCommand));
 cl::opt<std::string> dumpAttentionPath(
     "dump-attention",
     cl::desc("Write the attention probabilities of a model compiled with "
@@ -157,20 +192,76 @@ attnc::Status attnc::applyThreadsOption(Model &model) {
   return model.setNumThreads(numThreads);
 }
 
+attnc::Status attnc::loadWeightsWithProgress(Model &model,
+                                             const std::string &path) {
+  ProgressLine line(llvm::errs(), ProgressLine::wanted(llvm::errs(), quiet),
+                    "loading weights", ProgressUnit::Bytes);
+  auto report = [](void *data, uint64_t done, uint64_t total) {
+    if (total >= progressMinBytes)
+      static_cast<ProgressLine *>(data)->update(done, total);
+  };
+  if (Status s = model.setLoadProgress(report, &line); !s)
+    return s;
+  Status loaded = model.loadWeights(path);
+  (void)model.setLoadProgress(nullptr, nullptr);
+  return loaded;
+}
+
 int attnc::runCommandMain() {
+  std::string configSource;
+  Expected<ModelFiles> files = resolveModelFiles(
+      {modelDir, weightsPath, tokenizerPath, configPath, ""}, configSource);
+  if (!files)
+    return reportError(files.error().message());
+  bool haveText = inputText.getNumOccurrences() != 0;
+  if (haveText && !inputsPath.empty())
+    return reportError("give the inputs with one of --inputs and --text");
+  std::optional<Tokenizer> tokenizer;
+  if (haveText) {
+    if (files->tokenizer.empty())
+      return reportError(
+          (modelDir.empty()
+               ? Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                       "--text needs a tokenizer: give a model directory "
+                       "with tokenizer.json or --tokenizer FILE")
+               : missingTokenizer(modelDir, "--inputs FILE"))
+              .message());
+    Expected<Tokenizer> opened = Tokenizer::open(files->tokenizer);
+    if (!opened)
+      return reportError(opened.error().message());
+    tokenizer.emplace(std::move(*opened));
+  }
+
   Expected<Model> model = Model::open(modelPath);
   if (!model)
     return reportError(model.error().message());
+  if (!files->config.empty())
+    if (Status s = checkConstantsAgainstConfig(*model, modelPath,
+                                               files->config, configSource);
+        !s)
+      return reportError(s.error().message());
   if (Status s = attnc::applyThreadsOption(*model); !s)
     return reportError(s.error().message());
-  if (Status s = model->loadWeights(weightsPath); !s)
+  if (Status s = loadWeightsWithProgress(*model, files->weights); !s)
     return reportError(s.error().message());
   for (const std::string &warning : model->warnings())
     llvm::WithColor::warning() << warning << "\n";
 
   std::optional<st::File> inputFile;
+  std::optional<TextInputs> textInputs;
   std::vector<attnc_tensor> inputs;
-  if (!inputsPath.empty()) {
+  if (tokenizer) {
+    Expected<std::vector<int64_t>> ids = tokenizer->encode(inputText);
+    if (!ids)
+      return reportError(ids.error().message());
+    if (ids->empty())
+      return reportError("--text: the text is empty: give at least one token");
+    Expected<TextInputs> built = TextInputs::build(*model, *ids);
+    if (!built)
+      return reportError(built.error().message());
+    textInputs.emplace(std::move(*built));
+    inputs = textInputs->tensors();
+  } else if (!inputsPath.empty()) {
     Expected<st::File> file = st::File::open(inputsPath);
     if (!file)
       return reportError(file.error().message());

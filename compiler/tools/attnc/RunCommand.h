@@ -24,6 +24,10 @@ extern llvm::cl::SubCommand runSubCommand;
 /// active. Returns the process exit code.
 int runCommandMain();
 
+/// Model::loadWeights, with a progress line on a terminal for a large
+/// checkpoint (not with --quiet).
+Status loadWeightsWithProgress(Model &model, const std::string &path);
+
 /// `--threads N` of `attnc run` and `attnc generate`: sets the model's thread
 /// count when given (else $ATTNC_NUM_THREADS or one per core applies).
 Status applyThreadsOption(Model &model);

@@ -30,6 +30,7 @@
 #include "attnc/Frontend/Parser.h"
 #include "attnc/Frontend/Sema.h"
 #include "attnc/MLIRGen/MLIRGen.h"
+#include "attnc/Support/Progress.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -37,11 +38,14 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
@@ -155,11 +159,46 @@ cl::opt<bool> listTargets(
     cl::desc("List the values of --target-cpu and the features checked at "
              "load, and exit"),
     cl::cat(compileCategory));
+cl::opt<bool> quiet("quiet", cl::desc("Show no progress while compiling"),
+                    cl::cat(compileCategory));
 cl::opt<unsigned> optLevel("O", cl::Prefix, cl::init(3),
                            cl::desc("LLVM optimization level (0-3)"),
                            cl::cat(compileCategory));
 
+/// The steps of a compilation to native code: the passes run on the module
+/// (a nested pipeline counts once), then LLVM's translation, optimization,
+/// code generation and link.
+struct CompileProgress {
+  static constexpr uint64_t kLLVMSteps = 4;
+  attnc::ProgressLine line{llvm::errs(),
+                           attnc::ProgressLine::wanted(llvm::errs(), quiet),
+                           "compiling", attnc::ProgressUnit::Steps};
+  uint64_t done = 0, total = kLLVMSteps;
+
+  void step(llvm::StringRef name) {
+    line.update(done, total, name);
+    ++done;
+  }
+};
+CompileProgress *compileProgress = nullptr;
+
+void progressStep(llvm::StringRef name) {
+  if (compileProgress)
+    compileProgress->step(name);
+}
+
+class ProgressInstrumentation : public PassInstrumentation {
+public:
+  void runBeforePass(Pass *pass, Operation *op) override {
+    if (!op->getParentOp())
+      progressStep(pass->getArgument().empty() ? pass->getName()
+                                               : pass->getArgument());
+  }
+};
+
 int fail(const llvm::Twine &message) {
+  if (compileProgress)
+    compileProgress->line.finish();
   llvm::WithColor::error(llvm::errs(), "attnc") << message << "\n";
   return 1;
 }
@@ -287,6 +326,7 @@ int printStats(ModuleOp module) {
 
 int emitNative(ModuleOp module, const attnc::CompileTarget &target) {
   llvm::LLVMContext llvmContext;
+  progressStep("translate to LLVM IR");
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext);
   if (!llvmModule)
@@ -294,6 +334,7 @@ int emitNative(ModuleOp module, const attnc::CompileTarget &target) {
   auto machine = attnc::createTargetMachine(target, optLevel);
   if (!machine)
     return fail(llvm::toString(machine.takeError()));
+  progressStep("optimize LLVM IR");
   if (llvm::Error e = attnc::optimizeModule(*llvmModule, **machine, optLevel))
     return fail("LLVM optimization failed: " + llvm::toString(std::move(e)));
 
@@ -332,6 +373,7 @@ int emitNative(ModuleOp module, const attnc::CompileTarget &target) {
     objectPath = std::string(temp);
   }
   {
+    progressStep("generate machine code");
     auto output = openOutputFile(objectPath, &errorMessage);
     if (!output)
       return fail(errorMessage);
@@ -343,6 +385,7 @@ int emitNative(ModuleOp module, const attnc::CompileTarget &target) {
   }
   if (!sharedLibrary)
     return 0;
+  progressStep("link");
   llvm::Error linked = attnc::linkSharedLibrary(objectPath, outPath);
   llvm::sys::fs::remove(objectPath);
   if (linked)
@@ -444,6 +487,21 @@ int compileMain() {
   if (emitStage == Stage::Attn)
     return printStage(*module);
 
+  // Progress of a compilation to native code (the other stages print).
+  std::optional<CompileProgress> progress;
+  auto forgetProgress =
+      llvm::make_scope_exit([] { compileProgress = nullptr; });
+  if (emitStage == Stage::Native) {
+    progress.emplace();
+    compileProgress = &*progress;
+    // A diagnostic starts on a clean line; the handler before this one
+    // prints it.
+    context.getDiagEngine().registerHandler([](Diagnostic &) {
+      if (compileProgress)
+        compileProgress->line.finish();
+      return failure();
+    });
+  }
   if (!isLoweredToLLVM(*module)) {
     DefaultTimingManager timing;
     applyDefaultTimingManagerCLOptions(timing);
@@ -458,8 +516,15 @@ int compileMain() {
       attnc::buildAttnToLinalgPipeline(pm);
     if (!graphOnly && emitStage != Stage::Linalg)
       attnc::buildLinalgToLLVMPipeline(pm);
+    if (progress) {
+      progress->total += pm.size();
+      pm.addInstrumentation(std::make_unique<ProgressInstrumentation>());
+    }
     if (failed(pm.run(*module)))
       return 1;
+    // pm.size() counts a pass that the pipeline skips (none applies) too.
+    if (progress)
+      progress->done = progress->total - CompileProgress::kLLVMSteps;
   }
   if (emitStage == Stage::Dot)
     return printDot(*module);

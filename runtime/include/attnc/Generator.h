@@ -17,12 +17,15 @@ struct GenerationOptions {
   int64_t maxNewTokens = 16;
   /// Generation ends after any of these tokens (which is kept).
   std::vector<int64_t> stopTokens;
+  /// End-of-sequence ids (generation_config.json's eos_token_id): generation
+  /// ends after any of them; the token is kept, its text is not.
+  std::vector<int64_t> eosTokens;
   /// Generation ends once the generated text contains any of these; the
   /// text is cut just after the first one.
   std::vector<std::string> stopTexts;
 };
 
-enum class StopReason { MaxNewTokens, StopToken, StopText };
+enum class StopReason { MaxNewTokens, StopToken, StopText, Eos };
 
 struct GenerationResult {
   /// The generated tokens, not the prompt.
@@ -31,6 +34,8 @@ struct GenerationResult {
   /// after a stop text.
   std::string text;
   StopReason stopReason = StopReason::MaxNewTokens;
+  /// The token that ended generation (StopToken, Eos), else -1.
+  int64_t stopToken = -1;
   int64_t promptTokens = 0;
   /// prefill() produced the first token; each later one took a step().
   double prefillSeconds = 0;

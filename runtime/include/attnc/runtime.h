@@ -185,6 +185,15 @@ ATTNC_API attnc_status attnc_model_constant(const attnc_model *model,
  * of the model exist. */
 ATTNC_API attnc_status attnc_model_load_weights(attnc_model *model,
                                                 const char *path);
+/* Progress of attnc_model_load_weights: `done` of `total` bytes (each
+ * parameter as the model stores it once bound, then each packed parameter
+ * once built), called from the loading thread after each, never decreasing,
+ * the last time with done == total. */
+typedef void (*attnc_progress_callback)(void *user_data, uint64_t done,
+                                        uint64_t total);
+/* Calls `callback` (NULL: none) during the model's later weight loads. */
+ATTNC_API attnc_status attnc_model_set_load_progress(
+    attnc_model *model, attnc_progress_callback callback, void *user_data);
 /* Warnings of the last successful attnc_model_load_weights. */
 ATTNC_API size_t attnc_model_num_warnings(const attnc_model *model);
 ATTNC_API const char *attnc_model_warning(const attnc_model *model,

@@ -366,6 +366,13 @@ public:
       return Error::fromLastCall(s);
     return Status::success();
   }
+  /// See attnc_model_set_load_progress.
+  Status setLoadProgress(attnc_progress_callback callback, void *userData) {
+    if (attnc_status s =
+            attnc_model_set_load_progress(get(), callback, userData))
+      return Error::fromLastCall(s);
+    return Status::success();
+  }
   std::vector<std::string> warnings() const {
     std::vector<std::string> result;
     for (size_t i = 0, e = attnc_model_num_warnings(get()); i != e; ++i)

@@ -17,6 +17,10 @@ Error invalid(const std::string &message) {
   return Error(ATTNC_ERROR_INVALID_ARGUMENT, message);
 }
 
+bool contains(const std::vector<int64_t> &ids, int64_t id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
 std::string tokens(int64_t count) {
   return std::to_string(count) + (count == 1 ? " token" : " tokens");
 }
@@ -141,6 +145,11 @@ Expected<GenerationResult> generate(Decoder &decoder, Sampler &sampler,
       return token.error();
     context.push_back(*token);
     result.tokens.push_back(*token);
+    if (contains(options.eosTokens, *token)) {
+      result.stopReason = StopReason::Eos;
+      result.stopToken = *token;
+      break;
+    }
     // A token the tokenizer has no text for (a tokenizer of another model,
     // already warned about) is shown by its id rather than ending the run.
     // Decoded as a continuation of the context, so that a SentencePiece or
@@ -153,9 +162,9 @@ Expected<GenerationResult> generate(Decoder &decoder, Sampler &sampler,
       result.stopReason = StopReason::StopText;
       break;
     }
-    if (std::find(options.stopTokens.begin(), options.stopTokens.end(),
-                  *token) != options.stopTokens.end()) {
+    if (contains(options.stopTokens, *token)) {
       result.stopReason = StopReason::StopToken;
+      result.stopToken = *token;
       break;
     }
     if (static_cast<int64_t>(result.tokens.size()) >= options.maxNewTokens)

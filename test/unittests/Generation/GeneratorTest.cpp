@@ -103,6 +103,36 @@ TEST(GeneratorTest, StopTokenIsKept) {
   ASSERT_TRUE(result) << result.error().message();
   EXPECT_EQ(result->text, "hello ");
   EXPECT_EQ(result->stopReason, StopReason::StopToken);
+  EXPECT_EQ(result->stopToken, ' ');
+}
+
+TEST(GeneratorTest, EosIsListedButNotWritten) {
+  Fixture f;
+  ScriptedDecoder decoder(bytesOf("hello world"));
+  GenerationOptions options;
+  options.maxNewTokens = 20;
+  options.eosTokens = {'w', 'o'}; // any of them; 'o' comes first
+  options.stopTokens = {'o'};     // an EOS id wins over the same stop id
+  std::vector<std::string> pieces;
+  Expected<GenerationResult> result = f.run(decoder, {1}, options, &pieces);
+  ASSERT_TRUE(result) << result.error().message();
+  EXPECT_EQ(result->tokens, bytesOf("hello"));
+  EXPECT_EQ(result->text, "hell");
+  EXPECT_EQ(pieces, (std::vector<std::string>{"h", "e", "l", "l"}));
+  EXPECT_EQ(result->stopReason, StopReason::Eos);
+  EXPECT_EQ(result->stopToken, 'o');
+}
+
+TEST(GeneratorTest, NoStopTokenAtMaxNewTokens) {
+  Fixture f;
+  ScriptedDecoder decoder(bytesOf("hi"));
+  GenerationOptions options;
+  options.maxNewTokens = 2;
+  options.eosTokens = {'x'};
+  Expected<GenerationResult> result = f.run(decoder, {1}, options);
+  ASSERT_TRUE(result) << result.error().message();
+  EXPECT_EQ(result->stopReason, StopReason::MaxNewTokens);
+  EXPECT_EQ(result->stopToken, -1);
 }
 
 TEST(GeneratorTest, StopTextSpanningTokens) {

@@ -102,6 +102,23 @@ TEST_F(FakeModelTest, LoadsMatchingWeights) {
   EXPECT_EQ(attnc_model_num_warnings(model), 0u);
 }
 
+TEST_F(FakeModelTest, ReportsLoadProgress) {
+  std::vector<std::pair<uint64_t, uint64_t>> calls;
+  auto record = [](void *data, uint64_t done, uint64_t total) {
+    static_cast<std::vector<std::pair<uint64_t, uint64_t>> *>(data)
+        ->push_back({done, total});
+  };
+  ASSERT_EQ(attnc_model_set_load_progress(model, record, &calls), ATTNC_OK);
+  loadWeights(w);
+  // The fake model's one parameter: f32[4], 16 bytes.
+  EXPECT_EQ(calls, (std::vector<std::pair<uint64_t, uint64_t>>{{16, 16}}));
+  ASSERT_EQ(attnc_model_set_load_progress(model, nullptr, nullptr), ATTNC_OK);
+  loadWeights(w);
+  EXPECT_EQ(calls.size(), 1u);
+  EXPECT_EQ(attnc_model_set_load_progress(nullptr, record, &calls),
+            ATTNC_ERROR_INVALID_ARGUMENT);
+}
+
 TEST_F(FakeModelTest, WarnsOnceAboutALayerOfUnusedTensors) {
   // A checkpoint's per-layer buffers (GPT-2's h.{i}.attn.bias) share one
   // warning per file; a tensor alone in its template keeps its own.
