@@ -8,7 +8,9 @@ PyTorch (examples/tiny-gpt/model.py, the model it was trained as):
             `attnc generate` with the same options (the same sampler, driven
             by the C++ loop), and the same seed twice
 
-usage: tiny_gpt_check.py MODEL.so {step,generate,sample}
+  errors    misuse of sessions and generate: the messages
+
+usage: tiny_gpt_check.py MODEL.so {step,generate,sample,errors}
 """
 import json
 import os
@@ -75,12 +77,31 @@ def sample(m, driver):
           f"FAIL {ours!r} != {theirs!r}")
 
 
+def errors(m):
+    def expect(what, fn):
+        try:
+            fn()
+            print(f"{what}: no error")
+        except attnc.Error as e:
+            print(f"{what}: {type(e).__name__}: {e}")
+
+    s = m.session(batch=1, capacity=4)
+    expect("batch", lambda: s.step([[1, 2], [3, 4]]))
+    expect("full", lambda: s.step([1, 2, 3, 4, 5]))
+    expect("empty prompt", lambda: m.generate("", max_new_tokens=2))
+    expect("no new tokens", lambda: m.generate("The", max_new_tokens=0))
+    expect("context", lambda: m.generate("The keeper", max_new_tokens=119))
+    expect("vocabulary", lambda: list(m.generate([300], max_new_tokens=1)))
+
+
 def main():
     so, what = sys.argv[1:3]
     m = attnc.Model(so).load_weights(WEIGHTS)
     m.set_threads(1)
     if what == "step":
         step(m, gpt.load(TINY))
+    elif what == "errors":
+        errors(m)
     elif what == "generate":
         greedy(m, gpt.load(TINY))
     else:
