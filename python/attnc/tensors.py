@@ -65,7 +65,11 @@ class InputBlock:
                 # own, which the runtime checks.
                 spec = known.get(name)
                 value = np.asarray(value, dtype=numpy_dtype(spec) if spec else None)
-            array = np.ascontiguousarray(value)
+            array = value
+            if not array.dtype.isnative:
+                array = array.astype(array.dtype.newbyteorder("="))
+            if not array.flags.c_contiguous:  # (ascontiguousarray makes 0-d 1-d)
+                array = array.copy(order="C")
             if array.dtype not in _DTYPE_BY_NUMPY:
                 raise MismatchError(f"input '{name}': numpy dtype {array.dtype} has no "
                                     "attnc dtype (use float32, int64, int32, ...)")
