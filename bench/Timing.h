@@ -28,6 +28,17 @@ inline double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+inline void printRun(double wallMs, double cpuMs) {
+  std::printf("run_ms=%.4f cpu_ms=%.4f\n", wallMs, cpuMs);
+}
+
+inline void printSummary(const std::vector<double> &times,
+                         const std::vector<double> &cpuTimes) {
+  std::printf("median_ms=%.4f min_ms=%.4f median_cpu_ms=%.4f runs=%zu\n",
+              median(times), *std::min_element(times.begin(), times.end()),
+              median(cpuTimes), times.size());
+}
+
 /// Calls `fn` `warmup` times untimed, then `runs` times timed: wall clock and
 /// process CPU time (all threads) per call.
 template <typename Fn> void timeRuns(int warmup, int runs, Fn &&fn) {
@@ -42,11 +53,9 @@ template <typename Fn> void timeRuns(int warmup, int runs, Fn &&fn) {
     cpuTimes.push_back((cpuSeconds() - cpuStart) * 1e3);
     times.push_back(
         std::chrono::duration<double, std::milli>(stop - start).count());
-    std::printf("run_ms=%.4f cpu_ms=%.4f\n", times.back(), cpuTimes.back());
+    printRun(times.back(), cpuTimes.back());
   }
-  std::printf("median_ms=%.4f min_ms=%.4f median_cpu_ms=%.4f runs=%zu\n",
-              median(times), *std::min_element(times.begin(), times.end()),
-              median(cpuTimes), times.size());
+  printSummary(times, cpuTimes);
 }
 
 } // namespace attnc::bench

@@ -19,6 +19,9 @@ config.substitutions.append(("%examples", os.path.join(config.attnc_src_root, "e
 # Debian's python3, which has numpy and PyTorch (a pyenv python may shadow it).
 python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
 config.substitutions.append(("%python", python))
+# The attnc Python package as built (build/python/attnc, python/CMakeLists.txt).
+config.substitutions.append(("%attnc_python", "env PYTHONPATH={} {}".format(
+    os.path.join(config.attnc_obj_root, "python"), python)))
 config.substitutions.append(
     ("%attnc_runtime", os.path.join(config.attnc_obj_root, "lib", "libattnc_runtime.so")))
 # Generation: inputs, and hand-written decoder models.

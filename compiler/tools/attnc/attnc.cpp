@@ -6,12 +6,14 @@
 //   attnc compile model.attn --stats [--stats-seq S] (the model's datasheet)
 //   attnc compile dumped.mlir -x mlir -o model.so
 //   attnc run model.so --weights w.safetensors --inputs in.safetensors ...
+//   attnc bench model.so --dim seq=512 [--decode CONTEXT] [--json]
 //   attnc plot-attention attn.safetensors -o attn.svg
 //
 // `compile` may be omitted. Stages are separated as in MLIR's Toy compiler:
 // every --emit stage stops after printing that level of IR.
 //
 //===----------------------------------------------------------------------===//
+#include "BenchCommand.h"
 #include "GenerateCommand.h"
 #include "HeaderCommand.h"
 #include "PlotAttentionCommand.h"
@@ -552,6 +554,7 @@ int main(int argc, char **argv) {
     args.erase(args.begin() + 1);
   bool isCompile = args.size() < 2 || (std::strcmp(args[1], "run") != 0 &&
                                        std::strcmp(args[1], "header") != 0 &&
+                                       std::strcmp(args[1], "bench") != 0 &&
                                        std::strcmp(args[1], "generate") != 0);
   static char modelStats[] = "--model-stats";
   for (char *&arg : args)
@@ -566,6 +569,8 @@ int main(int argc, char **argv) {
           "  attnc run model.so --weights w.safetensors --inputs "
           "in.safetensors [--outputs out.safetensors]\n"
           "  attnc header model.so -o model.h [--class NAME]\n"
+          "  attnc bench model.so --dim seq=512 [--weights DIR] [--threads N] "
+          "[--decode CONTEXT] [--json]\n"
           "  attnc plot-attention attn.safetensors -o attn.svg|attn.png "
           "[--layer L] [--head H|--average]\n"))
     return 1;
@@ -575,6 +580,8 @@ int main(int argc, char **argv) {
     return attnc::headerCommandMain();
   if (attnc::generateSubCommand)
     return attnc::generateCommandMain();
+  if (attnc::benchSubCommand)
+    return attnc::benchCommandMain();
   if (attnc::plotAttentionSubCommand)
     return attnc::plotAttentionCommandMain();
   return compileMain();
