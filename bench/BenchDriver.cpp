@@ -194,6 +194,17 @@ int main(int argc, char **argv) {
     if (!out)
       fail(out.error().message());
   };
+  // The --dim sizes in the model's order, for Session::reserve: setup a
+  // user's program does once, before its first run.
+  std::vector<int64_t> dims;
+  for (size_t d = 0; d < model->numDims(); ++d) {
+    auto it = o.dims.find(std::string(model->dimName(d)));
+    dims.push_back(it == o.dims.end() ? 1 : it->second);
+  }
+  auto reserve = [&] {
+    if (attnc::Status s = session->reserve(dims); !s)
+      fail(s.error().message());
+  };
 
   if (!o.dump.empty()) {
     attnc::Expected<attnc::OutputView> out = session->run(inputs);
@@ -209,6 +220,7 @@ int main(int argc, char **argv) {
   }
 
   if (o.decode == 0) {
+    reserve();
     attnc::bench::timeRuns(o.warmup, o.runs,
                            [&] { check(session->run(inputs)); });
     return 0;
@@ -221,6 +233,7 @@ int main(int argc, char **argv) {
           session->enableKVCache(o.decode + o.warmup + o.runs);
       !s)
     fail(s.error().message());
+  reserve();
   std::vector<std::vector<int64_t>> stepShapes;
   std::vector<attnc_tensor> stepInputs = inputs;
   std::vector<attnc_tensor_info> infos = model->inputs();

@@ -38,6 +38,11 @@ private:
   /// its copy if the code reads it only through packs (manifest "read":
   /// false; the slot becomes NULL).
   void releasePacked(const Manifest &manifest, size_t index);
+  /// Maps in every page the code reads (packs, copies, parameters used in
+  /// place), so that the first run takes no page faults on them.
+  /// `lastPack[i]` is SIZE_MAX unless parameter i is a pack's member.
+  void makeResident(const Manifest &manifest,
+                    const std::vector<size_t> &lastPack);
 
   Checkpoint checkpoint;
   std::vector<AlignedBuffer> copies;
