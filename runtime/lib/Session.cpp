@@ -13,6 +13,7 @@ Expected<std::unique_ptr<Session>> Session::create(const Model &model) {
     return Error(ATTNC_ERROR_STATE, "model '" + model.manifest().name +
                                         "' has no weights: load them before "
                                         "running it");
+  model.startThreads();
   return std::unique_ptr<Session>(new Session(model));
 }
 
