@@ -92,13 +92,15 @@ build_model() {
   esac
 }
 
-# Appends "row threads side wall-ms cpu-ms" per timed run of one side.
+# Appends "row threads side wall-ms cpu-ms" per timed run of one side, and
+# "row threads side first ..." for its very first call after loading.
 measure() {
   local row=$1 t=$2 side=$3 pin=()
   shift 3
   ((t == 1)) && pin=(taskset -c 0)
   OMP_NUM_THREADS=$t "${pin[@]}" "$@" |
-    sed -n "s/^run_ms=\([0-9.]*\) cpu_ms=\([0-9.]*\)$/$row\t$t\t$side\t\1\t\2/p" >>"$raw"
+    sed -n -e "s/^run_ms=\([0-9.]*\) cpu_ms=\([0-9.]*\)$/$row\t$t\t$side\t\1\t\2/p" \
+      -e "s/^first_ms=\([0-9.]*\) first_cpu_ms=\([0-9.]*\).*/$row\t$t\t$side first\t\1\t\2/p" >>"$raw"
 }
 
 # Sanity: attnc and PyTorch on the same weights and input (GPT-2 block).

@@ -126,8 +126,9 @@ Expected<std::unique_ptr<Model>> Model::open(const std::string &path) {
   // parallel loops.
   auto setThreads =
       reinterpret_cast<SetThreadsFn>(library->symbol("omp_set_num_threads"));
+  auto fork = reinterpret_cast<ForkFn>(library->symbol("__kmpc_fork_call"));
   return std::unique_ptr<Model>(new Model(std::move(*library), forward, step,
-                                          setThreads, *envThreads, json,
+                                          setThreads, fork, *envThreads, json,
                                           std::move(*spec)));
 }
 
@@ -143,6 +144,18 @@ Status Model::setNumThreads(int32_t count) {
 void Model::applyNumThreads() const {
   if (int32_t count = threads; setThreads && count > 0)
     setThreads(count);
+}
+
+void Model::startThreads() const {
+  applyNumThreads();
+  if (!setThreads || !fork)
+    return;
+  // libomp's ident_t, as a compiler emits it for a region (flags: KMPC).
+  struct {
+    int32_t reserved1 = 0, flags = 2, reserved2 = 0, reserved3 = 0;
+    const char *source = ";attnc-runtime;startThreads;0;0;;";
+  } location;
+  fork(&location, 0, [](int32_t *, int32_t *) {});
 }
 
 Status Model::loadWeights(const std::string &path) {

@@ -59,17 +59,24 @@ public:
   /// Applies the thread count to the calling thread (OpenMP's setting is
   /// per thread): call before each forward or step.
   void applyNumThreads() const;
+  /// Applies the thread count and runs an empty parallel region, so that
+  /// libomp's threads exist before the first run (a no-op without libomp).
+  void startThreads() const;
 
 private:
   friend class Session;
   using SetThreadsFn = void (*)(int);
+  /// libomp's __kmpc_fork_call (the entry of every parallel region the
+  /// compiled code has), with no shared arguments.
+  using ForkFn = void (*)(void *location, int32_t argc,
+                          void (*microtask)(int32_t *, int32_t *), ...);
 
   Model(SharedLibrary library, ForwardFn forward, StepFn step,
-        SetThreadsFn setThreads, int32_t envThreads, std::string json,
-        Manifest spec)
+        SetThreadsFn setThreads, ForkFn fork, int32_t envThreads,
+        std::string json, Manifest spec)
       : library(std::move(library)), forward(forward), step(step),
-        setThreads(setThreads), envThreads(envThreads), threads(envThreads),
-        json(std::move(json)), spec(std::move(spec)) {}
+        setThreads(setThreads), fork(fork), envThreads(envThreads),
+        threads(envThreads), json(std::move(json)), spec(std::move(spec)) {}
 
   // Declared first so that it is closed last.
   SharedLibrary library;
@@ -77,6 +84,7 @@ private:
   StepFn step;
   /// libomp's omp_set_num_threads, if the model links it.
   SetThreadsFn setThreads;
+  ForkFn fork;
   int32_t envThreads;
   std::atomic<int32_t> threads;
   attnc_progress_callback progress = nullptr;

@@ -358,6 +358,20 @@ int attnc_model_has_kv_cache(const attnc_model *model) {
   return model && model->model->manifest().kvCache.has_value();
 }
 
+attnc_status attnc_session_reserve(attnc_session *session,
+                                   const int64_t *dims, size_t num_dims) {
+  if (!session || (!dims && num_dims))
+    return fail(ATTNC_ERROR_INVALID_ARGUMENT,
+                "attnc_session_reserve: session and dims must not be NULL");
+  return guarded([&] {
+    if (Status s = session->session->reserve(
+            std::vector<int64_t>(dims, dims + num_dims));
+        !s)
+      return fail(s.error());
+    return ATTNC_OK;
+  });
+}
+
 attnc_status attnc_session_enable_kv_cache(attnc_session *session,
                                            int64_t capacity) {
   if (!session)

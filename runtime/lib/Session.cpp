@@ -1,6 +1,9 @@
 //===- Session.cpp - One caller's runs of a shared model ------------------===//
 #include "Session.h"
 
+#include "Residency.h"
+
+#include <algorithm>
 #include <new>
 
 namespace attnc::rt {
@@ -10,6 +13,7 @@ Expected<std::unique_ptr<Session>> Session::create(const Model &model) {
     return Error(ATTNC_ERROR_STATE, "model '" + model.manifest().name +
                                         "' has no weights: load them before "
                                         "running it");
+  model.startThreads();
   return std::unique_ptr<Session>(new Session(model));
 }
 
@@ -45,6 +49,7 @@ Status Session::prepareOutputs(const std::vector<int64_t> &dims) {
                          std::to_string(*bytes) +
                          " bytes, more than can be allocated");
       }
+      populateWritable(result.buffer.data(), result.buffer.size());
     }
   }
   return Status::success();
@@ -74,6 +79,13 @@ Status Session::prepare(const attnc_tensor *inputs, size_t count,
 Status Session::appendArena(std::optional<uint64_t> bytes) {
   if (!owner.manifest().arena)
     return Status::success();
+  if (Status s = growArena(bytes); !s)
+    return s;
+  buffers.push_back(arena.data());
+  return Status::success();
+}
+
+Status Session::growArena(std::optional<uint64_t> bytes) {
   if (!bytes || *bytes > SIZE_MAX)
     return Error(ATTNC_ERROR_OUT_OF_MEMORY,
                  "model '" + owner.manifest().name +
@@ -87,8 +99,8 @@ Status Session::appendArena(std::optional<uint64_t> bytes) {
                    "memory for these sizes needs " + std::to_string(*bytes) +
                    " bytes, more than can be allocated");
     }
+    populateWritable(arena.data(), arena.size());
   }
-  buffers.push_back(arena.data());
   return Status::success();
 }
 
@@ -127,9 +139,79 @@ Status Session::enableKVCache(int64_t newCapacity) {
                      std::to_string(newCapacity));
   capacity = newCapacity;
   cache = AlignedBuffer();
+  cacheRows = 0;
   cacheBatch = 0;
   position = 0;
+  // Ready for the usual single sequence: the cache of one batch row and the
+  // scratch of a one-token step at the last position (the arena's terms
+  // grow with every factor). A prefill or another batch size may need more:
+  // reserve() prepares those.
+  std::vector<int64_t> dims(spec.dims.size(), 1);
+  if (Status s = reserveStep(dims); !s) {
+    capacity = 0;
+    return s;
+  }
   return Status::success();
+}
+
+Status Session::allocateCache(int64_t batch) {
+  const Manifest &spec = owner.manifest();
+  std::optional<uint64_t> bytes = checkedByteSize(
+      {spec.kvCache->floatsPerToken, batch, capacity}, sizeof(float));
+  if (!bytes || *bytes > SIZE_MAX)
+    return Error(ATTNC_ERROR_OUT_OF_MEMORY,
+                 "KV cache of " + std::to_string(capacity) +
+                     " tokens for a batch of " + std::to_string(batch) +
+                     " is too large");
+  try {
+    cache = AlignedBuffer(*bytes);
+  } catch (const std::bad_alloc &) {
+    return Error(ATTNC_ERROR_OUT_OF_MEMORY,
+                 "KV cache of " + std::to_string(capacity) +
+                     " tokens for a batch of " + std::to_string(batch) +
+                     " needs " + std::to_string(*bytes) +
+                     " bytes, more than can be allocated");
+  }
+  populateWritable(cache.data(), cache.size());
+  cacheRows = batch;
+  return Status::success();
+}
+
+Status Session::reserveStep(const std::vector<int64_t> &dims) {
+  const Manifest &spec = owner.manifest();
+  int64_t batch = dims[spec.kvCache->batchDim];
+  int64_t fresh = std::min(dims[spec.kvCache->seqDim], capacity);
+  if (!cacheBatch && cacheRows != batch)
+    if (Status s = allocateCache(batch); !s)
+      return s;
+  if (!spec.arena)
+    return Status::success();
+  std::vector<int64_t> sized = dims;
+  sized[spec.kvCache->seqDim] = fresh;
+  return growArena(
+      ArenaSpec::bytes(spec.arena->step, sized, capacity, capacity - fresh));
+}
+
+Status Session::reserve(const std::vector<int64_t> &dims) {
+  const Manifest &spec = owner.manifest();
+  if (dims.size() != spec.dims.size())
+    return Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                 "model '" + spec.name + "' has " +
+                     std::to_string(spec.dims.size()) +
+                     " dynamic dims, reserve was given " +
+                     std::to_string(dims.size()));
+  for (size_t i = 0; i < dims.size(); ++i)
+    if (dims[i] < 1)
+      return Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                   "reserve: dim '" + spec.dims[i] +
+                       "' must be at least 1, got " + std::to_string(dims[i]));
+  if (Status s = prepareOutputs(dims); !s)
+    return s;
+  if (capacity > 0)
+    return reserveStep(dims);
+  if (!spec.arena)
+    return Status::success();
+  return growArena(ArenaSpec::bytes(spec.arena->forward, dims));
 }
 
 Status Session::step(const attnc_tensor *inputs, size_t count) {
@@ -162,16 +244,11 @@ Status Session::step(const attnc_tensor *inputs, size_t count) {
                 " new ones exceed its capacity of " +
                 std::to_string(capacity));
   if (!cacheBatch) {
-    std::optional<uint64_t> bytes = checkedByteSize(
-        {spec.kvCache->floatsPerToken, batch, capacity}, sizeof(float));
-    if (!bytes || *bytes > SIZE_MAX) {
-      results.clear();
-      return Error(ATTNC_ERROR_OUT_OF_MEMORY,
-                   "KV cache of " + std::to_string(capacity) +
-                       " tokens for a batch of " + std::to_string(batch) +
-                       " is too large");
-    }
-    cache = AlignedBuffer(*bytes);
+    if (cacheRows != batch)
+      if (Status s = allocateCache(batch); !s) {
+        results.clear();
+        return s;
+      }
     cacheBatch = batch;
   }
   if (spec.arena)

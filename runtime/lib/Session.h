@@ -35,9 +35,15 @@ public:
   Status run(const attnc_tensor *inputs, size_t count);
   std::vector<OutputTensor> &outputs() { return results; }
 
+  /// Allocates and maps in what a run (or, with the KV cache enabled, a
+  /// step) with these dims needs, one per Manifest::dims: outputs, arena,
+  /// cache. Optional: a call allocates what it lacks.
+  Status reserve(const std::vector<int64_t> &dims);
+
   /// Incremental decoding (models with a "kv_cache"): the cache holds up to
-  /// `capacity` tokens per batch row; its memory is allocated by the first
-  /// step, for that step's batch size. Clears the cache.
+  /// `capacity` tokens per batch row; its memory is allocated now for one
+  /// row (and by reserve() or the first step for another batch size), with
+  /// the arena of a one-token step. Clears the cache.
   Status enableKVCache(int64_t capacity);
   /// Runs the model on the inputs' new tokens, which follow the `position`
   /// tokens already cached, then caches them. Outputs cover the new tokens.
@@ -56,6 +62,12 @@ private:
   /// Appends the model's scratch memory to `buffers`, when it takes one,
   /// growing it to `bytes` first.
   Status appendArena(std::optional<uint64_t> bytes);
+  /// Grows the arena to `bytes`, mapped in.
+  Status growArena(std::optional<uint64_t> bytes);
+  /// A cache of `batch` rows of `capacity` tokens, mapped in.
+  Status allocateCache(int64_t batch);
+  /// The cache and arena of steps with these dims (seq: the most new tokens).
+  Status reserveStep(const std::vector<int64_t> &dims);
 
   const Model &owner;
   ScratchPool scratch;
@@ -65,7 +77,9 @@ private:
   /// The model's scratch memory (docs/abi.md, "arena"), kept from call to
   /// call and grown when a call needs more.
   AlignedBuffer arena;
-  int64_t capacity = 0, cacheBatch = 0, position = 0;
+  /// cacheRows: the rows `cache` holds; cacheBatch: the batch size the
+  /// first step fixed (0 before it).
+  int64_t capacity = 0, cacheRows = 0, cacheBatch = 0, position = 0;
 };
 
 } // namespace attnc::rt

@@ -3,6 +3,7 @@
 
 #include "Convert.h"
 #include "NameResolver.h"
+#include "Residency.h"
 
 #include <algorithm>
 #include <cctype>
@@ -401,6 +402,28 @@ void Weights::releasePacked(const Manifest &manifest, size_t index,
   }
 }
 
+void Weights::makeResident(const Manifest &manifest,
+                           const std::vector<size_t> &lastPack) {
+  for (size_t j = 0; j < manifest.packs.size(); ++j)
+    populateReadable(packData[j],
+                     *checkedByteSize(manifest.packs[j].shape,
+                                      attnc_dtype_size(manifest.packs[j].dtype)));
+  for (size_t i = 0; i < manifest.params.size(); ++i) {
+    const TensorSpec &param = manifest.params[i];
+    bool copied = std::any_of(copies.begin(), copies.end(),
+                              [&](const AlignedBuffer &buffer) {
+                                return buffer.data() == paramData[i];
+                              });
+    // A packed member left in the checkpoint's mapping was dropped on
+    // purpose: the code reads only a few of its rows (an embedding).
+    if (!paramData[i] || (!copied && lastPack[i] != SIZE_MAX))
+      continue;
+    populateReadable(paramData[i],
+                     *checkedByteSize(param.shape,
+                                      attnc_dtype_size(param.dtype)));
+  }
+}
+
 Expected<Weights> Weights::load(const Manifest &manifest,
                                 const std::string &path,
                                 const Progress &progress) {
@@ -459,6 +482,8 @@ Expected<Weights> Weights::load(const Manifest &manifest,
         weights.releasePacked(manifest, static_cast<size_t>(member),
                               lastPack, j);
   }
+
+  weights.makeResident(manifest, lastPack);
 
   weights.notes = ckpt.warnings();
   weights.notes.insert(weights.notes.end(), ties.begin(), ties.end());

@@ -51,6 +51,11 @@ private:
   /// NULL).
   void releasePacked(const Manifest &manifest, size_t index,
                      const std::vector<size_t> &lastPack, size_t built);
+  /// Maps in every page the code reads (packs, copies, parameters used in
+  /// place), so that the first run takes no page faults on them.
+  /// `lastPack[i]` is SIZE_MAX unless parameter i is a pack's member.
+  void makeResident(const Manifest &manifest,
+                    const std::vector<size_t> &lastPack);
 
   Checkpoint checkpoint;
   std::vector<AlignedBuffer> copies;

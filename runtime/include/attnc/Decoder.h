@@ -32,6 +32,12 @@ public:
   /// Whether step() costs one token's work (true) or the whole sequence's.
   virtual bool usesKvCache() const = 0;
 
+  /// Prepares the memory of a prefill of `tokens` tokens, so that the
+  /// prefill itself pays no first-time costs (optional).
+  virtual Status reserve(int64_t tokens) {
+    (void)tokens;
+    return Status::success();
+  }
   /// Starts a new sequence with `tokens` (at least one).
   virtual Expected<Logits> prefill(const std::vector<int64_t> &tokens) = 0;
   /// Appends `token` to the sequence.
@@ -94,19 +100,24 @@ public:
   int64_t vocabSize() const override { return vocab; }
   std::optional<int64_t> contextLength() const override { return context; }
   bool usesKvCache() const override { return true; }
+  Status reserve(int64_t tokens) override;
   Expected<Logits> prefill(const std::vector<int64_t> &tokens) override;
   Expected<Logits> step(int64_t token) override;
 
 private:
   CachingDecoder(Session session, int64_t vocab,
-                 std::optional<int64_t> context)
-      : session(std::move(session)), vocab(vocab), context(context) {}
+                 std::optional<int64_t> context, size_t numDims,
+                 size_t seqDim)
+      : session(std::move(session)), vocab(vocab), context(context),
+        numDims(numDims), seqDim(seqDim) {}
 
   Expected<Logits> feed(std::vector<int64_t> tokens);
 
   Session session;
   int64_t vocab;
   std::optional<int64_t> context;
+  /// The model's dynamic dims, and the index of input_ids' sequence dim.
+  size_t numDims, seqDim;
 };
 
 } // namespace attnc

@@ -241,6 +241,16 @@ ATTNC_API attnc_status attnc_session_run(attnc_session *session,
                                          size_t num_inputs,
                                          const attnc_tensor_list **outputs);
 
+/* Prepares the session for runs (or, with the KV cache enabled, steps) whose
+ * dynamic dims have these sizes, one per attnc_model_dim_name in that order:
+ * allocates and maps in the outputs, the scratch memory and the KV cache
+ * now, so that the first such call costs what later ones do (a first touch
+ * of fresh memory inside a run costs a page fault per 4 KiB). Optional: a
+ * call allocates whatever it lacks. Larger sizes than reserved are fine. */
+ATTNC_API attnc_status attnc_session_reserve(attnc_session *session,
+                                             const int64_t *dims,
+                                             size_t num_dims);
+
 /*--- Incremental decoding ---------------------------------------------------*/
 
 /* Models whose attention is all causal self-attention (decoders) are compiled
@@ -250,8 +260,10 @@ ATTNC_API attnc_status attnc_session_run(attnc_session *session,
 
 /* Nonzero if the model supports attnc_session_step. */
 ATTNC_API int attnc_model_has_kv_cache(const attnc_model *model);
-/* Sets the cache's capacity in tokens per batch row and empties it; the
- * memory is allocated by the next step, for that step's batch size. */
+/* Sets the cache's capacity in tokens per batch row and empties it. The
+ * memory is allocated now, mapped in, for a batch of one and one-token
+ * steps; attnc_session_reserve prepares a prefill's length or another batch
+ * size (else the first step allocates them). */
 ATTNC_API attnc_status attnc_session_enable_kv_cache(attnc_session *session,
                                                      int64_t capacity);
 /* Runs the model on the inputs' new tokens, which come after the tokens

@@ -266,6 +266,14 @@ public:
     return run(inputs.data(), inputs.size());
   }
 
+  /// See attnc_session_reserve in runtime.h: one size per model dim.
+  Status reserve(const std::vector<int64_t> &dims) {
+    if (attnc_status s =
+            attnc_session_reserve(get(), dims.data(), dims.size()))
+      return Error::fromLastCall(s);
+    return Status::success();
+  }
+
   /// Incremental decoding (see attnc_session_step in runtime.h).
   Status enableKVCache(int64_t capacity) {
     if (attnc_status s = attnc_session_enable_kv_cache(get(), capacity))

@@ -16,8 +16,24 @@ CachingDecoder::create(const Model &model, int64_t capacity) {
     return session.error();
   if (Status s = session->enableKVCache(capacity); !s)
     return s.error();
-  return std::unique_ptr<CachingDecoder>(new CachingDecoder(
-      std::move(*session), *vocab, declaredContextLength(model)));
+  // The decoder contract makes input_ids i64[batch, seq].
+  size_t seqDim = 0;
+  for (const attnc_tensor_info &input : model.inputs())
+    if (input.name == std::string_view(detail::kInputIds))
+      for (size_t d = 0; d < model.numDims(); ++d)
+        if (input.dim_names[1] && model.dimName(d) == input.dim_names[1])
+          seqDim = d;
+  return std::unique_ptr<CachingDecoder>(
+      new CachingDecoder(std::move(*session), *vocab,
+                         declaredContextLength(model), model.numDims(),
+                         seqDim));
+}
+
+Status CachingDecoder::reserve(int64_t tokens) {
+  std::vector<int64_t> dims(numDims, 1);
+  if (seqDim < numDims)
+    dims[seqDim] = tokens;
+  return session.reserve(dims);
 }
 
 Expected<Logits> CachingDecoder::prefill(const std::vector<int64_t> &tokens) {

@@ -77,6 +77,8 @@ TEST(DecoderTest, CachingDecoderKeepsTheSequence) {
   EXPECT_TRUE((*decoder)->usesKvCache());
   EXPECT_EQ((*decoder)->contextLength(), std::optional<int64_t>(32));
   ASSERT_FALSE((*decoder)->step('a'));
+  Status reserved = (*decoder)->reserve(2);
+  ASSERT_TRUE(reserved) << reserved.error().message();
   // A leading '!' makes the fake count by twos; steps read it from the cache.
   Expected<Logits> first = (*decoder)->prefill({'!', 'a'});
   ASSERT_TRUE(first) << first.error().message();
@@ -127,6 +129,15 @@ TEST(DecoderTest, SessionKvCacheMisuse) {
   EXPECT_EQ(zero.error().code(), ATTNC_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(zero.error().message(),
             "KV cache capacity must be at least 1, got 0");
+
+  // The cache of one row is allocated now, not by the first step.
+  Status huge = session->enableKVCache(int64_t(1) << 62);
+  ASSERT_FALSE(huge);
+  EXPECT_EQ(huge.error().code(), ATTNC_ERROR_OUT_OF_MEMORY);
+  EXPECT_EQ(huge.error().message(), "KV cache of 4611686018427387904 tokens "
+                                    "for a batch of 1 is too large");
+  EXPECT_EQ(step(1, 1).error().message(),
+            "model 'fake_decoder': enable the KV cache before stepping");
 
   ASSERT_TRUE(session->enableKVCache(3));
   ASSERT_TRUE(step(2, 1));

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
+
 using namespace attnc;
 using attnc::test::FakeModelHooks;
 using attnc::test::TempPath;
@@ -63,10 +65,60 @@ protected:
     return hooks.lastArena();
   }
 
+  /// The calling thread's page faults so far.
+  static long pageFaults() {
+    rusage usage;
+    getrusage(RUSAGE_THREAD, &usage);
+    return usage.ru_minflt + usage.ru_majflt;
+  }
+
   FakeModelHooks hooks;
   attnc_model *model = nullptr;
   attnc_session *session = nullptr;
 };
+
+TEST_F(ArenaTest, ReserveAllocatesTheArenaBeforeTheFirstRun) {
+  int64_t dims[2] = {16, 64};
+  ASSERT_EQ(attnc_session_reserve(session, dims, 2), ATTNC_OK)
+      << attnc_last_error();
+  void *small = run(1, 3);
+  EXPECT_EQ(run(16, 64), small)
+      << "the reserved arena serves the larger run without growing";
+}
+
+TEST_F(ArenaTest, ReservedMemoryIsMappedBeforeTheFirstRun) {
+  // Arena 48 * 64 * 1024 bytes (768 pages of 4 KiB), output y 1 MiB: the
+  // model writes all of both. Reserved, the run takes none of their faults.
+  int64_t batch = 64, seq = 1024;
+  int64_t dims[2] = {batch, seq};
+  ASSERT_EQ(attnc_session_reserve(session, dims, 2), ATTNC_OK)
+      << attnc_last_error();
+  std::vector<float> x(batch * seq * 4, 1.0f), t(seq, 0.0f);
+  int64_t xShape[3] = {batch, seq, 4}, tShape[1] = {seq};
+  attnc_tensor inputs[2] = {{"x", ATTNC_DTYPE_F32, 3, xShape, x.data()},
+                            {"t", ATTNC_DTYPE_F32, 1, tShape, t.data()}};
+  const attnc_tensor_list *outputs = nullptr;
+  long before = pageFaults();
+  ASSERT_EQ(attnc_session_run(session, inputs, 2, &outputs), ATTNC_OK)
+      << attnc_last_error();
+  EXPECT_LT(pageFaults() - before, 64)
+      << "the first run faulted in memory that reserve should have mapped";
+}
+
+TEST_F(ArenaTest, ReserveRejectsBadDims) {
+  int64_t one[1] = {4};
+  EXPECT_EQ(attnc_session_reserve(session, one, 1),
+            ATTNC_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(attnc_last_error(),
+               "model 'fake' has 2 dynamic dims, reserve was given 1");
+  int64_t zero[2] = {2, 0};
+  EXPECT_EQ(attnc_session_reserve(session, zero, 2),
+            ATTNC_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(attnc_last_error(),
+               "reserve: dim 'seq' must be at least 1, got 0");
+  EXPECT_EQ(attnc_session_reserve(nullptr, zero, 2),
+            ATTNC_ERROR_INVALID_ARGUMENT);
+}
 
 TEST_F(ArenaTest, IsPassedAfterTheOutputsAligned) {
   void *arena = run(2, 3);
