@@ -112,10 +112,19 @@ Status Model::loadWeights(const std::string &path) {
                      std::to_string(sessions) +
                      (sessions == 1 ? " session uses" : " sessions use") +
                      " it; destroy them first");
-  Expected<Weights> loaded = Weights::load(spec, path);
-  if (!loaded)
-    return loaded.error();
-  weights.emplace(std::move(*loaded));
+  // A failure keeps the previous weights: they are replaced only once the
+  // new ones are complete.
+  std::optional<Expected<Weights>> loaded;
+  try {
+    loaded.emplace(Weights::load(spec, path));
+  } catch (const std::bad_alloc &) {
+    return Error(ATTNC_ERROR_OUT_OF_MEMORY,
+                 "model '" + spec.name + "': out of memory while loading the "
+                 "weights of '" + path + "'");
+  }
+  if (!*loaded)
+    return loaded->error();
+  weights.emplace(std::move(**loaded));
   return Status::success();
 }
 

@@ -2,6 +2,7 @@
 #include "RunCommand.h"
 
 #include "AttentionDump.h"
+#include "DryRun.h"
 #include "GenerateCommand.h"
 
 #include "attnc/Safetensors.h"
@@ -163,6 +164,18 @@ int attnc::runCommandMain() {
     return reportError(model.error().message());
   if (Status s = attnc::applyThreadsOption(*model); !s)
     return reportError(s.error().message());
+  if (dryRunRequested()) {
+    std::optional<st::File> file;
+    if (!inputsPath.empty()) {
+      Expected<st::File> opened = st::File::open(inputsPath);
+      if (!opened)
+        return reportError(opened.error().message());
+      file.emplace(std::move(*opened));
+    }
+    return printMemoryPlan(*model, file ? inputsFrom(*file)
+                                        : std::vector<attnc_tensor>{},
+                           0);
+  }
   if (Status s = model->loadWeights(weightsPath); !s)
     return reportError(s.error().message());
   for (const std::string &warning : model->warnings())
