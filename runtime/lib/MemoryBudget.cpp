@@ -2,6 +2,7 @@
 #include "MemoryBudget.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -11,6 +12,11 @@
 
 namespace attnc::rt {
 namespace {
+
+/// A limit read from /proc is reused for this long, for needs below this
+/// fraction of it.
+constexpr std::chrono::milliseconds kLimitReuse{200};
+constexpr uint64_t kLimitReuseFraction = 64;
 
 /// cgroup v1 reports "no limit" as a huge page-rounded number.
 constexpr uint64_t kV1Unlimited = uint64_t(1) << 62;
@@ -268,9 +274,23 @@ Status checkMemory(const MemoryNeed &need, const MemoryLimit &limit,
 
 Status checkMemory(const MemoryNeed &need, const std::string &what,
                    const std::function<std::string(uint64_t)> &hint) {
-  Expected<MemoryLimit> limit = findMemoryLimit(LimitSources::current());
+  LimitSources sources = LimitSources::current();
+  // A decode step grows its arena a little at every token: a need far below
+  // what was free a moment ago is not worth reading /proc again.
+  struct Recent {
+    uint64_t bytes = 0;
+    std::chrono::steady_clock::time_point when;
+  };
+  thread_local Recent recent;
+  auto now = std::chrono::steady_clock::now();
+  if (!sources.override && now - recent.when < kLimitReuse &&
+      need.total(MemoryLimit{}) < recent.bytes / kLimitReuseFraction)
+    return Status::success();
+  Expected<MemoryLimit> limit = findMemoryLimit(sources);
   if (!limit)
     return limit.error();
+  if (!sources.override)
+    recent = {limit->bytes, now};
   if (need.total(*limit) <= limit->bytes)
     return Status::success();
   return checkMemory(need, *limit, what, hint ? hint(limit->bytes) : "");
