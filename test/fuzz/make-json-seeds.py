@@ -119,6 +119,7 @@ def configs():
         "truncated.json": "{\"n_layer\": 12, ",
         "bool.json": {"n_layer": True},
         "indivisible.json": {"n_embd": 100, "n_head": 7},
+        "deep.json": "[" * 10000 + "]" * 10000,
     }
     for name, data in damaged.items():
         write("config", name, data)
