@@ -11,8 +11,11 @@
 #                              sessions and runs) in ./build-tsan; this is what
 #                              CI runs
 #
-# The summary gives each configuration's time (build included), each fuzz
-# target's executions, and the total time.
+# The release build also runs the soak test (tools/soak.sh) for
+# ATTNC_SOAK_SECONDS (default 120); --sanitize runs it for 20 s under
+# ASan+LSan and under TSan. The summary gives each configuration's time
+# (build included), each fuzz target's executions, the soak's figures, and
+# the total time.
 #
 # ATTNC_TEST_SANITIZE=1 is the same as --sanitize. ATTNC_BUILD_DIR,
 # ATTNC_ASAN_BUILD_DIR and ATTNC_TSAN_BUILD_DIR move the build directories.
@@ -75,7 +78,26 @@ suite() {
   summary+="$line ($(elapsed "$config_start") with the build)"$'\n'
 }
 
+# soak NAME BUILD_DIR SECONDS KIND: tools/soak.sh (long generation on
+# several threads, models loaded and freed, RSS and results checked); one
+# summary line with its figures, counted as one test.
+soak() {
+  local name=$1 dir=$2 seconds=$3 kind=$4 t=$SECONDS
+  echo "== $name: ${seconds} s ($kind model)"
+  "$root/tools/soak.sh" "$seconds" "$dir" "$kind" 2>&1 | tee "$log/$name.txt"
+  local rc=${PIPESTATUS[0]} figures
+  figures=$(sed -nE 's/^soak: [0-9]+ s, (.*)$/\1/p' "$log/$name.txt")
+  if ((rc == 0)); then
+    passed=$((passed + 1))
+    summary+="$name: passed ($(elapsed "$t")): $figures"$'\n'
+  else
+    failed=$((failed + 1))
+    summary+="$name: FAILED ($(elapsed "$t"))${figures:+: $figures}"$'\n'
+  fi
+}
+
 suite release "$build"
+soak soak "$build" "${ATTNC_SOAK_SECONDS:-120}" compiled
 echo "== agreement with PyTorch: worst error per model and size (test/reference)"
 cat "$build"/test/reference/Output/*.test.tmp.log 2>/dev/null | grep "^worst " || echo "(none ran)"
 
@@ -99,6 +121,8 @@ if ((sanitize)); then
   export ASAN_OPTIONS=abort_on_error=1:allocator_may_return_null=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1
   export UBSAN_OPTIONS=abort_on_error=1:halt_on_error=1:print_stacktrace=1
   suite asan "$asan_build"
+  # LeakSanitizer checks the soak's process at exit.
+  soak soak-asan "$asan_build" 20 compiled
 
   t=$SECONDS
   echo "== fuzz: ${fuzz_seconds} s per target"
@@ -120,7 +144,7 @@ if ((sanitize)); then
   # C (FakeModel.c, FakeDecoder.c), so no uninstrumented libomp runs under
   # TSan. Without suppressions.
   config_start=$SECONDS
-  ATTNC_BUILD_DIR=$tsan_build ATTNC_BUILD_TARGETS="RuntimeTests GenerationTests" \
+  ATTNC_BUILD_DIR=$tsan_build ATTNC_BUILD_TARGETS="RuntimeTests GenerationTests attnc-soak attnc_naive_gpt2" \
     "$root/tools/build.sh" -DATTNC_SANITIZE=thread ||
     { echo "error: the ThreadSanitizer build failed"; exit 1; }
   echo "== build-tsan: $(elapsed "$config_start")"
@@ -128,6 +152,7 @@ if ((sanitize)); then
   # A report aborts the test that made it (exitcode is for reports at exit).
   export TSAN_OPTIONS=halt_on_error=1:abort_on_error=1:second_deadlock_stack=1
   suite tsan "$tsan_build" -L runtime
+  soak soak-tsan "$tsan_build" 20 naive
 fi
 
 echo

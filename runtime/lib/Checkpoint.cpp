@@ -30,6 +30,21 @@ std::string directoryOf(const std::string &path) {
   return slash == std::string::npos ? "" : path.substr(0, slash + 1);
 }
 
+/// Whether a relative path has a ".." component, which could lead outside
+/// the directory it is relative to.
+bool climbsOut(const std::string &path) {
+  size_t begin = 0;
+  while (begin <= path.size()) {
+    size_t end = path.find('/', begin);
+    if (end == std::string::npos)
+      end = path.size();
+    if (path.compare(begin, end - begin, "..") == 0)
+      return true;
+    begin = end + 1;
+  }
+  return false;
+}
+
 } // namespace
 
 Expected<Checkpoint> Checkpoint::open(const std::string &path) {
@@ -96,6 +111,11 @@ Status Checkpoint::openIndex() {
       return formatError("weight_map: shard '" + truncate(shardName) +
                          "' of tensor '" + truncate(name) +
                          "' must be relative to the index's directory");
+    if (climbsOut(shardName))
+      return formatError("weight_map: shard '" + truncate(shardName) +
+                         "' of tensor '" + truncate(name) +
+                         "' must stay inside the index's directory (no "
+                         "'..')");
     shards[shardName].push_back(name);
   }
 

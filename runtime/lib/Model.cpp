@@ -170,10 +170,19 @@ Status Model::loadWeights(const std::string &path) {
     report = [this](uint64_t done, uint64_t total) {
       progress(progressData, done, total);
     };
-  Expected<Weights> loaded = Weights::load(spec, path, report);
-  if (!loaded)
-    return loaded.error();
-  weights.emplace(std::move(*loaded));
+  // A failure keeps the previous weights: they are replaced only once the
+  // new ones are complete.
+  std::optional<Expected<Weights>> loaded;
+  try {
+    loaded.emplace(Weights::load(spec, path, report));
+  } catch (const std::bad_alloc &) {
+    return Error(ATTNC_ERROR_OUT_OF_MEMORY,
+                 "model '" + spec.name + "': out of memory while loading the "
+                 "weights of '" + path + "'");
+  }
+  if (!*loaded)
+    return loaded->error();
+  weights.emplace(std::move(**loaded));
   return Status::success();
 }
 

@@ -7,6 +7,7 @@
 #include "attnc/runtime.h"
 
 #include "ApiSupport.h"
+#include "MemoryPlan.h"
 #include "Model.h"
 #include "Session.h"
 
@@ -313,6 +314,41 @@ attnc_status attnc_model_run(const attnc_model *model,
     list->outputs = std::move((*session)->outputs());
     list->describe(list->outputs);
     *outputs = list.release();
+    return ATTNC_OK;
+  });
+}
+
+attnc_status attnc_model_plan_memory(const attnc_model *model,
+                                     const attnc_tensor *inputs,
+                                     size_t num_inputs, int64_t kv_capacity,
+                                     attnc_memory_plan *out) {
+  if (!model || !out)
+    return fail(ATTNC_ERROR_INVALID_ARGUMENT,
+                "attnc_model_plan_memory: model and out must not be NULL");
+  return guarded([&] {
+    using namespace attnc::rt;
+    const Manifest &spec = model->model->manifest();
+    if (kv_capacity < 0 || (kv_capacity > 0 && !spec.kvCache))
+      return fail(ATTNC_ERROR_INVALID_ARGUMENT,
+                  kv_capacity < 0
+                      ? "attnc_model_plan_memory: kv_capacity must not be "
+                        "negative"
+                      : "attnc_model_plan_memory: model has no KV cache");
+    ScratchPool scratch;
+    Expected<BoundInputs> bound = bindInputs(spec, inputs, num_inputs, scratch);
+    if (!bound)
+      return fail(bound.error());
+    Expected<MemoryLimit> limit = findMemoryLimit(LimitSources::current());
+    if (!limit)
+      return fail(limit.error());
+    MemoryPlan plan = planMemory(spec, bound->dims, kv_capacity);
+    Status verdict = checkPlan(spec, bound->dims, kv_capacity, *limit);
+    thread_local std::string source, message;
+    source = limit->source;
+    message = verdict ? "" : verdict.error().message();
+    *out = {plan.weights, plan.packs,   plan.arena,
+            plan.kvCache, plan.outputs, plan.need().total(*limit),
+            limit->bytes, source.c_str(), message.c_str()};
     return ATTNC_OK;
   });
 }

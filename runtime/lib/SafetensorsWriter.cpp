@@ -6,10 +6,14 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <new>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               "safetensors data are little-endian; so is this writer's host");
@@ -30,17 +34,31 @@ Error invalid(const std::string &path, const std::string &message) {
                "cannot write '" + path + "': " + message);
 }
 
-/// Closes the stream and reports the first failure of the whole write.
+/// Writes into a temporary file beside `path` and renames it to `path` only
+/// once everything is written, so that a failure (a full disk, a crash, an
+/// exception) never leaves a half-written file or clobbers an old one.
+/// Reports the first failure of the whole write.
 class OutputFile {
 public:
   explicit OutputFile(const std::string &path)
-      : path(path), stream(std::fopen(path.c_str(), "wb")) {
-    if (!stream)
+      : path(path), temporary(temporaryName(path)) {
+    // O_EXCL: never follow or reuse a file planted under that name.
+    int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                    0666);
+    stream = fd < 0 ? nullptr : ::fdopen(fd, "wb");
+    if (!stream) {
       savedErrno = errno;
+      if (fd >= 0) {
+        ::close(fd);
+        ::unlink(temporary.c_str());
+      }
+    }
   }
   ~OutputFile() {
-    if (stream)
+    if (stream) {
       std::fclose(stream);
+      ::unlink(temporary.c_str());
+    }
   }
 
   void write(const void *data, size_t size) {
@@ -50,18 +68,32 @@ public:
   }
 
   Status close() {
+    bool opened = stream != nullptr;
     if (stream && std::fclose(stream) != 0 && !savedErrno)
       savedErrno = errno ? errno : EIO;
     stream = nullptr;
-    if (savedErrno)
+    if (opened && !savedErrno &&
+        std::rename(temporary.c_str(), path.c_str()) != 0)
+      savedErrno = errno;
+    if (savedErrno) {
+      if (opened)
+        ::unlink(temporary.c_str());
       return Error(ATTNC_ERROR_IO, "cannot write '" + path +
                                        "': " + std::strerror(savedErrno));
+    }
     return Status::success();
   }
 
 private:
+  static std::string temporaryName(const std::string &path) {
+    static std::atomic<unsigned> counter{0};
+    return path + ".tmp-attnc-" + std::to_string(::getpid()) + "-" +
+           std::to_string(counter++);
+  }
+
   const std::string &path;
-  std::FILE *stream;
+  std::string temporary;
+  std::FILE *stream = nullptr;
   int savedErrno = 0;
 };
 

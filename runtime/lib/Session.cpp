@@ -1,6 +1,7 @@
 //===- Session.cpp - One caller's runs of a shared model ------------------===//
 #include "Session.h"
 
+#include "MemoryPlan.h"
 #include "Residency.h"
 
 #include <algorithm>
@@ -56,11 +57,18 @@ Status Session::prepareOutputs(const std::vector<int64_t> &dims) {
 }
 
 Status Session::prepare(const attnc_tensor *inputs, size_t count,
-                        std::vector<int64_t> &dims) {
+                        std::vector<int64_t> &dims, int64_t stepCapacity) {
   const Manifest &spec = owner.manifest();
   Expected<BoundInputs> bound = bindInputs(spec, inputs, count, scratch);
   if (!bound)
     return bound.error();
+  HeldMemory held{0, arena.size(), cache.size()};
+  for (const OutputTensor &output : results)
+    held.outputs += output.buffer.size();
+  if (Status s = checkCallMemory(spec, bound->dims, stepCapacity, position,
+                                 held);
+      !s)
+    return s;
   if (Status s = prepareOutputs(bound->dims); !s)
     return s;
   dims = bound->dims;
@@ -137,6 +145,23 @@ Status Session::enableKVCache(int64_t newCapacity) {
     return Error(ATTNC_ERROR_INVALID_ARGUMENT,
                  "KV cache capacity must be at least 1, got " +
                      std::to_string(newCapacity));
+  // The smallest cache any step allocates (a batch of one), refused now
+  // rather than at the first step.
+  MemoryNeed need;
+  uint64_t perToken = kvCacheBytes(spec, 1, 1);
+  need.add("KV cache", kvCacheBytes(spec, 1, newCapacity));
+  if (Status s = checkMemory(
+          need,
+          "model '" + spec.name + "': a KV cache of " +
+              std::to_string(newCapacity) + " tokens for a batch of 1",
+          [&](uint64_t available) {
+            return available / perToken
+                       ? "what would fit: a KV cache of at most " +
+                             std::to_string(available / perToken) + " tokens"
+                       : std::string("not even one token fits");
+          });
+      !s)
+    return s;
   capacity = newCapacity;
   cache = AlignedBuffer();
   cacheRows = 0;
@@ -169,8 +194,8 @@ Status Session::allocateCache(int64_t batch) {
     return Error(ATTNC_ERROR_OUT_OF_MEMORY,
                  "KV cache of " + std::to_string(capacity) +
                      " tokens for a batch of " + std::to_string(batch) +
-                     " needs " + std::to_string(*bytes) +
-                     " bytes, more than can be allocated");
+                     " needs " + formatBytes(*bytes) +
+                     ", more than can be allocated");
   }
   populateWritable(cache.data(), cache.size());
   cacheRows = batch;
@@ -223,7 +248,7 @@ Status Session::step(const attnc_tensor *inputs, size_t count) {
                  "stepping");
   }
   std::vector<int64_t> dims;
-  if (Status s = prepare(inputs, count, dims); !s) {
+  if (Status s = prepare(inputs, count, dims, capacity); !s) {
     results.clear();
     return s;
   }

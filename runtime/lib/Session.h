@@ -56,9 +56,11 @@ public:
 private:
   explicit Session(const Model &model);
   Status prepareOutputs(const std::vector<int64_t> &dims);
-  /// Binds inputs, sizes outputs and fills `buffers`; dims in `dims`.
+  /// Binds inputs, checks that the call fits the memory budget (a step
+  /// when stepCapacity > 0), sizes outputs and fills `buffers`; dims in
+  /// `dims`.
   Status prepare(const attnc_tensor *inputs, size_t count,
-                 std::vector<int64_t> &dims);
+                 std::vector<int64_t> &dims, int64_t stepCapacity = 0);
   /// Appends the model's scratch memory to `buffers`, when it takes one,
   /// growing it to `bytes` first.
   Status appendArena(std::optional<uint64_t> bytes);

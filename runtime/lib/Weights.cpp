@@ -2,6 +2,7 @@
 #include "Weights.h"
 
 #include "Convert.h"
+#include "MemoryPlan.h"
 #include "NameResolver.h"
 #include "Residency.h"
 
@@ -367,6 +368,35 @@ unusedTensorNotes(const std::vector<std::pair<std::string, std::string>> &unused
   return notes;
 }
 
+/// Fails before anything is copied when the parameters as bound (copies,
+/// and pages of the mapping used in place) and the packs exceed the budget.
+Status checkWeightsMemory(const Manifest &manifest,
+                          const NameResolver &resolver,
+                          const std::string &path) {
+  uint64_t copied = 0, inPlace = 0;
+  for (const TensorSpec &param : manifest.params) {
+    ErrorList ignored; // the binder reports missing tensors
+    const Checkpoint::Entry *entry =
+        param.layers ? nullptr : resolver.find(param.tensor, "", ignored);
+    bool used = entry && entry->info->dtype == param.dtype &&
+                isAligned(entry->info->data, param.dtype);
+    uint64_t &sum = used ? inPlace : copied;
+    uint64_t bytes = paramBytes(param);
+    sum = sum + bytes < sum ? UINT64_MAX : sum + bytes;
+  }
+  MemoryNeed need;
+  need.add("weights copied", copied);
+  need.add("weights in place", inPlace, /*newAddressSpace=*/false);
+  need.add("packs", packBytes(manifest));
+  return checkMemory(
+      need, "model '" + manifest.name + "': loading the weights of '" + path +
+                "'",
+      [](uint64_t) {
+        return std::string("the weights are held as f32: give the process "
+                           "more memory (or set ATTNC_MEMORY_LIMIT)");
+      });
+}
+
 } // namespace
 
 void Weights::releasePacked(const Manifest &manifest, size_t index,
@@ -438,6 +468,8 @@ Expected<Weights> Weights::load(const Manifest &manifest,
       NameResolver::create(ckpt, requiredNames(manifest));
   if (!resolver)
     return resolver.error();
+  if (Status s = checkWeightsMemory(manifest, *resolver, path); !s)
+    return s.error();
 
   ErrorList errors;
   std::set<std::string> used;

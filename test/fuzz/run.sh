@@ -81,4 +81,7 @@ run frontend "$here/attn.dict" "$seeds" "$here/corpus/frontend" || failed=1
 run safetensors "$here/safetensors.dict" "$here/corpus/safetensors" || failed=1
 run tokenizer "$here/tokenizer.dict" "$here/corpus/tokenizer" \
   "$root/test/unittests/Generation/Inputs" || failed=1
+run manifest "$here/manifest.dict" "$here/corpus/manifest" || failed=1
+run inputs "$here/inputs.dict" "$here/corpus/inputs" || failed=1
+run config "$here/config.dict" "$here/corpus/config" || failed=1
 exit $failed

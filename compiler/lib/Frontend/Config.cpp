@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "attnc/Frontend/Config.h"
+#include "attnc/Frontend/Json.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -126,7 +127,7 @@ bool attnc::readConfigOverrides(
     return false;
   }
   llvm::Expected<llvm::json::Value> json =
-      llvm::json::parse((*buffer)->getBuffer());
+      parseJson((*buffer)->getBuffer());
   if (!json) {
     diag.error(SMLoc(), path + ": invalid JSON: " +
                             llvm::toString(json.takeError()));

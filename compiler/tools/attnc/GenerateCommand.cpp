@@ -6,6 +6,7 @@
 #include "ConfigCheck.h"
 #include "GenerationConfig.h"
 #include "ModelDirectory.h"
+#include "DryRun.h"
 
 #include "attnc/Decoder.h"
 #include "attnc/Generator.h"
@@ -413,14 +414,24 @@ int attnc::generateCommandMain() {
   if (!modelVocab)
     return reportError(modelVocab.error().message());
   int64_t vocab = *modelVocab;
+  int64_t capacity =
+      static_cast<int64_t>(prompt->size()) + std::max<int64_t>(*newTokens, 1);
+  if (dryRunRequested()) {
+    // A generation without the cache recomputes a sequence of `capacity`.
+    bool cached = !noKVCache && attnc_model_has_kv_cache(model->get());
+    int64_t shape[] = {1, cached ? static_cast<int64_t>(prompt->size())
+                                 : capacity};
+    std::vector<int64_t> ids(static_cast<size_t>(shape[1]), 0);
+    return printMemoryPlan(
+        *model, {{"input_ids", ATTNC_DTYPE_I64, 2, shape, ids.data()}},
+        cached ? capacity : 0);
+  }
   if (Status s = loadWeightsWithProgress(*model, files->weights); !s)
     return reportError(s.error().message());
   for (const std::string &warning : model->warnings())
     llvm::WithColor::warning() << warning << "\n";
-  Expected<std::unique_ptr<Decoder>> decoder = createDecoder(
-      *model,
-      static_cast<int64_t>(prompt->size()) + std::max<int64_t>(*newTokens, 1),
-      !noKVCache);
+  Expected<std::unique_ptr<Decoder>> decoder =
+      createDecoder(*model, capacity, !noKVCache);
   if (!decoder)
     return reportError(decoder.error().message());
   if (tokenizer->vocabSize() != vocab)

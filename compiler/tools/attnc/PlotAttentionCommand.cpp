@@ -3,6 +3,7 @@
 
 #include "AttentionDump.h"
 
+#include "attnc/Frontend/Json.h"
 #include "attnc/Plot/Heatmap.h"
 #include "attnc/Safetensors.h"
 
@@ -94,7 +95,7 @@ indexList(const std::map<std::string, std::string> &meta,
       list.push_back(i);
     return list;
   }
-  llvm::Expected<llvm::json::Value> value = llvm::json::parse(it->second);
+  llvm::Expected<llvm::json::Value> value = attnc::parseJson(it->second);
   if (!value) {
     llvm::consumeError(value.takeError());
     return std::nullopt;
@@ -131,7 +132,7 @@ std::vector<std::string> splitTokens(llvm::StringRef text) {
 /// Row `batch` of a JSON array of rows of strings or integers.
 std::optional<std::vector<std::string>> metadataRow(llvm::StringRef json,
                                                     int64_t batch) {
-  llvm::Expected<llvm::json::Value> value = llvm::json::parse(json);
+  llvm::Expected<llvm::json::Value> value = attnc::parseJson(json);
   if (!value) {
     llvm::consumeError(value.takeError());
     return std::nullopt;

@@ -3,6 +3,7 @@
 
 #include "AttentionDump.h"
 #include "ConfigCheck.h"
+#include "DryRun.h"
 #include "GenerateCommand.h"
 #include "ModelDirectory.h"
 #include "TextInputs.h"
@@ -242,6 +243,18 @@ int attnc::runCommandMain() {
       return reportError(s.error().message());
   if (Status s = attnc::applyThreadsOption(*model); !s)
     return reportError(s.error().message());
+  if (dryRunRequested()) {
+    std::optional<st::File> file;
+    if (!inputsPath.empty()) {
+      Expected<st::File> opened = st::File::open(inputsPath);
+      if (!opened)
+        return reportError(opened.error().message());
+      file.emplace(std::move(*opened));
+    }
+    return printMemoryPlan(*model, file ? inputsFrom(*file)
+                                        : std::vector<attnc_tensor>{},
+                           0);
+  }
   if (Status s = loadWeightsWithProgress(*model, files->weights); !s)
     return reportError(s.error().message());
   for (const std::string &warning : model->warnings())

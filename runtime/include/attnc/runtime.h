@@ -53,7 +53,8 @@ typedef enum attnc_status {
   ATTNC_ERROR_INVALID_ARGUMENT = 4, /* NULL handle, index out of range, ... */
   ATTNC_ERROR_ABI = 5,              /* not an attnc model, or another ABI */
   ATTNC_ERROR_STATE = 6,            /* e.g. running before loading weights */
-  ATTNC_ERROR_OUT_OF_MEMORY = 7,
+  ATTNC_ERROR_OUT_OF_MEMORY = 7,    /* over the memory budget, or an
+                                       allocation failed (docs/runtime.md) */
   ATTNC_ERROR_MODEL = 8,            /* attnc_model_forward reported failure */
   ATTNC_ERROR_INTERNAL = 9,         /* a bug in the runtime */
   ATTNC_STATUS_MAX_ENUM = 0x7fffffff
@@ -223,6 +224,40 @@ ATTNC_API attnc_status attnc_model_run(const attnc_model *model,
                                        const attnc_tensor *inputs,
                                        size_t num_inputs,
                                        attnc_tensor_list **outputs);
+
+/*--- Memory budget ----------------------------------------------------------*/
+
+/* Before allocating weights, outputs, arena or KV cache, the runtime checks
+ * that they fit what the process may still use: the smallest of
+ * MemAvailable, the room left in its cgroup (v2 or v1) and RLIMIT_AS minus
+ * the address space in use, or the environment variable ATTNC_MEMORY_LIMIT
+ * (bytes, with an optional K/M/G/T suffix, or "none" to check nothing)
+ * when set. Over budget fails with ATTNC_ERROR_OUT_OF_MEMORY, naming each
+ * component, the limit and its source, and what would fit. */
+typedef struct attnc_memory_plan {
+  uint64_t weights;  /* the parameters, in the model's dtypes */
+  uint64_t packs;    /* packed parameters built at load */
+  uint64_t arena;    /* the largest call's scratch memory */
+  uint64_t kv_cache; /* 0 without a KV cache */
+  uint64_t outputs;
+  uint64_t total;    /* the sum that counts against limit */
+  uint64_t limit;    /* what the process may use; UINT64_MAX: no limit */
+  const char *limit_source; /* e.g. "MemAvailable in /proc/meminfo" */
+  /* "" when the plan fits, else the ATTNC_ERROR_OUT_OF_MEMORY message. */
+  const char *verdict;
+} attnc_memory_plan;
+
+/* The memory of running the model on `inputs` (only their shapes and names
+ * matter; nothing runs and weights need not be loaded), or with
+ * kv_capacity > 0 of generating: a prefill of the inputs then one-token
+ * steps until kv_capacity tokens are cached. The strings live until the
+ * next call of this function on the calling thread. Fails only for inputs
+ * that do not match the model or a malformed ATTNC_MEMORY_LIMIT. */
+ATTNC_API attnc_status attnc_model_plan_memory(const attnc_model *model,
+                                               const attnc_tensor *inputs,
+                                               size_t num_inputs,
+                                               int64_t kv_capacity,
+                                               attnc_memory_plan *out);
 
 /*--- Sessions ---------------------------------------------------------------*/
 

@@ -406,6 +406,20 @@ public:
     return run(inputs.data(), inputs.size());
   }
 
+  /// The memory a run on `inputs` (with kvCapacity > 0: a generation)
+  /// needs and the process's limit; plan.verdict says whether it fits.
+  /// The plan's strings live until the next planMemory on this thread.
+  Expected<attnc_memory_plan>
+  planMemory(const std::vector<attnc_tensor> &inputs,
+             int64_t kvCapacity = 0) const {
+    attnc_memory_plan plan{};
+    if (attnc_status s = attnc_model_plan_memory(get(), inputs.data(),
+                                                 inputs.size(), kvCapacity,
+                                                 &plan))
+      return Error::fromLastCall(s);
+    return plan;
+  }
+
   Expected<Session> createSession() const {
     attnc_session *session = nullptr;
     if (attnc_status s = attnc_session_create(get(), &session))

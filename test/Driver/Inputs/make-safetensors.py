@@ -7,6 +7,8 @@
   make-safetensors.py misalign IN OUT                         IN's tensors, with the
                                                               data section at an odd offset
   make-safetensors.py truncate IN OUT BYTES                   IN without its last BYTES
+  make-safetensors.py deep-dump OUT                           an attention dump whose
+                                                              metadata nests 100000 deep
 
 Only the standard library: the bytes are laid out by hand (8-byte
 little-endian header length, JSON header, data), independently of attnc.
@@ -73,6 +75,14 @@ def main(argv):
         text, data = layout(read(argv[2]), pad=1)
         assert (8 + len(text)) % 4 == 1
         write(argv[3], text, data)
+    elif mode == "deep-dump":
+        deep = "[" * 100000 + "]" * 100000
+        header = {"__metadata__": {"attention.0.layers": deep,
+                                   "tokens.input_ids": deep},
+                  "attention.0": {"dtype": "F32", "shape": [1, 1, 1, 2, 2],
+                                  "data_offsets": [0, 16]}}
+        text = json.dumps(header).encode()
+        write(argv[2], text + b" " * ((8 - (8 + len(text)) % 8) % 8), bytes(16))
     elif mode == "truncate":
         with open(argv[2], "rb") as f:
             raw = f.read()

@@ -83,6 +83,20 @@ TEST_F(ShardedTest, WeightMapEntryIsNotAFileName) {
                           "file name, found 3");
 }
 
+TEST_F(ShardedTest, ShardPathClimbingOutOfTheDirectory) {
+  // Each spelling would reach a file outside the index's directory.
+  for (const char *shard : {"../w.safetensors", "a/../../w.safetensors", "..",
+                            "sub/..", "./../w.safetensors"}) {
+    writeIndex(std::string(R"({"weight_map": {"h.0.w": ")") + shard +
+               "\"}}");
+    EXPECT_EQ(model.load(index.str(), ATTNC_ERROR_FORMAT),
+              index.str() + ": weight_map: shard '" + shard +
+                  "' of tensor 'h.0.w' must stay inside the index's "
+                  "directory (no '..')")
+        << shard;
+  }
+}
+
 TEST_F(ShardedTest, AbsoluteShardPath) {
   writeIndex(R"({"weight_map": {"h.0.w": "/etc/passwd"}})");
   EXPECT_EQ(model.load(index.str(), ATTNC_ERROR_FORMAT),

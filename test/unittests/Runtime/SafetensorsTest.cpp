@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <cstring>
 #include <vector>
 
@@ -317,6 +319,38 @@ TEST(SafetensorsWriterTest, ReportsUnwritablePath) {
   EXPECT_EQ(s.error().message(), "cannot write "
                                  "'/nonexistent/dir/out.safetensors': No such "
                                  "file or directory");
+}
+
+TEST(SafetensorsWriterTest, WritesWholeFilesOrNothing) {
+  // Written to a temporary file beside the target, then renamed: a failure
+  // (here: the target is a directory) leaves neither a partial file nor the
+  // temporary one.
+  std::string dir = testing::TempDir() + "attnc-writer-" +
+                    std::to_string(getpid());
+  std::filesystem::create_directories(dir + "/target.safetensors");
+  float value = 1;
+  Status s = st::write(dir + "/target.safetensors",
+                       {{"v", {ATTNC_DTYPE_F32, {1}, &value}}});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code(), ATTNC_ERROR_IO);
+  EXPECT_EQ(s.error().message(), "cannot write '" + dir +
+                                     "/target.safetensors': Is a directory");
+  size_t entries = 0;
+  for ([[maybe_unused]] const auto &entry :
+       std::filesystem::directory_iterator(dir))
+    ++entries;
+  EXPECT_EQ(entries, 1u) << "only the directory itself";
+
+  // An existing file is replaced whole.
+  std::string file = dir + "/out.safetensors";
+  float big[64] = {};
+  ASSERT_TRUE(st::write(file, {{"v", {ATTNC_DTYPE_F32, {64}, big}}}));
+  ASSERT_TRUE(st::write(file, {{"w", {ATTNC_DTYPE_F32, {1}, &value}}}));
+  Expected<st::File> read = st::File::open(file);
+  ASSERT_TRUE(read) << read.error().message();
+  ASSERT_EQ(read->tensors().size(), 1u);
+  EXPECT_EQ(read->tensors()[0].name, "w");
+  std::filesystem::remove_all(dir);
 }
 
 } // namespace
