@@ -42,12 +42,13 @@ static llvm::StringRef kindOf(const llvm::json::Value &v) {
   return "a value";
 }
 
-/// Whether the model reads a tensor by this checkpoint name.
+/// Whether the model must read a tensor by this checkpoint name: a
+/// parameter with `else` alternatives falls back to them when it is absent.
 static bool readsTensor(const std::vector<DeclPtr> &decls,
                         llvm::StringRef tensor) {
   for (const DeclPtr &decl : decls) {
     if (auto *param = llvm::dyn_cast<ParamDecl>(decl.get()))
-      if (param->tensorName() == tensor)
+      if (param->tensorName() == tensor && param->alternatives.empty())
         return true;
     if (auto *block = llvm::dyn_cast<BlockDecl>(decl.get()))
       if (readsTensor(block->body, tensor))

@@ -463,7 +463,9 @@ int attnc::generateCommandMain() {
       return;
     echoed = true;
     // The prompt ids were checked against the model, not the tokenizer.
-    if (Expected<std::string> text = tokenizer->decode(*prompt))
+    // The BOS the tokenizer's post-processor added is not the user's text.
+    if (Expected<std::string> text =
+            tokenizer->decode(*prompt, ATTNC_TOKENIZER_SKIP_SPECIAL_TOKENS))
       llvm::outs() << *text;
   };
   TextSink sink;
