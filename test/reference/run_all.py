@@ -48,6 +48,7 @@ MODELS = {
     "gpt2_kv_cache": ("kv_cache_ref", "run_gpt2"),
     "llama_kv_cache": ("kv_cache_ref", "run_llama"),
     "padding_mask": ("padding_mask_ref", "run"),
+    "hf_directory": ("hf_directory_ref", "run"),
 }
 
 
