@@ -146,7 +146,13 @@ Status Session::enableKVCache(int64_t newCapacity) {
                  "KV cache capacity must be at least 1, got " +
                      std::to_string(newCapacity));
   // The smallest cache any step allocates (a batch of one), refused now
-  // rather than at the first step.
+  // rather than at the first step: first a size beyond 64 bits, then one
+  // over the memory budget.
+  if (!checkedByteSize({spec.kvCache->floatsPerToken, 1, newCapacity},
+                       sizeof(float)))
+    return Error(ATTNC_ERROR_OUT_OF_MEMORY,
+                 "KV cache of " + std::to_string(newCapacity) +
+                     " tokens for a batch of 1 is too large");
   MemoryNeed need;
   uint64_t perToken = kvCacheBytes(spec, 1, 1);
   need.add("KV cache", kvCacheBytes(spec, 1, newCapacity));
