@@ -71,6 +71,11 @@ cl::opt<std::string> outputsPath(
              "summary of each)"),
     cl::value_desc("file"), cl::sub(attnc::runSubCommand));
 
+cl::opt<bool> verbose(
+    "verbose",
+    cl::desc("Print what the model is: its name, the CPU it was compiled "
+             "for and the CPU features its code uses (checked at load)"),
+    cl::sub(attnc::runSubCommand));
 cl::opt<int> numThreads(
     "threads",
     cl::desc("Threads to run the model on (default: $ATTNC_NUM_THREADS, "
@@ -236,6 +241,13 @@ int attnc::runCommandMain() {
   Expected<Model> model = Model::open(modelPath);
   if (!model)
     return reportError(model.error().message());
+  if (verbose) {
+    llvm::errs() << "model '" << model->name() << "'";
+    if (!model->targetCpu().empty())
+      llvm::errs() << " compiled for '" << model->targetCpu()
+                   << "' (CPU features: " << model->targetFeatures() << ")";
+    llvm::errs() << "\n";
+  }
   if (!files->config.empty())
     if (Status s = checkConstantsAgainstConfig(*model, modelPath,
                                                files->config, configSource);
