@@ -55,27 +55,6 @@ bool isControl(char32_t c) {
 
 namespace {
 
-/// Calls `valid` with each maximal well-formed run of `text` and `invalid`
-/// with each malformed byte, in order.
-void forEachRun(std::string_view text,
-                const std::function<void(std::string_view)> &valid,
-                const std::function<void(char)> &invalid) {
-  size_t runStart = 0;
-  for (size_t pos = 0; pos < text.size();) {
-    utf8::CodePoint c = utf8::decode(text, pos);
-    if (c.valid) {
-      pos += c.size;
-      continue;
-    }
-    if (pos > runStart)
-      valid(text.substr(runStart, pos - runStart));
-    invalid(text[pos]);
-    runStart = ++pos;
-  }
-  if (runStart < text.size())
-    valid(text.substr(runStart));
-}
-
 /// `text` with each well-formed code point replaced by `map`'s output.
 std::string mapChars(std::string_view text,
                      const std::function<void(char32_t, std::string &)> &map) {
@@ -94,24 +73,25 @@ std::string mapChars(std::string_view text,
 
 Expected<std::string> unicodeForm(std::string_view text, int options) {
   std::string out;
-  bool failed = false;
-  forEachRun(
+  bool done = utf8::forEachRun(
       text,
-      [&](std::string_view run) {
+      [&](size_t begin, size_t end) {
         utf8proc_uint8_t *mapped = nullptr;
         utf8proc_ssize_t size = utf8proc_map(
-            reinterpret_cast<const utf8proc_uint8_t *>(run.data()),
-            static_cast<utf8proc_ssize_t>(run.size()), &mapped,
+            reinterpret_cast<const utf8proc_uint8_t *>(text.data() + begin),
+            static_cast<utf8proc_ssize_t>(end - begin), &mapped,
             static_cast<utf8proc_option_t>(options | UTF8PROC_STABLE));
-        if (size < 0) {
-          failed = true;
-          return;
-        }
+        if (size < 0)
+          return false;
         out.append(reinterpret_cast<char *>(mapped), size);
         std::free(mapped);
+        return true;
       },
-      [&](char byte) { out += byte; });
-  if (failed)
+      [&](size_t pos) {
+        out += text[pos];
+        return true;
+      });
+  if (!done)
     return Error(ATTNC_ERROR_OUT_OF_MEMORY,
                  "out of memory normalizing a text of " +
                      std::to_string(text.size()) + " bytes");

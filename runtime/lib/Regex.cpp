@@ -98,21 +98,18 @@ Regex::findAll(std::string_view text) const {
     }
     return Status::success();
   };
-  size_t runStart = 0;
-  for (size_t pos = 0; pos < text.size();) {
-    utf8::CodePoint c = utf8::decode(text, pos);
-    if (c.valid) {
-      pos += c.size;
-      continue;
-    }
-    if (pos > runStart)
-      if (Status s = matchRun(runStart, pos); !s)
-        return s.error();
-    runStart = ++pos;
-  }
-  if (runStart < text.size() || text.empty())
-    if (Status s = matchRun(runStart, text.size()); !s)
-      return s.error();
+  // Matches never span a malformed byte; an empty text is matched once.
+  Status failure = Status::success();
+  auto matchEach = [&](size_t begin, size_t end) {
+    failure = matchRun(begin, end);
+    return static_cast<bool>(failure);
+  };
+  if (text.empty())
+    matchEach(0, 0);
+  else
+    utf8::forEachRun(text, matchEach, [](size_t) { return true; });
+  if (!failure)
+    return failure.error();
   return matches;
 }
 

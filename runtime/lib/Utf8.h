@@ -24,6 +24,28 @@ CodePoint decode(std::string_view text, size_t pos);
 /// Appends the UTF-8 form of `c` (a Unicode scalar value).
 void append(std::string &out, char32_t c);
 
+/// Splits `text` at its malformed bytes: calls `onRun(begin, end)` for each
+/// maximal well-formed run text[begin, end) and `onMalformed(pos)` for each
+/// malformed byte, in text order. A callback returning false stops the walk,
+/// and forEachRun then returns false.
+template <typename RunFn, typename MalformedFn>
+bool forEachRun(std::string_view text, RunFn onRun, MalformedFn onMalformed) {
+  size_t runStart = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    CodePoint c = decode(text, pos);
+    if (c.valid) {
+      pos += c.size;
+      continue;
+    }
+    if (pos > runStart && !onRun(runStart, pos))
+      return false;
+    if (!onMalformed(pos))
+      return false;
+    runStart = ++pos;
+  }
+  return runStart >= text.size() || onRun(runStart, text.size());
+}
+
 } // namespace attnc::rt::utf8
 
 #endif // ATTNC_RUNTIME_LIB_UTF8_H
