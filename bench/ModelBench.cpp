@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace attnc::bench {
@@ -69,19 +68,6 @@ std::vector<float> randomData(int64_t n, float scale, uint64_t &state) {
     x = scale * (static_cast<float>(state >> 40) / float(1 << 23) - 1.0f);
   }
   return data;
-}
-
-/// The file a model directory keeps its weights in, as Hugging Face names it.
-Expected<std::string> weightsFile(const std::string &path) {
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    return path;
-  for (const char *name : {"model.safetensors", "model.safetensors.index.json"})
-    if (std::string file = path + "/" + name; stat(file.c_str(), &st) == 0)
-      return file;
-  return Error(ATTNC_ERROR_IO,
-               path + ": no weights in this directory (looked for "
-                      "model.safetensors and model.safetensors.index.json)");
 }
 
 /// Random parameters written to a temporary safetensors file and bound
@@ -222,10 +208,7 @@ benchModel(const std::string &modelPath, const ModelBenchOptions &o,
     if (Status s = bindRandomWeights(*model, rng, views, storage); !s)
       return s.error();
   } else {
-    Expected<std::string> file = weightsFile(o.weights);
-    if (!file)
-      return file.error();
-    if (Status s = model->loadWeights(*file); !s)
+    if (Status s = model->loadWeights(o.weights); !s)
       return s.error();
   }
   Inputs inputs;

@@ -11,33 +11,24 @@ from .errors import InvalidArgumentError, IoError, StateError, check
 from .tensors import InputBlock, spec_from_info, to_numpy
 
 _INPUT, _PARAM, _OUTPUT = 0, 1, 2
-# What load_weights looks for in a directory, in order (Hugging Face names).
-WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json")
 # Decoder.cpp's declaredContextLength: the constants that give the context.
 _CONTEXT_CONSTANTS = ("n_positions", "n_ctx", "max_position_embeddings", "max_seq_len")
 _POSITION_TABLES = ("wpe.weight", "position_embeddings.weight")
 
 
-def weights_path(path):
-    """A checkpoint file, or the file a Hugging Face model directory keeps
-    its weights in."""
-    if not os.path.isdir(path):
-        return path
-    for name in WEIGHT_FILES:
-        if os.path.isfile(os.path.join(path, name)):
-            return os.path.join(path, name)
-    raise IoError(f"{path}: no weights in this directory (looked for "
-                  f"{' and '.join(WEIGHT_FILES)})")
-
-
-def _outputs(lib, handle, owned):
-    """The tensor list `handle` as a dict of numpy arrays by name."""
+def _call(lib, fn, handle, specs, inputs, owned):
+    """Binds the named numpy inputs (checked against `specs`), calls
+    fn(handle, inputs, count, &outputs) and returns the outputs as a dict of
+    numpy arrays by name; `owned`: the caller destroys the output list."""
+    block = InputBlock(inputs, specs)
+    out = C.c_void_p()
+    check(fn(handle, block.array, block.count, C.byref(out)))
     try:
-        return dict(to_numpy(lib.attnc_tensor_list_at(handle, i))
-                    for i in range(lib.attnc_tensor_list_size(handle)))
+        return dict(to_numpy(lib.attnc_tensor_list_at(out, i))
+                    for i in range(lib.attnc_tensor_list_size(out)))
     finally:
         if owned:
-            lib.attnc_tensor_list_destroy(handle)
+            lib.attnc_tensor_list_destroy(out)
 
 
 class Model:
@@ -151,7 +142,7 @@ class Model:
         """Binds a checkpoint: a .safetensors file, a sharded index, or a
         directory holding model.safetensors or model.safetensors.index.json."""
         check(self._lib.attnc_model_load_weights(self.handle,
-                                                 os.fsencode(weights_path(path))))
+                                                 os.fsencode(path)))
         return self
 
     def set_threads(self, count):
@@ -164,11 +155,8 @@ class Model:
     def run(self, **inputs):
         """Runs the model once on the named inputs (numpy arrays; lists take
         the declared dtype); returns {output name: numpy array}."""
-        block = InputBlock(inputs, self.inputs)
-        out = C.c_void_p()
-        check(self._lib.attnc_model_run(self.handle, block.array, block.count,
-                                        C.byref(out)))
-        return _outputs(self._lib, out, owned=True)
+        return _call(self._lib, self._lib.attnc_model_run, self.handle,
+                     self.inputs, inputs, owned=True)
 
     def session(self, capacity=None, batch=None):
         """A session: memory of its own reused from run to run, and for
@@ -270,7 +258,5 @@ class Session:
         return outputs["logits"]
 
     def _call(self, fn, inputs):
-        block = InputBlock(inputs, self._model.inputs)
-        out = C.c_void_p()
-        check(fn(self.handle, block.array, block.count, C.byref(out)))
-        return _outputs(self._lib, out, owned=False)
+        return _call(self._lib, fn, self.handle, self._model.inputs, inputs,
+                     owned=False)

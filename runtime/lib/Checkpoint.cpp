@@ -11,6 +11,8 @@
 #include <set>
 #include <sstream>
 
+#include <sys/stat.h>
+
 namespace attnc::rt {
 namespace {
 
@@ -45,9 +47,31 @@ bool climbsOut(const std::string &path) {
   return false;
 }
 
+/// What a model directory keeps its weights in, in order of preference
+/// (Hugging Face's names).
+constexpr const char *kDirectoryWeights[] = {"model.safetensors",
+                                             "model.safetensors.index.json"};
+
 } // namespace
 
-Expected<Checkpoint> Checkpoint::open(const std::string &path) {
+Expected<std::string> Checkpoint::resolve(const std::string &path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return path;
+  std::string dir = endsWith(path, "/") ? path : path + "/";
+  for (const char *name : kDirectoryWeights)
+    if (stat((dir + name).c_str(), &st) == 0 && S_ISREG(st.st_mode))
+      return dir + name;
+  return Error(ATTNC_ERROR_IO, path + ": no weights in this directory (looked "
+                                      "for " + kDirectoryWeights[0] + " and " +
+                                   kDirectoryWeights[1] + ")");
+}
+
+Expected<Checkpoint> Checkpoint::open(const std::string &given) {
+  Expected<std::string> resolved = resolve(given);
+  if (!resolved)
+    return resolved.error();
+  const std::string &path = *resolved;
   Checkpoint checkpoint;
   checkpoint.indexOrFile = path;
   if (endsWith(path, ".json")) {

@@ -4,7 +4,8 @@
 // an index JSON file (any path ending in ".json") whose "weight_map" maps each
 // tensor name to a shard file, relative to the index's directory. Every shard
 // is mapped and validated, and every tensor the index lists must be in its
-// shard.
+// shard. A Hugging Face model directory stands for the checkpoint it
+// holds: its model.safetensors, else its model.safetensors.index.json.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTNC_RUNTIME_LIB_CHECKPOINT_H
@@ -29,7 +30,10 @@ public:
     const std::string *file;
   };
 
+  /// `path` is a safetensors file, an index, or a model directory.
   static Expected<Checkpoint> open(const std::string &path);
+  /// The file `path` stands for: itself, or the one its directory holds.
+  static Expected<std::string> resolve(const std::string &path);
 
   /// The path given to open().
   const std::string &path() const { return indexOrFile; }

@@ -16,27 +16,16 @@ pieces and its ids.
 """
 import argparse
 import json
+import os
 import sys
 
 import regex
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from byte_level import bytes_to_unicode  # noqa: E402
+
 GPT2_PATTERN = (r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+"""
                 r"""| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""")
-
-
-def bytes_to_unicode():
-    """GPT-2's map from bytes to printable characters."""
-    bs = (list(range(ord("!"), ord("~") + 1)) +
-          list(range(ord("¡"), ord("¬") + 1)) +
-          list(range(ord("®"), ord("ÿ") + 1)))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return dict(zip(bs, map(chr, cs)))
 
 
 def get_pairs(word):

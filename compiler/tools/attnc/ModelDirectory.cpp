@@ -9,8 +9,6 @@ using namespace attnc;
 
 namespace {
 
-constexpr const char *kWeights = "model.safetensors";
-constexpr const char *kWeightsIndex = "model.safetensors.index.json";
 constexpr const char *kTokenizer = "tokenizer.json";
 constexpr const char *kConfig = "config.json";
 constexpr const char *kGenerationConfig = "generation_config.json";
@@ -29,24 +27,16 @@ Expected<ModelFiles> attnc::findModelFiles(llvm::StringRef dir) {
   if (!llvm::sys::fs::is_directory(dir))
     return Error(ATTNC_ERROR_IO,
                  "'" + dir.str() +
-                     "' is not a model directory (expected a directory with " +
-                     kWeights + " or " + kWeightsIndex + ")");
+                     "' is not a model directory (expected the directory "
+                     "save_pretrained writes)");
   ModelFiles files;
   files.dir = dir.str();
-  files.weights = fileIn(dir, kWeights);
-  if (files.weights.empty())
-    files.weights = fileIn(dir, kWeightsIndex);
+  // The runtime finds the weights file a directory holds (Checkpoint.cpp).
+  files.weights = files.dir;
   files.tokenizer = fileIn(dir, kTokenizer);
   files.config = fileIn(dir, kConfig);
   files.generationConfig = fileIn(dir, kGenerationConfig);
   return files;
-}
-
-Error attnc::missingWeights(llvm::StringRef dir) {
-  return Error(ATTNC_ERROR_IO, "model directory '" + dir.str() +
-                                   "' has no weights: looked for " + kWeights +
-                                   " and " + kWeightsIndex +
-                                   " (or pass --weights FILE)");
 }
 
 Error attnc::missingTokenizer(llvm::StringRef dir,
@@ -83,12 +73,9 @@ attnc::resolveModelFiles(const ModelFileOptions &options,
       files.config = std::string(path);
     }
   }
-  if (files.weights.empty()) {
-    if (!options.dir.empty())
-      return missingWeights(options.dir);
+  if (files.weights.empty())
     return Error(ATTNC_ERROR_INVALID_ARGUMENT,
                  "no weights: give a model directory (model.so DIR) or "
                  "--weights FILE");
-  }
   return files;
 }

@@ -20,7 +20,8 @@ namespace attnc {
 /// Paths of the files a model directory holds; empty when it has none.
 struct ModelFiles {
   std::string dir;
-  /// model.safetensors, else model.safetensors.index.json.
+  /// The directory itself (attnc_model_load_weights finds its
+  /// model.safetensors or model.safetensors.index.json), or --weights.
   std::string weights;
   std::string tokenizer;        // tokenizer.json
   std::string config;           // config.json
@@ -28,7 +29,7 @@ struct ModelFiles {
 };
 
 /// The files of `dir`. Fails when `dir` is not a directory; a missing file
-/// leaves its path empty (see requireWeights).
+/// leaves its path empty.
 Expected<ModelFiles> findModelFiles(llvm::StringRef dir);
 
 /// What the command line says: a directory and/or explicit files (empty
@@ -44,11 +45,7 @@ struct ModelFileOptions {
 Expected<ModelFiles> resolveModelFiles(const ModelFileOptions &options,
                                        std::string &configSource);
 
-/// The error for a directory without weights: names it and what was looked
-/// for.
-Error missingWeights(llvm::StringRef dir);
-
-/// The same for a missing tokenizer.json, when text must be tokenized;
+/// The error for a directory without tokenizer.json, when text must be tokenized;
 /// `alternative` says how to do without (e.g. "--prompt-tokens").
 Error missingTokenizer(llvm::StringRef dir, llvm::StringRef alternative);
 

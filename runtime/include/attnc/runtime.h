@@ -174,9 +174,11 @@ ATTNC_API attnc_status attnc_model_constant(const attnc_model *model,
 /* Checks every parameter against a checkpoint (by its `tensor` name, dtype
  * and shape) and binds it. `path` is a safetensors file, or a Hugging Face
  * index ("*.json" with a "weight_map" of tensor name -> shard file, shards
- * relative to the index's directory). A tensor X is found as X or as P.X for
- * one prefix P used throughout (e.g. "transformer."); F16 and BF16 tensors
- * are converted to F32 once, here; F32 tensors are used in place. A
+ * relative to the index's directory), or a Hugging Face model directory (its
+ * model.safetensors, else its model.safetensors.index.json). A tensor X is
+ * found as X or as P.X for one prefix P used throughout (e.g.
+ * "transformer."); F16 and BF16 tensors are converted to F32 once, here;
+ * F32 tensors are used in place. A
  * parameter with layers > 0 reads one tensor per layer into one stacked
  * buffer. If the checkpoint's metadata carries "attnc_fingerprint", it must
  * equal the model's fingerprint. All mismatches are reported in one message,

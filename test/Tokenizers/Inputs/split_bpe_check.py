@@ -15,6 +15,9 @@ import unicodedata
 
 import regex
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from byte_level import bytes_to_unicode  # noqa: E402
+
 from attnc_tokenizer import SKIP_SPECIAL_TOKENS, Report, Tokenizer
 
 LLAMA3 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
@@ -47,19 +50,6 @@ CASES = [
     "\n",
     "x",
 ]
-
-
-def bytes_to_unicode():
-    printable = (list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) +
-                 list(range(ord("®"), ord("ÿ") + 1)))
-    chars, extra = {}, 0
-    for b in range(256):
-        if b in printable:
-            chars[b] = chr(b)
-        else:
-            chars[b] = chr(256 + extra)
-            extra += 1
-    return chars
 
 
 BYTE_CHARS = bytes_to_unicode()

@@ -12,8 +12,12 @@ frequent pair of neighbouring symbols (ties: the smallest pair).
 import collections
 import json
 import os
+import sys
 
 import regex
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "support"))
+from byte_level import bytes_to_unicode  # noqa: E402
 
 NUM_MERGES = 300
 PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
@@ -34,20 +38,6 @@ Café au lait, crème brûlée, naïve façade: the visitors' words were strange
 Some wrote in other scripts entirely: Ελληνικά, русский, 日本語, and 東京.
 Numbers, too: ١٢٣ and ४५६ and ⅷ. Tabs\tand  double  spaces   stay apart.
 """
-
-
-def bytes_to_unicode():
-    printable = (list(range(ord("!"), ord("~") + 1)) +
-                 list(range(ord("¡"), ord("¬") + 1)) +
-                 list(range(ord("®"), ord("ÿ") + 1)))
-    chars, extra = {}, 0
-    for b in range(256):
-        if b in printable:
-            chars[b] = chr(b)
-        else:
-            chars[b] = chr(256 + extra)
-            extra += 1
-    return chars
 
 
 def learn(text, num_merges):
