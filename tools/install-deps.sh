@@ -17,6 +17,9 @@ packages=(
   libdnnl-dev libopenblas-dev linux-perf
   librsvg2-bin fonts-dejavu-core graphviz   # attnc plot-attention PNGs; docs/visualization.md
   qemu-user   # test/E2E/target-emulated-avx2.test: an AVX2 CPU without AVX-512
+  # attnc run --image: PNG and JPEG decoding; Pillow, the reference for both
+  # and for resizing (test/reference/image.test, test/Image/).
+  libpng-dev libjpeg62-turbo-dev python3-pil
 )
 
 missing=()

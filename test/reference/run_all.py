@@ -49,6 +49,7 @@ MODELS = {
     "llama_kv_cache": ("kv_cache_ref", "run_llama"),
     "padding_mask": ("padding_mask_ref", "run"),
     "hf_directory": ("hf_directory_ref", "run"),
+    "image": ("image_ref", "run"),
 }
 
 

@@ -12,6 +12,7 @@ namespace {
 constexpr const char *kTokenizer = "tokenizer.json";
 constexpr const char *kConfig = "config.json";
 constexpr const char *kGenerationConfig = "generation_config.json";
+constexpr const char *kPreprocessorConfig = "preprocessor_config.json";
 
 /// dir/name if it is a file, else "".
 std::string fileIn(llvm::StringRef dir, llvm::StringRef name) {
@@ -36,6 +37,7 @@ Expected<ModelFiles> attnc::findModelFiles(llvm::StringRef dir) {
   files.tokenizer = fileIn(dir, kTokenizer);
   files.config = fileIn(dir, kConfig);
   files.generationConfig = fileIn(dir, kGenerationConfig);
+  files.preprocessorConfig = fileIn(dir, kPreprocessorConfig);
   return files;
 }
 
@@ -63,6 +65,7 @@ attnc::resolveModelFiles(const ModelFileOptions &options,
   override(files.weights, options.weights);
   override(files.tokenizer, options.tokenizer);
   override(files.generationConfig, options.generationConfig);
+  override(files.preprocessorConfig, options.preprocessorConfig);
   configSource = options.dir;
   if (!options.config.empty()) {
     configSource = options.config;

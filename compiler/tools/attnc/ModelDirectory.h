@@ -26,6 +26,7 @@ struct ModelFiles {
   std::string tokenizer;        // tokenizer.json
   std::string config;           // config.json
   std::string generationConfig; // generation_config.json
+  std::string preprocessorConfig; // preprocessor_config.json (pictures)
 };
 
 /// The files of `dir`. Fails when `dir` is not a directory; a missing file
@@ -36,6 +37,7 @@ Expected<ModelFiles> findModelFiles(llvm::StringRef dir);
 /// when not given).
 struct ModelFileOptions {
   std::string dir, weights, tokenizer, config, generationConfig;
+  std::string preprocessorConfig;
 };
 
 /// The files to use: each explicit option, else the directory's file. Fails

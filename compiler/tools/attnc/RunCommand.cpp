@@ -5,6 +5,7 @@
 #include "ConfigCheck.h"
 #include "DryRun.h"
 #include "GenerateCommand.h"
+#include "ImageInputs.h"
 #include "ModelDirectory.h"
 #include "TextInputs.h"
 
@@ -65,6 +66,26 @@ cl::opt<std::string> inputsPath(
     "inputs",
     cl::desc("Safetensors file with one tensor per model input, by name"),
     cl::value_desc("file"), cl::sub(attnc::runSubCommand));
+cl::opt<std::string> imagePath(
+    "image",
+    cl::desc("Run a vision model on this PNG or JPEG picture, preprocessed "
+             "as preprocessor_config.json says, and print the top classes "
+             "(named by config.json's id2label)"),
+    cl::value_desc("file"), cl::sub(attnc::runSubCommand));
+cl::opt<std::string> preprocessorConfigPath(
+    "preprocessor-config",
+    cl::desc("With --image: the Hugging Face preprocessor_config.json "
+             "(default: the model directory's; without one, "
+             "ViTImageProcessor's defaults at the model's input size)"),
+    cl::value_desc("file"), cl::sub(attnc::runSubCommand));
+cl::opt<int> topClasses("top", cl::init(5),
+                        cl::desc("With --image: how many classes to print "
+                                 "(default 5)"),
+                        cl::value_desc("n"), cl::sub(attnc::runSubCommand));
+cl::opt<bool> printJson("json",
+                        cl::desc("With --image: print the top classes as "
+                                 "one JSON object"),
+                        cl::sub(attnc::runSubCommand));
 cl::opt<std::string> outputsPath(
     "outputs",
     cl::desc("Write the outputs to this safetensors file (default: print a "
@@ -216,12 +237,23 @@ attnc::Status attnc::loadWeightsWithProgress(Model &model,
 int attnc::runCommandMain() {
   std::string configSource;
   Expected<ModelFiles> files = resolveModelFiles(
-      {modelDir, weightsPath, tokenizerPath, configPath, ""}, configSource);
+      {modelDir, weightsPath, tokenizerPath, configPath, "",
+       preprocessorConfigPath},
+      configSource);
   if (!files)
     return reportError(files.error().message());
   bool haveText = inputText.getNumOccurrences() != 0;
-  if (haveText && !inputsPath.empty())
-    return reportError("give the inputs with one of --inputs and --text");
+  bool haveImage = imagePath.getNumOccurrences() != 0;
+  if (int given = haveText + haveImage + !inputsPath.empty(); given > 1)
+    return reportError(
+        "give the inputs with one of --inputs, --text and --image");
+  if (!haveImage && (preprocessorConfigPath.getNumOccurrences() ||
+                     topClasses.getNumOccurrences() || printJson))
+    return reportError("--preprocessor-config, --top and --json go with "
+                       "--image");
+  if (topClasses < 1)
+    return reportError("--top must be at least 1, got " +
+                       std::to_string(topClasses));
   std::optional<Tokenizer> tokenizer;
   if (haveText) {
     if (files->tokenizer.empty())
@@ -255,6 +287,15 @@ int attnc::runCommandMain() {
       return reportError(s.error().message());
   if (Status s = attnc::applyThreadsOption(*model); !s)
     return reportError(s.error().message());
+  // The picture is read and checked before the (larger) weights load.
+  std::optional<ImageInput> imageInput;
+  if (haveImage) {
+    Expected<ImageInput> built =
+        ImageInput::build(*model, imagePath, files->preprocessorConfig);
+    if (!built)
+      return reportError(built.error().message());
+    imageInput.emplace(std::move(*built));
+  }
   if (dryRunRequested()) {
     std::optional<st::File> file;
     if (!inputsPath.empty()) {
@@ -263,9 +304,12 @@ int attnc::runCommandMain() {
         return reportError(opened.error().message());
       file.emplace(std::move(*opened));
     }
-    return printMemoryPlan(*model, file ? inputsFrom(*file)
-                                        : std::vector<attnc_tensor>{},
-                           0);
+    std::vector<attnc_tensor> planned;
+    if (file)
+      planned = inputsFrom(*file);
+    else if (imageInput)
+      planned = {imageInput->tensor()};
+    return printMemoryPlan(*model, planned, 0);
   }
   if (Status s = loadWeightsWithProgress(*model, files->weights); !s)
     return reportError(s.error().message());
@@ -275,7 +319,9 @@ int attnc::runCommandMain() {
   std::optional<st::File> inputFile;
   std::optional<TextInputs> textInputs;
   std::vector<attnc_tensor> inputs;
-  if (tokenizer) {
+  if (imageInput) {
+    inputs = {imageInput->tensor()};
+  } else if (tokenizer) {
     Expected<std::vector<int64_t>> ids = tokenizer->encode(inputText);
     if (!ids)
       return reportError(ids.error().message());
@@ -326,11 +372,19 @@ int attnc::runCommandMain() {
         !s)
       return reportError(s.error().message());
   }
-  if (!outputsPath.empty()) {
+  if (!outputsPath.empty())
     if (Status s = writeOutputs(outputsPath, *outputs); !s)
+      return reportError(s.error().message());
+  // With --outputs, the classes are printed when the model has logits.
+  if (haveImage && (outputsPath.empty() || outputs->find("logits"))) {
+    if (Status s = printTopClasses(llvm::outs(), *outputs, files->config,
+                                   topClasses, printJson);
+        !s)
       return reportError(s.error().message());
     return 0;
   }
+  if (!outputsPath.empty())
+    return 0;
   for (const attnc_tensor &tensor : *outputs)
     printSummary(llvm::outs(), tensor);
   return 0;
