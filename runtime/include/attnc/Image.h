@@ -26,11 +26,19 @@ struct Picture {
   std::vector<uint8_t> rgb;
 };
 
+/// Pictures of more pixels are refused before their pixels are allocated.
+constexpr uint64_t kMaxPixels = uint64_t(1) << 28;
+
 /// Reads a PNG or JPEG file (told apart by its first bytes) as RGB, as
 /// Pillow's `Image.open(path).convert("RGB")` would: grey replicated,
 /// palettes expanded, alpha dropped (not composited), 16-bit samples cut to
 /// their high byte.
 Expected<Picture> readPicture(const std::string &path);
+
+/// The same for a file's bytes; errors name the file as `name`.
+Expected<Picture> decodePicture(const void *data, size_t size,
+                                const std::string &name,
+                                uint64_t maxPixels = kMaxPixels);
 
 /// Pillow's resampling filters, numbered as Pillow (and
 /// preprocessor_config.json's "resample") number them.

@@ -30,9 +30,6 @@ Error formatError(const std::string &path, const std::string &what) {
   return Error(ATTNC_ERROR_FORMAT, path + ": " + what);
 }
 
-// Larger pictures are refused before their pixels are allocated.
-constexpr uint64_t kMaxPixels = uint64_t(1) << 28;
-
 struct PngErrorState {
   char message[200] = "damaged PNG data";
 };
@@ -45,8 +42,8 @@ void pngError(png_structp png, png_const_charp message) {
 void pngWarning(png_structp, png_const_charp) {}
 
 /// Decodes into `out`; returns false with state.message set on failure.
-bool decodePng(FILE *file, Picture &out, PngErrorState &state,
-               std::vector<png_bytep> &rows) {
+bool decodePng(FILE *file, uint64_t maxPixels, Picture &out,
+               PngErrorState &state, std::vector<png_bytep> &rows) {
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &state,
                                            pngError, pngWarning);
   if (!png)
@@ -60,7 +57,7 @@ bool decodePng(FILE *file, Picture &out, PngErrorState &state,
   png_read_info(png, info);
   png_uint_32 width = png_get_image_width(png, info);
   png_uint_32 height = png_get_image_height(png, info);
-  if (uint64_t(width) * height > kMaxPixels)
+  if (uint64_t(width) * height > maxPixels)
     png_error(png, "the picture is too large");
   int colorType = png_get_color_type(png, info);
   // Pillow's convert("RGB"): palettes and low bit depths expanded,
@@ -106,7 +103,8 @@ void jpegMessage(j_common_ptr cinfo, int level) {
     jpegError(cinfo);
 }
 
-bool decodeJpeg(FILE *file, Picture &out, JpegErrorState &state) {
+bool decodeJpeg(FILE *file, uint64_t maxPixels, Picture &out,
+                JpegErrorState &state) {
   jpeg_decompress_struct cinfo;
   cinfo.err = jpeg_std_error(&state.manager);
   state.manager.error_exit = jpegError;
@@ -125,7 +123,7 @@ bool decodeJpeg(FILE *file, Picture &out, JpegErrorState &state) {
     return false;
   }
   cinfo.out_color_space = JCS_RGB;
-  if (uint64_t(cinfo.image_width) * cinfo.image_height > kMaxPixels) {
+  if (uint64_t(cinfo.image_width) * cinfo.image_height > maxPixels) {
     std::snprintf(state.message, sizeof state.message,
                   "the picture is too large");
     jpeg_destroy_decompress(&cinfo);
@@ -146,30 +144,45 @@ bool decodeJpeg(FILE *file, Picture &out, JpegErrorState &state) {
 
 } // namespace
 
+Expected<Picture> decodePicture(const void *data, size_t size,
+                                const std::string &name, uint64_t maxPixels) {
+  const auto *bytes = static_cast<const unsigned char *>(data);
+  bool png = size >= 8 && png_sig_cmp(bytes, 0, 8) == 0;
+  bool jpeg = size >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 &&
+              bytes[2] == 0xFF;
+  if (!png && !jpeg)
+    return formatError(name, "not a PNG or JPEG picture (its first bytes are "
+                             "neither format's signature)");
+  FilePtr file(fmemopen(const_cast<void *>(data), size, "rb"));
+  if (!file)
+    return Error(ATTNC_ERROR_OUT_OF_MEMORY, "out of memory reading " + name);
+  Picture picture;
+  if (png) {
+    PngErrorState state;
+    std::vector<png_bytep> rows;
+    if (!decodePng(file.get(), maxPixels, picture, state, rows))
+      return formatError(name, std::string("invalid PNG: ") + state.message);
+    return picture;
+  }
+  auto state = std::make_unique<JpegErrorState>();
+  if (!decodeJpeg(file.get(), maxPixels, picture, *state))
+    return formatError(name, std::string("invalid JPEG: ") + state->message);
+  return picture;
+}
+
 Expected<Picture> readPicture(const std::string &path) {
   FilePtr file(std::fopen(path.c_str(), "rb"));
   if (!file)
     return Error(ATTNC_ERROR_IO,
                  "cannot read '" + path + "': " + std::strerror(errno));
-  unsigned char magic[8] = {};
-  size_t got = std::fread(magic, 1, sizeof magic, file.get());
-  std::rewind(file.get());
-  Picture picture;
-  if (got == 8 && png_sig_cmp(magic, 0, 8) == 0) {
-    PngErrorState state;
-    std::vector<png_bytep> rows;
-    if (!decodePng(file.get(), picture, state, rows))
-      return formatError(path, std::string("invalid PNG: ") + state.message);
-    return picture;
-  }
-  if (got >= 3 && magic[0] == 0xFF && magic[1] == 0xD8 && magic[2] == 0xFF) {
-    auto state = std::make_unique<JpegErrorState>();
-    if (!decodeJpeg(file.get(), picture, *state))
-      return formatError(path, std::string("invalid JPEG: ") + state->message);
-    return picture;
-  }
-  return formatError(path, "not a PNG or JPEG picture (its first bytes are "
-                           "neither format's signature)");
+  std::vector<unsigned char> bytes;
+  unsigned char chunk[1 << 16];
+  while (size_t got = std::fread(chunk, 1, sizeof chunk, file.get()))
+    bytes.insert(bytes.end(), chunk, chunk + got);
+  if (std::ferror(file.get()))
+    return Error(ATTNC_ERROR_IO,
+                 "cannot read '" + path + "': " + std::strerror(errno));
+  return decodePicture(bytes.data(), bytes.size(), path);
 }
 
 } // namespace attnc::image
