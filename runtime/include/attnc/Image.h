@@ -32,7 +32,7 @@ constexpr uint64_t kMaxPixels = uint64_t(1) << 28;
 /// Reads a PNG or JPEG file (told apart by its first bytes) as RGB, as
 /// Pillow's `Image.open(path).convert("RGB")` would: grey replicated,
 /// palettes expanded, alpha dropped (not composited), 16-bit samples cut to
-/// their high byte.
+/// their high byte (as Pillow does for colour; it clips 16-bit grey).
 Expected<Picture> readPicture(const std::string &path);
 
 /// The same for a file's bytes; errors name the file as `name`.
