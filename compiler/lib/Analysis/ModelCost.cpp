@@ -192,18 +192,18 @@ void CostAnalysis::visitBlock(Block &block, int64_t repeat) {
 }
 
 void CostAnalysis::run() {
-  if (auto dims = model->getAttrOfType<ArrayAttr>(kDimsAttr))
+  if (ArrayAttr dims = getModelDims(model))
     for (Attribute d : dims)
       if (auto name = dyn_cast<StringAttr>(d))
         symbolFor(name.getValue());
   for (BlockArgument arg : model.getArguments()) {
     unsigned i = arg.getArgNumber();
     auto type = dyn_cast<RankedTensorType>(arg.getType());
-    auto shapeAttr = model.getArgAttrOfType<ArrayAttr>(i, kShapeAttr);
-    auto kind = model.getArgAttrOfType<StringAttr>(i, kKindAttr);
+    ArrayAttr shapeAttr = getArgShape(model, i);
+    StringRef kind = getArgKind(model, i);
     if (!type)
       continue;
-    if (kind && kind.getValue() == "param" && type.hasStaticShape()) {
+    if (kind == kParamKind && type.hasStaticShape()) {
       cost.parameters += type.getNumElements();
       cost.weightBytes +=
           type.getNumElements() *
@@ -258,15 +258,10 @@ double ModelCost::flops(ArrayRef<int64_t> values,
 }
 
 FailureOr<ModelCost> attnc::analyzeModelCost(ModuleOp module) {
-  func::FuncOp model;
-  module.walk([&](func::FuncOp fn) {
-    if (fn->hasAttr(kModelAttr))
-      model = fn;
-  });
-  if (!model || model.isExternal())
-    return module.emitError("no model function (marked '")
-           << kModelAttr << "') to analyze";
+  FailureOr<func::FuncOp> model = lookupModelFunction(module);
+  if (failed(model))
+    return failure();
   ModelCost cost;
-  CostAnalysis(model, cost).run();
+  CostAnalysis(*model, cost).run();
   return cost;
 }

@@ -10,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "attnc/MLIRGen/MLIRGen.h"
-#include "attnc/Codegen/ABI.h"
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
+#include "attnc/Dialect/Attn/IR/ModelAttributes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -450,14 +450,14 @@ void MLIRGenImpl::annotateFunction(func::FuncOp fn, const ast::Model &model,
 
   for (auto [i, a] : llvm::enumerate(args)) {
     if (auto *input = dyn_cast<ast::InputDecl>(a.decl)) {
-      fn.setArgAttr(i, kKindAttr, builder.getStringAttr("input"));
+      fn.setArgAttr(i, kKindAttr, builder.getStringAttr(kInputKind));
       fn.setArgAttr(i, kShapeAttr, shapeAttr(input->type.resolved->shape));
       if (input->resolvedDefault)
         fn.setArgAttr(i, kDefaultAttr,
                       builder.getF64FloatAttr(input->resolvedDefault->value));
     } else {
       auto *param = cast<ast::ParamDecl>(a.decl);
-      fn.setArgAttr(i, kKindAttr, builder.getStringAttr("param"));
+      fn.setArgAttr(i, kKindAttr, builder.getStringAttr(kParamKind));
       if (param->alternatives.empty()) {
         fn.setArgAttr(i, kTensorAttr,
                       builder.getStringAttr(param->tensorName()));
