@@ -1,6 +1,7 @@
 //===- ModelCost.cpp - Parameters and FLOPs of an attn model --------------===//
 #include "attnc/Analysis/ModelCost.h"
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
+#include "attnc/Dialect/Attn/IR/KeyVisibility.h"
 #include "attnc/Dialect/Attn/IR/ModelAttributes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -229,16 +230,6 @@ void CostAnalysis::run() {
   visitBlock(model.getBody().front(), 1);
 }
 
-/// Query i sees keys j < min(Sk, i + 1 + Sk - Sq): the pairs causal
-/// attention computes.
-double causalPairs(int64_t sq, int64_t sk) {
-  double pairs = 0;
-  for (int64_t i = 0; i < sq; ++i)
-    pairs += static_cast<double>(
-        std::max<int64_t>(0, std::min(sk, i + 1 + sk - sq)));
-  return pairs;
-}
-
 } // namespace
 
 double ModelCost::flops(ArrayRef<int64_t> values,
@@ -251,7 +242,8 @@ double ModelCost::flops(ArrayRef<int64_t> values,
     if (c.kind == Contraction::Kind::Attention && c.causal)
       once = static_cast<double>(c.heads.evaluate(values)) * 2.0 *
              static_cast<double>(c.width) *
-             causalPairs(c.queries.evaluate(values), c.keys.evaluate(values));
+             visibility::causalPairs(c.queries.evaluate(values),
+                                     c.keys.evaluate(values));
     total += once * static_cast<double>(c.repeat);
   }
   return total;
