@@ -22,7 +22,8 @@ class CostAnalysis {
 public:
   CostAnalysis(func::FuncOp model, ModelCost &cost)
       : model(model), cost(cost) {}
-  void run();
+  /// Fails, with an error on the op, at an attn op it has no shape rule for.
+  LogicalResult run();
 
 private:
   unsigned symbolFor(StringRef dim);
@@ -37,6 +38,7 @@ private:
   func::FuncOp model;
   ModelCost &cost;
   llvm::DenseMap<Value, Shape> shapes;
+  Operation *unknown = nullptr;
 };
 
 unsigned CostAnalysis::symbolFor(StringRef dim) {
@@ -98,10 +100,33 @@ Shape CostAnalysis::deriveShape(Operation *op) {
     derived = shapeOf(sinusoidal.getPositions());
     if (!derived.empty())
       derived.push_back(last);
-  } else if (isa<attn::AttnDialect>(op->getDialect())) {
-    // Elementwise ops, normalizations, activations, masks, softmax, rope:
-    // the shape of their first operand.
+  } else if (op->hasTrait<attn::OpTrait::ShapeOfFirstOperand>() ||
+             isa<attn::RepeatKVOp>(op)) {
+    // repeat_kv: [B, H, S, D] -> [B, H * n, S, D], whose head count is
+    // static.
     derived = in;
+  } else if (auto reshape = dyn_cast<attn::ReshapeOp>(op)) {
+    // The k-th dynamic dimension has the size of input dimension dims[k].
+    ArrayRef<int64_t> dims = reshape.getDims();
+    unsigned k = 0;
+    for (int64_t size : type.getShape()) {
+      if (!ShapedType::isDynamic(size)) {
+        derived.push_back(Polynomial::constant(size));
+        continue;
+      }
+      if (k >= dims.size() || dims[k] < 0 ||
+          static_cast<size_t>(dims[k]) >= in.size()) {
+        derived.clear();
+        break;
+      }
+      derived.push_back(in[dims[k++]]);
+    }
+  } else if (auto probs = dyn_cast<attn::AttentionProbsOp>(op)) {
+    Shape keys = shapeOf(probs.getKey());
+    if (in.size() == 4 && keys.size() == 4)
+      derived = {in[0], in[1], in[2], keys[2]};
+  } else if (isa<attn::AttnDialect>(op->getDialect()) && !unknown) {
+    unknown = op;
   }
   if (derived.size() != static_cast<size_t>(type.getRank()))
     derived.clear();
@@ -192,7 +217,7 @@ void CostAnalysis::visitBlock(Block &block, int64_t repeat) {
   }
 }
 
-void CostAnalysis::run() {
+LogicalResult CostAnalysis::run() {
   if (ArrayAttr dims = getModelDims(model))
     for (Attribute d : dims)
       if (auto name = dyn_cast<StringAttr>(d))
@@ -228,6 +253,10 @@ void CostAnalysis::run() {
     shapes[arg] = shape;
   }
   visitBlock(model.getBody().front(), 1);
+  if (unknown)
+    return unknown->emitError("the cost model has no shape rule for '")
+           << unknown->getName() << "'";
+  return success();
 }
 
 } // namespace
@@ -254,6 +283,7 @@ FailureOr<ModelCost> attnc::analyzeModelCost(ModuleOp module) {
   if (failed(model))
     return failure();
   ModelCost cost;
-  CostAnalysis(*model, cost).run();
+  if (failed(CostAnalysis(*model, cost).run()))
+    return failure();
   return cost;
 }

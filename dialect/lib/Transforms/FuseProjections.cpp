@@ -89,7 +89,7 @@ struct Member {
 llvm::SmallPtrSet<Operation *, 8> gatedLinears(Block &block) {
   auto throughActivation = [](Value v, bool &activated) -> LinearOp {
     if (Operation *def = v.getDefiningOp();
-        def && isa<SiluOp, GeluOp, GeluTanhOp, ReluOp>(def)) {
+        def && def->hasTrait<attnc::attn::OpTrait::Activation>()) {
       activated = true;
       v = def->getOperand(0);
     }
