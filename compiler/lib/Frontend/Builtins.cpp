@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "BuiltinRules.h"
+#include "attnc/Frontend/Sema.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
@@ -193,6 +194,11 @@ const ParamSpec *positionalParam(const Builtin &b, size_t i) {
 } // namespace
 
 bool sema::isBuiltin(llvm::StringRef callee) { return lookup(callee); }
+
+bool attnc::isActivationBuiltin(llvm::StringRef name) {
+  const Builtin *b = lookup(name);
+  return b && b->rule == activationRule;
+}
 
 bool sema::takesSize(llvm::StringRef callee, size_t i) {
   const Builtin *b = lookup(callee);
