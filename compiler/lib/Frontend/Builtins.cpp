@@ -90,6 +90,7 @@ const Builtin kBuiltins[] = {
     {"rmsnorm", 2, kRMSNorm, kEps, rmsNormRule},
     {"gelu", 1, kTensorX, {}, activationRule},
     {"gelu_tanh", 1, kTensorX, {}, activationRule},
+    {"gelu_quick", 1, kTensorX, {}, activationRule},
     {"silu", 1, kTensorX, {}, activationRule},
     {"relu", 1, kTensorX, {}, activationRule},
     {"swiglu", 2, kSwiglu, {}, swigluRule},

@@ -493,6 +493,7 @@ class Attn_ActivationOp<string mnemonic, string formula>
 def Attn_GeluOp : Attn_ActivationOp<"gelu", "0.5 x (1 + erf(x / sqrt(2)))">;
 def Attn_GeluTanhOp : Attn_ActivationOp<"gelu_tanh",
     "0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))">;
+def Attn_GeluQuickOp : Attn_ActivationOp<"gelu_quick", "x sigmoid(1.702 x)">;
 def Attn_SiluOp : Attn_ActivationOp<"silu", "x / (1 + exp(-x))">;
 def Attn_ReluOp : Attn_ActivationOp<"relu", "max(x, 0)">;
 
