@@ -76,17 +76,17 @@ Expected<std::unique_ptr<Model>> Model::open(const std::string &path) {
   using VersionFn = int32_t (*)();
   using ManifestFn = const char *(*)();
   auto version = reinterpret_cast<VersionFn>(
-      library->symbol("attnc_model_abi_version"));
-  auto manifest =
-      reinterpret_cast<ManifestFn>(library->symbol("attnc_model_manifest"));
-  auto forward =
-      reinterpret_cast<ForwardFn>(library->symbol("attnc_model_forward"));
+      library->symbol(ATTNC_MODEL_ABI_VERSION_SYMBOL));
+  auto manifest = reinterpret_cast<ManifestFn>(
+      library->symbol(ATTNC_MODEL_MANIFEST_SYMBOL));
+  auto forward = reinterpret_cast<ForwardFn>(
+      library->symbol(ATTNC_MODEL_FORWARD_SYMBOL));
   if (!version || !manifest || !forward) {
     std::string missing;
     for (auto [present, name] :
-         {std::pair{version != nullptr, "attnc_model_abi_version"},
-          std::pair{manifest != nullptr, "attnc_model_manifest"},
-          std::pair{forward != nullptr, "attnc_model_forward"}})
+         {std::pair{version != nullptr, ATTNC_MODEL_ABI_VERSION_SYMBOL},
+          std::pair{manifest != nullptr, ATTNC_MODEL_MANIFEST_SYMBOL},
+          std::pair{forward != nullptr, ATTNC_MODEL_FORWARD_SYMBOL}})
       if (!present)
         missing += (missing.empty() ? "" : ", ") + std::string(name);
     return Error(ATTNC_ERROR_ABI, "not an attnc model: '" + path +
@@ -103,22 +103,24 @@ Expected<std::unique_ptr<Model>> Model::open(const std::string &path) {
 
   const char *json = manifest();
   if (!json)
-    return Error(ATTNC_ERROR_FORMAT,
-                 "'" + path + "': attnc_model_manifest returned NULL");
+    return Error(ATTNC_ERROR_FORMAT, "'" + path +
+                                         "': " ATTNC_MODEL_MANIFEST_SYMBOL
+                                         " returned NULL");
   Expected<Manifest> spec = parseManifest(json);
   if (!spec)
     return Error(spec.error().code(),
                  "'" + path + "': " + spec.error().message());
   if (Status s = checkTarget(path, *spec); !s)
     return s.error();
-  auto step = reinterpret_cast<StepFn>(library->symbol("attnc_model_step"));
+  auto step =
+      reinterpret_cast<StepFn>(library->symbol(ATTNC_MODEL_STEP_SYMBOL));
   if (static_cast<bool>(step) != spec->kvCache.has_value())
     return Error(ATTNC_ERROR_ABI,
                  "'" + path + "': the manifest " +
                      (step ? "lacks" : "has") +
                      " a \"kv_cache\" but the library " +
                      (step ? "exports" : "does not export") +
-                     " attnc_model_step");
+                     " " ATTNC_MODEL_STEP_SYMBOL);
   Expected<int32_t> envThreads = threadsFromEnvironment();
   if (!envThreads)
     return envThreads.error();

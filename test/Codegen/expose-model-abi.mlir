@@ -33,7 +33,7 @@ func.func @tiny(%x: tensor<?x?x16xf32> {attn.kind = "input", attn.name = "x", at
 
 // -----
 
-// expected-error @+1 {{expected exactly one function marked 'attn.model', found 0}}
+// expected-error @+1 {{expected one function marked 'attn.model', found 0}}
 module {
   func.func @not_a_model(%x: tensor<4xf32>) -> tensor<4xf32> {
     return %x : tensor<4xf32>

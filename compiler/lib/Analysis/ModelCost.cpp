@@ -1,6 +1,7 @@
 //===- ModelCost.cpp - Parameters and FLOPs of an attn model --------------===//
 #include "attnc/Analysis/ModelCost.h"
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
+#include "attnc/Dialect/Attn/IR/KeyVisibility.h"
 #include "attnc/Dialect/Attn/IR/ModelAttributes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -21,7 +22,8 @@ class CostAnalysis {
 public:
   CostAnalysis(func::FuncOp model, ModelCost &cost)
       : model(model), cost(cost) {}
-  void run();
+  /// Fails, with an error on the op, at an attn op it has no shape rule for.
+  LogicalResult run();
 
 private:
   unsigned symbolFor(StringRef dim);
@@ -36,6 +38,7 @@ private:
   func::FuncOp model;
   ModelCost &cost;
   llvm::DenseMap<Value, Shape> shapes;
+  Operation *unknown = nullptr;
 };
 
 unsigned CostAnalysis::symbolFor(StringRef dim) {
@@ -97,10 +100,33 @@ Shape CostAnalysis::deriveShape(Operation *op) {
     derived = shapeOf(sinusoidal.getPositions());
     if (!derived.empty())
       derived.push_back(last);
-  } else if (isa<attn::AttnDialect>(op->getDialect())) {
-    // Elementwise ops, normalizations, activations, masks, softmax, rope:
-    // the shape of their first operand.
+  } else if (op->hasTrait<attn::OpTrait::ShapeOfFirstOperand>() ||
+             isa<attn::RepeatKVOp>(op)) {
+    // repeat_kv: [B, H, S, D] -> [B, H * n, S, D], whose head count is
+    // static.
     derived = in;
+  } else if (auto reshape = dyn_cast<attn::ReshapeOp>(op)) {
+    // The k-th dynamic dimension has the size of input dimension dims[k].
+    ArrayRef<int64_t> dims = reshape.getDims();
+    unsigned k = 0;
+    for (int64_t size : type.getShape()) {
+      if (!ShapedType::isDynamic(size)) {
+        derived.push_back(Polynomial::constant(size));
+        continue;
+      }
+      if (k >= dims.size() || dims[k] < 0 ||
+          static_cast<size_t>(dims[k]) >= in.size()) {
+        derived.clear();
+        break;
+      }
+      derived.push_back(in[dims[k++]]);
+    }
+  } else if (auto probs = dyn_cast<attn::AttentionProbsOp>(op)) {
+    Shape keys = shapeOf(probs.getKey());
+    if (in.size() == 4 && keys.size() == 4)
+      derived = {in[0], in[1], in[2], keys[2]};
+  } else if (isa<attn::AttnDialect>(op->getDialect()) && !unknown) {
+    unknown = op;
   }
   if (derived.size() != static_cast<size_t>(type.getRank()))
     derived.clear();
@@ -191,19 +217,19 @@ void CostAnalysis::visitBlock(Block &block, int64_t repeat) {
   }
 }
 
-void CostAnalysis::run() {
-  if (auto dims = model->getAttrOfType<ArrayAttr>(kDimsAttr))
+LogicalResult CostAnalysis::run() {
+  if (ArrayAttr dims = getModelDims(model))
     for (Attribute d : dims)
       if (auto name = dyn_cast<StringAttr>(d))
         symbolFor(name.getValue());
   for (BlockArgument arg : model.getArguments()) {
     unsigned i = arg.getArgNumber();
     auto type = dyn_cast<RankedTensorType>(arg.getType());
-    auto shapeAttr = model.getArgAttrOfType<ArrayAttr>(i, kShapeAttr);
-    auto kind = model.getArgAttrOfType<StringAttr>(i, kKindAttr);
+    ArrayAttr shapeAttr = getArgShape(model, i);
+    StringRef kind = getArgKind(model, i);
     if (!type)
       continue;
-    if (kind && kind.getValue() == "param" && type.hasStaticShape()) {
+    if (kind == kParamKind && type.hasStaticShape()) {
       cost.parameters += type.getNumElements();
       cost.weightBytes +=
           type.getNumElements() *
@@ -227,16 +253,10 @@ void CostAnalysis::run() {
     shapes[arg] = shape;
   }
   visitBlock(model.getBody().front(), 1);
-}
-
-/// Query i sees keys j < min(Sk, i + 1 + Sk - Sq): the pairs causal
-/// attention computes.
-double causalPairs(int64_t sq, int64_t sk) {
-  double pairs = 0;
-  for (int64_t i = 0; i < sq; ++i)
-    pairs += static_cast<double>(
-        std::max<int64_t>(0, std::min(sk, i + 1 + sk - sq)));
-  return pairs;
+  if (unknown)
+    return unknown->emitError("the cost model has no shape rule for '")
+           << unknown->getName() << "'";
+  return success();
 }
 
 } // namespace
@@ -251,22 +271,19 @@ double ModelCost::flops(ArrayRef<int64_t> values,
     if (c.kind == Contraction::Kind::Attention && c.causal)
       once = static_cast<double>(c.heads.evaluate(values)) * 2.0 *
              static_cast<double>(c.width) *
-             causalPairs(c.queries.evaluate(values), c.keys.evaluate(values));
+             visibility::causalPairs(c.queries.evaluate(values),
+                                     c.keys.evaluate(values));
     total += once * static_cast<double>(c.repeat);
   }
   return total;
 }
 
 FailureOr<ModelCost> attnc::analyzeModelCost(ModuleOp module) {
-  func::FuncOp model;
-  module.walk([&](func::FuncOp fn) {
-    if (fn->hasAttr(kModelAttr))
-      model = fn;
-  });
-  if (!model || model.isExternal())
-    return module.emitError("no model function (marked '")
-           << kModelAttr << "') to analyze";
+  FailureOr<func::FuncOp> model = lookupModelFunction(module);
+  if (failed(model))
+    return failure();
   ModelCost cost;
-  CostAnalysis(model, cost).run();
+  if (failed(CostAnalysis(*model, cost).run()))
+    return failure();
   return cost;
 }

@@ -177,10 +177,10 @@ void DotWriter::writeBlock(Block &block, int depth) {
     }
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
-        auto name = model.getResultAttrOfType<StringAttr>(i, kNameAttr);
+        StringRef name = getResultName(model, i);
         std::string label = "output " +
-                            (name ? name.getValue().str()
-                                  : "#" + std::to_string(i)) +
+                            (!name.empty() ? name.str()
+                                           : "#" + std::to_string(i)) +
                             "\n" + shapeOf(value.getType());
         std::string id =
             newNode(label, "shape=house, style=filled, fillcolor=\"#dbeafe\"",
@@ -207,18 +207,18 @@ void DotWriter::write() {
   os << "  edge [fontname=\"Helvetica\"];\n";
   for (BlockArgument arg : model.getArguments()) {
     unsigned i = arg.getArgNumber();
-    auto kind = model.getArgAttrOfType<StringAttr>(i, kKindAttr);
-    auto name = model.getArgAttrOfType<StringAttr>(i, kNameAttr);
-    bool isParam = kind && kind.getValue() == "param";
-    bool isPacked = kind && kind.getValue() == "packed";
+    StringRef kind = getArgKind(model, i);
+    StringRef name = getArgName(model, i);
+    bool isParam = kind == kParamKind;
+    bool isPacked = kind == kPackedKind;
     // Parameters packed into another one are not read any more.
     if ((isParam || isPacked) && arg.use_empty())
       continue;
     std::string label = (isPacked  ? "packed "
                          : isParam ? "param "
                                    : "input ") +
-                        (name ? name.getValue().str()
-                              : "#" + std::to_string(i)) +
+                        (!name.empty() ? name.str()
+                                       : "#" + std::to_string(i)) +
                         "\n" + shapeOf(arg.getType());
     nodeOf[arg] = newNode(
         label,
@@ -239,14 +239,9 @@ void DotWriter::write() {
 } // namespace
 
 LogicalResult attnc::emitGraphDot(ModuleOp module, llvm::raw_ostream &os) {
-  func::FuncOp model;
-  module.walk([&](func::FuncOp fn) {
-    if (fn->hasAttr(kModelAttr))
-      model = fn;
-  });
-  if (!model || model.isExternal())
-    return module.emitError("no model function (marked '")
-           << kModelAttr << "') to draw";
-  DotWriter(model, os).write();
+  FailureOr<func::FuncOp> model = lookupModelFunction(module);
+  if (failed(model))
+    return failure();
+  DotWriter(*model, os).write();
   return success();
 }

@@ -134,7 +134,7 @@ private:
 };
 
 LogicalResult ModelABIBuilder::collect() {
-  if (auto dimsAttr = model->getAttrOfType<ArrayAttr>(kDimsAttr))
+  if (ArrayAttr dimsAttr = getModelDims(model))
     for (Attribute d : dimsAttr)
       dims.push_back(cast<StringAttr>(d).getValue().str());
   FunctionType type = model.getFunctionType();
@@ -144,7 +144,7 @@ LogicalResult ModelABIBuilder::collect() {
     auto shape = attrs ? attrs.getAs<ArrayAttr>(kShapeAttr) : ArrayAttr();
     StringRef kind = getStringAttr(attrs, kKindAttr);
     if (!tensorType || !shape ||
-        (kind != "input" && kind != "param" && kind != "packed"))
+        (kind != kInputKind && kind != kParamKind && kind != kPackedKind))
       return model.emitError("argument ")
              << i << " lacks the attn.kind/attn.name/attn.shape attributes "
              << "of a model argument";
@@ -168,7 +168,7 @@ LogicalResult ModelABIBuilder::collect() {
       t.defaultValue = value.getValueAsDouble();
     if (auto bound = attrs.getAs<IntegerAttr>(kIndexBoundAttr))
       t.indexBound = bound.getInt();
-    if (kind == "packed") {
+    if (kind == kPackedKind) {
       t.packOf = attrs.getAs<ArrayAttr>(kPackOfAttr);
       auto axis = attrs.getAs<IntegerAttr>(kPackAxisAttr);
       auto outAxis = attrs.getAs<IntegerAttr>(kPackOutAxisAttr);
@@ -190,9 +190,9 @@ LogicalResult ModelABIBuilder::collect() {
     }
     // A parameter that only feeds packs is never read by the code: the
     // runtime may release its memory once the packs are built.
-    t.read = kind != "param" || !model.getArgument(i).use_empty() ||
+    t.read = kind != kParamKind || !model.getArgument(i).use_empty() ||
              (step && !step.getArgument(i).use_empty());
-    (kind == "input" ? inputs : params).push_back(std::move(t));
+    (kind == kInputKind ? inputs : params).push_back(std::move(t));
   }
   for (const AbiTensor &pack : packs)
     for (Attribute member : pack.packOf) {
@@ -249,8 +249,8 @@ LogicalResult ModelABIBuilder::collectCache() {
   for (unsigned i = model.getNumArguments(); i + 1 < step.getNumArguments();
        ++i) {
     auto type = cast<MemRefType>(step.getArgumentTypes()[i]);
-    auto layers = step.getArgAttrOfType<IntegerAttr>(i, kLayersAttr);
-    cacheSites.push_back({type, layers ? layers.getInt() : 1});
+    int64_t layers = getArgLayers(step, i);
+    cacheSites.push_back({type, layers ? layers : 1});
   }
   return success();
 }
@@ -285,7 +285,7 @@ std::string ModelABIBuilder::manifest() {
   llvm::json::Array dimsJson;
   for (const std::string &d : dims)
     dimsJson.push_back(d);
-  StringRef name = getStringAttr(model->getAttrDictionary(), kModelAttr);
+  StringRef name = getModelName(model);
   llvm::json::Object constants;
   if (auto dict = model->getAttrOfType<DictionaryAttr>(kConstantsAttr))
     for (NamedAttribute c : dict) {
@@ -527,28 +527,17 @@ struct ExposeModelABIPass
     : attnc::impl::ExposeModelABIBase<ExposeModelABIPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<func::FuncOp> models;
-    module.walk([&](func::FuncOp fn) {
-      if (fn->hasAttr(kModelAttr))
-        models.push_back(fn);
-    });
-    if (models.size() != 1) {
-      module.emitError("expected exactly one function marked '")
-          << kModelAttr << "', found " << models.size();
+    FailureOr<func::FuncOp> model = lookupModelFunction(module);
+    FailureOr<func::FuncOp> step = lookupStepFunction(module);
+    if (failed(model) || failed(step))
       return signalPassFailure();
-    }
     for (StringRef reserved :
          {kAbiVersionSymbol, kManifestSymbol, kForwardSymbol, kStepSymbol})
       if (module.lookupSymbol(reserved)) {
         module.emitError("symbol '") << reserved << "' is reserved for the ABI";
         return signalPassFailure();
       }
-    func::FuncOp step;
-    module.walk([&](func::FuncOp fn) {
-      if (fn->hasAttr(kStepOfAttr))
-        step = fn;
-    });
-    if (failed(ModelABIBuilder(module, models.front(), step).build()))
+    if (failed(ModelABIBuilder(module, *model, *step).build()))
       signalPassFailure();
   }
 };

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "BuiltinRules.h"
+#include "attnc/Frontend/Sema.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
@@ -89,6 +90,7 @@ const Builtin kBuiltins[] = {
     {"rmsnorm", 2, kRMSNorm, kEps, rmsNormRule},
     {"gelu", 1, kTensorX, {}, activationRule},
     {"gelu_tanh", 1, kTensorX, {}, activationRule},
+    {"gelu_quick", 1, kTensorX, {}, activationRule},
     {"silu", 1, kTensorX, {}, activationRule},
     {"relu", 1, kTensorX, {}, activationRule},
     {"swiglu", 2, kSwiglu, {}, swigluRule},
@@ -193,6 +195,11 @@ const ParamSpec *positionalParam(const Builtin &b, size_t i) {
 } // namespace
 
 bool sema::isBuiltin(llvm::StringRef callee) { return lookup(callee); }
+
+bool attnc::isActivationBuiltin(llvm::StringRef name) {
+  const Builtin *b = lookup(name);
+  return b && b->rule == activationRule;
+}
 
 bool sema::takesSize(llvm::StringRef callee, size_t i) {
   const Builtin *b = lookup(callee);

@@ -10,8 +10,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "attnc/MLIRGen/MLIRGen.h"
-#include "attnc/Codegen/ABI.h"
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
+#include "attnc/Dialect/Attn/IR/ModelAttributes.h"
+#include "attnc/Frontend/Sema.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -64,6 +65,7 @@ private:
   Value genBinary(const ast::BinaryExpr &bin);
   Value genAttention(const ast::CallExpr &call);
   Value genReshape(const ast::CallExpr &call);
+  Value genActivation(StringRef name, Type type, Value x, Location l);
   Value genRepeat(const ast::RepeatExpr &repeat);
   /// Binds the block's arguments to `args` and emits its body, returning
   /// the value of its `return` expression.
@@ -233,6 +235,16 @@ Value MLIRGenImpl::genAttention(const ast::CallExpr &call) {
                                             out);
 }
 
+/// An activation builtin is the attn op of its name (Attn_ActivationOp in
+/// AttnOps.td): no line here per activation.
+Value MLIRGenImpl::genActivation(StringRef name, Type type, Value x,
+                                 Location l) {
+  OperationState state(l, ("attn." + name).str());
+  state.addOperands(x);
+  state.addTypes(type);
+  return builder.create(state)->getResult(0);
+}
+
 Value MLIRGenImpl::genReshape(const ast::CallExpr &call) {
   // Each dynamic dimension of the result takes its size from an input
   // dimension of the same dim name, each used once (Sema checked that the
@@ -305,14 +317,8 @@ Value MLIRGenImpl::genCall(const ast::CallExpr &call) {
                                              eps(1e-5));
   if (callee == "rmsnorm")
     return builder.create<attn::RMSNormOp>(l, arg(0), arg(1), eps(1e-6));
-  if (callee == "gelu")
-    return builder.create<attn::GeluOp>(l, type, arg(0));
-  if (callee == "gelu_tanh")
-    return builder.create<attn::GeluTanhOp>(l, type, arg(0));
-  if (callee == "silu")
-    return builder.create<attn::SiluOp>(l, type, arg(0));
-  if (callee == "relu")
-    return builder.create<attn::ReluOp>(l, type, arg(0));
+  if (isActivationBuiltin(callee))
+    return genActivation(callee, type, arg(0), l);
   if (callee == "swiglu") {
     Value gate = builder.create<attn::SiluOp>(l, type, arg(0));
     return builder.create<attn::MulOp>(l, type, gate, arg(1));
@@ -450,14 +456,14 @@ void MLIRGenImpl::annotateFunction(func::FuncOp fn, const ast::Model &model,
 
   for (auto [i, a] : llvm::enumerate(args)) {
     if (auto *input = dyn_cast<ast::InputDecl>(a.decl)) {
-      fn.setArgAttr(i, kKindAttr, builder.getStringAttr("input"));
+      fn.setArgAttr(i, kKindAttr, builder.getStringAttr(kInputKind));
       fn.setArgAttr(i, kShapeAttr, shapeAttr(input->type.resolved->shape));
       if (input->resolvedDefault)
         fn.setArgAttr(i, kDefaultAttr,
                       builder.getF64FloatAttr(input->resolvedDefault->value));
     } else {
       auto *param = cast<ast::ParamDecl>(a.decl);
-      fn.setArgAttr(i, kKindAttr, builder.getStringAttr("param"));
+      fn.setArgAttr(i, kKindAttr, builder.getStringAttr(kParamKind));
       if (param->alternatives.empty()) {
         fn.setArgAttr(i, kTensorAttr,
                       builder.getStringAttr(param->tensorName()));

@@ -1,6 +1,8 @@
 //===- AttentionDump.cpp - Writing a debug build's attention outputs ------===//
 #include "AttentionDump.h"
 
+#include "attnc/Dialect/Attn/IR/ModelAttributes.h"
+
 #include "attnc/Safetensors.h"
 
 #include "llvm/ADT/StringExtras.h"

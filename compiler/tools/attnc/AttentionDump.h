@@ -29,10 +29,6 @@
 
 namespace attnc {
 
-/// The prefix of a debug build's attention outputs; no .attn output name has
-/// a dot, so none can clash.
-inline constexpr const char *kAttentionOutputPrefix = "attention.";
-
 struct AttentionDumpRequest {
   std::string path;
   /// "all" or comma-separated indices, as on the command line.

@@ -3,6 +3,7 @@
 
 #include "AttentionDump.h"
 
+#include "attnc/Dialect/Attn/IR/ModelAttributes.h"
 #include "attnc/Frontend/Json.h"
 #include "attnc/Plot/Heatmap.h"
 #include "attnc/Safetensors.h"
@@ -254,7 +255,7 @@ int attnc::plotAttentionCommandMain() {
     return reportError(file.error().message());
   const std::map<std::string, std::string> &meta = file->metadata();
 
-  std::string name = kAttentionOutputPrefix + std::to_string(siteIndex);
+  std::string name = (kAttentionOutputPrefix + llvm::Twine(siteIndex)).str();
   const st::TensorInfo *tensor = file->find(name);
   if (!tensor) {
     std::string sites;

@@ -29,14 +29,10 @@ std::optional<DimOf> throughOp(OpResult result, unsigned d) {
       return DimOf{v, dim};
     return std::nullopt;
   };
+  if (op->hasTrait<attnc::attn::OpTrait::ShapeOfFirstOperand>() ||
+      isa<tensor::CastOp>(op))
+    return DimOf{op->getOperand(0), d};
   return llvm::TypeSwitch<Operation *, Step>(op)
-      // Operand 0 has the result's shape.
-      .Case<ScaleOp, AddOp, SubOp, MulOp, DivOp, CausalMaskOp, PaddingMaskOp,
-            SoftmaxOp,
-            LayerNormOp, RMSNormOp, GeluOp, GeluTanhOp, SiluOp, ReluOp, RopeOp,
-            PositionsOp, tensor::CastOp>([&](Operation *o) {
-        return DimOf{o->getOperand(0), d};
-      })
       // [..., in] -> [..., out]: all but the last dimension.
       .Case<LinearOp, SliceOp>(
           [&](Operation *o) { return when(d + 1 < rank, o->getOperand(0), d); })

@@ -173,16 +173,14 @@ struct ExposeAttentionProbsPass
     : attnc::attn::impl::ExposeAttentionProbsBase<ExposeAttentionProbsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    func::FuncOp model;
-    bool hasStep = false;
-    module.walk([&](func::FuncOp fn) {
-      if (fn->hasAttr(kModelAttr))
-        model = fn;
-      hasStep |= fn->hasAttr(kStepOfAttr);
-    });
+    FailureOr<func::FuncOp> found = lookupOptionalModelFunction(module);
+    FailureOr<func::FuncOp> step = lookupStepFunction(module);
+    if (failed(found) || failed(step))
+      return signalPassFailure();
+    func::FuncOp model = *found;
     if (!model)
       return;
-    if (hasStep) {
+    if (*step) {
       module.emitError("the model already has an incremental-decoding entry "
                        "(attn-kv-cache), which cannot return attention "
                        "probabilities; debug builds run this pass instead "
@@ -213,7 +211,7 @@ struct ExposeAttentionProbsPass
       unsigned index = model.getNumResults();
       SmallVector<NamedAttribute> attrs{
           b.getNamedAttr(kNameAttr,
-                         b.getStringAttr("attention." + std::to_string(i))),
+                         b.getStringAttr(kAttentionOutputPrefix + Twine(i))),
           b.getNamedAttr(kShapeAttr, b.getArrayAttr(site.shape))};
       model.insertResult(index, site.result.getType(),
                          b.getDictionaryAttr(attrs));

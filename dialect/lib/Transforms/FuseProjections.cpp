@@ -44,10 +44,8 @@ struct ParamUse {
 /// `value` as a parameter of `model` used only here, if it is one.
 std::optional<ParamUse> asPrivateParam(Value value, func::FuncOp model) {
   auto isParam = [&](BlockArgument arg) {
-    auto kind = model.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                   kKindAttr);
-    return arg.getOwner() == &model.getBody().front() && kind &&
-           kind.getValue() == "param";
+    return arg.getOwner() == &model.getBody().front() &&
+           getArgKind(model, arg.getArgNumber()) == kParamKind;
   };
   if (auto arg = dyn_cast<BlockArgument>(value)) {
     if (isParam(arg) && arg.hasOneUse() &&
@@ -91,7 +89,7 @@ struct Member {
 llvm::SmallPtrSet<Operation *, 8> gatedLinears(Block &block) {
   auto throughActivation = [](Value v, bool &activated) -> LinearOp {
     if (Operation *def = v.getDefiningOp();
-        def && isa<SiluOp, GeluOp, GeluTanhOp, ReluOp>(def)) {
+        def && def->hasTrait<attnc::attn::OpTrait::Activation>()) {
       activated = true;
       v = def->getOperand(0);
     }
@@ -136,8 +134,8 @@ Value ProjectionFuser::pack(OpBuilder &b, ArrayRef<ParamUse> members,
   for (const ParamUse &m : members) {
     shape[fullAxis] += cast<RankedTensorType>(m.param.getType())
                            .getDimSize(fullAxis);
-    StringAttr memberName =
-        model.getArgAttrOfType<StringAttr>(m.param.getArgNumber(), kNameAttr);
+    StringAttr memberName = StringAttr::get(
+        model.getContext(), getArgName(model, m.param.getArgNumber()));
     names.push_back(memberName);
     name += (name.empty() ? "" : "+") + memberName.getValue().str();
   }
@@ -146,7 +144,7 @@ Value ProjectionFuser::pack(OpBuilder &b, ArrayRef<ParamUse> members,
   for (int64_t size : shape)
     shapeAttr.push_back(b.getI64IntegerAttr(size));
   SmallVector<NamedAttribute> attrs{
-      b.getNamedAttr(kKindAttr, b.getStringAttr("packed")),
+      b.getNamedAttr(kKindAttr, b.getStringAttr(kPackedKind)),
       b.getNamedAttr(kNameAttr, b.getStringAttr(name)),
       b.getNamedAttr(kShapeAttr, b.getArrayAttr(shapeAttr)),
       b.getNamedAttr(kPackOfAttr, b.getArrayAttr(names)),
@@ -272,13 +270,11 @@ void ProjectionFuser::run() {
 struct FuseProjectionsPass
     : attnc::attn::impl::FuseProjectionsBase<FuseProjectionsPass> {
   void runOnOperation() override {
-    SmallVector<func::FuncOp> models;
-    getOperation().walk([&](func::FuncOp fn) {
-      if (fn->hasAttr(kModelAttr) && !fn.isExternal())
-        models.push_back(fn);
-    });
-    for (func::FuncOp model : models)
-      ProjectionFuser(model).run();
+    FailureOr<func::FuncOp> model = lookupOptionalModelFunction(getOperation());
+    if (failed(model))
+      return signalPassFailure();
+    if (*model)
+      ProjectionFuser(*model).run();
   }
 };
 

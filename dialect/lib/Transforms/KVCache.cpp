@@ -111,15 +111,13 @@ struct IntroduceKVCachePass
     : attnc::attn::impl::IntroduceKVCacheBase<IntroduceKVCachePass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    func::FuncOp model;
-    bool hasStep = false;
-    module.walk([&](func::FuncOp fn) {
-      if (fn->hasAttr(kModelAttr))
-        model = fn;
-      hasStep |= fn->hasAttr(kStepOfAttr);
-    });
+    FailureOr<func::FuncOp> found = lookupOptionalModelFunction(module);
+    FailureOr<func::FuncOp> existingStep = lookupStepFunction(module);
+    if (failed(found) || failed(existingStep))
+      return signalPassFailure();
+    func::FuncOp model = *found;
     // A module resumed from a dump after this pass has its entry already.
-    if (!model || hasStep)
+    if (!model || *existingStep)
       return;
     SmallVector<CacheSite> probe;
     if (failed(collectSites(model, probe)))
@@ -151,15 +149,15 @@ struct IntroduceKVCachePass
       MemRefType type = cacheType(site, site.op.getKey().getType());
       unsigned n = step.getNumArguments();
       std::string id = std::to_string(i);
-      step.insertArgument(n, type, attrs("kv_cache", "k" + id, site.layers),
+      step.insertArgument(n, type, attrs(kKVCacheKind, "k" + id, site.layers),
                           loc);
       step.insertArgument(n + 1, type,
-                          attrs("kv_cache", "v" + id, site.layers), loc);
+                          attrs(kKVCacheKind, "v" + id, site.layers), loc);
       caches.push_back({step.getArgument(n), step.getArgument(n + 1)});
     }
     unsigned n = step.getNumArguments();
-    step.insertArgument(n, b.getIndexType(), attrs("position", "position", 0),
-                        loc);
+    step.insertArgument(n, b.getIndexType(),
+                        attrs(kPositionKind, "position", 0), loc);
     Value position = step.getArgument(n);
 
     for (auto [site, cache] : llvm::zip(sites, caches)) {

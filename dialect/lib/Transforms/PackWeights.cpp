@@ -42,12 +42,10 @@ std::optional<WeightSource> weightSource(Value weight, func::FuncOp model) {
     auto arg = dyn_cast<BlockArgument>(v);
     if (!arg || arg.getOwner() != &model.getBody().front())
       return false;
-    auto kind =
-        model.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kKindAttr);
+    StringRef kind = getArgKind(model, arg.getArgNumber());
     auto type = dyn_cast<RankedTensorType>(arg.getType());
-    return kind &&
-           (kind.getValue() == "param" ||
-            (kind.getValue() == "packed" &&
+    return (kind == kParamKind ||
+            (kind == kPackedKind &&
              !model.getArgAttr(arg.getArgNumber(), kPackOutAxisAttr))) &&
            type && type.hasStaticShape() && type.getElementType().isF32();
   };
@@ -99,8 +97,7 @@ BlockArgument WeightPacker::panelsOf(BlockArgument source,
                 type.getDimSize(inAxis), width});
 
   auto name = model.getArgAttrOfType<StringAttr>(index, kNameAttr);
-  bool isPack = model.getArgAttrOfType<StringAttr>(index, kKindAttr)
-                    .getValue() == "packed";
+  bool isPack = getArgKind(model, index) == kPackedKind;
   Attribute of = isPack ? model.getArgAttr(index, kPackOfAttr)
                         : b.getArrayAttr({name});
   Attribute axis = isPack ? model.getArgAttr(index, kPackAxisAttr)
@@ -109,7 +106,7 @@ BlockArgument WeightPacker::panelsOf(BlockArgument source,
   for (int64_t size : shape)
     shapeAttr.push_back(b.getI64IntegerAttr(size));
   SmallVector<NamedAttribute> attrs{
-      b.getNamedAttr(kKindAttr, b.getStringAttr("packed")),
+      b.getNamedAttr(kKindAttr, b.getStringAttr(kPackedKind)),
       b.getNamedAttr(kNameAttr,
                      b.getStringAttr("panels(" + name.getValue() + ")")),
       b.getNamedAttr(kShapeAttr, b.getArrayAttr(shapeAttr)),
@@ -168,8 +165,7 @@ void WeightPacker::run() {
   SmallVector<unsigned> unread;
   for (BlockArgument arg : sources)
     if (arg.use_empty() &&
-        model.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kKindAttr)
-                .getValue() == "packed" &&
+        getArgKind(model, arg.getArgNumber()) == kPackedKind &&
         !llvm::is_contained(unread, arg.getArgNumber()))
       unread.push_back(arg.getArgNumber());
   llvm::sort(unread, std::greater<>());
@@ -179,13 +175,11 @@ void WeightPacker::run() {
 
 struct PackWeightsPass : attnc::attn::impl::PackWeightsBase<PackWeightsPass> {
   void runOnOperation() override {
-    SmallVector<func::FuncOp> models;
-    getOperation().walk([&](func::FuncOp fn) {
-      if (fn->hasAttr(kModelAttr) && !fn.isExternal())
-        models.push_back(fn);
-    });
-    for (func::FuncOp model : models)
-      WeightPacker(model).run();
+    FailureOr<func::FuncOp> model = lookupOptionalModelFunction(getOperation());
+    if (failed(model))
+      return signalPassFailure();
+    if (*model)
+      WeightPacker(*model).run();
   }
 };
 

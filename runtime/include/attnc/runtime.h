@@ -30,6 +30,8 @@
 #ifndef ATTNC_RUNTIME_H
 #define ATTNC_RUNTIME_H
 
+#include "attnc/model_abi.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,9 +40,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* The model calling convention (docs/abi.md) this runtime implements. */
-#define ATTNC_MODEL_ABI_VERSION 1
 
 /* The *_MAX_ENUM values are not valid values: they make every enum 32 bits
  * wide and keep C++ well-defined when a caller passes an unknown value. */

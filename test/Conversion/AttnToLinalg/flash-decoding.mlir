@@ -83,3 +83,18 @@ func.func @prefill(%q: tensor<?x4x100x8xf32>, %k: tensor<?x4x?x8xf32>, %v: tenso
   %0 = attn.attention %q, %k, %v scale 0.125 : tensor<?x4x100x8xf32>, tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32> -> tensor<?x4x100x8xf32>
   return %0 : tensor<?x4x100x8xf32>
 }
+
+// -----
+
+// The decode vectors follow the target (VectorTarget.h): 8 lanes on AVX2,
+// so 32 features are four 8-wide dot products, not two 16-wide ones.
+// CHECK-LABEL: func.func @decode_avx2
+// CHECK-NOT: vector<16xf32>
+// CHECK: vector.from_elements {{.+}} : vector<8xf32>
+// CHECK: vector.reduction <add>, %{{.+}} fastmath<reassoc> : vector<8xf32> into f32
+module attributes {attn.target = {cpu = "x86-64-v3", features = [], f32_lanes = 8 : i64, vector_registers = 16 : i64}} {
+  func.func @decode_avx2(%q: tensor<?x4x1x32xf32>, %k: tensor<?x4x?x32xf32>, %v: tensor<?x4x?x32xf32>) -> tensor<?x4x1x32xf32> {
+    %0 = attn.attention %q, %k, %v causal scale 0.125 : tensor<?x4x1x32xf32>, tensor<?x4x?x32xf32>, tensor<?x4x?x32xf32> -> tensor<?x4x1x32xf32>
+    return %0 : tensor<?x4x1x32xf32>
+  }
+}

@@ -126,13 +126,18 @@ def linear(t, causal, layout):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("model")
-    p.add_argument("reference", choices=["attention", "linear", "linear_in_out", "ops", "glu"])
+    p.add_argument("reference", choices=["attention", "linear", "linear_in_out", "ops", "glu",
+                                         "expect"])
     p.add_argument("--dim", action="append", default=[])
     p.add_argument("--causal", type=int, default=0)
     p.add_argument("--heads", type=int, default=1)
     p.add_argument("--kv-heads", type=int, default=0)
     p.add_argument("--no-mask", action="store_true",
                    help="omit the optional input 'mask' (its default applies)")
+    p.add_argument("--expect", action="append", default=[],
+                   help="with the reference 'expect': OUTPUT=EXPRESSION, a PyTorch "
+                        "expression of the inputs and parameters (torch and F in scope), "
+                        "so that a test states its own reference")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tolerance", type=float, default=1e-4)
     p.add_argument("--workdir", required=True)
@@ -171,6 +176,10 @@ def main():
         want = ops(t)
     elif a.reference == "glu":
         want = glu(t)
+    elif a.reference == "expect":
+        scope = {"torch": torch, "F": torch.nn.functional, **t}
+        want = {name: eval(expr, scope)
+                for name, expr in (e.split("=", 1) for e in a.expect)}
     else:
         want = linear(t, a.causal, "out_in" if a.reference == "linear" else "in_out")
     ok = True

@@ -1,26 +1,29 @@
 //===- ABI.h - The exported symbols of a compiled model (docs/abi.md) -*- C++ -*-===//
 //
 // ExposeModelABI builds these entry points from the attributes of
-// ModelAttributes.h. The runtime has its own copy of the symbol names and the
-// version (it does not link the compiler), kept equal by docs/abi.md and the
-// end-to-end tests.
+// ModelAttributes.h. The version and the symbol names are the runtime's own
+// (attnc/model_abi.h, a C header the compiler reads too).
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTNC_CODEGEN_ABI_H
 #define ATTNC_CODEGEN_ABI_H
 
 #include "attnc/Dialect/Attn/IR/ModelAttributes.h"
+#include "attnc/model_abi.h"
 
 #include "llvm/ADT/StringRef.h"
 
 namespace attnc {
 
-inline constexpr int kAbiVersion = 1;
+inline constexpr int kAbiVersion = ATTNC_MODEL_ABI_VERSION;
 
-inline constexpr llvm::StringLiteral kAbiVersionSymbol = "attnc_model_abi_version";
-inline constexpr llvm::StringLiteral kManifestSymbol = "attnc_model_manifest";
-inline constexpr llvm::StringLiteral kForwardSymbol = "attnc_model_forward";
-inline constexpr llvm::StringLiteral kStepSymbol = "attnc_model_step";
+inline constexpr llvm::StringLiteral kAbiVersionSymbol =
+    ATTNC_MODEL_ABI_VERSION_SYMBOL;
+inline constexpr llvm::StringLiteral kManifestSymbol =
+    ATTNC_MODEL_MANIFEST_SYMBOL;
+inline constexpr llvm::StringLiteral kForwardSymbol =
+    ATTNC_MODEL_FORWARD_SYMBOL;
+inline constexpr llvm::StringLiteral kStepSymbol = ATTNC_MODEL_STEP_SYMBOL;
 
 /// The global holding the manifest's text; attnc-plan-memory adds its
 /// "arena" member there.

@@ -34,6 +34,11 @@ struct ConstOverride {
 bool checkModel(ast::Model &model, llvm::ArrayRef<ConstOverride> overrides,
                 DiagnosticReporter &diag);
 
+/// Whether builtin `name` is an elementwise activation (its row in the
+/// builtin table has the activation rule): MLIRGen builds the attn op of the
+/// same name for it, so that its name is written once.
+bool isActivationBuiltin(llvm::StringRef name);
+
 } // namespace attnc
 
 #endif // ATTNC_FRONTEND_SEMA_H

@@ -26,9 +26,11 @@
 //
 //===----------------------------------------------------------------------===//
 #include "LoweringUtils.h"
+#include "attnc/Dialect/Attn/IR/KeyVisibility.h"
 #include "attnc/Dialect/Attn/IR/VectorTarget.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -234,7 +236,7 @@ void FlashAttentionBuilder::keyBlock(Value j0, Value keysEnd,
   // finite float, as Hugging Face's additive mask makes them, so that a row
   // of only padding averages its keys instead of dividing 0 by 0.
   Value negInf = splat(-std::numeric_limits<double>::infinity());
-  Value lowest = splat(std::numeric_limits<float>::lowest());
+  Value lowest = splat(visibility::kPaddedScore);
   SmallVector<Rows> s(kKeyBlock);
   for (int64_t c = 0; c < kKeyBlock; ++c) {
     Value j = add(first, index(c));
@@ -412,8 +414,10 @@ Value FlashAttentionBuilder::buildTiles(Value init, Value batches, Value sq,
   ot = scratch(dv);
   loadQueryTile();
 
-  // Row r of the tile sees keys j <= q0 + r + (sk - sq).
-  Value firstLimit = add(q0, sub(sk, sq));
+  // Row r of the tile sees keys j <= lastKey(q0 + r) = firstLimit + r.
+  ArithBuilder ints(b, loc);
+  Value firstLimit =
+      visibility::lastKey(ints, q0, visibility::keyOffset(ints, sq, sk));
   Value keysEnd = sk;
   Rows limits;
   if (causal) {
@@ -426,7 +430,7 @@ Value FlashAttentionBuilder::buildTiles(Value init, Value batches, Value sq,
         lanes.push_back(rv * kLanes + i);
       Value iota = b.create<arith::ConstantOp>(
           loc, DenseElementsAttr::get(i32VecType, ArrayRef<int32_t>(lanes)));
-      limits.push_back(b.create<arith::AddIOp>(loc, iota, firsts));
+      limits.push_back(visibility::lastKey(ints, iota, firsts));
     }
   }
   // A tile the split-KV decode form stands in for visits no key.

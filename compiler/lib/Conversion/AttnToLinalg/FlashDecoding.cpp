@@ -21,8 +21,11 @@
 //
 //===----------------------------------------------------------------------===//
 #include "LoweringUtils.h"
+#include "attnc/Dialect/Attn/IR/KeyVisibility.h"
+#include "attnc/Dialect/Attn/IR/VectorTarget.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -44,12 +47,17 @@ constexpr int64_t kMinChunk = 64;
 /// Keys per block: their scores are one vector, for one exp and one max.
 constexpr int64_t kKeyBlock = 16;
 
-/// The widest vector of at most 16 f32 lanes that divides `dim`.
-int64_t vectorWidth(int64_t dim) {
-  int64_t width = 16;
+/// The widest vector of at most `lanes` f32 lanes that divides `dim`.
+int64_t vectorWidth(int64_t dim, int64_t lanes) {
+  int64_t width = lanes;
   while (dim % width)
     width /= 2;
   return width;
+}
+
+/// The f32 lanes of the target (VectorTarget.h) of the code `b` builds.
+int64_t lanesAt(OpBuilder &b) {
+  return getVectorTarget(b.getInsertionBlock()->getParentOp()).lanes;
 }
 
 class FlashDecodingBuilder {
@@ -61,7 +69,8 @@ public:
         dqk(ops.queryKeyDim), dv(ops.valueDim), scale(ops.scale),
         causal(ops.causal), mergedOutput(ops.mergedOutput),
         maxQueries(maxQueries), f32(b.getF32Type()),
-        qkWidth(vectorWidth(dqk)), vWidth(vectorWidth(dv)),
+        qkWidth(vectorWidth(dqk, lanesAt(b))),
+        vWidth(vectorWidth(dv, lanesAt(b))),
         blockType(VectorType::get({kKeyBlock}, f32)) {}
 
   Value build(Value out, Value enabled);
@@ -154,10 +163,14 @@ Value FlashDecodingBuilder::keyAllowed(Value row) {
 }
 
 void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
-  // Row r sees keys j <= r + (sk - sq) when causal.
+  // Row r sees the keys before keyEnd(r) when causal.
   Value end = j1;
-  if (causal)
-    end = min(j1, add(r, add(sub(sk, sq), index(1))));
+  if (causal) {
+    ArithBuilder ints(b, loc);
+    end = min(j1, visibility::keyEnd(ints, r,
+                                     visibility::keyOffset(ints, sq, sk),
+                                     index(1)));
+  }
   Value factor = constant(scale);
   SmallVector<Value> query;
   for (int64_t d0 = 0; d0 < dqk; d0 += qkWidth) {
@@ -200,7 +213,7 @@ void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
       if (mask)
         score = b.create<arith::SelectOp>(
             loc, keyAllowed(row), score,
-            constant(std::numeric_limits<float>::lowest()));
+            constant(visibility::kPaddedScore));
       scores.push_back(b.create<arith::SelectOp>(loc, keep, score,
                                                  constant(negInfinity)));
     }

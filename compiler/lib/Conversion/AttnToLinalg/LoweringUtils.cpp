@@ -1,5 +1,6 @@
 //===- LoweringUtils.cpp - Builders shared by attn-to-linalg patterns -----===//
 #include "LoweringUtils.h"
+#include "attnc/Dialect/Attn/IR/KeyVisibility.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -120,8 +121,9 @@ Value buildBatchedMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
                           filledTensor(b, loc, outSizes, 0.0));
 }
 
-/// Scores [..., q, k]: entries with k > q + (keys - queries) become -inf.
-/// `scale`, when not 1, multiplies the kept entries first.
+/// Scores [..., q, k]: entries with k after the query's last visible key
+/// (KeyVisibility.h) become -inf. `scale`, when not 1, multiplies the kept
+/// entries first.
 Value buildScaleAndCausalMask(OpBuilder &b, Location loc, Value scores,
                               double scale, bool causal) {
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, scores);
@@ -130,7 +132,8 @@ Value buildScaleAndCausalMask(OpBuilder &b, Location loc, Value scores,
   if (causal) {
     Value queries = getValueOrCreateConstantIndexOp(b, loc, sizes[rank - 2]);
     Value keys = getValueOrCreateConstantIndexOp(b, loc, sizes[rank - 1]);
-    offset = b.create<arith::SubIOp>(loc, keys, queries);
+    ArithBuilder ints(b, loc);
+    offset = visibility::keyOffset(ints, queries, keys);
   }
   return buildElementwise(
       b, loc, sizes, scores, {},
@@ -142,7 +145,8 @@ Value buildScaleAndCausalMask(OpBuilder &b, Location loc, Value scores,
           return x;
         Value i = nb.create<linalg::IndexOp>(nl, rank - 2);
         Value j = nb.create<linalg::IndexOp>(nl, rank - 1);
-        Value limit = nb.create<arith::AddIOp>(nl, i, offset);
+        ArithBuilder ints(nb, nl);
+        Value limit = visibility::lastKey(ints, i, offset);
         Value future =
             nb.create<arith::CmpIOp>(nl, arith::CmpIPredicate::ugt, j, limit);
         Value negInf =
@@ -234,8 +238,7 @@ Value buildPaddingMask(OpBuilder &b, Location loc, Value scores, Value mask) {
                       .getResult();
         // The lowest finite float, as Hugging Face's additive mask: a row
         // of only padding averages its keys; a causal -inf stays.
-        Value lowest =
-            floatConstant(nb, nl, std::numeric_limits<float>::lowest());
+        Value lowest = floatConstant(nb, nl, visibility::kPaddedScore);
         Value padded = nb.create<arith::MinimumFOp>(nl, a[0], lowest);
         return nb.create<arith::SelectOp>(nl, dropped, padded, a[0]);
       });

@@ -152,6 +152,12 @@ Value geluTanh(OpBuilder &b, Location l, Value x) {
   Value t = b.create<arith::AddFOp>(l, one, b.create<math::TanhOp>(l, arg));
   return b.create<arith::MulFOp>(l, b.create<arith::MulFOp>(l, half, x), t);
 }
+Value geluQuick(OpBuilder &b, Location l, Value x) {
+  Value one = floatConstant(b, l, 1.0);
+  Value scaled = b.create<arith::MulFOp>(l, x, floatConstant(b, l, -1.702));
+  Value e = b.create<math::ExpOp>(l, scaled);
+  return b.create<arith::DivFOp>(l, x, b.create<arith::AddFOp>(l, one, e));
+}
 Value silu(OpBuilder &b, Location l, Value x) {
   Value one = floatConstant(b, l, 1.0);
   Value e = b.create<math::ExpOp>(l, b.create<arith::NegFOp>(l, x));
@@ -387,6 +393,7 @@ void attnc::populateAttnModelOpLoweringPatterns(RewritePatternSet &patterns) {
                SliceLowering, AttentionProbsLowering,
                ActivationLowering<attn::GeluOp, gelu>,
                ActivationLowering<attn::GeluTanhOp, geluTanh>,
+               ActivationLowering<attn::GeluQuickOp, geluQuick>,
                ActivationLowering<attn::SiluOp, silu>,
                ActivationLowering<attn::ReluOp, relu>>(
       patterns.getContext());

@@ -3,6 +3,7 @@
 #define ATTNC_DIALECT_ATTN_IR_ATTNOPS_H
 
 #include "attnc/Dialect/Attn/IR/AttnDialect.h"
+#include "attnc/Dialect/Attn/IR/AttnTraits.h"
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"

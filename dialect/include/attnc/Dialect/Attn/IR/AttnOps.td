@@ -47,6 +47,14 @@ def Attn_WeightLayout : I32EnumAttr<"WeightLayout",
 def Attn_F32Tensor : RankedTensorOf<[F32]>;
 def Attn_Tensor : RankedTensorOf<[F32, I32, I64]>;
 
+// Op classes (AttnTraits.h): passes ask `op->hasTrait<...>()`.
+def Attn_Activation : NativeOpTrait<"Activation"> {
+  let cppNamespace = "::attnc::attn::OpTrait";
+}
+def Attn_ShapeOfFirstOperand : NativeOpTrait<"ShapeOfFirstOperand"> {
+  let cppNamespace = "::attnc::attn::OpTrait";
+}
+
 class Attn_Op<string mnemonic, list<Trait> traits = []>
     : Op<Attn_Dialect, mnemonic, !listconcat(traits, [Pure])>;
 
@@ -124,7 +132,8 @@ def Attn_TransposeOp : Attn_Op<"transpose"> {
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-def Attn_ScaleOp : Attn_Op<"scale", [SameOperandsAndResultType]> {
+def Attn_ScaleOp : Attn_Op<"scale", [SameOperandsAndResultType,
+                                     Attn_ShapeOfFirstOperand]> {
   let summary = "multiply every element by a compile-time constant";
   let description = [{
     ```mlir
@@ -138,7 +147,8 @@ def Attn_ScaleOp : Attn_Op<"scale", [SameOperandsAndResultType]> {
 }
 
 class Attn_ElementwiseBinaryOp<string mnemonic, string what>
-    : Attn_Op<mnemonic, [SameOperandsAndResultType, Commutative]> {
+    : Attn_Op<mnemonic, [SameOperandsAndResultType, Commutative,
+                         Attn_ShapeOfFirstOperand]> {
   let summary = "elementwise " # what # " of two tensors of the same shape";
   let description = [{
     Both operands and the result have one type; dynamic dimensions must
@@ -157,7 +167,7 @@ def Attn_AddOp : Attn_ElementwiseBinaryOp<"add", "sum">;
 def Attn_MulOp : Attn_ElementwiseBinaryOp<"mul", "product">;
 
 class Attn_NonCommutativeBinaryOp<string mnemonic, string what>
-    : Attn_Op<mnemonic, [SameOperandsAndResultType]> {
+    : Attn_Op<mnemonic, [SameOperandsAndResultType, Attn_ShapeOfFirstOperand]> {
   let summary = "elementwise " # what # " of two tensors of the same shape";
   let description = [{
     ```mlir
@@ -176,7 +186,8 @@ def Attn_DivOp : Attn_NonCommutativeBinaryOp<"div", "quotient">;
 // Attention building blocks
 //===----------------------------------------------------------------------===//
 
-def Attn_CausalMaskOp : Attn_Op<"causal_mask", [SameOperandsAndResultType]> {
+def Attn_CausalMaskOp : Attn_Op<"causal_mask", [SameOperandsAndResultType,
+                                               Attn_ShapeOfFirstOperand]> {
   let summary = "set scores of future keys to -inf";
   let description = [{
     The last two dimensions are `[queries, keys]`. Query `i` may see key `j`
@@ -196,7 +207,8 @@ def Attn_CausalMaskOp : Attn_Op<"causal_mask", [SameOperandsAndResultType]> {
 }
 
 def Attn_PaddingMaskOp : Attn_Op<"padding_mask",
-                                 [AllTypesMatch<["input", "result"]>]> {
+                                 [AllTypesMatch<["input", "result"]>,
+                                  Attn_ShapeOfFirstOperand]> {
   let summary = "lower the scores of padded keys";
   let description = [{
     `scores` is `[B, H, Sq, Sk]`, `mask` is `[B, Sk]` (integer or f32),
@@ -218,7 +230,8 @@ def Attn_PaddingMaskOp : Attn_Op<"padding_mask",
   let hasVerifier = 1;
 }
 
-def Attn_SoftmaxOp : Attn_Op<"softmax", [SameOperandsAndResultType]> {
+def Attn_SoftmaxOp : Attn_Op<"softmax", [SameOperandsAndResultType,
+                                         Attn_ShapeOfFirstOperand]> {
   let summary = "numerically stable softmax over the last dimension";
   let description = [{
     `exp(s x - max(s x)) / sum(exp(s x - max(s x)))` along the last
@@ -404,7 +417,8 @@ def Attn_AttentionProbsOp : Attn_Op<"attention_probs"> {
 // Normalization and activations
 //===----------------------------------------------------------------------===//
 
-def Attn_LayerNormOp : Attn_Op<"layernorm", [AllTypesMatch<["input", "result"]>]> {
+def Attn_LayerNormOp : Attn_Op<"layernorm", [AllTypesMatch<["input", "result"]>,
+                                             Attn_ShapeOfFirstOperand]> {
   let summary = "layer normalization over the last dimension";
   let description = [{
     `(x - mean) / sqrt(var + eps) * weight + bias`, with the mean and the
@@ -432,7 +446,8 @@ def Attn_LayerNormOp : Attn_Op<"layernorm", [AllTypesMatch<["input", "result"]>]
   let hasVerifier = 1;
 }
 
-def Attn_RMSNormOp : Attn_Op<"rmsnorm", [AllTypesMatch<["input", "result"]>]> {
+def Attn_RMSNormOp : Attn_Op<"rmsnorm", [AllTypesMatch<["input", "result"]>,
+                                         Attn_ShapeOfFirstOperand]> {
   let summary = "root-mean-square normalization over the last dimension";
   let description = [{
     `x / sqrt(mean(x^2) + eps) * weight`, as LLaMA's `LlamaRMSNorm`.
@@ -457,8 +472,11 @@ def Attn_RMSNormOp : Attn_Op<"rmsnorm", [AllTypesMatch<["input", "result"]>]> {
   let hasVerifier = 1;
 }
 
+// An activation is this one line; the builtin table row, the lowering's
+// scalar body and a test complete it (docs/architecture.md).
 class Attn_ActivationOp<string mnemonic, string formula>
-    : Attn_Op<mnemonic, [SameOperandsAndResultType]> {
+    : Attn_Op<mnemonic, [SameOperandsAndResultType, Attn_Activation,
+                         Attn_ShapeOfFirstOperand]> {
   let summary = "elementwise " # formula;
   let description = [{
     Applies `}] # formula # [{` to every element.
@@ -475,6 +493,7 @@ class Attn_ActivationOp<string mnemonic, string formula>
 def Attn_GeluOp : Attn_ActivationOp<"gelu", "0.5 x (1 + erf(x / sqrt(2)))">;
 def Attn_GeluTanhOp : Attn_ActivationOp<"gelu_tanh",
     "0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))">;
+def Attn_GeluQuickOp : Attn_ActivationOp<"gelu_quick", "x sigmoid(1.702 x)">;
 def Attn_SiluOp : Attn_ActivationOp<"silu", "x / (1 + exp(-x))">;
 def Attn_ReluOp : Attn_ActivationOp<"relu", "max(x, 0)">;
 
@@ -504,7 +523,7 @@ def Attn_EmbeddingOp : Attn_Op<"embedding"> {
   let hasVerifier = 1;
 }
 
-def Attn_PositionsOp : Attn_Op<"positions"> {
+def Attn_PositionsOp : Attn_Op<"positions", [Attn_ShapeOfFirstOperand]> {
   let summary = "the position of every token: offset, offset + 1, ...";
   let description = [{
     For `ids` of shape `[B, S]`, an i64 tensor `[B, S]` holding
@@ -541,7 +560,8 @@ def Attn_SinusoidalOp : Attn_Op<"sinusoidal"> {
   let hasVerifier = 1;
 }
 
-def Attn_RopeOp : Attn_Op<"rope", [AllTypesMatch<["input", "result"]>]> {
+def Attn_RopeOp : Attn_Op<"rope", [AllTypesMatch<["input", "result"]>,
+                                   Attn_ShapeOfFirstOperand]> {
   let summary = "rotary position embedding (Hugging Face rotate_half form)";
   let description = [{
     For `input` `[B, H, S, D]` and positions `[B, S]`, with

@@ -1,12 +1,19 @@
-//===- ModelAttributes.h - Discardable attributes of a model function -*- C++ -*-===//
+//===- ModelAttributes.h - The model function, its attributes -*- C++ -*-===//
 //
-// MLIRGen marks the model function and its arguments and results with these
-// attributes; graph passes (attn-kv-cache) keep them up to date and the C ABI
-// pass (ExposeModelABI) reads them to build the manifest and entry points.
+// The contract between MLIRGen, the graph passes and the C ABI pass: MLIRGen
+// marks the model function and its arguments and results with these
+// attributes; graph passes (attn-kv-cache, attn-fuse-projections, ...) keep
+// them up to date and ExposeModelABI reads them to build the manifest and
+// entry points. Every pass finds the model and the step function through the
+// lookups below and reads the attributes through the typed accessors.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTNC_DIALECT_ATTN_IR_MODELATTRIBUTES_H
 #define ATTNC_DIALECT_ATTN_IR_MODELATTRIBUTES_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LogicalResult.h"
 
 #include "llvm/ADT/StringRef.h"
 
@@ -52,6 +59,41 @@ inline constexpr llvm::StringLiteral kPackOutAxisAttr = "attn.pack_out_axis";
 /// caches (attn.kind = "kv_cache", with attn.layers when stacked) and the
 /// position of the first new token (attn.kind = "position").
 inline constexpr llvm::StringLiteral kStepOfAttr = "attn.step_of";
+
+/// The values of attn.kind.
+inline constexpr llvm::StringLiteral kInputKind = "input";
+inline constexpr llvm::StringLiteral kParamKind = "param";
+inline constexpr llvm::StringLiteral kPackedKind = "packed";
+inline constexpr llvm::StringLiteral kKVCacheKind = "kv_cache";
+inline constexpr llvm::StringLiteral kPositionKind = "position";
+
+/// The model's extra outputs added by attn-expose-attention-probs are named
+/// this prefix and the attention site's index ("attention.0", ...); no .attn
+/// output name has a dot, so none can clash.
+inline constexpr llvm::StringLiteral kAttentionOutputPrefix = "attention.";
+
+/// The module's model function: the one top-level func.func marked
+/// attn.model. Emits an error on the module and fails when there is none or
+/// several, or when it is a declaration.
+mlir::FailureOr<mlir::func::FuncOp> lookupModelFunction(mlir::ModuleOp module);
+/// The same, for passes that leave a module without a model alone: a null
+/// function when no function is marked attn.model.
+mlir::FailureOr<mlir::func::FuncOp>
+lookupOptionalModelFunction(mlir::ModuleOp module);
+/// The incremental-decoding function attn-kv-cache added (marked
+/// attn.step_of), or a null function; fails with an error when several are.
+mlir::FailureOr<mlir::func::FuncOp> lookupStepFunction(mlir::ModuleOp module);
+
+/// Typed accessors; each returns an empty value when the attribute is absent
+/// or of another type.
+llvm::StringRef getModelName(mlir::func::FuncOp fn);
+mlir::ArrayAttr getModelDims(mlir::func::FuncOp fn);
+llvm::StringRef getArgKind(mlir::func::FuncOp fn, unsigned index);
+llvm::StringRef getArgName(mlir::func::FuncOp fn, unsigned index);
+mlir::ArrayAttr getArgShape(mlir::func::FuncOp fn, unsigned index);
+llvm::StringRef getResultName(mlir::func::FuncOp fn, unsigned index);
+/// The layer count of a stacked per-layer argument, 0 for others.
+int64_t getArgLayers(mlir::func::FuncOp fn, unsigned index);
 
 } // namespace attnc
 
