@@ -53,6 +53,13 @@ inline constexpr llvm::StringLiteral kPackOutAxisAttr = "attn.pack_out_axis";
 /// position of the first new token (attn.kind = "position").
 inline constexpr llvm::StringLiteral kStepOfAttr = "attn.step_of";
 
+/// Names in locations (NameLoc), read by attnc-profile-regions to label the
+/// kernels of the generated code: the loop over the layers of a `repeat`
+/// (MLIRGen), and each attn op's own name, which convert-attn-to-linalg
+/// wraps around the location of the ops it lowers to.
+inline constexpr llvm::StringLiteral kLayerLoopLocName = "attnc.layer_loop";
+inline constexpr llvm::StringLiteral kOpKindLocPrefix = "attn.";
+
 } // namespace attnc
 
 #endif // ATTNC_DIALECT_ATTN_IR_MODELATTRIBUTES_H
