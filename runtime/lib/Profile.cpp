@@ -118,20 +118,20 @@ void Profile::onEvent(int32_t event, int32_t region, int32_t layer) {
     regionStart = nowNs();
     return;
   case kRegionEnd: {
-    if (!current)
+    Stats *entry = current.exchange(nullptr);
+    if (!entry)
       return;
     int64_t elapsed = nowNs() - regionStart;
-    current->wallNs += elapsed;
-    ++current->calls;
+    entry->wallNs += elapsed;
+    ++entry->calls;
     bool parallel = region >= 0 &&
                     static_cast<size_t>(region) < manifest.profile.size() &&
                     manifest.profile[region].parallel;
     // A serial kernel keeps the calling thread busy throughout.
     if (!parallel) {
-      current->busyNs += elapsed;
+      entry->busyNs += elapsed;
       threadBusyNs[0] += elapsed;
     }
-    current = nullptr;
     return;
   }
   case kThreadBegin:
@@ -140,8 +140,8 @@ void Profile::onEvent(int32_t event, int32_t region, int32_t layer) {
   case kThreadEnd: {
     int64_t elapsed = nowNs() - threadStart;
     int thread = threadNum ? threadNum() : 0;
-    if (current)
-      current->busyNs.fetch_add(elapsed, std::memory_order_relaxed);
+    if (Stats *entry = current.load())
+      entry->busyNs.fetch_add(elapsed, std::memory_order_relaxed);
     if (thread >= 0 && thread < kMaxThreads) {
       threadBusyNs[thread].fetch_add(elapsed, std::memory_order_relaxed);
       int seen = threadsSeen.load(std::memory_order_relaxed);

@@ -66,7 +66,8 @@ private:
   /// By region and layer (-1 outside the layer loop); written by the
   /// calling thread only, between kernels.
   std::map<std::pair<int32_t, int32_t>, Stats> stats;
-  Stats *current = nullptr;
+  /// The kernel running now; read by the threads of a parallel one.
+  std::atomic<Stats *> current{nullptr};
   int64_t regionStart = 0;
   int64_t runs = 0, runNs = 0;
   std::unique_ptr<std::atomic<int64_t>[]> threadBusyNs;
