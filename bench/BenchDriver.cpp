@@ -2,6 +2,7 @@
 //
 //   attnc-bench model.so --dim batch=1 --dim seq=512 [--runs 10]
 //                        [--warmup 3] [--threads N] [--seed 1]
+//                        [--profile[=json]] (the timed calls' profile, on stderr)
 //                        [--decode CONTEXT] [--weights FILE] [--dump DIR]
 //
 // bench/run.sh's timing program; the measurement is ModelBench.h's (also
@@ -69,6 +70,9 @@ ModelBenchOptions parse(int argc, char **argv, std::string &model) {
       o.weights = value();
     } else if (arg == "--dump") {
       o.dump = value();
+    } else if (arg == "--profile" || arg == "--profile=table" ||
+               arg == "--profile=json") {
+      o.profile = arg == "--profile=json" ? "json" : "table";
     } else if (!arg.empty() && arg[0] != '-' && model.empty()) {
       model = arg;
     } else {
@@ -78,7 +82,7 @@ ModelBenchOptions parse(int argc, char **argv, std::string &model) {
   if (model.empty())
     fail("usage: attnc-bench model.so --dim name=value... [--runs N] "
          "[--warmup N] [--threads N] [--seed N] [--decode CONTEXT] "
-         "[--weights FILE] [--dump DIR]");
+         "[--weights FILE] [--dump DIR] [--profile[=json]]");
   return o;
 }
 
@@ -102,5 +106,7 @@ int main(int argc, char **argv) {
   if (o.decode > 0)
     std::printf("prefill_ms=%.4f kv_position=%lld\n", result->prefill.wallMs,
                 static_cast<long long>(result->kvPosition));
+  // On stderr, apart from the lines run.sh reads.
+  std::fputs(result->profile.c_str(), stderr);
   return 0;
 }

@@ -36,6 +36,9 @@ struct ModelBenchOptions {
   /// Writes DIR/{weights,inputs,outputs}.safetensors of one run (random
   /// weights only), for bench/torch_check.py.
   std::string dump;
+  /// "table" or "json": profile the timed calls (docs/performance.md);
+  /// "": not unless ATTNC_PROFILE is set.
+  std::string profile;
 };
 
 /// One call's wall-clock and process CPU time (all threads).
@@ -55,6 +58,8 @@ struct ModelBenchResult {
   int64_t tokensPerCall = 0;
   /// Decode only: the KV cache's length after the last step.
   int64_t kvPosition = -1;
+  /// With options.profile: the profile of the timed calls.
+  std::string profile;
 };
 
 /// Runs the benchmark; `onRun` sees each timed call as it ends.

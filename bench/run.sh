@@ -2,7 +2,8 @@
 # Issue 7's benchmark: attnc against oneDNN and OpenBLAS sgemm and PyTorch
 # 1.13, side by side in one run (docs/performance.md).
 #
-#   bench/run.sh [--threads "1 2"] [--rounds 2] [--runs 3] [--warmup 1]
+#   bench/run.sh [--threads "1 2"] [--scaling-threads "1 2 4 ... nproc"]
+#                [--rounds 2] [--runs 3] [--warmup 1]
 #                [--only REGEX] [--out FILE] [--raw FILE]
 #
 # Builds what it needs (one job), compiles the models, checks that attnc and
@@ -11,20 +12,28 @@
 # once in a fresh process: --warmup untimed calls, then --runs timed ones.
 # Medians are over all rounds' runs (default 2 x 3 = 6). One thread is
 # pinned to core 0 (taskset -c 0). --only keeps the rows whose id matches
-# (mm512x768x768 ... mm128x768x768, block128/512/1024, llama128, prefill128,
-# attn2048, decode1024). Prints a markdown table (bench/table.py) with the
+# (mm512x768x768 ... mm128x768x768, block128/512/1024, llama128,
+# prefill128/512, attn2048, decode512, decode1024). Prints a markdown table (bench/table.py) with the
 # machine, the load and the command; --out FILE also writes it there
 # (between the markers, if FILE has them: bench/run.sh --out
 # docs/performance.md updates the doc's table in place); --raw FILE keeps
-# every timed run (row, threads, side, wall ms, CPU ms).
+# every timed run (row, threads, side, wall ms, CPU ms). The scaling rows
+# (block128, block512, prefill128, prefill512, decode512) run at every count
+# of --scaling-threads (default 1, 2, 4, ... and every core) and get issue
+# 14's scaling table (bench/scaling.py) too.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${ATTNC_BUILD_DIR:-$root/build}
 threads="1 2" rounds=2 runs=3 warmup=1 only=. out="" keep_raw=""
-usage="usage: $0 [--threads \"1 2\"] [--rounds N] [--runs N] [--warmup N] [--only REGEX] [--out FILE] [--raw FILE]"
+scaling_threads=""
+for ((t = 1; t < $(nproc); t *= 2)); do scaling_threads+="$t "; done
+scaling_threads+=$(nproc)
+scaling_rows=" block128 block512 prefill128 prefill512 decode512 "
+usage="usage: $0 [--threads \"1 2\"] [--scaling-threads \"1 2 4\"] [--rounds N] [--runs N] [--warmup N] [--only REGEX] [--out FILE] [--raw FILE]"
 while (($#)); do
   case $1 in
     --threads) threads=$2; shift 2 ;;
+    --scaling-threads) scaling_threads=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
@@ -75,6 +84,8 @@ for s in 128 512 1024; do
 done
 rows+=("llama128|llamablock|--dim batch=1 --dim seq=128|llamablock --seq 128")
 rows+=("prefill128|gpt2|--dim batch=1 --dim seq=128|gpt2 --seq 128")
+rows+=("prefill512|gpt2|--dim batch=1 --dim seq=512|gpt2 --seq 512")
+rows+=("decode512|gpt2|--dim batch=1 --dim seq=512 --decode 512|decode --seq 512")
 rows+=("attn2048|attention|--dim batch=1 --dim seq=2048|attention --heads 12 --d 64 --seq 2048")
 # n_positions=2048 leaves room for the steps after 1024 tokens (the weights
 # read per token are unchanged: one row of wpe).
@@ -115,7 +126,8 @@ echo "sanity: $sanity" >&2
 
 common=(--runs "$runs" --warmup "$warmup")
 # The machine, measured in the same run: FMA peak and read bandwidth.
-for t in $threads; do
+machine_threads=$(printf '%s\n' $threads $scaling_threads | sort -nu | tr '\n' ' ')
+for t in $machine_threads; do
   echo "bench: peak and bandwidth, $t thread(s)" >&2
   for ((r = 0; r < rounds; ++r)); do
     measure machine "$t" peak "$bin/attnc-peak" --threads "$t" "${common[@]}"
@@ -126,7 +138,9 @@ for entry in "${rows[@]}"; do
   IFS='|' read -r row so bench_args torch_args <<<"$entry"
   [[ $row =~ $only ]] || continue
   build_model "$so"
-  for t in $threads; do
+  row_threads=$threads
+  [[ $scaling_rows == *" $row "* ]] && row_threads=$scaling_threads
+  for t in $row_threads; do
     echo "bench: $row, $t thread(s)" >&2
     for ((r = 0; r < rounds; ++r)); do
       # shellcheck disable=SC2086
@@ -150,6 +164,7 @@ done
 [[ -z $keep_raw ]] || cp "$raw" "$keep_raw"
 table=$("$python" "$root/bench/table.py" "$raw")
 cpu_table=$("$python" "$root/bench/table.py" --clock cpu "$raw")
+scaling_table=$("$python" "$root/bench/scaling.py" "$raw")
 elapsed=$(($(date +%s) - started))
 report="$table
 
@@ -159,10 +174,16 @@ replacement):
 
 $cpu_table
 
+Scaling (issue 14): median wall time, speedup over 1 thread of the same
+side, parallel efficiency (speedup / threads), process CPU time per wall
+time:
+
+$scaling_table
+
 Sanity check: $sanity.
 Run $(date -u +%Y-%m-%dT%H:%MZ) on $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores;
 load average before: $load_before, after: $(uptime | sed 's/.*load average: //');
-took ${elapsed} s: bench/run.sh --threads \"$threads\" --rounds $rounds --runs $runs --warmup $warmup --only '$only'"
+took ${elapsed} s: bench/run.sh --threads \"$threads\" --scaling-threads \"$scaling_threads\" --rounds $rounds --runs $runs --warmup $warmup --only '$only'"
 echo "$report"
 # --out FILE: a file with the markers (docs/performance.md) gets the report
 # between them; any other file is overwritten with it.

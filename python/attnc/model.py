@@ -152,6 +152,19 @@ class Model:
             raise InvalidArgumentError(f"the thread count must be an int >= 0, not {count!r}")
         check(self._lib.attnc_model_set_num_threads(self.handle, count))
 
+    def set_profiling(self, enable=True):
+        """Profiles later runs and steps: time per kernel, layer, op kind
+        and thread (docs/performance.md)."""
+        check(self._lib.attnc_model_set_profiling(self.handle, 1 if enable else 0))
+
+    def profile(self, reset=False):
+        """The profile since profiling was turned on (or last reset), as a
+        dict (the JSON of --profile=json); None when profiling is off."""
+        text = self._lib.attnc_model_profile_report(self.handle, 1)
+        if reset:
+            self._lib.attnc_model_profile_reset(self.handle)
+        return None if text is None else json.loads(text.decode())
+
     def run(self, **inputs):
         """Runs the model once on the named inputs (numpy arrays; lists take
         the declared dtype); returns {output name: numpy array}."""

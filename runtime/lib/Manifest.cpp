@@ -74,6 +74,8 @@ public:
       return s.error();
     if (Status s = parseArena(root); !s)
       return s.error();
+    if (Status s = parseProfile(root); !s)
+      return s.error();
     if (Status s = checkConsistency(); !s)
       return s.error();
     return std::move(manifest);
@@ -136,6 +138,38 @@ private:
           spec.features.back();
     }
     manifest.target = std::move(spec);
+    return Status::success();
+  }
+
+  Status parseProfile(const json &root) {
+    const json *table = member(root, "profile");
+    if (!table)
+      return Status::success();
+    if (!table->is_array())
+      return invalid("\"profile\" must be an array, found " +
+                     describe(*table));
+    for (const json &row : *table) {
+      auto text = [&](const char *key) -> const json * {
+        const json *value = row.is_object() ? member(row, key) : nullptr;
+        return value && value->is_string() ? value : nullptr;
+      };
+      auto flag = [&](const char *key) -> const json * {
+        const json *value = row.is_object() ? member(row, key) : nullptr;
+        return value && value->is_boolean() ? value : nullptr;
+      };
+      const json *entry = text("entry"), *kind = text("kind"),
+                 *source = text("source"), *parallel = flag("parallel"),
+                 *layered = flag("layered");
+      if (!entry || !kind || !source || !parallel || !layered)
+        return invalid("a \"profile\" region must be an object with "
+                       "strings \"entry\", \"kind\", \"source\" and "
+                       "booleans \"parallel\", \"layered\", found " +
+                       describe(row));
+      manifest.profile.push_back(
+          {entry->get<std::string>(), kind->get<std::string>(),
+           source->get<std::string>(), parallel->get<bool>(),
+           layered->get<bool>()});
+    }
     return Status::success();
   }
 

@@ -5,7 +5,7 @@
 // is a size or a declared dim, and every dim can be inferred from the inputs.
 // The optional members (a parameter's "layers" and "tensor_else", an
 // input's "default",
-// "fingerprint", "constants", "kv_cache", "packed_params", "arena") default
+// "fingerprint", "constants", "kv_cache", "packed_params", "arena", "profile") default
 // to their absence.
 //
 //===----------------------------------------------------------------------===//
@@ -128,6 +128,16 @@ struct TargetSpec {
   std::vector<std::string> features;
 };
 
+/// A kernel of the generated code (manifest "profile", written by
+/// attnc-profile-regions): the row its profile hook calls name.
+struct ProfileRegion {
+  std::string entry;  // "forward" or "step"
+  std::string kind;   // attn op kinds, '+'-joined, or "other"
+  std::string source; // "file.attn:line:col", or "?"
+  bool parallel = false;
+  bool layered = false; // inside a layer loop
+};
+
 struct Manifest {
   std::string name;
   /// Absent in manifests of compilers that recorded no target.
@@ -146,6 +156,9 @@ struct Manifest {
   std::optional<KVCacheSpec> kvCache;
   /// Present when the entries take an arena after the outputs.
   std::optional<ArenaSpec> arena;
+  /// The kernels the profile hook reports, by region id; empty in models
+  /// compiled without the hook.
+  std::vector<ProfileRegion> profile;
 
   std::string shapeString(const TensorSpec &spec) const {
     return spec.shapeString(dims);

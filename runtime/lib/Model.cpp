@@ -6,6 +6,7 @@
 #include <optional>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 
 namespace attnc::rt {
@@ -26,6 +27,22 @@ Expected<int32_t> threadsFromEnvironment() {
                              "between 1 and 4096, got '") +
                      text + "'");
   return static_cast<int32_t>(value);
+}
+
+/// ATTNC_PROFILE: nullopt when unset, "0" or empty; else the report's
+/// format.
+Expected<std::optional<std::string>> profileFromEnvironment() {
+  const char *text = std::getenv("ATTNC_PROFILE");
+  if (!text || !*text || std::string(text) == "0")
+    return std::optional<std::string>();
+  std::string value = text;
+  if (value == "1" || value == "table")
+    return std::optional<std::string>("table");
+  if (value == "json")
+    return std::optional<std::string>("json");
+  return Error(ATTNC_ERROR_INVALID_ARGUMENT,
+               "ATTNC_PROFILE must be 0, 1, table or json, got '" + value +
+                   "'");
 }
 
 std::string joinNames(const std::vector<std::string> &names) {
@@ -129,9 +146,45 @@ Expected<std::unique_ptr<Model>> Model::open(const std::string &path) {
   auto setThreads =
       reinterpret_cast<SetThreadsFn>(library->symbol("omp_set_num_threads"));
   auto fork = reinterpret_cast<ForkFn>(library->symbol("__kmpc_fork_call"));
-  return std::unique_ptr<Model>(new Model(std::move(*library), forward, step,
-                                          setThreads, fork, *envThreads, json,
-                                          std::move(*spec)));
+  Expected<std::optional<std::string>> envProfile = profileFromEnvironment();
+  if (!envProfile)
+    return envProfile.error();
+  std::unique_ptr<Model> model(new Model(std::move(*library), forward, step,
+                                         setThreads, fork, *envThreads, json,
+                                         std::move(*spec)));
+  if (*envProfile) {
+    if (Status s = model->setProfiling(true); !s)
+      return Error(s.error().code(), "ATTNC_PROFILE: " + s.error().message());
+    model->environmentReport = **envProfile;
+  }
+  return model;
+}
+
+Model::~Model() {
+  if (profiler && environmentReport)
+    std::fputs(profiler->report(*environmentReport == "json").c_str(),
+               stderr);
+}
+
+Status Model::setProfiling(bool on) {
+  if (!on) {
+    profiler.reset();
+    return Status::success();
+  }
+  if (profiler)
+    return Status::success();
+  auto slot = reinterpret_cast<void **>(
+      library.symbol("attnc_model_profile_hook"));
+  if (!slot)
+    return Error(ATTNC_ERROR_ABI,
+                 "model '" + spec.name +
+                     "' has no profile hook (attnc_model_profile_hook): "
+                     "recompile it with this version of attnc");
+  using ThreadNumFn = int (*)();
+  auto threadNum =
+      reinterpret_cast<ThreadNumFn>(library.symbol("omp_get_thread_num"));
+  profiler = std::make_unique<Profile>(spec, slot, threadNum);
+  return Status::success();
 }
 
 Status Model::setNumThreads(int32_t count) {

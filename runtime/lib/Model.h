@@ -3,6 +3,7 @@
 #define ATTNC_RUNTIME_LIB_MODEL_H
 
 #include "Manifest.h"
+#include "Profile.h"
 #include "SharedLibrary.h"
 #include "Support.h"
 #include "Weights.h"
@@ -63,6 +64,21 @@ public:
   /// libomp's threads exist before the first run (a no-op without libomp).
   void startThreads() const;
 
+  /// Profiling of later runs and steps (docs/performance.md). Fails for a
+  /// library compiled without the profile hook.
+  Status setProfiling(bool on);
+  /// Runs `entry` (a call of the forward or step function), profiled when
+  /// profiling is on.
+  template <typename Entry> int32_t call(Entry &&entry) const {
+    return profiler ? profiler->record(entry) : entry();
+  }
+  /// The recording profile, or null when profiling is off.
+  Profile *profile() const { return profiler.get(); }
+  /// The report of ATTNC_PROFILE (set when the model was opened): printed
+  /// to stderr when the model is destroyed unless the program asked for it.
+  void takeEnvironmentReport() { environmentReport.reset(); }
+  ~Model();
+
 private:
   friend class Session;
   using SetThreadsFn = void (*)(int);
@@ -93,6 +109,9 @@ private:
   Manifest spec;
   std::optional<Weights> weights;
   mutable std::atomic<size_t> liveSessions{0};
+  std::unique_ptr<Profile> profiler;
+  /// ATTNC_PROFILE's format ("table" or "json"), until the report is taken.
+  std::optional<std::string> environmentReport;
 };
 
 } // namespace attnc::rt

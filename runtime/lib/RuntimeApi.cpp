@@ -31,6 +31,8 @@ struct attnc_model {
   std::vector<attnc_tensor_info> infos[3];
   std::vector<std::vector<const char *>> dimNames;
   std::vector<attnc_constant> constants;
+  /// The last attnc_model_profile_report.
+  std::string profileReport;
 };
 
 struct attnc_tensor_list {
@@ -296,6 +298,30 @@ attnc_status attnc_model_set_num_threads(attnc_model *model,
       return fail(s.error());
     return ATTNC_OK;
   });
+}
+
+attnc_status attnc_model_set_profiling(attnc_model *model, int enable) {
+  if (!model)
+    return fail(ATTNC_ERROR_INVALID_ARGUMENT,
+                "attnc_model_set_profiling: model must not be NULL");
+  return guarded([&] {
+    if (Status s = model->model->setProfiling(enable != 0); !s)
+      return fail(s.error());
+    return ATTNC_OK;
+  });
+}
+
+const char *attnc_model_profile_report(attnc_model *model, int json) {
+  if (!model || !model->model->profile())
+    return nullptr;
+  model->model->takeEnvironmentReport();
+  model->profileReport = model->model->profile()->report(json != 0);
+  return model->profileReport.c_str();
+}
+
+void attnc_model_profile_reset(attnc_model *model) {
+  if (model && model->model->profile())
+    model->model->profile()->reset();
 }
 
 attnc_status attnc_model_run(const attnc_model *model,

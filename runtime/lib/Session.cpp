@@ -126,7 +126,9 @@ Status Session::run(const attnc_tensor *inputs, size_t count) {
       return s;
     }
   owner.applyNumThreads();
-  if (int32_t code = owner.forwardFunction()(dims.data(), buffers.data())) {
+  if (int32_t code = owner.call([&] {
+        return owner.forwardFunction()(dims.data(), buffers.data());
+      })) {
     results.clear();
     return Error(ATTNC_ERROR_MODEL, "model '" + spec.name +
                                         "': attnc_model_forward failed with "
@@ -290,9 +292,11 @@ Status Session::step(const attnc_tensor *inputs, size_t count) {
       return s;
     }
   owner.applyNumThreads();
-  if (int32_t code = owner.stepFunction()(
-          dims.data(), buffers.data(), static_cast<float *>(cache.data()),
-          capacity, position)) {
+  if (int32_t code = owner.call([&] {
+        return owner.stepFunction()(dims.data(), buffers.data(),
+                                    static_cast<float *>(cache.data()),
+                                    capacity, position);
+      })) {
     results.clear();
     return Error(ATTNC_ERROR_MODEL, "model '" + spec.name +
                                         "': attnc_model_step failed with "

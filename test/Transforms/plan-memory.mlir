@@ -221,7 +221,7 @@ func.func @on_the_stack(%n: index) -> f32 {
 // -----
 
 // An ABI entry needs the manifest to declare its arena in.
-// expected-error @+1 {{attnc-plan-memory: no manifest global '__attnc_manifest' to describe the arena in}}
+// expected-error @+1 {{attnc-plan-memory: no manifest global '__attnc_manifest' to record 'arena' in}}
 module {
   func.func @attnc_model_forward(%dims: !llvm.ptr, %bufs: !llvm.ptr) -> i32 attributes {attnc.arena_slot = 0 : i64} {
     %ok = arith.constant 0 : i32

@@ -348,35 +348,6 @@ llvm::json::Array formulaToJson(const Polynomial &p,
   return terms;
 }
 
-/// Adds `arena` to the manifest that attnc-expose-model-abi wrote.
-LogicalResult addArenaToManifest(ModuleOp module, llvm::json::Object arena) {
-  auto global = module.lookupSymbol<LLVM::GlobalOp>(kManifestGlobal);
-  auto text = global ? dyn_cast_or_null<StringAttr>(global.getValueOrNull())
-                     : StringAttr();
-  if (!text)
-    return module.emitError("attnc-plan-memory: no manifest global '")
-           << kManifestGlobal << "' to describe the arena in";
-  StringRef json = text.getValue();
-  json.consume_back(StringRef("\0", 1));
-  llvm::Expected<llvm::json::Value> manifest = llvm::json::parse(json);
-  if (!manifest || !manifest->getAsObject()) {
-    if (!manifest)
-      llvm::consumeError(manifest.takeError());
-    return global.emitError("attnc-plan-memory: the manifest is not a JSON "
-                            "object");
-  }
-  (*manifest->getAsObject())["arena"] = std::move(arena);
-  std::string updated;
-  llvm::raw_string_ostream os(updated);
-  os << *manifest;
-  updated.push_back('\0');
-  OpBuilder b(global);
-  global.setValueAttr(b.getStringAttr(updated));
-  global.setGlobalType(
-      LLVM::LLVMArrayType::get(b.getI8Type(), updated.size()));
-  return success();
-}
-
 struct PlanMemoryPass : attnc::impl::PlanMemoryBase<PlanMemoryPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -399,7 +370,9 @@ struct PlanMemoryPass : attnc::impl::PlanMemoryBase<PlanMemoryPass> {
       for (unsigned i = 0; i < fn.getNumArguments(); ++i)
         fn.removeArgAttr(i, kNameAttr);
     }
-    if (hasEntries && failed(addArenaToManifest(module, std::move(arena))))
+    if (hasEntries && failed(setManifestMember(module, "arena",
+                                               std::move(arena),
+                                               "attnc-plan-memory")))
       signalPassFailure();
   }
 };

@@ -362,8 +362,9 @@ Value MLIRGenImpl::genRepeat(const ast::RepeatExpr &repeat) {
   Value step = builder.create<arith::ConstantIndexOp>(l, 1);
   // Per-layer parameters are bound to their slices inside the loop only.
   llvm::DenseMap<const ast::Decl *, Value> outside = values;
+  // Named so that the profile tells layers apart (attnc-profile-regions).
   auto loop = builder.create<scf::ForOp>(
-      l, lower, upper, step, ValueRange{args[0]},
+      NameLoc::get(builder.getStringAttr(kLayerLoopLocName), l), lower, upper, step, ValueRange{args[0]},
       [&](OpBuilder &b, Location bodyLoc, Value layer, ValueRange carried) {
         OpBuilder::InsertionGuard guard(builder);
         builder.setInsertionPoint(b.getInsertionBlock(),

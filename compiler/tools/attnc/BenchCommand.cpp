@@ -53,6 +53,11 @@ cl::opt<unsigned> seed("seed", cl::desc("Seed of the random weights and inputs")
                        cl::init(1), cl::sub(attnc::benchSubCommand));
 cl::opt<bool> jsonOutput("json", cl::desc("Print one JSON object"),
                    cl::sub(attnc::benchSubCommand));
+cl::opt<bool> profile(
+    "profile",
+    cl::desc("Profile the timed calls: time per kernel, per layer, per op "
+             "kind and per thread (with --json: its \"profile\" member)"),
+    cl::sub(attnc::benchSubCommand));
 
 int fail(const llvm::Twine &message) {
   llvm::SmallVector<llvm::StringRef> lines;
@@ -100,6 +105,13 @@ void printJson(const ModelBenchOptions &o, const ModelBenchResult &r,
       for (const CallTime &t : r.runs)
         out.value(t.wallMs);
     });
+    if (!r.profile.empty()) {
+      llvm::Expected<llvm::json::Value> report = llvm::json::parse(r.profile);
+      if (report)
+        out.attribute("profile", std::move(*report));
+      else
+        llvm::consumeError(report.takeError());
+    }
   });
   llvm::outs() << "\n";
 }
@@ -127,6 +139,8 @@ void printText(const ModelBenchOptions &o, const ModelBenchResult &r,
   os << llvm::format("%.1f tokens/s (%lld per %s)\n",
                      tokensPerSecond(r.tokensPerCall, wall.median),
                      static_cast<long long>(r.tokensPerCall), call);
+  if (!r.profile.empty())
+    os << "\n" << r.profile;
 }
 
 } // namespace
@@ -146,6 +160,8 @@ int attnc::benchCommandMain() {
   o.warmup = warmup;
   o.decode = decode;
   o.seed = seed;
+  if (profile)
+    o.profile = jsonOutput ? "json" : "table";
   Expected<ModelBenchResult> result = benchModel(modelPath, o);
   if (!result)
     return fail(result.error().message());

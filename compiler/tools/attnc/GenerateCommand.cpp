@@ -410,6 +410,8 @@ int attnc::generateCommandMain() {
       return reportError(s.error().message());
   if (Status s = applyThreadsOption(*model); !s)
     return reportError(s.error().message());
+  if (Status s = applyProfileOption(*model); !s)
+    return reportError(s.error().message());
   Expected<int64_t> modelVocab = checkDecoderContract(*model);
   if (!modelVocab)
     return reportError(modelVocab.error().message());
@@ -486,6 +488,7 @@ int attnc::generateCommandMain() {
 
   if (jsonOutput) {
     printJson(*result, (*decoder)->usesKvCache());
+    printProfile(*model);
     return 0;
   }
   echoPrompt();
@@ -499,5 +502,6 @@ int attnc::generateCommandMain() {
                                        : "decode (recomputing)",
              result->decodeSteps, result->decodeSeconds);
   llvm::errs() << "\n";
+  printProfile(*model);
   return 0;
 }

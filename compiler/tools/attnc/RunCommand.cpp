@@ -103,6 +103,13 @@ cl::opt<int> numThreads(
              "else one per core)"),
     cl::init(0), cl::value_desc("n"), cl::sub(attnc::runSubCommand),
     cl::sub(attnc::generateSubCommand));
+cl::opt<std::string> profileFormat(
+    "profile", cl::ValueOptional,
+    cl::desc("Profile the run: time per kernel, per layer, per op kind and "
+             "per thread, printed to stderr as a table or (=json) a JSON "
+             "object (docs/performance.md)"),
+    cl::value_desc("table|json"), cl::sub(attnc::runSubCommand),
+    cl::sub(attnc::generateSubCommand));
 cl::opt<bool> quiet("quiet",
                     cl::desc("Show no progress while loading the weights"),
                     cl::sub(attnc::runSubCommand),
@@ -209,6 +216,21 @@ attnc::Status writeOutputs(const std::string &path,
 
 } // namespace
 
+attnc::Status attnc::applyProfileOption(Model &model) {
+  if (!profileFormat.getNumOccurrences())
+    return Status::success();
+  if (!profileFormat.empty() && profileFormat != "table" &&
+      profileFormat != "json")
+    return Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                 "--profile takes table or json, got '" + profileFormat + "'");
+  return model.setProfiling(true);
+}
+
+void attnc::printProfile(Model &model) {
+  if (profileFormat.getNumOccurrences())
+    llvm::errs() << model.profileReport(profileFormat == "json");
+}
+
 attnc::Status attnc::applyThreadsOption(Model &model) {
   if (!numThreads.getNumOccurrences())
     return Status::success();
@@ -286,6 +308,8 @@ int attnc::runCommandMain() {
         !s)
       return reportError(s.error().message());
   if (Status s = attnc::applyThreadsOption(*model); !s)
+    return reportError(s.error().message());
+  if (Status s = attnc::applyProfileOption(*model); !s)
     return reportError(s.error().message());
   // The picture is read and checked before the (larger) weights load.
   std::optional<ImageInput> imageInput;
@@ -365,6 +389,7 @@ int attnc::runCommandMain() {
   Expected<TensorList> outputs = model->run(inputs);
   if (!outputs)
     return reportError(outputs.error().message());
+  printProfile(*model);
 
   if (!dumpAttentionPath.empty()) {
     if (Status s = writeAttentionDump(*model, inputs, outputs->begin(),

@@ -32,6 +32,12 @@ Status loadWeightsWithProgress(Model &model, const std::string &path);
 /// count when given (else $ATTNC_NUM_THREADS or one per core applies).
 Status applyThreadsOption(Model &model);
 
+/// `--profile[=table|json]` of `attnc run` and `attnc generate`: turns the
+/// model's profiling on when given; printProfile then prints the report to
+/// stderr.
+Status applyProfileOption(Model &model);
+void printProfile(Model &model);
+
 } // namespace attnc
 
 #endif // ATTNC_TOOLS_ATTNC_RUNCOMMAND_H

@@ -211,6 +211,23 @@ ATTNC_API const char *attnc_model_warning(const attnc_model *model,
 ATTNC_API attnc_status attnc_model_set_num_threads(attnc_model *model,
                                                    int32_t num_threads);
 
+/* Profiling (docs/performance.md): with enable != 0, later runs and steps
+ * of this model record the wall time of every kernel of the generated code
+ * (per layer), each thread's busy time in parallel regions, and the time
+ * outside any kernel. Profiled runs of all models in the process take
+ * turns. ATTNC_ERROR_ABI for a library compiled without the profile hook.
+ * ATTNC_PROFILE=1 (or json) in the environment turns profiling on in
+ * attnc_model_open, and prints the report to stderr in attnc_model_destroy
+ * unless the program asked for it. */
+ATTNC_API attnc_status attnc_model_set_profiling(attnc_model *model,
+                                                 int enable);
+/* The profile of the runs since profiling was turned on or reset: a table,
+ * or with json != 0 a JSON object; NULL when profiling is off. Valid until
+ * the next call for this model. */
+ATTNC_API const char *attnc_model_profile_report(attnc_model *model,
+                                                 int json);
+ATTNC_API void attnc_model_profile_reset(attnc_model *model);
+
 /* Input rules, for attnc_model_run and attnc_session_run: `inputs` are
  * matched to the manifest by name (in any order); every dynamic dimension is
  * inferred from their shapes. An input with a default (has_default) may be

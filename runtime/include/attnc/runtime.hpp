@@ -395,6 +395,18 @@ public:
     return Status::success();
   }
 
+  /// Profiling of later runs and steps (docs/performance.md).
+  Status setProfiling(bool enable) {
+    if (attnc_status s = attnc_model_set_profiling(get(), enable ? 1 : 0))
+      return Error::fromLastCall(s);
+    return Status::success();
+  }
+  /// The profile so far as a table, or a JSON object; "" when it is off.
+  std::string profileReport(bool json) {
+    const char *report = attnc_model_profile_report(get(), json ? 1 : 0);
+    return report ? report : "";
+  }
+
   Expected<TensorList> run(const attnc_tensor *inputs,
                            size_t numInputs) const {
     attnc_tensor_list *outputs = nullptr;

@@ -36,6 +36,14 @@ def main():
         for _ in range(2):
             again = s.run(x=x)["y"]
             print("session run equal:", np.array_equal(again, y))
+    # Profiled, the same numbers, and every kernel counted once per run.
+    print("profile off:", m.profile())
+    m.set_profiling()
+    profiled = m.run(x=x)["y"]
+    p = m.profile(reset=True)
+    print("profiled equal:", np.array_equal(profiled, y), "runs", p["runs"],
+          "kernels run once:", all(r["calls"] == 1 for r in p["regions"] if r["entry"] == "forward"))
+    print("after reset:", m.profile()["runs"])
     safetensors_np.save(outputs, {"y": y})
     m.close()
     print("closed", m)

@@ -11,7 +11,10 @@
 #include "attnc/Dialect/Attn/IR/ModelAttributes.h"
 #include "attnc/model_abi.h"
 
+#include "mlir/IR/BuiltinOps.h"
+
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/JSON.h"
 
 namespace attnc {
 
@@ -28,6 +31,22 @@ inline constexpr llvm::StringLiteral kStepSymbol = ATTNC_MODEL_STEP_SYMBOL;
 /// The global holding the manifest's text; attnc-plan-memory adds its
 /// "arena" member there.
 inline constexpr llvm::StringLiteral kManifestGlobal = "__attnc_manifest";
+/// The model's profile hook (docs/performance.md): a pointer-sized global,
+/// null unless the runtime is profiling, that the code calls around each
+/// kernel as `void hook(int32_t event, int32_t region, int32_t layer)`.
+inline constexpr llvm::StringLiteral kProfileHookSymbol = "attnc_model_profile_hook";
+/// The hook's events; `region` indexes the manifest's "profile" table and
+/// `layer` is the layer loop's index (-1 outside it).
+enum class ProfileEvent : int32_t {
+  RegionBegin = 0, RegionEnd = 1, ThreadBegin = 2, ThreadEnd = 3
+};
+
+/// Sets member `key` of the manifest global (attnc-expose-model-abi wrote
+/// it) to `value`; `pass` names the caller in the error.
+mlir::LogicalResult setManifestMember(mlir::ModuleOp module, llvm::StringRef key,
+                                      llvm::json::Value value,
+                                      llvm::StringRef pass);
+
 /// On the entry functions: the index in `buffers` of the arena pointer.
 inline constexpr llvm::StringLiteral kArenaSlotAttr = "attnc.arena_slot";
 /// Alignment of the arena and of every buffer in it.

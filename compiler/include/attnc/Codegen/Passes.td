@@ -125,6 +125,31 @@ def ScheduleParallelLoops : Pass<"attnc-schedule-parallel-loops"> {
   ];
 }
 
+def ProfileRegions : Pass<"attnc-profile-regions", "mlir::ModuleOp"> {
+  let summary = "Call the runtime's profile hook around every kernel";
+  let description = [{
+    Runs after attnc-schedule-parallel-loops, on the OpenMP form. A kernel
+    is an `omp.parallel` that no other encloses, or a loop nest outside any
+    (work done on the calling thread alone). The pass numbers the kernels
+    of every function, records each in the manifest's "profile" table
+    (entry function, the attn op kinds its location names, its .attn source
+    position, whether it is parallel) and wraps it in calls of
+    `void hook(int32_t event, int32_t region, int32_t layer)` through the
+    global `attnc_model_profile_hook`, guarded by one load of that global:
+    region begin and end on the calling thread around the kernel, and
+    thread begin and end inside a parallel one on each thread, where its
+    work-sharing loop becomes `nowait` so that thread end comes before the
+    region's closing barrier. `layer` is the index of the enclosing layer
+    loop (located `attnc.layer_loop`), or -1. The runtime sets the global
+    only while profiling (docs/performance.md); otherwise a kernel costs one
+    load and one branch more.
+  }];
+  let dependentDialects = [
+    "mlir::LLVM::LLVMDialect", "mlir::arith::ArithDialect",
+    "mlir::omp::OpenMPDialect", "mlir::scf::SCFDialect"
+  ];
+}
+
 def VectorizeGenerics : Pass<"attnc-vectorize-generics", "mlir::func::FuncOp"> {
   let summary = "Lower linalg ops on buffers to loops over 16-lane vectors";
   let description = [{

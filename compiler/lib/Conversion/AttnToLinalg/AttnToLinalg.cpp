@@ -407,6 +407,12 @@ struct ConvertAttnToLinalgPass
 
   void runOnOperation() override {
     markIndexInputs();
+    // Every op lowered from an attn op keeps its name in its location, which
+    // labels the kernels of the profile (attnc-profile-regions).
+    getOperation()->walk([](Operation *op) {
+      if (isa<attn::AttnDialect>(op->getDialect()))
+        op->setLoc(NameLoc::get(op->getName().getIdentifier(), op->getLoc()));
+    });
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
     target.addIllegalDialect<attn::AttnDialect>();

@@ -95,6 +95,13 @@ llvm::StringRef getResultName(mlir::func::FuncOp fn, unsigned index);
 /// The layer count of a stacked per-layer argument, 0 for others.
 int64_t getArgLayers(mlir::func::FuncOp fn, unsigned index);
 
+/// Names in locations (NameLoc), read by attnc-profile-regions to label the
+/// kernels of the generated code: the loop over the layers of a `repeat`
+/// (MLIRGen), and each attn op's own name, which convert-attn-to-linalg
+/// wraps around the location of the ops it lowers to.
+inline constexpr llvm::StringLiteral kLayerLoopLocName = "attnc.layer_loop";
+inline constexpr llvm::StringLiteral kOpKindLocPrefix = "attn.";
+
 } // namespace attnc
 
 #endif // ATTNC_DIALECT_ATTN_IR_MODELATTRIBUTES_H
