@@ -76,8 +76,11 @@ Status bindRandomWeights(Model &model, uint64_t &rng,
                          std::map<std::string, st::TensorView> &views,
                          std::vector<std::vector<float>> &storage) {
   for (const attnc_tensor_info &p : model.params()) {
-    if (p.dtype != ATTNC_DTYPE_F32)
-      return invalid(std::string("parameter '") + p.name + "' is not f32");
+    // Written as f32; a bf16 or f16 parameter is rounded at load.
+    if (p.dtype != ATTNC_DTYPE_F32 && p.dtype != ATTNC_DTYPE_BF16 &&
+        p.dtype != ATTNC_DTYPE_F16)
+      return invalid(std::string("parameter '") + p.name +
+                     "' is not f32, bf16 or f16");
     std::vector<int64_t> shape(p.shape, p.shape + p.rank);
     int64_t fanIn = p.rank ? shape.back() : 1;
     storage.push_back(randomData(numElements(shape),

@@ -13,7 +13,8 @@
 # Medians are over all rounds' runs (default 2 x 3 = 6). One thread is
 # pinned to core 0 (taskset -c 0). --only keeps the rows whose id matches
 # (mm512x768x768 ... mm128x768x768, block128/512/1024, llama128,
-# prefill128/512, attn2048, decode512, decode1024). Prints a markdown table (bench/table.py) with the
+# prefill128/512, attn2048, decode512, decode1024, decode128bf16,
+# decode1024bf16, prefill128bf16). Prints a markdown table (bench/table.py) with the
 # machine, the load and the command; --out FILE also writes it there
 # (between the markers, if FILE has them: bench/run.sh --out
 # docs/performance.md updates the doc's table in place); --raw FILE keeps
@@ -90,6 +91,12 @@ rows+=("attn2048|attention|--dim batch=1 --dim seq=2048|attention --heads 12 --d
 # n_positions=2048 leaves room for the steps after 1024 tokens (the weights
 # read per token are unchanged: one row of wpe).
 rows+=("decode1024|gpt2-2048|--dim batch=1 --dim seq=1024 --decode 1024|decode --seq 1024")
+# GPT-2 with bf16 weights (attnc compile --weight-type bf16) against the same
+# model in f32 (side attnc-f32), no PyTorch: a short context (decode of 128
+# tokens after 128), the long one, and a prefill.
+rows+=("decode128bf16|gpt2-bf16|--dim batch=1 --dim seq=128 --decode 128|")
+rows+=("decode1024bf16|gpt2-2048-bf16|--dim batch=1 --dim seq=1024 --decode 1024|")
+rows+=("prefill128bf16|gpt2-bf16|--dim batch=1 --dim seq=128|")
 
 build_model() {
   case $1 in
@@ -99,6 +106,11 @@ build_model() {
     llamablock) compile llamablock "$root/bench/models/llama-block.attn" ;;
     gpt2) compile gpt2 "$root/examples/gpt2.attn" ;;
     gpt2-2048) compile gpt2-2048 "$root/examples/gpt2.attn" -D n_positions=2048 ;;
+    gpt2-bf16) build_model gpt2
+      compile gpt2-bf16 "$root/examples/gpt2.attn" --weight-type bf16 ;;
+    gpt2-2048-bf16) build_model gpt2-2048
+      compile gpt2-2048-bf16 "$root/examples/gpt2.attn" -D n_positions=2048 \
+        --weight-type bf16 ;;
     attention) compile attention "$root/bench/models/attention.attn" ;;
   esac
 }
@@ -154,6 +166,12 @@ for entry in "${rows[@]}"; do
             --m "$m" --n "$n" --k "$k" --threads "$t" "${common[@]}"
         done
       fi
+      if [[ $so == *-bf16 ]]; then
+        # shellcheck disable=SC2086
+        measure "$row" "$t" attnc-f32 "$bin/attnc-bench" "$work/${so%-bf16}.so" \
+          $bench_args --threads "$t" "${common[@]}"
+      fi
+      [[ -n $torch_args ]] || continue
       # shellcheck disable=SC2086
       measure "$row" "$t" PyTorch "$python" "$root/bench/torch_bench.py" \
         $torch_args --threads "$t" "${common[@]}"

@@ -17,14 +17,16 @@ PEAK_FLOP = 2**32            # what attnc-peak computes per thread per run
 BANDWIDTH_BYTES = 512 * 2**20  # what attnc-bandwidth reads per run
 
 
-def gpt2_decode_bytes(context, vocab=50257, n_embd=768, n_layer=12):
+def gpt2_decode_bytes(context, vocab=50257, n_embd=768, n_layer=12,
+                      matrix_bytes=4):
     """Bytes one decode step reads: every weight but wpe (one row of it),
-    and the keys and values of `context` tokens in every layer."""
-    layer = (4 * n_embd + 3 * n_embd * n_embd + 3 * n_embd
-             + n_embd * n_embd + n_embd + 8 * n_embd * n_embd + 5 * n_embd)
-    weights = vocab * n_embd + n_layer * layer + 2 * n_embd
+    and the keys and values (f32) of `context` tokens in every layer. The
+    matrices take `matrix_bytes` per element (2: --weight-type bf16); norm
+    weights and biases are f32."""
+    matrices = vocab * n_embd + n_layer * 12 * n_embd * n_embd
+    vectors = n_layer * (13 * n_embd) + 2 * n_embd
     kv = 2 * n_layer * context * n_embd
-    return 4 * (weights + kv)
+    return matrix_bytes * matrices + 4 * (vectors + kv)
 
 
 def mm(m, n, k):
@@ -57,6 +59,17 @@ ROWS = {
     "decode1024": dict(label="GPT-2-small decode step, context 1024 (logits)",
                        bytes=gpt2_decode_bytes(1024), peers=["PyTorch"],
                        target=("PyTorch", 1.6), bandwidth_target=0.8),
+    # Issue 15: bf16 weights against the same model in f32.
+    "decode128bf16": dict(label="GPT-2-small decode, context 128, bf16 weights",
+                          bytes=gpt2_decode_bytes(192, matrix_bytes=2),
+                          peers=["attnc-f32"], target=("attnc-f32", 1.8),
+                          bandwidth_target=0.8),
+    "decode1024bf16": dict(label="GPT-2-small decode, context 1024, bf16 weights",
+                           bytes=gpt2_decode_bytes(1024, matrix_bytes=2),
+                           peers=["attnc-f32"], target=("attnc-f32", 1.8),
+                           bandwidth_target=0.8),
+    "prefill128bf16": dict(label="GPT-2-small prefill, S=128, bf16 weights",
+                           peers=["attnc-f32"], target=("attnc-f32", 1.5)),
 }
 
 

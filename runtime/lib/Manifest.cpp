@@ -17,8 +17,12 @@ namespace {
 // Ordered, so that constants keep the order the compiler emitted them in.
 using json = nlohmann::ordered_json;
 
-// The dtypes docs/abi.md allows in a model.
+// The dtypes docs/abi.md allows in a model; parameters (and packs of them)
+// may also be stored as bf16 or f16.
 constexpr attnc_dtype kModelDTypes[] = {ATTNC_DTYPE_F32, ATTNC_DTYPE_I32,
+                                        ATTNC_DTYPE_I64};
+constexpr attnc_dtype kParamDTypes[] = {ATTNC_DTYPE_F32, ATTNC_DTYPE_BF16,
+                                        ATTNC_DTYPE_F16, ATTNC_DTYPE_I32,
                                         ATTNC_DTYPE_I64};
 
 Error invalid(const std::string &message) {
@@ -82,7 +86,8 @@ public:
   }
 
 private:
-  enum class Kind { Input, Param, Output };
+  /// Pack: an entry of "packed_params" (name, dtype and shape only).
+  enum class Kind { Input, Param, Output, Pack };
 
   static const char *keyOf(Kind kind) {
     switch (kind) {
@@ -90,6 +95,8 @@ private:
       return "inputs";
     case Kind::Param:
       return "params";
+    case Kind::Pack:
+      return "packed_params";
     case Kind::Output:
       break;
     }
@@ -212,7 +219,7 @@ private:
       const json &entry = (*list)[i];
       std::string where = "packed_params[" + std::to_string(i) + "]";
       // Name, dtype and shape as any parameter's.
-      Expected<TensorSpec> tensor = parseTensor(entry, where, Kind::Output);
+      Expected<TensorSpec> tensor = parseTensor(entry, where, Kind::Pack);
       if (!tensor)
         return tensor.error();
       PackSpec pack;
@@ -449,12 +456,18 @@ private:
     const json *dtype = member(entry, "dtype");
     if (!dtype || !dtype->is_string())
       return invalid(what + ": missing string \"dtype\"");
-    const auto *known = std::find_if(
-        std::begin(kModelDTypes), std::end(kModelDTypes),
-        [&](attnc_dtype d) { return *dtype == attnc_dtype_name(d); });
-    if (known == std::end(kModelDTypes))
+    bool stored = kind == Kind::Param || kind == Kind::Pack;
+    const attnc_dtype *begin = stored ? std::begin(kParamDTypes)
+                                      : std::begin(kModelDTypes);
+    const attnc_dtype *end =
+        stored ? std::end(kParamDTypes) : std::end(kModelDTypes);
+    const attnc_dtype *known = std::find_if(begin, end, [&](attnc_dtype d) {
+      return *dtype == attnc_dtype_name(d);
+    });
+    if (known == end)
       return invalid(what + ": unsupported dtype " + describe(*dtype) +
-                     " (expected f32, i32 or i64)");
+                     (stored ? " (expected f32, bf16, f16, i32 or i64)"
+                             : " (expected f32, i32 or i64)"));
     spec.dtype = *known;
 
     const json *shape = member(entry, "shape");

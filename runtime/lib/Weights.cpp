@@ -257,11 +257,13 @@ void concatenate(const Manifest &manifest, const PackSpec &pack,
   }
 }
 
-/// Rearranges `whole` (f32, `shape`: a matrix per leading index, `outAxis`
-/// the dim of output features) into the "panels" layout of docs/abi.md:
-/// [lead.., ceil(out / width), in, width], the last panel padded with zeros.
-void packPanels(const float *whole, const std::vector<int64_t> &shape,
-                int outAxis, size_t width, float *out) {
+/// Rearranges `whole` (`shape`: a matrix per leading index, `outAxis` the
+/// dim of output features; T an f32 or a 16-bit element) into the "panels"
+/// layout of docs/abi.md: [lead.., ceil(out / width), in, width], the last
+/// panel padded with zeros (all bits clear in every float type).
+template <typename T>
+void packPanels(const T *whole, const std::vector<int64_t> &shape,
+                int outAxis, size_t width, T *out) {
   size_t rank = shape.size();
   size_t rows = static_cast<size_t>(shape[rank - 2]);
   size_t cols = static_cast<size_t>(shape[rank - 1]);
@@ -272,14 +274,14 @@ void packPanels(const float *whole, const std::vector<int64_t> &shape,
   size_t outs = outIsRow ? rows : cols, ins = outIsRow ? cols : rows;
   size_t panels = (outs + width - 1) / width;
   for (size_t m = 0; m < matrices; ++m) {
-    const float *from = whole + m * rows * cols;
-    float *to = out + m * panels * ins * width;
+    const T *from = whole + m * rows * cols;
+    T *to = out + m * panels * ins * width;
     for (size_t p = 0; p < panels; ++p)
       for (size_t k = 0; k < ins; ++k)
         for (size_t j = 0; j < width; ++j) {
           size_t n = p * width + j;
           to[(p * ins + k) * width + j] =
-              n >= outs ? 0.0f
+              n >= outs ? T(0)
                         : from[outIsRow ? n * cols + k : k * cols + n];
         }
   }
@@ -299,8 +301,13 @@ void buildPack(const Manifest &manifest, const PackSpec &pack,
     concatenate(manifest, pack, params, joined.data());
     whole = joined.data();
   }
-  packPanels(static_cast<const float *>(whole), pack.whole, pack.outAxis,
-             static_cast<size_t>(pack.panelWidth()), static_cast<float *>(out));
+  auto width = static_cast<size_t>(pack.panelWidth());
+  if (attnc_dtype_size(pack.dtype) == sizeof(uint16_t))
+    packPanels(static_cast<const uint16_t *>(whole), pack.whole, pack.outAxis,
+               width, static_cast<uint16_t *>(out));
+  else
+    packPanels(static_cast<const float *>(whole), pack.whole, pack.outAxis,
+               width, static_cast<float *>(out));
 }
 
 /// "h.{i}.attn.bias" and 3 for "h.3.attn.bias": the name with its first

@@ -86,6 +86,55 @@ func.func @prepacked(%a: memref<?x64xf32>, %p: memref<2x64x48xf32>, %c: memref<?
 
 // -----
 
+// bf16 panels (a weight stored as bf16): 16 bf16 lanes per load (half the
+// bytes), widened to f32 in registers; f32 FMAs.
+// CHECK-LABEL: func.func @prepacked_bf16
+// CHECK-NOT:     memref.alloc
+// CHECK:         %[[N:.+]] = vector.load %{{.+}} : memref<2x64x48xbf16>, vector<16xbf16>
+// CHECK:         arith.extf %[[N]] : vector<16xbf16> to vector<16xf32>
+// CHECK:         vector.fma %{{.+}} : vector<16xf32>
+#a = affine_map<(m, n, k) -> (m, k)>
+#p = affine_map<(m, n, k) -> (n floordiv 48, k, n mod 48)>
+#c = affine_map<(m, n, k) -> (m, n)>
+func.func @prepacked_bf16(%a: memref<?x64xf32>, %p: memref<2x64x48xbf16>, %c: memref<?x96xf32>) {
+  linalg.generic {indexing_maps = [#a, #p, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %p : memref<?x64xf32>, memref<2x64x48xbf16>) outs(%c : memref<?x96xf32>) {
+  ^bb0(%x: f32, %y: bf16, %acc: f32):
+    %w = arith.extf %y : bf16 to f32
+    %0 = arith.mulf %x, %w : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+// An f16 weight [n, k] not packed at load: widened as it is copied into the
+// f32 packed block.
+// CHECK-LABEL: func.func @unpacked_f16
+// CHECK:         memref.alloca() {alignment = 64 : i64} : memref<8x256x48xf32>
+// CHECK:         %[[H:.+]] = memref.load %{{.+}} : memref<100x64xf16>
+// CHECK:         %[[F:.+]] = arith.extf %[[H]] : f16 to f32
+// CHECK:         memref.store %[[F]]
+// CHECK:         vector.fma
+#a = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (n, k)>
+#c = affine_map<(m, n, k) -> (m, n)>
+func.func @unpacked_f16(%a: memref<?x64xf32>, %w: memref<100x64xf16>, %c: memref<?x100xf32>) {
+  linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : memref<?x64xf32>, memref<100x64xf16>) outs(%c : memref<?x100xf32>) {
+  ^bb0(%x: f32, %y: f16, %acc: f32):
+    %h = arith.extf %y : f16 to f32
+    %0 = arith.mulf %x, %h : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
 // Not a multiply-accumulate, not f32, or C not contiguous along n: untouched.
 // CHECK-LABEL: func.func @untouched
 // CHECK:         linalg.matmul ins(%{{.+}}, %{{.+}} : memref<4x4xf64>

@@ -75,6 +75,7 @@ def run_small(ctx):
     harness.seeded(2)
     model = harness.randomize_(GPT2(**config)).eval()
     weights = ctx.attnc.save_weights("gpt2-small", model.checkpoint())
+    harness.round_stored_(model)
     so = ctx.attnc.compile(harness.example("gpt2.attn"), config)
     rng = harness.seeded(3)
     for batch in (1, 3):
@@ -98,6 +99,7 @@ def run_124m(ctx):
     harness.seeded(124)
     model = harness.randomize_(GPT2(50257, 1024, 768, 12, 12), std=0.02).eval()
     weights = ctx.attnc.save_weights("gpt2-124m", model.checkpoint())
+    harness.round_stored_(model)
     so = ctx.attnc.compile(harness.example("gpt2.attn"), {})
     ids = harness.seeded(125).integers(0, 50257, (1, 8), dtype=np.int64)
     out = ctx.attnc.run(so, weights, {"input_ids": ids}, tag="gpt2-124m")

@@ -26,6 +26,28 @@ EXAMPLES = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", 
 REL_TOL = 1e-4
 
 
+# The storage of matrix weights attnc compiles with (run_all.py
+# --weight-type): None or "f32" for f32, "bf16" to round them.
+WEIGHT_TYPE = None
+
+
+def round_stored_(module):
+    """Rounds, in place, what `attnc compile --weight-type` stores narrower:
+    every parameter of 2 or more dimensions (the linear weights and embedding
+    tables; norm weights and biases are 1-D) to WEIGHT_TYPE and back to f32,
+    with PyTorch's rounding (to nearest, ties to even). Called after the
+    checkpoint is saved, so that attnc reads the unrounded f32 weights and
+    rounds them itself, at load."""
+    if WEIGHT_TYPE in (None, "f32"):
+        return module
+    dtype = {"bf16": torch.bfloat16, "f16": torch.float16}[WEIGHT_TYPE]
+    with torch.no_grad():
+        for p in module.parameters():
+            if p.dim() >= 2:
+                p.copy_(p.to(dtype).to(torch.float32))
+    return module
+
+
 def example(name):
     return os.path.join(EXAMPLES, name)
 

@@ -126,6 +126,7 @@ def run_gpt2(ctx):
     model = gpt2_ref.GPT2(**config)
     model = harness.randomize_(model).eval()
     weights = ctx.attnc.save_weights("gpt2-kv", model.checkpoint())
+    harness.round_stored_(model)
     so = ctx.attnc.compile(harness.example("gpt2.attn"), config)
     for batch in (1, 3):
         check_steps(ctx, "gpt2", "mha", so, weights, lambda ids: gpt2_ref.logits(model, ids),
@@ -142,6 +143,7 @@ def run_llama(ctx):
         harness.seeded(40 + n)
         model = harness.randomize_(llama_ref.Llama(**config)).eval()
         weights = ctx.attnc.save_weights(f"llama-kv-{n}", model.checkpoint())
+        harness.round_stored_(model)
         so = ctx.attnc.compile(harness.example("llama.attn"), config)
         for batch in (1, 3):
             check_steps(ctx, "llama", variant, so, weights,

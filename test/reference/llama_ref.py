@@ -147,6 +147,7 @@ def run(ctx):
         harness.seeded(10 + n)
         model = harness.randomize_(Llama(**config)).eval()
         weights = ctx.attnc.save_weights(f"llama-{n}", model.checkpoint())
+        harness.round_stored_(model)
         so = ctx.attnc.compile(harness.example("llama.attn"), config)
         rng = harness.seeded(20 + n)
         for batch, seq in shapes:
@@ -174,6 +175,7 @@ def run_7b_layer(ctx):
     harness.seeded(7000)
     model = harness.randomize_(Llama(**config), std=0.02).eval()
     weights = ctx.attnc.save_weights("llama-7b-layer", model.checkpoint())
+    harness.round_stored_(model)
     so = ctx.attnc.compile(harness.example("llama.attn"), config)
     ids = harness.seeded(7001).integers(0, config["vocab_size"], (2, 9), dtype=np.int64)
     out = ctx.attnc.run(so, weights, {"input_ids": ids}, tag="llama-7b-layer")

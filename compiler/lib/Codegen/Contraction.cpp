@@ -11,9 +11,23 @@ namespace attnc::codegen {
 
 namespace {
 
-/// The body is `yield out + a * b` (either operand order).
+/// The body is `yield out + a * b` (either operand order), b possibly
+/// widened first (`arith.extf`: a bf16/f16 weight).
 bool isMultiplyAccumulate(Block &body) {
-  if (body.getNumArguments() != 3 || body.getOperations().size() != 3)
+  if (body.getNumArguments() != 3)
+    return false;
+  Value a = body.getArgument(0), b = body.getArgument(1);
+  size_t expectedOps = 3;
+  if (b.getType() != a.getType()) {
+    if (!b.hasOneUse())
+      return false;
+    auto ext = dyn_cast<arith::ExtFOp>(*b.getUsers().begin());
+    if (!ext)
+      return false;
+    b = ext.getResult();
+    expectedOps = 4;
+  }
+  if (body.getOperations().size() != expectedOps)
     return false;
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
   auto addf = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
@@ -26,7 +40,6 @@ bool isMultiplyAccumulate(Block &body) {
   auto mulf = product.getDefiningOp<arith::MulFOp>();
   if (!mulf)
     return false;
-  Value a = body.getArgument(0), b = body.getArgument(1);
   return (mulf.getLhs() == a && mulf.getRhs() == b) ||
          (mulf.getLhs() == b && mulf.getRhs() == a);
 }
@@ -56,12 +69,17 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
     return std::nullopt;
   for (OpOperand &operand : op->getOpOperands()) {
     auto type = dyn_cast<MemRefType>(operand.get().getType());
-    if (!type || !type.getElementType().isF32())
+    Type element = type ? type.getElementType() : Type();
+    bool narrowRhs = operand.getOperandNumber() == 1 &&
+                     isa_and_nonnull<BFloat16Type, Float16Type>(element);
+    if (!element || (!element.isF32() && !narrowRhs))
       return std::nullopt;
   }
 
   Contraction c;
   c.op = op;
+  c.rhsElement = cast<FloatType>(
+      cast<MemRefType>(op.getDpsInputs()[1].getType()).getElementType());
   c.target = getVectorTarget(op);
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   SmallVector<unsigned> reductions;

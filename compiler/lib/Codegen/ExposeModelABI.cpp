@@ -84,6 +84,10 @@ std::string dtypeOf(RankedTensorType type) {
   Type t = type.getElementType();
   if (t.isF32())
     return "f32";
+  if (t.isBF16())
+    return "bf16";
+  if (t.isF16())
+    return "f16";
   if (t.isInteger(32))
     return "i32";
   return "i64";

@@ -2,7 +2,8 @@
 //
 // Rewrites every f32 linalg contraction on buffers (C[b.., m, n] +=
 // A[.., m, .., k] * B[.., k, n] or B[.., n, k], any batch dimensions, any
-// operand layout whose C rows are contiguous) into the loop nest of a
+// operand layout whose C rows are contiguous; B may be a bf16 or f16 weight,
+// widened to f32 in registers as it is loaded) into the loop nest of a
 // GotoBLAS-style matrix product, in the vector dialect:
 //
 //   parallel over batch x groups of column panels (48 columns each):
@@ -62,6 +63,7 @@ public:
         f32(b.getF32Type()), kVectorWidth(c.target.lanes),
         kPanelWidth(c.target.panelWidth()), kRowTile(c.target.rowTile()),
         vecType(VectorType::get({kVectorWidth}, f32)),
+        rhsVecType(VectorType::get({kVectorWidth}, c.rhsElement)),
         maskType(VectorType::get({kVectorWidth}, b.getI1Type())) {}
 
   void emit();
@@ -75,6 +77,12 @@ private:
     return b.create<arith::MulIOp>(loc, x, index(y));
   }
   Value min(Value x, Value y) { return b.create<arith::MinSIOp>(loc, x, y); }
+  /// `x` (an element or vector of B) as f32: a bf16/f16 weight is widened
+  /// in registers, after the narrow load.
+  Value widen(Value x) {
+    Type wide = isa<VectorType>(x.getType()) ? Type(vecType) : f32;
+    return x.getType() == wide ? x : b.create<arith::ExtFOp>(loc, wide, x);
+  }
 
   /// The indices of `operand` at the loop indices `ivs` (one per loop,
   /// null for loops the operand does not use).
@@ -117,7 +125,8 @@ private:
   /// The target's shape of the kernel (VectorTarget.h).
   static constexpr int64_t kPanelVectors = VectorTarget::kPanelVectors;
   const int64_t kVectorWidth, kPanelWidth, kRowTile;
-  VectorType vecType, maskType;
+  /// One register of f32, and the same lanes of B's element type.
+  VectorType vecType, rhsVecType, maskType;
   SmallVector<Value> loopSizes;
 };
 
@@ -156,7 +165,7 @@ void KernelEmitter::emitPack(ArrayRef<Value> batch, Value pack, Value slot,
   Value b0 = c.op.getDpsInputs()[1];
   if (c.rhsIsKN) {
     // Rows of B are contiguous along n: three vector copies per k.
-    Value pad = b.create<arith::ConstantOp>(loc, b.getZeroAttr(vecType));
+    Value pad = b.create<arith::ConstantOp>(loc, b.getZeroAttr(rhsVecType));
     forLoop(zero, kc, 1, [&](Value kk) {
       for (int64_t v = 0; v < kPanelVectors; ++v) {
         Value n = add(n0, v * kVectorWidth);
@@ -165,11 +174,12 @@ void KernelEmitter::emitPack(ArrayRef<Value> batch, Value pack, Value slot,
         if (partial) {
           Value mask = b.create<vector::CreateMaskOp>(
               loc, maskType, ValueRange{sub(cols, index(v * kVectorWidth))});
-          x = b.create<vector::MaskedLoadOp>(loc, vecType, b0, src, mask, pad);
+          x = b.create<vector::MaskedLoadOp>(loc, rhsVecType, b0, src, mask,
+                                             pad);
         } else {
-          x = b.create<vector::LoadOp>(loc, vecType, b0, src);
+          x = b.create<vector::LoadOp>(loc, rhsVecType, b0, src);
         }
-        b.create<vector::StoreOp>(loc, x, pack,
+        b.create<vector::StoreOp>(loc, widen(x), pack,
                                   ValueRange{slot, kk, index(v * kVectorWidth)});
       }
     });
@@ -183,7 +193,7 @@ void KernelEmitter::emitPack(ArrayRef<Value> batch, Value pack, Value slot,
     forLoop(zero, kc, 1, [&](Value kk) {
       SmallVector<Value> src =
           indicesOf(1, loopIvs(batch, {}, add(n0, col), add(k0, kk)));
-      Value x = b.create<memref::LoadOp>(loc, b0, src);
+      Value x = widen(b.create<memref::LoadOp>(loc, b0, src));
       b.create<memref::StoreOp>(loc, x, pack, ValueRange{slot, kk, col});
     });
   });
@@ -315,10 +325,15 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch, Value m0, int64_t rows,
         b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
         Value kPacked = add(kOffset, kk);
         SmallVector<Value> panel;
+        // Packed at load in B's element type; packed per call in f32.
+        VectorType panelType =
+            cast<MemRefType>(bPanel.getType()).getElementType() == f32
+                ? vecType
+                : rhsVecType;
         for (int64_t v = 0; v < kPanelVectors; ++v)
-          panel.push_back(b.create<vector::LoadOp>(
-              loc, vecType, bPanel,
-              ValueRange{slot, kPacked, index(v * kVectorWidth)}));
+          panel.push_back(widen(b.create<vector::LoadOp>(
+              loc, panelType, bPanel,
+              ValueRange{slot, kPacked, index(v * kVectorWidth)})));
         Value k = add(k0, kk);
         SmallVector<Value> next;
         for (int64_t i = 0; i < rows; ++i) {

@@ -110,6 +110,10 @@ void attnc::registerAttncPasses() {
 
 void attnc::buildGraphPipeline(OpPassManager &pm,
                                const GraphPipelineOptions &options) {
+  // Not an optimization: what the weights are stored as. Before fusion,
+  // which packs in the stored type.
+  if (!options.weightType.empty())
+    pm.addPass(attn::createWeightStorage({options.weightType}));
   if (options.fuse) {
     pm.addPass(createCanonicalizerPass());
     pm.addNestedPass<func::FuncOp>(attn::createFuseAttention());

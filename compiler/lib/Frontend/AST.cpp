@@ -19,6 +19,18 @@ llvm::StringRef attnc::ast::stringifyElementType(ElementType t) {
   return "?";
 }
 
+llvm::StringRef attnc::ast::stringifyStorageType(StorageType t) {
+  switch (t) {
+  case StorageType::F32:
+    return "f32";
+  case StorageType::BF16:
+    return "bf16";
+  case StorageType::F16:
+    return "f16";
+  }
+  return "?";
+}
+
 std::string attnc::ast::formatScalar(const Scalar &s) {
   if (s.isInteger)
     return std::to_string(s.asInt());

@@ -421,15 +421,25 @@ bool Sema::checkTensorPattern(const ParamDecl &param,
 bool Sema::resolveType(Decl &owner, TypeSpec &type) {
   bool ok = true;
   TensorType resolved;
-  if (type.elementType == "f32")
+  auto *param = llvm::dyn_cast<ParamDecl>(&owner);
+  bool narrow = type.elementType == "bf16" || type.elementType == "f16";
+  if (type.elementType == "f32" || (narrow && param))
     resolved.elementType = ElementType::F32;
   else if (type.elementType == "i32")
     resolved.elementType = ElementType::I32;
   else if (type.elementType == "i64")
     resolved.elementType = ElementType::I64;
+  else if (narrow)
+    ok = error(type.loc, "only a parameter may be stored as " +
+                             type.elementType + "; '" + owner.name +
+                             "' is computed in f32");
   else
     ok = error(type.loc, "unknown element type '" + type.elementType +
-                             "'; expected f32, i32 or i64");
+                             "'; expected f32, i32 or i64 (or, for a "
+                             "parameter, bf16 or f16)");
+  if (param && narrow)
+    param->storage = type.elementType == "bf16" ? StorageType::BF16
+                                                : StorageType::F16;
   for (ExprPtr &dimExpr : type.dims) {
     std::optional<Dim> dim = resolveDim(*dimExpr);
     if (!dim) {
@@ -441,7 +451,6 @@ bool Sema::resolveType(Decl &owner, TypeSpec &type) {
   if (!ok)
     return false;
 
-  auto *param = llvm::dyn_cast<ParamDecl>(&owner);
   if (param) {
     for (size_t i = 0; i < resolved.rank(); ++i)
       if (!resolved.shape[i].isStatic())

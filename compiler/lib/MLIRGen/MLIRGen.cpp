@@ -12,6 +12,7 @@
 #include "attnc/MLIRGen/MLIRGen.h"
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
 #include "attnc/Dialect/Attn/IR/ModelAttributes.h"
+#include "attnc/Dialect/Attn/IR/WeightStorage.h"
 #include "attnc/Frontend/Sema.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -56,6 +57,9 @@ private:
     int64_t layers;   // > 0: stacked per-layer parameter
   };
   SmallVector<Argument> collectArguments(const ast::Model &model);
+  /// Gives the bf16/f16 parameters their storage type, or fails with an
+  /// error at a use that cannot read it.
+  LogicalResult applyStorageTypes(func::FuncOp fn, ArrayRef<Argument> args);
   void annotateFunction(func::FuncOp fn, const ast::Model &model,
                         ArrayRef<Argument> args,
                         ArrayRef<const ast::OutputDecl *> outputs);
@@ -487,6 +491,28 @@ void MLIRGenImpl::annotateFunction(func::FuncOp fn, const ast::Model &model,
   }
 }
 
+LogicalResult MLIRGenImpl::applyStorageTypes(func::FuncOp fn,
+                                             ArrayRef<Argument> args) {
+  bool ok = true;
+  for (auto [i, a] : llvm::enumerate(args)) {
+    auto *param = dyn_cast<ast::ParamDecl>(a.decl);
+    if (!param || param->storage == ast::StorageType::F32)
+      continue;
+    BlockArgument arg = fn.getArgument(i);
+    StringRef storage = ast::stringifyStorageType(param->storage);
+    if (Operation *user = firstNonWeightUser(arg)) {
+      user->emitError() << "parameter '" << param->name << "' is stored as "
+                        << storage
+                        << ", which only a linear() weight or an embedding() "
+                           "table may read; declare it f32";
+      ok = false;
+      continue;
+    }
+    setWeightStorage(fn, arg, *parseWeightType(fn.getContext(), storage));
+  }
+  return success(ok);
+}
+
 OwningOpRef<ModuleOp> MLIRGenImpl::generate(const ast::Model &model) {
   Location modelLoc = loc(model.loc);
   OwningOpRef<ModuleOp> module = ModuleOp::create(modelLoc);
@@ -540,6 +566,8 @@ OwningOpRef<ModuleOp> MLIRGenImpl::generate(const ast::Model &model) {
     }
   }
   builder.create<func::ReturnOp>(loc(model.loc), results);
+  if (failed(applyStorageTypes(fn, args)))
+    return nullptr;
 
   if (failed(verify(*module))) {
     module->emitError("internal error: the generated attn IR does not verify");

@@ -90,10 +90,22 @@ const char *cppType(attnc_dtype dtype) {
   }
 }
 
+/// A parameter's element: as cppType, or the bits of a weight stored as
+/// bf16 or f16 (`attnc compile --weight-type`), which C++17 has no type for.
+const char *paramType(attnc_dtype dtype) {
+  if (dtype == ATTNC_DTYPE_BF16 || dtype == ATTNC_DTYPE_F16)
+    return "uint16_t";
+  return cppType(dtype);
+}
+
 const char *dtypeEnumerator(attnc_dtype dtype) {
   switch (dtype) {
   case ATTNC_DTYPE_F32:
     return "ATTNC_DTYPE_F32";
+  case ATTNC_DTYPE_BF16:
+    return "ATTNC_DTYPE_BF16";
+  case ATTNC_DTYPE_F16:
+    return "ATTNC_DTYPE_F16";
   case ATTNC_DTYPE_I32:
     return "ATTNC_DTYPE_I32";
   default:
@@ -126,7 +138,7 @@ public:
   llvm::Error write(llvm::raw_ostream &os) {
     for (auto kind : {ATTNC_KIND_INPUT, ATTNC_KIND_PARAM, ATTNC_KIND_OUTPUT})
       for (const attnc_tensor_info &info : model.tensorInfos(kind))
-        if (!cppType(info.dtype))
+        if (!(kind == ATTNC_KIND_PARAM ? paramType : cppType)(info.dtype))
           return llvm::createStringError(
               "tensor '%s' has dtype %s, which has no C++ type here",
               info.name, attnc_dtype_name(info.dtype));
@@ -209,7 +221,7 @@ private:
        << "  struct params {\n";
     for (const attnc_tensor_info &info : model.params()) {
       os << "    struct " << identifier(info.name) << " {\n"
-         << "      using element_type = " << cppType(info.dtype) << ";\n"
+         << "      using element_type = " << paramType(info.dtype) << ";\n"
          << "      static constexpr attnc_dtype dtype = "
          << dtypeEnumerator(info.dtype) << ";\n"
          << "      static constexpr std::string_view name = "

@@ -3,6 +3,7 @@
 //   attnc compile model.attn -o model.so         (or model.o)
 //   attnc compile model.attn --emit=ast|attn|fused|dot|linalg|llvm-dialect|llvm|asm
 //   attnc compile model.attn --fuse=false ...    (no graph rewriting)
+//   attnc compile model.attn --weight-type bf16  (matrix weights in bf16)
 //   attnc compile model.attn --stats [--stats-seq S] (the model's datasheet)
 //   attnc compile dumped.mlir -x mlir -o model.so
 //   attnc run model.so --weights w.safetensors --inputs in.safetensors ...
@@ -26,6 +27,7 @@
 #include "attnc/Codegen/ObjectEmitter.h"
 #include "attnc/Codegen/Pipeline.h"
 #include "attnc/Codegen/Target.h"
+#include "attnc/Dialect/Attn/IR/WeightStorage.h"
 #include "attnc/Frontend/ASTDumper.h"
 #include "attnc/Frontend/Config.h"
 #include "attnc/Frontend/Diagnostics.h"
@@ -125,6 +127,12 @@ cl::opt<bool> fuse(
              "(canonicalization, attention fusion); --fuse=false compiles it "
              "as written"),
     cl::cat(compileCategory));
+cl::opt<std::string> weightType(
+    "weight-type",
+    cl::desc("Store every matrix weight (linear layers, embeddings, the "
+             "logits projection) as f32, bf16 or f16, whatever the source "
+             "declares; norm weights and biases stay f32"),
+    cl::value_desc("type"), cl::cat(compileCategory));
 cl::opt<bool> debugAttention(
     "debug-attention",
     cl::desc("Build the debug variant: every attention's probabilities "
@@ -296,7 +304,7 @@ int printStats(ModuleOp module) {
   PassManager graph(module.getContext());
   if (failed(applyPassManagerCLOptions(graph)))
     return fail("invalid pass manager options");
-  attnc::buildGraphPipeline(graph, {fuse, debugAttention});
+  attnc::buildGraphPipeline(graph, {fuse, debugAttention, weightType});
   if (failed(graph.run(module)))
     return 1;
   FailureOr<attnc::ModelCost> cost = attnc::analyzeModelCost(module);
@@ -459,6 +467,10 @@ int compileMain() {
   attnc::registerAttncDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
+  if (weightType.getNumOccurrences() &&
+      !attnc::parseWeightType(&context, weightType))
+    return fail("--weight-type must be " + attnc::kWeightTypeNames +
+                ", found '" + weightType + "'");
 
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
@@ -512,7 +524,7 @@ int compileMain() {
     pm.enableTiming(timingScope);
     if (failed(applyPassManagerCLOptions(pm)))
       return fail("invalid pass manager options");
-    attnc::buildGraphPipeline(pm, {fuse, debugAttention});
+    attnc::buildGraphPipeline(pm, {fuse, debugAttention, weightType});
     bool graphOnly = emitStage == Stage::Fused || emitStage == Stage::Dot;
     if (!graphOnly)
       attnc::buildAttnToLinalgPipeline(pm);

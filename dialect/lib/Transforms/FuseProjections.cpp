@@ -256,8 +256,17 @@ void ProjectionFuser::run() {
       auto layers = [](const Member &m) {
         return cast<RankedTensorType>(m.weight.param.getType()).getDimSize(0);
       };
+      // Members stored in different types (f32, bf16) pack into none.
+      auto element = [](const Member &m) {
+        return cast<RankedTensorType>(m.weight.param.getType())
+            .getElementType();
+      };
       bool stacked = static_cast<bool>(group.front().weight.slice);
       if (group.size() < 2 ||
+          llvm::any_of(group,
+                       [&](const Member &m) {
+                         return element(m) != element(group.front());
+                       }) ||
           (stacked && llvm::any_of(group, [&](const Member &m) {
              return layers(m) != layers(group.front());
            })))

@@ -5,7 +5,8 @@
 //   y = linear(x, wp) layout panels,  wp : [ceil(out / 48), in, 48]
 //
 // with wp a new argument the runtime builds once, at load, from w (or from
-// the members of a parameter packed by attn-fuse-projections). Stacked
+// the members of a parameter packed by attn-fuse-projections), in w's
+// element type (f32, or bf16/f16 storage: attn-weight-storage). Stacked
 // parameters keep their layer dimension first: [layers, ceil(out/48), in, 48].
 //
 //===----------------------------------------------------------------------===//
@@ -47,7 +48,8 @@ std::optional<WeightSource> weightSource(Value weight, func::FuncOp model) {
     return (kind == kParamKind ||
             (kind == kPackedKind &&
              !model.getArgAttr(arg.getArgNumber(), kPackOutAxisAttr))) &&
-           type && type.hasStaticShape() && type.getElementType().isF32();
+           type && type.hasStaticShape() &&
+           isa<Float32Type, BFloat16Type, Float16Type>(type.getElementType());
   };
   if (isParam(weight) && cast<RankedTensorType>(weight.getType()).getRank() == 2)
     return WeightSource{cast<BlockArgument>(weight), nullptr};

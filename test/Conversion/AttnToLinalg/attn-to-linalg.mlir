@@ -24,6 +24,30 @@ func.func @linear(%x: tensor<?x?x16xf32>, %w: tensor<32x16xf32>, %b: tensor<32xf
 
 // -----
 
+// A bf16 weight (and bf16 panels) is widened element by element inside the
+// product; a bf16 embedding table, inside the gather.
+// CHECK-LABEL: func.func @bf16_weights
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.+}}, %{{.+}} : tensor<?x16xf32>, tensor<32x16xbf16>)
+// CHECK: ^bb0(%[[A:.+]]: f32, %[[B:.+]]: bf16, %[[C:.+]]: f32):
+// CHECK:   %[[W:.+]] = arith.extf %[[B]] : bf16 to f32
+// CHECK:   arith.mulf %[[A]], %[[W]] : f32
+// CHECK: linalg.generic
+// CHECK-SAME: tensor<1x16x48xbf16>
+// CHECK:   arith.extf %{{.+}} : bf16 to f32
+// CHECK: linalg.generic
+// CHECK:   %[[E:.+]] = tensor.extract %{{.+}} : tensor<100x16xbf16>
+// CHECK:   arith.extf %[[E]] : bf16 to f32
+// CHECK-NOT: attn.
+func.func @bf16_weights(%x: tensor<?x16xf32>, %w: tensor<32x16xbf16>, %p: tensor<1x16x48xbf16>, %t: tensor<100x16xbf16>, %ids: tensor<?xi64>) -> (tensor<?x32xf32>, tensor<?x32xf32>, tensor<?x16xf32>) {
+  %0 = attn.linear %x, %w layout out_in : tensor<?x16xf32>, tensor<32x16xbf16> -> tensor<?x32xf32>
+  %1 = attn.linear %x, %p layout panels : tensor<?x16xf32>, tensor<1x16x48xbf16> -> tensor<?x32xf32>
+  %2 = attn.embedding %t[%ids] : tensor<100x16xbf16>, tensor<?xi64> -> tensor<?x16xf32>
+  return %0, %1, %2 : tensor<?x32xf32>, tensor<?x32xf32>, tensor<?x16xf32>
+}
+
+// -----
+
 // Head split and merge are index maps, not reshape + transpose copies (a
 // scale between them: merge_heads(split_heads(x)) would fold to x).
 // CHECK-DAG: #[[SPLIT:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d1 * 8 + d3)>

@@ -221,8 +221,8 @@ TEST(SemaTest, TypeErrors) {
                        "  param w : f32[seq, 4]\n"
                        "  param v : f32[4] layout [in, out]\n"
                        "  output y = x"),
-            "<buffer>:5:13: error: unknown element type 'f16'; expected f32, "
-            "i32 or i64\n"
+            "<buffer>:5:13: error: only a parameter may be stored as f16; "
+            "'a' is computed in f32\n"
             "<buffer>:6:17: error: dimension must be a positive integer, got "
             "0\n"
             "<buffer>:6:20: error: dimension must be a positive integer, got "

@@ -37,10 +37,13 @@ struct Contraction {
   /// panel width: it is read by the map (n floordiv W, k, n mod W) and needs
   /// no packing.
   bool rhsIsPacked = false;
+  /// B's element type: f32, or bf16/f16 (a weight stored narrower) that the
+  /// body widens with arith.extf and the kernel widens in registers.
+  mlir::FloatType rhsElement;
 };
 
-/// The contraction `op` computes, if LowerContractions handles it: f32,
-/// buffer semantics, a multiply-accumulate body, and maps that are projected
+/// The contraction `op` computes, if LowerContractions handles it: f32 (B
+/// may be bf16 or f16, widened), buffer semantics, a multiply-accumulate body, and maps that are projected
 /// permutations (B may instead be packed, as above).
 std::optional<Contraction> matchContraction(mlir::linalg::LinalgOp op);
 

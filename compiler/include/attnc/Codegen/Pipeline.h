@@ -2,6 +2,8 @@
 #ifndef ATTNC_CODEGEN_PIPELINE_H
 #define ATTNC_CODEGEN_PIPELINE_H
 
+#include <string>
+
 namespace mlir {
 class DialectRegistry;
 class OpPassManager;
@@ -25,10 +27,13 @@ struct GraphPipelineOptions {
   /// (attn-expose-attention-probs), and there is no incremental-decoding
   /// entry.
   bool debugAttention = false;
+  /// "f32", "bf16" or "f16": the storage of every matrix weight
+  /// (attn-weight-storage); empty keeps what the source declares.
+  std::string weightType;
 };
 
-/// Graph passes on the attn dialect: canonicalization and fusion (only with
-/// `fuse`), then the KV-cache entry of decoders, or the attention outputs
+/// Graph passes on the attn dialect: the weights' storage type (with
+/// `weightType`), canonicalization and fusion (only with `fuse`), then the KV-cache entry of decoders, or the attention outputs
 /// of a debug build.
 void buildGraphPipeline(mlir::OpPassManager &pm,
                         const GraphPipelineOptions &options = {});

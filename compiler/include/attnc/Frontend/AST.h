@@ -47,6 +47,12 @@ struct Dim {
 enum class ElementType { F32, I32, I64 };
 llvm::StringRef stringifyElementType(ElementType t);
 
+/// What a parameter's elements are kept in. A bf16 or f16 parameter holds
+/// f32 values for every rule of the language (ElementType::F32); only
+/// linear() weights and embedding() tables may read it (MLIRGen checks).
+enum class StorageType { F32, BF16, F16 };
+llvm::StringRef stringifyStorageType(StorageType t);
+
 /// A compile-time scalar: constants and scalar arithmetic on them fold to this.
 struct Scalar {
   double value = 0;
@@ -267,7 +273,8 @@ public:
 /// `f32[batch, seq, d_model]` as written; Sema resolves it.
 struct TypeSpec {
   llvm::SMLoc loc;
-  std::string elementType; // "f32", "i32", "i64" (validated by Sema)
+  std::string elementType; // "f32", "i32", "i64"; parameters also "bf16",
+                           // "f16" (validated by Sema)
   std::vector<ExprPtr> dims;
   /// Set by Sema.
   std::optional<TensorType> resolved;
@@ -324,6 +331,8 @@ public:
   /// a block that is used by `repeat`).
   const BlockDecl *block = nullptr;
   bool perLayer = false;
+  /// Set by Sema from the declared element type.
+  StorageType storage = StorageType::F32;
   std::string tensorName() const { return checkpointName.value_or(name); }
   /// tensorName() and then the alternatives.
   std::vector<std::string> tensorSources() const {

@@ -96,7 +96,12 @@ Value buildContraction(OpBuilder &b, Location loc, Value lhs, AffineMap lhsMap,
       loc, TypeRange{init.getType()}, ValueRange{lhs, rhs}, ValueRange{init},
       ArrayRef<AffineMap>{lhsMap, rhsMap, outMap}, iterators,
       [&](OpBuilder &nb, Location nl, ValueRange args) {
-        Value mul = nb.create<arith::MulFOp>(nl, args[0], args[1]);
+        // A bf16/f16 weight is widened as it is read (Contraction.h).
+        Value rhsElement = args[1];
+        if (rhsElement.getType() != args[0].getType())
+          rhsElement = nb.create<arith::ExtFOp>(nl, args[0].getType(),
+                                                rhsElement);
+        Value mul = nb.create<arith::MulFOp>(nl, args[0], rhsElement);
         Value add = nb.create<arith::AddFOp>(nl, args[2], mul);
         nb.create<linalg::YieldOp>(nl, add);
       });

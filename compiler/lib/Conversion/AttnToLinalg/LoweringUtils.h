@@ -52,7 +52,8 @@ Value buildIndexedRead(OpBuilder &b, Location loc,
                        ArrayRef<OpFoldResult> resultSizes, Value input,
                        AffineMap map);
 /// out[batch..., m, n] (+)= sum_k lhs[...] * rhs[...] over loops
-/// (batch..., m, n, k); `init` holds the accumulator's initial value.
+/// (batch..., m, n, k); `init` holds the accumulator's initial value. A
+/// narrower float `rhs` (a bf16/f16 weight) is widened to lhs's type.
 Value buildContraction(OpBuilder &b, Location loc, Value lhs, AffineMap lhsMap,
                        Value rhs, AffineMap rhsMap, Value init);
 /// Batched lhs[..., m, k] x rhs[..., k, n] (rhs[..., n, k] if transposed).

@@ -187,7 +187,7 @@ struct ActivationLowering : OpConversionPattern<OpTy> {
 };
 
 /// out[ids..., e] = table[clamp(id, 0, V - 1), e]: a gather whose index can
-/// never leave the table, whatever the input holds.
+/// never leave the table, whatever the input holds (widened to f32).
 struct EmbeddingLowering : OpConversionPattern<attn::EmbeddingOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -213,8 +213,11 @@ struct EmbeddingLowering : OpConversionPattern<attn::EmbeddingOp> {
               id = b.create<arith::MaxSIOp>(l, id, zero);
               id = b.create<arith::MinSIOp>(l, id, last);
               Value feature = b.create<linalg::IndexOp>(l, rank - 1);
-              return b.create<tensor::ExtractOp>(l, table,
-                                                 ValueRange{id, feature});
+              Value x = b.create<tensor::ExtractOp>(l, table,
+                                                    ValueRange{id, feature});
+              if (!x.getType().isF32()) // a bf16/f16 table
+                x = b.create<arith::ExtFOp>(l, b.getF32Type(), x);
+              return x;
             }));
     return success();
   }

@@ -46,6 +46,9 @@ def Attn_WeightLayout : I32EnumAttr<"WeightLayout",
 
 def Attn_F32Tensor : RankedTensorOf<[F32]>;
 def Attn_Tensor : RankedTensorOf<[F32, I32, I64]>;
+// A weight as stored: f32, or bf16/f16 that the op widens to f32 as it
+// reads each element (attn-weight-storage, docs/language.md).
+def Attn_WeightTensor : RankedTensorOf<[F32, BF16, F16]>;
 
 // Op classes (AttnTraits.h): passes ask `op->hasTrait<...>()`.
 def Attn_Activation : NativeOpTrait<"Activation"> {
@@ -73,14 +76,16 @@ def Attn_LinearOp : Attn_Op<"linear"> {
     attn-pack-weights is 3-D, `panels` (`[ceil(out / W), in, W]`: column
     panels of W output features, zero-padded, each contiguous over `in`, W
     three vectors of the module's target: 48 for AVX-512, 24 for AVX2);
-    its output feature count is then the result's.
+    its output feature count is then the result's. A bf16 or f16 weight
+    (and its panels) is widened to f32 element by element as it is read;
+    products and sums are f32.
 
     ```mlir
     %y = attn.linear %x, %w, %b layout out_in
         : tensor<?x?x256xf32>, tensor<768x256xf32>, tensor<768xf32> -> tensor<?x?x768xf32>
     ```
   }];
-  let arguments = (ins Attn_F32Tensor:$input, Attn_F32Tensor:$weight,
+  let arguments = (ins Attn_F32Tensor:$input, Attn_WeightTensor:$weight,
                        Optional<Attn_F32Tensor>:$bias,
                        Attn_WeightLayout:$weight_layout);
   let results = (outs Attn_F32Tensor:$result);
@@ -429,7 +434,7 @@ def Attn_LayerNormOp : Attn_Op<"layernorm", [AllTypesMatch<["input", "result"]>,
         : tensor<?x?x768xf32>, tensor<768xf32>, tensor<768xf32>
     ```
   }];
-  let arguments = (ins Attn_F32Tensor:$input, Attn_F32Tensor:$weight,
+  let arguments = (ins Attn_F32Tensor:$input, Attn_WeightTensor:$weight,
                        Attn_F32Tensor:$bias, F32Attr:$epsilon);
   let results = (outs Attn_F32Tensor:$result);
   let assemblyFormat = [{
@@ -456,7 +461,7 @@ def Attn_RMSNormOp : Attn_Op<"rmsnorm", [AllTypesMatch<["input", "result"]>,
     %y = attn.rmsnorm %x, %w eps 9.99999997E-7 : tensor<?x?x4096xf32>, tensor<4096xf32>
     ```
   }];
-  let arguments = (ins Attn_F32Tensor:$input, Attn_F32Tensor:$weight,
+  let arguments = (ins Attn_F32Tensor:$input, Attn_WeightTensor:$weight,
                        F32Attr:$epsilon);
   let results = (outs Attn_F32Tensor:$result);
   let assemblyFormat = [{
@@ -509,13 +514,13 @@ def Attn_EmbeddingOp : Attn_Op<"embedding"> {
     `table` is `[V, E]`, `ids` any integer tensor; the result is
     `ids.shape + [E]`. Ids outside `[0, V)` are clamped to the nearest row,
     so that no input can read outside the table; the runtime rejects such
-    ids before running.
+    ids before running. A bf16 or f16 table gives its rows widened to f32.
 
     ```mlir
     %x = attn.embedding %wte[%ids] : tensor<50257x768xf32>, tensor<?x?xi64> -> tensor<?x?x768xf32>
     ```
   }];
-  let arguments = (ins Attn_F32Tensor:$table, Attn_IntTensor:$ids);
+  let arguments = (ins Attn_WeightTensor:$table, Attn_IntTensor:$ids);
   let results = (outs Attn_F32Tensor:$result);
   let assemblyFormat = [{
     $table `[` $ids `]` attr-dict `:` type($table) `,` type($ids) `->` type($result)

@@ -4,6 +4,36 @@
 
 include "mlir/Pass/PassBase.td"
 
+def WeightStorage : Pass<"attn-weight-storage", "mlir::ModuleOp"> {
+  let summary = "Store every matrix weight in one element type";
+  let description = [{
+    In the model function (marked `attn.model`), every floating-point
+    parameter of rank 2 or more that is read only as the weight of an
+    `attn.linear` or the table of an `attn.embedding` (a stacked one
+    through its layer slices) becomes an argument of element type `type`
+    (`f32`, `bf16` or `f16`), whatever the source declared: the linear
+    layers, embeddings and the logits projection at once. Norm weights,
+    biases and parameters read by any other op keep their type. The ops
+    widen a narrower weight to f32 as they read it; the runtime rounds the
+    checkpoint to the stored type once, at load (docs/abi.md). This is
+    `attnc compile --weight-type`; run it before attn-fuse-projections and
+    attn-pack-weights, which pack in the weight's type.
+
+    ```mlir
+    // attnc-opt -attn-weight-storage=type=bf16
+    func.func @m(%x: tensor<?x768xf32>, %w: tensor<3072x768xf32> {attn.kind = "param"})
+    // becomes
+    func.func @m(%x: tensor<?x768xf32>, %w: tensor<3072x768xbf16> {attn.kind = "param"})
+    ```
+  }];
+  let options = [
+    Option<"type", "type", "std::string", /*default=*/"\"bf16\"",
+           "The element type of the stored weights: f32, bf16 or f16">
+  ];
+  let dependentDialects = ["::attnc::attn::AttnDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def FuseAttention : Pass<"attn-fuse-attention", "mlir::func::FuncOp"> {
   let summary = "Recognize spelled-out attention and replace it by attn.attention";
   let description = [{

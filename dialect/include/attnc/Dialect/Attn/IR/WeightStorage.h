@@ -1,0 +1,38 @@
+//===- WeightStorage.h - The element type a weight is kept in ---*- C++ -*-===//
+//
+// A parameter is stored as f32, or as bf16 or f16 (declared so in the .attn
+// source, or set by `attnc compile --weight-type`, attn-weight-storage). A
+// narrower parameter may only be read where an op widens it element by
+// element: the weight of attn.linear and the table of attn.embedding (for a
+// stacked parameter, through the layer's tensor.extract_slice).
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNC_DIALECT_ATTN_IR_WEIGHTSTORAGE_H
+#define ATTNC_DIALECT_ATTN_IR_WEIGHTSTORAGE_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Value.h"
+
+#include <optional>
+
+namespace attnc {
+
+/// "f32", "bf16" or "f16" as a type; nullopt for anything else.
+std::optional<mlir::FloatType> parseWeightType(mlir::MLIRContext *ctx,
+                                               llvm::StringRef name);
+/// The names parseWeightType accepts, for messages: "f32, bf16 or f16".
+inline constexpr llvm::StringLiteral kWeightTypeNames = "f32, bf16 or f16";
+
+/// The first operation reading `param` (directly or through a layer's
+/// slice) somewhere a narrower weight may not be read, or null if there is
+/// none.
+mlir::Operation *firstNonWeightUser(mlir::BlockArgument param);
+
+/// Stores argument `param` of `fn` (and the layer slices of it) in
+/// `element`; the function type follows.
+void setWeightStorage(mlir::func::FuncOp fn, mlir::BlockArgument param,
+                      mlir::FloatType element);
+
+} // namespace attnc
+
+#endif // ATTNC_DIALECT_ATTN_IR_WEIGHTSTORAGE_H
