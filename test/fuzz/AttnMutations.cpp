@@ -12,6 +12,7 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <utility>
 #include <vector>
@@ -97,6 +98,8 @@ struct Token {
   /// Brackets around the token; a bracket is outside the pair it opens or
   /// closes.
   unsigned depth;
+  /// The index of the innermost open bracket around the token, or -1.
+  size_t parent;
 };
 
 /// A token range [first, last), as an argument, a dim or a statement.
@@ -192,19 +195,21 @@ public:
     if (scan::isReservedWord(s) || sema::isBuiltin(s) ||
         llvm::is_contained(elementTypeNames(), s) || (i && is(i - 1, "^")))
       return false;
-    for (size_t j = i; j >= 2 && tokens[j].depth >= tokens[i].depth; --j)
-      if (is(j - 1, "[") && tokens[j - 1].depth + 1 == tokens[i].depth)
-        return !is(j - 2, "layout");
-    return true;
+    size_t open = tokens[i].parent;
+    return !(open != size_t(-1) && open > 0 && is(open, "[") &&
+             is(open - 1, "layout"));
   }
 
   /// The distinct user names (isUserName), in order of first use.
-  SmallVector<StringRef> names() const {
-    SmallVector<StringRef> result;
-    for (size_t i = 0; i < size(); ++i)
-      if (isUserName(i) && !llvm::is_contained(result, str(i)))
-        result.push_back(str(i));
-    return result;
+  const SmallVector<StringRef> &names() const {
+    if (!namesCache) {
+      namesCache.emplace();
+      llvm::StringSet<> seen;
+      for (size_t i = 0; i < size(); ++i)
+        if (isUserName(i) && seen.insert(str(i)).second)
+          namesCache->push_back(str(i));
+    }
+    return *namesCache;
   }
 
   /// The text with bytes [begin, end) replaced by `with`.
@@ -225,11 +230,15 @@ public:
       return replace(beginOf(list[0]), beginOf(list[1]), "");
     return replace(beginOf(list[0]), endOf(list[0]), "");
   }
+
+private:
+  mutable std::optional<SmallVector<StringRef>> namesCache;
 };
 
 Source::Source(StringRef source) : text(source) {
   const char *begin = text.begin(), *end = text.end();
   unsigned depth = 0;
+  SmallVector<size_t> open; // the open brackets around p
   for (const char *p = scan::skipTrivia(begin, end); p != end;
        p = scan::skipTrivia(p, end)) {
     const char *q = p + 1;
@@ -255,11 +264,16 @@ Source::Source(StringRef source) : text(source) {
     }
     bool opens = kind == Kind::Punct && StringRef("([{").contains(*p);
     bool closes = kind == Kind::Punct && StringRef(")]}").contains(*p);
-    if (closes && depth)
+    if (closes && depth) {
       --depth;
-    tokens.push_back({kind, size_t(p - begin), size_t(q - begin), depth});
-    if (opens)
+      open.pop_back();
+    }
+    tokens.push_back({kind, size_t(p - begin), size_t(q - begin), depth,
+                      open.empty() ? size_t(-1) : open.back()});
+    if (opens) {
       ++depth;
+      open.push_back(tokens.size() - 1);
+    }
     p = q;
   }
 }
@@ -268,7 +282,7 @@ using Result = std::optional<std::string>;
 
 /// A value for an argument: a number, or a name of the model.
 std::string someValue(const Source &s, std::minstd_rand &rng) {
-  SmallVector<StringRef> names = s.names();
+  const SmallVector<StringRef> &names = s.names();
   if (names.empty() || pick(rng, 2))
     return someNumber(rng);
   return pickOf(rng, names).str();
@@ -427,11 +441,29 @@ Result repeatArgument(const Source &s, std::minstd_rand &rng) {
   return s.insert(s.endOf(a), (", " + s.textOf(a)).str());
 }
 
+/// A statement of `statements` at `depth` (in the model, or in a block),
+/// other than `except`; nothing when there is none.
+std::optional<Span> statementAt(const Source &s, llvm::ArrayRef<Span> statements,
+                                unsigned depth, std::minstd_rand &rng,
+                                std::optional<Span> except = std::nullopt) {
+  SmallVector<Span> candidates;
+  for (Span st : statements)
+    if (s.tokens[st.first].depth == depth && st != except)
+      candidates.push_back(st);
+  if (candidates.empty())
+    return std::nullopt;
+  return pickOf(rng, candidates);
+}
+
+// Statements are repeated and moved among those of the same model or block:
+// a model's declaration in a block, or a block's `return` in the model, is
+// only a syntax error.
 Result repeatStatement(const Source &s, std::minstd_rand &rng) {
   SmallVector<Span> statements = s.statements();
   if (statements.empty())
     return std::nullopt;
-  Span what = pickOf(rng, statements), after = pickOf(rng, statements);
+  Span what = pickOf(rng, statements);
+  Span after = *statementAt(s, statements, s.tokens[what.first].depth, rng);
   return s.insert(s.endOf(after), ("\n" + s.textOf(what)).str());
 }
 
@@ -447,10 +479,12 @@ Result moveStatement(const Source &s, std::minstd_rand &rng) {
   SmallVector<Span> statements = s.statements();
   if (statements.size() < 2)
     return std::nullopt;
-  Span what = pickOf(rng, statements), after = pickOf(rng, statements);
-  size_t from = s.beginOf(what), to = s.endOf(what), at = s.endOf(after);
-  if (at >= from && at <= to) // into itself, or a block into its own body
+  Span what = pickOf(rng, statements);
+  std::optional<Span> after =
+      statementAt(s, statements, s.tokens[what.first].depth, rng, what);
+  if (!after)
     return std::nullopt;
+  size_t from = s.beginOf(what), to = s.endOf(what), at = s.endOf(*after);
   std::string moved = ("\n" + s.textOf(what)).str();
   StringRef t = s.text;
   if (at > to)
@@ -535,9 +569,12 @@ Result fuzz::crossOverAttn(StringRef into, StringRef from,
   SmallVector<Span> to = a.statements(), taken = b.statements();
   if (to.empty() || taken.empty())
     return std::nullopt;
-  Span at = pickOf(rng, to);
-  StringRef statement = b.textOf(pickOf(rng, taken));
+  Span what = pickOf(rng, taken);
+  std::optional<Span> at = statementAt(a, to, b.tokens[what.first].depth, rng);
+  if (!at)
+    return std::nullopt;
+  StringRef statement = b.textOf(what);
   if (pick(rng, 2))
-    return a.replace(a.beginOf(at), a.endOf(at), statement);
-  return a.insert(a.endOf(at), ("\n" + statement).str());
+    return a.replace(a.beginOf(*at), a.endOf(*at), statement);
+  return a.insert(a.endOf(*at), ("\n" + statement).str());
 }

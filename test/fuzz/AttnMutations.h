@@ -54,8 +54,9 @@ std::optional<std::string> mutateAttn(llvm::StringRef text,
                                       std::minstd_rand &rng);
 
 /// `into` with one statement of `from` (a `let`, a `param`, a whole
-/// `block`...) inserted after one of its own statements, or nothing when
-/// either has no statement.
+/// `block`...) inserted after, or put in place of, one of its own statements
+/// at the same depth (in the model, or in a block), or nothing when there is
+/// none.
 std::optional<std::string> crossOverAttn(llvm::StringRef into,
                                          llvm::StringRef from,
                                          std::minstd_rand &rng);
