@@ -15,6 +15,9 @@
 //     not print, parse back and print again to the same text;
 //   - the IR holds a float attribute that is not finite (a scale factor that
 //     overflowed f32 would silently turn every output into inf or NaN).
+// At exit it prints what became of the inputs (rejected by the parser or by
+// Sema, with or without a `fuzz.attn:line:col:` location, or checked into
+// IR), which test/fuzz/run.sh reports.
 //
 //===----------------------------------------------------------------------===//
 #include "attnc/Frontend/ASTDumper.h"
@@ -33,6 +36,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Regex.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -57,6 +61,37 @@ void checkMessages(llvm::StringRef text, llvm::StringRef messages) {
       bug("a message shows an internal name", messages);
 }
 
+/// What became of the inputs; printed when libFuzzer ends the process with
+/// exit() (-max_total_time, -runs).
+struct Outcomes {
+  size_t inputs = 0, parserRejected = 0, semaRejected = 0, generated = 0;
+  /// Rejections with no error located in the text: at a -D override (a
+  /// command-line argument, so unlocated by design), and any other.
+  size_t atOverride = 0, unlocated = 0;
+
+  void rejected(llvm::StringRef messages) {
+    static llvm::Regex located("^fuzz\\.attn:[0-9]+:[0-9]+: error: ",
+                               llvm::Regex::Newline);
+    static llvm::Regex override("^error: -D ", llvm::Regex::Newline);
+    if (located.match(messages))
+      return;
+    if (override.match(messages))
+      ++atOverride;
+    else
+      ++unlocated;
+  }
+  ~Outcomes() {
+    if (inputs)
+      std::fprintf(stderr,
+                   "front-end outcomes: %zu inputs; %zu rejected by the "
+                   "parser and %zu by Sema, of them %zu at a -D override and "
+                   "%zu with no error located; %zu checked into verified "
+                   "IR\n",
+                   inputs, parserRejected, semaRejected, atOverride, unlocated,
+                   generated);
+  }
+} outcomes;
+
 /// The `#D name=value` lines at the top of the input.
 llvm::SmallVector<ConstOverride> overridesIn(llvm::StringRef text) {
   llvm::SmallVector<ConstOverride> overrides;
@@ -73,6 +108,7 @@ llvm::SmallVector<ConstOverride> overridesIn(llvm::StringRef text) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   llvm::StringRef text(reinterpret_cast<const char *>(data), size);
+  ++outcomes.inputs;
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(
       llvm::MemoryBuffer::getMemBufferCopy(text, "fuzz.attn"), llvm::SMLoc());
@@ -87,6 +123,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!model) {
     if (!diag.hasErrors())
       bug("parseModel failed without an error", messages);
+    ++outcomes.parserRejected;
+    outcomes.rejected(messages);
     return 0;
   }
   if (diag.hasErrors())
@@ -97,6 +135,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!checked) {
     if (!diag.hasErrors())
       bug("checkModel failed without an error", messages);
+    ++outcomes.semaRejected;
+    outcomes.rejected(messages);
     return 0;
   }
   if (diag.hasErrors())
@@ -139,5 +179,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (reprinted != printed)
     bug("the generated IR changes when printed and parsed back",
         printed + "\n---\n" + reprinted);
+  ++outcomes.generated;
   return 0;
 }

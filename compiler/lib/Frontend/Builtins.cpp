@@ -211,6 +211,18 @@ llvm::SmallVector<llvm::StringRef> sema::builtinNames() {
   return namesOf(kBuiltins);
 }
 
+llvm::SmallVector<llvm::StringRef>
+sema::builtinPositionalNames(llvm::StringRef callee) {
+  const Builtin *b = lookup(callee);
+  return b ? namesOf(b->positional) : llvm::SmallVector<llvm::StringRef>();
+}
+
+llvm::SmallVector<llvm::StringRef>
+sema::builtinKeywordNames(llvm::StringRef callee) {
+  const Builtin *b = lookup(callee);
+  return b ? namesOf(b->keywords) : llvm::SmallVector<llvm::StringRef>();
+}
+
 bool sema::checkBuiltinCall(CallExpr &call, bool argsOk,
                             DiagnosticReporter &diag) {
   const Builtin *builtin = lookup(call.callee);

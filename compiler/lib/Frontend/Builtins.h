@@ -57,6 +57,11 @@ bool isBuiltin(llvm::StringRef callee);
 bool takesSize(llvm::StringRef callee, size_t i);
 /// The names of all builtin functions, for suggestions.
 llvm::SmallVector<llvm::StringRef> builtinNames();
+/// The names of the positional and of the keyword parameters of builtin
+/// `callee` (none for a name that is no builtin); the fuzzer's mutator
+/// (test/fuzz/AttnMutations.cpp) builds calls from them.
+llvm::SmallVector<llvm::StringRef> builtinPositionalNames(llvm::StringRef callee);
+llvm::SmallVector<llvm::StringRef> builtinKeywordNames(llvm::StringRef callee);
 
 /// Checks a call of a builtin once its arguments have been checked (`argsOk`
 /// is false if one of them failed; then only the errors that do not depend

@@ -1,6 +1,8 @@
 //===- ConfigCheck.cpp - A compiled model against config.json -------------===//
 #include "ConfigCheck.h"
 
+#include "attnc/Frontend/Json.h"
+
 #include "llvm/Support/Format.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
@@ -47,8 +49,8 @@ Expected<llvm::json::Object> attnc::readJsonObject(const std::string &path) {
   if (!buffer)
     return Error(ATTNC_ERROR_IO, "cannot read '" + path +
                                      "': " + buffer.getError().message());
-  llvm::Expected<llvm::json::Value> json =
-      llvm::json::parse((*buffer)->getBuffer());
+  // A hostile file of 100000 '[' overflowed llvm::json::parse's stack.
+  llvm::Expected<llvm::json::Value> json = parseJson((*buffer)->getBuffer());
   if (!json)
     return Error(ATTNC_ERROR_FORMAT,
                  path + ": invalid JSON: " + llvm::toString(json.takeError()));

@@ -215,6 +215,53 @@ TEST_F(FakeModelTest, FailedLoadKeepsPreviousWeights) {
   attnc_tensor_list_destroy(outputs);
 }
 
+// A reload that fails part way (the file opened, its header read) keeps the
+// weights in use, whatever the damage; one that succeeds replaces them.
+TEST_F(FakeModelTest, FailedReloadOfADamagedCheckpointKeepsPreviousWeights) {
+  loadWeights(w);
+  FakeInputs in(1, 2);
+  auto outputsWith = [&](const std::vector<float> &weights) {
+    std::vector<attnc_tensor> inputs = in.tensors();
+    attnc_tensor_list *outputs = nullptr;
+    ASSERT_EQ(attnc_model_run(model, inputs.data(), inputs.size(), &outputs),
+              ATTNC_OK)
+        << attnc_last_error();
+    EXPECT_EQ(floats(*attnc_tensor_list_at(outputs, 0)), in.expected(weights));
+    attnc_tensor_list_destroy(outputs);
+  };
+  const std::vector<float> other = {9, 8, 7, 6};
+
+  TempPath shape("shape.safetensors");
+  std::vector<float> five(5, 9.0f);
+  ASSERT_TRUE(st::write(shape.str(),
+                        {{"w.weight", {ATTNC_DTYPE_F32, {5}, five.data()}}}));
+  EXPECT_EQ(attnc_model_load_weights(model, shape.c_str()),
+            ATTNC_ERROR_MISMATCH);
+  outputsWith(w);
+
+  TempPath cut("cut.safetensors");
+  std::string data(reinterpret_cast<const char *>(other.data()), 12);
+  attnc::test::writeBytes(
+      cut.str(),
+      safetensorsBytes(
+          R"({"w.weight": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}})",
+          data));
+  EXPECT_EQ(attnc_model_load_weights(model, cut.c_str()), ATTNC_ERROR_FORMAT);
+  EXPECT_NE(std::string(attnc_last_error()).find("extend past the end"),
+            std::string::npos)
+      << attnc_last_error();
+  outputsWith(w);
+
+  TempPath index("model.safetensors.index.json");
+  attnc::test::writeBytes(index.str(),
+                          R"({"weight_map": {"w.weight": "gone.safetensors"}})");
+  EXPECT_EQ(attnc_model_load_weights(model, index.c_str()), ATTNC_ERROR_IO);
+  outputsWith(w);
+
+  loadWeights(other);
+  outputsWith(other);
+}
+
 TEST_F(FakeModelTest, MisalignedWeightsAreCopied) {
   TempPath path("w.safetensors");
   // A 5-byte header puts the data section at file offset 13.
