@@ -6,7 +6,8 @@
 #   tools/test.sh --sanitize   also an ASan+UBSan build in ./build-asan, with the
 #                              same lit, E2E and unit tests run there, and every
 #                              fuzz target run for ATTNC_FUZZ_SECONDS (default
-#                              60) seconds; then a ThreadSanitizer build of only
+#                              60) seconds (the structure-aware front-end one
+#                              half that); then a ThreadSanitizer build of only
 #                              the runtime and its unit tests (concurrent
 #                              sessions and runs) in ./build-tsan; this is what
 #                              CI runs

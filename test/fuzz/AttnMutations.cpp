@@ -25,7 +25,8 @@ using llvm::StringRef;
 namespace {
 
 size_t pick(std::minstd_rand &rng, size_t n) { return rng() % n; }
-template <typename T> const T &pickFrom(std::minstd_rand &rng, const T *items, size_t n) {
+template <typename T>
+const T &pickFrom(std::minstd_rand &rng, const T *items, size_t n) {
   return items[pick(rng, n)];
 }
 template <typename Range> auto pickOf(std::minstd_rand &rng, const Range &r) {
@@ -34,8 +35,8 @@ template <typename Range> auto pickOf(std::minstd_rand &rng, const Range &r) {
 
 /// The words that begin a statement (the statement rules of Parser.cpp).
 bool startsStatement(StringRef word) {
-  return llvm::is_contained({"const", "require", "dim", "input", "param",
-                             "let", "output", "block", "return"},
+  return llvm::is_contained({"const", "require", "dim", "input", "param", "let",
+                             "output", "block", "return"},
                             word);
 }
 
@@ -57,13 +58,12 @@ SmallVector<StringRef> operatorSpellings() {
 
 /// Numbers that reach the edges of Sema's checks: zero, one, fractions,
 /// the limits of i32, i64 and f32, and beyond a double.
+// clang-format off
 const char *const kNumbers[] = {
-    "0",          "1",          "2",
-    "3",          "7",          "64",
-    "0.5",        "1e-6",       "1.0",
-    "0.0",        "2147483648", "4294967296",
-    "9223372036854775807",      "9223372036854775808",
-    "1e38",       "1e39",       "1e400"};
+    "0", "1", "2", "3", "7", "64", "0.5", "1e-6", "1.0", "0.0",
+    "2147483648", "4294967296", "9223372036854775807", "9223372036854775808",
+    "1e38", "1e39", "1e400"};
+// clang-format on
 
 std::string someNumber(std::minstd_rand &rng) {
   return pickFrom(rng, kNumbers, std::size(kNumbers));
@@ -249,9 +249,9 @@ Source::Source(StringRef source) : text(source) {
       q = p + name.size();
     } else if (llvm::isDigit(*p)) {
       kind = Kind::Number;
-      while (q != end && (llvm::isAlnum(*q) || *q == '.' ||
-                          ((*q == '+' || *q == '-') &&
-                           (q[-1] == 'e' || q[-1] == 'E'))))
+      while (q != end &&
+             (llvm::isAlnum(*q) || *q == '.' ||
+              ((*q == '+' || *q == '-') && (q[-1] == 'e' || q[-1] == 'E'))))
         ++q;
     } else if (*p == '"') {
       kind = Kind::String;
@@ -443,8 +443,9 @@ Result repeatArgument(const Source &s, std::minstd_rand &rng) {
 
 /// A statement of `statements` at `depth` (in the model, or in a block),
 /// other than `except`; nothing when there is none.
-std::optional<Span> statementAt(const Source &s, llvm::ArrayRef<Span> statements,
-                                unsigned depth, std::minstd_rand &rng,
+std::optional<Span> statementAt(const Source &s,
+                                llvm::ArrayRef<Span> statements, unsigned depth,
+                                std::minstd_rand &rng,
                                 std::optional<Span> except = std::nullopt) {
   SmallVector<Span> candidates;
   for (Span st : statements)
@@ -540,10 +541,10 @@ Result addOverride(const Source &s, std::minstd_rand &rng) {
 using MutationFn = Result (*)(const Source &, std::minstd_rand &);
 // In the order of enum Mutation.
 const MutationFn kMutations[kNumMutations] = {
-    swapBuiltin,     changeNumber,    changeType,      changeShape,
-    addKeyword,      removeKeyword,   renameKeyword,   dropArgument,
-    repeatArgument,  repeatStatement, deleteStatement, moveStatement,
-    swapName,        swapOperator,    addOverride,
+    swapBuiltin,    changeNumber,    changeType,      changeShape,
+    addKeyword,     removeKeyword,   renameKeyword,   dropArgument,
+    repeatArgument, repeatStatement, deleteStatement, moveStatement,
+    swapName,       swapOperator,    addOverride,
 };
 
 } // namespace

@@ -1,4 +1,5 @@
-//===- AttnMutations.h - Structure-aware mutations of .attn text -*- C++ -*-===//
+//===- AttnMutations.h - Structure-aware mutations of .attn text -*- C++
+//-*-===//
 //
 // The mutations behind attnc-fuzz-frontend-structure's custom mutator
 // (AttnMutator.cpp): the text is split into tokens (by the parser's own

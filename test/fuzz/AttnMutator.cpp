@@ -51,7 +51,6 @@ extern "C" size_t LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1,
                                             uint8_t *out, size_t maxOutSize,
                                             unsigned seed) {
   std::minstd_rand rng(seed);
-  return emit(
-      crossOverAttn(textOf(data1, size1), textOf(data2, size2), rng), out,
-      maxOutSize);
+  return emit(crossOverAttn(textOf(data1, size1), textOf(data2, size2), rng),
+              out, maxOutSize);
 }

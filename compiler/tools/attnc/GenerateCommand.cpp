@@ -454,6 +454,13 @@ int attnc::generateCommandMain() {
   options.maxNewTokens = *newTokens;
   if (!ignoreEos)
     options.eosTokens = generation->eosTokenIds;
+  // Hugging Face accepts such an id too; it only means the generation runs
+  // to its count, which is worth saying.
+  for (int64_t id : options.eosTokens)
+    if (id < 0 || id >= vocab)
+      llvm::WithColor::warning()
+          << "eos_token_id " << id << " is outside the model's vocabulary (0.."
+          << vocab - 1 << "): it can never end the generation\n";
   if (Status s = resolveStops(*tokenizer, vocab, options); !s)
     return reportError(s.error().message());
 

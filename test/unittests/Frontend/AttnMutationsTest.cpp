@@ -77,10 +77,10 @@ TEST(AttnMutationsTest, EveryMutationChangesEveryExample) {
 
 TEST(AttnMutationsTest, WordForWordMutationsKeepEveryExampleParsing) {
   for (const std::string &text : exampleTexts()) {
-    for (Mutation kind : {Mutation::SwapBuiltin, Mutation::ChangeNumber,
-                          Mutation::ChangeType, Mutation::RenameKeyword,
-                          Mutation::SwapName, Mutation::SwapOperator,
-                          Mutation::AddKeyword, Mutation::AddOverride}) {
+    for (Mutation kind :
+         {Mutation::SwapBuiltin, Mutation::ChangeNumber, Mutation::ChangeType,
+          Mutation::RenameKeyword, Mutation::SwapName, Mutation::SwapOperator,
+          Mutation::AddKeyword, Mutation::AddOverride}) {
       for (const std::string &m : mutants(text, kind, 30)) {
         // The parser refuses numbers beyond its range; that is all it may
         // refuse.
@@ -122,8 +122,8 @@ TEST(AttnMutationsTest, DeletesWholeStatements) {
 })";
   std::set<std::string> expected;
   for (llvm::StringRef statement :
-       {"const a = 4", "let h = linear(x,\n                   w)",
-        "return h", "output y = b(x)",
+       {"const a = 4", "let h = linear(x,\n                   w)", "return h",
+        "output y = b(x)",
         "block b(x) {\n    let h = linear(x,\n                   w)\n    "
         "return h\n  }"}) {
     auto [before, after] = llvm::StringRef(source).split(statement);
