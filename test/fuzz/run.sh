@@ -102,4 +102,6 @@ run tokenizer "$seconds" "$here/tokenizer.dict" "$here/corpus/tokenizer" \
 run manifest "$seconds" "$here/manifest.dict" "$here/corpus/manifest" || failed=1
 run inputs "$seconds" "$here/inputs.dict" "$here/corpus/inputs" || failed=1
 run config "$seconds" "$here/config.dict" "$here/corpus/config" || failed=1
+# Pictures (attnc run --image): seeds of every kind by make-picture-seeds.py.
+run picture $(((seconds + 1) / 2)) "$here/picture.dict" "$here/corpus/picture" || failed=1
 exit $failed
