@@ -141,6 +141,29 @@ std::vector<uint8_t> expectedValues(const void *data, attnc_dtype from,
     } else if (from == ATTNC_DTYPE_BF16 && to == ATTNC_DTYPE_F32) {
       uint32_t bits = uint32_t(in[2 * i]) << 16 | uint32_t(in[2 * i + 1]) << 24;
       std::memcpy(dest, &bits, 4);
+    } else if ((to == ATTNC_DTYPE_BF16 || to == ATTNC_DTYPE_F16) &&
+               (from == ATTNC_DTYPE_F32 || from == ATTNC_DTYPE_F16 ||
+                from == ATTNC_DTYPE_BF16)) {
+      // Through f32 (exact for every 16-bit source), then rounded to
+      // nearest even: bf16 by the top half with a carry, f16 by the
+      // hardware's conversion.
+      float f;
+      std::vector<uint8_t> wide =
+          from == ATTNC_DTYPE_F32
+              ? std::vector<uint8_t>(in + 4 * i, in + 4 * i + 4)
+              : expectedValues(in + 2 * i, from, ATTNC_DTYPE_F32, 1);
+      std::memcpy(&f, wide.data(), 4);
+      uint16_t half;
+      if (to == ATTNC_DTYPE_F16) {
+        _Float16 h = static_cast<_Float16>(f);
+        std::memcpy(&half, &h, 2);
+      } else {
+        uint32_t bits;
+        std::memcpy(&bits, &f, 4);
+        half = std::isnan(f) ? uint16_t(bits >> 16 | 0x40)
+                             : uint16_t((bits + 0x7FFF + (bits >> 16 & 1)) >> 16);
+      }
+      std::memcpy(dest, &half, 2);
     } else if (from == ATTNC_DTYPE_I32 && to == ATTNC_DTYPE_I64) {
       int32_t v;
       std::memcpy(&v, in + 4 * i, 4);
@@ -158,6 +181,22 @@ std::vector<uint8_t> expectedValues(const void *data, attnc_dtype from,
 /// quiet them).
 bool sameValues(const void *buffer, const std::vector<uint8_t> &expected,
                 attnc_dtype dtype) {
+  if (dtype == ATTNC_DTYPE_BF16 || dtype == ATTNC_DTYPE_F16) {
+    // NaNs match any NaN here too.
+    uint16_t nanExponent = dtype == ATTNC_DTYPE_BF16 ? 0x7F80 : 0x7C00;
+    uint16_t mantissa = dtype == ATTNC_DTYPE_BF16 ? 0x007F : 0x03FF;
+    auto isNan = [&](uint16_t v) {
+      return (v & nanExponent) == nanExponent && (v & mantissa) != 0;
+    };
+    for (size_t i = 0; i < expected.size(); i += 2) {
+      uint16_t a, b;
+      std::memcpy(&a, static_cast<const uint8_t *>(buffer) + i, 2);
+      std::memcpy(&b, expected.data() + i, 2);
+      if (a != b && !(isNan(a) && isNan(b)))
+        return false;
+    }
+    return true;
+  }
   if (dtype != ATTNC_DTYPE_F32)
     return std::memcmp(buffer, expected.data(), expected.size()) == 0;
   for (size_t i = 0; i < expected.size(); i += 4) {
@@ -192,8 +231,10 @@ void checkBound(const st::File &file, const std::string &what,
                                  std::string::npos, "." + name) == 0);
     if (named && t.shape == shape &&
         (t.dtype == dtype ||
-         (dtype == ATTNC_DTYPE_F32 && (t.dtype == ATTNC_DTYPE_F16 ||
-                                       t.dtype == ATTNC_DTYPE_BF16)) ||
+         ((dtype == ATTNC_DTYPE_F32 || dtype == ATTNC_DTYPE_BF16 ||
+           dtype == ATTNC_DTYPE_F16) &&
+          (t.dtype == ATTNC_DTYPE_F32 || t.dtype == ATTNC_DTYPE_F16 ||
+           t.dtype == ATTNC_DTYPE_BF16)) ||
          (dtype == ATTNC_DTYPE_I64 && t.dtype == ATTNC_DTYPE_I32)) &&
         sameValues(buffer, expectedValues(t.data, t.dtype, dtype, count),
                    dtype))
