@@ -11,6 +11,7 @@
 #include "attnc/Image.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 
 namespace attnc::image {
@@ -60,12 +61,14 @@ Filter filterOf(Resample resample) {
               return 0.0;
             }};
   case Resample::Lanczos:
+    return {3.0, [](double x) {
+              return x > -3.0 && x < 3.0 ? sinc(x) * sinc(x / 3.0) : 0.0;
+            }};
   case Resample::Nearest:
-    break;
+    break; // Pillow's affine path, not a convolution: see nearest().
   }
-  return {3.0, [](double x) {
-            return x > -3.0 && x < 3.0 ? sinc(x) * sinc(x / 3.0) : 0.0;
-          }};
+  assert(false && "nearest neighbour is not a convolution filter");
+  return {0.0, nullptr};
 }
 
 /// The window and fixed-point weights of each output position along one
