@@ -50,7 +50,9 @@ std::string attnc::ast::formatScalar(const Scalar &s) {
 }
 
 std::string TensorType::str() const {
-  std::string s = stringifyElementType(elementType).str();
+  std::string s = storage == StorageType::F32
+                      ? stringifyElementType(elementType).str()
+                      : stringifyStorageType(storage).str();
   s += '[';
   for (size_t i = 0; i < shape.size(); ++i) {
     if (i)

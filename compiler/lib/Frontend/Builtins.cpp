@@ -32,6 +32,9 @@ enum Elements : unsigned {
   I64 = 4,
   IntIds = I32 | I64,
   AnyElement = F32 | I32 | I64,
+  /// Also a bf16/f16 parameter as it is stored: the weight operands that the
+  /// kernels widen themselves (WeightStorage.h).
+  StoredNarrow = 8,
 };
 
 struct ParamSpec {
@@ -54,7 +57,8 @@ constexpr ArgKind T = ArgKind::Tensor, S = ArgKind::Scalar,
                   Size = ArgKind::Size;
 const ParamSpec kScalarX[] = {{"x", S}};
 const ParamSpec kTensorX[] = {{"x", T}};
-const ParamSpec kLinear[] = {{"x", T}, {"weight", T}, {"bias", T}};
+const ParamSpec kLinear[] = {
+    {"x", T}, {"weight", T, F32 | StoredNarrow}, {"bias", T}};
 const ParamSpec kSplitHeads[] = {{"x", T}, {"heads", S}};
 const ParamSpec kQKV[] = {{"q", T}, {"k", T}, {"v", T}};
 const ParamSpec kAttentionOptions[] = {{"heads", S},  {"kv_heads", S},
@@ -64,7 +68,8 @@ const ParamSpec kLayerNorm[] = {{"x", T}, {"weight", T}, {"bias", T}};
 const ParamSpec kRMSNorm[] = {{"x", T}, {"weight", T}};
 const ParamSpec kEps[] = {{"eps", S}};
 const ParamSpec kSwiglu[] = {{"gate", T}, {"up", T}};
-const ParamSpec kEmbedding[] = {{"table", T}, {"ids", T, IntIds}};
+const ParamSpec kEmbedding[] = {{"table", T, F32 | StoredNarrow},
+                                {"ids", T, IntIds}};
 const ParamSpec kPositions[] = {{"ids", T, IntIds}};
 const ParamSpec kSinusoidal[] = {{"positions", T, I64}, {"features", S}};
 const ParamSpec kRope[] = {{"x", T}, {"positions", T, I64}};
@@ -164,11 +169,16 @@ bool checkKind(Call &c, const Expr &arg, const ParamSpec &param,
     if (!arg.tensorType)
       return c.fail(arg.getLoc(), what + " must be a tensor, got " +
                                       sema::describeValue(arg));
-    if (param.elements == F32)
-      return sema::requireF32(arg, c.diag);
-    if (!allows(param.elements, arg.tensorType->elementType))
+    if (!(param.elements & StoredNarrow) &&
+        !sema::requireComputable(arg, c.diag))
+      return false;
+    unsigned elements = param.elements & ~StoredNarrow;
+    if (elements == F32)
+      return arg.tensorType->elementType == ElementType::F32 ||
+             sema::requireF32(arg, c.diag);
+    if (!allows(elements, arg.tensorType->elementType))
       return c.fail(arg.getLoc(), "'" + param.name + "' must be " +
-                                      elementsText(param.elements) +
+                                      elementsText(elements) +
                                       " tensor, got " +
                                       arg.tensorType->str());
     return true;

@@ -35,6 +35,9 @@ std::string describeValue(const ast::Expr &e);
 /// Reports `expected an f32 tensor, got i32[...]` at `operand` unless it is
 /// an f32 tensor.
 bool requireF32(const ast::Expr &operand, DiagnosticReporter &diag);
+/// Reports a bf16/f16 parameter (or a name bound to one) where only values
+/// held in f32 may go: anything but a linear() weight or an embedding() table.
+bool requireComputable(const ast::Expr &operand, DiagnosticReporter &diag);
 
 /// Where the text of an expression begins (operators are located at the
 /// operator, a conditional at its '?').

@@ -43,7 +43,21 @@ std::string sema::describeValue(const Expr &e) {
   return "an invalid value";
 }
 
+bool sema::requireComputable(const Expr &operand, DiagnosticReporter &diag) {
+  if (!operand.tensorType || operand.tensorType->storage == StorageType::F32)
+    return true;
+  const TensorType &t = *operand.tensorType;
+  diag.error(operand.getLoc(),
+             "parameter '" + t.storedParam->name + "' is stored as " +
+                 stringifyStorageType(t.storage) +
+                 ", which only a linear() weight or an embedding() table "
+                 "may read; declare it f32");
+  return false;
+}
+
 bool sema::requireF32(const Expr &operand, DiagnosticReporter &diag) {
+  if (!requireComputable(operand, diag))
+    return false;
   if (operand.tensorType && operand.tensorType->elementType == ElementType::F32)
     return true;
   diag.error(operand.getLoc(),

@@ -437,9 +437,12 @@ bool Sema::resolveType(Decl &owner, TypeSpec &type) {
     ok = error(type.loc, "unknown element type '" + type.elementType +
                              "'; expected f32, i32 or i64 (or, for a "
                              "parameter, bf16 or f16)");
-  if (param && narrow)
+  if (param && narrow) {
     param->storage = type.elementType == "bf16" ? StorageType::BF16
                                                 : StorageType::F16;
+    resolved.storage = param->storage;
+    resolved.storedParam = param;
+  }
   for (ExprPtr &dimExpr : type.dims) {
     std::optional<Dim> dim = resolveDim(*dimExpr);
     if (!dim) {
@@ -507,6 +510,9 @@ void Sema::checkValueDecl(Decl &decl, Expr &value) {
   } else if (llvm::isa<OutputDecl>(decl) && !value.tensorType) {
     error(decl.nameLoc,
           "output '" + decl.name + "' must be a tensor, got a scalar");
+    poisoned.insert(&decl);
+  } else if (llvm::isa<OutputDecl>(decl) &&
+             !sema::requireComputable(value, diag)) {
     poisoned.insert(&decl);
   }
   declare(decl);

@@ -500,11 +500,12 @@ LogicalResult MLIRGenImpl::applyStorageTypes(func::FuncOp fn,
       continue;
     BlockArgument arg = fn.getArgument(i);
     StringRef storage = ast::stringifyStorageType(param->storage);
+    // Sema (TensorType::storage) admits a narrow parameter only where
+    // these uses arise.
     if (Operation *user = firstNonWeightUser(arg)) {
-      user->emitError() << "parameter '" << param->name << "' is stored as "
-                        << storage
-                        << ", which only a linear() weight or an embedding() "
-                           "table may read; declare it f32";
+      user->emitError() << "internal error: parameter '" << param->name
+                        << "' is stored as " << storage
+                        << " but read other than as a weight";
       ok = false;
       continue;
     }

@@ -49,7 +49,8 @@ llvm::StringRef stringifyElementType(ElementType t);
 
 /// What a parameter's elements are kept in. A bf16 or f16 parameter holds
 /// f32 values for every rule of the language (ElementType::F32); only
-/// linear() weights and embedding() tables may read it (MLIRGen checks).
+/// linear() weights and embedding() tables may read it (Sema checks, see
+/// TensorType::storage).
 enum class StorageType { F32, BF16, F16 };
 llvm::StringRef stringifyStorageType(StorageType t);
 
@@ -65,13 +66,22 @@ struct Scalar {
 /// whole floats are written out: `500000.0`.
 std::string formatScalar(const Scalar &s);
 
+class ParamDecl;
+
 struct TensorType {
   ElementType elementType = ElementType::F32;
   std::vector<Dim> shape;
+  /// bf16 or f16 for a value that is a narrow `param` itself: its type, and
+  /// every name bound to it (a `let`, a block argument). Computed values are
+  /// F32. Only a linear() weight or an embedding() table accepts a narrow one.
+  StorageType storage = StorageType::F32;
+  /// The narrow parameter such a value reads, for messages.
+  const ParamDecl *storedParam = nullptr;
   size_t rank() const { return shape.size(); }
-  std::string str() const; // "f32[batch, seq, 64]"
+  std::string str() const; // "f32[batch, seq, 64]", "bf16[vocab, 768]"
   bool operator==(const TensorType &o) const {
-    return elementType == o.elementType && shape == o.shape;
+    return elementType == o.elementType && storage == o.storage &&
+           shape == o.shape;
   }
   bool operator!=(const TensorType &o) const { return !(*this == o); }
 };
