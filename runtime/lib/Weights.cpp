@@ -90,6 +90,18 @@ public:
   /// The parameter's buffer, or nullptr after adding errors. Allocates into
   /// `copies` what cannot be used in place.
   const void *bind(const TensorSpec &param, std::vector<AlignedBuffer> &copies) {
+    std::vector<const st::TensorInfo *> tensors = locate(param);
+    if (tensors.empty())
+      return nullptr;
+    const void *&buffer = bound[{tensors, param.dtype}];
+    if (!buffer)
+      buffer = read(param, tensors, copies);
+    return buffer;
+  }
+
+  /// The checkpoint's tensors of the parameter, checked (one, or one per
+  /// layer), without reading them; empty after adding errors.
+  std::vector<const st::TensorInfo *> locate(const TensorSpec &param) {
     std::vector<std::string> sources = param.sources();
     std::string role = "parameter '" + param.name + "'";
     size_t chosen = 0;
@@ -112,7 +124,7 @@ public:
                                    context.substr(2),
                                errors);
       }
-      return nullptr;
+      return {};
     }
     const std::string &pattern = sources[chosen];
     if (chosen > 0)
@@ -125,7 +137,7 @@ public:
       const Checkpoint::Entry *entry =
           lookup(pattern, param.shape, param, role);
       if (!entry)
-        return nullptr;
+        return {};
       tensors.push_back(entry->info);
     } else {
       std::vector<int64_t> layerShape(param.shape.begin() + 1,
@@ -137,12 +149,9 @@ public:
         tensors.push_back(entry ? entry->info : nullptr);
       }
       if (std::count(tensors.begin(), tensors.end(), nullptr))
-        return nullptr;
+        return {};
     }
-    const void *&buffer = bound[{tensors, param.dtype}];
-    if (!buffer)
-      buffer = read(param, tensors, copies);
-    return buffer;
+    return tensors;
   }
 
 private:
@@ -310,6 +319,96 @@ void buildPack(const Manifest &manifest, const PackSpec &pack,
                width, static_cast<float *>(out));
 }
 
+/// Whether pack `j` is built layer by layer from the checkpoint's tensors:
+/// its members are stacked parameters that the code reads only through this
+/// pack (`packsOf`: how many packs read each parameter), so none of them is
+/// ever held whole and a load peaks at the packs plus one layer's members,
+/// not at the weights twice (a 7B model in bf16 fits in 15 GB).
+bool isStreamed(const Manifest &manifest, const PackSpec &pack,
+                const std::vector<int> &packsOf) {
+  for (int member : pack.members) {
+    const TensorSpec &param = manifest.params[static_cast<size_t>(member)];
+    if (!param.layers || param.read || packsOf[static_cast<size_t>(member)] != 1 ||
+        pack.shape.empty() || pack.shape.front() != param.layers)
+      return false;
+  }
+  // A concatenation along the layers would mix them.
+  return pack.members.size() == 1 || pack.axis > 0;
+}
+
+/// One layer of a streamed pack: its members (renumbered 0..n-1, one layer
+/// each, in `view`) and the slice of the pack they make.
+struct LayerOfPack {
+  Manifest view;
+  PackSpec slice;
+
+  LayerOfPack(const Manifest &manifest, const PackSpec &pack) : slice(pack) {
+    slice.shape.erase(slice.shape.begin());
+    slice.whole.erase(slice.whole.begin());
+    slice.axis = std::max(pack.axis - 1, 0);
+    if (pack.panels())
+      slice.outAxis = pack.outAxis - 1;
+    slice.members.clear();
+    for (int member : pack.members) {
+      TensorSpec param = manifest.params[static_cast<size_t>(member)];
+      param.shape.erase(param.shape.begin());
+      param.layers = 0;
+      slice.members.push_back(static_cast<int>(view.params.size()));
+      view.params.push_back(std::move(param));
+    }
+  }
+
+  /// Bytes one layer's members take while it is packed: their converted
+  /// copies and, for several members, their concatenation.
+  uint64_t transientBytes() const {
+    uint64_t bytes = 0;
+    for (const TensorSpec &param : view.params)
+      bytes += paramBytes(param);
+    if (view.params.size() > 1 && slice.panels())
+      bytes += *checkedByteSize(slice.whole, attnc_dtype_size(slice.dtype));
+    return bytes;
+  }
+};
+
+/// Builds a streamed pack (isStreamed) into `out` one layer at a time from
+/// `sources` (each parameter's tensors, one per layer), giving back each
+/// layer's pages of the checkpoint's mapping once it is packed.
+void buildStreamedPack(
+    const Manifest &manifest, const PackSpec &pack,
+    const std::vector<std::vector<const st::TensorInfo *>> &sources,
+    void *out) {
+  LayerOfPack layer(manifest, pack);
+  std::vector<AlignedBuffer> buffers;
+  std::vector<const void *> members(layer.view.params.size());
+  size_t sliceBytes =
+      *checkedByteSize(layer.slice.shape, attnc_dtype_size(pack.dtype));
+  for (int64_t l = 0; l < pack.shape.front(); ++l) {
+    for (size_t k = 0; k < pack.members.size(); ++k) {
+      const TensorSpec &param = layer.view.params[k];
+      const st::TensorInfo &info =
+          *sources[static_cast<size_t>(pack.members[k])][static_cast<size_t>(l)];
+      if (info.dtype == param.dtype && isAligned(info.data, info.dtype)) {
+        members[k] = info.data;
+        continue;
+      }
+      if (buffers.size() <= k)
+        buffers.resize(k + 1);
+      if (!buffers[k].data())
+        buffers[k] = AlignedBuffer(paramBytes(param));
+      convert(info.data, info.dtype, buffers[k].data(), param.dtype,
+              static_cast<size_t>(*checkedByteSize(param.shape)));
+      members[k] = buffers[k].data();
+    }
+    buildPack(layer.view, layer.slice, members,
+              static_cast<char *>(out) + static_cast<size_t>(l) * sliceBytes);
+    for (int member : pack.members) {
+      const st::TensorInfo &info =
+          *sources[static_cast<size_t>(member)][static_cast<size_t>(l)];
+      dropFilePages(info.data, info.byteSize());
+    }
+  }
+}
+
 /// "h.{i}.attn.bias" and 3 for "h.3.attn.bias": the name with its first
 /// dot-separated component of digits made a template; nothing if it has
 /// none.
@@ -379,9 +478,24 @@ unusedTensorNotes(const std::vector<std::pair<std::string, std::string>> &unused
 /// and pages of the mapping used in place) and the packs exceed the budget.
 Status checkWeightsMemory(const Manifest &manifest,
                           const NameResolver &resolver,
+                          const std::vector<bool> &streamedPacks,
                           const std::string &path) {
+  std::vector<bool> streamed(manifest.params.size());
+  uint64_t layerBeingPacked = 0;
+  for (size_t j = 0; j < manifest.packs.size(); ++j) {
+    if (!streamedPacks[j])
+      continue;
+    for (int member : manifest.packs[j].members)
+      streamed[static_cast<size_t>(member)] = true;
+    layerBeingPacked =
+        std::max(layerBeingPacked,
+                 LayerOfPack(manifest, manifest.packs[j]).transientBytes());
+  }
   uint64_t copied = 0, inPlace = 0;
-  for (const TensorSpec &param : manifest.params) {
+  for (size_t i = 0; i < manifest.params.size(); ++i) {
+    const TensorSpec &param = manifest.params[i];
+    if (streamed[i])
+      continue;
     ErrorList ignored; // the binder reports missing tensors
     const Checkpoint::Entry *entry =
         param.layers ? nullptr : resolver.find(param.tensor, "", ignored);
@@ -395,6 +509,7 @@ Status checkWeightsMemory(const Manifest &manifest,
   need.add("weights copied", copied);
   need.add("weights in place", inPlace, /*newAddressSpace=*/false);
   need.add("packs", packBytes(manifest));
+  need.add("one layer being packed", layerBeingPacked);
   return checkMemory(
       need, "model '" + manifest.name + "': loading the weights of '" + path +
                 "'",
@@ -475,7 +590,19 @@ Expected<Weights> Weights::load(const Manifest &manifest,
       NameResolver::create(ckpt, requiredNames(manifest));
   if (!resolver)
     return resolver.error();
-  if (Status s = checkWeightsMemory(manifest, *resolver, path); !s)
+  std::vector<int> packsOf(manifest.params.size());
+  for (const PackSpec &pack : manifest.packs)
+    for (int member : pack.members)
+      ++packsOf[static_cast<size_t>(member)];
+  std::vector<bool> streamedPacks, streamed(manifest.params.size());
+  for (const PackSpec &pack : manifest.packs) {
+    streamedPacks.push_back(isStreamed(manifest, pack, packsOf));
+    for (int member : pack.members)
+      if (streamedPacks.back())
+        streamed[static_cast<size_t>(member)] = true;
+  }
+  if (Status s = checkWeightsMemory(manifest, *resolver, streamedPacks, path);
+      !s)
     return s.error();
 
   ErrorList errors;
@@ -496,8 +623,16 @@ Expected<Weights> Weights::load(const Manifest &manifest,
     if (progress)
       progress(done, total);
   };
-  for (const TensorSpec &param : manifest.params) {
-    weights.paramData.push_back(binder.bind(param, weights.copies));
+  // A streamed pack's members are located now (every missing or mismatched
+  // tensor is reported before any packing) and read layer by layer later.
+  std::vector<std::vector<const st::TensorInfo *>> sources(
+      manifest.params.size());
+  for (size_t i = 0; i < manifest.params.size(); ++i) {
+    const TensorSpec &param = manifest.params[i];
+    if (streamed[i])
+      sources[i] = binder.locate(param);
+    weights.paramData.push_back(
+        streamed[i] ? nullptr : binder.bind(param, weights.copies));
     advance(bytesOf(param.shape, param.dtype));
   }
   if (!errors.empty())
@@ -513,7 +648,10 @@ Expected<Weights> Weights::load(const Manifest &manifest,
     const PackSpec &pack = manifest.packs[j];
     AlignedBuffer &packed = weights.copies.emplace_back(
         *checkedByteSize(pack.shape, attnc_dtype_size(pack.dtype)));
-    buildPack(manifest, pack, weights.paramData, packed.data());
+    if (streamedPacks[j])
+      buildStreamedPack(manifest, pack, sources, packed.data());
+    else
+      buildPack(manifest, pack, weights.paramData, packed.data());
     weights.packData.push_back(packed.data());
     advance(bytesOf(pack.shape, pack.dtype));
     for (int member : pack.members)
