@@ -205,12 +205,12 @@ Value MLIRGenImpl::genAttention(const ast::CallExpr &call) {
   bool causal = scalarOr(keyword(call, "causal"), 0) != 0;
   bool splitMerge = call.args[0]->tensorType->rank() == 3;
 
+  // The ops' shape rules (ShapeRule.h) give the types of these
+  // intermediate values, which no DSL expression names.
+  Type f32 = builder.getF32Type();
   auto split = [&](Value x, int64_t heads) -> Value {
-    auto t = cast<RankedTensorType>(x.getType());
-    auto resultType = RankedTensorType::get(
-        {t.getDimSize(0), heads, t.getDimSize(1), t.getDimSize(2) / heads},
-        t.getElementType());
-    return builder.create<attn::SplitHeadsOp>(l, resultType, x, heads);
+    return attn::createWithShapeRule<attn::SplitHeadsOp>(builder, l, f32, x,
+                                                         heads);
   };
   if (splitMerge) {
     int64_t heads = keyword(call, "heads")->scalar->asInt();
@@ -221,16 +221,11 @@ Value MLIRGenImpl::genAttention(const ast::CallExpr &call) {
     v = split(v, kvHeads);
   }
   auto qType = cast<RankedTensorType>(q.getType());
-  auto vType = cast<RankedTensorType>(v.getType());
   double scale = scalarOr(
       keyword(call, "scale"),
       1.0 / std::sqrt(static_cast<double>(qType.getDimSize(3))));
-  auto outType = RankedTensorType::get(
-      {qType.getDimSize(0), qType.getDimSize(1), qType.getDimSize(2),
-       vType.getDimSize(3)},
-      qType.getElementType());
-  Value out = builder.create<attn::AttentionOp>(
-      l, outType, q, k, v, mask ? gen(*mask) : Value(),
+  Value out = attn::createWithShapeRule<attn::AttentionOp>(
+      builder, l, f32, q, k, v, mask ? gen(*mask) : Value(),
       causal ? builder.getUnitAttr() : UnitAttr(),
       builder.getF32FloatAttr(static_cast<float>(scale)));
   if (!splitMerge)

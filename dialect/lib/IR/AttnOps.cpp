@@ -22,10 +22,6 @@ static RankedTensorType tensorType(Value v) {
   return cast<RankedTensorType>(v.getType());
 }
 
-static std::string dimStr(int64_t d) {
-  return ShapedType::isDynamic(d) ? "?" : std::to_string(d);
-}
-
 /// Two sizes that must agree: equal, or at least one unknown until run time.
 static bool compatible(int64_t a, int64_t b) {
   return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
@@ -55,25 +51,20 @@ static LogicalResult verifyDimsAgree(Operation *op, Value a, StringRef aName,
                            << " of " << bName << " (" << sb << ")";
 }
 
-/// Checks that `actual` agrees with `expected`, dimension by dimension.
-static LogicalResult verifyShape(Operation *op, StringRef what,
-                                 RankedTensorType actual,
-                                 ArrayRef<int64_t> expected) {
-  auto fail = [&]() -> LogicalResult {
-    std::string shape;
-    llvm::raw_string_ostream os(shape);
-    llvm::interleave(
-        expected, os, [&](int64_t d) { os << dimStr(d); }, ", ");
-    return op->emitOpError()
-           << "expects " << what << " of shape [" << shape << "], got "
-           << actual;
-  };
-  if (actual.getRank() != static_cast<int64_t>(expected.size()))
-    return fail();
-  for (auto [a, e] : llvm::zip(actual.getShape(), expected))
-    if (!compatible(a, e))
-      return fail();
-  return success();
+/// Dimensions 0 .. n-1 of operand `operand`, in order.
+static ShapeRule operandDims(unsigned operand, unsigned n) {
+  ShapeRule rule;
+  for (unsigned d = 0; d < n; ++d)
+    rule.push_back(DimRule::of(operand, d));
+  return rule;
+}
+
+/// A size computed from two static sizes; dynamic when either is.
+static DimRule sizeOf(int64_t a, int64_t b,
+                      llvm::function_ref<int64_t(int64_t, int64_t)> f) {
+  if (ShapedType::isDynamic(a) || ShapedType::isDynamic(b))
+    return DimRule::size(ShapedType::kDynamic);
+  return DimRule::size(f(a, b));
 }
 
 //===----------------------------------------------------------------------===//
@@ -130,9 +121,14 @@ LogicalResult LinearOp::verify() {
       return emitOpError() << "bias has " << b << " elements but the weight has "
                            << out << " output features";
   }
-  SmallVector<int64_t> expected(input.getShape());
-  expected.back() = out;
-  return verifyShape(*this, "a result", getType(), expected);
+  return success();
+}
+
+/// [..., in] -> [..., out].
+ShapeRule LinearOp::getShapeRule() {
+  ShapeRule rule = operandDims(0, getInput().getType().getRank() - 1);
+  rule.push_back(DimRule::size(getOutFeatures()));
+  return rule;
 }
 
 //===----------------------------------------------------------------------===//
@@ -154,9 +150,15 @@ LogicalResult MatmulOp::verify() {
   if (failed(verifyDimsAgree(*this, getLhs(), "the left operand", rank - 1,
                              getRhs(), "the right operand", rank - 2)))
     return failure();
-  SmallVector<int64_t> expected(getLhs().getType().getShape());
-  expected.back() = getRhs().getType().getShape().back();
-  return verifyShape(*this, "a result", getType(), expected);
+  return success();
+}
+
+/// [..., M, K] x [..., K, N] -> [..., M, N].
+ShapeRule MatmulOp::getShapeRule() {
+  unsigned rank = getLhs().getType().getRank();
+  ShapeRule rule = operandDims(0, rank - 1);
+  rule.push_back(DimRule::of(1, rank - 1));
+  return rule;
 }
 
 //===----------------------------------------------------------------------===//
@@ -166,9 +168,15 @@ LogicalResult MatmulOp::verify() {
 LogicalResult TransposeOp::verify() {
   if (failed(verifyRank(*this, getInput(), "an input", 2, true)))
     return failure();
-  SmallVector<int64_t> expected(getInput().getType().getShape());
-  std::swap(expected[expected.size() - 1], expected[expected.size() - 2]);
-  return verifyShape(*this, "a result", getType(), expected);
+  return success();
+}
+
+/// [..., a, b] -> [..., b, a].
+ShapeRule TransposeOp::getShapeRule() {
+  unsigned rank = getInput().getType().getRank();
+  ShapeRule rule = operandDims(0, rank);
+  std::swap(rule[rank - 1], rule[rank - 2]);
+  return rule;
 }
 
 OpFoldResult TransposeOp::fold(FoldAdaptor) {
@@ -226,8 +234,7 @@ LogicalResult PaddingMaskOp::verify() {
       failed(verifyDimsAgree(*this, mask, "the mask", 1, scores, "the scores",
                              3)))
     return failure();
-  return verifyShape(*this, "a result", getType(),
-                     getInput().getType().getShape());
+  return success();
 }
 
 LogicalResult SoftmaxOp::verify() {
@@ -276,8 +283,15 @@ LogicalResult SplitHeadsOp::verify() {
   if (in[2] % heads != 0)
     return emitOpError() << heads << " heads do not divide " << in[2]
                          << " features";
-  return verifyShape(*this, "a result", getType(),
-                     {in[0], heads, in[1], in[2] / heads});
+  return success();
+}
+
+/// [B, S, H*D] -> [B, H, S, D].
+ShapeRule SplitHeadsOp::getShapeRule() {
+  int64_t heads = getHeads();
+  return {DimRule::of(0, 0), DimRule::size(heads), DimRule::of(0, 1),
+          sizeOf(getInput().getType().getDimSize(2), heads,
+                 [](int64_t f, int64_t h) { return f / h; })};
 }
 
 OpFoldResult SplitHeadsOp::fold(FoldAdaptor) {
@@ -304,8 +318,16 @@ LogicalResult RepeatKVOp::verify() {
   if (ShapedType::isDynamic(in[1]))
     return emitOpError() << "expects a static head dimension, got "
                          << getInput().getType();
-  return verifyShape(*this, "a result", getType(),
-                     {in[0], in[1] * static_cast<int64_t>(getTimes()), in[2], in[3]});
+  return success();
+}
+
+/// [B, G, S, D] -> [B, G*n, S, D].
+ShapeRule RepeatKVOp::getShapeRule() {
+  return {DimRule::of(0, 0),
+          sizeOf(getInput().getType().getDimSize(1),
+                 static_cast<int64_t>(getTimes()),
+                 [](int64_t g, int64_t n) { return g * n; }),
+          DimRule::of(0, 2), DimRule::of(0, 3)};
 }
 
 OpFoldResult RepeatKVOp::fold(FoldAdaptor) {
@@ -329,8 +351,14 @@ LogicalResult MergeHeadsOp::verify() {
   if (ShapedType::isDynamic(in[1]) || ShapedType::isDynamic(in[3]))
     return emitOpError() << "expects static head and head_dim dimensions, got "
                          << getInput().getType();
-  return verifyShape(*this, "a result", getType(),
-                     {in[0], in[2], in[1] * in[3]});
+  return success();
+}
+
+/// [B, H, S, D] -> [B, S, H*D].
+ShapeRule MergeHeadsOp::getShapeRule() {
+  ArrayRef<int64_t> in = getInput().getType().getShape();
+  return {DimRule::of(0, 0), DimRule::of(0, 2),
+          sizeOf(in[1], in[3], [](int64_t h, int64_t d) { return h * d; })};
 }
 
 //===----------------------------------------------------------------------===//
@@ -381,6 +409,19 @@ LogicalResult ReshapeOp::verify() {
     used[d] = true;
   }
   return success();
+}
+
+/// Static sizes as declared; the k-th dynamic dimension has the size of
+/// input dimension dims[k].
+ShapeRule ReshapeOp::getShapeRule() {
+  ShapeRule rule;
+  ArrayRef<int64_t> dims = getDims();
+  size_t k = 0;
+  for (int64_t size : getType().getShape())
+    rule.push_back(ShapedType::isDynamic(size) && k < dims.size()
+                       ? DimRule::of(0, dims[k++])
+                       : DimRule::declared());
+  return rule;
 }
 
 /// Whether dynamic dimension k of `type` takes its size from dimension
@@ -460,9 +501,14 @@ LogicalResult AttentionOp::verify() {
       failed(verifyDimsAgree(*this, k, "the key", 1, v, "the value", 1)) ||
       failed(verifyDimsAgree(*this, k, "the key", 2, v, "the value", 2)))
     return failure();
-  ArrayRef<int64_t> qs = getQuery().getType().getShape();
-  int64_t dv = getValue().getType().getDimSize(3);
-  return verifyShape(*this, "a result", getType(), {qs[0], qs[1], qs[2], dv});
+  return success();
+}
+
+/// [B, H, Sq, D], [B, G, Sk, D], [B, G, Sk, Dv] -> [B, H, Sq, Dv].
+ShapeRule AttentionOp::getShapeRule() {
+  ShapeRule rule = operandDims(0, 3);
+  rule.push_back(DimRule::of(getValueMutable().getOperandNumber(), 3));
+  return rule;
 }
 
 namespace {
@@ -494,10 +540,14 @@ void AttentionOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
 LogicalResult AttentionProbsOp::verify() {
   if (failed(verifyQueryKeyMask(*this, getQuery(), getKey(), getMask())))
     return failure();
-  ArrayRef<int64_t> qs = getQuery().getType().getShape();
-  int64_t keys = getKey().getType().getDimSize(2);
-  return verifyShape(*this, "a result", getType(),
-                     {qs[0], qs[1], qs[2], keys});
+  return success();
+}
+
+/// [B, H, Sq, D], [B, G, Sk, D] -> [B, H, Sq, Sk].
+ShapeRule AttentionProbsOp::getShapeRule() {
+  ShapeRule rule = operandDims(0, 3);
+  rule.push_back(DimRule::of(getKeyMutable().getOperandNumber(), 2));
+  return rule;
 }
 
 //===----------------------------------------------------------------------===//
@@ -532,16 +582,19 @@ LogicalResult RMSNormOp::verify() {
 LogicalResult EmbeddingOp::verify() {
   if (failed(verifyRank(*this, getTable(), "a table [vocab, features]", 2)))
     return failure();
-  SmallVector<int64_t> expected(getIds().getType().getShape());
-  expected.push_back(getTable().getType().getDimSize(1));
-  return verifyShape(*this, "a result", getType(), expected);
+  return success();
+}
+
+/// [V, E] table, ids -> ids.shape + [E].
+ShapeRule EmbeddingOp::getShapeRule() {
+  unsigned ids = getIdsMutable().getOperandNumber();
+  ShapeRule rule = operandDims(ids, getIds().getType().getRank());
+  rule.push_back(DimRule::of(getTableMutable().getOperandNumber(), 1));
+  return rule;
 }
 
 LogicalResult PositionsOp::verify() {
-  if (failed(verifyRank(*this, getIds(), "ids [batch, seq]", 2)))
-    return failure();
-  return verifyShape(*this, "a result", getType(),
-                     getIds().getType().getShape());
+  return verifyRank(*this, getIds(), "ids [batch, seq]", 2);
 }
 
 LogicalResult SinusoidalOp::verify() {
@@ -552,8 +605,14 @@ LogicalResult SinusoidalOp::verify() {
   if (ShapedType::isDynamic(features) || features % 2 != 0)
     return emitOpError() << "expects a static, even number of features, got "
                          << getType();
-  ArrayRef<int64_t> p = getPositions().getType().getShape();
-  return verifyShape(*this, "a result", getType(), {p[0], p[1], features});
+  return success();
+}
+
+/// [B, S] positions -> [B, S, N], N as the result declares.
+ShapeRule SinusoidalOp::getShapeRule() {
+  ShapeRule rule = operandDims(0, 2);
+  rule.push_back(DimRule::declared());
+  return rule;
 }
 
 LogicalResult RopeOp::verify() {
@@ -584,7 +643,12 @@ LogicalResult SliceOp::verify() {
   if (end > width)
     return emitOpError() << "slice [" << getOffset() << ", " << end
                          << ") is out of range for " << width << " features";
-  SmallVector<int64_t> expected(getInput().getType().getShape());
-  expected.back() = getSize();
-  return verifyShape(*this, "a result", getType(), expected);
+  return success();
+}
+
+/// [..., in] -> [..., size].
+ShapeRule SliceOp::getShapeRule() {
+  ShapeRule rule = operandDims(0, getInput().getType().getRank() - 1);
+  rule.push_back(DimRule::size(getSize()));
+  return rule;
 }

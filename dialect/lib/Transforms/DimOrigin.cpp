@@ -6,8 +6,6 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
-#include "llvm/ADT/TypeSwitch.h"
-
 #include <optional>
 
 using namespace mlir;
@@ -18,54 +16,20 @@ namespace {
 /// A dimension of a value.
 using DimOf = std::pair<Value, unsigned>;
 
-/// The operand dimension that dimension `d` of `result` has the size of, or
-/// nothing if the op computes it (or is unknown here).
+/// The operand dimension that dimension `d` of `result` has the size of, by
+/// the op's shape rule, or nothing if the op computes it.
 std::optional<DimOf> throughOp(OpResult result, unsigned d) {
   Operation *op = result.getOwner();
-  unsigned rank = cast<ShapedType>(result.getType()).getRank();
-  using Step = std::optional<DimOf>;
-  auto when = [](bool condition, Value v, unsigned dim) -> Step {
-    if (condition)
-      return DimOf{v, dim};
-    return std::nullopt;
-  };
-  if (op->hasTrait<attnc::attn::OpTrait::ShapeOfFirstOperand>() ||
-      isa<tensor::CastOp>(op))
+  if (isa<tensor::CastOp>(op))
     return DimOf{op->getOperand(0), d};
-  return llvm::TypeSwitch<Operation *, Step>(op)
-      // [..., in] -> [..., out]: all but the last dimension.
-      .Case<LinearOp, SliceOp>(
-          [&](Operation *o) { return when(d + 1 < rank, o->getOperand(0), d); })
-      .Case([&](MatmulOp m) -> Step {
-        return DimOf{d + 1 < rank ? m.getLhs() : m.getRhs(), d};
-      })
-      .Case([&](TransposeOp t) -> Step {
-        return DimOf{t.getInput(), d + 2 < rank ? d : 2 * rank - 3 - d};
-      })
-      .Case([&](SplitHeadsOp s) {
-        return when(d == 0 || d == 2, s.getInput(), d / 2);
-      })
-      .Case([&](MergeHeadsOp m) { return when(d < 2, m.getInput(), 2 * d); })
-      .Case([&](RepeatKVOp r) { return when(d != 1, r.getInput(), d); })
-      .Case([&](ReshapeOp r) -> Step {
-        // The k-th dynamic dimension has the size of input dimension dims[k].
-        auto type = r.getType();
-        if (!type.isDynamicDim(d))
-          return std::nullopt;
-        unsigned k = 0;
-        for (unsigned i = 0; i < d; ++i)
-          k += type.isDynamicDim(i);
-        return DimOf{r.getInput(), static_cast<unsigned>(r.getDims()[k])};
-      })
-      .Case([&](AttentionOp a) -> Step {
-        return d < 3 ? DimOf{a.getQuery(), d} : DimOf{a.getValue(), 3};
-      })
-      .Case([&](AttentionProbsOp a) -> Step {
-        return d < 3 ? DimOf{a.getQuery(), d} : DimOf{a.getKey(), 2};
-      })
-      .Case([&](EmbeddingOp e) { return when(d + 1 < rank, e.getIds(), d); })
-      .Case([&](SinusoidalOp s) { return when(d < 2, s.getPositions(), d); })
-      .Default([](Operation *) -> Step { return std::nullopt; });
+  auto shaped = dyn_cast<ShapeRuleOpInterface>(op);
+  if (!shaped)
+    return std::nullopt;
+  ShapeRule rule = shaped.getShapeRule();
+  auto from = d < rule.size() ? rule[d].operandDim() : std::nullopt;
+  if (!from)
+    return std::nullopt;
+  return DimOf{op->getOperand(from->first), from->second};
 }
 
 FailureOr<DimOf> toBlockArgument(Value value, unsigned dim);

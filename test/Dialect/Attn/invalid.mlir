@@ -277,3 +277,45 @@ func.func @reshape_twice(%x: tensor<?x?x24xf32>) {
   %0 = attn.reshape %x dims [0, 0] : tensor<?x?x24xf32> -> tensor<?x?x24xf32>
   return
 }
+
+// -----
+
+// The shape rules (ShapeRuleOpInterface): each op's declared result is
+// compared with its rule, one message for all.
+func.func @attention_result(%q: tensor<1x4x5x8xf32>, %k: tensor<1x2x7x8xf32>, %v: tensor<1x2x7x16xf32>) {
+  // expected-error @+1 {{'attn.attention' op expects a result of shape [1, 4, 5, 16], got 'tensor<1x4x5x8xf32>'}}
+  %0 = attn.attention %q, %k, %v scale 1.0 : tensor<1x4x5x8xf32>, tensor<1x2x7x8xf32>, tensor<1x2x7x16xf32> -> tensor<1x4x5x8xf32>
+  return
+}
+
+// -----
+
+func.func @merge_heads_result(%x: tensor<?x4x?x8xf32>) {
+  // expected-error @+1 {{'attn.merge_heads' op expects a result of shape [?, ?, 32], got 'tensor<?x?x16xf32>'}}
+  %0 = attn.merge_heads %x : tensor<?x4x?x8xf32> -> tensor<?x?x16xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_result(%t: tensor<100x16xf32>, %ids: tensor<2x?xi64>) {
+  // expected-error @+1 {{'attn.embedding' op expects a result of shape [2, ?, 16], got 'tensor<3x?x16xf32>'}}
+  %0 = attn.embedding %t[%ids] : tensor<100x16xf32>, tensor<2x?xi64> -> tensor<3x?x16xf32>
+  return
+}
+
+// -----
+
+func.func @positions_result(%ids: tensor<2x5xi64>) {
+  // expected-error @+1 {{'attn.positions' op expects a result of shape [2, 5], got 'tensor<2x6xi64>'}}
+  %0 = attn.positions %ids : tensor<2x5xi64> -> tensor<2x6xi64>
+  return
+}
+
+// -----
+
+func.func @slice_result(%x: tensor<?x32xf32>) {
+  // expected-error @+1 {{'attn.slice' op expects a result of shape [?, 8], got 'tensor<?x16xf32>'}}
+  %0 = attn.slice %x[0, 8] : tensor<?x32xf32> -> tensor<?x16xf32>
+  return
+}

@@ -25,7 +25,7 @@
 // of FlashDecoding.cpp instead.
 //
 //===----------------------------------------------------------------------===//
-#include "LoweringUtils.h"
+#include "AttentionKernelBuilder.h"
 #include "attnc/Dialect/Attn/IR/KeyVisibility.h"
 #include "attnc/Dialect/Attn/IR/VectorTarget.h"
 
@@ -63,15 +63,11 @@ constexpr int64_t kFeatureChains = 8;
 /// One value per row vector of the tile.
 using Rows = SmallVector<Value, kRowVectors>;
 
-class FlashAttentionBuilder {
+class FlashAttentionBuilder : AttentionKernelBuilder {
 public:
   FlashAttentionBuilder(OpBuilder &b, Location loc,
                         const AttentionOperands &ops)
-      : b(b), loc(loc), ops(ops), q(ops.query), k(ops.key), v(ops.value),
-        mask(ops.mask), heads(ops.heads), group(ops.group),
-        dqk(ops.queryKeyDim), dv(ops.valueDim), scale(ops.scale),
-        causal(ops.causal), mergedOutput(ops.mergedOutput),
-        f32(b.getF32Type()),
+      : AttentionKernelBuilder(b, loc, ops),
         kLanes(getVectorTarget(b.getInsertionBlock()->getParentOp()).lanes),
         kKeyBlock(
             getVectorTarget(b.getInsertionBlock()->getParentOp()).registers /
@@ -85,25 +81,19 @@ public:
 private:
   /// The forall over (batch, head, tile of rowVectors * kLanes query rows)
   /// that computes all of `out`.
-  Value buildTiles(Value out, Value batches, Value sq, Value tiles);
+  Value buildTiles(Value out, Value batches, Value tiles);
   int64_t tileRows() const { return rowVectors * kLanes; }
   int64_t featureGroup() const {
     return std::max<int64_t>(1, kFeatureChains / rowVectors);
   }
 
-  Value index(int64_t x) { return b.create<arith::ConstantIndexOp>(loc, x); }
-  Value add(Value x, Value y) { return b.create<arith::AddIOp>(loc, x, y); }
-  Value sub(Value x, Value y) { return b.create<arith::SubIOp>(loc, x, y); }
   Value mul(Value x, int64_t y) {
     return b.create<arith::MulIOp>(loc, x, index(y));
   }
-  Value min(Value x, Value y) { return b.create<arith::MinSIOp>(loc, x, y); }
-  Value max(Value x, Value y) { return b.create<arith::MaxSIOp>(loc, x, y); }
   Value splat(double x) {
     return b.create<arith::ConstantOp>(
         loc, DenseElementsAttr::get(vecType, b.getF32FloatAttr(x)));
   }
-  Value dim(Value t, int64_t d) { return b.create<tensor::DimOp>(loc, t, d); }
   void forLoop(int64_t ub, function_ref<void(Value)> body);
   void forLoop(Value ub, function_ref<void(Value)> body);
   /// Row vector `rv` of line `d` of a [D][48] scratch.
@@ -116,41 +106,30 @@ private:
                               ValueRange{d, index(rv * kLanes)});
   }
 
-  /// t[batch, h, row, d], in either head layout, where h is the tile's
-  /// head for queries and its key/value head for keys and values.
-  Value element(const HeadLayout &t, Value h, Value row, Value d) {
-    SmallVector<Value> at{batch, h, row, d};
-    if (t.merged)
-      at = {batch, row, add(mul(h, t.headDim()), d)};
-    return b.create<tensor::ExtractOp>(loc, t.tensor, at);
-  }
-  /// Whether the padding mask lets every query see key `row`.
-  Value keyAllowed(Value row) {
-    Value x = b.create<tensor::ExtractOp>(loc, mask, ValueRange{batch, row});
-    Value zero = b.create<arith::ConstantOp>(loc, b.getZeroAttr(x.getType()));
-    if (isa<FloatType>(x.getType()))
-      return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNE, x, zero);
-    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, x, zero);
-  }
-
   /// qt[d][r] = scale * q[batch, head, q0 + r, d]; rows past the end are 0.
   void loadQueryTile();
   /// One block of keys from j0: updates `ot` and the running (m, l).
-  /// `fewKeys`: there are fewer keys than one block.
+  /// `fewKeys`: there are fewer keys than one block. Its steps follow.
   void keyBlock(Value j0, Value keysEnd, const Rows &limits, Rows &m, Rows &l,
                 bool fewKeys);
+  /// The key rows the block reads; `first` is set to the first.
+  SmallVector<Value> blockKeyRows(Value j0, bool fewKeys, Value &first);
+  /// q k^T over the block: rowVectors score vectors per key.
+  scf::ForOp blockScores(ArrayRef<Value> keyRows);
+  /// The scores with the visibility rule applied: masked ones -inf.
+  SmallVector<Rows> visibleScores(ValueRange scores, Value first, Value j0,
+                                  Value keysEnd, ArrayRef<Value> keyRows,
+                                  const Rows &limits, Value negInf);
+  /// The online softmax over the block: updates (m, l), sets p per key and
+  /// returns the rescaling alpha per row vector.
+  Rows softmaxStep(ArrayRef<Rows> s, Value negInf, Rows &m, Rows &l,
+                   SmallVector<Rows> &p);
+  /// o = alpha o + p v in the `ot` scratch.
+  void accumulateValues(ArrayRef<Value> keyRows, ArrayRef<Rows> p,
+                        const Rows &alpha);
   /// out[q0 + r, d] = ot[d][r] / l[r] for the tile's rows, in `dest`.
   Value storeTile(Value dest, const Rows &l);
 
-  OpBuilder &b;
-  Location loc;
-  const AttentionOperands &ops;
-  HeadLayout q, k, v;
-  Value mask;
-  int64_t heads, group, dqk, dv;
-  double scale;
-  bool causal, mergedOutput;
-  Type f32;
   /// f32 lanes of one vector register; keys per block.
   const int64_t kLanes, kKeyBlock;
   VectorType vecType, maskType, i32VecType;
@@ -158,8 +137,8 @@ private:
   /// Whether the tiles compute anything (null: always). A parallel loop
   /// never gets zero iterations: libomp's static schedule divides by zero.
   Value active;
-  // The current tile.
-  Value batch, head, kvHead, q0, rows, sk, qt, ot;
+  // The current tile: its first query row, row count, q^T and o scratch.
+  Value q0, rows, qt, ot;
 };
 
 void FlashAttentionBuilder::forLoop(int64_t ub,
@@ -194,14 +173,13 @@ void FlashAttentionBuilder::loadQueryTile() {
   });
 }
 
-void FlashAttentionBuilder::keyBlock(Value j0, Value keysEnd,
-                                     const Rows &limits, Rows &m, Rows &l,
-                                     bool fewKeys) {
+SmallVector<Value> FlashAttentionBuilder::blockKeyRows(Value j0, bool fewKeys,
+                                                       Value &first) {
   // The block reads rows first .. first + kKeyBlock - 1, consecutive so
   // that every key is a constant offset from one address. The last block
   // moves back to stay within the keys (its keys before j0 were seen already
   // and are masked); with fewer keys than a block in all, rows are clamped.
-  Value first = j0;
+  first = j0;
   if (!fewKeys)
     first = min(j0, sub(sk, index(kKeyBlock)));
   SmallVector<Value> keyRows;
@@ -209,10 +187,12 @@ void FlashAttentionBuilder::keyBlock(Value j0, Value keysEnd,
     Value row = add(first, index(c));
     keyRows.push_back(fewKeys ? min(row, sub(sk, index(1))) : row);
   }
+  return keyRows;
+}
 
-  // Scores: rowVectors vectors per key, accumulated over d.
+scf::ForOp FlashAttentionBuilder::blockScores(ArrayRef<Value> keyRows) {
   SmallVector<Value> init(kKeyBlock * rowVectors, splat(0.0));
-  auto scores = b.create<scf::ForOp>(
+  return b.create<scf::ForOp>(
       loc, index(0), index(dqk), index(1), init,
       [&](OpBuilder &nb, Location, Value d, ValueRange acc) {
         OpBuilder::InsertionGuard guard(b);
@@ -230,12 +210,15 @@ void FlashAttentionBuilder::keyBlock(Value j0, Value keysEnd,
         }
         b.create<scf::YieldOp>(loc, next);
       });
+}
 
-  // Masks: keys before j0 or from keysEnd on and (causal) keys after a
-  // row's limit are -inf; keys the padding mask drops score the lowest
-  // finite float, as Hugging Face's additive mask makes them, so that a row
-  // of only padding averages its keys instead of dividing 0 by 0.
-  Value negInf = splat(-std::numeric_limits<double>::infinity());
+SmallVector<Rows> FlashAttentionBuilder::visibleScores(
+    ValueRange scores, Value first, Value j0, Value keysEnd,
+    ArrayRef<Value> keyRows, const Rows &limits, Value negInf) {
+  // Keys before j0 or from keysEnd on and (causal) keys after a row's limit
+  // are -inf; keys the padding mask drops score the lowest finite float, as
+  // Hugging Face's additive mask makes them, so that a row of only padding
+  // averages its keys instead of dividing 0 by 0.
   Value lowest = splat(visibility::kPaddedScore);
   SmallVector<Rows> s(kKeyBlock);
   for (int64_t c = 0; c < kKeyBlock; ++c) {
@@ -258,16 +241,22 @@ void FlashAttentionBuilder::keyBlock(Value j0, Value keysEnd,
             b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sle, js,
                                     limits[rv]),
             inBlockVec);
-      Value score = scores.getResult(c * rowVectors + rv);
+      Value score = visibleScore(scores[c * rowVectors + rv],
+                                 limits.empty() ? Value() : limits[rv], j);
       if (allowed)
         score = b.create<arith::SelectOp>(loc, allowed, score, lowest);
       s[c].push_back(b.create<arith::SelectOp>(loc, keep, score, negInf));
     }
   }
+  return s;
+}
 
-  // Online softmax, lane by lane. A row that has seen no key yet keeps
-  // m = -inf; subtracting 0 instead keeps exp() away from NaN.
-  SmallVector<Rows> p(kKeyBlock);
+Rows FlashAttentionBuilder::softmaxStep(ArrayRef<Rows> s, Value negInf,
+                                        Rows &m, Rows &l,
+                                        SmallVector<Rows> &p) {
+  // Lane by lane. A row that has seen no key yet keeps m = -inf;
+  // subtracting 0 instead keeps exp() away from NaN.
+  p.assign(kKeyBlock, Rows());
   Rows alpha;
   for (int64_t rv = 0; rv < rowVectors; ++rv) {
     Value blockMax = s[0][rv];
@@ -288,10 +277,15 @@ void FlashAttentionBuilder::keyBlock(Value j0, Value keysEnd,
     l[rv] = b.create<vector::FMAOp>(loc, l[rv], alpha[rv], sum);
     m[rv] = newMax;
   }
+  return alpha;
+}
 
-  // o = alpha o + p v, a group of output features at a time: each (feature,
-  // row vector) is a chain of kKeyBlock dependent FMAs, and a group keeps
-  // enough chains in flight to hide the FMA latency.
+void FlashAttentionBuilder::accumulateValues(ArrayRef<Value> keyRows,
+                                             ArrayRef<Rows> p,
+                                             const Rows &alpha) {
+  // A group of output features at a time: each (feature, row vector) is a
+  // chain of kKeyBlock dependent FMAs, and a group keeps enough chains in
+  // flight to hide the FMA latency.
   auto updateFeatures = [&](Value d0, int64_t count) {
     SmallVector<Value> ds;
     SmallVector<Rows> o(count);
@@ -322,6 +316,20 @@ void FlashAttentionBuilder::keyBlock(Value j0, Value keysEnd,
   }
   if (dv > grouped)
     updateFeatures(index(grouped), dv - grouped);
+}
+
+void FlashAttentionBuilder::keyBlock(Value j0, Value keysEnd,
+                                     const Rows &limits, Rows &m, Rows &l,
+                                     bool fewKeys) {
+  Value first;
+  SmallVector<Value> keyRows = blockKeyRows(j0, fewKeys, first);
+  scf::ForOp scores = blockScores(keyRows);
+  Value negInf = splat(-std::numeric_limits<double>::infinity());
+  SmallVector<Rows> s = visibleScores(scores.getResults(), first, j0, keysEnd,
+                                      keyRows, limits, negInf);
+  SmallVector<Rows> p;
+  Rows alpha = softmaxStep(s, negInf, m, l, p);
+  accumulateValues(keyRows, p, alpha);
 }
 
 Value FlashAttentionBuilder::storeTile(Value dest, const Rows &l) {
@@ -355,8 +363,9 @@ Value FlashAttentionBuilder::storeTile(Value dest, const Rows &l) {
 }
 
 Value FlashAttentionBuilder::build() {
-  Value batches = dim(q.tensor, 0), sq = dim(q.tensor, q.merged ? 1 : 2);
-  sk = dim(k.tensor, k.merged ? 1 : 2);
+  Value batches = dim(q.tensor, 0);
+  sq = queryCount();
+  sk = keyCount();
   SmallVector<OpFoldResult> outSizes{batches, b.getIndexAttr(heads), sq,
                                      b.getIndexAttr(dv)};
   if (mergedOutput)
@@ -373,7 +382,7 @@ Value FlashAttentionBuilder::build() {
   if (!ShapedType::isDynamic(staticQueries)) {
     if (staticQueries <= kDecodeMaxQueries)
       return buildFlashDecoding(b, loc, ops, init, nullptr, staticQueries);
-    return buildTiles(init, batches, sq,
+    return buildTiles(init, batches,
                       b.create<arith::CeilDivUIOp>(loc, sq, index(tileRows())));
   }
   Value decode = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sle, sq,
@@ -385,10 +394,10 @@ Value FlashAttentionBuilder::build() {
   Value tiles = b.create<arith::SelectOp>(
       loc, decode, index(1),
       b.create<arith::CeilDivUIOp>(loc, sq, index(tileRows())));
-  return buildTiles(decoded, batches, sq, tiles);
+  return buildTiles(decoded, batches, tiles);
 }
 
-Value FlashAttentionBuilder::buildTiles(Value init, Value batches, Value sq,
+Value FlashAttentionBuilder::buildTiles(Value init, Value batches,
                                         Value tiles) {
   auto forall = b.create<scf::ForallOp>(
       loc, SmallVector<OpFoldResult>{batches, b.getIndexAttr(heads), tiles},
@@ -399,8 +408,7 @@ Value FlashAttentionBuilder::buildTiles(Value init, Value batches, Value sq,
   Value out = forall.getRegionIterArgs().front();
   batch = ivs[0];
   head = ivs[1];
-  kvHead = group == 1 ? head
-                      : b.create<arith::DivUIOp>(loc, head, index(group));
+  kvHead = kvHeadOf(head);
   q0 = mul(ivs[2], tileRows());
   rows = min(index(tileRows()), sub(sq, q0));
   if (active)
@@ -415,9 +423,7 @@ Value FlashAttentionBuilder::buildTiles(Value init, Value batches, Value sq,
   loadQueryTile();
 
   // Row r of the tile sees keys j <= lastKey(q0 + r) = firstLimit + r.
-  ArithBuilder ints(b, loc);
-  Value firstLimit =
-      visibility::lastKey(ints, q0, visibility::keyOffset(ints, sq, sk));
+  Value firstLimit = lastKey(q0, keyOffset());
   Value keysEnd = sk;
   Rows limits;
   if (causal) {
@@ -430,7 +436,7 @@ Value FlashAttentionBuilder::buildTiles(Value init, Value batches, Value sq,
         lanes.push_back(rv * kLanes + i);
       Value iota = b.create<arith::ConstantOp>(
           loc, DenseElementsAttr::get(i32VecType, ArrayRef<int32_t>(lanes)));
-      limits.push_back(visibility::lastKey(ints, iota, firsts));
+      limits.push_back(lastKey(iota, firsts));
     }
   }
   // A tile the split-KV decode form stands in for visits no key.

@@ -20,7 +20,7 @@
 // as vectors; both stream the cache contiguously.
 //
 //===----------------------------------------------------------------------===//
-#include "LoweringUtils.h"
+#include "AttentionKernelBuilder.h"
 #include "attnc/Dialect/Attn/IR/KeyVisibility.h"
 #include "attnc/Dialect/Attn/IR/VectorTarget.h"
 
@@ -60,15 +60,11 @@ int64_t lanesAt(OpBuilder &b) {
   return getVectorTarget(b.getInsertionBlock()->getParentOp()).lanes;
 }
 
-class FlashDecodingBuilder {
+class FlashDecodingBuilder : AttentionKernelBuilder {
 public:
   FlashDecodingBuilder(OpBuilder &b, Location loc, const AttentionOperands &ops,
                        int64_t maxQueries)
-      : b(b), loc(loc), q(ops.query), k(ops.key), v(ops.value),
-        mask(ops.mask), heads(ops.heads), group(ops.group),
-        dqk(ops.queryKeyDim), dv(ops.valueDim), scale(ops.scale),
-        causal(ops.causal), mergedOutput(ops.mergedOutput),
-        maxQueries(maxQueries), f32(b.getF32Type()),
+      : AttentionKernelBuilder(b, loc, ops), maxQueries(maxQueries),
         qkWidth(vectorWidth(dqk, lanesAt(b))),
         vWidth(vectorWidth(dv, lanesAt(b))),
         blockType(VectorType::get({kKeyBlock}, f32)) {}
@@ -76,12 +72,7 @@ public:
   Value build(Value out, Value enabled);
 
 private:
-  Value index(int64_t x) { return b.create<arith::ConstantIndexOp>(loc, x); }
-  Value add(Value x, Value y) { return b.create<arith::AddIOp>(loc, x, y); }
-  Value sub(Value x, Value y) { return b.create<arith::SubIOp>(loc, x, y); }
   Value mul(Value x, Value y) { return b.create<arith::MulIOp>(loc, x, y); }
-  Value min(Value x, Value y) { return b.create<arith::MinSIOp>(loc, x, y); }
-  Value max(Value x, Value y) { return b.create<arith::MaxSIOp>(loc, x, y); }
   Value constant(double x) {
     return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(x));
   }
@@ -89,20 +80,12 @@ private:
     return b.create<arith::ConstantOp>(
         loc, DenseElementsAttr::get(type, b.getF32FloatAttr(x)));
   }
-  Value dim(Value t, int64_t d) { return b.create<tensor::DimOp>(loc, t, d); }
   /// scf.for from 0 to `ub` carrying `init`; `body` returns the next values.
   ValueRange loop(Value ub, ValueRange init,
                   function_ref<SmallVector<Value>(Value, ValueRange)> body);
   /// Row `row`, features d0 .. d0 + width - 1 of head `h` of `t`.
   Value readRow(const HeadLayout &t, Value h, Value row, int64_t d0,
                 int64_t width);
-  Value element(const HeadLayout &t, Value h, Value row, Value d) {
-    SmallVector<Value> at{batch, h, row, d};
-    if (t.merged)
-      at = {batch, row, add(mul(h, index(t.headDim())), d)};
-    return b.create<tensor::ExtractOp>(loc, t.tensor, at);
-  }
-  Value keyAllowed(Value row);
 
   /// The forall of partial results, [B, H, kMaxChunks, maxQueries, 2 + Dv].
   Value buildPartials(Value batches, Value chunks, Value chunkSize);
@@ -111,22 +94,11 @@ private:
   /// The forall that merges the partials into `out`.
   Value buildMerge(Value out, Value batches, Value chunks, Value partials);
 
-  OpBuilder &b;
-  Location loc;
-  HeadLayout q, k, v;
-  Value mask;
-  int64_t heads, group, dqk, dv;
-  double scale;
-  bool causal, mergedOutput;
   int64_t maxQueries;
-  Type f32;
   int64_t qkWidth, vWidth;
   VectorType blockType;
-  Value sq, sk;
   /// Query rows computed: sq, or 0 when disabled.
   Value queries;
-  // The current (batch, head).
-  Value batch, head, kvHead;
 };
 
 ValueRange FlashDecodingBuilder::loop(
@@ -154,23 +126,11 @@ Value FlashDecodingBuilder::readRow(const HeadLayout &t, Value h, Value row,
       loc, VectorType::get({width}, f32), lanes);
 }
 
-Value FlashDecodingBuilder::keyAllowed(Value row) {
-  Value x = b.create<tensor::ExtractOp>(loc, mask, ValueRange{batch, row});
-  Value zero = b.create<arith::ConstantOp>(loc, b.getZeroAttr(x.getType()));
-  if (isa<FloatType>(x.getType()))
-    return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNE, x, zero);
-  return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, x, zero);
-}
-
 void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
   // Row r sees the keys before keyEnd(r) when causal.
   Value end = j1;
-  if (causal) {
-    ArithBuilder ints(b, loc);
-    end = min(j1, visibility::keyEnd(ints, r,
-                                     visibility::keyOffset(ints, sq, sk),
-                                     index(1)));
-  }
+  if (causal)
+    end = min(j1, keyEnd(r, keyOffset()));
   Value factor = constant(scale);
   SmallVector<Value> query;
   for (int64_t d0 = 0; d0 < dqk; d0 += qkWidth) {
@@ -204,8 +164,10 @@ void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
         dot = n ? b.create<vector::FMAOp>(loc, query[n], key, dot).getResult()
                 : b.create<arith::MulFOp>(loc, query[n], key).getResult();
       }
-      Value score = b.create<vector::ReductionOp>(
-          loc, vector::CombiningKind::ADD, dot, fast);
+      Value score = visibleScore(
+          b.create<vector::ReductionOp>(loc, vector::CombiningKind::ADD, dot,
+                                        fast),
+          r, j);
       Value keep =
           b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, j, end);
       // Padding scores the lowest finite float (Hugging Face's additive
@@ -271,8 +233,7 @@ Value FlashDecodingBuilder::buildPartials(Value batches, Value chunks,
   SmallVector<Value> ivs = forall.getInductionVars();
   batch = ivs[0];
   head = ivs[1];
-  kvHead = group == 1 ? head
-                      : b.create<arith::DivUIOp>(loc, head, index(group));
+  kvHead = kvHeadOf(head);
   Value j0 = mul(ivs[2], chunkSize);
   Value j1 = min(sk, add(j0, chunkSize));
 
@@ -375,8 +336,8 @@ Value FlashDecodingBuilder::buildMerge(Value out, Value batches, Value chunks,
 
 Value FlashDecodingBuilder::build(Value out, Value enabled) {
   Value batches = dim(q.tensor, 0);
-  sq = dim(q.tensor, q.merged ? 1 : 2);
-  sk = dim(k.tensor, k.merged ? 1 : 2);
+  sq = queryCount();
+  sk = keyCount();
   // chunkSize = max(kMinChunk, ceil(sk / kMaxChunks) rounded up to a block).
   Value perChunk =
       b.create<arith::CeilDivSIOp>(loc, sk, index(kMaxChunks * kKeyBlock));

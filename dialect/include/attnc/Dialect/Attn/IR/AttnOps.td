@@ -14,6 +14,7 @@ include "mlir/IR/OpBase.td"
 include "mlir/IR/EnumAttr.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
+include "attnc/Dialect/Attn/IR/ShapeRuleOpInterface.td"
 
 //===----------------------------------------------------------------------===//
 // Dialect
@@ -54,9 +55,16 @@ def Attn_WeightTensor : RankedTensorOf<[F32, BF16, F16]>;
 def Attn_Activation : NativeOpTrait<"Activation"> {
   let cppNamespace = "::attnc::attn::OpTrait";
 }
-def Attn_ShapeOfFirstOperand : NativeOpTrait<"ShapeOfFirstOperand"> {
+
+// Every op has a shape rule (ShapeRuleOpInterface.td; AttnDialect.cpp
+// refuses to compile without one): either the result has the shape of
+// operand 0, or the op states its own in `getShapeRule` (AttnOps.cpp).
+def Attn_ShapeOfFirstOperandTrait : NativeOpTrait<"ShapeOfFirstOperand"> {
   let cppNamespace = "::attnc::attn::OpTrait";
 }
+def Attn_ShapeOfFirstOperand
+    : TraitList<[Attn_ShapeRuleOpInterface, Attn_ShapeOfFirstOperandTrait]>;
+def Attn_OwnShapeRule : DeclareOpInterfaceMethods<Attn_ShapeRuleOpInterface>;
 
 class Attn_Op<string mnemonic, list<Trait> traits = []>
     : Op<Attn_Dialect, mnemonic, !listconcat(traits, [Pure])>;
@@ -65,7 +73,7 @@ class Attn_Op<string mnemonic, list<Trait> traits = []>
 // Projections and products
 //===----------------------------------------------------------------------===//
 
-def Attn_LinearOp : Attn_Op<"linear"> {
+def Attn_LinearOp : Attn_Op<"linear", [Attn_OwnShapeRule]> {
   let summary = "affine projection of the last dimension: x W^T + b";
   let description = [{
     Projects the last dimension of `input` (`[..., in]`) to `out` features with
@@ -101,7 +109,7 @@ def Attn_LinearOp : Attn_Op<"linear"> {
   let hasVerifier = 1;
 }
 
-def Attn_MatmulOp : Attn_Op<"matmul"> {
+def Attn_MatmulOp : Attn_Op<"matmul", [Attn_OwnShapeRule]> {
   let summary = "batched matrix product";
   let description = [{
     `lhs` is `[..., M, K]`, `rhs` is `[..., K, N]` with the same leading
@@ -119,7 +127,7 @@ def Attn_MatmulOp : Attn_Op<"matmul"> {
   let hasVerifier = 1;
 }
 
-def Attn_TransposeOp : Attn_Op<"transpose"> {
+def Attn_TransposeOp : Attn_Op<"transpose", [Attn_OwnShapeRule]> {
   let summary = "swap the last two dimensions";
   let description = [{
     ```mlir
@@ -263,7 +271,7 @@ def Attn_SoftmaxOp : Attn_Op<"softmax", [SameOperandsAndResultType,
   let hasCanonicalizer = 1;
 }
 
-def Attn_SplitHeadsOp : Attn_Op<"split_heads"> {
+def Attn_SplitHeadsOp : Attn_Op<"split_heads", [Attn_OwnShapeRule]> {
   let summary = "[B, S, H*D] -> [B, H, S, D]";
   let description = [{
     Splits the feature dimension into `heads` contiguous groups of `D`
@@ -282,7 +290,7 @@ def Attn_SplitHeadsOp : Attn_Op<"split_heads"> {
   let hasFolder = 1;
 }
 
-def Attn_RepeatKVOp : Attn_Op<"repeat_kv"> {
+def Attn_RepeatKVOp : Attn_Op<"repeat_kv", [Attn_OwnShapeRule]> {
   let summary = "[B, G, S, D] -> [B, G*n, S, D], each head n times";
   let description = [{
     Hugging Face's `repeat_kv`: head `h` of the result is head `h / n` of the
@@ -303,7 +311,7 @@ def Attn_RepeatKVOp : Attn_Op<"repeat_kv"> {
   let hasFolder = 1;
 }
 
-def Attn_MergeHeadsOp : Attn_Op<"merge_heads"> {
+def Attn_MergeHeadsOp : Attn_Op<"merge_heads", [Attn_OwnShapeRule]> {
   let summary = "[B, H, S, D] -> [B, S, H*D]";
   let description = [{
     The inverse of `attn.split_heads`.
@@ -319,7 +327,7 @@ def Attn_MergeHeadsOp : Attn_Op<"merge_heads"> {
   let hasFolder = 1;
 }
 
-def Attn_ReshapeOp : Attn_Op<"reshape"> {
+def Attn_ReshapeOp : Attn_Op<"reshape", [Attn_OwnShapeRule]> {
   let summary = "the same elements, in row-major order, under another shape";
   let description = [{
     Reads the input in row-major order and writes the result in row-major
@@ -344,7 +352,7 @@ def Attn_ReshapeOp : Attn_Op<"reshape"> {
   let hasFolder = 1;
 }
 
-def Attn_AttentionOp : Attn_Op<"attention"> {
+def Attn_AttentionOp : Attn_Op<"attention", [Attn_OwnShapeRule]> {
   let summary = "fused scaled dot-product attention";
   let description = [{
     `softmax(mask(scale * query @ key^T)) @ value` over the last two
@@ -389,7 +397,7 @@ def Attn_AttentionOp : Attn_Op<"attention"> {
   let hasCanonicalizer = 1;
 }
 
-def Attn_AttentionProbsOp : Attn_Op<"attention_probs"> {
+def Attn_AttentionProbsOp : Attn_Op<"attention_probs", [Attn_OwnShapeRule]> {
   let summary = "the attention probabilities of an attn.attention";
   let description = [{
     `softmax(mask(scale * query @ key^T))`: the `[B, H, Sq, Sk]` weights that
@@ -508,7 +516,7 @@ def Attn_ReluOp : Attn_ActivationOp<"relu", "max(x, 0)">;
 
 def Attn_IntTensor : RankedTensorOf<[I32, I64]>;
 
-def Attn_EmbeddingOp : Attn_Op<"embedding"> {
+def Attn_EmbeddingOp : Attn_Op<"embedding", [Attn_OwnShapeRule]> {
   let summary = "look up rows of a table by integer ids";
   let description = [{
     `table` is `[V, E]`, `ids` any integer tensor; the result is
@@ -548,7 +556,7 @@ def Attn_PositionsOp : Attn_Op<"positions", [Attn_ShapeOfFirstOperand]> {
   let hasVerifier = 1;
 }
 
-def Attn_SinusoidalOp : Attn_Op<"sinusoidal"> {
+def Attn_SinusoidalOp : Attn_Op<"sinusoidal", [Attn_OwnShapeRule]> {
   let summary = "fixed sinusoidal position encoding";
   let description = [{
     For positions `[B, S]`, a `[B, S, N]` tensor with
@@ -595,7 +603,7 @@ def Attn_RopeOp : Attn_Op<"rope", [AllTypesMatch<["input", "result"]>,
   let hasVerifier = 1;
 }
 
-def Attn_SliceOp : Attn_Op<"slice"> {
+def Attn_SliceOp : Attn_Op<"slice", [Attn_OwnShapeRule]> {
   let summary = "a contiguous range of the last dimension";
   let description = [{
     `result[..., j] = input[..., offset + j]` for `j < size`.

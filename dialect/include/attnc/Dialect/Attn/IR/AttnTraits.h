@@ -8,8 +8,9 @@
 #ifndef ATTNC_DIALECT_ATTN_IR_ATTNTRAITS_H
 #define ATTNC_DIALECT_ATTN_IR_ATTNTRAITS_H
 
+#include "attnc/Dialect/Attn/IR/ShapeRule.h"
+
 #include "mlir/IR/OpDefinition.h"
-#include "mlir/IR/TypeUtilities.h"
 
 namespace attnc::attn::OpTrait {
 
@@ -21,19 +22,22 @@ class Activation : public mlir::OpTrait::TraitBase<ConcreteType, Activation> {
 };
 
 /// The result has the shape of operand 0 (elementwise ops, masks, softmax,
-/// normalizations, activations, rope, positions): the dim tracer and the
-/// cost model follow a result's dimensions to that operand.
+/// normalizations, activations, rope, positions): the op's shape rule
+/// (ShapeRule.h) in one line.
 template <typename ConcreteType>
 class ShapeOfFirstOperand
     : public mlir::OpTrait::TraitBase<ConcreteType, ShapeOfFirstOperand> {
 public:
-  static mlir::LogicalResult verifyTrait(mlir::Operation *op) {
-    if (op->getNumOperands() < 1 || op->getNumResults() != 1 ||
-        mlir::failed(mlir::verifyCompatibleShape(op->getOperand(0).getType(),
-                                                 op->getResult(0).getType())))
-      return op->emitOpError("expects a result of the shape of its first "
-                             "operand");
-    return mlir::success();
+  ShapeRule getShapeRule() {
+    ShapeRule rule;
+    mlir::Operation *op = this->getOperation();
+    auto type = op->getNumOperands()
+                    ? llvm::dyn_cast<mlir::RankedTensorType>(
+                          op->getOperand(0).getType())
+                    : mlir::RankedTensorType();
+    for (unsigned d = 0, e = type ? type.getRank() : 0; d < e; ++d)
+      rule.push_back(DimRule::of(0, d));
+    return rule;
   }
 };
 

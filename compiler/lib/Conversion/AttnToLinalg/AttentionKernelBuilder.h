@@ -1,0 +1,85 @@
+//===- AttentionKernelBuilder.h - What attention kernels share -*- C++ -*-===//
+//
+// The base of the flash (FlashAttention.cpp) and split-KV decode
+// (FlashDecoding.cpp) kernels: the operands, the current (batch, head), the
+// index helpers, reading an element in either head layout, and the one place
+// where a kernel asks which keys a query sees (KeyVisibility.h).
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNC_CONVERSION_ATTNTOLINALG_ATTENTIONKERNELBUILDER_H
+#define ATTNC_CONVERSION_ATTNTOLINALG_ATTENTIONKERNELBUILDER_H
+
+#include "LoweringUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+namespace attnc::lowering {
+
+class AttentionKernelBuilder {
+protected:
+  AttentionKernelBuilder(OpBuilder &b, Location loc,
+                         const AttentionOperands &ops)
+      : b(b), loc(loc), ops(ops), q(ops.query), k(ops.key), v(ops.value),
+        mask(ops.mask), heads(ops.heads), group(ops.group),
+        dqk(ops.queryKeyDim), dv(ops.valueDim), scale(ops.scale),
+        causal(ops.causal), mergedOutput(ops.mergedOutput),
+        f32(b.getF32Type()) {}
+
+  Value index(int64_t x) {
+    return b.create<mlir::arith::ConstantIndexOp>(loc, x);
+  }
+  Value add(Value x, Value y) {
+    return b.create<mlir::arith::AddIOp>(loc, x, y);
+  }
+  Value sub(Value x, Value y) {
+    return b.create<mlir::arith::SubIOp>(loc, x, y);
+  }
+  Value min(Value x, Value y) {
+    return b.create<mlir::arith::MinSIOp>(loc, x, y);
+  }
+  Value max(Value x, Value y) {
+    return b.create<mlir::arith::MaxSIOp>(loc, x, y);
+  }
+  Value dim(Value t, int64_t d);
+  /// The number of query rows (sq) and keys (sk) of the operands.
+  Value queryCount() { return dim(q.tensor, q.merged ? 1 : 2); }
+  Value keyCount() { return dim(k.tensor, k.merged ? 1 : 2); }
+  /// The key/value head that query head `h` reads.
+  Value kvHeadOf(Value h);
+  /// t[batch, h, row, d], in either head layout, where h is the current
+  /// head for queries and its key/value head for keys and values.
+  Value element(const HeadLayout &t, Value h, Value row, Value d);
+
+  // Which keys a query sees: the kernels ask only these (KeyVisibility.h).
+  /// The position among the keys of query row 0 (Sk - Sq).
+  Value keyOffset();
+  /// The last key query `row` (an index or a vector of rows) sees, causal.
+  Value lastKey(Value row, Value offset);
+  /// The first key query `row` does not see, causal.
+  Value keyEnd(Value row, Value offset);
+  /// Whether the padding mask lets every query see key `row`.
+  Value keyAllowed(Value row);
+  /// Room for an additive bias (ALiBi, relative positions) or a sliding
+  /// window's lower bound: the score of key `key` for the query rows `rows`
+  /// (an index, or the tile's lanes) before masking. The rule has no such
+  /// term yet, so the score is as computed.
+  Value visibleScore(Value score, Value rows, Value key) { return score; }
+
+  OpBuilder &b;
+  Location loc;
+  const AttentionOperands &ops;
+  HeadLayout q, k, v;
+  Value mask;
+  int64_t heads, group, dqk, dv;
+  double scale;
+  bool causal, mergedOutput;
+  mlir::Type f32;
+  /// Query rows and keys, once the kernel has read them.
+  Value sq, sk;
+  // The current (batch, head) and its key/value head.
+  Value batch, head, kvHead;
+};
+
+} // namespace attnc::lowering
+
+#endif // ATTNC_CONVERSION_ATTNTOLINALG_ATTENTIONKERNELBUILDER_H
