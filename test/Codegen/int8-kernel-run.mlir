@@ -2,8 +2,8 @@
 // int8 weight packed in panels of 48 and its f32 scales one row per 32 k,
 // against the same product written as plain loops (which the pass leaves
 // alone), and against numpy. M = 9 (an 8-row tile and a single row), N = 100
-// (two full panels and a partial one, masked), K = 300 (two k blocks of 256,
-// the last scale block 12 long). Small integers times power-of-two scales:
+// (two full panels and a partial one, masked), K = 1100 (two k blocks of
+// 1024 int8 k, depthBlockOf; the last scale block 12 long). Small integers times power-of-two scales:
 // every sum is exact in f32, so kernel and loops must agree exactly.
 //
 // DEFINE: %{lower} = -convert-linalg-to-loops -lower-affine -convert-scf-to-cf -convert-vector-to-llvm -expand-strided-metadata -finalize-memref-to-llvm -convert-arith-to-llvm -convert-math-to-llvm -convert-index-to-llvm -convert-cf-to-llvm -convert-func-to-llvm -reconcile-unrealized-casts
@@ -20,18 +20,18 @@
 // CHECK-NEXT: Unranked Memref {{.*}} sizes = [9, 100]
 // The first and last four numbers, from numpy ((A @ dequantized Q) with the
 // fills below, in float64; printed to 6 digits).
-// CHECK-NEXT: {{\[\[}}-435.875,   1293.38,   620.375,   556.5,
-// CHECK: 902.75,   -798.188,   215.938,   714.75]]
+// CHECK-NEXT: {{\[\[}}-319,   -689.25,   -663.5,   136.375,
+// CHECK: -88,   -835.312,   800.375,   -665.938]]
 
 #a = affine_map<(m, n, k) -> (m, k)>
 #p = affine_map<(m, n, k) -> (n floordiv 48, k, n mod 48)>
 #s = affine_map<(m, n, k) -> (n floordiv 48, k floordiv 32, n mod 48)>
 #c = affine_map<(m, n, k) -> (m, n)>
-func.func @product(%a: memref<9x300xf32>, %p: memref<3x300x48xi8>,
-                   %s: memref<3x10x48xf32>, %c: memref<9x100xf32>) {
+func.func @product(%a: memref<9x1100xf32>, %p: memref<3x1100x48xi8>,
+                   %s: memref<3x35x48xf32>, %c: memref<9x100xf32>) {
   linalg.generic {indexing_maps = [#a, #p, #s, #c],
                   iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%a, %p, %s : memref<9x300xf32>, memref<3x300x48xi8>, memref<3x10x48xf32>)
+      ins(%a, %p, %s : memref<9x1100xf32>, memref<3x1100x48xi8>, memref<3x35x48xf32>)
       outs(%c : memref<9x100xf32>) {
   ^bb0(%x: f32, %q: i8, %scale: f32, %acc: f32):
     %w = arith.sitofp %q : i8 to f32
@@ -44,13 +44,13 @@ func.func @product(%a: memref<9x300xf32>, %p: memref<3x300x48xi8>,
 }
 
 // The reference: the same sum, k ascending, as scf loops.
-func.func @loops(%a: memref<9x300xf32>, %p: memref<3x300x48xi8>,
-                 %s: memref<3x10x48xf32>, %c: memref<9x100xf32>) {
+func.func @loops(%a: memref<9x1100xf32>, %p: memref<3x1100x48xi8>,
+                 %s: memref<3x35x48xf32>, %c: memref<9x100xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c9 = arith.constant 9 : index
   %c100 = arith.constant 100 : index
-  %c300 = arith.constant 300 : index
+  %c1100 = arith.constant 1100 : index
   %c48 = arith.constant 48 : index
   %c32 = arith.constant 32 : index
   scf.for %m = %c0 to %c9 step %c1 {
@@ -58,11 +58,11 @@ func.func @loops(%a: memref<9x300xf32>, %p: memref<3x300x48xi8>,
       %panel = arith.divui %n, %c48 : index
       %col = arith.remui %n, %c48 : index
       %init = memref.load %c[%m, %n] : memref<9x100xf32>
-      %sum = scf.for %k = %c0 to %c300 step %c1 iter_args(%acc = %init) -> f32 {
-        %x = memref.load %a[%m, %k] : memref<9x300xf32>
-        %q = memref.load %p[%panel, %k, %col] : memref<3x300x48xi8>
+      %sum = scf.for %k = %c0 to %c1100 step %c1 iter_args(%acc = %init) -> f32 {
+        %x = memref.load %a[%m, %k] : memref<9x1100xf32>
+        %q = memref.load %p[%panel, %k, %col] : memref<3x1100x48xi8>
         %block = arith.divui %k, %c32 : index
-        %scale = memref.load %s[%panel, %block, %col] : memref<3x10x48xf32>
+        %scale = memref.load %s[%panel, %block, %col] : memref<3x35x48xf32>
         %w = arith.sitofp %q : i8 to f32
         %ws = arith.mulf %w, %scale : f32
         %prod = arith.mulf %x, %ws : f32
@@ -82,9 +82,9 @@ func.func private @printMemrefF32(memref<*xf32>) attributes {llvm.emit_c_interfa
 func.func @main() {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %a = memref.alloc() : memref<9x300xf32>
-  %p = memref.alloc() : memref<3x300x48xi8>
-  %s = memref.alloc() : memref<3x10x48xf32>
+  %a = memref.alloc() : memref<9x1100xf32>
+  %p = memref.alloc() : memref<3x1100x48xi8>
+  %s = memref.alloc() : memref<3x35x48xf32>
   %c = memref.alloc() : memref<9x100xf32>
   %r = memref.alloc() : memref<9x100xf32>
   %zero = arith.constant 0.0 : f32
@@ -92,7 +92,7 @@ func.func @main() {
   linalg.fill ins(%zero : f32) outs(%r : memref<9x100xf32>)
   linalg.generic {indexing_maps = [affine_map<(m, k) -> (m, k)>],
                   iterator_types = ["parallel", "parallel"]}
-      outs(%a : memref<9x300xf32>) {
+      outs(%a : memref<9x1100xf32>) {
   ^bb0(%out: f32):
     %m = linalg.index 0 : index
     %k = linalg.index 1 : index
@@ -103,7 +103,7 @@ func.func @main() {
   }
   linalg.generic {indexing_maps = [affine_map<(p, k, j) -> (p, k, j)>],
                   iterator_types = ["parallel", "parallel", "parallel"]}
-      outs(%p : memref<3x300x48xi8>) {
+      outs(%p : memref<3x1100x48xi8>) {
   ^bb0(%out: i8):
     %pi = linalg.index 0 : index
     %k = linalg.index 1 : index
@@ -114,7 +114,7 @@ func.func @main() {
   }
   linalg.generic {indexing_maps = [affine_map<(p, b, j) -> (p, b, j)>],
                   iterator_types = ["parallel", "parallel", "parallel"]}
-      outs(%s : memref<3x10x48xf32>) {
+      outs(%s : memref<3x35x48xf32>) {
   ^bb0(%out: f32):
     %pi = linalg.index 0 : index
     %b = linalg.index 1 : index
@@ -128,8 +128,8 @@ func.func @main() {
     %f = arith.divf %unit, %pf : f32
     linalg.yield %f : f32
   }
-  func.call @product(%a, %p, %s, %c) : (memref<9x300xf32>, memref<3x300x48xi8>, memref<3x10x48xf32>, memref<9x100xf32>) -> ()
-  func.call @loops(%a, %p, %s, %r) : (memref<9x300xf32>, memref<3x300x48xi8>, memref<3x10x48xf32>, memref<9x100xf32>) -> ()
+  func.call @product(%a, %p, %s, %c) : (memref<9x1100xf32>, memref<3x1100x48xi8>, memref<3x35x48xf32>, memref<9x100xf32>) -> ()
+  func.call @loops(%a, %p, %s, %r) : (memref<9x1100xf32>, memref<3x1100x48xi8>, memref<3x35x48xf32>, memref<9x100xf32>) -> ()
   %c9 = arith.constant 9 : index
   %c100 = arith.constant 100 : index
   %worst = scf.for %m = %c0 to %c9 step %c1 iter_args(%w0 = %zero) -> f32 {

@@ -160,6 +160,13 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
   return c;
 }
 
+int64_t depthBlockOf(Type rhsElement, bool rhsIsPacked) {
+  // Packed per call, B is copied into f32 scratch of kDepthBlock rows.
+  if (!rhsIsPacked)
+    return kDepthBlock;
+  return kDepthBlock * 32 / rhsElement.getIntOrFloatBitWidth();
+}
+
 bool hasUnitInnerStride(Value buffer) {
   auto type = dyn_cast<MemRefType>(buffer.getType());
   return type && type.getRank() > 0 && isLastMemrefDimUnitStride(type);

@@ -7,7 +7,8 @@
 // GotoBLAS-style matrix product, in the vector dialect:
 //
 //   parallel over batch x groups of column panels (48 columns each):
-//     for each block of 256 k:
+//     for each block of 256 k (of a narrower B packed at load, as many
+//     bytes: 512 bf16 or 1024 int8 k):
 //       pack the block of B into [panel][k][48], contiguous, zero-padded
 //       for each tile of 8 rows (then single rows), for each panel:
 //         8 x 3 vector<16xf32> accumulators, loaded from C, kept in
@@ -468,8 +469,9 @@ void KernelEmitter::emit() {
     pack = b.create<memref::AllocaOp>(loc, packType, b.getI64IntegerAttr(64));
   }
 
-  forLoop(zero, sizeK, kDepthBlock, [&](Value k0) {
-    Value kc = min(index(kDepthBlock), sub(sizeK, k0));
+  int64_t depth = depthBlockOf(c.rhsElement, prepacked);
+  forLoop(zero, sizeK, depth, [&](Value k0) {
+    Value kc = min(index(depth), sub(sizeK, k0));
     // The panel of column n0 is panels[slot][kOffset + kk] for kk < kc.
     auto panelAt = [&](Value panel) -> std::pair<Value, Value> {
       if (prepacked)
