@@ -63,6 +63,11 @@ llvm_config.use_default_substitutions()
 llvm_config.add_tool_substitutions(
     [ToolSubst("not", unresolved="fatal")], [config.llvm_tools_dir])
 
+# mlir-cpu-runner's support libraries (printMemrefF32), beside the LLVM tools.
+config.substitutions.append(("%mlir_runner_libs", ",".join(
+    os.path.join(os.path.dirname(config.llvm_tools_dir), "lib", name)
+    for name in ["libmlir_c_runner_utils.so", "libmlir_runner_utils.so"])))
+
 tool_dirs = [config.attnc_tools_dir, config.llvm_tools_dir]
 tools = ["attnc", "attnc-opt", "attnc-mha-reference"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

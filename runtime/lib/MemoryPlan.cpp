@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
+#include <tuple>
 
 namespace attnc::rt {
 namespace {
@@ -88,6 +90,24 @@ uint64_t packBytes(const Manifest &manifest) {
   for (const PackSpec &pack : manifest.packs)
     sum = add(sum, bytesOf(pack.shape, pack.dtype));
   return sum;
+}
+
+std::string weightsOverLimitHint(const Manifest &manifest) {
+  std::map<attnc_dtype, uint64_t> bytes;
+  for (const TensorSpec &param : manifest.params)
+    bytes[param.dtype] = add(bytes[param.dtype], paramBytes(param));
+  for (const PackSpec &pack : manifest.packs)
+    bytes[pack.dtype] = add(bytes[pack.dtype], bytesOf(pack.shape, pack.dtype));
+  attnc_dtype storage = ATTNC_DTYPE_F32;
+  uint64_t most = 0;
+  for (auto [dtype, sum] : bytes)
+    if (sum > most)
+      std::tie(storage, most) = std::tie(dtype, sum);
+  return std::string("the weights are held as ") + attnc_dtype_name(storage) +
+         (storage == ATTNC_DTYPE_F32
+              ? " (as compiled; attnc compile --weight-type bf16 halves them)"
+              : " (as compiled)") +
+         ": give the process more memory (or set ATTNC_MEMORY_LIMIT)";
 }
 
 uint64_t outputBytes(const Manifest &manifest,
@@ -190,8 +210,7 @@ Status checkPlan(const Manifest &manifest, const std::vector<int64_t> &dims,
       manifest.kvCache ? dims[manifest.kvCache->seqDim] : int64_t(1);
   std::string hint =
       fixed >= limit.bytes
-          ? "the weights are held as f32: give the process more memory (or "
-            "set ATTNC_MEMORY_LIMIT)"
+          ? weightsOverLimitHint(manifest)
           : fitHint(manifest, dims, capacity, prompt, limit.bytes,
                     [&](const std::vector<int64_t> &d, int64_t c) {
                       return planMemory(manifest, d, c).need().total(limit);

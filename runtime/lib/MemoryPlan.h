@@ -12,6 +12,7 @@
 #include "MemoryBudget.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace attnc::rt {
@@ -19,6 +20,10 @@ namespace attnc::rt {
 /// Every sum saturates at UINT64_MAX (a need that cannot be met).
 uint64_t paramBytes(const TensorSpec &param);
 uint64_t packBytes(const Manifest &manifest);
+/// The hint of a load or call whose weights alone exceed the limit: they
+/// are held in the storage the model was compiled with (the dtype holding
+/// most of their bytes), which only recompiling narrower shrinks.
+std::string weightsOverLimitHint(const Manifest &manifest);
 uint64_t outputBytes(const Manifest &manifest, const std::vector<int64_t> &dims);
 uint64_t kvCacheBytes(const Manifest &manifest, int64_t batch,
                       int64_t capacity);

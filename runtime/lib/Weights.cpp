@@ -513,10 +513,7 @@ Status checkWeightsMemory(const Manifest &manifest,
   return checkMemory(
       need, "model '" + manifest.name + "': loading the weights of '" + path +
                 "'",
-      [](uint64_t) {
-        return std::string("the weights are held as f32: give the process "
-                           "more memory (or set ATTNC_MEMORY_LIMIT)");
-      });
+      [&](uint64_t) { return weightsOverLimitHint(manifest); });
 }
 
 } // namespace

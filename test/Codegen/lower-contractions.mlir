@@ -177,3 +177,57 @@ func.func @projection(%x: memref<?x?x64xf32>, %w: memref<32x64xf32>, %y: memref<
   }
   return
 }
+
+// -----
+
+// An int8 weight packed at load, with its scales packed alike (one row per
+// 32 k): per block of 32 k the panel's 3 scale vectors are loaded once; per
+// k the int8 vectors are widened and scaled before the FMAs.
+// CHECK-LABEL: func.func @prepacked_int8
+// CHECK-NOT:     memref.alloc
+// CHECK:         scf.for %[[KB:.+]] = %c0 to %{{.+}} step %c32
+// CHECK-COUNT-3:   vector.load %{{.+}} : memref<2x3x48xf32>, vector<16xf32>
+// CHECK:           scf.for
+// CHECK:             %[[Q:.+]] = vector.load %{{.+}} : memref<2x80x48xi8>, vector<16xi8>
+// CHECK:             %[[W:.+]] = arith.sitofp %[[Q]] : vector<16xi8> to vector<16xf32>
+// CHECK:             arith.mulf %[[W]], %{{.+}} : vector<16xf32>
+// CHECK:             vector.fma
+#a = affine_map<(m, n, k) -> (m, k)>
+#p = affine_map<(m, n, k) -> (n floordiv 48, k, n mod 48)>
+#s = affine_map<(m, n, k) -> (n floordiv 48, k floordiv 32, n mod 48)>
+#c = affine_map<(m, n, k) -> (m, n)>
+func.func @prepacked_int8(%a: memref<?x80xf32>, %p: memref<2x80x48xi8>, %s: memref<2x3x48xf32>, %c: memref<?x96xf32>) {
+  linalg.generic {indexing_maps = [#a, #p, #s, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %p, %s : memref<?x80xf32>, memref<2x80x48xi8>, memref<2x3x48xf32>) outs(%c : memref<?x96xf32>) {
+  ^bb0(%x: f32, %q: i8, %scale: f32, %acc: f32):
+    %w = arith.sitofp %q : i8 to f32
+    %ws = arith.mulf %w, %scale : f32
+    %0 = arith.mulf %x, %ws : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+// Scales that are not packed as the panels are: no kernel (naive loops).
+// CHECK-LABEL: func.func @int8_unpacked_scales
+// CHECK:         linalg.generic
+// CHECK-NOT:     vector.fma
+#a = affine_map<(m, n, k) -> (m, k)>
+#p = affine_map<(m, n, k) -> (n floordiv 48, k, n mod 48)>
+#s = affine_map<(m, n, k) -> (n, k floordiv 32)>
+#c = affine_map<(m, n, k) -> (m, n)>
+func.func @int8_unpacked_scales(%a: memref<?x64xf32>, %p: memref<2x64x48xi8>, %s: memref<96x2xf32>, %c: memref<?x96xf32>) {
+  linalg.generic {indexing_maps = [#a, #p, #s, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %p, %s : memref<?x64xf32>, memref<2x64x48xi8>, memref<96x2xf32>) outs(%c : memref<?x96xf32>) {
+  ^bb0(%x: f32, %q: i8, %scale: f32, %acc: f32):
+    %w = arith.sitofp %q : i8 to f32
+    %ws = arith.mulf %w, %scale : f32
+    %0 = arith.mulf %x, %ws : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}

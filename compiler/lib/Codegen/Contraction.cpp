@@ -12,16 +12,31 @@ namespace attnc::codegen {
 namespace {
 
 /// The body is `yield out + a * b` (either operand order), b possibly
-/// widened first (`arith.extf`: a bf16/f16 weight).
+/// widened first (`arith.extf`: a bf16/f16 weight), or, with a scale
+/// argument, `yield out + a * (sitofp(q) * s)` (an int8 weight).
 bool isMultiplyAccumulate(Block &body) {
-  if (body.getNumArguments() != 3)
+  bool scaled = body.getNumArguments() == 4;
+  if (body.getNumArguments() != 3 && !scaled)
     return false;
   Value a = body.getArgument(0), b = body.getArgument(1);
   size_t expectedOps = 3;
-  if (b.getType() != a.getType()) {
-    if (!b.hasOneUse())
+  auto onlyUser = [](Value v) {
+    return v.hasOneUse() ? *v.getUsers().begin() : nullptr;
+  };
+  if (scaled) {
+    auto widen = dyn_cast_or_null<arith::SIToFPOp>(onlyUser(b));
+    auto scale = widen ? dyn_cast_or_null<arith::MulFOp>(
+                             onlyUser(widen.getResult()))
+                       : nullptr;
+    Value s = body.getArgument(2);
+    if (!b.getType().isInteger(8) || !scale ||
+        !((scale.getLhs() == widen.getResult() && scale.getRhs() == s) ||
+          (scale.getRhs() == widen.getResult() && scale.getLhs() == s)))
       return false;
-    auto ext = dyn_cast<arith::ExtFOp>(*b.getUsers().begin());
+    b = scale.getResult();
+    expectedOps = 5;
+  } else if (b.getType() != a.getType()) {
+    auto ext = dyn_cast_or_null<arith::ExtFOp>(onlyUser(b));
     if (!ext)
       return false;
     b = ext.getResult();
@@ -33,7 +48,7 @@ bool isMultiplyAccumulate(Block &body) {
   auto addf = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
   if (!addf)
     return false;
-  Value acc = body.getArgument(2);
+  Value acc = body.getArguments().back();
   Value product = addf.getLhs() == acc ? addf.getRhs() : addf.getLhs();
   if (addf.getLhs() != acc && addf.getRhs() != acc)
     return false;
@@ -51,35 +66,42 @@ SmallVector<unsigned> dimsOf(AffineMap map) {
   return dims;
 }
 
-/// (n floordiv W, k, n mod W): a weight packed at load into panels of W.
-bool isPackedWeightMap(AffineMap map, unsigned n, unsigned k, int64_t width) {
+/// (n floordiv W, k floordiv kBlock, n mod W): a weight packed at load into
+/// panels of W (kBlock 1), or the scales of an int8 one (kBlock 32).
+bool isPackedWeightMap(AffineMap map, unsigned n, unsigned k, int64_t width,
+                       int64_t kBlock = 1) {
   MLIRContext *ctx = map.getContext();
   AffineExpr dn = getAffineDimExpr(n, ctx), dk = getAffineDimExpr(k, ctx);
   return map.getNumResults() == 3 &&
          map.getResult(0) == dn.floorDiv(width) &&
-         map.getResult(1) == dk && map.getResult(2) == dn % width;
+         map.getResult(1) == (kBlock == 1 ? dk : dk.floorDiv(kBlock)) &&
+         map.getResult(2) == dn % width;
 }
 
 } // namespace
 
 std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+  if (!op.hasPureBufferSemantics() ||
+      (op.getNumDpsInputs() != 2 && op.getNumDpsInputs() != 3) ||
       op.getNumDpsInits() != 1 || op->getNumRegions() != 1 ||
       !isMultiplyAccumulate(op->getRegion(0).front()))
     return std::nullopt;
+  bool scaled = op.getNumDpsInputs() == 3;
   for (OpOperand &operand : op->getOpOperands()) {
     auto type = dyn_cast<MemRefType>(operand.get().getType());
     Type element = type ? type.getElementType() : Type();
-    bool narrowRhs = operand.getOperandNumber() == 1 &&
-                     isa_and_nonnull<BFloat16Type, Float16Type>(element);
+    bool narrowRhs =
+        operand.getOperandNumber() == 1 &&
+        (scaled ? element && element.isInteger(8)
+                : isa_and_nonnull<BFloat16Type, Float16Type>(element));
     if (!element || (!element.isF32() && !narrowRhs))
       return std::nullopt;
   }
 
   Contraction c;
   c.op = op;
-  c.rhsElement = cast<FloatType>(
-      cast<MemRefType>(op.getDpsInputs()[1].getType()).getElementType());
+  c.rhsElement =
+      cast<MemRefType>(op.getDpsInputs()[1].getType()).getElementType();
   c.target = getVectorTarget(op);
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   SmallVector<unsigned> reductions;
@@ -91,7 +113,7 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
   c.k = reductions.front();
 
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  AffineMap mapA = maps[0], mapB = maps[1], mapC = maps[2];
+  AffineMap mapA = maps[0], mapB = maps[1], mapC = maps.back();
   if (!mapA.isProjectedPermutation() || !mapC.isProjectedPermutation() ||
       mapC.getNumResults() < 2 || mapC.getNumResults() + 1 != op.getNumLoops())
     return std::nullopt;
@@ -116,9 +138,19 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
     auto type = cast<MemRefType>(rhs.getType());
     if (type.getDimSize(2) != width || !hasUnitInnerStride(rhs))
       return std::nullopt;
+    if (scaled) {
+      // An int8 weight: its scales are packed as its panels are.
+      c.rhsScales = op.getDpsInputs()[2];
+      auto scales = cast<MemRefType>(c.rhsScales.getType());
+      if (!isPackedWeightMap(maps[2], c.n, c.k, width, kInt8Block) ||
+          scales.getRank() != 3 || scales.getDimSize(2) != width ||
+          !hasUnitInnerStride(c.rhsScales))
+        return std::nullopt;
+    }
     return c;
   }
-  if (!mapB.isProjectedPermutation())
+  // int8 weights are read only packed.
+  if (scaled || !mapB.isProjectedPermutation())
     return std::nullopt;
   SmallVector<unsigned> dimsB = dimsOf(mapB);
   if (!llvm::is_contained(dimsB, c.n) || !llvm::is_contained(dimsB, c.k) ||
@@ -126,6 +158,13 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
     return std::nullopt;
   c.rhsIsKN = dimsB.back() == c.n && hasUnitInnerStride(rhs);
   return c;
+}
+
+int64_t depthBlockOf(Type rhsElement, bool rhsIsPacked) {
+  // Packed per call, B is copied into f32 scratch of kDepthBlock rows.
+  if (!rhsIsPacked)
+    return kDepthBlock;
+  return kDepthBlock * 32 / rhsElement.getIntOrFloatBitWidth();
 }
 
 bool hasUnitInnerStride(Value buffer) {

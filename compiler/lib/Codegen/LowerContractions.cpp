@@ -7,7 +7,8 @@
 // GotoBLAS-style matrix product, in the vector dialect:
 //
 //   parallel over batch x groups of column panels (48 columns each):
-//     for each block of 256 k:
+//     for each block of 256 k (of a narrower B packed at load, as many
+//     bytes: 512 bf16 or 1024 int8 k):
 //       pack the block of B into [panel][k][48], contiguous, zero-padded
 //       for each tile of 8 rows (then single rows), for each panel:
 //         8 x 3 vector<16xf32> accumulators, loaded from C, kept in
@@ -20,6 +21,12 @@
 // same order whatever the grouping, so the parallel loop gives bit-identical
 // results for any thread count. Packing also makes the two layouts of B (a
 // weight stored [out, in] or [in, out]) equally fast.
+//
+// An int8 weight (always packed at load) comes with a third input, its f32
+// scales packed the same way, one row per 32 k: per block of 32 k the kernel
+// loads the panel's 3 scale vectors, and per k it widens the 3 int8 vectors
+// (sign extension and conversion, no CPU feature needed) and multiplies
+// each by its scale before the FMAs.
 //
 // A parameter B already packed at load (attn-pack-weights) is read in place,
 // and then the elementwise ops around the product are computed on the tile
@@ -77,11 +84,16 @@ private:
     return b.create<arith::MulIOp>(loc, x, index(y));
   }
   Value min(Value x, Value y) { return b.create<arith::MinSIOp>(loc, x, y); }
-  /// `x` (an element or vector of B) as f32: a bf16/f16 weight is widened
-  /// in registers, after the narrow load.
+  /// `x` (an element or vector of B) as f32: a bf16/f16 or int8 weight is
+  /// widened in registers, after the narrow load (an int8 one still to be
+  /// multiplied by its scale).
   Value widen(Value x) {
     Type wide = isa<VectorType>(x.getType()) ? Type(vecType) : f32;
-    return x.getType() == wide ? x : b.create<arith::ExtFOp>(loc, wide, x);
+    if (x.getType() == wide)
+      return x;
+    if (isa<IntegerType>(getElementTypeOrSelf(x.getType())))
+      return b.create<arith::SIToFPOp>(loc, wide, x);
+    return b.create<arith::ExtFOp>(loc, wide, x);
   }
 
   /// The indices of `operand` at the loop indices `ivs` (one per loop,
@@ -283,9 +295,10 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch, Value m0, int64_t rows,
       masks.push_back(b.create<vector::CreateMaskOp>(
           loc, maskType, ValueRange{sub(cols, index(v * kVectorWidth))}));
 
+  unsigned cOperand = c.op.getDpsInitOperand(0)->getOperandNumber();
   auto cIndices = [&](int64_t i, int64_t v) {
-    return indicesOf(2, loopIvs(batch, add(m0, i), add(n0, v * kVectorWidth),
-                                {}));
+    return indicesOf(cOperand, loopIvs(batch, add(m0, i),
+                                       add(n0, v * kVectorWidth), {}));
   };
   auto loadC = [&] {
     SmallVector<Value> tile;
@@ -318,34 +331,69 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch, Value m0, int64_t rows,
     start = loadC();
   }
 
-  auto loop = b.create<scf::ForOp>(
-      loc, index(0), kc, index(1), start,
-      [&](OpBuilder &nb, Location nl, Value kk, ValueRange acc) {
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-        Value kPacked = add(kOffset, kk);
-        SmallVector<Value> panel;
-        // Packed at load in B's element type; packed per call in f32.
-        VectorType panelType =
-            cast<MemRefType>(bPanel.getType()).getElementType() == f32
-                ? vecType
-                : rhsVecType;
-        for (int64_t v = 0; v < kPanelVectors; ++v)
-          panel.push_back(widen(b.create<vector::LoadOp>(
-              loc, panelType, bPanel,
-              ValueRange{slot, kPacked, index(v * kVectorWidth)})));
-        Value k = add(k0, kk);
-        SmallVector<Value> next;
-        for (int64_t i = 0; i < rows; ++i) {
-          Value x = b.create<memref::LoadOp>(
-              loc, a, indicesOf(0, loopIvs(batch, add(m0, i), {}, k)));
-          Value splat = b.create<vector::BroadcastOp>(loc, vecType, x);
+  // One k: C tile += A[rows, k] x panel[k], the panel widened (and for
+  // int8, multiplied by the block's `scales`).
+  auto step = [&](Value kk, ValueRange acc, ArrayRef<Value> scales) {
+    Value kPacked = add(kOffset, kk);
+    SmallVector<Value> panel;
+    // Packed at load in B's element type; packed per call in f32.
+    VectorType panelType =
+        cast<MemRefType>(bPanel.getType()).getElementType() == f32
+            ? vecType
+            : rhsVecType;
+    for (int64_t v = 0; v < kPanelVectors; ++v) {
+      Value w = widen(b.create<vector::LoadOp>(
+          loc, panelType, bPanel,
+          ValueRange{slot, kPacked, index(v * kVectorWidth)}));
+      panel.push_back(scales.empty()
+                          ? w
+                          : b.create<arith::MulFOp>(loc, w, scales[v]));
+    }
+    Value k = add(k0, kk);
+    SmallVector<Value> next;
+    for (int64_t i = 0; i < rows; ++i) {
+      Value x = b.create<memref::LoadOp>(
+          loc, a, indicesOf(0, loopIvs(batch, add(m0, i), {}, k)));
+      Value splat = b.create<vector::BroadcastOp>(loc, vecType, x);
+      for (int64_t v = 0; v < kPanelVectors; ++v)
+        next.push_back(b.create<vector::FMAOp>(loc, splat, panel[v],
+                                               acc[i * kPanelVectors + v]));
+    }
+    return next;
+  };
+  auto kLoop = [&](Value lb, Value ub, ValueRange init,
+                   ArrayRef<Value> scales) {
+    return b.create<scf::ForOp>(
+        loc, lb, ub, index(1), init,
+        [&](OpBuilder &nb, Location, Value kk, ValueRange acc) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          b.create<scf::YieldOp>(loc, step(kk, acc, scales));
+        });
+  };
+  scf::ForOp loop;
+  if (!c.rhsScales) {
+    loop = kLoop(index(0), kc, start, {});
+  } else {
+    // int8: the scales of the panel's columns are loaded once per block of
+    // 32 k (k0 and kOffset are multiples of the block).
+    loop = b.create<scf::ForOp>(
+        loc, index(0), kc, index(kInt8Block), start,
+        [&](OpBuilder &nb, Location, Value kb, ValueRange acc) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          Value block = b.create<arith::DivUIOp>(loc, add(kOffset, kb),
+                                                 index(kInt8Block));
+          SmallVector<Value> scales;
           for (int64_t v = 0; v < kPanelVectors; ++v)
-            next.push_back(b.create<vector::FMAOp>(
-                loc, splat, panel[v], acc[i * kPanelVectors + v]));
-        }
-        b.create<scf::YieldOp>(loc, next);
-      });
+            scales.push_back(b.create<vector::LoadOp>(
+                loc, vecType, c.rhsScales,
+                ValueRange{slot, block, index(v * kVectorWidth)}));
+          Value end = min(add(kb, kInt8Block), kc);
+          b.create<scf::YieldOp>(loc,
+                                 kLoop(kb, end, acc, scales).getResults());
+        });
+  }
 
   auto store = [&](bool withEpilogue) {
     Value to = withEpilogue ? epilogue.getDpsInits()[0] : out;
@@ -421,8 +469,9 @@ void KernelEmitter::emit() {
     pack = b.create<memref::AllocaOp>(loc, packType, b.getI64IntegerAttr(64));
   }
 
-  forLoop(zero, sizeK, kDepthBlock, [&](Value k0) {
-    Value kc = min(index(kDepthBlock), sub(sizeK, k0));
+  int64_t depth = depthBlockOf(c.rhsElement, prepacked);
+  forLoop(zero, sizeK, depth, [&](Value k0) {
+    Value kc = min(index(depth), sub(sizeK, k0));
     // The panel of column n0 is panels[slot][kOffset + kk] for kk < kc.
     auto panelAt = [&](Value panel) -> std::pair<Value, Value> {
       if (prepacked)

@@ -21,4 +21,8 @@
 /* Models with a key/value cache: the incremental-decoding entry. */
 #define ATTNC_MODEL_STEP_SYMBOL "attnc_model_step"
 
+/* int8 weight storage (docs/abi.md): one f32 scale per block of this many
+   consecutive input features of an output feature. */
+#define ATTNC_INT8_BLOCK 32
+
 #endif /* ATTNC_MODEL_ABI_H */

@@ -278,9 +278,30 @@ TEST(MemoryPlanTest, OverBudgetSaysWhatWouldFit) {
   Status weights = checkPlan(*manifest, {1, 1}, 0, {3000, "test", false});
   ASSERT_FALSE(weights);
   EXPECT_NE(weights.error().message().find(
-                "\nthe weights are held as f32: give the process more memory "
+                "\nthe weights are held as f32 (as compiled; attnc compile "
+                "--weight-type bf16 halves them): give the process more memory "
                 "(or set ATTNC_MEMORY_LIMIT)"),
             std::string::npos);
+}
+
+TEST(MemoryPlanTest, WeightsHintNamesTheCompiledStorage) {
+  // Mostly bf16 (a matrix), a little f32 (a norm): held as bf16.
+  attnc::Expected<Manifest> manifest = parseManifest(R"({"abi_version": 1,
+      "name": "m", "dims": ["batch"],
+      "inputs": [{"name": "x", "dtype": "f32", "shape": ["batch", 100]}],
+      "params": [{"name": "w", "tensor": "w", "dtype": "bf16", "shape": [100, 100]},
+                 {"name": "g", "tensor": "g", "dtype": "f32", "shape": [100]}],
+      "outputs": [{"name": "y", "dtype": "f32", "shape": ["batch", 100]}]})");
+  ASSERT_TRUE(manifest) << manifest.error().message();
+  EXPECT_EQ(weightsOverLimitHint(*manifest),
+            "the weights are held as bf16 (as compiled): give the process "
+            "more memory (or set ATTNC_MEMORY_LIMIT)");
+  Status weights = checkPlan(*manifest, {1}, 0, {3000, "test", false});
+  ASSERT_FALSE(weights);
+  EXPECT_NE(weights.error().message().find(
+                "\nthe weights are held as bf16 (as compiled): give"),
+            std::string::npos)
+      << weights.error().message();
 }
 
 TEST(MemoryPlanTest, SessionCallsCountOnlyWhatTheyGrow) {

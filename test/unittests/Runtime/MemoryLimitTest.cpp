@@ -84,8 +84,9 @@ TEST_F(MemoryLimitTest, LoadOverTheLimitKeepsThePreviousWeights) {
               "model 'fake': loading the weights of '" + second.str() +
                   "' needs 16 bytes = weights in place 16, but the process "
                   "may use only 10 bytes, from ATTNC_MEMORY_LIMIT\n"
-                  "the weights are held as f32: give the process more memory "
-                  "(or set ATTNC_MEMORY_LIMIT)");
+                  "the weights are held as f32 (as compiled; attnc compile "
+                  "--weight-type bf16 halves them): give the process more "
+                  "memory (or set ATTNC_MEMORY_LIMIT)");
   }
   ASSERT_EQ(attnc_session_create(model, &session), ATTNC_OK);
   std::vector<float> y;

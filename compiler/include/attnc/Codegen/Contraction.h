@@ -8,6 +8,7 @@
 #define ATTNC_CODEGEN_CONTRACTION_H
 
 #include "attnc/Dialect/Attn/IR/VectorTarget.h"
+#include "attnc/model_abi.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 
@@ -21,7 +22,15 @@ namespace attnc::codegen {
 
 /// 256 k x 48 columns x 8 panels of packed B (384 KiB) stay in the 2 MiB L2.
 inline constexpr int64_t kDepthBlock = 256;
+/// The k block of a weight packed at load in a narrower type: the same
+/// bytes, so more k (bf16: 512, int8: 1024). Longer contiguous runs of each
+/// panel: a decode step's int8 product ran 1.8x faster with them.
+int64_t depthBlockOf(mlir::Type rhsElement, bool rhsIsPacked);
 inline constexpr int64_t kPanelsPerGroup = 8;
+/// k values sharing one scale in an int8 weight (docs/abi.md).
+inline constexpr int64_t kInt8Block = ATTNC_INT8_BLOCK;
+static_assert(kDepthBlock % kInt8Block == 0,
+              "a k block holds whole int8 scale blocks");
 
 /// C[batch.., m, n] += A[...] * B[...] over one reduction loop k, where C's
 /// rows are contiguous along n. Loop positions refer to the op's loops.
@@ -38,12 +47,19 @@ struct Contraction {
   /// no packing.
   bool rhsIsPacked = false;
   /// B's element type: f32, or bf16/f16 (a weight stored narrower) that the
-  /// body widens with arith.extf and the kernel widens in registers.
-  mlir::FloatType rhsElement;
+  /// body widens with arith.extf and the kernel widens in registers, or i8
+  /// (an int8 weight, packed), widened with arith.sitofp and multiplied by
+  /// its block's scale.
+  mlir::Type rhsElement;
+  /// int8 B only: the third input, f32 scales packed as B's panels with one
+  /// row per block of ATTNC_INT8_BLOCK k: [ceil(N / W)][ceil(K / 32)][W],
+  /// read by (n floordiv W, k floordiv 32, n mod W).
+  mlir::Value rhsScales;
 };
 
 /// The contraction `op` computes, if LowerContractions handles it: f32 (B
-/// may be bf16 or f16, widened), buffer semantics, a multiply-accumulate body, and maps that are projected
+/// may be bf16 or f16, widened, or packed int8 with its scales), buffer
+/// semantics, a multiply-accumulate body, and maps that are projected
 /// permutations (B may instead be packed, as above).
 std::optional<Contraction> matchContraction(mlir::linalg::LinalgOp op);
 
