@@ -121,6 +121,36 @@ Shape CostAnalysis::deriveShape(Operation *op) {
       }
       derived.push_back(in[dims[k++]]);
     }
+  } else if (auto expand = dyn_cast<attn::ExpandOp>(op)) {
+    // Aligned at the last dimension; a 1 of the input takes `like`'s.
+    Shape like = shapeOf(expand.getLike());
+    int64_t rank = type.getRank();
+    auto inType = expand.getInput().getType();
+    int64_t inLead = rank - inType.getRank(),
+            likeLead = rank - static_cast<int64_t>(like.size());
+    if (in.size() == static_cast<size_t>(inType.getRank()))
+      for (int64_t d = 0; d < rank; ++d) {
+        if (d >= inLead && inType.getDimSize(d - inLead) != 1)
+          derived.push_back(in[d - inLead]);
+        else if (d >= likeLead)
+          derived.push_back(like[d - likeLead]);
+        else
+          derived.push_back(Polynomial::constant(1));
+      }
+  } else if (auto concat = dyn_cast<attn::ConcatOp>(op)) {
+    Shape rhs = shapeOf(concat.getRhs());
+    if (!in.empty() && rhs.size() == in.size())
+      for (size_t d = 0; d < in.size(); ++d)
+        derived.push_back(concat.getLhs().getType().getDimSize(d) == 1
+                              ? rhs[d]
+                              : in[d]);
+  } else if (auto select = dyn_cast<attn::SelectOp>(op)) {
+    derived = in;
+    if (!derived.empty())
+      derived.erase(derived.begin() + select.getAxis());
+  } else if (isa<attn::PatchesOp>(op)) {
+    if (!in.empty())
+      derived = {in[0], Polynomial::constant(type.getDimSize(1)), last};
   } else if (auto probs = dyn_cast<attn::AttentionProbsOp>(op)) {
     Shape keys = shapeOf(probs.getKey());
     if (in.size() == 4 && keys.size() == 4)

@@ -74,6 +74,11 @@ bool sinusoidalRule(Call &c);
 bool ropeRule(Call &c);
 bool sliceRule(Call &c);
 
+// ImageRules.cpp
+bool concatRule(Call &c);
+bool selectRule(Call &c);
+bool patchesRule(Call &c);
+
 // AttentionRule.cpp
 bool attentionRule(Call &c);
 

@@ -6,6 +6,8 @@
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/PatternMatch.h"
 
+#include <optional>
+
 using namespace mlir;
 using namespace attnc::attn;
 
@@ -587,4 +589,103 @@ LogicalResult SliceOp::verify() {
   SmallVector<int64_t> expected(getInput().getType().getShape());
   expected.back() = getSize();
   return verifyShape(*this, "a result", getType(), expected);
+}
+
+//===----------------------------------------------------------------------===//
+// Images and broadcasting
+//===----------------------------------------------------------------------===//
+
+/// The numpy broadcast of two sizes: equal, or one of them 1.
+static std::optional<int64_t> broadcastSize(int64_t a, int64_t b) {
+  if (a == b || b == 1)
+    return a;
+  if (a == 1)
+    return b;
+  return std::nullopt;
+}
+
+static std::string shapeStr(RankedTensorType t) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "[";
+  llvm::interleave(
+      t.getShape(), os, [&](int64_t d) { os << dimStr(d); }, ", ");
+  os << "]";
+  return text;
+}
+
+LogicalResult ExpandOp::verify() {
+  RankedTensorType in = getInput().getType(), like = getLike().getType();
+  int64_t rank = std::max(in.getRank(), like.getRank());
+  SmallVector<int64_t> expected(rank);
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t a = i < rank - in.getRank() ? 1 : in.getDimSize(i - rank + in.getRank());
+    int64_t b =
+        i < rank - like.getRank() ? 1 : like.getDimSize(i - rank + like.getRank());
+    std::optional<int64_t> size = broadcastSize(a, b);
+    if (!size)
+      return emitOpError() << "cannot broadcast " << shapeStr(in) << " to "
+                           << shapeStr(like) << " (" << dimStr(a) << " vs "
+                           << dimStr(b) << ")";
+    expected[i] = *size;
+  }
+  return verifyShape(*this, "a result", getType(), expected);
+}
+
+LogicalResult ConcatOp::verify() {
+  RankedTensorType a = getLhs().getType(), b = getRhs().getType();
+  if (a.getRank() != b.getRank())
+    return emitOpError() << "expects operands of one rank, got "
+                         << shapeStr(a) << " and " << shapeStr(b);
+  int64_t axis = getAxis();
+  if (axis >= a.getRank())
+    return emitOpError() << "axis " << axis << " is out of range for rank "
+                         << a.getRank();
+  if (a.isDynamicDim(axis) || b.isDynamicDim(axis))
+    return emitOpError() << "expects static sizes along axis " << axis
+                         << ", got " << shapeStr(a) << " and " << shapeStr(b);
+  SmallVector<int64_t> expected(a.getRank());
+  for (int64_t i = 0; i < a.getRank(); ++i) {
+    if (i == axis) {
+      expected[i] = a.getDimSize(i) + b.getDimSize(i);
+      continue;
+    }
+    std::optional<int64_t> size = broadcastSize(a.getDimSize(i), b.getDimSize(i));
+    if (!size)
+      return emitOpError() << "dimension " << i << " differs: " << shapeStr(a)
+                           << " and " << shapeStr(b);
+    expected[i] = *size;
+  }
+  return verifyShape(*this, "a result", getType(), expected);
+}
+
+LogicalResult SelectOp::verify() {
+  RankedTensorType in = getInput().getType();
+  int64_t axis = getAxis();
+  if (axis >= in.getRank())
+    return emitOpError() << "axis " << axis << " is out of range for rank "
+                         << in.getRank();
+  if (in.isDynamicDim(axis) ||
+      static_cast<int64_t>(getIndex()) >= in.getDimSize(axis))
+    return emitOpError() << "index " << getIndex()
+                         << " needs a static size above it along axis " << axis
+                         << ", got " << shapeStr(in);
+  SmallVector<int64_t> expected(in.getShape());
+  expected.erase(expected.begin() + axis);
+  return verifyShape(*this, "a result", getType(), expected);
+}
+
+LogicalResult PatchesOp::verify() {
+  if (failed(verifyRank(*this, getInput(), "an input [B, C, H, W]", 4)))
+    return failure();
+  RankedTensorType in = getInput().getType();
+  int64_t p = getSize(), c = in.getDimSize(1), h = in.getDimSize(2),
+          w = in.getDimSize(3);
+  if (ShapedType::isDynamic(c) || ShapedType::isDynamic(h) ||
+      ShapedType::isDynamic(w) || h % p || w % p)
+    return emitOpError() << "expects static channels, height and width, "
+                            "the last two multiples of "
+                         << p << ", got " << shapeStr(in);
+  return verifyShape(*this, "a result", getType(),
+                     {in.getDimSize(0), (h / p) * (w / p), c * p * p});
 }

@@ -65,6 +65,24 @@ std::optional<DimOf> throughOp(OpResult result, unsigned d) {
       })
       .Case([&](EmbeddingOp e) { return when(d + 1 < rank, e.getIds(), d); })
       .Case([&](SinusoidalOp s) { return when(d < 2, s.getPositions(), d); })
+      .Case([&](ExpandOp e) -> Step {
+        // Aligned at the last dimension; a 1 of the input takes `like`'s.
+        int64_t j = d - (rank - e.getInput().getType().getRank());
+        if (j >= 0 && e.getInput().getType().getDimSize(j) != 1)
+          return DimOf{e.getInput(), static_cast<unsigned>(j)};
+        int64_t k = d - (rank - e.getLike().getType().getRank());
+        return when(k >= 0, e.getLike(), static_cast<unsigned>(k));
+      })
+      .Case([&](ConcatOp c) -> Step {
+        if (d == c.getAxis())
+          return std::nullopt;
+        bool one = c.getLhs().getType().getDimSize(d) == 1;
+        return DimOf{one ? c.getRhs() : c.getLhs(), d};
+      })
+      .Case([&](SelectOp s) -> Step {
+        return DimOf{s.getInput(), d < s.getAxis() ? d : d + 1};
+      })
+      .Case([&](PatchesOp p) { return when(d == 0, p.getInput(), 0); })
       .Default([](Operation *) -> Step { return std::nullopt; });
 }
 
