@@ -148,6 +148,10 @@ Shape CostAnalysis::deriveShape(Operation *op) {
     derived = in;
     if (!derived.empty())
       derived.erase(derived.begin() + select.getAxis());
+  } else if (isa<attn::SumOp, attn::MeanOp, attn::MaxOp>(op)) {
+    derived = in;
+    if (!derived.empty())
+      derived.pop_back();
   } else if (isa<attn::PatchesOp>(op)) {
     if (!in.empty())
       derived = {in[0], Polynomial::constant(type.getDimSize(1)), last};

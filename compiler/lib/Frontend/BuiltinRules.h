@@ -59,6 +59,8 @@ bool linearRule(Call &c);
 bool transposeRule(Call &c);
 bool softmaxRule(Call &c);
 bool activationRule(Call &c);
+/// sum, mean, max: [..., n] -> [...].
+bool lastDimReductionRule(Call &c);
 bool causalMaskRule(Call &c);
 bool paddingMaskRule(Call &c);
 bool repeatKVRule(Call &c);

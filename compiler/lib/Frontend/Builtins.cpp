@@ -108,6 +108,9 @@ const Builtin kBuiltins[] = {
     {"concat", 3, kConcat, {}, concatRule},
     {"select", 3, kSelect, {}, selectRule},
     {"patches", 2, kPatches, {}, patchesRule},
+    {"sum", 1, kTensorX, {}, lastDimReductionRule},
+    {"mean", 1, kTensorX, {}, lastDimReductionRule},
+    {"max", 1, kTensorX, {}, lastDimReductionRule},
 };
 
 const Builtin *lookup(llvm::StringRef name) {

@@ -97,6 +97,14 @@ bool sema::softmaxRule(Call &c) {
 
 bool sema::activationRule(Call &c) { return c.result(c.tensor(0)); }
 
+bool sema::lastDimReductionRule(Call &c) {
+  if (!c.requireRank(0, "operand", 2))
+    return false;
+  TensorType type = c.tensor(0);
+  type.shape.pop_back();
+  return c.result(std::move(type));
+}
+
 bool sema::causalMaskRule(Call &c) {
   if (!c.requireRank(0, "operand", 2))
     return false;

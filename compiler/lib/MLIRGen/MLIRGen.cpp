@@ -364,6 +364,12 @@ Value MLIRGenImpl::genCall(const ast::CallExpr &call) {
     return builder.create<attn::SelectOp>(l, type, arg(0),
                                           call.args[1]->scalar->asInt(),
                                           call.args[2]->scalar->asInt());
+  if (callee == "sum")
+    return builder.create<attn::SumOp>(l, type, arg(0));
+  if (callee == "mean")
+    return builder.create<attn::MeanOp>(l, type, arg(0));
+  if (callee == "max")
+    return builder.create<attn::MaxOp>(l, type, arg(0));
   if (callee == "patches")
     return builder.create<attn::PatchesOp>(l, type, arg(0),
                                            call.args[1]->scalar->asInt());

@@ -689,3 +689,22 @@ LogicalResult PatchesOp::verify() {
   return verifyShape(*this, "a result", getType(),
                      {in.getDimSize(0), (h / p) * (w / p), c * p * p});
 }
+
+/// [..., n] -> [...], rank at least 2.
+static LogicalResult verifyLastDimReduction(Operation *op, Value input,
+                                            RankedTensorType result) {
+  if (failed(verifyRank(op, input, "an input", 2, /*atLeast=*/true)))
+    return failure();
+  return verifyShape(op, "a result", result,
+                     tensorType(input).getShape().drop_back());
+}
+
+LogicalResult SumOp::verify() {
+  return verifyLastDimReduction(*this, getInput(), getType());
+}
+LogicalResult MeanOp::verify() {
+  return verifyLastDimReduction(*this, getInput(), getType());
+}
+LogicalResult MaxOp::verify() {
+  return verifyLastDimReduction(*this, getInput(), getType());
+}

@@ -83,6 +83,8 @@ std::optional<DimOf> throughOp(OpResult result, unsigned d) {
         return DimOf{s.getInput(), d < s.getAxis() ? d : d + 1};
       })
       .Case([&](PatchesOp p) { return when(d == 0, p.getInput(), 0); })
+      .Case<SumOp, MeanOp, MaxOp>(
+          [&](Operation *o) { return DimOf{o->getOperand(0), d}; })
       .Default([](Operation *) -> Step { return std::nullopt; });
 }
 

@@ -101,3 +101,19 @@ func.func @patches_result(%x: tensor<?x3x32x32xf32>) {
   %0 = attn.patches %x size 4 : tensor<?x3x32x32xf32> -> tensor<?x64x16xf32>
   return
 }
+
+// -----
+
+func.func @reduce_rank(%x: tensor<16xf32>) {
+  // expected-error @+1 {{'attn.sum' op expects an input of rank at least 2, got rank 1 ('tensor<16xf32>')}}
+  %0 = attn.sum %x : tensor<16xf32> -> tensor<1xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_result(%x: tensor<?x7x16xf32>) {
+  // expected-error @+1 {{'attn.max' op expects a result of shape [?, 7], got 'tensor<?x16xf32>'}}
+  %0 = attn.max %x : tensor<?x7x16xf32> -> tensor<?x16xf32>
+  return
+}

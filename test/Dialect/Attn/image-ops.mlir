@@ -32,3 +32,14 @@ func.func @expand_ranks(%b: tensor<8xf32>, %x: tensor<?x1xf32>) -> tensor<?x8xf3
   %e = attn.expand %b like %x : tensor<8xf32>, tensor<?x1xf32> -> tensor<?x8xf32>
   return %e : tensor<?x8xf32>
 }
+
+// CHECK-LABEL: func.func @reductions
+// CHECK:         attn.sum %{{.*}} : tensor<?x7x16xf32> -> tensor<?x7xf32>
+// CHECK:         attn.mean %{{.*}} : tensor<?x7xf32> -> tensor<?xf32>
+// CHECK:         attn.max %{{.*}} : tensor<?x7x16xf32> -> tensor<?x7xf32>
+func.func @reductions(%x: tensor<?x7x16xf32>) -> (tensor<?xf32>, tensor<?x7xf32>) {
+  %s = attn.sum %x : tensor<?x7x16xf32> -> tensor<?x7xf32>
+  %m = attn.mean %s : tensor<?x7xf32> -> tensor<?xf32>
+  %x2 = attn.max %x : tensor<?x7x16xf32> -> tensor<?x7xf32>
+  return %m, %x2 : tensor<?xf32>, tensor<?x7xf32>
+}

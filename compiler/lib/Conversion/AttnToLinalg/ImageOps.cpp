@@ -1,6 +1,7 @@
-//===- ImageOps.cpp - Lower patches, concat, select and expand ------------===//
+//===- ImageOps.cpp - Lower patches, concat, select, expand, reductions ---===//
 //
-// The layout ops an image model needs. Each is an index map read
+// The layout ops an image model needs, and sum/mean/max over the last
+// dimension. Each is an index map read
 // (buildIndexedRead) or a slice, so linalg's elementwise fusion folds it into
 // its consumer: the patches of a ViT feed its patch projection's matrix
 // product directly.
@@ -11,7 +12,10 @@
 
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace attnc;
@@ -152,9 +156,52 @@ struct PatchesLowering : OpConversionPattern<attn::PatchesOp> {
   }
 };
 
+enum class Reduction { Sum, Mean, Max };
+
+/// sum, mean, max over the last dimension: one reduction generic (and, for
+/// the mean, a division by the row length).
+template <typename OpTy, Reduction Kind>
+struct LastDimReductionLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    double init = Kind == Reduction::Max
+                      ? -std::numeric_limits<double>::infinity()
+                      : 0.0;
+    Value r = buildLastDimReduction(
+        rewriter, loc, x, init, {},
+        [](OpBuilder &b, Location l, ValueRange a) -> Value {
+          if (Kind == Reduction::Max)
+            return b.create<arith::MaximumFOp>(l, a[0], a[1]);
+          return b.create<arith::AddFOp>(l, a[0], a[1]);
+        });
+    if (Kind == Reduction::Mean) {
+      int64_t last = cast<RankedTensorType>(x.getType()).getRank() - 1;
+      Value n = rewriter.create<arith::UIToFPOp>(
+          loc, rewriter.getF32Type(),
+          rewriter.create<arith::IndexCastUIOp>(
+              loc, rewriter.getI64Type(),
+              rewriter.create<tensor::DimOp>(loc, x, last)));
+      r = buildElementwise(rewriter, loc, tensor::getMixedSizes(rewriter, loc, r),
+                           r, {},
+                           [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                             return b.create<arith::DivFOp>(l, a[0], n);
+                           });
+    }
+    replaceWithCast(rewriter, op, r);
+    return success();
+  }
+};
+
 } // namespace
 
 void attnc::populateAttnImageOpLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<ExpandLowering, ConcatLowering, SelectLowering, PatchesLowering>(
+  patterns.add<ExpandLowering, ConcatLowering, SelectLowering, PatchesLowering,
+               LastDimReductionLowering<attn::SumOp, Reduction::Sum>,
+               LastDimReductionLowering<attn::MeanOp, Reduction::Mean>,
+               LastDimReductionLowering<attn::MaxOp, Reduction::Max>>(
       patterns.getContext());
 }

@@ -708,4 +708,26 @@ def Attn_PatchesOp : Attn_Op<"patches"> {
   let hasVerifier = 1;
 }
 
+// sum, mean and max over the last dimension: one class, one verifier.
+class Attn_LastDimReductionOp<string mnemonic, string what>
+    : Attn_Op<mnemonic> {
+  let summary = what # " over the last dimension";
+  let description = [{
+    `[..., n] -> [...]` (rank at least 2): the }] # what # [{ of each row, as
+    `torch.}] # mnemonic # [{(x, -1)` (for max, the values).
+
+    ```mlir
+    %r = attn.}] # mnemonic # [{ %x : tensor<?x197x768xf32> -> tensor<?x197xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$input);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Attn_SumOp : Attn_LastDimReductionOp<"sum", "sum">;
+def Attn_MeanOp : Attn_LastDimReductionOp<"mean", "mean">;
+def Attn_MaxOp : Attn_LastDimReductionOp<"max", "maximum">;
+
 #endif // ATTNC_DIALECT_ATTN_IR_ATTNOPS_TD
