@@ -20,6 +20,7 @@ packages=(
   # attnc run --image: PNG and JPEG decoding; Pillow, the reference for both
   # and for resizing (test/reference/image.test, test/Image/).
   libpng-dev libjpeg62-turbo-dev python3-pil
+  python3-torchvision   # test/reference/vit.test: torchvision's VisionTransformer
 )
 
 missing=()

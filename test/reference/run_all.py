@@ -50,6 +50,8 @@ MODELS = {
     "padding_mask": ("padding_mask_ref", "run"),
     "hf_directory": ("hf_directory_ref", "run"),
     "image": ("image_ref", "run"),
+    "vit": ("vit_ref", "run"),
+    "vit_base": ("vit_ref", "run_base"),
 }
 
 

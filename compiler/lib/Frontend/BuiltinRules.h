@@ -59,6 +59,8 @@ bool linearRule(Call &c);
 bool transposeRule(Call &c);
 bool softmaxRule(Call &c);
 bool activationRule(Call &c);
+/// sum, mean, max: [..., n] -> [...].
+bool lastDimReductionRule(Call &c);
 bool causalMaskRule(Call &c);
 bool paddingMaskRule(Call &c);
 bool repeatKVRule(Call &c);
@@ -73,6 +75,11 @@ bool positionsRule(Call &c);
 bool sinusoidalRule(Call &c);
 bool ropeRule(Call &c);
 bool sliceRule(Call &c);
+
+// ImageRules.cpp
+bool concatRule(Call &c);
+bool selectRule(Call &c);
+bool patchesRule(Call &c);
 
 // AttentionRule.cpp
 bool attentionRule(Call &c);

@@ -77,6 +77,9 @@ const ParamSpec kTheta[] = {{"theta", S}};
 const ParamSpec kSlice[] = {{"x", T}, {"start", S}, {"size", S}};
 const ParamSpec kPaddingMask[] = {{"scores", T}, {"mask", T, AnyElement}};
 const ParamSpec kRepeatKV[] = {{"x", T}, {"times", S}};
+const ParamSpec kConcat[] = {{"a", T}, {"b", T}, {"axis", S}};
+const ParamSpec kSelect[] = {{"x", T}, {"axis", S}, {"index", S}};
+const ParamSpec kPatches[] = {{"image", T}, {"size", S}};
 const ParamSpec kReshape[] = {{"x", T, AnyElement}, {"size", Size}};
 
 const Builtin kBuiltins[] = {
@@ -98,12 +101,21 @@ const Builtin kBuiltins[] = {
     {"gelu_quick", 1, kTensorX, {}, activationRule},
     {"silu", 1, kTensorX, {}, activationRule},
     {"relu", 1, kTensorX, {}, activationRule},
+    {"tanh", 1, kTensorX, {}, activationRule},
+    {"exp", 1, kTensorX, {}, activationRule},
+    {"sigmoid", 1, kTensorX, {}, activationRule},
     {"swiglu", 2, kSwiglu, {}, swigluRule},
     {"embedding", 2, kEmbedding, {}, embeddingRule},
     {"positions", 1, kPositions, {}, positionsRule},
     {"sinusoidal", 2, kSinusoidal, {}, sinusoidalRule},
     {"rope", 2, kRope, kTheta, ropeRule},
     {"slice", 3, kSlice, {}, sliceRule},
+    {"concat", 3, kConcat, {}, concatRule},
+    {"select", 3, kSelect, {}, selectRule},
+    {"patches", 2, kPatches, {}, patchesRule},
+    {"sum", 1, kTensorX, {}, lastDimReductionRule},
+    {"mean", 1, kTensorX, {}, lastDimReductionRule},
+    {"max", 1, kTensorX, {}, lastDimReductionRule},
 };
 
 const Builtin *lookup(llvm::StringRef name) {

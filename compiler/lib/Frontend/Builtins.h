@@ -48,6 +48,8 @@ std::string versus(const ast::Dim &a, const ast::Dim &b);
 /// Index of the first dimension where `a` and `b` differ, if any.
 std::optional<size_t> firstDifference(llvm::ArrayRef<ast::Dim> a,
                                       llvm::ArrayRef<ast::Dim> b);
+/// The numpy broadcast of two sizes: equal ones, or the other of a 1.
+std::optional<ast::Dim> broadcastDim(const ast::Dim &a, const ast::Dim &b);
 
 /// Whether `value` stays finite as an f32: scale factors become f32
 /// constants in the IR.

@@ -66,6 +66,11 @@ static int64_t contextOf(const llvm::json::Object &config) {
   return 0;
 }
 
+/// `num_labels`, when the model declares it and the config does not set it,
+/// is the number of entries of `id2label`.
+static constexpr const char *kLabelsKey = "id2label";
+static constexpr const char *kLabelCountConst = "num_labels";
+
 namespace {
 /// A config key that changes what the checkpoint's model computes. A model
 /// that declares no constant by its name does not read it, so when `applies`
@@ -156,6 +161,15 @@ bool attnc::readConfigOverrides(
   bool ok = true;
   llvm::SmallVector<llvm::StringRef> ignored;
   for (llvm::StringRef key : keys) {
+    // Hugging Face saves a classifier's class count as the id2label map.
+    if (key == kLabelsKey && constants.contains(kLabelCountConst) &&
+        !object->get(kLabelCountConst)) {
+      if (const llvm::json::Object *labels = object->getObject(key)) {
+        overrides.push_back(
+            {kLabelCountConst, std::to_string(labels->size()), path.str()});
+        continue;
+      }
+    }
     if (!constants.contains(key)) {
       const llvm::json::Value &value = *object->get(key);
       const UnreadKey *unread = llvm::find_if(

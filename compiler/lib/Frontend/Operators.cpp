@@ -93,26 +93,38 @@ std::optional<size_t> sema::firstDifference(llvm::ArrayRef<Dim> a,
 // Operators
 //===----------------------------------------------------------------------===//
 
+std::optional<Dim> sema::broadcastDim(const Dim &a, const Dim &b) {
+  if (a == b || b == Dim::fixed(1))
+    return a;
+  if (a == Dim::fixed(1))
+    return b;
+  return std::nullopt;
+}
+
 bool sema::checkElementwise(BinaryExpr &e, DiagnosticReporter &diag) {
   bool ok = requireF32(*e.lhs, diag);
   ok = requireF32(*e.rhs, diag) && ok;
   if (!ok)
     return false;
+  // numpy's rules: shapes aligned at the last dimension, sizes equal or 1.
   const TensorType &a = *e.lhs->tensorType, &b = *e.rhs->tensorType;
-  std::string prefix = ("'" + BinaryExpr::spelling(e.op) +
-                        "' needs operands of the same shape: " + a.str() + " " +
-                        BinaryExpr::spelling(e.op) + " " + b.str() + " ")
-                           .str();
-  if (a.rank() != b.rank()) {
-    diag.error(e.getLoc(), prefix + "(rank " + Twine(a.rank()) + " vs " +
-                               Twine(b.rank()) + ")");
-    return false;
+  size_t rank = std::max(a.rank(), b.rank());
+  TensorType type{a.elementType, std::vector<Dim>(rank, Dim::fixed(1))};
+  for (size_t i = 0; i < rank; ++i) {
+    const Dim one = Dim::fixed(1);
+    const Dim &x = i + a.rank() < rank ? one : a.shape[i + a.rank() - rank];
+    const Dim &y = i + b.rank() < rank ? one : b.shape[i + b.rank() - rank];
+    std::optional<Dim> d = broadcastDim(x, y);
+    if (!d) {
+      diag.error(e.getLoc(), "'" + BinaryExpr::spelling(e.op) +
+                                 "' needs operands whose shapes broadcast: " +
+                                 a.str() + " " + BinaryExpr::spelling(e.op) +
+                                 " " + b.str() + " " + sema::versus(x, y));
+      return false;
+    }
+    type.shape[i] = *d;
   }
-  if (auto i = sema::firstDifference(a.shape, b.shape)) {
-    diag.error(e.getLoc(), prefix + sema::versus(a.shape[*i], b.shape[*i]));
-    return false;
-  }
-  e.tensorType = a;
+  e.tensorType = std::move(type);
   return true;
 }
 

@@ -31,7 +31,17 @@ bool sema::sqrtRule(Call &c) {
 bool sema::linearRule(Call &c) {
   if (!c.requireRank(0, "input", 2))
     return false;
-  const TensorType &x = c.tensor(0), &w = c.tensor(1);
+  const TensorType &x = c.tensor(0);
+  TensorType w = c.tensor(1);
+  // A convolution's weight [out, C, kh, kw] is the linear weight
+  // [out, C * kh * kw] (MLIRGen collapses it): a patch embedding.
+  if (w.rank() > 2 && llvm::all_of(llvm::drop_begin(w.shape),
+                                   [](const Dim &d) { return d.isStatic(); })) {
+    int64_t in = 1;
+    for (const Dim &d : llvm::drop_begin(w.shape))
+      in *= d.size;
+    w.shape = {w.shape[0], Dim::fixed(in)};
+  }
   if (w.rank() != 2)
     return c.fail(c.arg(1).getLoc(), "weight must be 2-D, got " + w.str());
   // Only a parameter named directly carries a layout; anything else is
@@ -86,6 +96,14 @@ bool sema::softmaxRule(Call &c) {
 }
 
 bool sema::activationRule(Call &c) { return c.result(c.tensor(0)); }
+
+bool sema::lastDimReductionRule(Call &c) {
+  if (!c.requireRank(0, "operand", 2))
+    return false;
+  TensorType type = c.tensor(0);
+  type.shape.pop_back();
+  return c.result(std::move(type));
+}
 
 bool sema::causalMaskRule(Call &c) {
   if (!c.requireRank(0, "operand", 2))

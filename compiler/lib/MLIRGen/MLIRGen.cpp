@@ -182,6 +182,14 @@ Value MLIRGenImpl::genBinary(const ast::BinaryExpr &bin) {
         builder.getF32FloatAttr(static_cast<float>(factor)));
   }
   Value lhs = gen(*bin.lhs), rhs = gen(*bin.rhs);
+  if (bin.op != Op::MatMul) {
+    // Operands of other shapes are broadcast (numpy rules, Sema checked).
+    Value l0 = lhs;
+    if (lhs.getType() != type)
+      lhs = builder.create<attn::ExpandOp>(l, type, lhs, rhs);
+    if (rhs.getType() != type)
+      rhs = builder.create<attn::ExpandOp>(l, type, rhs, l0);
+  }
   switch (bin.op) {
   case Op::MatMul:
     return builder.create<attn::MatmulOp>(l, type, lhs, rhs);
@@ -290,7 +298,15 @@ Value MLIRGenImpl::genCall(const ast::CallExpr &call) {
         if (param->layout == ast::WeightLayout::InOut)
           layout = attn::WeightLayout::InOut;
     Value bias = call.args.size() > 2 ? arg(2) : Value();
-    return builder.create<attn::LinearOp>(l, type, arg(0), arg(1), bias,
+    Value weight = arg(1);
+    // A convolution's weight [out, C, kh, kw] read as [out, C * kh * kw].
+    if (auto w = cast<RankedTensorType>(weight.getType()); w.getRank() > 2) {
+      SmallVector<ReassociationIndices> groups = {{0}, {}};
+      for (int64_t i = 1; i < w.getRank(); ++i)
+        groups[1].push_back(i);
+      weight = builder.create<tensor::CollapseShapeOp>(l, weight, groups);
+    }
+    return builder.create<attn::LinearOp>(l, type, arg(0), weight, bias,
                                           layout);
   }
   if (callee == "transpose")
@@ -336,6 +352,22 @@ Value MLIRGenImpl::genCall(const ast::CallExpr &call) {
     return builder.create<attn::SliceOp>(l, type, arg(0),
                                          call.args[1]->scalar->asInt(),
                                          call.args[2]->scalar->asInt());
+  if (callee == "concat")
+    return builder.create<attn::ConcatOp>(l, type, arg(0), arg(1),
+                                          call.args[2]->scalar->asInt());
+  if (callee == "select")
+    return builder.create<attn::SelectOp>(l, type, arg(0),
+                                          call.args[1]->scalar->asInt(),
+                                          call.args[2]->scalar->asInt());
+  if (callee == "sum")
+    return builder.create<attn::SumOp>(l, type, arg(0));
+  if (callee == "mean")
+    return builder.create<attn::MeanOp>(l, type, arg(0));
+  if (callee == "max")
+    return builder.create<attn::MaxOp>(l, type, arg(0));
+  if (callee == "patches")
+    return builder.create<attn::PatchesOp>(l, type, arg(0),
+                                           call.args[1]->scalar->asInt());
   llvm_unreachable("Sema accepts no other tensor builtin");
 }
 

@@ -6,6 +6,8 @@
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/PatternMatch.h"
 
+#include <optional>
+
 using namespace mlir;
 using namespace attnc::attn;
 
@@ -652,3 +654,162 @@ ShapeRule SliceOp::getShapeRule() {
   rule.push_back(DimRule::size(getSize()));
   return rule;
 }
+
+//===----------------------------------------------------------------------===//
+// Images and broadcasting
+//===----------------------------------------------------------------------===//
+
+/// The numpy broadcast of two sizes: equal, or one of them 1.
+static std::optional<int64_t> broadcastSize(int64_t a, int64_t b) {
+  if (a == b || b == 1)
+    return a;
+  if (a == 1)
+    return b;
+  return std::nullopt;
+}
+
+static std::string shapeStr(RankedTensorType t) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "[";
+  llvm::interleave(
+      t.getShape(), os, [&](int64_t d) { os << dimStr(d); }, ", ");
+  os << "]";
+  return text;
+}
+
+LogicalResult ExpandOp::verify() {
+  RankedTensorType in = getInput().getType(), like = getLike().getType();
+  int64_t rank = std::max(in.getRank(), like.getRank());
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t a = i < rank - in.getRank() ? 1 : in.getDimSize(i - rank + in.getRank());
+    int64_t b =
+        i < rank - like.getRank() ? 1 : like.getDimSize(i - rank + like.getRank());
+    if (!broadcastSize(a, b))
+      return emitOpError() << "cannot broadcast " << shapeStr(in) << " to "
+                           << shapeStr(like) << " (" << dimStr(a) << " vs "
+                           << dimStr(b) << ")";
+  }
+  return success();
+}
+
+/// The broadcast of `input` and `like`, aligned at the last dimension: where
+/// `input` has a 1 (or no dimension), `like`'s size.
+ShapeRule ExpandOp::getShapeRule() {
+  RankedTensorType in = getInput().getType(), like = getLike().getType();
+  int64_t rank = std::max(in.getRank(), like.getRank());
+  int64_t inLead = rank - in.getRank(), likeLead = rank - like.getRank();
+  ShapeRule rule;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (d >= inLead && in.getDimSize(d - inLead) != 1)
+      rule.push_back(DimRule::of(0, d - inLead));
+    else if (d >= likeLead)
+      rule.push_back(DimRule::of(1, d - likeLead));
+    else
+      rule.push_back(DimRule::size(1));
+  }
+  return rule;
+}
+
+LogicalResult ConcatOp::verify() {
+  RankedTensorType a = getLhs().getType(), b = getRhs().getType();
+  if (a.getRank() != b.getRank())
+    return emitOpError() << "expects operands of one rank, got "
+                         << shapeStr(a) << " and " << shapeStr(b);
+  int64_t axis = getAxis();
+  if (axis >= a.getRank())
+    return emitOpError() << "axis " << axis << " is out of range for rank "
+                         << a.getRank();
+  if (a.isDynamicDim(axis) || b.isDynamicDim(axis))
+    return emitOpError() << "expects static sizes along axis " << axis
+                         << ", got " << shapeStr(a) << " and " << shapeStr(b);
+  for (int64_t i = 0; i < a.getRank(); ++i)
+    if (i != axis && !broadcastSize(a.getDimSize(i), b.getDimSize(i)))
+      return emitOpError() << "dimension " << i << " differs: " << shapeStr(a)
+                           << " and " << shapeStr(b);
+  return success();
+}
+
+/// The sum of the two sizes along `axis`; elsewhere the broadcast (a 1 of
+/// `lhs` takes `rhs`'s size).
+ShapeRule ConcatOp::getShapeRule() {
+  RankedTensorType a = getLhs().getType(), b = getRhs().getType();
+  ShapeRule rule;
+  for (int64_t d = 0; d < a.getRank(); ++d) {
+    if (d == static_cast<int64_t>(getAxis()))
+      rule.push_back(sizeOf(a.getDimSize(d), b.getDimSize(d),
+                            [](int64_t x, int64_t y) { return x + y; }));
+    else
+      rule.push_back(DimRule::of(a.getDimSize(d) == 1 ? 1 : 0, d));
+  }
+  return rule;
+}
+
+LogicalResult SelectOp::verify() {
+  RankedTensorType in = getInput().getType();
+  int64_t axis = getAxis();
+  if (axis >= in.getRank())
+    return emitOpError() << "axis " << axis << " is out of range for rank "
+                         << in.getRank();
+  if (in.isDynamicDim(axis) ||
+      static_cast<int64_t>(getIndex()) >= in.getDimSize(axis))
+    return emitOpError() << "index " << getIndex()
+                         << " needs a static size above it along axis " << axis
+                         << ", got " << shapeStr(in);
+  return success();
+}
+
+/// The input's dimensions but `axis`.
+ShapeRule SelectOp::getShapeRule() {
+  ShapeRule rule = operandDims(0, getInput().getType().getRank());
+  rule.erase(rule.begin() + getAxis());
+  return rule;
+}
+
+LogicalResult PatchesOp::verify() {
+  if (failed(verifyRank(*this, getInput(), "an input [B, C, H, W]", 4)))
+    return failure();
+  RankedTensorType in = getInput().getType();
+  int64_t p = getSize(), c = in.getDimSize(1), h = in.getDimSize(2),
+          w = in.getDimSize(3);
+  if (ShapedType::isDynamic(c) || ShapedType::isDynamic(h) ||
+      ShapedType::isDynamic(w) || h % p || w % p)
+    return emitOpError() << "expects static channels, height and width, "
+                            "the last two multiples of "
+                         << p << ", got " << shapeStr(in);
+  return success();
+}
+
+/// [B, C, H, W] -> [B, (H/p) (W/p), C p p].
+ShapeRule PatchesOp::getShapeRule() {
+  ArrayRef<int64_t> in = getInput().getType().getShape();
+  int64_t p = getSize();
+  return {DimRule::of(0, 0),
+          sizeOf(in[2], in[3], [p](int64_t h, int64_t w) {
+            return (h / p) * (w / p);
+          }),
+          sizeOf(in[1], p, [](int64_t c, int64_t q) { return c * q * q; })};
+}
+
+/// Rank at least 2.
+static LogicalResult verifyLastDimReduction(Operation *op, Value input) {
+  return verifyRank(op, input, "an input", 2, /*atLeast=*/true);
+}
+
+/// [..., n] -> [...].
+static ShapeRule lastDimReductionRule(Value input) {
+  return operandDims(0, tensorType(input).getRank() - 1);
+}
+
+LogicalResult SumOp::verify() {
+  return verifyLastDimReduction(*this, getInput());
+}
+LogicalResult MeanOp::verify() {
+  return verifyLastDimReduction(*this, getInput());
+}
+LogicalResult MaxOp::verify() {
+  return verifyLastDimReduction(*this, getInput());
+}
+ShapeRule SumOp::getShapeRule() { return lastDimReductionRule(getInput()); }
+ShapeRule MeanOp::getShapeRule() { return lastDimReductionRule(getInput()); }
+ShapeRule MaxOp::getShapeRule() { return lastDimReductionRule(getInput()); }

@@ -431,6 +431,7 @@ struct ConvertAttnToLinalgPass
                  ElementwiseLowering<attn::MulOp, arith::MulFOp>,
                  ElementwiseLowering<attn::DivOp, arith::DivFOp>>(ctx);
     populateAttnModelOpLoweringPatterns(patterns);
+    populateAttnImageOpLoweringPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -166,6 +166,17 @@ Value silu(OpBuilder &b, Location l, Value x) {
 Value relu(OpBuilder &b, Location l, Value x) {
   return b.create<arith::MaximumFOp>(l, x, floatConstant(b, l, 0.0));
 }
+Value hyperbolicTangent(OpBuilder &b, Location l, Value x) {
+  return b.create<math::TanhOp>(l, x);
+}
+Value exponential(OpBuilder &b, Location l, Value x) {
+  return b.create<math::ExpOp>(l, x);
+}
+Value sigmoid(OpBuilder &b, Location l, Value x) {
+  Value one = floatConstant(b, l, 1.0);
+  Value e = b.create<math::ExpOp>(l, b.create<arith::NegFOp>(l, x));
+  return b.create<arith::DivFOp>(l, one, b.create<arith::AddFOp>(l, one, e));
+}
 
 template <typename OpTy, Value (*Formula)(OpBuilder &, Location, Value)>
 struct ActivationLowering : OpConversionPattern<OpTy> {
@@ -398,6 +409,9 @@ void attnc::populateAttnModelOpLoweringPatterns(RewritePatternSet &patterns) {
                ActivationLowering<attn::GeluTanhOp, geluTanh>,
                ActivationLowering<attn::GeluQuickOp, geluQuick>,
                ActivationLowering<attn::SiluOp, silu>,
-               ActivationLowering<attn::ReluOp, relu>>(
+               ActivationLowering<attn::ReluOp, relu>,
+               ActivationLowering<attn::TanhOp, hyperbolicTangent>,
+               ActivationLowering<attn::ExpOp, exponential>,
+               ActivationLowering<attn::SigmoidOp, sigmoid>>(
       patterns.getContext());
 }

@@ -13,6 +13,8 @@
 namespace attnc {
 
 void populateAttnModelOpLoweringPatterns(mlir::RewritePatternSet &patterns);
+/// patches, concat, select, expand (ImageOps.cpp).
+void populateAttnImageOpLoweringPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace attnc
 

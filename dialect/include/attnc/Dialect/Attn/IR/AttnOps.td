@@ -509,6 +509,9 @@ def Attn_GeluTanhOp : Attn_ActivationOp<"gelu_tanh",
 def Attn_GeluQuickOp : Attn_ActivationOp<"gelu_quick", "x sigmoid(1.702 x)">;
 def Attn_SiluOp : Attn_ActivationOp<"silu", "x / (1 + exp(-x))">;
 def Attn_ReluOp : Attn_ActivationOp<"relu", "max(x, 0)">;
+def Attn_TanhOp : Attn_ActivationOp<"tanh", "tanh(x)">;
+def Attn_ExpOp : Attn_ActivationOp<"exp", "exp(x)">;
+def Attn_SigmoidOp : Attn_ActivationOp<"sigmoid", "1 / (1 + exp(-x))">;
 
 //===----------------------------------------------------------------------===//
 // Tokens and positions
@@ -621,5 +624,118 @@ def Attn_SliceOp : Attn_Op<"slice", [Attn_OwnShapeRule]> {
   }];
   let hasVerifier = 1;
 }
+
+//===----------------------------------------------------------------------===//
+// Images and broadcasting
+//===----------------------------------------------------------------------===//
+
+def Attn_ExpandOp : Attn_Op<"expand", [Attn_OwnShapeRule]> {
+  let summary = "broadcast size-1 dimensions to another tensor's (numpy rules)";
+  let description = [{
+    The result's shape is the broadcast of `input`'s and `like`'s shapes,
+    aligned at the last dimension: in each position the sizes are equal, or
+    one of them is 1 and the other is taken. Its elements are `input`'s, read
+    at index 0 where `input` has size 1 (or no dimension). `like` only gives
+    the sizes; MLIRGen puts this op before an elementwise op whose operands
+    differ in shape.
+
+    ```mlir
+    %p = attn.expand %pos like %x : tensor<1x197x768xf32>, tensor<?x197x768xf32> -> tensor<?x197x768xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$input, Attn_F32Tensor:$like);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `like` $like attr-dict `:` type($input) `,` type($like) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_ConcatOp : Attn_Op<"concat", [Attn_OwnShapeRule]> {
+  let summary = "two tensors one after the other along an axis";
+  let description = [{
+    `lhs` and `rhs` have one rank and static sizes along `axis`; the result's
+    size there is their sum. The other dimensions broadcast as in
+    `attn.expand` (equal, or one of them 1), so that a learned `[1, 1, d]`
+    token is put in front of every sequence of a batch.
+
+    ```mlir
+    %x = attn.concat %cls, %p axis 1 : tensor<1x1x768xf32>, tensor<?x196x768xf32> -> tensor<?x197x768xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$lhs, Attn_F32Tensor:$rhs,
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$axis);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `axis` $axis attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_SelectOp : Attn_Op<"select", [Attn_OwnShapeRule]> {
+  let summary = "one index of one axis, that axis dropped (torch.select)";
+  let description = [{
+    `result[i..., j...] = input[i..., index, j...]` with `index` on `axis`,
+    whose size is static. A ViT's classifier reads token 0 this way.
+
+    ```mlir
+    %c = attn.select %h[1, 0] : tensor<?x197x768xf32> -> tensor<?x768xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$input,
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$axis,
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$index);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `[` $axis `,` $index `]` attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_PatchesOp : Attn_Op<"patches", [Attn_OwnShapeRule]> {
+  let summary = "non-overlapping p x p patches of images, flattened";
+  let description = [{
+    `input` is `[B, C, H, W]` (static C, H and W, H and W multiples of
+    `size`); the result is `[B, (H/p) (W/p), C p p]`: patch `(i, j)` is row
+    `i (W/p) + j`, its features in `(c, kh, kw)` order,
+    `result[b, i (W/p) + j, (c p + kh) p + kw] = input[b, c, i p + kh, j p + kw]`.
+    A linear layer over it with a convolution's weight `[out, C, p, p]`
+    read as `[out, C p p]` is the stride-p convolution of a ViT's patch
+    embedding, as one matrix product.
+
+    ```mlir
+    %p = attn.patches %img size 16 : tensor<?x3x224x224xf32> -> tensor<?x196x768xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$input,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$size);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `size` $size attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+// sum, mean and max over the last dimension: one class, one verifier.
+class Attn_LastDimReductionOp<string mnemonic, string what>
+    : Attn_Op<mnemonic, [Attn_OwnShapeRule]> {
+  let summary = what # " over the last dimension";
+  let description = [{
+    `[..., n] -> [...]` (rank at least 2): the }] # what # [{ of each row, as
+    `torch.}] # mnemonic # [{(x, -1)` (for max, the values).
+
+    ```mlir
+    %r = attn.}] # mnemonic # [{ %x : tensor<?x197x768xf32> -> tensor<?x197xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$input);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Attn_SumOp : Attn_LastDimReductionOp<"sum", "sum">;
+def Attn_MeanOp : Attn_LastDimReductionOp<"mean", "mean">;
+def Attn_MaxOp : Attn_LastDimReductionOp<"max", "maximum">;
 
 #endif // ATTNC_DIALECT_ATTN_IR_ATTNOPS_TD
