@@ -137,6 +137,10 @@ private:
   SmallVector<AbiTensor> packs;
 };
 
+// The dialect has verified the contract attributes (ModelAttributes.h):
+// every argument and result of the model function carries its kind, name
+// and a shape that matches its type and names only declared dims; packs
+// name parameters and have axes in range.
 LogicalResult ModelABIBuilder::collect() {
   if (ArrayAttr dimsAttr = getModelDims(model))
     for (Attribute d : dimsAttr)
@@ -145,23 +149,16 @@ LogicalResult ModelABIBuilder::collect() {
   for (unsigned i = 0; i < type.getNumInputs(); ++i) {
     DictionaryAttr attrs = model.getArgAttrDict(i);
     auto tensorType = dyn_cast<RankedTensorType>(type.getInput(i));
-    auto shape = attrs ? attrs.getAs<ArrayAttr>(kShapeAttr) : ArrayAttr();
-    StringRef kind = getStringAttr(attrs, kKindAttr);
-    if (!tensorType || !shape ||
-        (kind != kInputKind && kind != kParamKind && kind != kPackedKind))
+    if (!tensorType)
       return model.emitError("argument ")
-             << i << " lacks the attn.kind/attn.name/attn.shape attributes "
-             << "of a model argument";
+             << i << " of the model function is " << type.getInput(i)
+             << ", not a ranked tensor";
+    auto shape = attrs.getAs<ArrayAttr>(kShapeAttr);
+    StringRef kind = getStringAttr(attrs, kKindAttr);
     AbiTensor t{getStringAttr(attrs, kNameAttr).str(),
                 getStringAttr(attrs, kTensorAttr).str(), {}, shape, 0,
                 std::nullopt, tensorType, i, -1, nullptr, 0};
     if (auto sources = attrs.getAs<ArrayAttr>(kTensorAttr)) {
-      if (sources.empty() || !llvm::all_of(sources, [](Attribute a) {
-                                  return isa<StringAttr>(a);
-                                }))
-        return model.emitError("argument ")
-               << i << " has an attn.tensor list that is empty or holds "
-               << "something other than strings";
       t.checkpointName = cast<StringAttr>(sources[0]).getValue().str();
       for (Attribute source : sources.getValue().drop_front())
         t.alternatives.push_back(cast<StringAttr>(source).getValue().str());
@@ -174,19 +171,8 @@ LogicalResult ModelABIBuilder::collect() {
       t.indexBound = bound.getInt();
     if (kind == kPackedKind) {
       t.packOf = attrs.getAs<ArrayAttr>(kPackOfAttr);
-      auto axis = attrs.getAs<IntegerAttr>(kPackAxisAttr);
-      auto outAxis = attrs.getAs<IntegerAttr>(kPackOutAxisAttr);
-      // Panels are [.., out / 48, in, 48] of members one rank lower.
-      int64_t memberRank = tensorType.getRank() - (outAxis ? 1 : 0);
-      if (!t.packOf || !axis || axis.getInt() < 0 ||
-          axis.getInt() >= memberRank ||
-          (outAxis && (memberRank < 2 || outAxis.getInt() < memberRank - 2 ||
-                       outAxis.getInt() >= memberRank)))
-        return model.emitError("packed argument ")
-               << i << " lacks a valid attn.pack_of/attn.pack_axis"
-               << "/attn.pack_out_axis";
-      t.packAxis = axis.getInt();
-      if (outAxis)
+      t.packAxis = attrs.getAs<IntegerAttr>(kPackAxisAttr).getInt();
+      if (auto outAxis = attrs.getAs<IntegerAttr>(kPackOutAxisAttr))
         t.packOutAxis = outAxis.getInt();
       t.layers = 0; // the manifest's packs need no checkpoint template
       packs.push_back(std::move(t));
@@ -198,43 +184,17 @@ LogicalResult ModelABIBuilder::collect() {
              (step && !step.getArgument(i).use_empty());
     (kind == kInputKind ? inputs : params).push_back(std::move(t));
   }
-  for (const AbiTensor &pack : packs)
-    for (Attribute member : pack.packOf) {
-      auto name = dyn_cast<StringAttr>(member);
-      if (!name || llvm::none_of(params, [&](const AbiTensor &p) {
-            return p.name == name.getValue();
-          }))
-        return model.emitError("packed parameter '")
-               << pack.name << "' packs " << member
-               << ", which is not a parameter";
-    }
   for (unsigned i = 0; i < type.getNumResults(); ++i) {
-    DictionaryAttr attrs = model.getResultAttrDict(i);
     auto tensorType = dyn_cast<RankedTensorType>(type.getResult(i));
-    auto shape = attrs ? attrs.getAs<ArrayAttr>(kShapeAttr) : ArrayAttr();
-    if (!tensorType || !shape)
+    if (!tensorType)
       return model.emitError("result ")
-             << i << " lacks the attn.name/attn.shape attributes of a model "
-             << "output";
+             << i << " of the model function is " << type.getResult(i)
+             << ", not a ranked tensor";
+    DictionaryAttr attrs = model.getResultAttrDict(i);
     outputs.push_back(AbiTensor{getStringAttr(attrs, kNameAttr).str(), "",
-                                {}, shape, 0, std::nullopt, tensorType, -1, i,
-                                nullptr, 0});
+                                {}, attrs.getAs<ArrayAttr>(kShapeAttr), 0,
+                                std::nullopt, tensorType, -1, i, nullptr, 0});
   }
-  // Every dynamic dimension must be named, and every name declared.
-  for (auto *list : {&inputs, &params, &outputs, &packs})
-    for (const AbiTensor &t : *list) {
-      if (t.shape.size() != static_cast<size_t>(t.type.getRank()))
-        return model.emitError("attn.shape of '")
-               << t.name << "' does not match its type " << t.type;
-      for (auto [attr, size] : llvm::zip(t.shape, t.type.getShape())) {
-        auto sym = dyn_cast<StringAttr>(attr);
-        if (ShapedType::isDynamic(size) != static_cast<bool>(sym) ||
-            (sym && !llvm::is_contained(dims, sym.getValue().str())))
-          return model.emitError("attn.shape of '")
-                 << t.name << "' does not match its type " << t.type
-                 << " and the model's attn.dims";
-      }
-    }
   return success();
 }
 

@@ -29,6 +29,11 @@ def Attn_Dialect : Dialect {
     lowers it to linalg on tensors.
   }];
   let cppNamespace = "::attnc::attn";
+  // The model/ABI contract attributes (ModelAttributes.h, VectorTarget.h)
+  // are checked here once, for every pass.
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
 }
 
 //===----------------------------------------------------------------------===//

@@ -95,6 +95,21 @@ llvm::StringRef getResultName(mlir::func::FuncOp fn, unsigned index);
 /// The layer count of a stacked per-layer argument, 0 for others.
 int64_t getArgLayers(mlir::func::FuncOp fn, unsigned index);
 
+/// The dialect's checks of the attributes above, run by the verifier after
+/// every pass (AttnDialect's verifyOperationAttribute, verifyRegionArgAttribute
+/// and verifyRegionResultAttribute): each attribute's type and values, an
+/// attn.shape that matches its type and names only the function's attn.dims,
+/// packs of parameters with axes in range, and on the model function every
+/// argument and result carrying what the ABI needs. Passes rely on these and
+/// do not check them again.
+mlir::LogicalResult verifyFunctionAttribute(mlir::Operation *op,
+                                            mlir::NamedAttribute attr);
+mlir::LogicalResult verifyArgumentAttribute(mlir::Operation *op,
+                                            unsigned index,
+                                            mlir::NamedAttribute attr);
+mlir::LogicalResult verifyResultAttribute(mlir::Operation *op, unsigned index,
+                                          mlir::NamedAttribute attr);
+
 /// Names in locations (NameLoc), read by attnc-profile-regions to label the
 /// kernels of the generated code: the loop over the layers of a `repeat`
 /// (MLIRGen), and each attn op's own name, which convert-attn-to-linalg
