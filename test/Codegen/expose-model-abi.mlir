@@ -42,7 +42,7 @@ module {
 
 // -----
 
-// A parameter packed from others (attn-fuse-projections): listed in the
+// A parameter packed from others (attnc-fuse-projections): listed in the
 // manifest's "packed_params", its buffer after the outputs, the arena after
 // it.
 // CHECK-LABEL: llvm.mlir.global internal constant @__attnc_manifest
@@ -78,4 +78,24 @@ func.func @tied(%x: tensor<?x4xf32> {attn.kind = "input", attn.name = "x", attn.
     -> (tensor<?x4xf32> {attn.name = "y", attn.shape = ["seq", 4]})
     attributes {attn.model = "tied", attn.dims = ["seq"]} {
   return %x : tensor<?x4xf32>
+}
+
+// -----
+
+module {
+  // expected-error @+1 {{argument 0 lacks the attn.kind/attn.name/attn.shape attributes of a model argument}}
+  func.func @unannotated(%x: tensor<?x16xf32>) -> (tensor<?x16xf32> {attn.name = "y", attn.shape = ["seq", 16]})
+      attributes {attn.model = "unannotated", attn.dims = ["seq"]} {
+    return %x : tensor<?x16xf32>
+  }
+}
+
+// -----
+
+module {
+  // expected-error @+1 {{result 0 lacks the attn.name/attn.shape attributes of a model output}}
+  func.func @unnamed(%x: tensor<?x16xf32> {attn.kind = "input", attn.name = "x", attn.shape = ["seq", 16]}) -> tensor<?x16xf32>
+      attributes {attn.model = "unnamed", attn.dims = ["seq"]} {
+    return %x : tensor<?x16xf32>
+  }
 }

@@ -132,15 +132,15 @@ private:
   SmallVector<std::string> dims;
   llvm::StringMap<Value> dimValues;
   SmallVector<AbiTensor> inputs, params, outputs;
-  /// Parameters packed from others (attn-fuse-projections), which the
+  /// Parameters packed from others (attnc-fuse-projections), which the
   /// entries take after the outputs.
   SmallVector<AbiTensor> packs;
 };
 
-// The dialect has verified the contract attributes (ModelAttributes.h):
-// every argument and result of the model function carries its kind, name
-// and a shape that matches its type and names only declared dims; packs
-// name parameters and have axes in range.
+// The dialect has verified the form of the contract attributes
+// (ModelAttributes.h): a shape matches its type and names only declared
+// dims; packs name parameters and have axes in range. What the ABI adds is
+// that every argument and result carries them.
 LogicalResult ModelABIBuilder::collect() {
   if (ArrayAttr dimsAttr = getModelDims(model))
     for (Attribute d : dimsAttr)
@@ -149,12 +149,13 @@ LogicalResult ModelABIBuilder::collect() {
   for (unsigned i = 0; i < type.getNumInputs(); ++i) {
     DictionaryAttr attrs = model.getArgAttrDict(i);
     auto tensorType = dyn_cast<RankedTensorType>(type.getInput(i));
-    if (!tensorType)
-      return model.emitError("argument ")
-             << i << " of the model function is " << type.getInput(i)
-             << ", not a ranked tensor";
-    auto shape = attrs.getAs<ArrayAttr>(kShapeAttr);
+    auto shape = attrs ? attrs.getAs<ArrayAttr>(kShapeAttr) : ArrayAttr();
     StringRef kind = getStringAttr(attrs, kKindAttr);
+    if (!tensorType || !shape || !attrs.get(kNameAttr) ||
+        (kind != kInputKind && kind != kParamKind && kind != kPackedKind))
+      return model.emitError("argument ")
+             << i << " lacks the attn.kind/attn.name/attn.shape attributes "
+             << "of a model argument";
     AbiTensor t{getStringAttr(attrs, kNameAttr).str(),
                 getStringAttr(attrs, kTensorAttr).str(), {}, shape, 0,
                 std::nullopt, tensorType, i, -1, nullptr, 0};
@@ -185,15 +186,16 @@ LogicalResult ModelABIBuilder::collect() {
     (kind == kInputKind ? inputs : params).push_back(std::move(t));
   }
   for (unsigned i = 0; i < type.getNumResults(); ++i) {
-    auto tensorType = dyn_cast<RankedTensorType>(type.getResult(i));
-    if (!tensorType)
-      return model.emitError("result ")
-             << i << " of the model function is " << type.getResult(i)
-             << ", not a ranked tensor";
     DictionaryAttr attrs = model.getResultAttrDict(i);
+    auto tensorType = dyn_cast<RankedTensorType>(type.getResult(i));
+    auto shape = attrs ? attrs.getAs<ArrayAttr>(kShapeAttr) : ArrayAttr();
+    if (!tensorType || !shape || !attrs.get(kNameAttr))
+      return model.emitError("result ")
+             << i << " lacks the attn.name/attn.shape attributes of a model "
+             << "output";
     outputs.push_back(AbiTensor{getStringAttr(attrs, kNameAttr).str(), "",
-                                {}, attrs.getAs<ArrayAttr>(kShapeAttr), 0,
-                                std::nullopt, tensorType, -1, i, nullptr, 0});
+                                {}, shape, 0, std::nullopt, tensorType, -1, i,
+                                nullptr, 0});
   }
   return success();
 }

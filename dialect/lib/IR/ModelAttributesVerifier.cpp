@@ -55,7 +55,7 @@ bool isIntegerAtLeast(Attribute attr, int64_t least) {
          integer.getInt() >= least;
 }
 
-/// attn.shape: one entry per dimension of the type, a size where the type's
+/// attn.shape: one entry per dimension of the type, the type's size where it
 /// is static and a name of the function's attn.dims where it is dynamic.
 LogicalResult verifyShape(const Slot &slot, NamedAttribute attr) {
   auto shape = dyn_cast<ArrayAttr>(attr.getValue());
@@ -77,6 +77,9 @@ LogicalResult verifyShape(const Slot &slot, NamedAttribute attr) {
       return slot.error(attr) << "entry " << i << " is " << entry << " where "
                               << type << " has "
                               << (name ? "a static size" : "a dynamic size");
+    if (!name && cast<IntegerAttr>(entry).getInt() != size)
+      return slot.error(attr) << "entry " << i << " is " << entry << " where "
+                              << type << " has " << size;
     if (name && (!dims || !llvm::is_contained(dims.getValue(), name)))
       return slot.error(attr) << "names the dim " << name
                               << ", which the function's '" << kDimsAttr
@@ -169,32 +172,6 @@ FailureOr<Slot> slotOf(Operation *op, NamedAttribute attr, bool isResult,
   return Slot{fn, isResult, index};
 }
 
-/// On the model function: what every argument and result needs for the ABI.
-LogicalResult verifyModelSlots(FunctionOpInterface fn) {
-  auto missing = [&](StringRef what, unsigned i, StringRef attr) {
-    return fn.emitError() << what << " " << i << " of the model function "
-                          << "lacks '" << attr << "'";
-  };
-  for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
-    DictionaryAttr attrs = fn.getArgAttrDict(i);
-    for (StringRef attr : {kKindAttr, kNameAttr, kShapeAttr})
-      if (!attrs || !attrs.get(attr))
-        return missing("argument", i, attr);
-    StringRef kind = cast<StringAttr>(attrs.get(kKindAttr)).getValue();
-    if (kind != kInputKind && kind != kParamKind && kind != kPackedKind)
-      return fn.emitError() << "argument " << i << " of the model function "
-                            << "is a \"" << kind
-                            << "\", which only a step function has";
-  }
-  for (unsigned i = 0; i < fn.getNumResults(); ++i) {
-    DictionaryAttr attrs = fn.getResultAttrDict(i);
-    for (StringRef attr : {kNameAttr, kShapeAttr})
-      if (!attrs || !attrs.get(attr))
-        return missing("result", i, attr);
-  }
-  return success();
-}
-
 } // namespace
 
 LogicalResult attnc::verifyFunctionAttribute(Operation *op,
@@ -219,8 +196,6 @@ LogicalResult attnc::verifyFunctionAttribute(Operation *op,
     return isa<DictionaryAttr>(value) ? success() : fail("must be a dictionary");
   if (!isa<StringAttr>(value))
     return fail("must be a string");
-  if (name == kModelAttr && !fn.isExternal())
-    return verifyModelSlots(fn);
   return success();
 }
 
