@@ -99,9 +99,10 @@ int64_t getArgLayers(mlir::func::FuncOp fn, unsigned index);
 /// every pass (AttnDialect's verifyOperationAttribute, verifyRegionArgAttribute
 /// and verifyRegionResultAttribute): each attribute's type and values, an
 /// attn.shape that matches its type and names only the function's attn.dims,
-/// packs of parameters with axes in range, and on the model function every
-/// argument and result carrying what the ABI needs. Passes rely on these and
-/// do not check them again.
+/// packs of parameters with axes in range. Passes rely on these and do not
+/// check them again. That every argument and result of the model carries
+/// them is the ABI's requirement, checked where the ABI is built
+/// (attnc-expose-model-abi): graph passes work on partial contracts.
 mlir::LogicalResult verifyFunctionAttribute(mlir::Operation *op,
                                             mlir::NamedAttribute attr);
 mlir::LogicalResult verifyArgumentAttribute(mlir::Operation *op,
