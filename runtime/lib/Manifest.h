@@ -77,8 +77,8 @@ struct KVCacheSpec {
   int64_t floatsPerToken = 0;
 };
 
-/// A parameter the compiler packed from others (attn-fuse-projections,
-/// attn-pack-weights): the members' buffers concatenated along `axis`, then,
+/// A parameter the compiler packed from others (attnc-fuse-projections,
+/// attnc-pack-weights): the members' buffers concatenated along `axis`, then,
 /// for a panel layout, rearranged into column panels; built once at load,
 /// and taken by the entries after the outputs (docs/abi.md, "packed_params").
 struct PackSpec {

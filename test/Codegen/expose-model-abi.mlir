@@ -42,28 +42,7 @@ module {
 
 // -----
 
-module {
-  // expected-error @+1 {{attn.shape of 'x' does not match its type 'tensor<?x16xf32>' and the model's attn.dims}}
-  func.func @bad_dims(%x: tensor<?x16xf32> {attn.kind = "input", attn.name = "x", attn.shape = ["seq", 16]})
-      -> (tensor<?x16xf32> {attn.name = "y", attn.shape = ["seq", 16]})
-      attributes {attn.model = "bad_dims", attn.dims = ["batch"]} {
-    return %x : tensor<?x16xf32>
-  }
-}
-
-// -----
-
-module {
-  // expected-error @+1 {{argument 0 lacks the attn.kind/attn.name/attn.shape attributes of a model argument}}
-  func.func @unannotated(%x: tensor<?x16xf32>) -> (tensor<?x16xf32> {attn.name = "y", attn.shape = ["seq", 16]})
-      attributes {attn.model = "unannotated", attn.dims = ["seq"]} {
-    return %x : tensor<?x16xf32>
-  }
-}
-
-// -----
-
-// A parameter packed from others (attn-fuse-projections): listed in the
+// A parameter packed from others (attnc-fuse-projections): listed in the
 // manifest's "packed_params", its buffer after the outputs, the arena after
 // it.
 // CHECK-LABEL: llvm.mlir.global internal constant @__attnc_manifest
@@ -89,20 +68,6 @@ func.func @packed(%x: tensor<?x4xf32> {attn.kind = "input", attn.name = "x", att
 
 // -----
 
-module {
-  // expected-error @+1 {{packed parameter 'a+c' packs "c", which is not a parameter}}
-  func.func @bad_pack(%x: tensor<?x4xf32> {attn.kind = "input", attn.name = "x", attn.shape = ["seq", 4]},
-                      %a: tensor<8x4xf32> {attn.kind = "param", attn.name = "a", attn.tensor = "a.weight", attn.shape = [8, 4]},
-                      %ac: tensor<12x4xf32> {attn.kind = "packed", attn.name = "a+c", attn.shape = [12, 4], attn.pack_of = ["a", "c"], attn.pack_axis = 0 : i64})
-      -> (tensor<?x12xf32> {attn.name = "y", attn.shape = ["seq", 12]})
-      attributes {attn.model = "bad_pack", attn.dims = ["seq"]} {
-    %y = attn.linear %x, %ac layout out_in : tensor<?x4xf32>, tensor<12x4xf32> -> tensor<?x12xf32>
-    return %y : tensor<?x12xf32>
-  }
-}
-
-// -----
-
 // A parameter with `else` alternatives: attn.tensor lists every name, the
 // manifest keeps the first as "tensor" and the others as "tensor_else".
 // CHECK-LABEL: llvm.mlir.global internal constant @__attnc_manifest
@@ -118,11 +83,19 @@ func.func @tied(%x: tensor<?x4xf32> {attn.kind = "input", attn.name = "x", attn.
 // -----
 
 module {
-  // expected-error @+1 {{argument 1 has an attn.tensor list that is empty or holds something other than strings}}
-  func.func @bad_sources(%x: tensor<?x4xf32> {attn.kind = "input", attn.name = "x", attn.shape = ["seq", 4]},
-                         %w: tensor<8x4xf32> {attn.kind = "param", attn.name = "w", attn.tensor = ["w.weight", 3], attn.shape = [8, 4]})
-      -> (tensor<?x4xf32> {attn.name = "y", attn.shape = ["seq", 4]})
-      attributes {attn.model = "bad_sources", attn.dims = ["seq"]} {
-    return %x : tensor<?x4xf32>
+  // expected-error @+1 {{argument 0 lacks the attn.kind/attn.name/attn.shape attributes of a model argument}}
+  func.func @unannotated(%x: tensor<?x16xf32>) -> (tensor<?x16xf32> {attn.name = "y", attn.shape = ["seq", 16]})
+      attributes {attn.model = "unannotated", attn.dims = ["seq"]} {
+    return %x : tensor<?x16xf32>
+  }
+}
+
+// -----
+
+module {
+  // expected-error @+1 {{result 0 lacks the attn.name/attn.shape attributes of a model output}}
+  func.func @unnamed(%x: tensor<?x16xf32> {attn.kind = "input", attn.name = "x", attn.shape = ["seq", 16]}) -> tensor<?x16xf32>
+      attributes {attn.model = "unnamed", attn.dims = ["seq"]} {
+    return %x : tensor<?x16xf32>
   }
 }

@@ -132,11 +132,15 @@ private:
   SmallVector<std::string> dims;
   llvm::StringMap<Value> dimValues;
   SmallVector<AbiTensor> inputs, params, outputs;
-  /// Parameters packed from others (attn-fuse-projections), which the
+  /// Parameters packed from others (attnc-fuse-projections), which the
   /// entries take after the outputs.
   SmallVector<AbiTensor> packs;
 };
 
+// The dialect has verified the form of the contract attributes
+// (ModelAttributes.h): a shape matches its type and names only declared
+// dims; packs name parameters and have axes in range. What the ABI adds is
+// that every argument and result carries them.
 LogicalResult ModelABIBuilder::collect() {
   if (ArrayAttr dimsAttr = getModelDims(model))
     for (Attribute d : dimsAttr)
@@ -147,7 +151,7 @@ LogicalResult ModelABIBuilder::collect() {
     auto tensorType = dyn_cast<RankedTensorType>(type.getInput(i));
     auto shape = attrs ? attrs.getAs<ArrayAttr>(kShapeAttr) : ArrayAttr();
     StringRef kind = getStringAttr(attrs, kKindAttr);
-    if (!tensorType || !shape ||
+    if (!tensorType || !shape || !attrs.get(kNameAttr) ||
         (kind != kInputKind && kind != kParamKind && kind != kPackedKind))
       return model.emitError("argument ")
              << i << " lacks the attn.kind/attn.name/attn.shape attributes "
@@ -156,12 +160,6 @@ LogicalResult ModelABIBuilder::collect() {
                 getStringAttr(attrs, kTensorAttr).str(), {}, shape, 0,
                 std::nullopt, tensorType, i, -1, nullptr, 0};
     if (auto sources = attrs.getAs<ArrayAttr>(kTensorAttr)) {
-      if (sources.empty() || !llvm::all_of(sources, [](Attribute a) {
-                                  return isa<StringAttr>(a);
-                                }))
-        return model.emitError("argument ")
-               << i << " has an attn.tensor list that is empty or holds "
-               << "something other than strings";
       t.checkpointName = cast<StringAttr>(sources[0]).getValue().str();
       for (Attribute source : sources.getValue().drop_front())
         t.alternatives.push_back(cast<StringAttr>(source).getValue().str());
@@ -174,19 +172,8 @@ LogicalResult ModelABIBuilder::collect() {
       t.indexBound = bound.getInt();
     if (kind == kPackedKind) {
       t.packOf = attrs.getAs<ArrayAttr>(kPackOfAttr);
-      auto axis = attrs.getAs<IntegerAttr>(kPackAxisAttr);
-      auto outAxis = attrs.getAs<IntegerAttr>(kPackOutAxisAttr);
-      // Panels are [.., out / 48, in, 48] of members one rank lower.
-      int64_t memberRank = tensorType.getRank() - (outAxis ? 1 : 0);
-      if (!t.packOf || !axis || axis.getInt() < 0 ||
-          axis.getInt() >= memberRank ||
-          (outAxis && (memberRank < 2 || outAxis.getInt() < memberRank - 2 ||
-                       outAxis.getInt() >= memberRank)))
-        return model.emitError("packed argument ")
-               << i << " lacks a valid attn.pack_of/attn.pack_axis"
-               << "/attn.pack_out_axis";
-      t.packAxis = axis.getInt();
-      if (outAxis)
+      t.packAxis = attrs.getAs<IntegerAttr>(kPackAxisAttr).getInt();
+      if (auto outAxis = attrs.getAs<IntegerAttr>(kPackOutAxisAttr))
         t.packOutAxis = outAxis.getInt();
       t.layers = 0; // the manifest's packs need no checkpoint template
       packs.push_back(std::move(t));
@@ -198,21 +185,11 @@ LogicalResult ModelABIBuilder::collect() {
              (step && !step.getArgument(i).use_empty());
     (kind == kInputKind ? inputs : params).push_back(std::move(t));
   }
-  for (const AbiTensor &pack : packs)
-    for (Attribute member : pack.packOf) {
-      auto name = dyn_cast<StringAttr>(member);
-      if (!name || llvm::none_of(params, [&](const AbiTensor &p) {
-            return p.name == name.getValue();
-          }))
-        return model.emitError("packed parameter '")
-               << pack.name << "' packs " << member
-               << ", which is not a parameter";
-    }
   for (unsigned i = 0; i < type.getNumResults(); ++i) {
     DictionaryAttr attrs = model.getResultAttrDict(i);
     auto tensorType = dyn_cast<RankedTensorType>(type.getResult(i));
     auto shape = attrs ? attrs.getAs<ArrayAttr>(kShapeAttr) : ArrayAttr();
-    if (!tensorType || !shape)
+    if (!tensorType || !shape || !attrs.get(kNameAttr))
       return model.emitError("result ")
              << i << " lacks the attn.name/attn.shape attributes of a model "
              << "output";
@@ -220,21 +197,6 @@ LogicalResult ModelABIBuilder::collect() {
                                 {}, shape, 0, std::nullopt, tensorType, -1, i,
                                 nullptr, 0});
   }
-  // Every dynamic dimension must be named, and every name declared.
-  for (auto *list : {&inputs, &params, &outputs, &packs})
-    for (const AbiTensor &t : *list) {
-      if (t.shape.size() != static_cast<size_t>(t.type.getRank()))
-        return model.emitError("attn.shape of '")
-               << t.name << "' does not match its type " << t.type;
-      for (auto [attr, size] : llvm::zip(t.shape, t.type.getShape())) {
-        auto sym = dyn_cast<StringAttr>(attr);
-        if (ShapedType::isDynamic(size) != static_cast<bool>(sym) ||
-            (sym && !llvm::is_contained(dims, sym.getValue().str())))
-          return model.emitError("attn.shape of '")
-                 << t.name << "' does not match its type " << t.type
-                 << " and the model's attn.dims";
-      }
-    }
   return success();
 }
 

@@ -28,7 +28,7 @@
 // (sign extension and conversion, no CPU feature needed) and multiplies
 // each by its scale before the FMAs.
 //
-// A parameter B already packed at load (attn-pack-weights) is read in place,
+// A parameter B already packed at load (attnc-pack-weights) is read in place,
 // and then the elementwise ops around the product are computed on the tile
 // (TileFusion.h): the op filling C (a bias) for the first k block instead of
 // loading C, an epilogue (GELU, a residual add, ...) for the last one, stored

@@ -1,5 +1,5 @@
 //===- attnc-opt.cpp - Run attnc's passes on MLIR files -------------------===//
-#include "attnc/Codegen/Pipeline.h"
+#include "attnc/Pipeline/InitAll.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"

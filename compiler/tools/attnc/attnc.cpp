@@ -23,9 +23,7 @@
 
 #include "attnc/Analysis/ModelCost.h"
 #include "attnc/Codegen/ABI.h"
-#include "attnc/Codegen/DotEmitter.h"
 #include "attnc/Codegen/ObjectEmitter.h"
-#include "attnc/Codegen/Pipeline.h"
 #include "attnc/Codegen/Target.h"
 #include "attnc/Dialect/Attn/IR/WeightStorage.h"
 #include "attnc/Frontend/ASTDumper.h"
@@ -34,6 +32,9 @@
 #include "attnc/Frontend/Parser.h"
 #include "attnc/Frontend/Sema.h"
 #include "attnc/MLIRGen/MLIRGen.h"
+#include "attnc/Pipeline/InitAll.h"
+#include "attnc/Pipeline/Pipelines.h"
+#include "attnc/Plot/DotEmitter.h"
 #include "attnc/Support/Progress.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -1,6 +1,8 @@
 //===- AttnDialect.cpp - The attn dialect ---------------------------------===//
 #include "attnc/Dialect/Attn/IR/AttnDialect.h"
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
+#include "attnc/Dialect/Attn/IR/ModelAttributes.h"
+#include "attnc/Dialect/Attn/IR/VectorTarget.h"
 
 using namespace mlir;
 using namespace attnc::attn;
@@ -26,4 +28,25 @@ void AttnDialect::initialize() {
 #define GET_OP_LIST
 #include "attnc/Dialect/Attn/IR/AttnOps.cpp.inc"
       >();
+}
+
+LogicalResult AttnDialect::verifyOperationAttribute(Operation *op,
+                                                    NamedAttribute attr) {
+  if (attr.getName() == attnc::kTargetAttr)
+    return attnc::verifyTargetAttribute(op, attr.getValue());
+  return attnc::verifyFunctionAttribute(op, attr);
+}
+
+LogicalResult AttnDialect::verifyRegionArgAttribute(Operation *op,
+                                                    unsigned regionIndex,
+                                                    unsigned argIndex,
+                                                    NamedAttribute attr) {
+  return attnc::verifyArgumentAttribute(op, argIndex, attr);
+}
+
+LogicalResult AttnDialect::verifyRegionResultAttribute(Operation *op,
+                                                       unsigned regionIndex,
+                                                       unsigned resultIndex,
+                                                       NamedAttribute attr) {
+  return attnc::verifyResultAttribute(op, resultIndex, attr);
 }

@@ -38,3 +38,31 @@ attnc::TargetRecord attnc::getTargetRecord(Operation *op) {
         record.features.push_back(name.str());
   return record;
 }
+
+LogicalResult attnc::verifyTargetAttribute(Operation *op, Attribute value) {
+  auto fail = [&](StringRef what) {
+    return op->emitError() << "'" << kTargetAttr << "' " << what;
+  };
+  if (!isa<ModuleOp>(op))
+    return fail("must be on a module");
+  auto dict = dyn_cast<DictionaryAttr>(value);
+  if (!dict)
+    return fail("must be a dictionary");
+  if (Attribute cpu = dict.get("cpu"); cpu && !isa<StringAttr>(cpu))
+    return fail("cpu must be a string");
+  if (Attribute features = dict.get("features")) {
+    auto list = dyn_cast<ArrayAttr>(features);
+    if (!list || !llvm::all_of(list, llvm::IsaPred<StringAttr>))
+      return fail("features must be an array of strings");
+  }
+  auto atLeast = [&](StringRef key, int64_t least) {
+    Attribute attr = dict.get(key);
+    auto integer = dyn_cast_or_null<IntegerAttr>(attr);
+    return !attr || (integer && integer.getInt() >= least);
+  };
+  if (!atLeast("f32_lanes", 1))
+    return fail("f32_lanes must be a positive integer");
+  if (!atLeast("vector_registers", 4))
+    return fail("vector_registers must be an integer of at least 4");
+  return success();
+}

@@ -1,5 +1,5 @@
 //===- DimOrigin.cpp - Which model argument a dynamic size comes from -----===//
-#include "DimOrigin.h"
+#include "attnc/Dialect/Attn/Transforms/DimOrigin.h"
 
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
 

@@ -1,4 +1,4 @@
-// RUN: attnc-opt %s -split-input-file -convert-attn-to-linalg | FileCheck %s
+// RUN: attnc-opt %s -split-input-file -attnc-convert-attn-to-linalg | FileCheck %s
 
 // The probabilities are the attention's own: scores of q and k (query head h
 // reads key head h floordiv 2 here), scaled, causally masked, softmax; no

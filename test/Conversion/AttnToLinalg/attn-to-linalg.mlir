@@ -1,4 +1,4 @@
-// RUN: attnc-opt %s -split-input-file -convert-attn-to-linalg | FileCheck %s
+// RUN: attnc-opt %s -split-input-file -attnc-convert-attn-to-linalg | FileCheck %s
 
 // The bias is broadcast into the accumulator, then one reduction over `in`.
 // CHECK-DAG: #[[BIAS:.+]] = affine_map<(d0, d1, d2) -> (d2)>

@@ -1,4 +1,4 @@
-// RUN: attnc-opt %s -split-input-file -convert-attn-to-linalg | FileCheck %s
+// RUN: attnc-opt %s -split-input-file -attnc-convert-attn-to-linalg | FileCheck %s
 
 // One query (static): only the decode form. The keys split into at most 16
 // chunks of max(64, ceil(sk / 256) * 16) keys, a number that depends on sk

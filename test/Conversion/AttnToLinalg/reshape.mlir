@@ -1,4 +1,4 @@
-// RUN: attnc-opt %s -split-input-file -convert-attn-to-linalg | FileCheck %s
+// RUN: attnc-opt %s -split-input-file -attnc-convert-attn-to-linalg | FileCheck %s
 
 // The shape tensor holds the static sizes and, for each dynamic one, the
 // size of the input dimension that dims names.

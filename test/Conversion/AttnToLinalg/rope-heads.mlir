@@ -1,4 +1,4 @@
-// RUN: attnc-opt %s -split-input-file -convert-attn-to-linalg -canonicalize | FileCheck %s
+// RUN: attnc-opt %s -split-input-file -attnc-convert-attn-to-linalg -canonicalize | FileCheck %s
 
 // RoPE of split heads reads the [B, S, H * D] input in place through its
 // index maps: x[b, h, s, d] = in[b, s, h * D + d], the partner element at

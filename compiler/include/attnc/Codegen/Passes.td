@@ -37,7 +37,7 @@ def ExposeModelABI : Pass<"attnc-expose-model-abi", "mlir::ModuleOp"> {
     functions of a compiled model: `attnc_model_abi_version`,
     `attnc_model_manifest` (a JSON description built from the `attn.*`
     argument and result attributes), `attnc_model_forward(dims, buffers)`
-    and, for decoders that attn-kv-cache prepared, `attnc_model_step(dims,
+    and, for decoders that attnc-kv-cache prepared, `attnc_model_step(dims,
     buffers, kv_cache, capacity, position)`,
     which builds a memref for each raw buffer pointer, calls the model
     (inlined afterwards) and writes its results into the output buffers.
@@ -73,7 +73,7 @@ def LowerContractions : Pass<"attnc-lower-contractions", "mlir::func::FuncOp"> {
   let description = [{
     Every f32 linalg op on buffers that computes `C[b.., m, n] += A * B` over
     one reduction loop (linalg.matmul, batch_matmul, the contractions of
-    convert-attn-to-linalg, and products whose B is a weight packed at load)
+    attnc-convert-attn-to-linalg, and products whose B is a weight packed at load)
     becomes a GotoBLAS-style loop nest: an `scf.parallel` over the batch and
     groups of 48-column panels, blocks of 256 k in which B is packed into a
     contiguous scratch buffer, and an 8 x 48 register tile of C (24

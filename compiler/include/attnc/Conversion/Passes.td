@@ -4,7 +4,7 @@
 
 include "mlir/Pass/PassBase.td"
 
-def ConvertAttnToLinalg : Pass<"convert-attn-to-linalg", "mlir::ModuleOp"> {
+def ConvertAttnToLinalg : Pass<"attnc-convert-attn-to-linalg", "mlir::ModuleOp"> {
   let summary = "Lower attn ops to linalg, tensor, arith and math on tensors";
   let description = [{
     Every attn op becomes one or a few `linalg.generic` ops on tensors

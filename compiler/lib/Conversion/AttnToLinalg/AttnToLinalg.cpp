@@ -9,7 +9,6 @@
 #include "Patterns.h"
 #include "attnc/Conversion/Passes.h"
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
-#include "attnc/Dialect/Attn/IR/ModelAttributes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -384,29 +383,7 @@ struct AttentionLowering : OpConversionPattern<attn::AttentionOp> {
 
 struct ConvertAttnToLinalgPass
     : attnc::impl::ConvertAttnToLinalgBase<ConvertAttnToLinalgPass> {
-  /// Marks the inputs that embeddings index directly with the table's row
-  /// count (kIndexBoundAttr), before the lookups become clamped loads.
-  void markIndexInputs() {
-    getOperation()->walk([](attn::EmbeddingOp op) {
-      auto arg = dyn_cast<BlockArgument>(op.getIds());
-      auto func = arg ? dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp())
-                      : func::FuncOp();
-      auto tableType = cast<RankedTensorType>(op.getTable().getType());
-      if (!func || arg.getOwner() != &func.getBody().front() ||
-          tableType.isDynamicDim(0))
-        return;
-      int64_t rows = tableType.getDimSize(0);
-      unsigned index = arg.getArgNumber();
-      if (auto old = func.getArgAttrOfType<IntegerAttr>(index, kIndexBoundAttr))
-        rows = std::min(rows, old.getInt());
-      func.setArgAttr(index, kIndexBoundAttr,
-                      IntegerAttr::get(IntegerType::get(func.getContext(), 64),
-                                       rows));
-    });
-  }
-
   void runOnOperation() override {
-    markIndexInputs();
     // Every op lowered from an attn op keeps its name in its location, which
     // labels the kernels of the profile (attnc-profile-regions).
     getOperation()->walk([](Operation *op) {

@@ -26,10 +26,15 @@ def Attn_Dialect : Dialect {
   let description = [{
     The `attn` dialect is what the attnc front end emits: projections,
     batched matrix products, masks, softmax, head reshaping, and a fused
-    `attn.attention` op. Graph passes rewrite it; `convert-attn-to-linalg`
+    `attn.attention` op. Graph passes rewrite it; `attnc-convert-attn-to-linalg`
     lowers it to linalg on tensors.
   }];
   let cppNamespace = "::attnc::attn";
+  // The model/ABI contract attributes (ModelAttributes.h, VectorTarget.h)
+  // are checked here once, for every pass.
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -48,7 +53,7 @@ def Attn_WeightLayout : I32EnumAttr<"WeightLayout",
 def Attn_F32Tensor : RankedTensorOf<[F32]>;
 def Attn_Tensor : RankedTensorOf<[F32, I32, I64]>;
 // A weight as stored: f32, or bf16/f16 that the op widens to f32 as it
-// reads each element (attn-weight-storage, docs/language.md).
+// reads each element (attnc-weight-storage, docs/language.md).
 def Attn_WeightTensor : RankedTensorOf<[F32, BF16, F16]>;
 
 // Op classes (AttnTraits.h): passes ask `op->hasTrait<...>()`.
@@ -81,7 +86,7 @@ def Attn_LinearOp : Attn_Op<"linear", [Attn_OwnShapeRule]> {
     layout it is stored in: `out_in` (`[out, in]`, as `torch.nn.Linear` stores
     it) or `in_out` (`[in, out]`, as GPT-2's `Conv1D` stores it), so
     checkpoints need no conversion. A weight packed at load by
-    attn-pack-weights is 3-D, `panels` (`[ceil(out / W), in, W]`: column
+    attnc-pack-weights is 3-D, `panels` (`[ceil(out / W), in, W]`: column
     panels of W output features, zero-padded, each contiguous over `in`, W
     three vectors of the module's target: 48 for AVX-512, 24 for AVX2);
     its output feature count is then the result's. A bf16 or f16 weight
@@ -405,7 +410,7 @@ def Attn_AttentionProbsOp : Attn_Op<"attention_probs", [Attn_OwnShapeRule]> {
     gives each key, with the same grouped-query heads (query head `h` reads
     key head `h / (H / G)`) and the same masks. Masked entries are exactly
     0 and every row that sees at least one key sums to 1. Debug builds
-    (`attn-expose-attention-probs`) return these as extra model outputs.
+    (`attnc-expose-attention-probs`) return these as extra model outputs.
 
     ```mlir
     %p = attn.attention_probs %q, %k causal scale 1.767767e-01

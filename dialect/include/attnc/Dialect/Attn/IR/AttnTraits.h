@@ -15,7 +15,7 @@
 namespace attnc::attn::OpTrait {
 
 /// An elementwise activation, f(x) on every element of its one operand:
-/// the gated units of attn-fuse-projections and the matrix kernels'
+/// the gated units of attnc-fuse-projections and the matrix kernels'
 /// epilogues accept any of them.
 template <typename ConcreteType>
 class Activation : public mlir::OpTrait::TraitBase<ConcreteType, Activation> {

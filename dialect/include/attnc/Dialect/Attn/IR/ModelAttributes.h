@@ -2,7 +2,7 @@
 //
 // The contract between MLIRGen, the graph passes and the C ABI pass: MLIRGen
 // marks the model function and its arguments and results with these
-// attributes; graph passes (attn-kv-cache, attn-fuse-projections, ...) keep
+// attributes; graph passes (attnc-kv-cache, attnc-fuse-projections, ...) keep
 // them up to date and ExposeModelABI reads them to build the manifest and
 // entry points. Every pass finds the model and the step function through the
 // lookups below and reads the attributes through the typed accessors.
@@ -44,17 +44,17 @@ inline constexpr llvm::StringLiteral kDefaultAttr = "attn.default";
 /// runtime refuses ids outside [0, bound) instead (manifest "index_bound").
 inline constexpr llvm::StringLiteral kIndexBoundAttr = "attn.index_bound";
 
-/// On a parameter packed from others by attn-fuse-projections (attn.kind =
+/// On a parameter packed from others by attnc-fuse-projections (attn.kind =
 /// "packed"): the names of its members (ArrayAttr of StringAttr), in order,
 /// and the axis of its shape along which they are concatenated (I64Attr).
 inline constexpr llvm::StringLiteral kPackOfAttr = "attn.pack_of";
 inline constexpr llvm::StringLiteral kPackAxisAttr = "attn.pack_axis";
-/// On a linear weight packed into column panels by attn-pack-weights: the
+/// On a linear weight packed into column panels by attnc-pack-weights: the
 /// axis of the concatenated members' shape that holds the output features
 /// (I64Attr). Its shape is then [layers?, ceil(out / 48), in, 48].
 inline constexpr llvm::StringLiteral kPackOutAxisAttr = "attn.pack_out_axis";
 
-/// On the incremental-decoding function added by attn-kv-cache: the name of
+/// On the incremental-decoding function added by attnc-kv-cache: the name of
 /// the model it steps (StringAttr). Its extra arguments are the key/value
 /// caches (attn.kind = "kv_cache", with attn.layers when stacked) and the
 /// position of the first new token (attn.kind = "position").
@@ -67,7 +67,7 @@ inline constexpr llvm::StringLiteral kPackedKind = "packed";
 inline constexpr llvm::StringLiteral kKVCacheKind = "kv_cache";
 inline constexpr llvm::StringLiteral kPositionKind = "position";
 
-/// The model's extra outputs added by attn-expose-attention-probs are named
+/// The model's extra outputs added by attnc-expose-attention-probs are named
 /// this prefix and the attention site's index ("attention.0", ...); no .attn
 /// output name has a dot, so none can clash.
 inline constexpr llvm::StringLiteral kAttentionOutputPrefix = "attention.";
@@ -80,7 +80,7 @@ mlir::FailureOr<mlir::func::FuncOp> lookupModelFunction(mlir::ModuleOp module);
 /// function when no function is marked attn.model.
 mlir::FailureOr<mlir::func::FuncOp>
 lookupOptionalModelFunction(mlir::ModuleOp module);
-/// The incremental-decoding function attn-kv-cache added (marked
+/// The incremental-decoding function attnc-kv-cache added (marked
 /// attn.step_of), or a null function; fails with an error when several are.
 mlir::FailureOr<mlir::func::FuncOp> lookupStepFunction(mlir::ModuleOp module);
 
@@ -95,9 +95,25 @@ llvm::StringRef getResultName(mlir::func::FuncOp fn, unsigned index);
 /// The layer count of a stacked per-layer argument, 0 for others.
 int64_t getArgLayers(mlir::func::FuncOp fn, unsigned index);
 
+/// The dialect's checks of the attributes above, run by the verifier after
+/// every pass (AttnDialect's verifyOperationAttribute, verifyRegionArgAttribute
+/// and verifyRegionResultAttribute): each attribute's type and values, an
+/// attn.shape that matches its type and names only the function's attn.dims,
+/// packs of parameters with axes in range. Passes rely on these and do not
+/// check them again. That every argument and result of the model carries
+/// them is the ABI's requirement, checked where the ABI is built
+/// (attnc-expose-model-abi): graph passes work on partial contracts.
+mlir::LogicalResult verifyFunctionAttribute(mlir::Operation *op,
+                                            mlir::NamedAttribute attr);
+mlir::LogicalResult verifyArgumentAttribute(mlir::Operation *op,
+                                            unsigned index,
+                                            mlir::NamedAttribute attr);
+mlir::LogicalResult verifyResultAttribute(mlir::Operation *op, unsigned index,
+                                          mlir::NamedAttribute attr);
+
 /// Names in locations (NameLoc), read by attnc-profile-regions to label the
 /// kernels of the generated code: the loop over the layers of a `repeat`
-/// (MLIRGen), and each attn op's own name, which convert-attn-to-linalg
+/// (MLIRGen), and each attn op's own name, which attnc-convert-attn-to-linalg
 /// wraps around the location of the ops it lowers to.
 inline constexpr llvm::StringLiteral kLayerLoopLocName = "attnc.layer_loop";
 inline constexpr llvm::StringLiteral kOpKindLocPrefix = "attn.";

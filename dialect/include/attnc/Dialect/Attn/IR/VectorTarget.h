@@ -30,6 +30,12 @@ namespace attnc {
 /// On the module: the target (DictionaryAttr, see above).
 inline constexpr llvm::StringLiteral kTargetAttr = "attn.target";
 
+/// The dialect's check of an `attn.target`: on a module, a dictionary whose
+/// cpu is a string, features an array of strings, f32_lanes a positive
+/// integer and vector_registers an integer of at least 4.
+mlir::LogicalResult verifyTargetAttribute(mlir::Operation *op,
+                                          mlir::Attribute value);
+
 struct VectorTarget {
   /// f32 elements of one vector register, and the number of such registers.
   int64_t lanes = 16;

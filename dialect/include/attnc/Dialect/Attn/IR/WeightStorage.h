@@ -1,7 +1,7 @@
 //===- WeightStorage.h - The element type a weight is kept in ---*- C++ -*-===//
 //
 // A parameter is stored as f32, or as bf16 or f16 (declared so in the .attn
-// source, or set by `attnc compile --weight-type`, attn-weight-storage). A
+// source, or set by `attnc compile --weight-type`, attnc-weight-storage). A
 // narrower parameter may only be read where an op widens it element by
 // element: the weight of attn.linear and the table of attn.embedding (for a
 // stacked parameter, through the layer's tensor.extract_slice).

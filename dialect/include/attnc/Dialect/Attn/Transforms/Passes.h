@@ -1,4 +1,4 @@
-//===- Passes.h - Graph passes on the attn dialect --------------*- C++ -*-===//
+//===- Passes.h - Graph optimizations on the attn dialect -------*- C++ -*-===//
 #ifndef ATTNC_DIALECT_ATTN_TRANSFORMS_PASSES_H
 #define ATTNC_DIALECT_ATTN_TRANSFORMS_PASSES_H
 

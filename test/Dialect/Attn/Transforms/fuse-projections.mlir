@@ -1,4 +1,4 @@
-// RUN: attnc-opt %s -split-input-file -attn-fuse-projections | FileCheck %s
+// RUN: attnc-opt %s -split-input-file -attnc-fuse-projections | FileCheck %s
 
 // Q, K and V of one input: one linear on a packed weight and bias (new
 // arguments, after the members, which stay unused), then one slice each.

@@ -1,4 +1,4 @@
-// RUN: attnc-opt %s -split-input-file -attn-fuse-attention -canonicalize | FileCheck %s
+// RUN: attnc-opt %s -split-input-file -attnc-fuse-attention -canonicalize | FileCheck %s
 
 // CHECK-LABEL: func.func @causal
 // CHECK-SAME: (%[[Q:.+]]: tensor<?x4x?x8xf32>, %[[K:.+]]: tensor<?x4x?x8xf32>, %[[V:.+]]: tensor<?x4x?x8xf32>)

@@ -5,15 +5,15 @@
 //   y = linear(x, wp) layout panels,  wp : [ceil(out / 48), in, 48]
 //
 // with wp a new argument the runtime builds once, at load, from w (or from
-// the members of a parameter packed by attn-fuse-projections), in w's
-// element type (f32, or bf16/f16 storage: attn-weight-storage). Stacked
+// the members of a parameter packed by attnc-fuse-projections), in w's
+// element type (f32, or bf16/f16 storage: attnc-weight-storage). Stacked
 // parameters keep their layer dimension first: [layers, ceil(out/48), in, 48].
 //
 //===----------------------------------------------------------------------===//
+#include "attnc/Dialect/Attn/ABI/Passes.h"
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
 #include "attnc/Dialect/Attn/IR/ModelAttributes.h"
 #include "attnc/Dialect/Attn/IR/VectorTarget.h"
-#include "attnc/Dialect/Attn/Transforms/Passes.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
@@ -22,7 +22,7 @@
 
 namespace attnc::attn {
 #define GEN_PASS_DEF_PACKWEIGHTS
-#include "attnc/Dialect/Attn/Transforms/Passes.h.inc"
+#include "attnc/Dialect/Attn/ABI/Passes.h.inc"
 } // namespace attnc::attn
 
 using namespace mlir;

@@ -1,6 +1,6 @@
 //===- DotEmitter.h - The attn graph as Graphviz DOT ------------*- C++ -*-===//
-#ifndef ATTNC_CODEGEN_DOTEMITTER_H
-#define ATTNC_CODEGEN_DOTEMITTER_H
+#ifndef ATTNC_PLOT_DOTEMITTER_H
+#define ATTNC_PLOT_DOTEMITTER_H
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -19,4 +19,4 @@ mlir::LogicalResult emitGraphDot(mlir::ModuleOp module, llvm::raw_ostream &os);
 
 } // namespace attnc
 
-#endif // ATTNC_CODEGEN_DOTEMITTER_H
+#endif // ATTNC_PLOT_DOTEMITTER_H

@@ -1,34 +1,31 @@
-//===- Pipeline.h - attnc's pass pipelines and registrations ----*- C++ -*-===//
-#ifndef ATTNC_CODEGEN_PIPELINE_H
-#define ATTNC_CODEGEN_PIPELINE_H
+//===- Pipelines.h - attnc's pass pipelines ---------------------*- C++ -*-===//
+//
+// The order in which attnc compile runs the passes of every layer (the
+// dialect's graph and ABI passes, the conversion, code generation); the
+// driver assembles these, attnc-opt runs any pass alone.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNC_PIPELINE_PIPELINES_H
+#define ATTNC_PIPELINE_PIPELINES_H
 
 #include <string>
 
 namespace mlir {
-class DialectRegistry;
 class OpPassManager;
 } // namespace mlir
 
 namespace attnc {
-
-/// The dialects, interface models and LLVM IR translations attnc uses; only
-/// these, to keep the build and start-up small.
-void registerAttncDialects(mlir::DialectRegistry &registry);
-
-/// attnc's passes and the upstream passes its pipelines use, so that every
-/// step is available by name to attnc-opt and --mlir-print-ir-* options.
-void registerAttncPasses();
 
 struct GraphPipelineOptions {
   /// Canonicalization and attention fusion; without them the attn graph is
   /// compiled as written.
   bool fuse = true;
   /// The debug build: every attention's probabilities become extra outputs
-  /// (attn-expose-attention-probs), and there is no incremental-decoding
+  /// (attnc-expose-attention-probs), and there is no incremental-decoding
   /// entry.
   bool debugAttention = false;
   /// "f32", "bf16" or "f16": the storage of every matrix weight
-  /// (attn-weight-storage); empty keeps what the source declares.
+  /// (attnc-weight-storage); empty keeps what the source declares.
   std::string weightType;
 };
 
@@ -47,4 +44,4 @@ void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm);
 
 } // namespace attnc
 
-#endif // ATTNC_CODEGEN_PIPELINE_H
+#endif // ATTNC_PIPELINE_PIPELINES_H

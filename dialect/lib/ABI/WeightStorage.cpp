@@ -4,16 +4,16 @@
 // or embedding tables take the chosen element type (Passes.td).
 //
 //===----------------------------------------------------------------------===//
-#include "attnc/Dialect/Attn/IR/WeightStorage.h"
+#include "attnc/Dialect/Attn/ABI/Passes.h"
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
 #include "attnc/Dialect/Attn/IR/ModelAttributes.h"
-#include "attnc/Dialect/Attn/Transforms/Passes.h"
+#include "attnc/Dialect/Attn/IR/WeightStorage.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 namespace attnc::attn {
 #define GEN_PASS_DEF_WEIGHTSTORAGE
-#include "attnc/Dialect/Attn/Transforms/Passes.h.inc"
+#include "attnc/Dialect/Attn/ABI/Passes.h.inc"
 } // namespace attnc::attn
 
 using namespace mlir;
@@ -29,7 +29,7 @@ struct WeightStoragePass
     std::optional<FloatType> element =
         parseWeightType(&getContext(), type);
     if (!element) {
-      getOperation().emitError() << "attn-weight-storage: unknown type '"
+      getOperation().emitError() << "attnc-weight-storage: unknown type '"
                                  << type << "'; expected "
                                  << kWeightTypeNames;
       return signalPassFailure();

@@ -1,5 +1,5 @@
 //===- DotEmitter.cpp - The attn graph as Graphviz DOT --------------------===//
-#include "attnc/Codegen/DotEmitter.h"
+#include "attnc/Plot/DotEmitter.h"
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
 #include "attnc/Dialect/Attn/IR/ModelAttributes.h"
 

@@ -1,7 +1,8 @@
-//===- Pipeline.cpp - attnc's pass pipelines and registrations ------------===//
-#include "attnc/Codegen/Pipeline.h"
+//===- InitAll.cpp - The dialects and passes attnc registers --------------===//
+#include "attnc/Pipeline/InitAll.h"
 #include "attnc/Codegen/Passes.h"
 #include "attnc/Conversion/Passes.h"
+#include "attnc/Dialect/Attn/ABI/Passes.h"
 #include "attnc/Dialect/Attn/IR/AttnDialect.h"
 #include "attnc/Dialect/Attn/Transforms/Passes.h"
 
@@ -45,7 +46,6 @@
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/DialectRegistry.h"
-#include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
@@ -81,6 +81,7 @@ void attnc::registerAttncDialects(DialectRegistry &registry) {
 
 void attnc::registerAttncPasses() {
   attn::registerAttnPasses();
+  attn::registerAttnABIPasses();
   registerAttncConversionPasses();
   registerAttncCodegenPasses();
   registerCanonicalizerPass();
@@ -106,94 +107,4 @@ void attnc::registerAttncPasses() {
   registerConvertControlFlowToLLVMPass();
   registerConvertFuncToLLVMPass();
   registerReconcileUnrealizedCastsPass();
-}
-
-void attnc::buildGraphPipeline(OpPassManager &pm,
-                               const GraphPipelineOptions &options) {
-  // Not an optimization: what the weights are stored as. Before fusion,
-  // which packs in the stored type.
-  if (!options.weightType.empty())
-    pm.addPass(attn::createWeightStorage({options.weightType}));
-  if (options.fuse) {
-    pm.addPass(createCanonicalizerPass());
-    pm.addNestedPass<func::FuncOp>(attn::createFuseAttention());
-    pm.addPass(attn::createFuseProjections());
-    pm.addPass(attn::createPackWeights());
-    pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
-  }
-  // Not optimizations: they add the attention outputs of a debug build, or
-  // the incremental-decoding entry.
-  if (options.debugAttention)
-    pm.addPass(attn::createExposeAttentionProbs());
-  else
-    pm.addPass(attn::createIntroduceKVCache());
-}
-
-void attnc::buildAttnToLinalgPipeline(OpPassManager &pm) {
-  pm.addPass(createConvertAttnToLinalg());
-  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-}
-
-void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm) {
-  pm.addPass(createExposeModelABI());
-  pm.addPass(createInlinerPass());
-  pm.addPass(createSymbolDCEPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  // CSE may have made one tensor.empty the destination of several outputs;
-  // MLIR 19's empty-tensor elimination would then write them all into one
-  // buffer (test/E2E/two-outputs.test). Untied, elimination is safe and
-  // saves each output a copy into the caller's buffer.
-  pm.addPass(createUntieEmptyTensors());
-  pm.addPass(bufferization::createEmptyTensorEliminationPass());
-
-  bufferization::OneShotBufferizationOptions bufferization;
-  bufferization.bufferizeFunctionBoundaries = true;
-  // The layer loop carries the hidden state; each layer yields a new buffer.
-  bufferization.allowReturnAllocsFromLoops = true;
-  // Copies become loops: memref.copy of strided views would otherwise call
-  // memrefCopy from MLIR's runtime library, which models do not link.
-  bufferization.memCpyFn = [](OpBuilder &b, Location loc, Value from,
-                              Value to) {
-    b.create<linalg::CopyOp>(loc, from, to);
-    return success();
-  };
-  bufferization.setFunctionBoundaryTypeConversion(
-      bufferization::LayoutMapOption::IdentityLayoutMap);
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
-  pm.addNestedPass<func::FuncOp>(createPrepareTileFusion());
-  pm.addPass(createPlanMemory());
-  bufferization::BufferDeallocationPipelineOptions deallocation;
-  bufferization::buildBufferDeallocationPipeline(pm, deallocation);
-
-  pm.addNestedPass<func::FuncOp>(createLowerContractions());
-  pm.addNestedPass<func::FuncOp>(createVectorizeGenerics());
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  pm.addPass(createForallToParallelLoopPass());
-  pm.addPass(createApproximateMath());
-  pm.addPass(createScopeLoopAllocas());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createConvertSCFToOpenMPPass());
-  pm.addPass(createScheduleParallelLoops());
-  pm.addPass(createProfileRegions());
-  pm.addPass(arith::createArithExpandOpsPass());
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  // The order of the LLVM conversions matters with OpenMP regions:
-  // alloca_scope must reach the LLVM dialect before scf becomes cf, and
-  // every dialect inside omp regions must be converted before omp itself.
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createConvertSCFToCFPass());
-  pm.addPass(createConvertVectorToLLVMPass());
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createConvertOpenMPToLLVMPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
-  pm.addPass(createCanonicalizerPass());
 }

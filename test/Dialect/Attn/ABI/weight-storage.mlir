@@ -1,9 +1,9 @@
-// RUN: attnc-opt %s -split-input-file -attn-weight-storage=type=bf16 | FileCheck %s
-// RUN: attnc-opt %s -split-input-file -attn-weight-storage=type=f16 | FileCheck %s --check-prefix=F16
-// RUN: attnc-opt %s -split-input-file -attn-weight-storage=type=bf16 -attn-pack-weights | FileCheck %s --check-prefix=PACK
-// RUN: not attnc-opt %s -split-input-file -attn-weight-storage=type=int4 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: attnc-opt %s -split-input-file -attnc-weight-storage=type=bf16 | FileCheck %s
+// RUN: attnc-opt %s -split-input-file -attnc-weight-storage=type=f16 | FileCheck %s --check-prefix=F16
+// RUN: attnc-opt %s -split-input-file -attnc-weight-storage=type=bf16 -attnc-pack-weights | FileCheck %s --check-prefix=PACK
+// RUN: not attnc-opt %s -split-input-file -attnc-weight-storage=type=int4 2>&1 | FileCheck %s --check-prefix=BAD
 
-// BAD: error: attn-weight-storage: unknown type 'int4'; expected f32, bf16 or f16
+// BAD: error: attnc-weight-storage: unknown type 'int4'; expected f32, bf16 or f16
 
 // An embedding tied to the output projection and a linear weight become
 // bf16; the norm's weight, the bias and a matrix also read by a matmul stay

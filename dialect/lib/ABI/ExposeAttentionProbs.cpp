@@ -7,11 +7,10 @@
 // [layers, B, H, Sq, Sk] tensor.
 //
 //===----------------------------------------------------------------------===//
-#include "DimOrigin.h"
-
+#include "attnc/Dialect/Attn/ABI/Passes.h"
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
 #include "attnc/Dialect/Attn/IR/ModelAttributes.h"
-#include "attnc/Dialect/Attn/Transforms/Passes.h"
+#include "attnc/Dialect/Attn/Transforms/DimOrigin.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -22,7 +21,7 @@
 
 namespace attnc::attn {
 #define GEN_PASS_DEF_EXPOSEATTENTIONPROBS
-#include "attnc/Dialect/Attn/Transforms/Passes.h.inc"
+#include "attnc/Dialect/Attn/ABI/Passes.h.inc"
 } // namespace attnc::attn
 
 using namespace mlir;
@@ -182,9 +181,9 @@ struct ExposeAttentionProbsPass
       return;
     if (*step) {
       module.emitError("the model already has an incremental-decoding entry "
-                       "(attn-kv-cache), which cannot return attention "
+                       "(attnc-kv-cache), which cannot return attention "
                        "probabilities; debug builds run this pass instead "
-                       "of attn-kv-cache");
+                       "of attnc-kv-cache");
       return signalPassFailure();
     }
 

@@ -1,4 +1,4 @@
-// RUN: attnc-opt %s -split-input-file -attn-pack-weights | FileCheck %s
+// RUN: attnc-opt %s -split-input-file -attnc-pack-weights | FileCheck %s
 
 // A weight [out, in] = [100, 16]: panels [ceil(100 / 48), 16, 48]. The
 // parameter stays an argument (the embedding of a tied output projection
@@ -25,7 +25,7 @@ func.func @tied(%x: tensor<?x16xf32> {attn.kind = "input", attn.name = "x", attn
 // -----
 
 // Stacked [in, out] weights: the layer's slice of [layers, panels, in, 48];
-// a weight packed by attn-fuse-projections is packed from its members, and
+// a weight packed by attnc-fuse-projections is packed from its members, and
 // the concatenation nobody reads any more is removed. The bias is unchanged.
 // CHECK-LABEL: func.func @layers
 // CHECK-SAME: %[[B:[^:]+]]: tensor<3x56xf32> {attn.kind = "packed", attn.layers = 3 : i64, attn.name = "bq+bk"

@@ -9,9 +9,9 @@
 // the loop's induction variable, so the IR stays one loop.
 //
 //===----------------------------------------------------------------------===//
+#include "attnc/Dialect/Attn/ABI/Passes.h"
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
 #include "attnc/Dialect/Attn/IR/ModelAttributes.h"
-#include "attnc/Dialect/Attn/Transforms/Passes.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
@@ -19,7 +19,7 @@
 
 namespace attnc::attn {
 #define GEN_PASS_DEF_INTRODUCEKVCACHE
-#include "attnc/Dialect/Attn/Transforms/Passes.h.inc"
+#include "attnc/Dialect/Attn/ABI/Passes.h.inc"
 } // namespace attnc::attn
 
 using namespace mlir;

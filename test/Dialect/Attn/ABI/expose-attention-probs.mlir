@@ -1,4 +1,4 @@
-// RUN: attnc-opt %s -split-input-file -verify-diagnostics -attn-expose-attention-probs | FileCheck %s
+// RUN: attnc-opt %s -split-input-file -verify-diagnostics -attnc-expose-attention-probs | FileCheck %s
 
 // At function level: the probabilities of the same q, k, mask and scale
 // become a new result, [batch, heads, seq, seq] by the input's dim names.
@@ -139,7 +139,7 @@ func.func @offset_loop(%x: tensor<?x?x8xf32> {attn.kind = "input", attn.name = "
 // -----
 
 // The incremental entry cannot return probabilities: refused.
-// expected-error @+1 {{the model already has an incremental-decoding entry (attn-kv-cache)}}
+// expected-error @+1 {{the model already has an incremental-decoding entry (attnc-kv-cache)}}
 module {
   func.func @dec(%x: tensor<?x?x8xf32> {attn.kind = "input", attn.name = "x", attn.shape = ["batch", "seq", 8]})
       -> (tensor<?x?x8xf32> {attn.name = "y", attn.shape = ["batch", "seq", 8]})

@@ -1,4 +1,4 @@
-// RUN: attnc-opt %s -split-input-file -attn-kv-cache | FileCheck %s
+// RUN: attnc-opt %s -split-input-file -attnc-kv-cache | FileCheck %s
 
 // A decoder: @dec_step takes a key and a value cache and the position of the
 // first new token; the new keys and values are written into the caches at

@@ -1,0 +1,133 @@
+//===- Passes.td - Passes that shape the model's ABI -------*- tablegen -*-===//
+//
+// Passes that change what a compiled model takes or returns (docs/abi.md):
+// its parameters' storage, the weights the runtime packs at load, the
+// incremental-decoding entry, the attention outputs of a debug build, the
+// bounds the runtime checks. The graph optimizations are in
+// Transforms/Passes.td.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNC_DIALECT_ATTN_ABI_PASSES_TD
+#define ATTNC_DIALECT_ATTN_ABI_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def WeightStorage : Pass<"attnc-weight-storage", "mlir::ModuleOp"> {
+  let summary = "Store every matrix weight in one element type";
+  let description = [{
+    In the model function (marked `attn.model`), every floating-point
+    parameter of rank 2 or more that is read only as the weight of an
+    `attn.linear` or the table of an `attn.embedding` (a stacked one
+    through its layer slices) becomes an argument of element type `type`
+    (`f32`, `bf16` or `f16`), whatever the source declared: the linear
+    layers, embeddings and the logits projection at once. Norm weights,
+    biases and parameters read by any other op keep their type. The ops
+    widen a narrower weight to f32 as they read it; the runtime rounds the
+    checkpoint to the stored type once, at load (docs/abi.md). This is
+    `attnc compile --weight-type`; run it before attnc-fuse-projections and
+    attnc-pack-weights, which pack in the weight's type.
+
+    ```mlir
+    // attnc-opt -attnc-weight-storage=type=bf16
+    func.func @m(%x: tensor<?x768xf32>, %w: tensor<3072x768xf32> {attn.kind = "param"})
+    // becomes
+    func.func @m(%x: tensor<?x768xf32>, %w: tensor<3072x768xbf16> {attn.kind = "param"})
+    ```
+  }];
+  let options = [
+    Option<"type", "type", "std::string", /*default=*/"\"bf16\"",
+           "The element type of the stored weights: f32, bf16 or f16">
+  ];
+  let dependentDialects = ["::attnc::attn::AttnDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
+def PackWeights : Pass<"attnc-pack-weights", "mlir::ModuleOp"> {
+  let summary = "Read linear weights packed into column panels at load";
+  let description = [{
+    In the model function (marked `attn.model`), every `attn.linear` whose
+    weight is a parameter, the current layer's slice of a stacked one, or a
+    parameter packed by attnc-fuse-projections, reads instead a new argument
+    holding the same weight in the layout of the contraction kernels:
+    `[layers?, ceil(out / 48), in, 48]`, column panels of 48 output
+    features, zero-padded, each contiguous over the input features (layout
+    `panels`). The kernel then packs nothing per call, and a decode step
+    (one row) streams each weight once, contiguously.
+
+    The new argument is `attn.kind = "packed"` with `attn.pack_of`,
+    `attn.pack_axis` (the members, concatenated as by
+    attnc-fuse-projections) and `attn.pack_out_axis` (which axis of the
+    concatenation is the output features); the runtime builds it once, at
+    load (docs/abi.md, "packed_params"). A weight read by several linears
+    is packed once; the parameters stay arguments (an embedding tied to
+    the output projection still reads its own), and a packed argument
+    left unread is removed. Run it before attnc-kv-cache, which copies the
+    arguments into the incremental-decoding entry.
+  }];
+  let dependentDialects = ["::attnc::attn::AttnDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
+def IntroduceKVCache : Pass<"attnc-kv-cache", "mlir::ModuleOp"> {
+  let summary = "Add the incremental-decoding entry of a decoder model";
+  let description = [{
+    For a model (the function marked `attn.model`) whose attention is all
+    causal self-attention, adds `@<model>_step`: the same computation on
+    the `S` new tokens at positions `[position, position + S)`, given a
+    key/value cache. Every causal `attn.attention` writes its new keys and
+    values into its cache buffer (a memref argument
+    `[layers?, batch, kv_heads, capacity, head_dim]`, stacked over the layer
+    loop when inside one) at `position`, and attends over the cached
+    `[0, position + S)`; `attn.positions` gets `position` as its offset.
+    Prefill is a step at position 0; decoding one token is a step with
+    `S = 1`, whose cost is linear in the context. Models with any
+    non-causal attention (encoders, cross-attention) are left alone.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",
+    "mlir::memref::MemRefDialect", "mlir::tensor::TensorDialect"
+  ];
+}
+
+def ExposeAttentionProbs : Pass<"attnc-expose-attention-probs", "mlir::ModuleOp"> {
+  let summary = "Return every attention's probabilities as extra model outputs";
+  let description = [{
+    The debug build (`attnc compile --debug-attention`). For every
+    `attn.attention` of the model function (the one marked `attn.model`),
+    in program order, adds an `attn.attention_probs` of the same query,
+    key, mask, causal flag and scale, and returns it as a new result named
+    `attention.<n>` (a name no `.attn` output can have), with `attn.name` and
+    `attn.shape` so that the manifest lists it as an output:
+    `[B, H, Sq, Sk]` at function level, `[layers, B, H, Sq, Sk]` inside the
+    layer loop (an scf.for from 0 to `layers`, whose new iter_arg collects
+    each layer's probabilities with tensor.insert_slice). The dims of
+    `attn.shape` are the model's dims the sizes come from (e.g. the key
+    length of cross-attention is the source's `src_seq`), found by following
+    each dimension back to a model argument. A module that already has an
+    incremental-decoding entry (`attnc-kv-cache`) is refused: that entry
+    returns the model's outputs and has no probabilities to return, so
+    debug builds do without it.
+  }];
+  let dependentDialects = [
+    "mlir::scf::SCFDialect", "mlir::tensor::TensorDialect"
+  ];
+}
+
+def BoundEmbeddingIndices : Pass<"attnc-bound-embedding-indices", "mlir::ModuleOp"> {
+  let summary = "Record the row count of the tables that inputs index";
+  let description = [{
+    An integer argument read directly as the ids of an `attn.embedding` gets
+    `attn.index_bound`: the row count of the smallest table it indexes. The
+    compiled lookup clamps ids into the table; the runtime refuses ids
+    outside `[0, bound)` instead (the manifest's `"index_bound"`). It runs
+    just before the lowering, while the lookups are still `attn.embedding`.
+
+    ```mlir
+    // attnc-opt ids.mlir -attnc-bound-embedding-indices
+      %x = attn.embedding %wte[%ids] : tensor<100x16xf32>, tensor<?x?xi64> -> tensor<?x?x16xf32>
+    // after: %ids: tensor<?x?xi64> {..., attn.index_bound = 100 : i64}
+    ```
+  }];
+}
+
+#endif // ATTNC_DIALECT_ATTN_ABI_PASSES_TD
