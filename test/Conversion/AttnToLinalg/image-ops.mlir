@@ -1,4 +1,4 @@
-// RUN: attnc-opt %s -split-input-file -convert-attn-to-linalg | FileCheck %s
+// RUN: attnc-opt %s -split-input-file -attnc-convert-attn-to-linalg | FileCheck %s
 
 // The patch grid outside the loops of a patch: one index-map read, whose
 // result collapses (no copy) to [B, patches, C p p] for the projection.
