@@ -659,6 +659,10 @@ ShapeRule SliceOp::getShapeRule() {
 // Images and broadcasting
 //===----------------------------------------------------------------------===//
 
+static std::string dimStr(int64_t d) {
+  return ShapedType::isDynamic(d) ? "?" : std::to_string(d);
+}
+
 /// The numpy broadcast of two sizes: equal, or one of them 1.
 static std::optional<int64_t> broadcastSize(int64_t a, int64_t b) {
   if (a == b || b == 1)
