@@ -509,7 +509,8 @@ Status checkWeightsMemory(const Manifest &manifest,
   need.add("weights copied", copied);
   need.add("weights in place", inPlace, /*newAddressSpace=*/false);
   need.add("packs", packBytes(manifest));
-  need.add("one layer being packed", layerBeingPacked);
+  if (layerBeingPacked)
+    need.add("one layer being packed", layerBeingPacked);
   return checkMemory(
       need, "model '" + manifest.name + "': loading the weights of '" + path +
                 "'",
