@@ -34,7 +34,14 @@ bool sema::linearRule(Call &c) {
   const TensorType &x = c.tensor(0);
   TensorType w = c.tensor(1);
   // A convolution's weight [out, C, kh, kw] is the linear weight
-  // [out, C * kh * kw] (MLIRGen collapses it): a patch embedding.
+  // [out, C * kh * kw] (MLIRGen collapses it): a patch embedding. The
+  // collapse is computed in f32, so such a weight cannot be stored narrow.
+  if (w.rank() > 2 && w.storage != StorageType::F32)
+    return c.fail(c.arg(1).getLoc(),
+                  "a weight of rank " + Twine(w.rank()) +
+                      " is read as [out, in] by flattening, which needs it "
+                      "stored as f32, got " +
+                      w.str() + "; declare it f32");
   if (w.rank() > 2 && llvm::all_of(llvm::drop_begin(w.shape),
                                    [](const Dim &d) { return d.isStatic(); })) {
     int64_t in = 1;
