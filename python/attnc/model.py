@@ -191,7 +191,7 @@ class Session:
     incremental decoding with the KV cache:
 
         s = m.session(batch=1)
-        logits = s.step([5, 6, 7])        # the prompt: [1, 3, vocab]
+        logits = s.step([5, 6, 7])        # after the prompt: [1, 1, vocab]
         logits = s.step([8])              # one more token: [1, 1, vocab]
     """
 
@@ -250,9 +250,10 @@ class Session:
         return self._call(self._lib.attnc_session_run, inputs)
 
     def step(self, input_ids, **inputs):
-        """Feeds new tokens after the cached ones and returns their logits
-        [batch, tokens, vocab]. `input_ids` is [batch, tokens], or a flat
-        list or 1-D array of tokens for a batch of one."""
+        """Feeds new tokens after the cached ones and returns the logits of
+        the last one, [batch, 1, vocab] (the step entry computes no others:
+        docs/abi.md, "last_position"). `input_ids` is [batch, tokens], or a
+        flat list or 1-D array of tokens for a batch of one."""
         if self.capacity is None:
             raise StateError(
                 f"model '{self._model.name}' has no KV cache entry: use run()"

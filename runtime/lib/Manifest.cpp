@@ -204,6 +204,35 @@ private:
                      "(\"batch_dim\", \"seq_dim\") and a positive "
                      "\"floats_per_token\", found " + describe(*cache));
     spec.floatsPerToken = floats->get<int64_t>();
+    if (const json *last = member(*cache, "last_position");
+        last && !last->is_null()) {
+      auto invalidLast = [&]() {
+        return invalid("\"kv_cache\".\"last_position\" must list outputs "
+                       "whose axis 1 is the dim \"" +
+                       manifest.dims[spec.seqDim] + "\", found " +
+                       describe(*last));
+      };
+      if (!last->is_array())
+        return invalidLast();
+      for (const json &name : *last) {
+        auto output = name.is_string()
+                          ? std::find_if(manifest.outputs.begin(),
+                                         manifest.outputs.end(),
+                                         [&](const TensorSpec &t) {
+                                           return t.name == name.get_ref<
+                                                      const std::string &>();
+                                         })
+                          : manifest.outputs.end();
+        if (output == manifest.outputs.end() || output->dimIndex.size() < 2 ||
+            output->dimIndex[1] != spec.seqDim)
+          return invalidLast();
+        size_t index = output - manifest.outputs.begin();
+        if (std::count(spec.lastPosition.begin(), spec.lastPosition.end(),
+                       index))
+          return invalidLast();
+        spec.lastPosition.push_back(index);
+      }
+    }
     manifest.kvCache = spec;
     return Status::success();
   }

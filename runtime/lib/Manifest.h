@@ -75,6 +75,9 @@ struct KVCacheSpec {
   int batchDim = -1; // index in Manifest::dims
   int seqDim = -1;
   int64_t floatsPerToken = 0;
+  /// Outputs (indices into Manifest::outputs) that a step returns for the
+  /// last new token only: axis 1, sized by seqDim in a forward call, is 1.
+  std::vector<size_t> lastPosition;
 };
 
 /// A parameter the compiler packed from others (attnc-fuse-projections,

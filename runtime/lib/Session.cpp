@@ -22,7 +22,7 @@ Session::Session(const Model &model) : owner(model) { ++owner.liveSessions; }
 
 Session::~Session() { --owner.liveSessions; }
 
-Status Session::prepareOutputs(const std::vector<int64_t> &dims) {
+Status Session::prepareOutputs(const std::vector<int64_t> &dims, bool step) {
   const Manifest &spec = owner.manifest();
   results.resize(spec.outputs.size());
   for (size_t k = 0; k < spec.outputs.size(); ++k) {
@@ -33,6 +33,9 @@ Status Session::prepareOutputs(const std::vector<int64_t> &dims) {
     for (size_t i = 0; i < result.shape.size(); ++i)
       if (output.dimIndex[i] >= 0)
         result.shape[i] = dims[output.dimIndex[i]];
+    if (step && std::count(spec.kvCache->lastPosition.begin(),
+                           spec.kvCache->lastPosition.end(), k))
+      result.shape[1] = 1;
     std::optional<uint64_t> bytes =
         checkedByteSize(result.shape, attnc_dtype_size(output.dtype));
     if (!bytes || *bytes > SIZE_MAX)
@@ -69,7 +72,7 @@ Status Session::prepare(const attnc_tensor *inputs, size_t count,
                                  held);
       !s)
     return s;
-  if (Status s = prepareOutputs(bound->dims); !s)
+  if (Status s = prepareOutputs(bound->dims, stepCapacity > 0); !s)
     return s;
   dims = bound->dims;
   buffers.clear();
@@ -238,7 +241,7 @@ Status Session::reserve(const std::vector<int64_t> &dims) {
       return Error(ATTNC_ERROR_INVALID_ARGUMENT,
                    "reserve: dim '" + spec.dims[i] +
                        "' must be at least 1, got " + std::to_string(dims[i]));
-  if (Status s = prepareOutputs(dims); !s)
+  if (Status s = prepareOutputs(dims, /*step=*/false); !s)
     return s;
   if (capacity > 0)
     return reserveStep(dims);

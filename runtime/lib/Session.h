@@ -55,7 +55,9 @@ public:
 
 private:
   explicit Session(const Model &model);
-  Status prepareOutputs(const std::vector<int64_t> &dims);
+  /// Sizes the outputs of a forward call, or of a step (whose
+  /// last-position outputs have one row).
+  Status prepareOutputs(const std::vector<int64_t> &dims, bool step);
   /// Binds inputs, checks that the call fits the memory budget (a step
   /// when stepCapacity > 0), sizes outputs and fills `buffers`; dims in
   /// `dims`.

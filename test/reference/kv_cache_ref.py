@@ -73,7 +73,9 @@ class Session:
 
 def check_steps(ctx, name, variant, so, weights, reference, vocab, batch, chunks, seed):
     """Feeds random tokens in `chunks` (the first is the prefill) and compares
-    each step's logits with the full-sequence reference at those positions."""
+    each step's logits with the full-sequence reference at the chunk's last
+    position: a step returns that row only (attnc-step-last-position); the
+    rows before it are the ones later steps attend to through the cache."""
     total = sum(chunks)
     ids = harness.seeded(seed).integers(0, vocab, (batch, total), dtype=np.int64)
     ref = reference(ids)
@@ -82,8 +84,10 @@ def check_steps(ctx, name, variant, so, weights, reference, vocab, batch, chunks
         worst_abs, worst_rel, at, ok = 0.0, 0.0, 0, True
         for length in chunks:
             got = session.step(ids[:, at:at + length])
-            # Each step is held to the tolerance against its own positions.
-            max_abs, max_rel = harness.errors(got, ref[:, at:at + length])
+            ok = ok and got.shape == (batch, 1, vocab)
+            # Each step is held to the tolerance against its own position.
+            last = at + length - 1
+            max_abs, max_rel = harness.errors(got, ref[:, last:last + 1])
             ok = ok and max_rel <= harness.REL_TOL
             worst_abs, worst_rel = max(worst_abs, max_abs), max(worst_rel, max_rel)
             at += length

@@ -132,6 +132,9 @@ private:
   SmallVector<std::string> dims;
   llvm::StringMap<Value> dimValues;
   SmallVector<AbiTensor> inputs, params, outputs;
+  /// The outputs as the step entry returns them: those marked
+  /// attn.last_position have one row on axis 1 (attnc-step-last-position).
+  SmallVector<AbiTensor> stepOutputs;
   /// Parameters packed from others (attnc-fuse-projections), which the
   /// entries take after the outputs.
   SmallVector<AbiTensor> packs;
@@ -217,6 +220,13 @@ LogicalResult ModelABIBuilder::collectCache() {
     auto type = cast<MemRefType>(step.getArgumentTypes()[i]);
     int64_t layers = getArgLayers(step, i);
     cacheSites.push_back({type, layers ? layers : 1});
+  }
+  stepOutputs = outputs;
+  for (AbiTensor &t : stepOutputs) {
+    if (!step.getResultAttr(t.resultIndex, kLastPositionAttr))
+      continue;
+    t.type = cast<RankedTensorType>(step.getResultTypes()[t.resultIndex]);
+    t.shape = step.getResultAttrOfType<ArrayAttr>(t.resultIndex, kShapeAttr);
   }
   return success();
 }
@@ -305,12 +315,18 @@ std::string ModelABIBuilder::manifest() {
                                          {"head_dim", shape[3]}});
       floatsPerToken += 2 * cacheSites[i].layers * shape[1] * shape[3];
     }
+    llvm::json::Array lastPosition;
+    for (const AbiTensor &t : stepOutputs)
+      if (step.getResultAttr(t.resultIndex, kLastPositionAttr))
+        lastPosition.push_back(t.name);
     root["kv_cache"] = llvm::json::Object{
         {"batch_dim", batchDim},
         {"seq_dim", seqDim},
         {"dtype", "f32"},
         {"floats_per_token", floatsPerToken},
         {"sites", std::move(sites)}};
+    if (!lastPosition.empty())
+      (*root.getObject("kv_cache"))["last_position"] = std::move(lastPosition);
   }
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -404,8 +420,9 @@ void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
       args[t.argIndex] = b.create<bufferization::ToTensorOp>(
           loc, t.type, m, /*restrict=*/true, /*writable=*/false);
     }
+  ArrayRef<AbiTensor> returned = withCache ? stepOutputs : outputs;
   SmallVector<Value> outBuffers;
-  for (const AbiTensor &t : outputs)
+  for (const AbiTensor &t : returned)
     outBuffers.push_back(nextBuffer(t));
   for (const AbiTensor &t : packs)
     args[t.argIndex] = b.create<bufferization::ToTensorOp>(
@@ -413,7 +430,7 @@ void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
 
   auto callAndStore = [&](OpBuilder &) {
     auto call = b.create<func::CallOp>(loc, callee, args);
-    for (auto [t, buffer] : llvm::zip(outputs, outBuffers)) {
+    for (auto [t, buffer] : llvm::zip(returned, outBuffers)) {
       auto materialize = b.create<bufferization::MaterializeInDestinationOp>(
           loc, TypeRange{}, call.getResult(t.resultIndex), buffer);
       materialize.setRestrict(true);

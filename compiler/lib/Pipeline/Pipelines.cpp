@@ -71,8 +71,10 @@ void attnc::buildGraphPipeline(OpPassManager &pm,
   // the incremental-decoding entry.
   if (options.debugAttention)
     pm.addPass(attn::createExposeAttentionProbs());
-  else
+  else {
     pm.addPass(attn::createIntroduceKVCache());
+    pm.addPass(attn::createStepLastPosition());
+  }
 }
 
 void attnc::buildAttnToLinalgPipeline(OpPassManager &pm) {

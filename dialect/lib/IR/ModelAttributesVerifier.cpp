@@ -129,6 +129,16 @@ LogicalResult verifySlotAttribute(const Slot &slot, NamedAttribute attr) {
     return require(isa<StringAttr>(value), slot, attr, "must be a string");
   if (name == kShapeAttr)
     return verifyShape(slot, attr);
+  if (name == kLastPositionAttr) {
+    auto type = dyn_cast<RankedTensorType>(slot.type());
+    if (!isa<UnitAttr>(value) || !slot.fn->hasAttr(kStepOfAttr) ||
+        !slot.isResult || !type || type.getRank() < 2 ||
+        type.getDimSize(1) != 1)
+      return slot.error(attr)
+             << "must be a unit attribute on a result of the step function "
+                "whose axis 1 has size 1";
+    return success();
+  }
   if (slot.isResult)
     return slot.error(attr) << "is not an attribute of a result";
   if (name == kKindAttr) {

@@ -321,7 +321,8 @@ ATTNC_API attnc_status attnc_session_enable_kv_cache(attnc_session *session,
                                                      int64_t capacity);
 /* Runs the model on the inputs' new tokens, which come after the tokens
  * already cached, and caches them. Outputs (as for attnc_session_run) cover
- * the new tokens only. Fails with ATTNC_ERROR_INVALID_ARGUMENT, caching
+ * the new tokens only; those the manifest lists as "last_position" (a
+ * decoder's logits: docs/abi.md) the last new token only. Fails with ATTNC_ERROR_INVALID_ARGUMENT, caching
  * nothing, when the cache would overflow or the batch size changed. */
 ATTNC_API attnc_status attnc_session_step(attnc_session *session,
                                           const attnc_tensor *inputs,

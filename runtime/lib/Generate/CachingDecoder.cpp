@@ -55,7 +55,10 @@ Expected<Logits> CachingDecoder::feed(std::vector<int64_t> tokens) {
   Expected<OutputView> outputs = session.step(&input, 1);
   if (!outputs)
     return outputs.error();
-  return detail::lastLogits(*outputs, shape[1], vocab);
+  // A step entry returns the last new token's logits only
+  // (attnc-step-last-position); one built before that returns every row.
+  return detail::lastLogits(*outputs, shape[1], vocab,
+                            detail::Rows::EveryOrLast);
 }
 
 } // namespace attnc

@@ -127,7 +127,7 @@ Expected<Logits> RecomputingDecoder::run() {
   Expected<OutputView> outputs = session.run(&input, 1);
   if (!outputs)
     return outputs.error();
-  return detail::lastLogits(*outputs, shape[1], vocab);
+  return detail::lastLogits(*outputs, shape[1], vocab, detail::Rows::Every);
 }
 
 namespace detail {
@@ -139,17 +139,19 @@ attnc_tensor inputIds(std::vector<int64_t> &tokens, int64_t (&shape)[2]) {
 }
 
 Expected<Logits> lastLogits(const OutputView &outputs, int64_t tokens,
-                            int64_t vocab) {
+                            int64_t vocab, Rows rows) {
   const attnc_tensor *logits = outputs.find(kLogits);
   if (!logits || logits->rank != 3 || logits->shape[0] != 1 ||
-      logits->shape[1] != tokens || logits->shape[2] != vocab)
+      !(logits->shape[1] == tokens ||
+        (rows == Rows::EveryOrLast && logits->shape[1] == 1)) ||
+      logits->shape[2] != vocab)
     return Error(ATTNC_ERROR_MODEL,
                  "the model returned logits of shape " +
                      (logits ? formatShape(logits->shape, logits->rank)
                              : std::string("(none)")) +
                      " for " + std::to_string(tokens) + " tokens");
   const float *last =
-      static_cast<const float *>(logits->data) + (tokens - 1) * vocab;
+      static_cast<const float *>(logits->data) + (logits->shape[1] - 1) * vocab;
   return Logits(last, last + vocab);
 }
 

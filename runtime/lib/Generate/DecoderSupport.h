@@ -13,9 +13,13 @@ inline constexpr const char *kLogits = "logits";
 /// `tokens` and `shape`.
 attnc_tensor inputIds(std::vector<int64_t> &tokens, int64_t (&shape)[2]);
 
+/// Which rows of `logits` a call returns: one per new token, or (a step
+/// entry) either that or the last one only.
+enum class Rows { Every, EveryOrLast };
+
 /// The last row of the `logits` output of a run over `tokens` new tokens.
 Expected<Logits> lastLogits(const OutputView &outputs, int64_t tokens,
-                            int64_t vocab);
+                            int64_t vocab, Rows rows);
 
 } // namespace attnc::detail
 

@@ -82,6 +82,37 @@ func.func @shape_scalar(%x: index {attn.shape = [4]}) {
 
 // -----
 
+// attn.last_position: only on a step function's result with one row.
+// expected-error @+1 {{result 0: 'attn.last_position' must be a unit attribute on a result of the step function whose axis 1 has size 1}}
+func.func @last_position_not_step() -> (tensor<2x1x4xf32> {attn.last_position}) {
+  %0 = tensor.empty() : tensor<2x1x4xf32>
+  return %0 : tensor<2x1x4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{result 0: 'attn.last_position' must be a unit attribute on a result of the step function whose axis 1 has size 1}}
+func.func @last_position_rows() -> (tensor<2x3x4xf32> {attn.last_position}) attributes {attn.step_of = "m"} {
+  %0 = tensor.empty() : tensor<2x3x4xf32>
+  return %0 : tensor<2x3x4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{argument 0: 'attn.last_position' must be a unit attribute on a result of the step function whose axis 1 has size 1}}
+func.func @last_position_argument(%x: tensor<2x1x4xf32> {attn.last_position}) attributes {attn.step_of = "m"} {
+  return
+}
+
+// -----
+
+func.func @last_position_ok() -> (tensor<2x1x4xf32> {attn.last_position}) attributes {attn.step_of = "m"} {
+  %0 = tensor.empty() : tensor<2x1x4xf32>
+  return %0 : tensor<2x1x4xf32>
+}
+
+// -----
+
 // expected-error @+1 {{result 0: 'attn.kind' is not an attribute of a result}}
 func.func @result_kind() -> (tensor<4xf32> {attn.kind = "input"}) {
   %0 = tensor.empty() : tensor<4xf32>

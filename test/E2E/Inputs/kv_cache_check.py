@@ -5,7 +5,10 @@ Calls the model's C ABI directly (docs/abi.md) with ctypes: random parameters
 from the manifest's shapes, random token ids; the logits of a prefill of
 `--prefill` tokens followed by one-token decode steps must equal, position by
 position, the logits of one forward pass over the whole sequence (relative
-error <= 1e-4: both paths compute in f32 but sum in different orders).
+error <= 1e-4: both paths compute in f32 but sum in different orders). A step
+returns the outputs the manifest lists in "kv_cache"."last_position" for its
+last token only (docs/abi.md), so the prefill gives the last prompt
+position's logits.
 Also checks that a step past the cache's capacity is refused (status 1).
 The forward pass gets a NULL arena (the model allocates its own), the steps
 one of the manifest's "arena" size, allocated here.
@@ -54,8 +57,11 @@ def main():
     vocab = manifest["constants"].get("vocab_size", 50)
     B, T = args.batch, args.tokens
 
-    def shape_of(spec, dims):
-        return [dims[d] if isinstance(d, str) else d for d in spec["shape"]]
+    def shape_of(spec, dims, step=False):
+        shape = [dims[d] if isinstance(d, str) else d for d in spec["shape"]]
+        if step and spec["name"] in cache.get("last_position", []):
+            shape[1] = 1
+        return shape
 
     params = []
     for p in manifest["params"]:
@@ -81,7 +87,8 @@ def main():
     def call(entry, dims, inputs, cache_buf=None, position=0):
         dim_values = {"batch": dims[0], "seq": dims[1]}
         dim_values = {cache["batch_dim"]: dims[0], cache["seq_dim"]: dims[1]}
-        outputs = [np.zeros(shape_of(o, dim_values), np.float32) for o in manifest["outputs"]]
+        outputs = [np.zeros(shape_of(o, dim_values, cache_buf is not None), np.float32)
+                   for o in manifest["outputs"]]
         arrays = inputs + params + outputs + packs
         pointers = [a.ctypes.data for a in arrays]
         if "arena" in manifest:
@@ -111,6 +118,9 @@ def main():
         assert rc == 0, rc
         steps.append(logits)
     incremental = np.concatenate(steps, axis=1)
+    assert "logits" in cache.get("last_position", []), cache
+    full = full[:, args.prefill - 1:]
+    assert incremental.shape == full.shape, (incremental.shape, full.shape)
     scale = np.abs(full).max()
     err = np.abs(incremental - full).max()
     rel = err / scale

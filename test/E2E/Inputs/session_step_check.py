@@ -92,7 +92,10 @@ def main():
         parts.append(call(rt.attnc_session_step, ids[:, t:t + 1])[1])
     rt.attnc_session_kv_position.restype = C.c_int64
     position = rt.attnc_session_kv_position(session)
+    # A step returns its last token's logits (docs/abi.md, "last_position").
     steps = np.concatenate(parts, axis=1)
+    full = full[:, 3:]
+    assert steps.shape == full.shape, (steps.shape, full.shape)
     rel = np.abs(steps - full).max() / np.abs(full).max()
     print(f"session steps vs run: position={position} max_rel={rel:.3g} "
           f"{'PASS' if rel <= 1e-4 and position == 10 else 'FAIL'}")

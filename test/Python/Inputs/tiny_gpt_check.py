@@ -40,6 +40,9 @@ def step(m, reference):
     rest = list(b" lived in")
     with torch.no_grad():
         full = reference(torch.tensor([prompt + rest]))[0].numpy()
+    # A step returns its last token's logits: the prompt's last row, then one
+    # row per token.
+    full = full[len(prompt) - 1:]
     s = m.session(batch=1)
     got = [s.step(prompt)[0]]
     got += [s.step([t])[0] for t in rest]

@@ -89,6 +89,36 @@ def IntroduceKVCache : Pass<"attnc-kv-cache", "mlir::ModuleOp"> {
   ];
 }
 
+def StepLastPosition : Pass<"attnc-step-last-position", "mlir::ModuleOp"> {
+  let summary = "The incremental-decoding entry returns the last position only";
+  let description = [{
+    A caller of the step entry (`attnc-kv-cache`) reads the output of the
+    last new token only: the next token's logits, after a prompt of `S`
+    tokens as after one. Every result of the step function whose axis 1 is
+    the new tokens' dim (the first input's axis 1, as `[batch, seq, ...]`)
+    is cut to its last row (`tensor.extract_slice`, axis 1 of size 1,
+    `attn.shape` entry `1`, marked `attn.last_position`), and the cut moves
+    up through the row-wise ops that produce it (ops with the `RowWise`
+    trait, e.g. the logits projection and the final norm, each used once),
+    so they compute one row instead of `S`: a prompt's vocabulary
+    projection costs what a decode step's does. The forward entry still
+    returns every position. The manifest lists the cut outputs
+    (`"kv_cache": {"last_position": [...]}`, docs/abi.md).
+    ```mlir
+    // attnc-opt -attnc-step-last-position
+    %n = attn.layernorm %h, %w, %b ... : tensor<?x?x64xf32>, ...
+    %l = attn.linear %n, %wte ... -> tensor<?x?x100xf32>
+    return %l    // {attn.shape = ["batch", "seq", 100]}
+    // becomes
+    %s = tensor.extract_slice %h[0, %last, 0] [%b, 1, 64] [1, 1, 1]
+    %n = attn.layernorm %s, %w, %b ... : tensor<?x1x64xf32>, ...
+    %l = attn.linear %n, %wte ... -> tensor<?x1x100xf32>
+    return %l    // {attn.last_position, attn.shape = ["batch", 1, 100]}
+    ```
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::tensor::TensorDialect"];
+}
 def ExposeAttentionProbs : Pass<"attnc-expose-attention-probs", "mlir::ModuleOp"> {
   let summary = "Return every attention's probabilities as extra model outputs";
   let description = [{

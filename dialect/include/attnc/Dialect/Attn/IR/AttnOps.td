@@ -60,6 +60,9 @@ def Attn_WeightTensor : RankedTensorOf<[F32, BF16, F16]>;
 def Attn_Activation : NativeOpTrait<"Activation"> {
   let cppNamespace = "::attnc::attn::OpTrait";
 }
+def Attn_RowWise : NativeOpTrait<"RowWise"> {
+  let cppNamespace = "::attnc::attn::OpTrait";
+}
 
 // Every op has a shape rule (ShapeRuleOpInterface.td; AttnDialect.cpp
 // refuses to compile without one): either the result has the shape of
@@ -78,7 +81,7 @@ class Attn_Op<string mnemonic, list<Trait> traits = []>
 // Projections and products
 //===----------------------------------------------------------------------===//
 
-def Attn_LinearOp : Attn_Op<"linear", [Attn_OwnShapeRule]> {
+def Attn_LinearOp : Attn_Op<"linear", [Attn_OwnShapeRule, Attn_RowWise]> {
   let summary = "affine projection of the last dimension: x W^T + b";
   let description = [{
     Projects the last dimension of `input` (`[..., in]`) to `out` features with
@@ -150,7 +153,7 @@ def Attn_TransposeOp : Attn_Op<"transpose", [Attn_OwnShapeRule]> {
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-def Attn_ScaleOp : Attn_Op<"scale", [SameOperandsAndResultType,
+def Attn_ScaleOp : Attn_Op<"scale", [SameOperandsAndResultType, Attn_RowWise,
                                      Attn_ShapeOfFirstOperand]> {
   let summary = "multiply every element by a compile-time constant";
   let description = [{
@@ -436,6 +439,7 @@ def Attn_AttentionProbsOp : Attn_Op<"attention_probs", [Attn_OwnShapeRule]> {
 //===----------------------------------------------------------------------===//
 
 def Attn_LayerNormOp : Attn_Op<"layernorm", [AllTypesMatch<["input", "result"]>,
+                                             Attn_RowWise,
                                              Attn_ShapeOfFirstOperand]> {
   let summary = "layer normalization over the last dimension";
   let description = [{
@@ -465,6 +469,7 @@ def Attn_LayerNormOp : Attn_Op<"layernorm", [AllTypesMatch<["input", "result"]>,
 }
 
 def Attn_RMSNormOp : Attn_Op<"rmsnorm", [AllTypesMatch<["input", "result"]>,
+                                         Attn_RowWise,
                                          Attn_ShapeOfFirstOperand]> {
   let summary = "root-mean-square normalization over the last dimension";
   let description = [{
@@ -494,7 +499,7 @@ def Attn_RMSNormOp : Attn_Op<"rmsnorm", [AllTypesMatch<["input", "result"]>,
 // scalar body and a test complete it (docs/architecture.md).
 class Attn_ActivationOp<string mnemonic, string formula>
     : Attn_Op<mnemonic, [SameOperandsAndResultType, Attn_Activation,
-                         Attn_ShapeOfFirstOperand]> {
+                         Attn_RowWise, Attn_ShapeOfFirstOperand]> {
   let summary = "elementwise " # formula;
   let description = [{
     Applies `}] # formula # [{` to every element.

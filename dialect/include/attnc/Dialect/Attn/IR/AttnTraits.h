@@ -21,6 +21,13 @@ template <typename ConcreteType>
 class Activation : public mlir::OpTrait::TraitBase<ConcreteType, Activation> {
 };
 
+/// Row by row: each row of the result (all axes but the last) is computed
+/// from the same row of operand 0 alone (the other operands have no rows:
+/// weights, biases). A slice of the result's rows is the op applied to the
+/// same slice of operand 0 (attnc-step-last-position moves slices up).
+template <typename ConcreteType>
+class RowWise : public mlir::OpTrait::TraitBase<ConcreteType, RowWise> {};
+
 /// The result has the shape of operand 0 (elementwise ops, masks, softmax,
 /// normalizations, activations, rope, positions): the op's shape rule
 /// (ShapeRule.h) in one line.

@@ -60,6 +60,11 @@ inline constexpr llvm::StringLiteral kPackOutAxisAttr = "attn.pack_out_axis";
 /// position of the first new token (attn.kind = "position").
 inline constexpr llvm::StringLiteral kStepOfAttr = "attn.step_of";
 
+/// On a result of the step function (attnc-step-last-position): a unit
+/// attribute saying the result keeps only the last of the new tokens' rows,
+/// axis 1 of size 1 where the model function's has the token count.
+inline constexpr llvm::StringLiteral kLastPositionAttr = "attn.last_position";
+
 /// The values of attn.kind.
 inline constexpr llvm::StringLiteral kInputKind = "input";
 inline constexpr llvm::StringLiteral kParamKind = "param";
