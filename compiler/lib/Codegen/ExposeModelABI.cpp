@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "attnc/Codegen/ABI.h"
+#include "attnc/Codegen/Manifest.h"
 #include "attnc/Codegen/Passes.h"
 #include "attnc/Codegen/RawMemRef.h"
 #include "attnc/Dialect/Attn/IR/VectorTarget.h"
@@ -31,7 +32,6 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include "llvm/ADT/StringMap.h"
-#include "llvm/Support/JSON.h"
 
 namespace attnc {
 #define GEN_PASS_DEF_EXPOSEMODELABI
@@ -69,17 +69,6 @@ StringRef getStringAttr(DictionaryAttr attrs, StringRef name) {
   return {};
 }
 
-llvm::json::Array shapeToJson(ArrayAttr shape) {
-  llvm::json::Array out;
-  for (Attribute a : shape) {
-    if (auto i = dyn_cast<IntegerAttr>(a))
-      out.push_back(i.getInt());
-    else
-      out.push_back(cast<StringAttr>(a).getValue().str());
-  }
-  return out;
-}
-
 std::string dtypeOf(RankedTensorType type) {
   Type t = type.getElementType();
   if (t.isF32())
@@ -108,7 +97,7 @@ public:
 
 private:
   LogicalResult collect();
-  std::string manifest();
+  DictionaryAttr manifest();
   void buildVersionFunction();
   void buildManifestFunction();
   LogicalResult collectCache();
@@ -221,101 +210,100 @@ LogicalResult ModelABIBuilder::collectCache() {
   return success();
 }
 
-std::string ModelABIBuilder::manifest() {
-  auto tensors = [](ArrayRef<AbiTensor> list, bool withCheckpoint) {
-    llvm::json::Array out;
+DictionaryAttr ModelABIBuilder::manifest() {
+  auto str = [&](StringRef text) { return b.getStringAttr(text); };
+  auto tensors = [&](ArrayRef<AbiTensor> list, bool withCheckpoint) {
+    SmallVector<Attribute> out;
     for (const AbiTensor &t : list) {
-      llvm::json::Object o{{"name", t.name},
-                           {"dtype", dtypeOf(t.type)},
-                           {"shape", shapeToJson(t.shape)}};
+      SmallVector<Attribute> shape;
+      for (Attribute d : t.shape)
+        shape.push_back(isa<IntegerAttr>(d) ? b.getI64IntegerAttr(
+                                                  cast<IntegerAttr>(d).getInt())
+                                            : d);
+      NamedAttrList o(ArrayRef<NamedAttribute>{
+          b.getNamedAttr("name", str(t.name)),
+          b.getNamedAttr("dtype", str(dtypeOf(t.type))),
+          b.getNamedAttr("shape", b.getArrayAttr(shape))});
       if (withCheckpoint)
-        o["tensor"] = t.checkpointName;
-      if (withCheckpoint && !t.alternatives.empty()) {
-        llvm::json::Array alternatives;
-        for (const std::string &name : t.alternatives)
-          alternatives.push_back(name);
-        o["tensor_else"] = std::move(alternatives);
-      }
+        o.set("tensor", str(t.checkpointName));
+      if (withCheckpoint && !t.alternatives.empty())
+        o.set("tensor_else", b.getStrArrayAttr(llvm::to_vector_of<StringRef>(
+                                 t.alternatives)));
       if (t.layers > 0)
-        o["layers"] = t.layers;
+        o.set("layers", b.getI64IntegerAttr(t.layers));
       if (t.defaultValue)
-        o["default"] = *t.defaultValue;
+        o.set("default", b.getF64FloatAttr(*t.defaultValue));
       if (t.indexBound > 0)
-        o["index_bound"] = t.indexBound;
+        o.set("index_bound", b.getI64IntegerAttr(t.indexBound));
       if (!t.read)
-        o["read"] = false;
-      out.push_back(std::move(o));
+        o.set("read", b.getBoolAttr(false));
+      out.push_back(o.getDictionary(b.getContext()));
     }
     return out;
   };
-  llvm::json::Array dimsJson;
-  for (const std::string &d : dims)
-    dimsJson.push_back(d);
-  StringRef name = getModelName(model);
-  llvm::json::Object constants;
+  NamedAttrList constants;
   if (auto dict = model->getAttrOfType<DictionaryAttr>(kConstantsAttr))
     for (NamedAttribute c : dict) {
       if (auto i = dyn_cast<IntegerAttr>(c.getValue()))
-        constants[c.getName().getValue()] = i.getInt();
+        constants.set(c.getName(), b.getI64IntegerAttr(i.getInt()));
       else if (auto f = dyn_cast<FloatAttr>(c.getValue()))
-        constants[c.getName().getValue()] = f.getValueAsDouble();
+        constants.set(c.getName(), b.getF64FloatAttr(f.getValueAsDouble()));
     }
-  llvm::json::Object root{{"abi_version", kAbiVersion},
-                          {"name", name.str()},
-                          {"fingerprint",
-                           getStringAttr(model->getAttrDictionary(),
-                                         kFingerprintAttr)
-                               .str()},
-                          {"constants", std::move(constants)},
-                          {"dims", std::move(dimsJson)},
-                          {"inputs", tensors(inputs, false)},
-                          {"params", tensors(params, true)},
-                          {"outputs", tensors(outputs, false)}};
+  NamedAttrList root(ArrayRef<NamedAttribute>{
+      b.getNamedAttr("abi_version", b.getI64IntegerAttr(kAbiVersion)),
+      b.getNamedAttr("name", str(getModelName(model))),
+      b.getNamedAttr("fingerprint", str(getStringAttr(model->getAttrDictionary(),
+                                                      kFingerprintAttr))),
+      b.getNamedAttr("constants", constants.getDictionary(b.getContext())),
+      b.getNamedAttr("dims", b.getStrArrayAttr(
+                                 llvm::to_vector_of<StringRef>(dims))),
+      b.getNamedAttr("inputs", b.getArrayAttr(tensors(inputs, false))),
+      b.getNamedAttr("params", b.getArrayAttr(tensors(params, true))),
+      b.getNamedAttr("outputs", b.getArrayAttr(tensors(outputs, false)))});
   TargetRecord target = getTargetRecord(model);
-  if (!target.cpu.empty()) {
-    llvm::json::Array features;
-    for (const std::string &feature : target.features)
-      features.push_back(feature);
-    root["target"] = llvm::json::Object{{"cpu", target.cpu},
-                                        {"features", std::move(features)}};
-  }
+  if (!target.cpu.empty())
+    root.set("target",
+             b.getDictionaryAttr(
+                 {b.getNamedAttr("cpu", str(target.cpu)),
+                  b.getNamedAttr("features",
+                                 b.getStrArrayAttr(llvm::to_vector_of<StringRef>(
+                                     target.features)))}));
   if (!packs.empty()) {
-    llvm::json::Array packed = tensors(packs, false);
-    for (auto [json, pack] : llvm::zip(packed, packs)) {
-      llvm::json::Array of;
-      for (Attribute member : pack.packOf)
-        of.push_back(cast<StringAttr>(member).getValue().str());
-      (*json.getAsObject())["of"] = std::move(of);
-      (*json.getAsObject())["axis"] = pack.packAxis;
+    SmallVector<Attribute> packed = tensors(packs, false);
+    for (auto [entry, pack] : llvm::zip(packed, packs)) {
+      NamedAttrList o(cast<DictionaryAttr>(entry));
+      o.set("of", pack.packOf);
+      o.set("axis", b.getI64IntegerAttr(pack.packAxis));
       if (pack.packOutAxis >= 0) {
-        (*json.getAsObject())["layout"] = "panels";
-        (*json.getAsObject())["out_axis"] = pack.packOutAxis;
+        o.set("layout", str("panels"));
+        o.set("out_axis", b.getI64IntegerAttr(pack.packOutAxis));
       }
+      entry = o.getDictionary(b.getContext());
     }
-    root["packed_params"] = std::move(packed);
+    root.set("packed_params", b.getArrayAttr(packed));
   }
   if (step) {
     // Keys and values of each site, in argument order: K0, V0, K1, V1, ...
-    llvm::json::Array sites;
+    SmallVector<Attribute> sites;
     int64_t floatsPerToken = 0;
     for (unsigned i = 0; i < cacheSites.size(); i += 2) {
       ArrayRef<int64_t> shape = cacheSites[i].type.getShape().take_back(4);
-      sites.push_back(llvm::json::Object{{"layers", cacheSites[i].layers},
-                                         {"kv_heads", shape[1]},
-                                         {"head_dim", shape[3]}});
+      sites.push_back(b.getDictionaryAttr(
+          {b.getNamedAttr("layers", b.getI64IntegerAttr(cacheSites[i].layers)),
+           b.getNamedAttr("kv_heads", b.getI64IntegerAttr(shape[1])),
+           b.getNamedAttr("head_dim", b.getI64IntegerAttr(shape[3]))}));
       floatsPerToken += 2 * cacheSites[i].layers * shape[1] * shape[3];
     }
-    root["kv_cache"] = llvm::json::Object{
-        {"batch_dim", batchDim},
-        {"seq_dim", seqDim},
-        {"dtype", "f32"},
-        {"floats_per_token", floatsPerToken},
-        {"sites", std::move(sites)}};
+    root.set("kv_cache",
+             b.getDictionaryAttr(
+                 {b.getNamedAttr("batch_dim", str(batchDim)),
+                  b.getNamedAttr("seq_dim", str(seqDim)),
+                  b.getNamedAttr("dtype", str("f32")),
+                  b.getNamedAttr("floats_per_token",
+                                 b.getI64IntegerAttr(floatsPerToken)),
+                  b.getNamedAttr("sites", b.getArrayAttr(sites))}));
   }
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << llvm::json::Value(std::move(root));
-  return text;
+  return root.getDictionary(b.getContext());
 }
 
 void ModelABIBuilder::buildVersionFunction() {
@@ -330,12 +318,13 @@ void ModelABIBuilder::buildVersionFunction() {
 
 void ModelABIBuilder::buildManifestFunction() {
   Location loc = model.getLoc();
-  std::string text = manifest();
-  text.push_back('\0');
-  auto arrayType = LLVM::LLVMArrayType::get(b.getI8Type(), text.size());
-  b.create<LLVM::GlobalOp>(loc, arrayType, /*isConstant=*/true,
-                           LLVM::Linkage::Internal, kManifestGlobal,
-                           b.getStringAttr(text));
+  // An empty C string until attnc-write-manifest writes the text.
+  StringAttr empty = b.getStringAttr(StringRef("\0", 1));
+  auto arrayType = LLVM::LLVMArrayType::get(b.getI8Type(), 1);
+  auto global = b.create<LLVM::GlobalOp>(loc, arrayType, /*isConstant=*/true,
+                                         LLVM::Linkage::Internal,
+                                         kManifestGlobal, empty);
+  global->setAttr(kManifestAttr, manifest());
   auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
   auto fn = b.create<func::FuncOp>(loc, kManifestSymbol,
                                    b.getFunctionType({}, {ptrType}));
