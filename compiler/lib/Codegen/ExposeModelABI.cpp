@@ -105,6 +105,20 @@ private:
   /// buffers; with a cache (the step function), also on the key/value cache
   /// at `position`, guarded against positions outside the cache.
   void buildEntry(StringRef symbol, func::FuncOp callee, bool withCache);
+  /// buildEntry's steps: the function and its attributes; the dims loaded
+  /// from `dims`; the callee's tensors and the output buffers from
+  /// `buffers` (in the ABI's order: inputs, params, outputs, packs); the
+  /// cache views and the position; the call storing its results; the call
+  /// guarded against positions outside the cache (status 1).
+  func::FuncOp createEntryFunction(StringRef symbol, bool withCache);
+  void loadDims(Location loc, Value dimsPtr);
+  void bindBuffers(Location loc, Value bufsPtr, MutableArrayRef<Value> args,
+                   SmallVectorImpl<Value> &outBuffers);
+  void bindCache(Location loc, Block *entry, MutableArrayRef<Value> args);
+  void callAndStore(Location loc, func::FuncOp callee, ValueRange args,
+                    ValueRange outBuffers);
+  Value guardedCallAndStore(Location loc, Block *entry, func::FuncOp callee,
+                            ValueRange args, ValueRange outBuffers);
   /// The i64 sizes of an ABI tensor: constants and dims.
   SmallVector<Value> sizesOf(Location loc, const AbiTensor &t);
   Value i64Constant(Location loc, int64_t v) {
@@ -345,11 +359,10 @@ SmallVector<Value> ModelABIBuilder::sizesOf(Location loc, const AbiTensor &t) {
   return sizes;
 }
 
-void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
-                                 bool withCache) {
+func::FuncOp ModelABIBuilder::createEntryFunction(StringRef symbol,
+                                                  bool withCache) {
   Location loc = model.getLoc();
-  MLIRContext *ctx = b.getContext();
-  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
   Type i64 = b.getI64Type();
   SmallVector<Type> argTypes{ptrType, ptrType};
   if (withCache)
@@ -366,17 +379,24 @@ void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
     fn.setArgAttr(3, kNameAttr, b.getStringAttr("capacity"));
     fn.setArgAttr(4, kNameAttr, b.getStringAttr("position"));
   }
-  OpBuilder::InsertionGuard guard(b);
-  Block *entry = fn.addEntryBlock();
-  b.setInsertionPointToStart(entry);
-  Value dimsPtr = entry->getArgument(0), bufsPtr = entry->getArgument(1);
+  return fn;
+}
 
+void ModelABIBuilder::loadDims(Location loc, Value dimsPtr) {
+  auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
+  Type i64 = b.getI64Type();
   dimValues.clear();
   for (auto [i, name] : llvm::enumerate(dims)) {
     Value addr = b.create<LLVM::GEPOp>(loc, ptrType, i64, dimsPtr,
                                        ArrayRef<LLVM::GEPArg>{int32_t(i)});
     dimValues[name] = b.create<LLVM::LoadOp>(loc, i64, addr);
   }
+}
+
+void ModelABIBuilder::bindBuffers(Location loc, Value bufsPtr,
+                                  MutableArrayRef<Value> args,
+                                  SmallVectorImpl<Value> &outBuffers) {
+  auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
   int32_t slot = 0;
   auto nextBuffer = [&](const AbiTensor &t) {
     Value addr = b.create<LLVM::GEPOp>(loc, ptrType, ptrType, bufsPtr,
@@ -385,42 +405,26 @@ void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
     auto type = MemRefType::get(t.type.getShape(), t.type.getElementType());
     return memrefFromPointer(b, loc, ptr, type, sizesOf(loc, t));
   };
-
-  SmallVector<Value> args(callee.getNumArguments());
+  auto readOnlyTensor = [&](const AbiTensor &t, Value memref) -> Value {
+    return b.create<bufferization::ToTensorOp>(
+        loc, t.type, memref, /*restrict=*/true, /*writable=*/false);
+  };
   for (auto *list : {&inputs, &params})
-    for (const AbiTensor &t : *list) {
-      Value m = nextBuffer(t);
-      args[t.argIndex] = b.create<bufferization::ToTensorOp>(
-          loc, t.type, m, /*restrict=*/true, /*writable=*/false);
-    }
-  SmallVector<Value> outBuffers;
+    for (const AbiTensor &t : *list)
+      args[t.argIndex] = readOnlyTensor(t, nextBuffer(t));
   for (const AbiTensor &t : outputs)
     outBuffers.push_back(nextBuffer(t));
   for (const AbiTensor &t : packs)
-    args[t.argIndex] = b.create<bufferization::ToTensorOp>(
-        loc, t.type, nextBuffer(t), /*restrict=*/true, /*writable=*/false);
+    args[t.argIndex] = readOnlyTensor(t, nextBuffer(t));
+}
 
-  auto callAndStore = [&](OpBuilder &) {
-    auto call = b.create<func::CallOp>(loc, callee, args);
-    for (auto [t, buffer] : llvm::zip(outputs, outBuffers)) {
-      auto materialize = b.create<bufferization::MaterializeInDestinationOp>(
-          loc, TypeRange{}, call.getResult(t.resultIndex), buffer);
-      materialize.setRestrict(true);
-      materialize.setWritable(true);
-    }
-  };
-  if (!withCache) {
-    callAndStore(b);
-    b.create<func::ReturnOp>(loc, b.create<arith::ConstantIntOp>(loc, 0, 32)
-                                      .getResult());
-    return;
-  }
-
+void ModelABIBuilder::bindCache(Location loc, Block *entry,
+                                MutableArrayRef<Value> args) {
   // The caches lie one after the other in the cache buffer, each
   // [layers, batch, kv_heads, capacity, head_dim].
+  auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
   Value cachePtr = entry->getArgument(2), capacity = entry->getArgument(3);
-  Value position = entry->getArgument(4);
-  Value batch = dimValues.lookup(batchDim), count = dimValues.lookup(seqDim);
+  Value batch = dimValues.lookup(batchDim);
   Value offset = i64Constant(loc, 0);
   unsigned first = model.getNumArguments();
   for (auto [i, site] : llvm::enumerate(cacheSites)) {
@@ -438,9 +442,27 @@ void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
       elements = b.create<LLVM::MulOp>(loc, elements, size);
     offset = b.create<LLVM::AddOp>(loc, offset, elements);
   }
-  args.back() = b.create<arith::IndexCastOp>(loc, b.getIndexType(), position);
+  args.back() = b.create<arith::IndexCastOp>(loc, b.getIndexType(),
+                                             entry->getArgument(4));
+}
 
-  // 0 <= position and position + count <= capacity, or status 1.
+void ModelABIBuilder::callAndStore(Location loc, func::FuncOp callee,
+                                   ValueRange args, ValueRange outBuffers) {
+  auto call = b.create<func::CallOp>(loc, callee, args);
+  for (auto [t, buffer] : llvm::zip(outputs, outBuffers)) {
+    auto materialize = b.create<bufferization::MaterializeInDestinationOp>(
+        loc, TypeRange{}, call.getResult(t.resultIndex), buffer);
+    materialize.setRestrict(true);
+    materialize.setWritable(true);
+  }
+}
+
+Value ModelABIBuilder::guardedCallAndStore(Location loc, Block *entry,
+                                           func::FuncOp callee,
+                                           ValueRange args,
+                                           ValueRange outBuffers) {
+  Value capacity = entry->getArgument(3), position = entry->getArgument(4);
+  Value count = dimValues.lookup(seqDim);
   Value zero = i64Constant(loc, 0);
   Value end = b.create<LLVM::AddOp>(loc, position, count);
   Value inRange = b.create<LLVM::AndOp>(
@@ -452,7 +474,7 @@ void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
         OpBuilder::InsertionGuard inner(b);
         b.setInsertionPoint(thenBuilder.getInsertionBlock(),
                             thenBuilder.getInsertionPoint());
-        callAndStore(b);
+        callAndStore(loc, callee, args, outBuffers);
         b.create<scf::YieldOp>(
             l, b.create<arith::ConstantIntOp>(l, 0, 32).getResult());
       },
@@ -460,7 +482,28 @@ void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
         elseBuilder.create<scf::YieldOp>(
             l, elseBuilder.create<arith::ConstantIntOp>(l, 1, 32).getResult());
       });
-  b.create<func::ReturnOp>(loc, guarded.getResult(0));
+  return guarded.getResult(0);
+}
+
+void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
+                                 bool withCache) {
+  Location loc = model.getLoc();
+  func::FuncOp fn = createEntryFunction(symbol, withCache);
+  OpBuilder::InsertionGuard guard(b);
+  Block *entry = fn.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  loadDims(loc, entry->getArgument(0));
+  SmallVector<Value> args(callee.getNumArguments()), outBuffers;
+  bindBuffers(loc, entry->getArgument(1), args, outBuffers);
+  if (!withCache) {
+    callAndStore(loc, callee, args, outBuffers);
+    b.create<func::ReturnOp>(loc, b.create<arith::ConstantIntOp>(loc, 0, 32)
+                                      .getResult());
+    return;
+  }
+  bindCache(loc, entry, args);
+  b.create<func::ReturnOp>(
+      loc, guardedCallAndStore(loc, entry, callee, args, outBuffers));
 }
 
 LogicalResult ModelABIBuilder::build() {
