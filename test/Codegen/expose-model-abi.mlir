@@ -1,4 +1,4 @@
-// RUN: attnc-opt %s -split-input-file -attnc-expose-model-abi -verify-diagnostics | FileCheck %s
+// RUN: attnc-opt %s -split-input-file -attnc-expose-model-abi -attnc-write-manifest -verify-diagnostics | FileCheck %s
 
 // CHECK-LABEL: func.func private @tiny
 // CHECK-LABEL: func.func @attnc_model_abi_version() -> i32

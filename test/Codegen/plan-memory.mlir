@@ -1,4 +1,4 @@
-// RUN: attnc-opt %s -split-input-file -attnc-plan-memory -verify-diagnostics | FileCheck %s
+// RUN: attnc-opt %s -split-input-file -attnc-plan-memory -attnc-write-manifest -verify-diagnostics | FileCheck %s
 
 // Buffers live at different times share memory; buffers live together do
 // not overlap. One arena, sized by a polynomial in the argument.
@@ -129,7 +129,7 @@ func.func @single_buffered(%n: index, %w: memref<?xf32>) -> f32 {
 // CHECK: arith.constant 2 : i32
 // CHECK: llvm.call @free(%[[OWN]])
 // CHECK: return %[[STATUS]] : i32
-llvm.mlir.global internal constant @__attnc_manifest("{\22abi_version\22:1,\22name\22:\22m\22}\00") {addr_space = 0 : i32}
+llvm.mlir.global internal constant @__attnc_manifest("\00") {addr_space = 0 : i32, attnc.manifest = {abi_version = 1 : i64, name = "m"}}
 
 func.func @attnc_model_forward(%dims: !llvm.ptr, %bufs: !llvm.ptr) -> i32 attributes {attn.dims = ["batch", "seq"], attnc.arena_slot = 2 : i64} {
   %b = llvm.load %dims : !llvm.ptr -> i64

@@ -1,4 +1,4 @@
-// RUN: attnc-opt %s -split-input-file -verify-diagnostics -attnc-profile-regions | FileCheck %s
+// RUN: attnc-opt %s -split-input-file -verify-diagnostics -attnc-profile-regions -attnc-write-manifest | FileCheck %s
 
 // A serial loop nest before the layer loop, a parallel kernel inside it.
 // Each kernel is region N of the manifest's "profile" table, labelled with
@@ -41,7 +41,7 @@
 // CHECK-NEXT:        omp.terminator
 // CHECK:           scf.if
 // CHECK-NEXT:        llvm.call %[[HOOK1]](%{{.+}}, %[[R1]], %[[LAYER]])
-llvm.mlir.global internal constant @__attnc_manifest("{\22abi_version\22:1,\22name\22:\22m\22}\00") {addr_space = 0 : i32}
+llvm.mlir.global internal constant @__attnc_manifest("\00") {addr_space = 0 : i32, attnc.manifest = {abi_version = 1 : i64, name = "m"}}
 func.func @attnc_model_forward(%n: index, %buf: memref<?xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index

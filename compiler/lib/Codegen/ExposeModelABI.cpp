@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "attnc/Codegen/ABI.h"
+#include "attnc/Codegen/Manifest.h"
 #include "attnc/Codegen/Passes.h"
 #include "attnc/Codegen/RawMemRef.h"
 #include "attnc/Dialect/Attn/IR/VectorTarget.h"
@@ -31,7 +32,6 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include "llvm/ADT/StringMap.h"
-#include "llvm/Support/JSON.h"
 
 namespace attnc {
 #define GEN_PASS_DEF_EXPOSEMODELABI
@@ -69,17 +69,6 @@ StringRef getStringAttr(DictionaryAttr attrs, StringRef name) {
   return {};
 }
 
-llvm::json::Array shapeToJson(ArrayAttr shape) {
-  llvm::json::Array out;
-  for (Attribute a : shape) {
-    if (auto i = dyn_cast<IntegerAttr>(a))
-      out.push_back(i.getInt());
-    else
-      out.push_back(cast<StringAttr>(a).getValue().str());
-  }
-  return out;
-}
-
 std::string dtypeOf(RankedTensorType type) {
   Type t = type.getElementType();
   if (t.isF32())
@@ -108,7 +97,7 @@ public:
 
 private:
   LogicalResult collect();
-  std::string manifest();
+  DictionaryAttr manifest();
   void buildVersionFunction();
   void buildManifestFunction();
   LogicalResult collectCache();
@@ -116,6 +105,20 @@ private:
   /// buffers; with a cache (the step function), also on the key/value cache
   /// at `position`, guarded against positions outside the cache.
   void buildEntry(StringRef symbol, func::FuncOp callee, bool withCache);
+  /// buildEntry's steps: the function and its attributes; the dims loaded
+  /// from `dims`; the callee's tensors and the output buffers from
+  /// `buffers` (in the ABI's order: inputs, params, outputs, packs); the
+  /// cache views and the position; the call storing its results; the call
+  /// guarded against positions outside the cache (status 1).
+  func::FuncOp createEntryFunction(StringRef symbol, bool withCache);
+  void loadDims(Location loc, Value dimsPtr);
+  void bindBuffers(Location loc, Value bufsPtr, MutableArrayRef<Value> args,
+                   SmallVectorImpl<Value> &outBuffers);
+  void bindCache(Location loc, Block *entry, MutableArrayRef<Value> args);
+  void callAndStore(Location loc, func::FuncOp callee, ValueRange args,
+                    ValueRange outBuffers);
+  Value guardedCallAndStore(Location loc, Block *entry, func::FuncOp callee,
+                            ValueRange args, ValueRange outBuffers);
   /// The i64 sizes of an ABI tensor: constants and dims.
   SmallVector<Value> sizesOf(Location loc, const AbiTensor &t);
   Value i64Constant(Location loc, int64_t v) {
@@ -135,6 +138,8 @@ private:
   /// The outputs as the step entry returns them: those marked
   /// attn.last_position have one row on axis 1 (attnc-step-last-position).
   SmallVector<AbiTensor> stepOutputs;
+  /// The outputs of the entry being built: `outputs` or `stepOutputs`.
+  ArrayRef<AbiTensor> entryOutputs;
   /// Parameters packed from others (attnc-fuse-projections), which the
   /// entries take after the outputs.
   SmallVector<AbiTensor> packs;
@@ -231,107 +236,105 @@ LogicalResult ModelABIBuilder::collectCache() {
   return success();
 }
 
-std::string ModelABIBuilder::manifest() {
-  auto tensors = [](ArrayRef<AbiTensor> list, bool withCheckpoint) {
-    llvm::json::Array out;
+DictionaryAttr ModelABIBuilder::manifest() {
+  auto str = [&](StringRef text) { return b.getStringAttr(text); };
+  auto tensors = [&](ArrayRef<AbiTensor> list, bool withCheckpoint) {
+    SmallVector<Attribute> out;
     for (const AbiTensor &t : list) {
-      llvm::json::Object o{{"name", t.name},
-                           {"dtype", dtypeOf(t.type)},
-                           {"shape", shapeToJson(t.shape)}};
+      SmallVector<Attribute> shape;
+      for (Attribute d : t.shape)
+        shape.push_back(isa<IntegerAttr>(d) ? b.getI64IntegerAttr(
+                                                  cast<IntegerAttr>(d).getInt())
+                                            : d);
+      NamedAttrList o(ArrayRef<NamedAttribute>{
+          b.getNamedAttr("name", str(t.name)),
+          b.getNamedAttr("dtype", str(dtypeOf(t.type))),
+          b.getNamedAttr("shape", b.getArrayAttr(shape))});
       if (withCheckpoint)
-        o["tensor"] = t.checkpointName;
-      if (withCheckpoint && !t.alternatives.empty()) {
-        llvm::json::Array alternatives;
-        for (const std::string &name : t.alternatives)
-          alternatives.push_back(name);
-        o["tensor_else"] = std::move(alternatives);
-      }
+        o.set("tensor", str(t.checkpointName));
+      if (withCheckpoint && !t.alternatives.empty())
+        o.set("tensor_else", b.getStrArrayAttr(llvm::to_vector_of<StringRef>(
+                                 t.alternatives)));
       if (t.layers > 0)
-        o["layers"] = t.layers;
+        o.set("layers", b.getI64IntegerAttr(t.layers));
       if (t.defaultValue)
-        o["default"] = *t.defaultValue;
+        o.set("default", b.getF64FloatAttr(*t.defaultValue));
       if (t.indexBound > 0)
-        o["index_bound"] = t.indexBound;
+        o.set("index_bound", b.getI64IntegerAttr(t.indexBound));
       if (!t.read)
-        o["read"] = false;
-      out.push_back(std::move(o));
+        o.set("read", b.getBoolAttr(false));
+      out.push_back(o.getDictionary(b.getContext()));
     }
     return out;
   };
-  llvm::json::Array dimsJson;
-  for (const std::string &d : dims)
-    dimsJson.push_back(d);
-  StringRef name = getModelName(model);
-  llvm::json::Object constants;
+  NamedAttrList constants;
   if (auto dict = model->getAttrOfType<DictionaryAttr>(kConstantsAttr))
     for (NamedAttribute c : dict) {
       if (auto i = dyn_cast<IntegerAttr>(c.getValue()))
-        constants[c.getName().getValue()] = i.getInt();
+        constants.set(c.getName(), b.getI64IntegerAttr(i.getInt()));
       else if (auto f = dyn_cast<FloatAttr>(c.getValue()))
-        constants[c.getName().getValue()] = f.getValueAsDouble();
+        constants.set(c.getName(), b.getF64FloatAttr(f.getValueAsDouble()));
     }
-  llvm::json::Object root{{"abi_version", kAbiVersion},
-                          {"name", name.str()},
-                          {"fingerprint",
-                           getStringAttr(model->getAttrDictionary(),
-                                         kFingerprintAttr)
-                               .str()},
-                          {"constants", std::move(constants)},
-                          {"dims", std::move(dimsJson)},
-                          {"inputs", tensors(inputs, false)},
-                          {"params", tensors(params, true)},
-                          {"outputs", tensors(outputs, false)}};
+  NamedAttrList root(ArrayRef<NamedAttribute>{
+      b.getNamedAttr("abi_version", b.getI64IntegerAttr(kAbiVersion)),
+      b.getNamedAttr("name", str(getModelName(model))),
+      b.getNamedAttr("fingerprint", str(getStringAttr(model->getAttrDictionary(),
+                                                      kFingerprintAttr))),
+      b.getNamedAttr("constants", constants.getDictionary(b.getContext())),
+      b.getNamedAttr("dims", b.getStrArrayAttr(
+                                 llvm::to_vector_of<StringRef>(dims))),
+      b.getNamedAttr("inputs", b.getArrayAttr(tensors(inputs, false))),
+      b.getNamedAttr("params", b.getArrayAttr(tensors(params, true))),
+      b.getNamedAttr("outputs", b.getArrayAttr(tensors(outputs, false)))});
   TargetRecord target = getTargetRecord(model);
-  if (!target.cpu.empty()) {
-    llvm::json::Array features;
-    for (const std::string &feature : target.features)
-      features.push_back(feature);
-    root["target"] = llvm::json::Object{{"cpu", target.cpu},
-                                        {"features", std::move(features)}};
-  }
+  if (!target.cpu.empty())
+    root.set("target",
+             b.getDictionaryAttr(
+                 {b.getNamedAttr("cpu", str(target.cpu)),
+                  b.getNamedAttr("features",
+                                 b.getStrArrayAttr(llvm::to_vector_of<StringRef>(
+                                     target.features)))}));
   if (!packs.empty()) {
-    llvm::json::Array packed = tensors(packs, false);
-    for (auto [json, pack] : llvm::zip(packed, packs)) {
-      llvm::json::Array of;
-      for (Attribute member : pack.packOf)
-        of.push_back(cast<StringAttr>(member).getValue().str());
-      (*json.getAsObject())["of"] = std::move(of);
-      (*json.getAsObject())["axis"] = pack.packAxis;
+    SmallVector<Attribute> packed = tensors(packs, false);
+    for (auto [entry, pack] : llvm::zip(packed, packs)) {
+      NamedAttrList o(cast<DictionaryAttr>(entry));
+      o.set("of", pack.packOf);
+      o.set("axis", b.getI64IntegerAttr(pack.packAxis));
       if (pack.packOutAxis >= 0) {
-        (*json.getAsObject())["layout"] = "panels";
-        (*json.getAsObject())["out_axis"] = pack.packOutAxis;
+        o.set("layout", str("panels"));
+        o.set("out_axis", b.getI64IntegerAttr(pack.packOutAxis));
       }
+      entry = o.getDictionary(b.getContext());
     }
-    root["packed_params"] = std::move(packed);
+    root.set("packed_params", b.getArrayAttr(packed));
   }
   if (step) {
     // Keys and values of each site, in argument order: K0, V0, K1, V1, ...
-    llvm::json::Array sites;
+    SmallVector<Attribute> sites;
     int64_t floatsPerToken = 0;
     for (unsigned i = 0; i < cacheSites.size(); i += 2) {
       ArrayRef<int64_t> shape = cacheSites[i].type.getShape().take_back(4);
-      sites.push_back(llvm::json::Object{{"layers", cacheSites[i].layers},
-                                         {"kv_heads", shape[1]},
-                                         {"head_dim", shape[3]}});
+      sites.push_back(b.getDictionaryAttr(
+          {b.getNamedAttr("layers", b.getI64IntegerAttr(cacheSites[i].layers)),
+           b.getNamedAttr("kv_heads", b.getI64IntegerAttr(shape[1])),
+           b.getNamedAttr("head_dim", b.getI64IntegerAttr(shape[3]))}));
       floatsPerToken += 2 * cacheSites[i].layers * shape[1] * shape[3];
     }
-    llvm::json::Array lastPosition;
+    NamedAttrList cache(ArrayRef<NamedAttribute>{
+        b.getNamedAttr("batch_dim", str(batchDim)),
+        b.getNamedAttr("seq_dim", str(seqDim)),
+        b.getNamedAttr("dtype", str("f32")),
+        b.getNamedAttr("floats_per_token", b.getI64IntegerAttr(floatsPerToken)),
+        b.getNamedAttr("sites", b.getArrayAttr(sites))});
+    SmallVector<Attribute> lastPosition;
     for (const AbiTensor &t : stepOutputs)
       if (step.getResultAttr(t.resultIndex, kLastPositionAttr))
-        lastPosition.push_back(t.name);
-    root["kv_cache"] = llvm::json::Object{
-        {"batch_dim", batchDim},
-        {"seq_dim", seqDim},
-        {"dtype", "f32"},
-        {"floats_per_token", floatsPerToken},
-        {"sites", std::move(sites)}};
+        lastPosition.push_back(str(t.name));
     if (!lastPosition.empty())
-      (*root.getObject("kv_cache"))["last_position"] = std::move(lastPosition);
+      cache.set("last_position", b.getArrayAttr(lastPosition));
+    root.set("kv_cache", cache.getDictionary(b.getContext()));
   }
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << llvm::json::Value(std::move(root));
-  return text;
+  return root.getDictionary(b.getContext());
 }
 
 void ModelABIBuilder::buildVersionFunction() {
@@ -346,12 +349,13 @@ void ModelABIBuilder::buildVersionFunction() {
 
 void ModelABIBuilder::buildManifestFunction() {
   Location loc = model.getLoc();
-  std::string text = manifest();
-  text.push_back('\0');
-  auto arrayType = LLVM::LLVMArrayType::get(b.getI8Type(), text.size());
-  b.create<LLVM::GlobalOp>(loc, arrayType, /*isConstant=*/true,
-                           LLVM::Linkage::Internal, kManifestGlobal,
-                           b.getStringAttr(text));
+  // An empty C string until attnc-write-manifest writes the text.
+  StringAttr empty = b.getStringAttr(StringRef("\0", 1));
+  auto arrayType = LLVM::LLVMArrayType::get(b.getI8Type(), 1);
+  auto global = b.create<LLVM::GlobalOp>(loc, arrayType, /*isConstant=*/true,
+                                         LLVM::Linkage::Internal,
+                                         kManifestGlobal, empty);
+  global->setAttr(kManifestAttr, manifest());
   auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
   auto fn = b.create<func::FuncOp>(loc, kManifestSymbol,
                                    b.getFunctionType({}, {ptrType}));
@@ -372,11 +376,10 @@ SmallVector<Value> ModelABIBuilder::sizesOf(Location loc, const AbiTensor &t) {
   return sizes;
 }
 
-void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
-                                 bool withCache) {
+func::FuncOp ModelABIBuilder::createEntryFunction(StringRef symbol,
+                                                  bool withCache) {
   Location loc = model.getLoc();
-  MLIRContext *ctx = b.getContext();
-  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
   Type i64 = b.getI64Type();
   SmallVector<Type> argTypes{ptrType, ptrType};
   if (withCache)
@@ -393,17 +396,24 @@ void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
     fn.setArgAttr(3, kNameAttr, b.getStringAttr("capacity"));
     fn.setArgAttr(4, kNameAttr, b.getStringAttr("position"));
   }
-  OpBuilder::InsertionGuard guard(b);
-  Block *entry = fn.addEntryBlock();
-  b.setInsertionPointToStart(entry);
-  Value dimsPtr = entry->getArgument(0), bufsPtr = entry->getArgument(1);
+  return fn;
+}
 
+void ModelABIBuilder::loadDims(Location loc, Value dimsPtr) {
+  auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
+  Type i64 = b.getI64Type();
   dimValues.clear();
   for (auto [i, name] : llvm::enumerate(dims)) {
     Value addr = b.create<LLVM::GEPOp>(loc, ptrType, i64, dimsPtr,
                                        ArrayRef<LLVM::GEPArg>{int32_t(i)});
     dimValues[name] = b.create<LLVM::LoadOp>(loc, i64, addr);
   }
+}
+
+void ModelABIBuilder::bindBuffers(Location loc, Value bufsPtr,
+                                  MutableArrayRef<Value> args,
+                                  SmallVectorImpl<Value> &outBuffers) {
+  auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
   int32_t slot = 0;
   auto nextBuffer = [&](const AbiTensor &t) {
     Value addr = b.create<LLVM::GEPOp>(loc, ptrType, ptrType, bufsPtr,
@@ -412,43 +422,26 @@ void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
     auto type = MemRefType::get(t.type.getShape(), t.type.getElementType());
     return memrefFromPointer(b, loc, ptr, type, sizesOf(loc, t));
   };
-
-  SmallVector<Value> args(callee.getNumArguments());
+  auto readOnlyTensor = [&](const AbiTensor &t, Value memref) -> Value {
+    return b.create<bufferization::ToTensorOp>(
+        loc, t.type, memref, /*restrict=*/true, /*writable=*/false);
+  };
   for (auto *list : {&inputs, &params})
-    for (const AbiTensor &t : *list) {
-      Value m = nextBuffer(t);
-      args[t.argIndex] = b.create<bufferization::ToTensorOp>(
-          loc, t.type, m, /*restrict=*/true, /*writable=*/false);
-    }
-  ArrayRef<AbiTensor> returned = withCache ? stepOutputs : outputs;
-  SmallVector<Value> outBuffers;
-  for (const AbiTensor &t : returned)
+    for (const AbiTensor &t : *list)
+      args[t.argIndex] = readOnlyTensor(t, nextBuffer(t));
+  for (const AbiTensor &t : entryOutputs)
     outBuffers.push_back(nextBuffer(t));
   for (const AbiTensor &t : packs)
-    args[t.argIndex] = b.create<bufferization::ToTensorOp>(
-        loc, t.type, nextBuffer(t), /*restrict=*/true, /*writable=*/false);
+    args[t.argIndex] = readOnlyTensor(t, nextBuffer(t));
+}
 
-  auto callAndStore = [&](OpBuilder &) {
-    auto call = b.create<func::CallOp>(loc, callee, args);
-    for (auto [t, buffer] : llvm::zip(returned, outBuffers)) {
-      auto materialize = b.create<bufferization::MaterializeInDestinationOp>(
-          loc, TypeRange{}, call.getResult(t.resultIndex), buffer);
-      materialize.setRestrict(true);
-      materialize.setWritable(true);
-    }
-  };
-  if (!withCache) {
-    callAndStore(b);
-    b.create<func::ReturnOp>(loc, b.create<arith::ConstantIntOp>(loc, 0, 32)
-                                      .getResult());
-    return;
-  }
-
+void ModelABIBuilder::bindCache(Location loc, Block *entry,
+                                MutableArrayRef<Value> args) {
   // The caches lie one after the other in the cache buffer, each
   // [layers, batch, kv_heads, capacity, head_dim].
+  auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
   Value cachePtr = entry->getArgument(2), capacity = entry->getArgument(3);
-  Value position = entry->getArgument(4);
-  Value batch = dimValues.lookup(batchDim), count = dimValues.lookup(seqDim);
+  Value batch = dimValues.lookup(batchDim);
   Value offset = i64Constant(loc, 0);
   unsigned first = model.getNumArguments();
   for (auto [i, site] : llvm::enumerate(cacheSites)) {
@@ -466,9 +459,27 @@ void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
       elements = b.create<LLVM::MulOp>(loc, elements, size);
     offset = b.create<LLVM::AddOp>(loc, offset, elements);
   }
-  args.back() = b.create<arith::IndexCastOp>(loc, b.getIndexType(), position);
+  args.back() = b.create<arith::IndexCastOp>(loc, b.getIndexType(),
+                                             entry->getArgument(4));
+}
 
-  // 0 <= position and position + count <= capacity, or status 1.
+void ModelABIBuilder::callAndStore(Location loc, func::FuncOp callee,
+                                   ValueRange args, ValueRange outBuffers) {
+  auto call = b.create<func::CallOp>(loc, callee, args);
+  for (auto [t, buffer] : llvm::zip(entryOutputs, outBuffers)) {
+    auto materialize = b.create<bufferization::MaterializeInDestinationOp>(
+        loc, TypeRange{}, call.getResult(t.resultIndex), buffer);
+    materialize.setRestrict(true);
+    materialize.setWritable(true);
+  }
+}
+
+Value ModelABIBuilder::guardedCallAndStore(Location loc, Block *entry,
+                                           func::FuncOp callee,
+                                           ValueRange args,
+                                           ValueRange outBuffers) {
+  Value capacity = entry->getArgument(3), position = entry->getArgument(4);
+  Value count = dimValues.lookup(seqDim);
   Value zero = i64Constant(loc, 0);
   Value end = b.create<LLVM::AddOp>(loc, position, count);
   Value inRange = b.create<LLVM::AndOp>(
@@ -480,7 +491,7 @@ void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
         OpBuilder::InsertionGuard inner(b);
         b.setInsertionPoint(thenBuilder.getInsertionBlock(),
                             thenBuilder.getInsertionPoint());
-        callAndStore(b);
+        callAndStore(loc, callee, args, outBuffers);
         b.create<scf::YieldOp>(
             l, b.create<arith::ConstantIntOp>(l, 0, 32).getResult());
       },
@@ -488,7 +499,29 @@ void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
         elseBuilder.create<scf::YieldOp>(
             l, elseBuilder.create<arith::ConstantIntOp>(l, 1, 32).getResult());
       });
-  b.create<func::ReturnOp>(loc, guarded.getResult(0));
+  return guarded.getResult(0);
+}
+
+void ModelABIBuilder::buildEntry(StringRef symbol, func::FuncOp callee,
+                                 bool withCache) {
+  Location loc = model.getLoc();
+  func::FuncOp fn = createEntryFunction(symbol, withCache);
+  entryOutputs = withCache ? ArrayRef<AbiTensor>(stepOutputs) : outputs;
+  OpBuilder::InsertionGuard guard(b);
+  Block *entry = fn.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  loadDims(loc, entry->getArgument(0));
+  SmallVector<Value> args(callee.getNumArguments()), outBuffers;
+  bindBuffers(loc, entry->getArgument(1), args, outBuffers);
+  if (!withCache) {
+    callAndStore(loc, callee, args, outBuffers);
+    b.create<func::ReturnOp>(loc, b.create<arith::ConstantIntOp>(loc, 0, 32)
+                                      .getResult());
+    return;
+  }
+  bindCache(loc, entry, args);
+  b.create<func::ReturnOp>(
+      loc, guardedCallAndStore(loc, entry, callee, args, outBuffers));
 }
 
 LogicalResult ModelABIBuilder::build() {

@@ -14,6 +14,7 @@
 #include "attnc/Analysis/BufferLiveness.h"
 #include "attnc/Analysis/BufferSizes.h"
 #include "attnc/Codegen/ABI.h"
+#include "attnc/Codegen/Manifest.h"
 #include "attnc/Codegen/Passes.h"
 #include "attnc/Codegen/RawMemRef.h"
 
@@ -24,7 +25,6 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 
-#include "llvm/Support/JSON.h"
 
 #include <map>
 
@@ -335,23 +335,26 @@ Polynomial FunctionPlanner::run() {
 }
 
 /// One "arena" term list: [{"bytes": c, "times": [names]}, ...].
-llvm::json::Array formulaToJson(const Polynomial &p,
-                                ArrayRef<std::string> names) {
-  llvm::json::Array terms;
+ArrayAttr formulaAttr(Builder &b, const Polynomial &p,
+                      ArrayRef<std::string> names) {
+  SmallVector<Attribute> terms;
   for (const auto &[monomial, coefficient] : p.getTerms()) {
-    llvm::json::Array times;
+    SmallVector<StringRef> times;
     for (unsigned s : monomial)
       times.push_back(names[s]);
-    terms.push_back(llvm::json::Object{{"bytes", coefficient},
-                                       {"times", std::move(times)}});
+    terms.push_back(b.getDictionaryAttr(
+        {b.getNamedAttr("bytes", b.getI64IntegerAttr(coefficient)),
+         b.getNamedAttr("times", b.getStrArrayAttr(times))}));
   }
-  return terms;
+  return b.getArrayAttr(terms);
 }
 
 struct PlanMemoryPass : attnc::impl::PlanMemoryBase<PlanMemoryPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    llvm::json::Object arena{{"alignment", kArenaAlignment}};
+    Builder b(&getContext());
+    NamedAttrList arena;
+    arena.set("alignment", b.getI64IntegerAttr(kArenaAlignment));
     bool hasEntries = false;
     for (auto fn : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
       if (fn.isExternal())
@@ -363,16 +366,17 @@ struct PlanMemoryPass : attnc::impl::PlanMemoryBase<PlanMemoryPass> {
         continue;
       hasEntries = true;
       StringRef key = fn.getSymName() == kStepSymbol ? "step" : "forward";
-      arena[key] = formulaToJson(size, planner.getSymbolNames());
+      arena.set(key, formulaAttr(b, size, planner.getSymbolNames()));
       // Read; LLVM IR has no place for them.
       fn->removeAttr(kArenaSlotAttr);
       fn->removeAttr(kDimsAttr);
       for (unsigned i = 0; i < fn.getNumArguments(); ++i)
         fn.removeArgAttr(i, kNameAttr);
     }
-    if (hasEntries && failed(setManifestMember(module, "arena",
-                                               std::move(arena),
-                                               "attnc-plan-memory")))
+    if (hasEntries &&
+        failed(setManifestMember(module, "arena",
+                                 arena.getDictionary(&getContext()),
+                                 "attnc-plan-memory")))
       signalPassFailure();
   }
 };

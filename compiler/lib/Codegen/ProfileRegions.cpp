@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "attnc/Codegen/ABI.h"
+#include "attnc/Codegen/Manifest.h"
 #include "attnc/Codegen/Passes.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -70,8 +71,8 @@ void describe(Location loc, SmallVectorImpl<std::string> &kinds,
 }
 
 /// Row of the manifest's "profile" table for `kernel`.
-llvm::json::Object describeKernel(Operation *kernel, StringRef entry,
-                                  bool layered) {
+DictionaryAttr describeKernel(Operation *kernel, StringRef entry,
+                              bool layered) {
   SmallVector<std::string> kinds;
   std::string position;
   describe(kernel->getLoc(), kinds, position);
@@ -81,19 +82,23 @@ llvm::json::Object describeKernel(Operation *kernel, StringRef entry,
       describe(op->getLoc(), kinds, position);
       return kinds.empty() ? WalkResult::advance() : WalkResult::interrupt();
     });
-  return llvm::json::Object{
-      {"entry", entry},
-      {"kind", kinds.empty() ? std::string("other") : llvm::join(kinds, "+")},
-      {"source", position.empty() ? std::string("?") : position},
-      {"parallel", isa<omp::ParallelOp>(kernel)},
-      {"layered", layered}};
+  Builder b(kernel->getContext());
+  return b.getDictionaryAttr(
+      {b.getNamedAttr("entry", b.getStringAttr(entry)),
+       b.getNamedAttr("kind", b.getStringAttr(kinds.empty()
+                                                  ? std::string("other")
+                                                  : llvm::join(kinds, "+"))),
+       b.getNamedAttr("source",
+                      b.getStringAttr(position.empty() ? "?" : position)),
+       b.getNamedAttr("parallel", b.getBoolAttr(isa<omp::ParallelOp>(kernel))),
+       b.getNamedAttr("layered", b.getBoolAttr(layered))});
 }
 
 struct ProfileRegionsPass
     : attnc::impl::ProfileRegionsBase<ProfileRegionsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    llvm::json::Array table;
+    SmallVector<Attribute> table;
     for (auto fn : module.getOps<func::FuncOp>()) {
       if (fn.isExternal())
         continue;
@@ -112,7 +117,8 @@ struct ProfileRegionsPass
     if (table.empty())
       return;
     declareHook(module);
-    if (failed(setManifestMember(module, "profile", std::move(table),
+    if (failed(setManifestMember(module, "profile",
+                                 ArrayAttr::get(&getContext(), table),
                                  getArgument())))
       signalPassFailure();
   }

@@ -45,6 +45,8 @@ struct ParamSpec {
 
 struct Builtin {
   llvm::StringLiteral name;
+  /// What MLIRGen builds for it.
+  BuiltinKind kind;
   unsigned minArgs;
   llvm::ArrayRef<ParamSpec> positional;
   llvm::ArrayRef<ParamSpec> keywords;
@@ -82,40 +84,41 @@ const ParamSpec kSelect[] = {{"x", T}, {"axis", S}, {"index", S}};
 const ParamSpec kPatches[] = {{"image", T}, {"size", S}};
 const ParamSpec kReshape[] = {{"x", T, AnyElement}, {"size", Size}};
 
+using K = BuiltinKind;
 const Builtin kBuiltins[] = {
-    {"sqrt", 1, kScalarX, {}, sqrtRule},
-    {"linear", 2, kLinear, {}, linearRule},
-    {"transpose", 1, kTensorX, {}, transposeRule},
-    {"softmax", 1, kTensorX, {}, softmaxRule},
-    {"causal_mask", 1, kTensorX, {}, causalMaskRule},
-    {"padding_mask", 2, kPaddingMask, {}, paddingMaskRule},
-    {"repeat_kv", 2, kRepeatKV, {}, repeatKVRule},
-    {"split_heads", 2, kSplitHeads, {}, splitHeadsRule},
-    {"merge_heads", 1, kTensorX, {}, mergeHeadsRule},
-    {"reshape", 2, kReshape, {}, reshapeRule, /*variadic=*/true},
-    {"attention", 3, kQKV, kAttentionOptions, attentionRule},
-    {"layernorm", 3, kLayerNorm, kEps, layerNormRule},
-    {"rmsnorm", 2, kRMSNorm, kEps, rmsNormRule},
-    {"gelu", 1, kTensorX, {}, activationRule},
-    {"gelu_tanh", 1, kTensorX, {}, activationRule},
-    {"gelu_quick", 1, kTensorX, {}, activationRule},
-    {"silu", 1, kTensorX, {}, activationRule},
-    {"relu", 1, kTensorX, {}, activationRule},
-    {"tanh", 1, kTensorX, {}, activationRule},
-    {"exp", 1, kTensorX, {}, activationRule},
-    {"sigmoid", 1, kTensorX, {}, activationRule},
-    {"swiglu", 2, kSwiglu, {}, swigluRule},
-    {"embedding", 2, kEmbedding, {}, embeddingRule},
-    {"positions", 1, kPositions, {}, positionsRule},
-    {"sinusoidal", 2, kSinusoidal, {}, sinusoidalRule},
-    {"rope", 2, kRope, kTheta, ropeRule},
-    {"slice", 3, kSlice, {}, sliceRule},
-    {"concat", 3, kConcat, {}, concatRule},
-    {"select", 3, kSelect, {}, selectRule},
-    {"patches", 2, kPatches, {}, patchesRule},
-    {"sum", 1, kTensorX, {}, lastDimReductionRule},
-    {"mean", 1, kTensorX, {}, lastDimReductionRule},
-    {"max", 1, kTensorX, {}, lastDimReductionRule},
+    {"sqrt", K::Sqrt, 1, kScalarX, {}, sqrtRule},
+    {"linear", K::Linear, 2, kLinear, {}, linearRule},
+    {"transpose", K::Transpose, 1, kTensorX, {}, transposeRule},
+    {"softmax", K::Softmax, 1, kTensorX, {}, softmaxRule},
+    {"causal_mask", K::CausalMask, 1, kTensorX, {}, causalMaskRule},
+    {"padding_mask", K::PaddingMask, 2, kPaddingMask, {}, paddingMaskRule},
+    {"repeat_kv", K::RepeatKV, 2, kRepeatKV, {}, repeatKVRule},
+    {"split_heads", K::SplitHeads, 2, kSplitHeads, {}, splitHeadsRule},
+    {"merge_heads", K::MergeHeads, 1, kTensorX, {}, mergeHeadsRule},
+    {"reshape", K::Reshape, 2, kReshape, {}, reshapeRule, /*variadic=*/true},
+    {"attention", K::Attention, 3, kQKV, kAttentionOptions, attentionRule},
+    {"layernorm", K::LayerNorm, 3, kLayerNorm, kEps, layerNormRule},
+    {"rmsnorm", K::RMSNorm, 2, kRMSNorm, kEps, rmsNormRule},
+    {"gelu", K::Activation, 1, kTensorX, {}, activationRule},
+    {"gelu_tanh", K::Activation, 1, kTensorX, {}, activationRule},
+    {"gelu_quick", K::Activation, 1, kTensorX, {}, activationRule},
+    {"silu", K::Activation, 1, kTensorX, {}, activationRule},
+    {"relu", K::Activation, 1, kTensorX, {}, activationRule},
+    {"tanh", K::Activation, 1, kTensorX, {}, activationRule},
+    {"exp", K::Activation, 1, kTensorX, {}, activationRule},
+    {"sigmoid", K::Activation, 1, kTensorX, {}, activationRule},
+    {"swiglu", K::Swiglu, 2, kSwiglu, {}, swigluRule},
+    {"embedding", K::Embedding, 2, kEmbedding, {}, embeddingRule},
+    {"positions", K::Positions, 1, kPositions, {}, positionsRule},
+    {"sinusoidal", K::Sinusoidal, 2, kSinusoidal, {}, sinusoidalRule},
+    {"rope", K::Rope, 2, kRope, kTheta, ropeRule},
+    {"slice", K::Slice, 3, kSlice, {}, sliceRule},
+    {"concat", K::Concat, 3, kConcat, {}, concatRule},
+    {"select", K::Select, 3, kSelect, {}, selectRule},
+    {"patches", K::Patches, 2, kPatches, {}, patchesRule},
+    {"sum", K::Sum, 1, kTensorX, {}, lastDimReductionRule},
+    {"mean", K::Mean, 1, kTensorX, {}, lastDimReductionRule},
+    {"max", K::Max, 1, kTensorX, {}, lastDimReductionRule},
 };
 
 const Builtin *lookup(llvm::StringRef name) {
@@ -218,11 +221,6 @@ const ParamSpec *positionalParam(const Builtin &b, size_t i) {
 
 bool sema::isBuiltin(llvm::StringRef callee) { return lookup(callee); }
 
-bool attnc::isActivationBuiltin(llvm::StringRef name) {
-  const Builtin *b = lookup(name);
-  return b && b->rule == activationRule;
-}
-
 bool sema::takesSize(llvm::StringRef callee, size_t i) {
   const Builtin *b = lookup(callee);
   const ParamSpec *param = b ? positionalParam(*b, i) : nullptr;
@@ -249,6 +247,7 @@ bool sema::checkBuiltinCall(CallExpr &call, bool argsOk,
                             DiagnosticReporter &diag) {
   const Builtin *builtin = lookup(call.callee);
   assert(builtin && "Sema calls this for builtins only");
+  call.builtin = builtin->kind;
   Call c{call, diag};
   bool ok = true;
 

@@ -69,6 +69,7 @@ private:
   Value genBinary(const ast::BinaryExpr &bin);
   Value genAttention(const ast::CallExpr &call);
   Value genReshape(const ast::CallExpr &call);
+  Value genLinear(const ast::CallExpr &call, Type type);
   Value genActivation(StringRef name, Type type, Value x, Location l);
   Value genRepeat(const ast::RepeatExpr &repeat);
   /// Binds the block's arguments to `args` and emits its body, returning
@@ -274,6 +275,26 @@ Value MLIRGenImpl::genReshape(const ast::CallExpr &call) {
                                          gen(*call.args[0]), dims);
 }
 
+Value MLIRGenImpl::genLinear(const ast::CallExpr &call, Type type) {
+  Location l = loc(call.getLoc());
+  attn::WeightLayout layout = attn::WeightLayout::OutIn;
+  if (auto *ident = dyn_cast<ast::IdentExpr>(call.args[1].get()))
+    if (auto *param = dyn_cast_or_null<ast::ParamDecl>(ident->decl))
+      if (param->layout == ast::WeightLayout::InOut)
+        layout = attn::WeightLayout::InOut;
+  Value bias = call.args.size() > 2 ? gen(*call.args[2]) : Value();
+  Value weight = gen(*call.args[1]);
+  // A convolution's weight [out, C, kh, kw] read as [out, C * kh * kw].
+  if (auto w = cast<RankedTensorType>(weight.getType()); w.getRank() > 2) {
+    SmallVector<ReassociationIndices> groups = {{0}, {}};
+    for (int64_t i = 1; i < w.getRank(); ++i)
+      groups[1].push_back(i);
+    weight = builder.create<tensor::CollapseShapeOp>(l, weight, groups);
+  }
+  return builder.create<attn::LinearOp>(l, type, gen(*call.args[0]), weight,
+                                        bias, layout);
+}
+
 Value MLIRGenImpl::genCall(const ast::CallExpr &call) {
   if (call.block) {
     SmallVector<Value> args;
@@ -283,91 +304,75 @@ Value MLIRGenImpl::genCall(const ast::CallExpr &call) {
   }
   Location l = loc(call.getLoc());
   RankedTensorType type = tensorType(*call.tensorType);
-  StringRef callee = call.callee;
   auto arg = [&](unsigned i) { return gen(*call.args[i]); };
+  auto intArg = [&](unsigned i) { return call.args[i]->scalar->asInt(); };
   auto eps = [&](double fallback) {
     return static_cast<float>(scalarOr(keyword(call, "eps"), fallback));
   };
 
-  if (callee == "attention")
+  using K = ast::BuiltinKind;
+  switch (call.builtin) {
+  case K::Attention:
     return genAttention(call);
-  if (callee == "linear") {
-    attn::WeightLayout layout = attn::WeightLayout::OutIn;
-    if (auto *ident = dyn_cast<ast::IdentExpr>(call.args[1].get()))
-      if (auto *param = dyn_cast_or_null<ast::ParamDecl>(ident->decl))
-        if (param->layout == ast::WeightLayout::InOut)
-          layout = attn::WeightLayout::InOut;
-    Value bias = call.args.size() > 2 ? arg(2) : Value();
-    Value weight = arg(1);
-    // A convolution's weight [out, C, kh, kw] read as [out, C * kh * kw].
-    if (auto w = cast<RankedTensorType>(weight.getType()); w.getRank() > 2) {
-      SmallVector<ReassociationIndices> groups = {{0}, {}};
-      for (int64_t i = 1; i < w.getRank(); ++i)
-        groups[1].push_back(i);
-      weight = builder.create<tensor::CollapseShapeOp>(l, weight, groups);
-    }
-    return builder.create<attn::LinearOp>(l, type, arg(0), weight, bias,
-                                          layout);
-  }
-  if (callee == "transpose")
+  case K::Linear:
+    return genLinear(call, type);
+  case K::Transpose:
     return builder.create<attn::TransposeOp>(l, type, arg(0));
-  if (callee == "softmax")
+  case K::Softmax:
     return builder.create<attn::SoftmaxOp>(l, type, arg(0));
-  if (callee == "causal_mask")
+  case K::CausalMask:
     return builder.create<attn::CausalMaskOp>(l, type, arg(0));
-  if (callee == "padding_mask")
+  case K::PaddingMask:
     return builder.create<attn::PaddingMaskOp>(l, type, arg(0), arg(1));
-  if (callee == "repeat_kv")
-    return builder.create<attn::RepeatKVOp>(l, type, arg(0),
-                                            call.args[1]->scalar->asInt());
-  if (callee == "split_heads")
-    return builder.create<attn::SplitHeadsOp>(l, type, arg(0),
-                                              call.args[1]->scalar->asInt());
-  if (callee == "merge_heads")
+  case K::RepeatKV:
+    return builder.create<attn::RepeatKVOp>(l, type, arg(0), intArg(1));
+  case K::SplitHeads:
+    return builder.create<attn::SplitHeadsOp>(l, type, arg(0), intArg(1));
+  case K::MergeHeads:
     return builder.create<attn::MergeHeadsOp>(l, type, arg(0));
-  if (callee == "reshape")
+  case K::Reshape:
     return genReshape(call);
-  if (callee == "layernorm")
+  case K::LayerNorm:
     return builder.create<attn::LayerNormOp>(l, arg(0), arg(1), arg(2),
                                              eps(1e-5));
-  if (callee == "rmsnorm")
+  case K::RMSNorm:
     return builder.create<attn::RMSNormOp>(l, arg(0), arg(1), eps(1e-6));
-  if (isActivationBuiltin(callee))
-    return genActivation(callee, type, arg(0), l);
-  if (callee == "swiglu") {
+  case K::Activation:
+    return genActivation(call.callee, type, arg(0), l);
+  case K::Swiglu: {
     Value gate = builder.create<attn::SiluOp>(l, type, arg(0));
     return builder.create<attn::MulOp>(l, type, gate, arg(1));
   }
-  if (callee == "embedding")
+  case K::Embedding:
     return builder.create<attn::EmbeddingOp>(l, type, arg(0), arg(1));
-  if (callee == "positions")
+  case K::Positions:
     return builder.create<attn::PositionsOp>(l, type, arg(0), Value());
-  if (callee == "sinusoidal")
+  case K::Sinusoidal:
     return builder.create<attn::SinusoidalOp>(l, type, arg(0));
-  if (callee == "rope")
+  case K::Rope:
     return builder.create<attn::RopeOp>(
         l, arg(0), arg(1),
         static_cast<float>(scalarOr(keyword(call, "theta"), 10000.0)));
-  if (callee == "slice")
-    return builder.create<attn::SliceOp>(l, type, arg(0),
-                                         call.args[1]->scalar->asInt(),
-                                         call.args[2]->scalar->asInt());
-  if (callee == "concat")
-    return builder.create<attn::ConcatOp>(l, type, arg(0), arg(1),
-                                          call.args[2]->scalar->asInt());
-  if (callee == "select")
-    return builder.create<attn::SelectOp>(l, type, arg(0),
-                                          call.args[1]->scalar->asInt(),
-                                          call.args[2]->scalar->asInt());
-  if (callee == "sum")
+  case K::Slice:
+    return builder.create<attn::SliceOp>(l, type, arg(0), intArg(1),
+                                         intArg(2));
+  case K::Concat:
+    return builder.create<attn::ConcatOp>(l, type, arg(0), arg(1), intArg(2));
+  case K::Select:
+    return builder.create<attn::SelectOp>(l, type, arg(0), intArg(1),
+                                          intArg(2));
+  case K::Sum:
     return builder.create<attn::SumOp>(l, type, arg(0));
-  if (callee == "mean")
+  case K::Mean:
     return builder.create<attn::MeanOp>(l, type, arg(0));
-  if (callee == "max")
+  case K::Max:
     return builder.create<attn::MaxOp>(l, type, arg(0));
-  if (callee == "patches")
-    return builder.create<attn::PatchesOp>(l, type, arg(0),
-                                           call.args[1]->scalar->asInt());
+  case K::Patches:
+    return builder.create<attn::PatchesOp>(l, type, arg(0), intArg(1));
+  case K::Sqrt: // a scalar: Sema folded it
+  case K::None:
+    break;
+  }
   llvm_unreachable("Sema accepts no other tensor builtin");
 }
 

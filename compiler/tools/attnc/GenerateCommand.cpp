@@ -368,6 +368,114 @@ maxNewTokensFor(const attnc::GenerationConfig &generation,
                       "max_length)");
 }
 
+/// The compiled model, checked against config.json's constants, with the
+/// --threads and --profile options applied.
+attnc::Expected<attnc::Model> openModel(const attnc::ModelFiles &files,
+                                        const std::string &configSource) {
+  attnc::Expected<attnc::Model> model = attnc::Model::open(modelPath);
+  if (!model)
+    return model;
+  if (!files.config.empty())
+    if (attnc::Status s = attnc::checkConstantsAgainstConfig(
+            *model, modelPath, files.config, configSource);
+        !s)
+      return s.error();
+  if (attnc::Status s = attnc::applyThreadsOption(*model); !s)
+    return s.error();
+  if (attnc::Status s = attnc::applyProfileOption(*model); !s)
+    return s.error();
+  return model;
+}
+
+/// --dry-run: what generating would allocate, with the cache of `capacity`
+/// tokens or, without it, a recomputed sequence of that length.
+int printGenerationMemoryPlan(const attnc::Model &model, size_t promptTokens,
+                              int64_t capacity) {
+  bool cached = !noKVCache && attnc_model_has_kv_cache(model.get());
+  int64_t shape[] = {1, cached ? static_cast<int64_t>(promptTokens) : capacity};
+  std::vector<int64_t> ids(static_cast<size_t>(shape[1]), 0);
+  return attnc::printMemoryPlan(
+      model, {{"input_ids", ATTNC_DTYPE_I64, 2, shape, ids.data()}},
+      cached ? capacity : 0);
+}
+
+/// The stopping rules: the count, generation_config.json's EOS ids (unless
+/// --ignore-eos) and --stop.
+attnc::Expected<attnc::GenerationOptions>
+generationOptions(const attnc::GenerationConfig &generation,
+                  const attnc::Tokenizer &tokenizer, int64_t vocab,
+                  int64_t newTokens) {
+  attnc::GenerationOptions options;
+  options.maxNewTokens = newTokens;
+  if (!ignoreEos)
+    options.eosTokens = generation.eosTokenIds;
+  // Hugging Face accepts such an id too; it only means the generation runs
+  // to its count, which is worth saying.
+  for (int64_t id : options.eosTokens)
+    if (id < 0 || id >= vocab)
+      llvm::WithColor::warning()
+          << "eos_token_id " << id << " is outside the model's vocabulary (0.."
+          << vocab - 1 << "): it can never end the generation\n";
+  if (attnc::Status s = resolveStops(tokenizer, vocab, options); !s)
+    return s.error();
+  return options;
+}
+
+/// Generates, streaming the text (after the prompt) to stdout, or printing
+/// one JSON object with --json; then the speeds and the profile.
+int generateAndPrint(attnc::Model &model, attnc::Decoder &decoder,
+                     attnc::Sampler &sampler, const attnc::Tokenizer &tokenizer,
+                     const std::vector<int64_t> &prompt,
+                     const attnc::GenerationOptions &options) {
+  // The prompt is echoed with the first new text, so that nothing is
+  // printed when the generation is refused.
+  bool echoed = false;
+  auto echoPrompt = [&] {
+    if (echoed)
+      return;
+    echoed = true;
+    // The prompt ids were checked against the model, not the tokenizer.
+    // The BOS the tokenizer's post-processor added is not the user's text.
+    if (attnc::Expected<std::string> text =
+            tokenizer.decode(prompt, ATTNC_TOKENIZER_SKIP_SPECIAL_TOKENS))
+      llvm::outs() << *text;
+  };
+  attnc::TextSink sink;
+  if (!jsonOutput)
+    sink = [&](std::string_view text) {
+      echoPrompt();
+      llvm::outs() << llvm::StringRef(text.data(), text.size());
+      llvm::outs().flush();
+    };
+  attnc::Expected<attnc::GenerationResult> result =
+      attnc::generate(decoder, sampler, tokenizer, prompt, options, sink);
+  if (!result) {
+    if (echoed)
+      llvm::outs() << "\n";
+    llvm::outs().flush();
+    return reportError(result.error().message());
+  }
+
+  if (jsonOutput) {
+    printJson(*result, decoder.usesKvCache());
+    attnc::printProfile(model);
+    return 0;
+  }
+  echoPrompt();
+  llvm::outs() << "\n";
+  llvm::outs().flush();
+  printSpeed(llvm::errs(), "prefill", result->promptTokens,
+             result->prefillSeconds);
+  llvm::errs() << "; ";
+  printSpeed(llvm::errs(),
+             decoder.usesKvCache() ? "decode (KV cache)"
+                                   : "decode (recomputing)",
+             result->decodeSteps, result->decodeSeconds);
+  llvm::errs() << "\n";
+  attnc::printProfile(model);
+  return 0;
+}
+
 } // namespace
 
 int attnc::generateCommandMain() {
@@ -400,34 +508,17 @@ int attnc::generateCommandMain() {
   if (!newTokens)
     return reportError(newTokens.error().message());
 
-  Expected<Model> model = Model::open(modelPath);
+  Expected<Model> model = openModel(*files, configSource);
   if (!model)
     return reportError(model.error().message());
-  if (!files->config.empty())
-    if (Status s = checkConstantsAgainstConfig(*model, modelPath,
-                                               files->config, configSource);
-        !s)
-      return reportError(s.error().message());
-  if (Status s = applyThreadsOption(*model); !s)
-    return reportError(s.error().message());
-  if (Status s = applyProfileOption(*model); !s)
-    return reportError(s.error().message());
   Expected<int64_t> modelVocab = checkDecoderContract(*model);
   if (!modelVocab)
     return reportError(modelVocab.error().message());
   int64_t vocab = *modelVocab;
   int64_t capacity =
       static_cast<int64_t>(prompt->size()) + std::max<int64_t>(*newTokens, 1);
-  if (dryRunRequested()) {
-    // A generation without the cache recomputes a sequence of `capacity`.
-    bool cached = !noKVCache && attnc_model_has_kv_cache(model->get());
-    int64_t shape[] = {1, cached ? static_cast<int64_t>(prompt->size())
-                                 : capacity};
-    std::vector<int64_t> ids(static_cast<size_t>(shape[1]), 0);
-    return printMemoryPlan(
-        *model, {{"input_ids", ATTNC_DTYPE_I64, 2, shape, ids.data()}},
-        cached ? capacity : 0);
-  }
+  if (dryRunRequested())
+    return printGenerationMemoryPlan(*model, prompt->size(), capacity);
   if (Status s = loadWeightsWithProgress(*model, files->weights); !s)
     return reportError(s.error().message());
   for (const std::string &warning : model->warnings())
@@ -450,65 +541,10 @@ int attnc::generateCommandMain() {
     if (Status s = dumpPromptAttention(*model, *tokenizer, *prompt); !s)
       return reportError(s.error().message());
 
-  GenerationOptions options;
-  options.maxNewTokens = *newTokens;
-  if (!ignoreEos)
-    options.eosTokens = generation->eosTokenIds;
-  // Hugging Face accepts such an id too; it only means the generation runs
-  // to its count, which is worth saying.
-  for (int64_t id : options.eosTokens)
-    if (id < 0 || id >= vocab)
-      llvm::WithColor::warning()
-          << "eos_token_id " << id << " is outside the model's vocabulary (0.."
-          << vocab - 1 << "): it can never end the generation\n";
-  if (Status s = resolveStops(*tokenizer, vocab, options); !s)
-    return reportError(s.error().message());
-
-  // The prompt is echoed with the first new text, so that nothing is
-  // printed when the generation is refused.
-  bool echoed = false;
-  auto echoPrompt = [&] {
-    if (echoed)
-      return;
-    echoed = true;
-    // The prompt ids were checked against the model, not the tokenizer.
-    // The BOS the tokenizer's post-processor added is not the user's text.
-    if (Expected<std::string> text =
-            tokenizer->decode(*prompt, ATTNC_TOKENIZER_SKIP_SPECIAL_TOKENS))
-      llvm::outs() << *text;
-  };
-  TextSink sink;
-  if (!jsonOutput)
-    sink = [&](std::string_view text) {
-      echoPrompt();
-      llvm::outs() << llvm::StringRef(text.data(), text.size());
-      llvm::outs().flush();
-    };
-  Expected<GenerationResult> result =
-      generate(**decoder, *sampler, *tokenizer, *prompt, options, sink);
-  if (!result) {
-    if (echoed)
-      llvm::outs() << "\n";
-    llvm::outs().flush();
-    return reportError(result.error().message());
-  }
-
-  if (jsonOutput) {
-    printJson(*result, (*decoder)->usesKvCache());
-    printProfile(*model);
-    return 0;
-  }
-  echoPrompt();
-  llvm::outs() << "\n";
-  llvm::outs().flush();
-  printSpeed(llvm::errs(), "prefill", result->promptTokens,
-             result->prefillSeconds);
-  llvm::errs() << "; ";
-  printSpeed(llvm::errs(),
-             (*decoder)->usesKvCache() ? "decode (KV cache)"
-                                       : "decode (recomputing)",
-             result->decodeSteps, result->decodeSeconds);
-  llvm::errs() << "\n";
-  printProfile(*model);
-  return 0;
+  Expected<GenerationOptions> options =
+      generationOptions(*generation, *tokenizer, vocab, *newTokens);
+  if (!options)
+    return reportError(options.error().message());
+  return generateAndPrint(*model, **decoder, *sampler, *tokenizer, *prompt,
+                          *options);
 }

@@ -34,9 +34,11 @@ std::string integer(double value) {
   return text;
 }
 
+bool isBatchDim(llvm::StringRef dim) { return dim.contains("batch"); }
+
 /// A dim's value for the figures: B for batch dims, S for the others.
 int64_t valueOf(llvm::StringRef dim, int64_t batch, int64_t seq) {
-  return dim.contains("batch") ? batch : seq;
+  return isBatchDim(dim) ? batch : seq;
 }
 
 /// The arena's terms as a polynomial over `dims` (plus any other name).
@@ -91,10 +93,15 @@ bool attnc::printModelStats(const ModelCost &cost, llvm::StringRef manifestJson,
   os << "weights: " << cost.weightBytes << " bytes ("
      << bytesText(static_cast<double>(cost.weightBytes)) << ")\n";
 
-  // Per token: per position of the batch's sequences.
-  double tokens = static_cast<double>(batch) * static_cast<double>(seq);
+  // Per token: per position of the batch's sequences. A model without a
+  // sequence dim (an image classifier) takes one input per batch row.
+  bool hasBatch = false, hasSeq = false;
+  for (const std::string &dim : dims)
+    (isBatchDim(dim) ? hasBatch : hasSeq) = true;
+  double tokens = (hasBatch ? static_cast<double>(batch) : 1.0) *
+                  (hasSeq ? static_cast<double>(seq) : 1.0);
   using Kind = Contraction::Kind;
-  os << "FLOPs per token at " << at << ": "
+  os << "FLOPs per " << (hasSeq ? "token" : "input") << " at " << at << ": "
      << integer(cost.flops(values) / tokens) << " (linear "
      << integer(cost.flops(values, Kind::Linear) / tokens) << ", matmul "
      << integer(cost.flops(values, Kind::Matmul) / tokens) << ", attention "

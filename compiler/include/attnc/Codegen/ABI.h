@@ -14,7 +14,6 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include "llvm/ADT/StringRef.h"
-#include "llvm/Support/JSON.h"
 
 namespace attnc {
 
@@ -28,8 +27,8 @@ inline constexpr llvm::StringLiteral kForwardSymbol =
     ATTNC_MODEL_FORWARD_SYMBOL;
 inline constexpr llvm::StringLiteral kStepSymbol = ATTNC_MODEL_STEP_SYMBOL;
 
-/// The global holding the manifest's text; attnc-plan-memory adds its
-/// "arena" member there.
+/// The global holding the manifest: structured until attnc-write-manifest
+/// writes its text (Manifest.h).
 inline constexpr llvm::StringLiteral kManifestGlobal = "__attnc_manifest";
 /// The model's profile hook (docs/performance.md): a pointer-sized global,
 /// null unless the runtime is profiling, that the code calls around each
@@ -40,12 +39,6 @@ inline constexpr llvm::StringLiteral kProfileHookSymbol = "attnc_model_profile_h
 enum class ProfileEvent : int32_t {
   RegionBegin = 0, RegionEnd = 1, ThreadBegin = 2, ThreadEnd = 3
 };
-
-/// Sets member `key` of the manifest global (attnc-expose-model-abi wrote
-/// it) to `value`; `pass` names the caller in the error.
-mlir::LogicalResult setManifestMember(mlir::ModuleOp module, llvm::StringRef key,
-                                      llvm::json::Value value,
-                                      llvm::StringRef pass);
 
 /// On the entry functions: the index in `buffers` of the arena pointer.
 inline constexpr llvm::StringLiteral kArenaSlotAttr = "attnc.arena_slot";

@@ -51,6 +51,21 @@ def ExposeModelABI : Pass<"attnc-expose-model-abi", "mlir::ModuleOp"> {
   ];
 }
 
+def WriteManifest : Pass<"attnc-write-manifest", "mlir::ModuleOp"> {
+  let summary = "Write the manifest the passes built as the JSON text of "
+                "the manifest global";
+  let description = [{
+    attnc-expose-model-abi puts the manifest on the global
+    `__attnc_manifest` as the dictionary `attnc.manifest`, and later passes
+    set members of it (attnc-plan-memory "arena", attnc-profile-regions
+    "profile"). This pass, after all of them, serialises it (objects with
+    sorted keys, no spaces) as the global's NUL-terminated value, which
+    `attnc_model_manifest()` returns, and drops the dictionary. A module
+    without it is left alone.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 def PrepareTileFusion : Pass<"attnc-prepare-tile-fusion", "mlir::func::FuncOp"> {
   let summary = "Mark the epilogues the contraction kernels may compute on "
                 "their register tiles";

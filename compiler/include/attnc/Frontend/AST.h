@@ -151,6 +151,40 @@ struct KeywordArg {
   ExprPtr value;
 };
 
+/// What MLIRGen builds for a builtin call: each row of the builtin table
+/// (Frontend/Builtins.cpp) names its kind, so that a builtin's name is
+/// written once, in its row. Every activation is `Activation`: MLIRGen
+/// builds the attn op of the builtin's name (Attn_ActivationOp).
+enum class BuiltinKind : uint8_t {
+  None, // a block call, or a call Sema has not checked
+  Sqrt, // scalar only: folded by Sema
+  Activation,
+  Attention,
+  CausalMask,
+  Concat,
+  Embedding,
+  LayerNorm,
+  Linear,
+  Max,
+  Mean,
+  MergeHeads,
+  PaddingMask,
+  Patches,
+  Positions,
+  RepeatKV,
+  Reshape,
+  RMSNorm,
+  Rope,
+  Select,
+  Sinusoidal,
+  Slice,
+  Softmax,
+  SplitHeads,
+  Sum,
+  Swiglu,
+  Transpose,
+};
+
 /// `callee(arg, ..., key = value, ...)`; positional arguments come first.
 class BlockDecl;
 class CallExpr : public Expr {
@@ -162,6 +196,8 @@ public:
   std::vector<KeywordArg> kwargs;
   /// Set by Sema when the callee is a block rather than a builtin.
   const BlockDecl *block = nullptr;
+  /// Set by Sema when the callee is a builtin: its row's kind.
+  BuiltinKind builtin = BuiltinKind::None;
   static bool classof(const Expr *e) { return e->getKind() == Kind::Call; }
 };
 

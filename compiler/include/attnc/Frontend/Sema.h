@@ -26,18 +26,13 @@ struct ConstOverride {
 /// requirements, resolves declared types and infers the type of every
 /// expression, annotating the tree in place: Expr::scalar / tensorType,
 /// ConstDecl::resolved, TypeSpec::resolved, InputDecl::resolvedDefault,
-/// IdentExpr::decl, CallExpr::block, ConditionalExpr::chosen,
+/// IdentExpr::decl, CallExpr::block / builtin, ConditionalExpr::chosen,
 /// RepeatExpr::decl / resolvedCount, BlockArgDecl::type, ParamDecl::block /
 /// perLayer, BlockDecl::repeatCount / used.
 /// Reports every independent error it finds (up to the reporter's limit).
 /// Returns success only if no error was reported.
 bool checkModel(ast::Model &model, llvm::ArrayRef<ConstOverride> overrides,
                 DiagnosticReporter &diag);
-
-/// Whether builtin `name` is an elementwise activation (its row in the
-/// builtin table has the activation rule): MLIRGen builds the attn op of the
-/// same name for it, so that its name is written once.
-bool isActivationBuiltin(llvm::StringRef name);
 
 } // namespace attnc
 

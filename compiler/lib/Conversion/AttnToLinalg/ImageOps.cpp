@@ -111,18 +111,12 @@ struct SelectLowering : OpConversionPattern<attn::SelectOp> {
   LogicalResult
   matchAndRewrite(attn::SelectOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value x = adaptor.getInput();
-    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, x);
-    SmallVector<OpFoldResult> offsets(sizes.size(), rewriter.getIndexAttr(0));
-    SmallVector<OpFoldResult> strides(sizes.size(), rewriter.getIndexAttr(1));
-    offsets[op.getAxis()] = rewriter.getIndexAttr(op.getIndex());
-    sizes[op.getAxis()] = rewriter.getIndexAttr(1);
-    auto resultType = RankedTensorType::get(
-        op.getType().getShape(), rewriter.getF32Type());
+    auto resultType = RankedTensorType::get(op.getType().getShape(),
+                                            rewriter.getF32Type());
     replaceWithCast(rewriter, op,
-                    rewriter.create<tensor::ExtractSliceOp>(
-                        loc, resultType, x, offsets, sizes, strides));
+                    extractAxisSlice(rewriter, op.getLoc(), adaptor.getInput(),
+                                     op.getAxis(), op.getIndex(), 1,
+                                     resultType));
     return success();
   }
 };

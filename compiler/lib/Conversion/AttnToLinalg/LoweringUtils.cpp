@@ -280,4 +280,17 @@ void replaceWithCast(ConversionPatternRewriter &rewriter, Operation *op,
   rewriter.replaceOp(op, value);
 }
 
+Value extractAxisSlice(OpBuilder &b, Location loc, Value x, int64_t axis,
+                       int64_t offset, int64_t size, RankedTensorType type) {
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
+  SmallVector<OpFoldResult> offsets(sizes.size(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> strides(sizes.size(), b.getIndexAttr(1));
+  offsets[axis] = b.getIndexAttr(offset);
+  sizes[axis] = b.getIndexAttr(size);
+  if (type)
+    return b.create<tensor::ExtractSliceOp>(loc, type, x, offsets, sizes,
+                                            strides);
+  return b.create<tensor::ExtractSliceOp>(loc, x, offsets, sizes, strides);
+}
+
 } // namespace attnc::lowering

@@ -115,6 +115,12 @@ Value buildFlashDecoding(OpBuilder &b, Location loc,
 Value buildAttentionProbs(OpBuilder &b, Location loc, Value query, Value key,
                           Value mask, double scale, bool causal,
                           int64_t group);
+/// The part [offset, offset + size) of `x` along `axis`, every other
+/// dimension whole (slice, select). With `type`, the rank-reducing slice of
+/// that type: select's, without the axis.
+Value extractAxisSlice(OpBuilder &b, Location loc, Value x, int64_t axis,
+                       int64_t offset, int64_t size,
+                       mlir::RankedTensorType type = {});
 /// Replaces `op` by `value`, casting when the op declared a less static type.
 void replaceWithCast(mlir::ConversionPatternRewriter &rewriter,
                      mlir::Operation *op, Value value);

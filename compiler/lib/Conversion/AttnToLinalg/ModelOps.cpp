@@ -366,16 +366,11 @@ struct SliceLowering : OpConversionPattern<attn::SliceOp> {
   LogicalResult
   matchAndRewrite(attn::SliceOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
     Value x = adaptor.getInput();
-    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, x);
-    SmallVector<OpFoldResult> offsets(sizes.size(), rewriter.getIndexAttr(0));
-    SmallVector<OpFoldResult> strides(sizes.size(), rewriter.getIndexAttr(1));
-    offsets.back() = rewriter.getIndexAttr(op.getOffset());
-    sizes.back() = rewriter.getIndexAttr(op.getSize());
+    int64_t lastAxis = cast<RankedTensorType>(x.getType()).getRank() - 1;
     replaceWithCast(rewriter, op,
-                    rewriter.create<tensor::ExtractSliceOp>(loc, x, offsets,
-                                                            sizes, strides));
+                    extractAxisSlice(rewriter, op.getLoc(), x, lastAxis,
+                                     op.getOffset(), op.getSize()));
     return success();
   }
 };
