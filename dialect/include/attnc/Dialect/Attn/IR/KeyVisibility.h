@@ -11,19 +11,22 @@
 //   - padding: the mask's [batch, j] is nonzero. A dropped key scores the
 //     lowest finite float rather than -inf, as Hugging Face's additive mask
 //     makes it, so that a row of only padding averages its keys instead of
-//     dividing 0 by 0.
-//
+//     dividing 0 by 0;
 //   - window W (with causal; Mistral's and Hugging Face's sliding window):
 //     also j > lastKey(i) - W, so a query sees itself and the W - 1 keys
 //     before it. Decoding through the KV cache, the query at absolute
 //     position p sees keys p - W + 1 .. p (the cache keeps every key);
 //   - alibi: slope(h) * j added to the scaled score of head h (BLOOM's
 //     build_alibi_tensor, which adds slope * key position; slope * (j - i)
-//     differs from it by a constant per row, which softmax cancels).
+//     differs from it by a constant per row, which softmax cancels). A key
+//     outside the window is -inf even when padded, and a padded key scores
+//     the lowest float with or without its bias (>= 0, far below its ulp),
+//     so the kernels (padding, then bias and window) and the probabilities
+//     (bias and window, then padding) agree.
 //
-// The rule is written over an arithmetic `A` (add and sub
-// on values `V`), so that the same lines count pairs on integers and emit
-// index or vector IR in the lowerings.
+// The rule is written over an arithmetic `A` (add and sub on values `V`),
+// so that the same lines count pairs on integers and emit index or vector IR
+// in the lowerings.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTNC_DIALECT_ATTN_IR_KEYVISIBILITY_H
