@@ -164,8 +164,9 @@ Value buildScaleAndCausalMask(OpBuilder &b, Location loc, Value scores,
         Value x = args[0];
         if (scale != 1.0)
           x = nb.create<arith::MulFOp>(nl, x, floatConstant(nb, nl, scale));
-        Value j = nb.create<linalg::IndexOp>(nl, rank - 1);
+        Value j;
         if (variant.alibi) {
+          j = nb.create<linalg::IndexOp>(nl, rank - 1);
           Value key = nb.create<arith::IndexCastOp>(nl, nb.getI64Type(), j);
           key = nb.create<arith::SIToFPOp>(nl, nb.getF32Type(), key);
           x = nb.create<arith::AddFOp>(
@@ -174,6 +175,8 @@ Value buildScaleAndCausalMask(OpBuilder &b, Location loc, Value scores,
         if (!causal)
           return x;
         Value i = nb.create<linalg::IndexOp>(nl, rank - 2);
+        if (!j)
+          j = nb.create<linalg::IndexOp>(nl, rank - 1);
         ArithBuilder ints(nb, nl);
         Value limit = visibility::lastKey(ints, i, offset);
         Value hidden =
