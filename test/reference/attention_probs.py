@@ -6,7 +6,8 @@ them with `attnc run --dump-attention`, and compares every dumped
 probability with the attention weights the PyTorch reference models of this
 directory compute for the same weights and inputs: nn.MultiheadAttention's
 own weights (need_weights=True, per head) for mha, GPT-2, BERT and the
-translator, the softmax of the reference's spelled-out attention for LLaMA.
+translator, the softmax of the reference's spelled-out attention for LLaMA
+(and Mistral's sliding window).
 Also checks that each row sums to 1, that masked entries (causal, padding)
 are exactly 0, and what the dump records (--layers and --heads selections,
 token ids, which inputs the queries and keys are). Prints one line per
@@ -230,6 +231,27 @@ def check_llama(ctx, check):
                         ref[[1]][:, :, [3, 0]], causal_mask(seq, seq))
 
 
+def check_mistral(ctx, check):
+    """llama.attn with Mistral's sliding window of 4 keys: the keys before a
+    query's window are masked entries, exactly 0."""
+    config = dict(vocab_size=97, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                  num_attention_heads=4, num_key_value_heads=2, sliding_window=4)
+    harness.seeded(8)
+    model = harness.randomize_(llama_ref.Llama(**config)).eval()
+    weights = ctx.attnc.save_weights("attn-mistral", model.checkpoint())
+    so = ctx.attnc.compile(harness.example("llama.attn"), config, DEBUG)
+    batch, seq = 2, 13
+    ids = harness.seeded(9).integers(0, config["vocab_size"], (batch, seq), dtype=np.int64)
+    with torch.no_grad(), softmax_weights() as recorded:
+        model(torch.from_numpy(ids))
+    ref = harness.to_numpy(torch.stack(recorded))
+    got, _ = ctx.attnc.dump_attention(so, weights, {"input_ids": ids})
+    i = np.arange(seq)[:, None]
+    j = np.arange(seq)[None, :]
+    check.probabilities("mistral", f"window=4,batch={batch},seq={seq}", got["attention.0"],
+                        ref, causal_mask(seq, seq) | (j <= i - 4))
+
+
 def translator_run(ctx, name, layers, seed, src_shape, tgt_shape):
     """A seeded translator with (encoder, decoder) `layers`, its weights
     saved as `name` and its debug build compiled, run by PyTorch on seeded
@@ -291,7 +313,7 @@ def check_translator_uneven(ctx, check):
                         cross[:, :, [1]], np.zeros((4, 6), dtype=bool))
 
 
-CHECKS = [check_mha, check_gpt2, check_bert, check_llama, check_translator,
+CHECKS = [check_mha, check_gpt2, check_bert, check_llama, check_mistral, check_translator,
           check_translator_uneven]
 
 

@@ -16,6 +16,7 @@ import json
 
 import numpy as np
 
+import bloom_ref
 import gpt2_ref
 import harness
 import llama_ref
@@ -156,3 +157,35 @@ def run_llama(ctx):
         check_generate(ctx, "llama", variant, so, weights,
                        lambda ids: llama_ref.logits(model, ids), config["vocab_size"],
                        seed=60 + n)
+
+
+def run_mistral(ctx):
+    """examples/llama.attn with a sliding window of 8 keys (Mistral): every
+    cached step of 70 tokens and 32 greedy tokens from a 5-token prompt, so
+    that the window slides over the cache for 60 steps and 29 tokens."""
+    config = dict(vocab_size=97, hidden_size=64, intermediate_size=160, num_hidden_layers=2,
+                  num_attention_heads=4, num_key_value_heads=2, sliding_window=8)
+    harness.seeded(70)
+    model = harness.randomize_(llama_ref.Llama(**config)).eval()
+    weights = ctx.attnc.save_weights("mistral-kv", model.checkpoint())
+    harness.round_stored_(model)
+    so = ctx.attnc.compile(harness.example("llama.attn"), config)
+    for batch in (1, 3):
+        check_steps(ctx, "mistral", "w8,gqa", so, weights,
+                    lambda ids: llama_ref.logits(model, ids), config["vocab_size"], batch,
+                    CHUNKS, seed=71 + batch)
+    check_generate(ctx, "mistral", "w8,gqa", so, weights,
+                   lambda ids: llama_ref.logits(model, ids), config["vocab_size"], seed=75)
+
+
+def run_bloom(ctx):
+    """examples/bloom.attn (ALiBi): every cached step, and greedy tokens."""
+    config, model = bloom_ref.small_model(120, n_head=6, hidden_size=48)
+    weights = ctx.attnc.save_weights("bloom-kv", model.checkpoint())
+    harness.round_stored_(model)
+    so = ctx.attnc.compile(harness.example("bloom.attn"), config)
+    for batch in (1, 3):
+        check_steps(ctx, "bloom", "alibi", so, weights, lambda ids: bloom_ref.logits(model, ids),
+                    config["vocab_size"], batch, CHUNKS, seed=121 + batch)
+    check_generate(ctx, "bloom", "alibi", so, weights, lambda ids: bloom_ref.logits(model, ids),
+                   config["vocab_size"], seed=125)

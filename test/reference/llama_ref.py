@@ -49,8 +49,9 @@ def repeat_kv(x, n_rep):
 
 
 class Layer(nn.Module):
-    def __init__(self, hidden, inter, heads, kv_heads, eps, qkv_bias=False):
+    def __init__(self, hidden, inter, heads, kv_heads, eps, qkv_bias=False, sliding_window=None):
         super().__init__()
+        self.sliding_window = sliding_window
         self.heads, self.kv_heads, self.head_dim = heads, kv_heads, hidden // heads
         self.input_layernorm = RMSNorm(hidden, eps)
         self.q_proj = nn.Linear(hidden, heads * self.head_dim, bias=qkv_bias)
@@ -72,8 +73,12 @@ class Layer(nn.Module):
         k = repeat_kv(k, self.heads // self.kv_heads)
         v = repeat_kv(v, self.heads // self.kv_heads)
         scores = q @ k.transpose(2, 3) / math.sqrt(self.head_dim)
-        future = torch.triu(torch.ones(s, s, dtype=torch.bool), 1)
-        scores = scores.masked_fill(future, torch.finfo(scores.dtype).min)
+        i = torch.arange(s)[:, None]
+        j = torch.arange(s)[None, :]
+        hidden = j > i
+        if self.sliding_window:  # Mistral: kv_idx > q_idx - sliding_window
+            hidden = hidden | (j <= i - self.sliding_window)
+        scores = scores.masked_fill(hidden, torch.finfo(scores.dtype).min)
         a = F.softmax(scores, dim=-1) @ v
         return self.o_proj(a.transpose(1, 2).reshape(b, s, self.heads * self.head_dim))
 
@@ -85,13 +90,14 @@ class Layer(nn.Module):
 
 class Llama(nn.Module):
     """LlamaForCausalLM; with qkv_bias, Qwen2ForCausalLM (biases on the query,
-    key and value projections). With tie_word_embeddings, lm_head is the
-    embedding table, and the checkpoint has no lm_head.weight, as
-    save_pretrained writes it."""
+    key and value projections); with sliding_window, MistralForCausalLM (a
+    query sees itself and the sliding_window - 1 keys before it). With
+    tie_word_embeddings, lm_head is the embedding table, and the checkpoint
+    has no lm_head.weight, as save_pretrained writes it."""
 
     def __init__(self, vocab_size, hidden_size, intermediate_size, num_hidden_layers,
                  num_attention_heads, num_key_value_heads, rms_norm_eps=1e-6, rope_theta=10000.0,
-                 qkv_bias=False, tie_word_embeddings=False):
+                 qkv_bias=False, tie_word_embeddings=False, sliding_window=None):
         super().__init__()
         self.theta = rope_theta
         self.head_dim = hidden_size // num_attention_heads
@@ -99,7 +105,7 @@ class Llama(nn.Module):
         self.embed_tokens = nn.Embedding(vocab_size, hidden_size)
         self.layers = nn.ModuleList(
             Layer(hidden_size, intermediate_size, num_attention_heads, num_key_value_heads,
-                  rms_norm_eps, qkv_bias) for _ in range(num_hidden_layers))
+                  rms_norm_eps, qkv_bias, sliding_window) for _ in range(num_hidden_layers))
         self.norm = RMSNorm(hidden_size, rms_norm_eps)
         self.lm_head = nn.Linear(hidden_size, vocab_size, bias=False)
         if self.tied:
@@ -161,6 +167,40 @@ def run(ctx):
 
             prompt = rng.integers(0, config["vocab_size"], 5).tolist()
             harness.check_greedy(ctx.report, "llama", size, attnc_step,
+                                 lambda ids: logits(model, ids), prompt, variant=f"{prefix},")
+
+
+def run_mistral(ctx):
+    """examples/llama.attn with Mistral's sliding_window: S > W (and whole key
+    blocks outside the window), W > S, W = 1, grouped-query heads; greedy
+    generation well past the window."""
+    base = dict(vocab_size=97, hidden_size=64, intermediate_size=160, num_hidden_layers=2,
+                num_attention_heads=4)
+    configs = [
+        ("w8,gqa", dict(num_key_value_heads=2, sliding_window=8),
+         [(1, 5), (3, 64), (1, 257)], True),
+        ("w1,mqa", dict(num_key_value_heads=1, sliding_window=1), [(3, 40)], False),
+        ("w300,mha", dict(num_key_value_heads=4, sliding_window=300), [(1, 257)], False),
+    ]
+    for n, (prefix, overrides, shapes, greedy) in enumerate(configs):
+        config = dict(base, **overrides)
+        harness.seeded(80 + n)
+        model = harness.randomize_(Llama(**config)).eval()
+        weights = ctx.attnc.save_weights(f"mistral-{n}", model.checkpoint())
+        harness.round_stored_(model)
+        so = ctx.attnc.compile(harness.example("llama.attn"), config)
+        rng = harness.seeded(90 + n)
+        for batch, seq in shapes:
+            ids = rng.integers(0, config["vocab_size"], (batch, seq), dtype=np.int64)
+            out = ctx.attnc.run(so, weights, {"input_ids": ids}, tag="mistral")
+            ctx.report.compare("mistral", "small", f"{prefix},batch={batch},seq={seq}",
+                               out["logits"], logits(model, ids))
+        if greedy:
+            def attnc_step(ids):
+                return ctx.attnc.run(so, weights, {"input_ids": ids}, tag="mistral-greedy")["logits"]
+
+            prompt = rng.integers(0, config["vocab_size"], 5).tolist()
+            harness.check_greedy(ctx.report, "mistral", "small", attnc_step,
                                  lambda ids: logits(model, ids), prompt, variant=f"{prefix},")
 
 

@@ -118,6 +118,7 @@ void CostAnalysis::count(Operation *op, int64_t repeat) {
       c.width = attention.getQuery().getType().getDimSize(3) +
                 attention.getValue().getType().getDimSize(3);
       c.causal = attention.getCausal();
+      c.window = static_cast<int64_t>(attention.getWindow().value_or(0));
       c.flops = c.heads * c.queries * c.keys * (2 * c.width);
     }
     add(std::move(c), sized);
@@ -208,7 +209,7 @@ double ModelCost::flops(ArrayRef<int64_t> values,
       once = static_cast<double>(c.heads.evaluate(values)) * 2.0 *
              static_cast<double>(c.width) *
              visibility::causalPairs(c.queries.evaluate(values),
-                                     c.keys.evaluate(values));
+                                     c.keys.evaluate(values), c.window);
     total += once * static_cast<double>(c.repeat);
   }
   return total;

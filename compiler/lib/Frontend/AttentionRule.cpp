@@ -1,6 +1,7 @@
 //===- AttentionRule.cpp - Shape rule of attention(...) -------------------===//
 //
-// attention(q, k, v, heads =, kv_heads =, causal =, scale =, mask =) in its
+// attention(q, k, v, heads =, kv_heads =, causal =, scale =, mask =,
+// window =, alibi =) in its
 // two forms: rank 3 (heads split and merged inside) and rank 4 (already
 // split), both with grouped-query heads (kv_heads dividing heads) and an
 // optional padding mask [batch, keys].
@@ -152,11 +153,23 @@ bool sema::attentionRule(Call &c) {
   if (!split || !checkMask(c, rank))
     return false;
 
-  if (const Expr *causal = c.keyword("causal")) {
-    const Scalar &s = *causal->scalar;
-    if (s.value != 0 && s.value != 1)
-      return c.fail(causal->getLoc(),
-                    "causal must be 0 or 1, got " + formatScalar(s));
+  for (const char *flag : {"causal", "alibi"})
+    if (const Expr *e = c.keyword(flag)) {
+      const Scalar &s = *e->scalar;
+      if (s.value != 0 && s.value != 1)
+        return c.fail(e->getLoc(), Twine(flag) + " must be 0 or 1, got " +
+                                       formatScalar(s));
+    }
+  if (const Expr *window = c.keyword("window")) {
+    // 0 is no window, so that a config's absent or null sliding_window
+    // (a constant defaulting to 0) turns it off.
+    std::optional<int64_t> w = c.nonNegativeInt(*window, "window");
+    if (!w)
+      return false;
+    const Expr *causal = c.keyword("causal");
+    if (*w && (!causal || causal->scalar->value != 1))
+      return c.fail(window->getLoc(),
+                    "window = " + Twine(*w) + " needs causal = 1");
   }
   if (const Expr *scale = c.keyword("scale");
       scale && !sema::fitsF32(scale->scalar->value))

@@ -65,7 +65,8 @@ const ParamSpec kSplitHeads[] = {{"x", T}, {"heads", S}};
 const ParamSpec kQKV[] = {{"q", T}, {"k", T}, {"v", T}};
 const ParamSpec kAttentionOptions[] = {{"heads", S},  {"kv_heads", S},
                                        {"causal", S}, {"scale", S},
-                                       {"mask", T, AnyElement}};
+                                       {"mask", T, AnyElement},
+                                       {"window", S}, {"alibi", S}};
 const ParamSpec kLayerNorm[] = {{"x", T}, {"weight", T}, {"bias", T}};
 const ParamSpec kRMSNorm[] = {{"x", T}, {"weight", T}};
 const ParamSpec kEps[] = {{"eps", S}};

@@ -212,6 +212,9 @@ Value MLIRGenImpl::genAttention(const ast::CallExpr &call) {
   Value q = gen(*call.args[0]), k = gen(*call.args[1]), v = gen(*call.args[2]);
   const ast::Expr *mask = keyword(call, "mask");
   bool causal = scalarOr(keyword(call, "causal"), 0) != 0;
+  // window = 0 is no window (Mistral's "sliding_window": null).
+  auto window = static_cast<int64_t>(scalarOr(keyword(call, "window"), 0));
+  bool alibi = scalarOr(keyword(call, "alibi"), 0) != 0;
   bool splitMerge = call.args[0]->tensorType->rank() == 3;
 
   // The ops' shape rules (ShapeRule.h) give the types of these
@@ -236,7 +239,9 @@ Value MLIRGenImpl::genAttention(const ast::CallExpr &call) {
   Value out = attn::createWithShapeRule<attn::AttentionOp>(
       builder, l, f32, q, k, v, mask ? gen(*mask) : Value(),
       causal ? builder.getUnitAttr() : UnitAttr(),
-      builder.getF32FloatAttr(static_cast<float>(scale)));
+      builder.getF32FloatAttr(static_cast<float>(scale)),
+      window ? builder.getI64IntegerAttr(window) : IntegerAttr(),
+      alibi ? builder.getUnitAttr() : UnitAttr());
   if (!splitMerge)
     return out;
   return builder.create<attn::MergeHeadsOp>(l, tensorType(*call.tensorType),

@@ -111,7 +111,8 @@ Value buildProbs(OpBuilder &b, AttentionOp op) {
   b.setInsertionPointAfter(op);
   return b.create<AttentionProbsOp>(op.getLoc(), probsType(op), op.getQuery(),
                                     op.getKey(), op.getMask(),
-                                    op.getCausalAttr(), op.getScaleAttr());
+                                    op.getCausalAttr(), op.getScaleAttr(),
+                                    op.getWindowAttr(), op.getAlibiAttr());
 }
 
 /// Adds one iter_arg per site to `loop`, each a [layers, B, H, Sq, Sk]

@@ -495,9 +495,28 @@ static LogicalResult verifyQueryKeyMask(Operation *op, Value q, Value k,
   return success();
 }
 
+/// The variants of attention (KeyVisibility.h): a window of at least one
+/// key, over causal attention; ALiBi's slopes, one per (static) head.
+template <typename OpT> static LogicalResult verifyVariants(OpT op) {
+  auto query = cast<RankedTensorType>(op.getQuery().getType());
+  if (op.getAlibi() && (query.getRank() < 2 || query.isDynamicDim(1)))
+    return op.emitOpError("expects a static head count with alibi, got ")
+           << query;
+  IntegerAttr window = op.getWindowAttr();
+  if (!window)
+    return success();
+  if (window.getInt() < 1)
+    return op.emitOpError("expects a window of at least 1 key, got ")
+           << window.getInt();
+  if (!op.getCausal())
+    return op.emitOpError("expects 'causal' with a window");
+  return success();
+}
+
 LogicalResult AttentionOp::verify() {
   Value q = getQuery(), k = getKey(), v = getValue();
-  if (failed(verifyQueryKeyMask(*this, q, k, getMask())) ||
+  if (failed(verifyVariants(*this)) ||
+      failed(verifyQueryKeyMask(*this, q, k, getMask())) ||
       failed(verifyRank(*this, v, "a value", 4)) ||
       failed(verifyDimsAgree(*this, q, "the query", 0, v, "the value", 0)) ||
       failed(verifyDimsAgree(*this, k, "the key", 1, v, "the value", 1)) ||
@@ -540,7 +559,8 @@ void AttentionOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
 }
 
 LogicalResult AttentionProbsOp::verify() {
-  if (failed(verifyQueryKeyMask(*this, getQuery(), getKey(), getMask())))
+  if (failed(verifyVariants(*this)) ||
+      failed(verifyQueryKeyMask(*this, getQuery(), getKey(), getMask())))
     return failure();
   return success();
 }

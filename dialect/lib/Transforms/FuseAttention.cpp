@@ -97,7 +97,8 @@ struct FuseExplicitAttention : OpRewritePattern<MatmulOp> {
     rewriter.replaceOpWithNewOp<AttentionOp>(
         pv, pv.getType(), q, k, v, scores->mask,
         scores->causal ? rewriter.getUnitAttr() : UnitAttr(),
-        rewriter.getF32FloatAttr(static_cast<float>(scores->scale)));
+        rewriter.getF32FloatAttr(static_cast<float>(scores->scale)),
+        IntegerAttr(), UnitAttr());
     return success();
   }
 };

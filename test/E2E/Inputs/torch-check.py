@@ -1,7 +1,8 @@
 """Runs a compiled model on random data and checks it against PyTorch.
 
 usage: torch-check.py MODEL.so REFERENCE --dim name=N... [--causal 0|1]
-                      [--seed N] [--tolerance T] --workdir DIR
+                      [--window W] [--alibi] [--seed N] [--tolerance T]
+                      --workdir DIR
 
 The model's manifest (read through its C ABI with ctypes) gives the inputs
 and parameters; they are filled with seeded random numbers, written as
@@ -13,14 +14,18 @@ with REFERENCE computed by PyTorch:
                head (q, k, v [b, h, s, d], or [b, s, h * d] with --heads h
                and --kv-heads g: grouped-query); a row of only padding
                averages the keys it may see; rows that see no key at all
-               (causal, sq > sk) are NaN in both
+               (causal, sq > sk) are NaN in both; --window W also masks
+               keys j <= i + (sk - sq) - W (Hugging Face's
+               sliding_window_overlay: kv_idx > q_idx - W); --alibi adds
+               slope(h) * j to the scaled scores, slopes as transformers'
+               build_alibi_tensor
   linear     y = x W^T + b (W stored [out, in]) or x W + b ([in, out])
   ops        the outputs of test/E2E/Inputs/ops.attn
   glu        the outputs of test/E2E/Inputs/glu.attn (SwiGLU, GEGLU)
 Prints one line "<case>: max_rel=... PASS|FAIL" (relative to the largest
 reference magnitude); exits 1 on FAIL.
 """
-import argparse, ctypes, json, os, struct, subprocess, sys
+import argparse, ctypes, json, math, os, struct, subprocess, sys
 import numpy as np
 import torch
 
@@ -64,7 +69,16 @@ def manifest(so):
     return json.loads(lib.attnc_model_manifest().decode())
 
 
-def attention(t, causal, heads, kv_heads):
+def alibi_slopes(heads):
+    """transformers' build_alibi_tensor: 2^(-8/n)^(1..n) for the closest power
+    of two n <= heads, then odd powers of 2^(-4/n) for the heads beyond."""
+    n = 2 ** math.floor(math.log2(heads))
+    slopes = [2.0 ** (-8.0 / n * p) for p in range(1, n + 1)]
+    slopes += [2.0 ** (-4.0 / n * p) for p in range(1, 2 * (heads - n), 2)]
+    return torch.tensor(slopes, dtype=torch.float64)
+
+
+def attention(t, causal, heads, kv_heads, window=0, alibi=False):
     q, k, v = t["q"], t["k"], t["v"]
     merged = q.dim() == 3  # [b, s, heads * d]: split the heads here
 
@@ -77,6 +91,9 @@ def attention(t, causal, heads, kv_heads):
     v = v.repeat_interleave(group, dim=1)
     sq, sk = q.shape[-2], k.shape[-2]
     scores = q @ k.transpose(-1, -2) / q.shape[-1] ** 0.5
+    if alibi:
+        j = torch.arange(sk, dtype=torch.float64)
+        scores = scores + alibi_slopes(q.shape[1])[:, None, None] * j
     if "mask" in t:
         dropped = (t["mask"] == 0)[:, None, None, :]
         scores = scores + dropped * float(np.finfo(np.float32).min)
@@ -84,6 +101,8 @@ def attention(t, causal, heads, kv_heads):
         i = torch.arange(sq).unsqueeze(1)
         j = torch.arange(sk).unsqueeze(0)
         scores = scores.masked_fill(j > i + (sk - sq), float("-inf"))
+        if window:
+            scores = scores.masked_fill(j <= i + (sk - sq) - window, float("-inf"))
     o = torch.softmax(scores, dim=-1) @ v
     if merged:
         o = o.transpose(1, 2).reshape(o.shape[0], sq, -1)
@@ -130,6 +149,8 @@ def main():
                                          "expect"])
     p.add_argument("--dim", action="append", default=[])
     p.add_argument("--causal", type=int, default=0)
+    p.add_argument("--window", type=int, default=0)
+    p.add_argument("--alibi", action="store_true")
     p.add_argument("--heads", type=int, default=1)
     p.add_argument("--kv-heads", type=int, default=0)
     p.add_argument("--no-mask", action="store_true",
@@ -171,7 +192,7 @@ def main():
 
     t = {n: torch.from_numpy(x).double() for n, x in {**inputs, **params}.items()}
     if a.reference == "attention":
-        want = attention(t, a.causal, a.heads, a.kv_heads or a.heads)
+        want = attention(t, a.causal, a.heads, a.kv_heads or a.heads, a.window, a.alibi)
     elif a.reference == "ops":
         want = ops(t)
     elif a.reference == "glu":
@@ -192,7 +213,8 @@ def main():
         err = (np.abs(out[finite] - ref[finite]).max() / scale) if finite.any() else 0.0
         passed = nan_ok and err <= a.tolerance
         ok &= passed
-        print(f"{a.reference} {tag} causal={a.causal}: {name} max_rel={err:.2e}"
+        variant = (f" window={a.window}" if a.window else "") + (" alibi" if a.alibi else "")
+        print(f"{a.reference} {tag} causal={a.causal}{variant}: {name} max_rel={err:.2e}"
               f"{'' if nan_ok else ' NaN mismatch'} {'PASS' if passed else 'FAIL'}")
     sys.exit(0 if ok else 1)
 

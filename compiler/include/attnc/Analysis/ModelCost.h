@@ -27,10 +27,12 @@ struct Contraction {
   /// 2*B*H*Sq*Sk*(D + Dv) of q k^T and p v.
   Polynomial flops;
   /// Attention only: B*H, Sq, Sk, D + Dv, and whether it is causal (then
-  /// query i sees keys j <= i + Sk - Sq only, and the FLOPs count those).
+  /// query i sees keys j <= i + Sk - Sq only, and the FLOPs count those),
+  /// and its sliding window (0: none; only the window's keys are counted).
   Polynomial heads, queries, keys;
   int64_t width = 0;
   bool causal = false;
+  int64_t window = 0;
 };
 
 struct ModelCost {

@@ -22,7 +22,8 @@ protected:
       : b(b), loc(loc), ops(ops), q(ops.query), k(ops.key), v(ops.value),
         mask(ops.mask), heads(ops.heads), group(ops.group),
         dqk(ops.queryKeyDim), dv(ops.valueDim), scale(ops.scale),
-        causal(ops.causal), mergedOutput(ops.mergedOutput),
+        causal(ops.causal), variant(ops.variant),
+        mergedOutput(ops.mergedOutput),
         f32(b.getF32Type()) {}
 
   Value index(int64_t x) {
@@ -46,6 +47,8 @@ protected:
   Value keyCount() { return dim(k.tensor, k.merged ? 1 : 2); }
   /// The key/value head that query head `h` reads.
   Value kvHeadOf(Value h);
+  /// Makes `h` the current head: sets head, kvHead and (ALiBi) its slope.
+  void setHead(Value h);
   /// t[batch, h, row, d], in either head layout, where h is the current
   /// head for queries and its key/value head for keys and values.
   Value element(const HeadLayout &t, Value h, Value row, Value d);
@@ -57,13 +60,16 @@ protected:
   Value lastKey(Value row, Value offset);
   /// The first key query `row` does not see, causal.
   Value keyEnd(Value row, Value offset);
+  /// The first key a query whose lastKey is `last` (an index) sees: 0, or
+  /// with a window its first key, at least 0. Kernels start there.
+  Value firstVisibleKey(Value last);
   /// Whether the padding mask lets every query see key `row`.
   Value keyAllowed(Value row);
-  /// Room for an additive bias (ALiBi, relative positions) or a sliding
-  /// window's lower bound: the score of key `key` for the query rows `rows`
-  /// (an index, or the tile's lanes) before masking. The rule has no such
-  /// term yet, so the score is as computed.
-  Value visibleScore(Value score, Value rows, Value key) { return score; }
+  /// The score of key `key` (an index) for query rows whose lastKey is
+  /// `last` (an index, or a vector<i32> of the tile's lanes; null without
+  /// causal), after the padding mask: ALiBi's bias added, and -inf outside
+  /// the window. `score` is f32 or a vector of it.
+  Value visibleScore(Value score, Value last, Value key);
 
   OpBuilder &b;
   Location loc;
@@ -72,12 +78,14 @@ protected:
   Value mask;
   int64_t heads, group, dqk, dv;
   double scale;
-  bool causal, mergedOutput;
+  bool causal;
+  AttentionVariant variant;
+  bool mergedOutput;
   mlir::Type f32;
   /// Query rows and keys, once the kernel has read them.
   Value sq, sk;
-  // The current (batch, head) and its key/value head.
-  Value batch, head, kvHead;
+  // The current (batch, head), its key/value head and ALiBi slope.
+  Value batch, head, kvHead, slope;
 };
 
 } // namespace attnc::lowering

@@ -344,6 +344,7 @@ struct AttentionLowering : OpConversionPattern<attn::AttentionOp> {
                                  vType.getDimSize(3),
                                  scale,
                                  op.getCausal(),
+                                 AttentionVariant::of(op),
                                  static_cast<bool>(merge)};
       Value result = buildFlashAttention(rewriter, loc, operands);
       if (merge) {
@@ -364,7 +365,8 @@ struct AttentionLowering : OpConversionPattern<attn::AttentionOp> {
 
     Value probs = buildAttentionProbs(
         rewriter, loc, q, adaptor.getKey(), adaptor.getMask(),
-        op.getScale().convertToDouble(), op.getCausal(), group);
+        op.getScale().convertToDouble(), op.getCausal(), group,
+        AttentionVariant::of(op));
 
     // out[b, h, i, d] = sum_j p[b, h, i, j] * v[b, h / group, j, d]; the
     // loops are (b, h, i, d, j) here.

@@ -20,8 +20,10 @@
 // memory serves 48 query rows, a third of the traffic of streaming the keys
 // and values again for every 16-row tile. Working memory is O(D) per tile,
 // causal tiles stop at the diagonal (key blocks above it are never
-// visited), and only keys past the end, above the diagonal or dropped by the
-// padding mask are masked. Up to 16 queries take the split-KV decode form
+// visited; with a window, neither are blocks wholly before the first row's
+// window), and only keys past the end, above the diagonal, outside a row's
+// window or dropped by the padding mask are masked; ALiBi's bias enters
+// with the masks (AttentionKernelBuilder::visibleScore). Up to 16 queries take the split-KV decode form
 // of FlashDecoding.cpp instead.
 //
 //===----------------------------------------------------------------------===//
@@ -241,10 +243,10 @@ SmallVector<Rows> FlashAttentionBuilder::visibleScores(
             b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sle, js,
                                     limits[rv]),
             inBlockVec);
-      Value score = visibleScore(scores[c * rowVectors + rv],
-                                 limits.empty() ? Value() : limits[rv], j);
+      Value score = scores[c * rowVectors + rv];
       if (allowed)
         score = b.create<arith::SelectOp>(loc, allowed, score, lowest);
+      score = visibleScore(score, limits.empty() ? Value() : limits[rv], j);
       s[c].push_back(b.create<arith::SelectOp>(loc, keep, score, negInf));
     }
   }
@@ -407,8 +409,7 @@ Value FlashAttentionBuilder::buildTiles(Value init, Value batches,
   SmallVector<Value> ivs = forall.getInductionVars();
   Value out = forall.getRegionIterArgs().front();
   batch = ivs[0];
-  head = ivs[1];
-  kvHead = kvHeadOf(head);
+  setHead(ivs[1]);
   q0 = mul(ivs[2], tileRows());
   rows = min(index(tileRows()), sub(sq, q0));
   if (active)
@@ -439,6 +440,8 @@ Value FlashAttentionBuilder::buildTiles(Value init, Value batches,
       limits.push_back(lastKey(iota, firsts));
     }
   }
+  // With a window, blocks wholly before the first row's window are skipped.
+  Value keysBegin = firstVisibleKey(firstLimit);
   // A tile the split-KV decode form stands in for visits no key.
   if (active)
     keysEnd = b.create<arith::SelectOp>(loc, active, keysEnd, index(0));
@@ -449,7 +452,7 @@ Value FlashAttentionBuilder::buildTiles(Value init, Value batches,
   auto keyLoop = [&](bool fewKeys) {
     return b
         .create<scf::ForOp>(
-            loc, index(0), keysEnd, index(kKeyBlock), initState,
+            loc, keysBegin, keysEnd, index(kKeyBlock), initState,
             [&](OpBuilder &nb, Location, Value j0, ValueRange state) {
               OpBuilder::InsertionGuard guard(b);
               b.setInsertionPoint(nb.getInsertionBlock(),

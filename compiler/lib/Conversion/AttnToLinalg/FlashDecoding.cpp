@@ -127,10 +127,15 @@ Value FlashDecodingBuilder::readRow(const HeadLayout &t, Value h, Value row,
 }
 
 void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
-  // Row r sees the keys before keyEnd(r) when causal.
-  Value end = j1;
-  if (causal)
+  // Row r sees the keys before keyEnd(r) when causal, from its window's
+  // first key with a window.
+  Value end = j1, rowLast;
+  if (causal) {
+    rowLast = lastKey(r, keyOffset());
     end = min(j1, keyEnd(r, keyOffset()));
+  }
+  if (variant.window)
+    j0 = max(j0, firstVisibleKey(rowLast));
   Value factor = constant(scale);
   SmallVector<Value> query;
   for (int64_t d0 = 0; d0 < dqk; d0 += qkWidth) {
@@ -164,10 +169,8 @@ void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
         dot = n ? b.create<vector::FMAOp>(loc, query[n], key, dot).getResult()
                 : b.create<arith::MulFOp>(loc, query[n], key).getResult();
       }
-      Value score = visibleScore(
-          b.create<vector::ReductionOp>(loc, vector::CombiningKind::ADD, dot,
-                                        fast),
-          r, j);
+      Value score = b.create<vector::ReductionOp>(
+          loc, vector::CombiningKind::ADD, dot, fast);
       Value keep =
           b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, j, end);
       // Padding scores the lowest finite float (Hugging Face's additive
@@ -176,6 +179,7 @@ void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
         score = b.create<arith::SelectOp>(
             loc, keyAllowed(row), score,
             constant(visibility::kPaddedScore));
+      score = visibleScore(score, rowLast, j);
       scores.push_back(b.create<arith::SelectOp>(loc, keep, score,
                                                  constant(negInfinity)));
     }
@@ -232,8 +236,7 @@ Value FlashDecodingBuilder::buildPartials(Value batches, Value chunks,
   b.setInsertionPoint(forall.getTerminator());
   SmallVector<Value> ivs = forall.getInductionVars();
   batch = ivs[0];
-  head = ivs[1];
-  kvHead = kvHeadOf(head);
+  setHead(ivs[1]);
   Value j0 = mul(ivs[2], chunkSize);
   Value j1 = min(sk, add(j0, chunkSize));
 

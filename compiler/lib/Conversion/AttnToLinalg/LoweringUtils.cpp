@@ -126,11 +126,21 @@ Value buildBatchedMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
                           filledTensor(b, loc, outSizes, 0.0));
 }
 
+Value alibiSlopes(OpBuilder &b, Location loc, int64_t heads) {
+  SmallVector<float> slopes;
+  for (double x : visibility::alibiSlopes(heads))
+    slopes.push_back(static_cast<float>(x));
+  auto type = RankedTensorType::get({heads}, b.getF32Type());
+  return b.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(type, ArrayRef<float>(slopes)));
+}
+
 /// Scores [..., q, k]: entries with k after the query's last visible key
-/// (KeyVisibility.h) become -inf. `scale`, when not 1, multiplies the kept
-/// entries first.
+/// (KeyVisibility.h), or before its window, become -inf. `scale`, when not
+/// 1, multiplies the kept entries first; ALiBi's slope(h) * k is added then.
 Value buildScaleAndCausalMask(OpBuilder &b, Location loc, Value scores,
-                              double scale, bool causal) {
+                              double scale, bool causal,
+                              AttentionVariant variant) {
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, scores);
   unsigned rank = sizes.size();
   Value offset;
@@ -140,23 +150,50 @@ Value buildScaleAndCausalMask(OpBuilder &b, Location loc, Value scores,
     ArithBuilder ints(b, loc);
     offset = visibility::keyOffset(ints, queries, keys);
   }
+  SmallVector<Value> inputs{scores};
+  SmallVector<AffineMap> maps{
+      AffineMap::getMultiDimIdentityMap(rank, b.getContext())};
+  if (variant.alibi) {
+    int64_t heads = cast<RankedTensorType>(scores.getType()).getDimSize(rank - 3);
+    inputs.push_back(alibiSlopes(b, loc, heads));
+    maps.push_back(selectDims(b.getContext(), rank, {rank - 3}));
+  }
   return buildElementwise(
-      b, loc, sizes, scores, {},
+      b, loc, sizes, inputs, maps,
       [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
         Value x = args[0];
         if (scale != 1.0)
           x = nb.create<arith::MulFOp>(nl, x, floatConstant(nb, nl, scale));
+        Value j;
+        if (variant.alibi) {
+          j = nb.create<linalg::IndexOp>(nl, rank - 1);
+          Value key = nb.create<arith::IndexCastOp>(nl, nb.getI64Type(), j);
+          key = nb.create<arith::SIToFPOp>(nl, nb.getF32Type(), key);
+          x = nb.create<arith::AddFOp>(
+              nl, x, nb.create<arith::MulFOp>(nl, args[1], key));
+        }
         if (!causal)
           return x;
         Value i = nb.create<linalg::IndexOp>(nl, rank - 2);
-        Value j = nb.create<linalg::IndexOp>(nl, rank - 1);
+        if (!j)
+          j = nb.create<linalg::IndexOp>(nl, rank - 1);
         ArithBuilder ints(nb, nl);
         Value limit = visibility::lastKey(ints, i, offset);
-        Value future =
+        Value hidden =
             nb.create<arith::CmpIOp>(nl, arith::CmpIPredicate::ugt, j, limit);
+        if (variant.window) {
+          Value first = visibility::firstKey(
+              ints, limit,
+              nb.create<arith::ConstantIndexOp>(nl, variant.window - 1)
+                  .getResult());
+          hidden = nb.create<arith::OrIOp>(
+              nl, hidden,
+              nb.create<arith::CmpIOp>(nl, arith::CmpIPredicate::slt, j,
+                                       first));
+        }
         Value negInf =
             floatConstant(nb, nl, -std::numeric_limits<double>::infinity());
-        return nb.create<arith::SelectOp>(nl, future, negInf, x);
+        return nb.create<arith::SelectOp>(nl, hidden, negInf, x);
       });
 }
 
@@ -251,7 +288,7 @@ Value buildPaddingMask(OpBuilder &b, Location loc, Value scores, Value mask) {
 
 Value buildAttentionProbs(OpBuilder &b, Location loc, Value query, Value key,
                           Value mask, double scale, bool causal,
-                          int64_t group) {
+                          int64_t group, AttentionVariant variant) {
   MLIRContext *ctx = b.getContext();
   AffineExpr bi, h, i, j, d;
   bindDims(ctx, bi, h, i, j, d);
@@ -265,7 +302,7 @@ Value buildAttentionProbs(OpBuilder &b, Location loc, Value query, Value key,
   Value scores = buildContraction(b, loc, query, map({bi, h, i, d}), key,
                                   map({bi, h.floorDiv(group), j, d}),
                                   filledTensor(b, loc, scoreSizes, 0.0));
-  scores = buildScaleAndCausalMask(b, loc, scores, scale, causal);
+  scores = buildScaleAndCausalMask(b, loc, scores, scale, causal, variant);
   if (mask)
     scores = buildPaddingMask(b, loc, scores, mask);
   return buildSoftmax(b, loc, scores);

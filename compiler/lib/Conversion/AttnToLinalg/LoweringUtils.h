@@ -59,10 +59,24 @@ Value buildContraction(OpBuilder &b, Location loc, Value lhs, AffineMap lhsMap,
 /// Batched lhs[..., m, k] x rhs[..., k, n] (rhs[..., n, k] if transposed).
 Value buildBatchedMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
                          bool transposeRhs, ArrayRef<OpFoldResult> outSizes);
+/// What attention adds to the causal and padding masks (KeyVisibility.h):
+/// a sliding window of `window` keys (0: none) and ALiBi's biases.
+struct AttentionVariant {
+  int64_t window = 0;
+  bool alibi = false;
+  /// The variant of an attn.attention or attn.attention_probs.
+  template <typename OpT> static AttentionVariant of(OpT op) {
+    return {static_cast<int64_t>(op.getWindow().value_or(0)), op.getAlibi()};
+  }
+};
+/// ALiBi's slope of each of `heads` heads, as a constant tensor<heads x f32>.
+Value alibiSlopes(OpBuilder &b, Location loc, int64_t heads);
 /// Scores [..., q, k]: scaled, and with `causal` entries k > q + (keys -
-/// queries) set to -inf.
+/// queries) set to -inf; `variant`'s window and biases applied (a bias needs
+/// the head count, dimension rank - 3, static).
 Value buildScaleAndCausalMask(OpBuilder &b, Location loc, Value scores,
-                              double scale, bool causal);
+                              double scale, bool causal,
+                              AttentionVariant variant = {});
 /// A reduction over the last dimension of `input` (extra inputs are read at
 /// the reduced index) into [...], starting from `initValue`.
 Value buildLastDimReduction(OpBuilder &b, Location loc, Value input,
@@ -93,6 +107,7 @@ struct AttentionOperands {
   int64_t queryKeyDim, valueDim;
   double scale;
   bool causal;
+  AttentionVariant variant;
   /// Produce [B, Sq, H * Dv] (what attn.merge_heads makes of the result).
   bool mergedOutput;
 };
@@ -114,7 +129,7 @@ Value buildFlashDecoding(OpBuilder &b, Location loc,
 /// head h reads key head h floordiv group.
 Value buildAttentionProbs(OpBuilder &b, Location loc, Value query, Value key,
                           Value mask, double scale, bool causal,
-                          int64_t group);
+                          int64_t group, AttentionVariant variant = {});
 /// The part [offset, offset + size) of `x` along `axis`, every other
 /// dimension whole (slice, select). With `type`, the rank-reducing slice of
 /// that type: select's, without the axis.

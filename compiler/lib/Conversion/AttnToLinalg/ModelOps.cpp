@@ -389,7 +389,8 @@ struct AttentionProbsLowering : OpConversionPattern<attn::AttentionProbsOp> {
                                         adaptor.getQuery(), adaptor.getKey(),
                                         adaptor.getMask(),
                                         op.getScale().convertToDouble(),
-                                        op.getCausal(), group));
+                                        op.getCausal(), group,
+                                        AttentionVariant::of(op)));
     return success();
   }
 };

@@ -368,7 +368,10 @@ def Attn_AttentionOp : Attn_Op<"attention", [Attn_OwnShapeRule]> {
     `[B, G, Sk, D]` where `G` divides `H` (grouped-query attention: query
     head `h` reads key/value head `h / (H / G)`); the result is
     `[B, H, Sq, Dv]`. With `causal`, query `i` sees keys
-    `j <= i + (Sk - Sq)`. The optional `mask` (`[B, Sk]`, integer or f32) is
+    `j <= i + (Sk - Sq)`; `window W` (needs `causal`) also drops keys
+    `j <= i + (Sk - Sq) - W`, so a query sees the last W keys up to its own
+    position; `alibi` adds `slope(h) * j` to the scaled scores of head `h`
+    (BLOOM's slopes; KeyVisibility.h). The optional `mask` (`[B, Sk]`, integer or f32) is
     nonzero for keys that may be attended to (a padding mask; dropped keys
     score the lowest finite float, as in `attn.padding_mask`). The op never
     needs the `[Sq, Sk]` score matrix to exist: lowerings are free to compute
@@ -377,6 +380,8 @@ def Attn_AttentionOp : Attn_Op<"attention", [Attn_OwnShapeRule]> {
     ```mlir
     %o = attn.attention %q, %k, %v causal scale 1.767767e-01
         : tensor<?x8x?x32xf32>, tensor<?x8x?x32xf32>, tensor<?x8x?x32xf32> -> tensor<?x8x?x32xf32>
+    %w = attn.attention %q, %k, %v causal window 4096 alibi scale 1.767767e-01
+        : tensor<?x8x?x32xf32>, tensor<?x8x?x32xf32>, tensor<?x8x?x32xf32> -> tensor<?x8x?x32xf32>
     %p = attn.attention %q, %k, %v mask %m scale 1.250000e-01
         : tensor<?x8x?x64xf32>, tensor<?x2x?x64xf32>, tensor<?x2x?x64xf32>, tensor<?x?xi64> -> tensor<?x8x?x64xf32>
     ```
@@ -384,11 +389,12 @@ def Attn_AttentionOp : Attn_Op<"attention", [Attn_OwnShapeRule]> {
   let arguments = (ins Attn_F32Tensor:$query, Attn_F32Tensor:$key,
                        Attn_F32Tensor:$value,
                        Optional<AnyRankedTensor>:$mask,
-                       UnitAttr:$causal, F32Attr:$scale);
+                       UnitAttr:$causal, F32Attr:$scale,
+                       OptionalAttr<I64Attr>:$window, UnitAttr:$alibi);
   let results = (outs Attn_F32Tensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`mask` $mask^)? (`causal` $causal^)?
-    `scale` $scale attr-dict `:`
+    (`window` $window^)? (`alibi` $alibi^)? `scale` $scale attr-dict `:`
     type($query) `,` type($key) `,` type($value) (`,` type($mask)^)?
     `->` type($result)
   }];
@@ -398,7 +404,8 @@ def Attn_AttentionOp : Attn_Op<"attention", [Attn_OwnShapeRule]> {
                    "bool":$causal, "float":$scale), [{
       build($_builder, $_state, result, query, key, value, mlir::Value(),
             causal ? $_builder.getUnitAttr() : mlir::UnitAttr(),
-            $_builder.getF32FloatAttr(scale));
+            $_builder.getF32FloatAttr(scale), mlir::IntegerAttr(),
+            mlir::UnitAttr());
     }]>
   ];
   let hasVerifier = 1;
@@ -409,7 +416,8 @@ def Attn_AttentionProbsOp : Attn_Op<"attention_probs", [Attn_OwnShapeRule]> {
   let summary = "the attention probabilities of an attn.attention";
   let description = [{
     `softmax(mask(scale * query @ key^T))`: the `[B, H, Sq, Sk]` weights that
-    an `attn.attention` with the same query, key, mask, `causal` and `scale`
+    an `attn.attention` with the same query, key, mask, `causal`, `window`,
+    `alibi` and `scale`
     gives each key, with the same grouped-query heads (query head `h` reads
     key head `h / (H / G)`) and the same masks. Masked entries are exactly
     0 and every row that sees at least one key sums to 1. Debug builds
@@ -424,10 +432,12 @@ def Attn_AttentionProbsOp : Attn_Op<"attention_probs", [Attn_OwnShapeRule]> {
   }];
   let arguments = (ins Attn_F32Tensor:$query, Attn_F32Tensor:$key,
                        Optional<AnyRankedTensor>:$mask,
-                       UnitAttr:$causal, F32Attr:$scale);
+                       UnitAttr:$causal, F32Attr:$scale,
+                       OptionalAttr<I64Attr>:$window, UnitAttr:$alibi);
   let results = (outs Attn_F32Tensor:$result);
   let assemblyFormat = [{
-    $query `,` $key (`mask` $mask^)? (`causal` $causal^)? `scale` $scale
+    $query `,` $key (`mask` $mask^)? (`causal` $causal^)?
+    (`window` $window^)? (`alibi` $alibi^)? `scale` $scale
     attr-dict `:` type($query) `,` type($key) (`,` type($mask)^)?
     `->` type($result)
   }];
