@@ -2,6 +2,7 @@
 #include "PlotAttentionCommand.h"
 
 #include "AttentionDump.h"
+#include "ImageAttentionPlot.h"
 
 #include "attnc/Dialect/Attn/IR/ModelAttributes.h"
 #include "attnc/Frontend/Json.h"
@@ -34,9 +35,33 @@ namespace {
 
 cl::SubCommand &sub = attnc::plotAttentionSubCommand;
 
-cl::opt<std::string> dumpPath(cl::Positional, cl::Required,
-                              cl::desc("<attention.safetensors>"),
-                              cl::sub(sub));
+cl::opt<std::string>
+    dumpPath(cl::Positional, cl::Required,
+             cl::desc("<attention.safetensors | model.so (with --image)>"),
+             cl::sub(sub));
+cl::opt<std::string>
+    modelDir(cl::Positional, cl::Optional,
+             cl::desc("[model-dir] (with --image: the model's directory, "
+                      "with its weights and preprocessor_config.json)"),
+             cl::sub(sub));
+cl::opt<std::string> imagePath(
+    "image",
+    cl::desc("Run the model (compiled with --debug-attention) on this "
+             "picture and draw the class token's attention over it"),
+    cl::value_desc("picture.png|jpg"), cl::sub(sub));
+cl::opt<std::string> weightsPath(
+    "weights", cl::desc("With --image: the weights (default: the directory's)"),
+    cl::value_desc("file|dir"), cl::sub(sub));
+cl::opt<std::string> preprocessorConfigPath(
+    "preprocessor-config",
+    cl::desc("With --image: the preprocessor_config.json (default: the "
+             "directory's, else ViTImageProcessor's defaults)"),
+    cl::value_desc("file"), cl::sub(sub));
+cl::opt<std::string> jsonPath(
+    "json",
+    cl::desc("With --image: also write the numbers behind the picture "
+             "(per-head grids, their mean, the rollout) as JSON"),
+    cl::value_desc("file"), cl::sub(sub));
 cl::opt<std::string> outputPath(
     "o", cl::Required,
     cl::desc("Write the plot here: SVG, or PNG when the name ends in .png"),
@@ -243,13 +268,50 @@ int writePng(const std::string &path, const std::string &svgText) {
   return 0;
 }
 
+/// plot-attention --image: a vision model run on a picture.
+int plotOverPicture() {
+  const cl::Option *dumpOnly[] = {&headIndex,    &average,
+                                   &batchIndex,   &tokensOption,
+                                   &keyTokensOption, &maxValue};
+  for (const cl::Option *other : dumpOnly)
+    if (other->getNumOccurrences())
+      return reportError("--" + other->ArgStr +
+                         " does not go with --image (every head is drawn, "
+                         "each panel on its own scale)");
+  attnc::ImageAttentionRequest request{dumpPath,  modelDir,
+                                       weightsPath, preprocessorConfigPath,
+                                       imagePath, siteIndex, std::nullopt};
+  if (layerIndex.getNumOccurrences())
+    request.layer = layerIndex;
+  attnc::Expected<attnc::ImageAttentionPlot> plot =
+      attnc::plotImageAttention(request);
+  if (!plot)
+    return reportError(plot.error().message());
+  if (!jsonPath.empty())
+    if (int rc = writeText(jsonPath, plot->json))
+      return rc;
+  if (llvm::StringRef(outputPath).ends_with_insensitive(".png"))
+    return writePng(outputPath, plot->svg);
+  return writeText(outputPath, plot->svg);
+}
+
 } // namespace
 
 int attnc::plotAttentionCommandMain() {
-  if (headIndex.getNumOccurrences() && average)
-    return reportError("--head and --average exclude each other");
   if (pngScale <= 0 || pngScale > 16)
     return reportError("--scale must be in (0, 16]");
+  if (imagePath.getNumOccurrences())
+    return plotOverPicture();
+  const cl::Option *imageOnly[] = {&weightsPath, &preprocessorConfigPath,
+                                   &jsonPath};
+  for (const cl::Option *other : imageOnly)
+    if (other->getNumOccurrences())
+      return reportError("--" + other->ArgStr + " goes with --image");
+  if (!modelDir.empty())
+    return reportError("a second file ('" + modelDir +
+                       "') goes with --image: the model's directory");
+  if (headIndex.getNumOccurrences() && average)
+    return reportError("--head and --average exclude each other");
   Expected<st::File> file = st::File::open(dumpPath);
   if (!file)
     return reportError(file.error().message());
