@@ -65,8 +65,7 @@ Matrix attnc::plot::attentionRollout(llvm::ArrayRef<Matrix> layers) {
 }
 
 std::vector<double> attnc::plot::classTokenRow(const Matrix &m) {
-  return std::vector<double>(m.values.begin() + 1,
-                             m.values.begin() + m.size);
+  return std::vector<double>(m.values.begin() + 1, m.values.begin() + m.size);
 }
 
 Raster attnc::plot::zoomed(const Raster &picture, int zoom) {
@@ -152,8 +151,9 @@ std::string attnc::plot::renderImagePanels(const ImageFigure &figure) {
     doc.image(x, y + kPanelTitleHeight, panel.width, panel.height, "image/png",
               panel.png, {{"class", "overlay"}});
     if (!panel.caption.empty())
-      doc.text(x, y + kPanelTitleHeight + panel.height + 12, panel.caption,
-               {{"class", "caption"}, {"font-size", "10"}, {"fill", "#555555"}});
+      doc.text(
+          x, y + kPanelTitleHeight + panel.height + 12, panel.caption,
+          {{"class", "caption"}, {"font-size", "10"}, {"fill", "#555555"}});
     doc.endGroup();
   }
   double barX = legendX, barY = top + 30;

@@ -55,20 +55,20 @@ Expected<SiteProbs> siteProbs(const Model &model, const TensorList &outputs,
   bool looped = t->rank == 5;
   if (t->dtype != ATTNC_DTYPE_F32 || (t->rank != 4 && !looped))
     return Error(ATTNC_ERROR_MISMATCH,
-                 "'" + name + "' is not f32 [layers, batch, heads, queries, "
-                              "keys]");
+                 "'" + name +
+                     "' is not f32 [layers, batch, heads, queries, "
+                     "keys]");
   const int64_t *s = t->shape + (looped ? 1 : 0);
   if (s[0] != 1 || s[2] != s[3])
     return Error(ATTNC_ERROR_MISMATCH,
-                 "'" + name + "' is not the self-attention of one picture's "
-                              "tokens (batch 1, as many queries as keys)");
+                 "'" + name +
+                     "' is not the self-attention of one picture's "
+                     "tokens (batch 1, as many queries as keys)");
   return SiteProbs{static_cast<const float *>(t->data),
                    looped ? t->shape[0] : 1, s[1], s[2]};
 }
 
-std::string formatValue(double v) {
-  return llvm::formatv("{0:g4}", v).str();
-}
+std::string formatValue(double v) { return llvm::formatv("{0:g4}", v).str(); }
 
 Expected<ImagePanel> panelOf(std::string title, const Raster &raster,
                              std::string caption) {
@@ -92,10 +92,10 @@ void writeArray(llvm::json::OStream &j, llvm::ArrayRef<double> values) {
 Expected<ImageAttentionPlot>
 attnc::plotImageAttention(const ImageAttentionRequest &request) {
   std::string configSource;
-  Expected<ModelFiles> files = resolveModelFiles(
-      {request.modelDir, request.weights, "", "", "",
-       request.preprocessorConfig},
-      configSource);
+  Expected<ModelFiles> files =
+      resolveModelFiles({request.modelDir, request.weights, "", "", "",
+                         request.preprocessorConfig},
+                        configSource);
   if (!files)
     return files.error();
   Expected<Model> model = Model::open(request.modelPath);
@@ -127,8 +127,8 @@ attnc::plotImageAttention(const ImageAttentionRequest &request) {
       patchGrid(probs->tokens, shown.height, shown.width);
   if (!grid)
     return Error(ATTNC_ERROR_MISMATCH,
-                 "model '" + std::string(model->name()) + "': " +
-                     std::to_string(probs->tokens) +
+                 "model '" + std::string(model->name()) +
+                     "': " + std::to_string(probs->tokens) +
                      " tokens are not a class token and square patches "
                      "tiling the " +
                      std::to_string(shown.height) + "x" +
@@ -157,20 +157,21 @@ attnc::plotImageAttention(const ImageAttentionRequest &request) {
 
   // The picture.
   Raster picture{shown.width, shown.height, shown.rgb};
-  int zoom = std::max(1, (kMinPanelPixels + std::max(shown.width,
-                                                     shown.height) - 1) /
-                             std::max(shown.width, shown.height));
+  int zoom =
+      std::max(1, (kMinPanelPixels + std::max(shown.width, shown.height) - 1) /
+                      std::max(shown.width, shown.height));
   ImageFigure figure;
-  figure.title = std::string(model->name()) + ": the class token's "
-                 "attention, layer " + std::to_string(layer);
-  figure.subtitle = "a picture of " + std::to_string(shown.height) + "x" +
-                    std::to_string(shown.width) + " pixels in " +
-                    std::to_string(grid->rows) + "x" +
-                    std::to_string(grid->cols) + " patches of " +
-                    std::to_string(grid->patch) + "x" +
-                    std::to_string(grid->patch);
-  auto add = [&](std::string title, const std::vector<double> *values)
-      -> Status {
+  figure.title = std::string(model->name()) +
+                 ": the class token's "
+                 "attention, layer " +
+                 std::to_string(layer);
+  figure.subtitle =
+      "a picture of " + std::to_string(shown.height) + "x" +
+      std::to_string(shown.width) + " pixels in " + std::to_string(grid->rows) +
+      "x" + std::to_string(grid->cols) + " patches of " +
+      std::to_string(grid->patch) + "x" + std::to_string(grid->patch);
+  auto add = [&](std::string title,
+                 const std::vector<double> *values) -> Status {
     double max = 0;
     if (values)
       max = *std::max_element(values->begin(), values->end());
@@ -190,8 +191,7 @@ attnc::plotImageAttention(const ImageAttentionRequest &request) {
       return s.error();
   if (Status s = add("mean of heads", &meanRow); !s)
     return s.error();
-  if (Status s = add("rollout, layers 0-" + std::to_string(layer),
-                     &rolloutRow);
+  if (Status s = add("rollout, layers 0-" + std::to_string(layer), &rolloutRow);
       !s)
     return s.error();
 
@@ -201,8 +201,8 @@ attnc::plotImageAttention(const ImageAttentionRequest &request) {
   llvm::json::OStream j(os, 1);
   j.object([&] {
     j.attribute("model", std::string(model->name()));
-    j.attribute("site", (kAttentionOutputPrefix + llvm::Twine(request.site))
-                            .str());
+    j.attribute("site",
+                (kAttentionOutputPrefix + llvm::Twine(request.site)).str());
     j.attribute("layer", layer);
     j.attributeArray("picture", [&] {
       j.value(shown.height);

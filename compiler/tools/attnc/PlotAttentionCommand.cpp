@@ -57,11 +57,11 @@ cl::opt<std::string> preprocessorConfigPath(
     cl::desc("With --image: the preprocessor_config.json (default: the "
              "directory's, else ViTImageProcessor's defaults)"),
     cl::value_desc("file"), cl::sub(sub));
-cl::opt<std::string> jsonPath(
-    "json",
-    cl::desc("With --image: also write the numbers behind the picture "
-             "(per-head grids, their mean, the rollout) as JSON"),
-    cl::value_desc("file"), cl::sub(sub));
+cl::opt<std::string>
+    jsonPath("json",
+             cl::desc("With --image: also write the numbers behind the picture "
+                      "(per-head grids, their mean, the rollout) as JSON"),
+             cl::value_desc("file"), cl::sub(sub));
 cl::opt<std::string> outputPath(
     "o", cl::Required,
     cl::desc("Write the plot here: SVG, or PNG when the name ends in .png"),
@@ -270,17 +270,16 @@ int writePng(const std::string &path, const std::string &svgText) {
 
 /// plot-attention --image: a vision model run on a picture.
 int plotOverPicture() {
-  const cl::Option *dumpOnly[] = {&headIndex,    &average,
-                                   &batchIndex,   &tokensOption,
-                                   &keyTokensOption, &maxValue};
+  const cl::Option *dumpOnly[] = {&headIndex,    &average,         &batchIndex,
+                                  &tokensOption, &keyTokensOption, &maxValue};
   for (const cl::Option *other : dumpOnly)
     if (other->getNumOccurrences())
       return reportError("--" + other->ArgStr +
                          " does not go with --image (every head is drawn, "
                          "each panel on its own scale)");
-  attnc::ImageAttentionRequest request{dumpPath,  modelDir,
-                                       weightsPath, preprocessorConfigPath,
-                                       imagePath, siteIndex, std::nullopt};
+  attnc::ImageAttentionRequest request{
+      dumpPath,  modelDir,  weightsPath, preprocessorConfigPath,
+      imagePath, siteIndex, std::nullopt};
   if (layerIndex.getNumOccurrences())
     request.layer = layerIndex;
   attnc::Expected<attnc::ImageAttentionPlot> plot =
@@ -293,6 +292,162 @@ int plotOverPicture() {
   if (llvm::StringRef(outputPath).ends_with_insensitive(".png"))
     return writePng(outputPath, plot->svg);
   return writeText(outputPath, plot->svg);
+}
+
+/// One attention site of a dump: its tensor and which of the model's
+/// layers and heads it holds.
+struct DumpSite {
+  std::string name;
+  const attnc::st::TensorInfo *tensor = nullptr;
+  int64_t layers = 0, batch = 0, heads = 0, queries = 0, keys = 0;
+  std::vector<int64_t> layerList, headList;
+};
+
+attnc::Expected<DumpSite> openSite(const attnc::st::File &file) {
+  using attnc::Error;
+  DumpSite site;
+  site.name = (attnc::kAttentionOutputPrefix + llvm::Twine(siteIndex)).str();
+  const std::string &name = site.name;
+  site.tensor = file.find(name);
+  if (!site.tensor) {
+    std::string sites;
+    for (const attnc::st::TensorInfo &t : file.tensors())
+      if (llvm::StringRef(t.name).starts_with(attnc::kAttentionOutputPrefix))
+        sites += (sites.empty() ? "" : ", ") + t.name;
+    return Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                 "'" + dumpPath + "' has no tensor '" + name + "' (" +
+                     (sites.empty() ? "no attention tensors: is it a file "
+                                      "of attnc run --dump-attention?"
+                                    : "it has " + sites) +
+                     ")");
+  }
+  if (site.tensor->dtype != ATTNC_DTYPE_F32 || site.tensor->shape.size() != 5)
+    return Error(ATTNC_ERROR_FORMAT, "'" + name +
+                                         "' is not an f32 [layers, batch, "
+                                         "heads, queries, keys] tensor");
+  const std::vector<int64_t> &shape = site.tensor->shape;
+  site.layers = shape[0];
+  site.batch = shape[1];
+  site.heads = shape[2];
+  site.queries = shape[3];
+  site.keys = shape[4];
+  if (site.layers < 1 || site.batch < 1 || site.heads < 1 || site.queries < 1 ||
+      site.keys < 1)
+    return Error(ATTNC_ERROR_FORMAT, "'" + name + "' is empty");
+  const std::map<std::string, std::string> &meta = file.metadata();
+  std::optional<std::vector<int64_t>> layerList =
+      indexList(meta, name + ".layers", site.layers);
+  std::optional<std::vector<int64_t>> headList =
+      indexList(meta, name + ".heads", site.heads);
+  if (!layerList || !headList)
+    return Error(ATTNC_ERROR_FORMAT,
+                 "metadata '" + name + ".layers' or '" + name +
+                     ".heads' does not match the tensor's shape");
+  site.layerList = std::move(*layerList);
+  site.headList = std::move(*headList);
+  return site;
+}
+
+/// What to draw: a position in the site's layers and positions in its heads.
+struct Selection {
+  int64_t layer = 0;
+  std::vector<int64_t> heads;
+};
+
+attnc::Expected<Selection> selectDrawn(const DumpSite &site) {
+  using attnc::Error;
+  Selection selected;
+  selected.layer = layerIndex.getNumOccurrences()
+                       ? positionOf(site.layerList, layerIndex)
+                       : 0;
+  if (selected.layer < 0)
+    return Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                 "--layer " + std::to_string(layerIndex) +
+                     ": the file holds layers " + joinIndices(site.layerList));
+  if (batchIndex < 0 || batchIndex >= site.batch)
+    return Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                 "--batch " + std::to_string(batchIndex) + ": the batch has " +
+                     std::to_string(site.batch) +
+                     (site.batch == 1 ? " entry" : " entries"));
+  if (headIndex.getNumOccurrences()) {
+    int64_t head = positionOf(site.headList, headIndex);
+    if (head < 0)
+      return Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                   "--head " + std::to_string(headIndex) +
+                       ": the file holds heads " + joinIndices(site.headList));
+    selected.heads.push_back(head);
+  } else {
+    for (int64_t h = 0; h < site.heads; ++h)
+      selected.heads.push_back(h);
+  }
+  return selected;
+}
+
+/// The figure's panels: one per drawn head, or their mean.
+void addPanels(attnc::plot::HeatmapFigure &figure, const DumpSite &site,
+               const Selection &selected) {
+  // The weights of one (layer, batch, head): [queries, keys], copied out of
+  // the mapping, which need not be aligned for floats.
+  int64_t matrix = site.queries * site.keys;
+  auto weights = [&](int64_t head) {
+    std::vector<float> values(matrix);
+    const char *at =
+        static_cast<const char *>(site.tensor->data) +
+        (((selected.layer * site.batch + batchIndex) * site.heads + head) *
+         matrix) *
+            sizeof(float);
+    std::memcpy(values.data(), at, matrix * sizeof(float));
+    return values;
+  };
+  // Masks give weight exactly 0; so does nothing else short of underflow.
+  auto blankZeros = [](std::vector<float> &values) {
+    for (float &v : values)
+      if (v == 0.0f)
+        v = std::numeric_limits<float>::quiet_NaN();
+  };
+  if (average) {
+    attnc::plot::Panel panel{"mean of heads " + joinIndices(site.headList),
+                             site.queries, site.keys,
+                             std::vector<float>(matrix, 0.0f)};
+    for (int64_t h : selected.heads) {
+      std::vector<float> values = weights(h);
+      for (int64_t i = 0; i < matrix; ++i)
+        panel.values[i] +=
+            values[i] / static_cast<float>(selected.heads.size());
+    }
+    blankZeros(panel.values);
+    figure.panels.push_back(std::move(panel));
+    return;
+  }
+  for (int64_t h : selected.heads) {
+    attnc::plot::Panel panel{"head " + std::to_string(site.headList[h]),
+                             site.queries, site.keys, weights(h)};
+    blankZeros(panel.values);
+    figure.panels.push_back(std::move(panel));
+  }
+}
+
+/// The figure's title: the model, the site, the layer (and batch entry).
+void addTitles(attnc::plot::HeatmapFigure &figure, const DumpSite &site,
+               const Selection &selected,
+               const std::map<std::string, std::string> &meta,
+               const std::string &queryInput, const std::string &keyInput) {
+  auto model = meta.find("model");
+  figure.title =
+      (model == meta.end() ? "" : model->second + " ") + site.name +
+      ", layer " + std::to_string(site.layerList[selected.layer]) +
+      (site.batch > 1 ? ", batch entry " + std::to_string(batchIndex) : "");
+  auto describe = [](const char *axis, const std::string &input) {
+    return std::string(axis) + (input.empty() ? "" : " (" + input + ")");
+  };
+  figure.subtitle = describe("rows: queries", queryInput) + " attend to " +
+                    describe("columns: keys", keyInput);
+}
+
+int writeFigure(const std::string &svgText) {
+  if (llvm::StringRef(outputPath).ends_with_insensitive(".png"))
+    return writePng(outputPath, svgText);
+  return writeText(outputPath, svgText);
 }
 
 } // namespace
@@ -316,118 +471,38 @@ int attnc::plotAttentionCommandMain() {
   if (!file)
     return reportError(file.error().message());
   const std::map<std::string, std::string> &meta = file->metadata();
-
-  std::string name = (kAttentionOutputPrefix + llvm::Twine(siteIndex)).str();
-  const st::TensorInfo *tensor = file->find(name);
-  if (!tensor) {
-    std::string sites;
-    for (const st::TensorInfo &t : file->tensors())
-      if (llvm::StringRef(t.name).starts_with(kAttentionOutputPrefix))
-        sites += (sites.empty() ? "" : ", ") + t.name;
-    return reportError("'" + dumpPath + "' has no tensor '" + name + "' (" +
-                       (sites.empty() ? "no attention tensors: is it a file "
-                                        "of attnc run --dump-attention?"
-                                      : "it has " + sites) +
-                       ")");
-  }
-  if (tensor->dtype != ATTNC_DTYPE_F32 || tensor->shape.size() != 5)
-    return reportError("'" + name +
-                       "' is not an f32 [layers, batch, heads, "
-                       "queries, keys] tensor");
-  const std::vector<int64_t> &shape = tensor->shape;
-  int64_t layers = shape[0], batch = shape[1], heads = shape[2],
-          queries = shape[3], keys = shape[4];
-  if (layers < 1 || batch < 1 || heads < 1 || queries < 1 || keys < 1)
-    return reportError("'" + name + "' is empty");
-
-  std::optional<std::vector<int64_t>> layerList =
-      indexList(meta, name + ".layers", layers);
-  std::optional<std::vector<int64_t>> headList =
-      indexList(meta, name + ".heads", heads);
-  if (!layerList || !headList)
-    return reportError("metadata '" + name + ".layers' or '" + name +
-                       ".heads' does not match the tensor's shape");
-  int64_t layer =
-      layerIndex.getNumOccurrences() ? positionOf(*layerList, layerIndex) : 0;
-  if (layer < 0)
-    return reportError("--layer " + std::to_string(layerIndex) +
-                       ": the file holds layers " + joinIndices(*layerList));
-  if (batchIndex < 0 || batchIndex >= batch)
-    return reportError("--batch " + std::to_string(batchIndex) +
-                       ": the batch has " + std::to_string(batch) +
-                       (batch == 1 ? " entry" : " entries"));
-  std::vector<int64_t> drawn;
-  if (headIndex.getNumOccurrences()) {
-    int64_t head = positionOf(*headList, headIndex);
-    if (head < 0)
-      return reportError("--head " + std::to_string(headIndex) +
-                         ": the file holds heads " + joinIndices(*headList));
-    drawn.push_back(head);
-  } else {
-    for (int64_t h = 0; h < heads; ++h)
-      drawn.push_back(h);
-  }
+  Expected<DumpSite> site = openSite(*file);
+  if (!site)
+    return reportError(site.error().message());
+  Expected<Selection> selected = selectDrawn(*site);
+  if (!selected)
+    return reportError(selected.error().message());
 
   auto inputOf = [&](const char *suffix) -> std::string {
-    auto it = meta.find(name + suffix);
+    auto it = meta.find(site->name + suffix);
     return it == meta.end() ? "" : it->second;
   };
   std::string queryInput = inputOf(".queries"), keyInput = inputOf(".keys");
-  Expected<std::vector<std::string>> rowLabels =
-      labelsFor(meta, queryInput, tokensOption, "tokens", queries, "queries");
+  Expected<std::vector<std::string>> rowLabels = labelsFor(
+      meta, queryInput, tokensOption, "tokens", site->queries, "queries");
   if (!rowLabels)
     return reportError(rowLabels.error().message());
   // --tokens labels the keys too when they are the same sequence.
-  bool sameTokens = keyInput == queryInput && queries == keys;
+  bool sameTokens = keyInput == queryInput && site->queries == site->keys;
   Expected<std::vector<std::string>> colLabels = labelsFor(
       meta, keyInput,
       keyTokensOption.empty() && sameTokens ? tokensOption : keyTokensOption,
-      keyTokensOption.empty() && sameTokens ? "tokens" : "key-tokens", keys,
-      "keys");
+      keyTokensOption.empty() && sameTokens ? "tokens" : "key-tokens",
+      site->keys, "keys");
   if (!colLabels)
     return reportError(colLabels.error().message());
-
-  // The weights of one (layer, batch, head): [queries, keys], copied out of
-  // the mapping, which need not be aligned for floats.
-  int64_t matrix = queries * keys;
-  auto weights = [&](int64_t head) {
-    std::vector<float> values(matrix);
-    const char *at = static_cast<const char *>(tensor->data) +
-                     (((layer * batch + batchIndex) * heads + head) * matrix) *
-                         sizeof(float);
-    std::memcpy(values.data(), at, matrix * sizeof(float));
-    return values;
-  };
-  // Masks give weight exactly 0; so does nothing else short of underflow.
-  auto blankZeros = [](std::vector<float> &values) {
-    for (float &v : values)
-      if (v == 0.0f)
-        v = std::numeric_limits<float>::quiet_NaN();
-  };
 
   plot::HeatmapFigure figure;
   for (const std::string &t : *rowLabels)
     figure.rowLabels.push_back(plot::displayToken(t));
   for (const std::string &t : *colLabels)
     figure.colLabels.push_back(plot::displayToken(t));
-  if (average) {
-    plot::Panel panel{"mean of heads " + joinIndices(*headList), queries, keys,
-                      std::vector<float>(matrix, 0.0f)};
-    for (int64_t h : drawn) {
-      std::vector<float> values = weights(h);
-      for (int64_t i = 0; i < matrix; ++i)
-        panel.values[i] += values[i] / static_cast<float>(drawn.size());
-    }
-    blankZeros(panel.values);
-    figure.panels.push_back(std::move(panel));
-  } else {
-    for (int64_t h : drawn) {
-      plot::Panel panel{"head " + std::to_string((*headList)[h]), queries, keys,
-                        weights(h)};
-      blankZeros(panel.values);
-      figure.panels.push_back(std::move(panel));
-    }
-  }
+  addPanels(figure, *site, *selected);
 
   double largest = 0;
   for (const plot::Panel &panel : figure.panels)
@@ -438,20 +513,6 @@ int attnc::plotAttentionCommandMain() {
                                                  : (largest > 0 ? largest : 1);
   if (!(figure.maxValue > 0))
     return reportError("--max-value must be positive");
-
-  auto model = meta.find("model");
-  figure.title =
-      (model == meta.end() ? "" : model->second + " ") + name + ", layer " +
-      std::to_string((*layerList)[layer]) +
-      (batch > 1 ? ", batch entry " + std::to_string(batchIndex) : "");
-  auto describe = [](const char *axis, const std::string &input) {
-    return std::string(axis) + (input.empty() ? "" : " (" + input + ")");
-  };
-  figure.subtitle = describe("rows: queries", queryInput) + " attend to " +
-                    describe("columns: keys", keyInput);
-
-  std::string svgText = plot::renderHeatmaps(figure);
-  if (llvm::StringRef(outputPath).ends_with_insensitive(".png"))
-    return writePng(outputPath, svgText);
-  return writeText(outputPath, svgText);
+  addTitles(figure, *site, *selected, meta, queryInput, keyInput);
+  return writeFigure(plot::renderHeatmaps(figure));
 }

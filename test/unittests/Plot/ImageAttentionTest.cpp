@@ -18,9 +18,9 @@ TEST(ImageAttention, PatchGridOfTheTokens) {
   EXPECT_EQ(wide->rows, 2);
   EXPECT_EQ(wide->cols, 3);
   EXPECT_EQ(wide->patch, 8);
-  EXPECT_FALSE(patchGrid(1, 32, 32));      // no patches
-  EXPECT_FALSE(patchGrid(1 + 8, 32, 32));  // 128 pixels a patch: not square
-  EXPECT_FALSE(patchGrid(1 + 7, 32, 32));  // does not divide
+  EXPECT_FALSE(patchGrid(1, 32, 32));     // no patches
+  EXPECT_FALSE(patchGrid(1 + 8, 32, 32)); // 128 pixels a patch: not square
+  EXPECT_FALSE(patchGrid(1 + 7, 32, 32)); // does not divide
   EXPECT_FALSE(patchGrid(1 + 16, 32, 0));
 }
 
@@ -71,8 +71,10 @@ TEST(ImageAttention, OverlayBlendsViridisOverThePicture) {
 }
 
 TEST(ImageAttention, FigureHasAPanelPerRaster) {
-  ImageFigure figure{"t", "s", {{"picture", "", 4, 4, "png"},
-                                {"head 0", "max 1", 4, 4, "png"}}};
+  ImageFigure figure{
+      "t",
+      "s",
+      {{"picture", "", 4, 4, "png"}, {"head 0", "max 1", 4, 4, "png"}}};
   std::string svg = renderImagePanels(figure);
   size_t images = 0;
   for (size_t at = svg.find("<image"); at != std::string::npos;

@@ -36,9 +36,7 @@ std::optional<PatchGrid> patchGrid(int64_t tokens, int64_t height,
 struct Matrix {
   int64_t size = 0;
   std::vector<double> values;
-  double at(int64_t row, int64_t col) const {
-    return values[row * size + col];
-  }
+  double at(int64_t row, int64_t col) const { return values[row * size + col]; }
 };
 
 /// The mean over `heads` of `probs` [heads, tokens, tokens].
@@ -65,8 +63,7 @@ constexpr double kOverlayAlpha = 0.6;
 /// it: each patch's block has color viridis(value / maxValue), blended as
 /// (1 - kOverlayAlpha) * pixel + kOverlayAlpha * color.
 Raster overlayGrid(const Raster &picture, const PatchGrid &grid,
-                   llvm::ArrayRef<double> values, double maxValue,
-                   int zoom);
+                   llvm::ArrayRef<double> values, double maxValue, int zoom);
 
 /// `picture` scaled by `zoom` (nearest).
 Raster zoomed(const Raster &picture, int zoom);
