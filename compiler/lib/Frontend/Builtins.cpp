@@ -80,6 +80,7 @@ const ParamSpec kRepeatKV[] = {{"x", T}, {"times", S}};
 const ParamSpec kConcat[] = {{"a", T}, {"b", T}, {"axis", S}};
 const ParamSpec kSelect[] = {{"x", T}, {"axis", S}, {"index", S}};
 const ParamSpec kPatches[] = {{"image", T}, {"size", S}};
+const ParamSpec kPermute[] = {{"x", T}, {"dims", S}};
 const ParamSpec kReshape[] = {{"x", T, AnyElement}, {"size", Size}};
 
 const Builtin kBuiltins[] = {
@@ -113,6 +114,7 @@ const Builtin kBuiltins[] = {
     {"concat", 3, kConcat, {}, concatRule},
     {"select", 3, kSelect, {}, selectRule},
     {"patches", 2, kPatches, {}, patchesRule},
+    {"permute", 2, kPermute, {}, permuteRule, /*variadic=*/true},
     {"sum", 1, kTensorX, {}, lastDimReductionRule},
     {"mean", 1, kTensorX, {}, lastDimReductionRule},
     {"max", 1, kTensorX, {}, lastDimReductionRule},

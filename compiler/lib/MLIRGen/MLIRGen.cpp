@@ -359,6 +359,12 @@ Value MLIRGenImpl::genCall(const ast::CallExpr &call) {
     return builder.create<attn::SelectOp>(l, type, arg(0),
                                           call.args[1]->scalar->asInt(),
                                           call.args[2]->scalar->asInt());
+  if (callee == "permute") {
+    SmallVector<int64_t> dims;
+    for (size_t i = 1; i < call.args.size(); ++i)
+      dims.push_back(call.args[i]->scalar->asInt());
+    return builder.create<attn::PermuteOp>(l, type, arg(0), dims);
+  }
   if (callee == "sum")
     return builder.create<attn::SumOp>(l, type, arg(0));
   if (callee == "mean")
