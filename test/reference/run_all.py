@@ -53,6 +53,7 @@ MODELS = {
     "vit": ("vit_ref", "run"),
     "vit_base": ("vit_ref", "run_base"),
     "vit_attention": ("vit_attention_ref", "run"),
+    "additive": ("additive_ref", "run"),
 }
 
 
