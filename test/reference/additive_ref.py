@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 import harness
+import safetensors_np
 
 TOL = 1e-5
 
@@ -39,6 +40,11 @@ def run(ctx):
         weights = ctx.attnc.save_weights(f"additive-{size}", model.checkpoint())
         so = ctx.attnc.compile(harness.example("additive-attention.attn"),
                                {} if size == "default" else dims)
+        if size == "default":  # inputs for additive.test's plot
+            rng = harness.seeded(72)
+            safetensors_np.save(ctx.attnc.path("additive-plot.inputs.safetensors"), {
+                "query": rng.standard_normal((1, 5, 32)).astype("float32"),
+                "keys": rng.standard_normal((1, 7, 48)).astype("float32")})
         for batch, tgt, src in ((1, 1, 7), (3, 5, 9), (2, 4, 1)):
             rng = harness.seeded(100 * batch + 10 * tgt + src)
             s = rng.standard_normal((batch, tgt, dims["d_query"])).astype("float32")

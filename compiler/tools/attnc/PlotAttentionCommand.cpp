@@ -70,6 +70,12 @@ cl::opt<unsigned> siteIndex("site", cl::init(0),
                             cl::desc("The attention site, attention.<n> "
                                      "(default: 0)"),
                             cl::value_desc("n"), cl::sub(sub));
+cl::opt<std::string> tensorName(
+    "tensor",
+    cl::desc("Draw this tensor of the file instead of attention.<n>: any f32 "
+             "[queries, keys], [batch, queries, keys] or [batch, heads, "
+             "queries, keys], e.g. an output of attnc run --outputs"),
+    cl::value_desc("name"), cl::sub(sub));
 cl::opt<int64_t> layerIndex(
     "layer", cl::desc("The model's layer to draw (default: the first dumped)"),
     cl::value_desc("L"), cl::sub(sub));
@@ -270,7 +276,7 @@ int writePng(const std::string &path, const std::string &svgText) {
 
 /// plot-attention --image: a vision model run on a picture.
 int plotOverPicture() {
-  const cl::Option *dumpOnly[] = {&headIndex,    &average,         &batchIndex,
+  const cl::Option *dumpOnly[] = {&tensorName, &headIndex,    &average,         &batchIndex,
                                   &tokensOption, &keyTokensOption, &maxValue};
   for (const cl::Option *other : dumpOnly)
     if (other->getNumOccurrences())
@@ -307,8 +313,18 @@ attnc::Expected<DumpSite> openSite(const attnc::st::File &file) {
   using attnc::Error;
   DumpSite site;
   site.name = (attnc::kAttentionOutputPrefix + llvm::Twine(siteIndex)).str();
+  if (!tensorName.empty())
+    site.name = tensorName;
   const std::string &name = site.name;
   site.tensor = file.find(name);
+  if (!site.tensor && !tensorName.empty()) {
+    std::string names;
+    for (const attnc::st::TensorInfo &t : file.tensors())
+      names += (names.empty() ? "" : ", ") + t.name;
+    return Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                 "'" + dumpPath + "' has no tensor '" + name + "' (it has " +
+                     (names.empty() ? "none" : names) + ")");
+  }
   if (!site.tensor) {
     std::string sites;
     for (const attnc::st::TensorInfo &t : file.tensors())
@@ -321,11 +337,19 @@ attnc::Expected<DumpSite> openSite(const attnc::st::File &file) {
                                     : "it has " + sites) +
                      ")");
   }
-  if (site.tensor->dtype != ATTNC_DTYPE_F32 || site.tensor->shape.size() != 5)
-    return Error(ATTNC_ERROR_FORMAT, "'" + name +
-                                         "' is not an f32 [layers, batch, "
-                                         "heads, queries, keys] tensor");
-  const std::vector<int64_t> &shape = site.tensor->shape;
+  // --tensor: the leading dims that are missing have size 1.
+  std::vector<int64_t> shape = site.tensor->shape;
+  if (!tensorName.empty() && shape.size() >= 2 && shape.size() <= 4)
+    shape.insert(shape.begin(), 5 - shape.size(), 1);
+  if (site.tensor->dtype != ATTNC_DTYPE_F32 || shape.size() != 5)
+    return Error(ATTNC_ERROR_FORMAT,
+                 "'" + name +
+                     (tensorName.empty()
+                          ? "' is not an f32 [layers, batch, heads, queries, "
+                            "keys] tensor"
+                          : "' is not an f32 [queries, keys], [batch, "
+                            "queries, keys] or [batch, heads, queries, keys] "
+                            "tensor"));
   site.layers = shape[0];
   site.batch = shape[1];
   site.heads = shape[2];
@@ -467,6 +491,8 @@ int attnc::plotAttentionCommandMain() {
                        "') goes with --image: the model's directory");
   if (headIndex.getNumOccurrences() && average)
     return reportError("--head and --average exclude each other");
+  if (!tensorName.empty() && siteIndex.getNumOccurrences())
+    return reportError("--site and --tensor exclude each other");
   Expected<st::File> file = st::File::open(dumpPath);
   if (!file)
     return reportError(file.error().message());
