@@ -56,6 +56,8 @@ MODELS = {
     "image": ("image_ref", "run"),
     "vit": ("vit_ref", "run"),
     "vit_base": ("vit_ref", "run_base"),
+    "vit_attention": ("vit_attention_ref", "run"),
+    "additive": ("additive_ref", "run"),
 }
 
 

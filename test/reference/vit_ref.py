@@ -171,12 +171,9 @@ def run(ctx):
     check_image(ctx, model, state)
 
 
-def check_image(ctx, model, state):
-    """A model directory (config.json with id2label, preprocessor_config.json,
-    model.safetensors), compiled with --config DIR: the top-5 that `attnc run
-    --image` prints against the reference's on Pillow's preprocessing."""
-    d = ctx.attnc.path("vit-dir")
-    os.makedirs(d, exist_ok=True)
+def write_model_dir(d, state):
+    """What save_pretrained writes for the SMALL ViT into `d`; returns the
+    preprocessing steps."""
     safetensors_np.save(os.path.join(d, "model.safetensors"), state)
     config = {k: v for k, v in SMALL.items() if k != "num_labels"}
     config.update(id2label={str(i): n for i, n in enumerate(NAMES)}, layer_norm_eps=1e-12,
@@ -187,6 +184,16 @@ def check_image(ctx, model, state):
                  image_processor_type="ViTImageProcessor")
     with open(os.path.join(d, "preprocessor_config.json"), "w") as f:
         json.dump(steps, f)
+    return steps
+
+
+def check_image(ctx, model, state):
+    """A model directory (config.json with id2label, preprocessor_config.json,
+    model.safetensors), compiled with --config DIR: the top-5 that `attnc run
+    --image` prints against the reference's on Pillow's preprocessing."""
+    d = ctx.attnc.path("vit-dir")
+    os.makedirs(d, exist_ok=True)
+    steps = write_model_dir(d, state)
     so = ctx.attnc.path("vit-dir.so")
     ctx.attnc.call(["compile", harness.example("vit.attn"), "--config", d, "-o", so])
     path = os.path.join(d, "picture.png")

@@ -78,6 +78,8 @@ bool sliceRule(Call &c);
 
 // ImageRules.cpp
 bool concatRule(Call &c);
+/// permute(x, d0, d1, ...): every dimension of x listed once.
+bool permuteRule(Call &c);
 bool selectRule(Call &c);
 bool patchesRule(Call &c);
 

@@ -83,6 +83,7 @@ const ParamSpec kRepeatKV[] = {{"x", T}, {"times", S}};
 const ParamSpec kConcat[] = {{"a", T}, {"b", T}, {"axis", S}};
 const ParamSpec kSelect[] = {{"x", T}, {"axis", S}, {"index", S}};
 const ParamSpec kPatches[] = {{"image", T}, {"size", S}};
+const ParamSpec kPermute[] = {{"x", T}, {"dims", S}};
 const ParamSpec kReshape[] = {{"x", T, AnyElement}, {"size", Size}};
 
 using K = BuiltinKind;
@@ -117,6 +118,7 @@ const Builtin kBuiltins[] = {
     {"concat", K::Concat, 3, kConcat, {}, concatRule},
     {"select", K::Select, 3, kSelect, {}, selectRule},
     {"patches", K::Patches, 2, kPatches, {}, patchesRule},
+    {"permute", K::Permute, 2, kPermute, {}, permuteRule, /*variadic=*/true},
     {"sum", K::Sum, 1, kTensorX, {}, lastDimReductionRule},
     {"mean", K::Mean, 1, kTensorX, {}, lastDimReductionRule},
     {"max", K::Max, 1, kTensorX, {}, lastDimReductionRule},

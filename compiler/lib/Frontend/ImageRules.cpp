@@ -1,7 +1,8 @@
-//===- ImageRules.cpp - Shape rules of patches, concat and select ---------===//
+//===- ImageRules.cpp - Shape rules of patches, concat, select, permute ---===//
 //
 // The builtins an image model needs to cut patches, put a class token in
-// front of them and read it back. Messages show the operands' shapes.
+// front of them and read it back, and to rearrange dimensions. Messages show
+// the operands' shapes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -71,6 +72,33 @@ bool sema::selectRule(Call &c) {
                                          Twine(*axis) + " of " + x.str());
   TensorType type = x;
   type.shape.erase(type.shape.begin() + *axis);
+  return c.result(std::move(type));
+}
+
+bool sema::permuteRule(Call &c) {
+  const TensorType &x = c.tensor(0);
+  size_t given = c.expr.args.size() - 1;
+  if (given != x.rank())
+    return c.fail("expects " + Twine(x.rank()) +
+                  " dims, one per dimension of " + x.str() + ", got " +
+                  Twine(given));
+  TensorType type{x.elementType, {}};
+  llvm::SmallVector<int64_t> firstArg(x.rank(), 0);
+  for (size_t i = 1; i <= given; ++i) {
+    std::optional<int64_t> d = c.nonNegativeInt(c.arg(i), "a dim");
+    if (!d)
+      return false;
+    if (static_cast<size_t>(*d) >= x.rank())
+      return c.fail(c.arg(i).getLoc(),
+                    "dim " + Twine(*d) + " is out of range for " + x.str() +
+                        " (dims 0 to " + Twine(x.rank() - 1) + ")");
+    if (firstArg[*d])
+      return c.fail(c.arg(i).getLoc(),
+                    "dim " + Twine(*d) + " is listed twice (arguments " +
+                        Twine(firstArg[*d]) + " and " + Twine(i) + ")");
+    firstArg[*d] = i;
+    type.shape.push_back(x.shape[*d]);
+  }
   return c.result(std::move(type));
 }
 

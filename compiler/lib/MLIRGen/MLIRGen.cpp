@@ -366,6 +366,12 @@ Value MLIRGenImpl::genCall(const ast::CallExpr &call) {
   case K::Select:
     return builder.create<attn::SelectOp>(l, type, arg(0), intArg(1),
                                           intArg(2));
+  case K::Permute: {
+    SmallVector<int64_t> dims;
+    for (size_t i = 1; i < call.args.size(); ++i)
+      dims.push_back(intArg(i));
+    return builder.create<attn::PermuteOp>(l, type, arg(0), dims);
+  }
   case K::Sum:
     return builder.create<attn::SumOp>(l, type, arg(0));
   case K::Mean:

@@ -1,6 +1,7 @@
 //===- Svg.cpp - A small writer of SVG documents --------------------------===//
 #include "attnc/Plot/Svg.h"
 
+#include "llvm/Support/Base64.h"
 #include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
@@ -104,6 +105,15 @@ void Document::rect(double x, double y, double w, double h, Attributes attrs,
     return;
   }
   body += "><title>" + escape(title) + "</title></rect>\n";
+}
+
+void Document::image(double x, double y, double w, double h,
+                     llvm::StringRef mimeType, llvm::StringRef data,
+                     Attributes attrs) {
+  open("image", attrs);
+  body += " x=\"" + number(x) + "\" y=\"" + number(y) + "\" width=\"" +
+          number(w) + "\" height=\"" + number(h) + "\" href=\"data:" +
+          escape(mimeType) + ";base64," + llvm::encodeBase64(data) + "\"/>\n";
 }
 
 void Document::line(double x1, double y1, double x2, double y2,

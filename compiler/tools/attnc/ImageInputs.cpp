@@ -102,6 +102,9 @@ Expected<ImageInput> ImageInput::build(const Model &model,
   result.name = input->name;
   result.shape = {1, 3, height, width};
   result.values = image::pixelValues(*picture, steps);
+  result.shown = steps.doResize ? image::resize(*picture, width, height,
+                                                steps.resample)
+                                : std::move(*picture);
   return result;
 }
 

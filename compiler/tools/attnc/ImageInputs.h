@@ -9,6 +9,7 @@
 #ifndef ATTNC_TOOLS_ATTNC_IMAGEINPUTS_H
 #define ATTNC_TOOLS_ATTNC_IMAGEINPUTS_H
 
+#include "attnc/Image.h"
 #include "attnc/runtime.hpp"
 
 #include "llvm/Support/raw_ostream.h"
@@ -33,7 +34,12 @@ public:
   /// The input tensor; valid while this object lives.
   attnc_tensor tensor() const;
 
+  /// The picture as the model sees it, resized but not normalized (for
+  /// drawing over it).
+  const image::Picture &resized() const { return shown; }
+
 private:
+  image::Picture shown;
   std::string name;
   std::vector<int64_t> shape;
   std::vector<float> values;

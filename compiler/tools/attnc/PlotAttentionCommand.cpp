@@ -2,6 +2,7 @@
 #include "PlotAttentionCommand.h"
 
 #include "AttentionDump.h"
+#include "ImageAttentionPlot.h"
 
 #include "attnc/Dialect/Attn/IR/ModelAttributes.h"
 #include "attnc/Frontend/Json.h"
@@ -34,9 +35,33 @@ namespace {
 
 cl::SubCommand &sub = attnc::plotAttentionSubCommand;
 
-cl::opt<std::string> dumpPath(cl::Positional, cl::Required,
-                              cl::desc("<attention.safetensors>"),
-                              cl::sub(sub));
+cl::opt<std::string>
+    dumpPath(cl::Positional, cl::Required,
+             cl::desc("<attention.safetensors | model.so (with --image)>"),
+             cl::sub(sub));
+cl::opt<std::string>
+    modelDir(cl::Positional, cl::Optional,
+             cl::desc("[model-dir] (with --image: the model's directory, "
+                      "with its weights and preprocessor_config.json)"),
+             cl::sub(sub));
+cl::opt<std::string> imagePath(
+    "image",
+    cl::desc("Run the model (compiled with --debug-attention) on this "
+             "picture and draw the class token's attention over it"),
+    cl::value_desc("picture.png|jpg"), cl::sub(sub));
+cl::opt<std::string> weightsPath(
+    "weights", cl::desc("With --image: the weights (default: the directory's)"),
+    cl::value_desc("file|dir"), cl::sub(sub));
+cl::opt<std::string> preprocessorConfigPath(
+    "preprocessor-config",
+    cl::desc("With --image: the preprocessor_config.json (default: the "
+             "directory's, else ViTImageProcessor's defaults)"),
+    cl::value_desc("file"), cl::sub(sub));
+cl::opt<std::string>
+    jsonPath("json",
+             cl::desc("With --image: also write the numbers behind the picture "
+                      "(per-head grids, their mean, the rollout) as JSON"),
+             cl::value_desc("file"), cl::sub(sub));
 cl::opt<std::string> outputPath(
     "o", cl::Required,
     cl::desc("Write the plot here: SVG, or PNG when the name ends in .png"),
@@ -45,6 +70,12 @@ cl::opt<unsigned> siteIndex("site", cl::init(0),
                             cl::desc("The attention site, attention.<n> "
                                      "(default: 0)"),
                             cl::value_desc("n"), cl::sub(sub));
+cl::opt<std::string> tensorName(
+    "tensor",
+    cl::desc("Draw this tensor of the file instead of attention.<n>: any f32 "
+             "[queries, keys], [batch, queries, keys] or [batch, heads, "
+             "queries, keys], e.g. an output of attnc run --outputs"),
+    cl::value_desc("name"), cl::sub(sub));
 cl::opt<int64_t> layerIndex(
     "layer", cl::desc("The model's layer to draw (default: the first dumped)"),
     cl::value_desc("L"), cl::sub(sub));
@@ -243,96 +274,152 @@ int writePng(const std::string &path, const std::string &svgText) {
   return 0;
 }
 
-} // namespace
+/// plot-attention --image: a vision model run on a picture.
+int plotOverPicture() {
+  const cl::Option *dumpOnly[] = {&tensorName, &headIndex,    &average,         &batchIndex,
+                                  &tokensOption, &keyTokensOption, &maxValue};
+  for (const cl::Option *other : dumpOnly)
+    if (other->getNumOccurrences())
+      return reportError("--" + other->ArgStr +
+                         " does not go with --image (every head is drawn, "
+                         "each panel on its own scale)");
+  attnc::ImageAttentionRequest request{
+      dumpPath,  modelDir,  weightsPath, preprocessorConfigPath,
+      imagePath, siteIndex, std::nullopt};
+  if (layerIndex.getNumOccurrences())
+    request.layer = layerIndex;
+  attnc::Expected<attnc::ImageAttentionPlot> plot =
+      attnc::plotImageAttention(request);
+  if (!plot)
+    return reportError(plot.error().message());
+  if (!jsonPath.empty())
+    if (int rc = writeText(jsonPath, plot->json))
+      return rc;
+  if (llvm::StringRef(outputPath).ends_with_insensitive(".png"))
+    return writePng(outputPath, plot->svg);
+  return writeText(outputPath, plot->svg);
+}
 
-int attnc::plotAttentionCommandMain() {
-  if (headIndex.getNumOccurrences() && average)
-    return reportError("--head and --average exclude each other");
-  if (pngScale <= 0 || pngScale > 16)
-    return reportError("--scale must be in (0, 16]");
-  Expected<st::File> file = st::File::open(dumpPath);
-  if (!file)
-    return reportError(file.error().message());
-  const std::map<std::string, std::string> &meta = file->metadata();
+/// One attention site of a dump: its tensor and which of the model's
+/// layers and heads it holds.
+struct DumpSite {
+  std::string name;
+  const attnc::st::TensorInfo *tensor = nullptr;
+  int64_t layers = 0, batch = 0, heads = 0, queries = 0, keys = 0;
+  std::vector<int64_t> layerList, headList;
+};
 
-  std::string name = (kAttentionOutputPrefix + llvm::Twine(siteIndex)).str();
-  const st::TensorInfo *tensor = file->find(name);
-  if (!tensor) {
+attnc::Expected<DumpSite> openSite(const attnc::st::File &file) {
+  using attnc::Error;
+  DumpSite site;
+  site.name = (attnc::kAttentionOutputPrefix + llvm::Twine(siteIndex)).str();
+  if (!tensorName.empty())
+    site.name = tensorName;
+  const std::string &name = site.name;
+  site.tensor = file.find(name);
+  if (!site.tensor && !tensorName.empty()) {
+    std::string names;
+    for (const attnc::st::TensorInfo &t : file.tensors())
+      names += (names.empty() ? "" : ", ") + t.name;
+    return Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                 "'" + dumpPath + "' has no tensor '" + name + "' (it has " +
+                     (names.empty() ? "none" : names) + ")");
+  }
+  if (!site.tensor) {
     std::string sites;
-    for (const st::TensorInfo &t : file->tensors())
-      if (llvm::StringRef(t.name).starts_with(kAttentionOutputPrefix))
+    for (const attnc::st::TensorInfo &t : file.tensors())
+      if (llvm::StringRef(t.name).starts_with(attnc::kAttentionOutputPrefix))
         sites += (sites.empty() ? "" : ", ") + t.name;
-    return reportError("'" + dumpPath + "' has no tensor '" + name + "' (" +
-                       (sites.empty() ? "no attention tensors: is it a file "
-                                        "of attnc run --dump-attention?"
-                                      : "it has " + sites) +
-                       ")");
+    return Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                 "'" + dumpPath + "' has no tensor '" + name + "' (" +
+                     (sites.empty() ? "no attention tensors: is it a file "
+                                      "of attnc run --dump-attention?"
+                                    : "it has " + sites) +
+                     ")");
   }
-  if (tensor->dtype != ATTNC_DTYPE_F32 || tensor->shape.size() != 5)
-    return reportError("'" + name +
-                       "' is not an f32 [layers, batch, heads, "
-                       "queries, keys] tensor");
-  const std::vector<int64_t> &shape = tensor->shape;
-  int64_t layers = shape[0], batch = shape[1], heads = shape[2],
-          queries = shape[3], keys = shape[4];
-  if (layers < 1 || batch < 1 || heads < 1 || queries < 1 || keys < 1)
-    return reportError("'" + name + "' is empty");
-
+  // --tensor: the leading dims that are missing have size 1.
+  std::vector<int64_t> shape = site.tensor->shape;
+  if (!tensorName.empty() && shape.size() >= 2 && shape.size() <= 4)
+    shape.insert(shape.begin(), 5 - shape.size(), 1);
+  if (site.tensor->dtype != ATTNC_DTYPE_F32 || shape.size() != 5)
+    return Error(ATTNC_ERROR_FORMAT,
+                 "'" + name +
+                     (tensorName.empty()
+                          ? "' is not an f32 [layers, batch, heads, queries, "
+                            "keys] tensor"
+                          : "' is not an f32 [queries, keys], [batch, "
+                            "queries, keys] or [batch, heads, queries, keys] "
+                            "tensor"));
+  site.layers = shape[0];
+  site.batch = shape[1];
+  site.heads = shape[2];
+  site.queries = shape[3];
+  site.keys = shape[4];
+  if (site.layers < 1 || site.batch < 1 || site.heads < 1 || site.queries < 1 ||
+      site.keys < 1)
+    return Error(ATTNC_ERROR_FORMAT, "'" + name + "' is empty");
+  const std::map<std::string, std::string> &meta = file.metadata();
   std::optional<std::vector<int64_t>> layerList =
-      indexList(meta, name + ".layers", layers);
+      indexList(meta, name + ".layers", site.layers);
   std::optional<std::vector<int64_t>> headList =
-      indexList(meta, name + ".heads", heads);
+      indexList(meta, name + ".heads", site.heads);
   if (!layerList || !headList)
-    return reportError("metadata '" + name + ".layers' or '" + name +
-                       ".heads' does not match the tensor's shape");
-  int64_t layer =
-      layerIndex.getNumOccurrences() ? positionOf(*layerList, layerIndex) : 0;
-  if (layer < 0)
-    return reportError("--layer " + std::to_string(layerIndex) +
-                       ": the file holds layers " + joinIndices(*layerList));
-  if (batchIndex < 0 || batchIndex >= batch)
-    return reportError("--batch " + std::to_string(batchIndex) +
-                       ": the batch has " + std::to_string(batch) +
-                       (batch == 1 ? " entry" : " entries"));
-  std::vector<int64_t> drawn;
+    return Error(ATTNC_ERROR_FORMAT,
+                 "metadata '" + name + ".layers' or '" + name +
+                     ".heads' does not match the tensor's shape");
+  site.layerList = std::move(*layerList);
+  site.headList = std::move(*headList);
+  return site;
+}
+
+/// What to draw: a position in the site's layers and positions in its heads.
+struct Selection {
+  int64_t layer = 0;
+  std::vector<int64_t> heads;
+};
+
+attnc::Expected<Selection> selectDrawn(const DumpSite &site) {
+  using attnc::Error;
+  Selection selected;
+  selected.layer = layerIndex.getNumOccurrences()
+                       ? positionOf(site.layerList, layerIndex)
+                       : 0;
+  if (selected.layer < 0)
+    return Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                 "--layer " + std::to_string(layerIndex) +
+                     ": the file holds layers " + joinIndices(site.layerList));
+  if (batchIndex < 0 || batchIndex >= site.batch)
+    return Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                 "--batch " + std::to_string(batchIndex) + ": the batch has " +
+                     std::to_string(site.batch) +
+                     (site.batch == 1 ? " entry" : " entries"));
   if (headIndex.getNumOccurrences()) {
-    int64_t head = positionOf(*headList, headIndex);
+    int64_t head = positionOf(site.headList, headIndex);
     if (head < 0)
-      return reportError("--head " + std::to_string(headIndex) +
-                         ": the file holds heads " + joinIndices(*headList));
-    drawn.push_back(head);
+      return Error(ATTNC_ERROR_INVALID_ARGUMENT,
+                   "--head " + std::to_string(headIndex) +
+                       ": the file holds heads " + joinIndices(site.headList));
+    selected.heads.push_back(head);
   } else {
-    for (int64_t h = 0; h < heads; ++h)
-      drawn.push_back(h);
+    for (int64_t h = 0; h < site.heads; ++h)
+      selected.heads.push_back(h);
   }
+  return selected;
+}
 
-  auto inputOf = [&](const char *suffix) -> std::string {
-    auto it = meta.find(name + suffix);
-    return it == meta.end() ? "" : it->second;
-  };
-  std::string queryInput = inputOf(".queries"), keyInput = inputOf(".keys");
-  Expected<std::vector<std::string>> rowLabels =
-      labelsFor(meta, queryInput, tokensOption, "tokens", queries, "queries");
-  if (!rowLabels)
-    return reportError(rowLabels.error().message());
-  // --tokens labels the keys too when they are the same sequence.
-  bool sameTokens = keyInput == queryInput && queries == keys;
-  Expected<std::vector<std::string>> colLabels = labelsFor(
-      meta, keyInput,
-      keyTokensOption.empty() && sameTokens ? tokensOption : keyTokensOption,
-      keyTokensOption.empty() && sameTokens ? "tokens" : "key-tokens", keys,
-      "keys");
-  if (!colLabels)
-    return reportError(colLabels.error().message());
-
+/// The figure's panels: one per drawn head, or their mean.
+void addPanels(attnc::plot::HeatmapFigure &figure, const DumpSite &site,
+               const Selection &selected) {
   // The weights of one (layer, batch, head): [queries, keys], copied out of
   // the mapping, which need not be aligned for floats.
-  int64_t matrix = queries * keys;
+  int64_t matrix = site.queries * site.keys;
   auto weights = [&](int64_t head) {
     std::vector<float> values(matrix);
-    const char *at = static_cast<const char *>(tensor->data) +
-                     (((layer * batch + batchIndex) * heads + head) * matrix) *
-                         sizeof(float);
+    const char *at =
+        static_cast<const char *>(site.tensor->data) +
+        (((selected.layer * site.batch + batchIndex) * site.heads + head) *
+         matrix) *
+            sizeof(float);
     std::memcpy(values.data(), at, matrix * sizeof(float));
     return values;
   };
@@ -342,30 +429,106 @@ int attnc::plotAttentionCommandMain() {
       if (v == 0.0f)
         v = std::numeric_limits<float>::quiet_NaN();
   };
+  if (average) {
+    attnc::plot::Panel panel{"mean of heads " + joinIndices(site.headList),
+                             site.queries, site.keys,
+                             std::vector<float>(matrix, 0.0f)};
+    for (int64_t h : selected.heads) {
+      std::vector<float> values = weights(h);
+      for (int64_t i = 0; i < matrix; ++i)
+        panel.values[i] +=
+            values[i] / static_cast<float>(selected.heads.size());
+    }
+    blankZeros(panel.values);
+    figure.panels.push_back(std::move(panel));
+    return;
+  }
+  for (int64_t h : selected.heads) {
+    attnc::plot::Panel panel{"head " + std::to_string(site.headList[h]),
+                             site.queries, site.keys, weights(h)};
+    blankZeros(panel.values);
+    figure.panels.push_back(std::move(panel));
+  }
+}
+
+/// The figure's title: the model, the site, the layer (and batch entry).
+void addTitles(attnc::plot::HeatmapFigure &figure, const DumpSite &site,
+               const Selection &selected,
+               const std::map<std::string, std::string> &meta,
+               const std::string &queryInput, const std::string &keyInput) {
+  auto model = meta.find("model");
+  figure.title =
+      (model == meta.end() ? "" : model->second + " ") + site.name +
+      ", layer " + std::to_string(site.layerList[selected.layer]) +
+      (site.batch > 1 ? ", batch entry " + std::to_string(batchIndex) : "");
+  auto describe = [](const char *axis, const std::string &input) {
+    return std::string(axis) + (input.empty() ? "" : " (" + input + ")");
+  };
+  figure.subtitle = describe("rows: queries", queryInput) + " attend to " +
+                    describe("columns: keys", keyInput);
+}
+
+int writeFigure(const std::string &svgText) {
+  if (llvm::StringRef(outputPath).ends_with_insensitive(".png"))
+    return writePng(outputPath, svgText);
+  return writeText(outputPath, svgText);
+}
+
+} // namespace
+
+int attnc::plotAttentionCommandMain() {
+  if (pngScale <= 0 || pngScale > 16)
+    return reportError("--scale must be in (0, 16]");
+  if (imagePath.getNumOccurrences())
+    return plotOverPicture();
+  const cl::Option *imageOnly[] = {&weightsPath, &preprocessorConfigPath,
+                                   &jsonPath};
+  for (const cl::Option *other : imageOnly)
+    if (other->getNumOccurrences())
+      return reportError("--" + other->ArgStr + " goes with --image");
+  if (!modelDir.empty())
+    return reportError("a second file ('" + modelDir +
+                       "') goes with --image: the model's directory");
+  if (headIndex.getNumOccurrences() && average)
+    return reportError("--head and --average exclude each other");
+  if (!tensorName.empty() && siteIndex.getNumOccurrences())
+    return reportError("--site and --tensor exclude each other");
+  Expected<st::File> file = st::File::open(dumpPath);
+  if (!file)
+    return reportError(file.error().message());
+  const std::map<std::string, std::string> &meta = file->metadata();
+  Expected<DumpSite> site = openSite(*file);
+  if (!site)
+    return reportError(site.error().message());
+  Expected<Selection> selected = selectDrawn(*site);
+  if (!selected)
+    return reportError(selected.error().message());
+
+  auto inputOf = [&](const char *suffix) -> std::string {
+    auto it = meta.find(site->name + suffix);
+    return it == meta.end() ? "" : it->second;
+  };
+  std::string queryInput = inputOf(".queries"), keyInput = inputOf(".keys");
+  Expected<std::vector<std::string>> rowLabels = labelsFor(
+      meta, queryInput, tokensOption, "tokens", site->queries, "queries");
+  if (!rowLabels)
+    return reportError(rowLabels.error().message());
+  // --tokens labels the keys too when they are the same sequence.
+  bool sameTokens = keyInput == queryInput && site->queries == site->keys;
+  Expected<std::vector<std::string>> colLabels = labelsFor(
+      meta, keyInput,
+      keyTokensOption.empty() && sameTokens ? tokensOption : keyTokensOption,
+      keyTokensOption.empty() && sameTokens ? "tokens" : "key-tokens",
+      site->keys, "keys");
+  if (!colLabels)
+    return reportError(colLabels.error().message());
 
   plot::HeatmapFigure figure;
   for (const std::string &t : *rowLabels)
     figure.rowLabels.push_back(plot::displayToken(t));
   for (const std::string &t : *colLabels)
     figure.colLabels.push_back(plot::displayToken(t));
-  if (average) {
-    plot::Panel panel{"mean of heads " + joinIndices(*headList), queries, keys,
-                      std::vector<float>(matrix, 0.0f)};
-    for (int64_t h : drawn) {
-      std::vector<float> values = weights(h);
-      for (int64_t i = 0; i < matrix; ++i)
-        panel.values[i] += values[i] / static_cast<float>(drawn.size());
-    }
-    blankZeros(panel.values);
-    figure.panels.push_back(std::move(panel));
-  } else {
-    for (int64_t h : drawn) {
-      plot::Panel panel{"head " + std::to_string((*headList)[h]), queries, keys,
-                        weights(h)};
-      blankZeros(panel.values);
-      figure.panels.push_back(std::move(panel));
-    }
-  }
+  addPanels(figure, *site, *selected);
 
   double largest = 0;
   for (const plot::Panel &panel : figure.panels)
@@ -376,20 +539,6 @@ int attnc::plotAttentionCommandMain() {
                                                  : (largest > 0 ? largest : 1);
   if (!(figure.maxValue > 0))
     return reportError("--max-value must be positive");
-
-  auto model = meta.find("model");
-  figure.title =
-      (model == meta.end() ? "" : model->second + " ") + name + ", layer " +
-      std::to_string((*layerList)[layer]) +
-      (batch > 1 ? ", batch entry " + std::to_string(batchIndex) : "");
-  auto describe = [](const char *axis, const std::string &input) {
-    return std::string(axis) + (input.empty() ? "" : " (" + input + ")");
-  };
-  figure.subtitle = describe("rows: queries", queryInput) + " attend to " +
-                    describe("columns: keys", keyInput);
-
-  std::string svgText = plot::renderHeatmaps(figure);
-  if (llvm::StringRef(outputPath).ends_with_insensitive(".png"))
-    return writePng(outputPath, svgText);
-  return writeText(outputPath, svgText);
+  addTitles(figure, *site, *selected, meta, queryInput, keyInput);
+  return writeFigure(plot::renderHeatmaps(figure));
 }

@@ -790,6 +790,32 @@ ShapeRule SelectOp::getShapeRule() {
   return rule;
 }
 
+LogicalResult PermuteOp::verify() {
+  int64_t rank = getInput().getType().getRank();
+  ArrayRef<int64_t> dims = getDims();
+  if (static_cast<int64_t>(dims.size()) != rank)
+    return emitOpError() << "expects " << rank << " dims, one per dimension "
+                         << "of the input, got " << dims.size();
+  llvm::SmallVector<bool> seen(rank, false);
+  for (int64_t d : dims) {
+    if (d < 0 || d >= rank)
+      return emitOpError() << "dim " << d << " is out of range for rank "
+                           << rank;
+    if (seen[d])
+      return emitOpError() << "dim " << d << " is listed twice";
+    seen[d] = true;
+  }
+  return success();
+}
+
+/// Dimension i of the result is dimension dims[i] of the input.
+ShapeRule PermuteOp::getShapeRule() {
+  ShapeRule rule;
+  for (int64_t d : getDims())
+    rule.push_back(DimRule::of(0, d));
+  return rule;
+}
+
 LogicalResult PatchesOp::verify() {
   if (failed(verifyRank(*this, getInput(), "an input [B, C, H, W]", 4)))
     return failure();

@@ -35,6 +35,10 @@ constexpr uint64_t kMaxPixels = uint64_t(1) << 28;
 /// their high byte (as Pillow does for colour; it clips 16-bit grey).
 Expected<Picture> readPicture(const std::string &path);
 
+/// The picture as a PNG file's bytes (8-bit RGB, libpng's default
+/// compression), for plots drawn over pictures.
+Expected<std::string> encodePng(const Picture &picture);
+
 /// The same for a file's bytes; errors name the file as `name`.
 Expected<Picture> decodePicture(const void *data, size_t size,
                                 const std::string &name,

@@ -45,3 +45,17 @@ func.func @select(%x: tensor<?x7x16xf32>) -> tensor<?x16xf32> {
   %s = attn.select %x[1, 0] : tensor<?x7x16xf32> -> tensor<?x16xf32>
   return %s : tensor<?x16xf32>
 }
+
+// -----
+
+// One index-map read: result (d0, d1, d2) reads input (d1, d2, d0).
+// CHECK-DAG:   #[[READ:.+]] = affine_map<(d0, d1, d2) -> (d1, d2, d0)>
+// CHECK-LABEL: func.func @permute
+// CHECK:       %[[B:.+]] = tensor.dim %{{.+}}, %c0
+// CHECK:       tensor.empty(%[[B]]) : tensor<4x?x3xf32>
+// CHECK:       linalg.generic {indexing_maps = [#[[READ]], #{{.+}}]
+// CHECK-NOT:   attn.permute
+func.func @permute(%x: tensor<?x3x4xf32>) -> tensor<4x?x3xf32> {
+  %y = attn.permute %x dims [2, 0, 1] : tensor<?x3x4xf32> -> tensor<4x?x3xf32>
+  return %y : tensor<4x?x3xf32>
+}

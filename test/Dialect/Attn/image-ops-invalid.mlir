@@ -117,3 +117,35 @@ func.func @reduce_result(%x: tensor<?x7x16xf32>) {
   %0 = attn.max %x : tensor<?x7x16xf32> -> tensor<?x16xf32>
   return
 }
+
+// -----
+
+func.func @permute_count(%x: tensor<2x3x4xf32>) {
+  // expected-error @+1 {{'attn.permute' op expects 3 dims, one per dimension of the input, got 2}}
+  %0 = attn.permute %x dims [1, 0] : tensor<2x3x4xf32> -> tensor<3x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @permute_range(%x: tensor<2x3x4xf32>) {
+  // expected-error @+1 {{'attn.permute' op dim 3 is out of range for rank 3}}
+  %0 = attn.permute %x dims [0, 3, 1] : tensor<2x3x4xf32> -> tensor<2x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @permute_twice(%x: tensor<2x3x4xf32>) {
+  // expected-error @+1 {{'attn.permute' op dim 1 is listed twice}}
+  %0 = attn.permute %x dims [1, 0, 1] : tensor<2x3x4xf32> -> tensor<3x2x3xf32>
+  return
+}
+
+// -----
+
+func.func @permute_result(%x: tensor<?x3x4xf32>) {
+  // expected-error @+1 {{'attn.permute' op expects a result of shape [4, ?, 3], got 'tensor<3x?x4xf32>'}}
+  %0 = attn.permute %x dims [2, 0, 1] : tensor<?x3x4xf32> -> tensor<3x?x4xf32>
+  return
+}

@@ -43,3 +43,13 @@ func.func @reductions(%x: tensor<?x7x16xf32>) -> (tensor<?xf32>, tensor<?x7xf32>
   %x2 = attn.max %x : tensor<?x7x16xf32> -> tensor<?x7xf32>
   return %m, %x2 : tensor<?xf32>, tensor<?x7xf32>
 }
+
+// CHECK-LABEL: func.func @permute
+// CHECK:         attn.permute %{{.*}} dims [0, 2, 1, 3] : tensor<?x?x12x64xf32> -> tensor<?x12x?x64xf32>
+// CHECK:         attn.permute %{{.*}} dims [2, 0, 1] : tensor<2x3x4xf32> -> tensor<4x2x3xf32>
+func.func @permute(%x: tensor<?x?x12x64xf32>, %y: tensor<2x3x4xf32>)
+    -> (tensor<?x12x?x64xf32>, tensor<4x2x3xf32>) {
+  %a = attn.permute %x dims [0, 2, 1, 3] : tensor<?x?x12x64xf32> -> tensor<?x12x?x64xf32>
+  %b = attn.permute %y dims [2, 0, 1] : tensor<2x3x4xf32> -> tensor<4x2x3xf32>
+  return %a, %b : tensor<?x12x?x64xf32>, tensor<4x2x3xf32>
+}

@@ -170,6 +170,7 @@ enum class BuiltinKind : uint8_t {
   MergeHeads,
   PaddingMask,
   Patches,
+  Permute,
   Positions,
   RepeatKV,
   Reshape,

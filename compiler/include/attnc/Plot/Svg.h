@@ -1,7 +1,7 @@
 //===- Svg.h - A small writer of SVG documents ------------------*- C++ -*-===//
 //
-// Just what attnc's plots draw: rectangles, text, lines, a linear gradient,
-// groups. Every string that reaches the document is escaped, and text is
+// Just what attnc's plots draw: rectangles, text, lines, embedded pictures,
+// a linear gradient, groups. Every string that reaches the document is escaped, and text is
 // made valid XML 1.0 (invalid UTF-8 and control characters are replaced), so
 // that whatever a tokenizer produced, the document parses.
 //
@@ -43,6 +43,10 @@ public:
 
   void rect(double x, double y, double w, double h, Attributes attrs = {},
             llvm::StringRef title = {});
+  /// An embedded raster: `data` is the file's bytes (e.g. a PNG) of type
+  /// `mimeType`, drawn into the w x h box.
+  void image(double x, double y, double w, double h, llvm::StringRef mimeType,
+             llvm::StringRef data, Attributes attrs = {});
   void line(double x1, double y1, double x2, double y2, Attributes attrs = {});
   void text(double x, double y, llvm::StringRef content, Attributes attrs = {});
   /// A left-to-right or bottom-to-top gradient `id` through `stops`

@@ -1,4 +1,4 @@
-//===- ImageOps.cpp - Lower patches, concat, select, expand, reductions ---===//
+//===- ImageOps.cpp - Lower patches, concat, select, permute, expand, ... -===//
 //
 // The layout ops an image model needs, and sum/mean/max over the last
 // dimension. Each is an index map read
@@ -150,6 +150,32 @@ struct PatchesLowering : OpConversionPattern<attn::PatchesOp> {
   }
 };
 
+/// result[i_0, ..., i_n] reads input at position dims[k] the index i_k: one
+/// index map, as attn.transpose, so that elementwise fusion folds it into
+/// its consumer.
+struct PermuteLowering : OpConversionPattern<attn::PermuteOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(attn::PermuteOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    SmallVector<OpFoldResult> inputSizes =
+        tensor::getMixedSizes(rewriter, loc, x);
+    ArrayRef<int64_t> dims = op.getDims();
+    SmallVector<OpFoldResult> sizes;
+    SmallVector<unsigned> inverse(dims.size());
+    for (auto [i, d] : llvm::enumerate(dims)) {
+      sizes.push_back(inputSizes[d]);
+      inverse[d] = i;
+    }
+    AffineMap map = selectDims(rewriter.getContext(), dims.size(), inverse);
+    replaceWithCast(rewriter, op,
+                    buildIndexedRead(rewriter, loc, sizes, x, map));
+    return success();
+  }
+};
+
 enum class Reduction { Sum, Mean, Max };
 
 /// sum, mean, max over the last dimension: one reduction generic (and, for
@@ -194,6 +220,7 @@ struct LastDimReductionLowering : OpConversionPattern<OpTy> {
 
 void attnc::populateAttnImageOpLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<ExpandLowering, ConcatLowering, SelectLowering, PatchesLowering,
+               PermuteLowering,
                LastDimReductionLowering<attn::SumOp, Reduction::Sum>,
                LastDimReductionLowering<attn::MeanOp, Reduction::Mean>,
                LastDimReductionLowering<attn::MaxOp, Reduction::Max>>(

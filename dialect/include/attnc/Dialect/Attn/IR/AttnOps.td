@@ -712,6 +712,25 @@ def Attn_SelectOp : Attn_Op<"select", [Attn_OwnShapeRule]> {
   let hasVerifier = 1;
 }
 
+def Attn_PermuteOp : Attn_Op<"permute", [Attn_OwnShapeRule]> {
+  let summary = "a permutation of the dimensions (torch.permute)";
+  let description = [{
+    `dims` lists every dimension of `input` once; dimension `i` of the
+    result is dimension `dims[i]` of the input:
+    `result[i_0, ..., i_n] = input[j]` with `j[dims[k]] = i_k`.
+
+    ```mlir
+    %y = attn.permute %x dims [0, 2, 1, 3] : tensor<?x?x12x64xf32> -> tensor<?x12x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Attn_F32Tensor:$input, DenseI64ArrayAttr:$dims);
+  let results = (outs Attn_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `dims` $dims attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Attn_PatchesOp : Attn_Op<"patches", [Attn_OwnShapeRule]> {
   let summary = "non-overlapping p x p patches of images, flattened";
   let description = [{
