@@ -315,15 +315,19 @@ Status quantizePack(const Manifest &manifest, const PackSpec &pack,
   size_t blocks = int8Blocks(ins);
   auto width = static_cast<size_t>(pack.panelWidth());
   size_t panels = (outs + width - 1) / width;
-  std::vector<float> matrix(outs * ins), scales(outs * blocks);
+  // An [in, out] matrix is transposed first (a copy); [out, in] is read
+  // as it is.
+  std::vector<float> matrix(outIsRow ? 0 : outs * ins), scales(outs * blocks);
   std::vector<int8_t> values(outs * ins);
   for (size_t m = 0; m < matrices; ++m) {
     const float *from = whole + m * rows * cols;
-    for (size_t n = 0; n < outs; ++n)
-      for (size_t k = 0; k < ins; ++k)
-        matrix[n * ins + k] = from[outIsRow ? n * cols + k : k * cols + n];
-    if (std::optional<size_t> bad = quantizeInt8(
-            matrix.data(), outs, ins, values.data(), scales.data())) {
+    if (!outIsRow)
+      for (size_t n = 0; n < outs; ++n)
+        for (size_t k = 0; k < ins; ++k)
+          matrix[n * ins + k] = from[k * cols + n];
+    if (std::optional<size_t> bad =
+            quantizeInt8(outIsRow ? from : matrix.data(), outs, ins,
+                         values.data(), scales.data())) {
       std::string members;
       for (int member : pack.members)
         members += (members.empty() ? "'" : ", '") +
@@ -436,7 +440,7 @@ struct LayerOfPack {
       bytes += *checkedByteSize(slice.whole,
                                 attnc_dtype_size(view.params[0].dtype));
     // Quantizing: the matrix widened and made [out, in], its values and
-    // scales (Quantize.h).
+    // scales (Quantize.h; an upper bound).
     if (slice.quantized())
       bytes += *checkedByteSize(slice.whole, 2 * sizeof(float) + 1);
     return bytes;
