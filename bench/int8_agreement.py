@@ -1,9 +1,9 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Reports (does not assert) how close int8 weights keep the trained tiny GPT
 (examples/tiny-gpt) to its f32 self: the max logit error over a sentence of
 its corpus, and how many of 100 greedily generated characters agree.
 
-usage: bench/int8_agreement.py [--attnc build/bin/attnc] [--weight-type int8]
+usage: /usr/bin/python3 bench/int8_agreement.py [--attnc build/bin/attnc] [--weight-type int8]
 """
 import argparse
 import json
