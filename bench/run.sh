@@ -14,7 +14,7 @@
 # pinned to core 0 (taskset -c 0). --only keeps the rows whose id matches
 # (mm512x768x768 ... mm128x768x768, block128/512/1024, llama128,
 # prefill128/512, attn2048, decode512, decode1024, decode128bf16,
-# decode1024bf16, prefill128bf16). Prints a markdown table (bench/table.py) with the
+# decode1024bf16, prefill128bf16, decode128int8, prefill128int8). Prints a markdown table (bench/table.py) with the
 # machine, the load and the command; --out FILE also writes it there
 # (between the markers, if FILE has them: bench/run.sh --out
 # docs/performance.md updates the doc's table in place); --raw FILE keeps
@@ -97,6 +97,9 @@ rows+=("decode1024|gpt2-2048|--dim batch=1 --dim seq=1024 --decode 1024|decode -
 rows+=("decode128bf16|gpt2-bf16|--dim batch=1 --dim seq=128 --decode 128|")
 rows+=("decode1024bf16|gpt2-2048-bf16|--dim batch=1 --dim seq=1024 --decode 1024|")
 rows+=("prefill128bf16|gpt2-bf16|--dim batch=1 --dim seq=128|")
+# The same with int8 weights (--weight-type int8), against f32.
+rows+=("decode128int8|gpt2-int8|--dim batch=1 --dim seq=128 --decode 128|")
+rows+=("prefill128int8|gpt2-int8|--dim batch=1 --dim seq=128|")
 
 build_model() {
   case $1 in
@@ -111,6 +114,8 @@ build_model() {
     gpt2-2048-bf16) build_model gpt2-2048
       compile gpt2-2048-bf16 "$root/examples/gpt2.attn" -D n_positions=2048 \
         --weight-type bf16 ;;
+    gpt2-int8) build_model gpt2
+      compile gpt2-int8 "$root/examples/gpt2.attn" --weight-type int8 ;;
     attention) compile attention "$root/bench/models/attention.attn" ;;
   esac
 }
@@ -166,9 +171,9 @@ for entry in "${rows[@]}"; do
             --m "$m" --n "$n" --k "$k" --threads "$t" "${common[@]}"
         done
       fi
-      if [[ $so == *-bf16 ]]; then
+      if [[ $so == *-bf16 || $so == *-int8 ]]; then
         # shellcheck disable=SC2086
-        measure "$row" "$t" attnc-f32 "$bin/attnc-bench" "$work/${so%-bf16}.so" \
+        measure "$row" "$t" attnc-f32 "$bin/attnc-bench" "$work/${so%-*}.so" \
           $bench_args --threads "$t" "${common[@]}"
       fi
       [[ -n $torch_args ]] || continue

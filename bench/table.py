@@ -21,7 +21,8 @@ def gpt2_decode_bytes(context, vocab=50257, n_embd=768, n_layer=12,
                       matrix_bytes=4):
     """Bytes one decode step reads: every weight but wpe (one row of it),
     and the keys and values (f32) of `context` tokens in every layer. The
-    matrices take `matrix_bytes` per element (2: --weight-type bf16); norm
+    matrices take `matrix_bytes` per element (2: --weight-type bf16, 1.125:
+    int8 with its scales); norm
     weights and biases are f32."""
     matrices = vocab * n_embd + n_layer * 12 * n_embd * n_embd
     vectors = n_layer * (13 * n_embd) + 2 * n_embd
@@ -70,6 +71,13 @@ ROWS = {
                            bandwidth_target=0.8),
     "prefill128bf16": dict(label="GPT-2-small prefill, S=128, bf16 weights",
                            peers=["attnc-f32"], target=("attnc-f32", 1.5)),
+    # int8 weights (1.125 bytes each with their scales) against f32.
+    "decode128int8": dict(label="GPT-2-small decode, context 128, int8 weights",
+                          bytes=gpt2_decode_bytes(192, matrix_bytes=1.125),
+                          peers=["attnc-f32"], target=("attnc-f32", 3.0),
+                          bandwidth_target=0.8),
+    "prefill128int8": dict(label="GPT-2-small prefill, S=128, int8 weights",
+                           peers=["attnc-f32"], target=("attnc-f32", 1.0)),
 }
 
 

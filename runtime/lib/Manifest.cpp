@@ -261,15 +261,27 @@ private:
       const json *layout = member(entry, "layout");
       if (layout && !layout->is_null()) {
         const json *outAxis = member(entry, "out_axis");
-        if (*layout != "panels" || !outAxis ||
+        if ((*layout != "panels" && *layout != "scales") || !outAxis ||
             !outAxis->is_number_unsigned() || pack.shape.size() < 3 ||
             outAxis->get<uint64_t>() + 3 < pack.shape.size() ||
             outAxis->get<uint64_t>() + 1 >= pack.shape.size())
-          return invalid(where + ": expected \"layout\": \"panels\" and "
-                                 "an \"out_axis\" among the last two of "
-                                 "its members' dims");
+          return invalid(where + ": expected \"layout\": \"panels\" or "
+                                 "\"scales\" and an \"out_axis\" among "
+                                 "the last two of its members' dims");
         pack.outAxis = outAxis->get<int>();
+        if (*layout == "scales") {
+          // int8 panels' scales: f32, one per `block` input features.
+          const json *block = member(entry, "block");
+          if (!block || *block != ATTNC_INT8_BLOCK ||
+              pack.dtype != ATTNC_DTYPE_F32)
+            return invalid(where + ": the scales of int8 panels are f32 "
+                                   "with \"block\": " +
+                           std::to_string(ATTNC_INT8_BLOCK));
+          pack.block = ATTNC_INT8_BLOCK;
+        }
       }
+      if (pack.dtype == ATTNC_DTYPE_I8 && (!pack.panels() || pack.scales()))
+        return invalid(where + ": an i8 pack must be in layout \"panels\"");
       // The members' concatenation: the pack itself, or the matrix it holds
       // in panels.
       size_t rank = pack.shape.size() - (pack.panels() ? 1 : 0);
@@ -284,6 +296,7 @@ private:
         return invalid(where + ": its shape must be static");
       std::vector<int64_t> whole;
       int64_t total = 0;
+      attnc_dtype memberType = pack.dtype;
       for (const json &name : *of) {
         auto it = std::find_if(
             manifest.params.begin(), manifest.params.end(),
@@ -293,14 +306,21 @@ private:
                          ", which is not a parameter");
         if (whole.empty())
           whole = pack.panels() ? it->shape : pack.shape;
-        // Members agree with each other on everything but the axis.
-        bool fits = it->dtype == pack.dtype && it->shape.size() == rank;
+        // Members agree with each other on everything but the axis; those
+        // of a quantized pack are floats of one type.
+        if (pack.members.empty())
+          memberType = pack.quantized() ? it->dtype : pack.dtype;
+        bool isFloat = memberType == ATTNC_DTYPE_F32 ||
+                       memberType == ATTNC_DTYPE_BF16 ||
+                       memberType == ATTNC_DTYPE_F16;
+        bool fits = it->dtype == memberType && it->shape.size() == rank &&
+                    (!pack.quantized() || isFloat);
         for (size_t d = 0; fits && d < rank; ++d)
           fits = static_cast<int>(d) == pack.axis || it->shape[d] == whole[d];
         if (!fits)
           return invalid(where + ": parameter '" + it->name + "' of type " +
                          manifest.typeString(*it) +
-                         " does not fit in " + attnc_dtype_name(pack.dtype) +
+                         " does not fit in " + attnc_dtype_name(memberType) +
                          formatShape(whole) + " along axis " +
                          std::to_string(pack.axis));
         total += it->shape[pack.axis];
@@ -323,7 +343,9 @@ private:
         std::vector<int64_t> expected(whole.begin(), whole.end() - 2);
         int inAxis = static_cast<int>(rank) * 2 - 3 - pack.outAxis;
         expected.push_back((whole[pack.outAxis] + width - 1) / width);
-        expected.push_back(whole[inAxis]);
+        expected.push_back(pack.scales()
+                               ? (whole[inAxis] + pack.block - 1) / pack.block
+                               : whole[inAxis]);
         expected.push_back(width);
         if (expected != pack.shape)
           return invalid(where + ": the panels of " +
@@ -493,11 +515,15 @@ private:
     const attnc_dtype *known = std::find_if(begin, end, [&](attnc_dtype d) {
       return *dtype == attnc_dtype_name(d);
     });
-    if (known == end)
+    // int8 panels are a pack's (quantized at load from float members).
+    bool int8Pack = kind == Kind::Pack && *dtype == "i8";
+    if (known == end && !int8Pack)
       return invalid(what + ": unsupported dtype " + describe(*dtype) +
-                     (stored ? " (expected f32, bf16, f16, i32 or i64)"
-                             : " (expected f32, i32 or i64)"));
-    spec.dtype = *known;
+                     (kind == Kind::Pack
+                          ? " (expected f32, bf16, f16, i8, i32 or i64)"
+                      : stored ? " (expected f32, bf16, f16, i32 or i64)"
+                               : " (expected f32, i32 or i64)"));
+    spec.dtype = int8Pack ? ATTNC_DTYPE_I8 : *known;
 
     const json *shape = member(entry, "shape");
     if (!shape || !shape->is_array())

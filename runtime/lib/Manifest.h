@@ -96,8 +96,14 @@ struct PackSpec {
   /// last two); `shape` is then [whole[..-2].., ceil(out / W), in, W], W
   /// the panel width the compiler chose for its target (shape's last size).
   int outAxis = -1;
+  /// "scales" (int8 weights, docs/abi.md): the input features per scale;
+  /// `shape` is then [whole[..-2].., ceil(out / W), ceil(in / block), W].
+  int64_t block = 0;
 
   bool panels() const { return outAxis >= 0; }
+  bool scales() const { return block > 0; }
+  /// Built by quantizing its float members (i8 panels, or their scales).
+  bool quantized() const { return scales() || dtype == ATTNC_DTYPE_I8; }
   int64_t panelWidth() const { return shape.back(); }
 };
 

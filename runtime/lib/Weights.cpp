@@ -4,6 +4,7 @@
 #include "Convert.h"
 #include "MemoryPlan.h"
 #include "NameResolver.h"
+#include "Quantize.h"
 #include "Residency.h"
 
 #include <algorithm>
@@ -247,7 +248,8 @@ private:
 /// `pack.whole`.
 void concatenate(const Manifest &manifest, const PackSpec &pack,
                  const std::vector<const void *> &params, void *out) {
-  size_t element = attnc_dtype_size(pack.dtype);
+  size_t element =
+      attnc_dtype_size(manifest.params[pack.members.front()].dtype);
   size_t outer = 1, inner = element;
   for (int d = 0; d < pack.axis; ++d)
     outer *= static_cast<size_t>(pack.whole[d]);
@@ -296,19 +298,88 @@ void packPanels(const T *whole, const std::vector<int64_t> &shape,
   }
 }
 
-void buildPack(const Manifest &manifest, const PackSpec &pack,
-               const std::vector<const void *> &params, void *out) {
+/// The int8 panels of `whole` (f32, `pack.whole`) or their scales, as
+/// `pack` says (docs/abi.md, "int8 weights"): each matrix made [out, in],
+/// quantized by the rule of Quantize.h, then packed in panels.
+Status quantizePack(const Manifest &manifest, const PackSpec &pack,
+                    const float *whole, void *out) {
+  const std::vector<int64_t> &shape = pack.whole;
+  size_t rank = shape.size();
+  size_t rows = static_cast<size_t>(shape[rank - 2]);
+  size_t cols = static_cast<size_t>(shape[rank - 1]);
+  size_t matrices = 1;
+  for (size_t d = 0; d + 2 < rank; ++d)
+    matrices *= static_cast<size_t>(shape[d]);
+  bool outIsRow = static_cast<size_t>(pack.outAxis) == rank - 2;
+  size_t outs = outIsRow ? rows : cols, ins = outIsRow ? cols : rows;
+  size_t blocks = int8Blocks(ins);
+  auto width = static_cast<size_t>(pack.panelWidth());
+  size_t panels = (outs + width - 1) / width;
+  // An [in, out] matrix is transposed first (a copy); [out, in] is read
+  // as it is.
+  std::vector<float> matrix(outIsRow ? 0 : outs * ins), scales(outs * blocks);
+  std::vector<int8_t> values(outs * ins);
+  for (size_t m = 0; m < matrices; ++m) {
+    const float *from = whole + m * rows * cols;
+    if (!outIsRow)
+      for (size_t n = 0; n < outs; ++n)
+        for (size_t k = 0; k < ins; ++k)
+          matrix[n * ins + k] = from[k * cols + n];
+    if (std::optional<size_t> bad =
+            quantizeInt8(outIsRow ? from : matrix.data(), outs, ins,
+                         values.data(), scales.data())) {
+      std::string members;
+      for (int member : pack.members)
+        members += (members.empty() ? "'" : ", '") +
+                   manifest.params[static_cast<size_t>(member)].name + "'";
+      return Error(ATTNC_ERROR_MISMATCH,
+                   "packed parameter '" + pack.name + "' (int8, from " +
+                       members + "): the weight of output feature " +
+                       std::to_string(*bad / ins) + ", input feature " +
+                       std::to_string(*bad % ins) +
+                       (matrices > 1 ? " of matrix " + std::to_string(m) : "") +
+                       " is not finite; int8 weights must be finite");
+    }
+    if (pack.scales())
+      packPanels(scales.data(), {static_cast<int64_t>(outs),
+                                 static_cast<int64_t>(blocks)},
+                 0, width,
+                 static_cast<float *>(out) + m * panels * blocks * width);
+    else
+      packPanels(values.data(), {static_cast<int64_t>(outs),
+                                 static_cast<int64_t>(ins)},
+                 0, width,
+                 static_cast<int8_t *>(out) + m * panels * ins * width);
+  }
+  return Status::success();
+}
+
+Status buildPack(const Manifest &manifest, const PackSpec &pack,
+                 const std::vector<const void *> &params, void *out) {
   if (!pack.panels()) {
     concatenate(manifest, pack, params, out);
-    return;
+    return Status::success();
   }
+  attnc_dtype memberType =
+      manifest.params[static_cast<size_t>(pack.members.front())].dtype;
   const void *whole = params[pack.members.front()];
   AlignedBuffer joined;
   if (pack.members.size() > 1) {
     joined = AlignedBuffer(
-        *checkedByteSize(pack.whole, attnc_dtype_size(pack.dtype)));
+        *checkedByteSize(pack.whole, attnc_dtype_size(memberType)));
     concatenate(manifest, pack, params, joined.data());
     whole = joined.data();
+  }
+  if (pack.quantized()) {
+    AlignedBuffer widened;
+    if (memberType != ATTNC_DTYPE_F32) {
+      widened = AlignedBuffer(*checkedByteSize(pack.whole, sizeof(float)));
+      convert(whole, memberType, widened.data(), ATTNC_DTYPE_F32,
+              static_cast<size_t>(*checkedByteSize(pack.whole)));
+      whole = widened.data();
+    }
+    return quantizePack(manifest, pack, static_cast<const float *>(whole),
+                        out);
   }
   auto width = static_cast<size_t>(pack.panelWidth());
   if (attnc_dtype_size(pack.dtype) == sizeof(uint16_t))
@@ -317,6 +388,7 @@ void buildPack(const Manifest &manifest, const PackSpec &pack,
   else
     packPanels(static_cast<const float *>(whole), pack.whole, pack.outAxis,
                width, static_cast<float *>(out));
+  return Status::success();
 }
 
 /// Whether pack `j` is built layer by layer from the checkpoint's tensors:
@@ -365,7 +437,12 @@ struct LayerOfPack {
     for (const TensorSpec &param : view.params)
       bytes += paramBytes(param);
     if (view.params.size() > 1 && slice.panels())
-      bytes += *checkedByteSize(slice.whole, attnc_dtype_size(slice.dtype));
+      bytes += *checkedByteSize(slice.whole,
+                                attnc_dtype_size(view.params[0].dtype));
+    // Quantizing: the matrix widened and made [out, in], its values and
+    // scales (Quantize.h; an upper bound).
+    if (slice.quantized())
+      bytes += *checkedByteSize(slice.whole, 2 * sizeof(float) + 1);
     return bytes;
   }
 };
@@ -373,7 +450,7 @@ struct LayerOfPack {
 /// Builds a streamed pack (isStreamed) into `out` one layer at a time from
 /// `sources` (each parameter's tensors, one per layer), giving back each
 /// layer's pages of the checkpoint's mapping once it is packed.
-void buildStreamedPack(
+Status buildStreamedPack(
     const Manifest &manifest, const PackSpec &pack,
     const std::vector<std::vector<const st::TensorInfo *>> &sources,
     void *out) {
@@ -399,14 +476,18 @@ void buildStreamedPack(
               static_cast<size_t>(*checkedByteSize(param.shape)));
       members[k] = buffers[k].data();
     }
-    buildPack(layer.view, layer.slice, members,
-              static_cast<char *>(out) + static_cast<size_t>(l) * sliceBytes);
+    if (Status s = buildPack(layer.view, layer.slice, members,
+                             static_cast<char *>(out) +
+                                 static_cast<size_t>(l) * sliceBytes);
+        !s)
+      return s;
     for (int member : pack.members) {
       const st::TensorInfo &info =
           *sources[static_cast<size_t>(member)][static_cast<size_t>(l)];
       dropFilePages(info.data, info.byteSize());
     }
   }
+  return Status::success();
 }
 
 /// "h.{i}.attn.bias" and 3 for "h.3.attn.bias": the name with its first
@@ -588,10 +669,12 @@ Expected<Weights> Weights::load(const Manifest &manifest,
       NameResolver::create(ckpt, requiredNames(manifest));
   if (!resolver)
     return resolver.error();
+  // The scales of int8 panels are built from the same members, in the same
+  // way (streamed or not): one pack with them.
   std::vector<int> packsOf(manifest.params.size());
   for (const PackSpec &pack : manifest.packs)
     for (int member : pack.members)
-      ++packsOf[static_cast<size_t>(member)];
+      packsOf[static_cast<size_t>(member)] += !pack.scales();
   std::vector<bool> streamedPacks, streamed(manifest.params.size());
   for (const PackSpec &pack : manifest.packs) {
     streamedPacks.push_back(isStreamed(manifest, pack, packsOf));
@@ -646,10 +729,12 @@ Expected<Weights> Weights::load(const Manifest &manifest,
     const PackSpec &pack = manifest.packs[j];
     AlignedBuffer &packed = weights.copies.emplace_back(
         *checkedByteSize(pack.shape, attnc_dtype_size(pack.dtype)));
-    if (streamedPacks[j])
-      buildStreamedPack(manifest, pack, sources, packed.data());
-    else
-      buildPack(manifest, pack, weights.paramData, packed.data());
+    Status built =
+        streamedPacks[j]
+            ? buildStreamedPack(manifest, pack, sources, packed.data())
+            : buildPack(manifest, pack, weights.paramData, packed.data());
+    if (!built)
+      return built.error();
     weights.packData.push_back(packed.data());
     advance(bytesOf(pack.shape, pack.dtype));
     for (int member : pack.members)

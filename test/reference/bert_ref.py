@@ -75,6 +75,7 @@ def run(ctx):
     harness.seeded(4)
     model = harness.randomize_(Bert(**config)).eval()
     weights = ctx.attnc.save_weights("bert-small", model.checkpoint())
+    harness.round_stored_(model)
     so = ctx.attnc.compile(harness.example("bert.attn"), config)
     rng = harness.seeded(5)
 

@@ -10,6 +10,8 @@ import time
 
 import numpy as np
 import torch
+import torch.nn.functional as F
+from torch import nn
 
 import safetensors_np
 
@@ -27,8 +29,35 @@ REL_TOL = 1e-4
 
 
 # The storage of matrix weights attnc compiles with (run_all.py
-# --weight-type): None or "f32" for f32, "bf16" to round them.
+# --weight-type): None or "f32" for f32, "bf16"/"f16" to round them, "int8"
+# to quantize the linear layers' weights.
 WEIGHT_TYPE = None
+
+# Input features per int8 scale (ATTNC_INT8_BLOCK, docs/abi.md).
+INT8_BLOCK = 32
+
+
+def quantize_int8(w):
+    """w [out, in] (f32) as the runtime stores it with --weight-type int8,
+    read back as f32, written from the rule in docs/abi.md ("int8 weights"):
+    each row cut into blocks of 32 input features, scale = max|w| / 127 in
+    f32, q = w / scale in f32 rounded half to even (torch.round), clamped to
+    [-127, 127]; the weight the kernels multiply with is q * scale in f32."""
+    with torch.no_grad():
+        w = w.detach().to(torch.float32)
+        out, cols = w.shape
+        blocks = -(-cols // INT8_BLOCK)
+        padded = F.pad(w, (0, blocks * INT8_BLOCK - cols)).reshape(out, blocks, INT8_BLOCK)
+        scale = padded.abs().amax(dim=2, keepdim=True) / 127.0
+        q = torch.where(scale > 0, torch.round(padded / scale), torch.zeros_like(padded))
+        q = q.clamp(-127, 127)
+        return (q * scale).reshape(out, blocks * INT8_BLOCK)[:, :cols].contiguous()
+
+
+def linear_weight(w):
+    """The weight a linear layer multiplies with: quantized for int8 (a tied
+    embedding table stays f32 where it is looked up)."""
+    return quantize_int8(w) if WEIGHT_TYPE == "int8" else w
 
 
 def round_stored_(module):
@@ -39,6 +68,16 @@ def round_stored_(module):
     checkpoint is saved, so that attnc reads the unrounded f32 weights and
     rounds them itself, at load."""
     if WEIGHT_TYPE in (None, "f32"):
+        return module
+    if WEIGHT_TYPE == "int8":
+        # The linear weights only; a fresh Parameter unties a table shared
+        # with an embedding, which stays f32.
+        with torch.no_grad():
+            for m in module.modules():
+                if isinstance(m, nn.Linear):
+                    m.weight = nn.Parameter(quantize_int8(m.weight))
+                elif isinstance(m, nn.MultiheadAttention) and m.in_proj_weight is not None:
+                    m.in_proj_weight.copy_(quantize_int8(m.in_proj_weight))
         return module
     dtype = {"bf16": torch.bfloat16, "f16": torch.float16}[WEIGHT_TYPE]
     with torch.no_grad():

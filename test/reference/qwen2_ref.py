@@ -56,6 +56,7 @@ def run_llama_tied(ctx):
     state = model.checkpoint()
     assert "lm_head.weight" not in state
     weights = ctx.attnc.save_weights("llama-tied", state)
+    harness.round_stored_(model)
     so = ctx.attnc.compile(harness.example("llama.attn"), config)
     check(ctx, "llama", model, config, so, weights, [(1, 1), (1, 5), (3, 64)],
           "tied gqa", True, 41)
@@ -96,5 +97,6 @@ def run_qwen2(ctx):
         assert ("lm_head.weight" in state) != tied
         assert "model.layers.0.self_attn.q_proj.bias" in state
         weights = ctx.attnc.save_weights(f"qwen2-{n}", state)
+        harness.round_stored_(model)
         check(ctx, "qwen2", model, config, so, weights,
               [(1, 1), (1, 5), (3, 64), (1, 257)], "tied" if tied else "untied", True, 60 + n)

@@ -88,16 +88,19 @@ def main():
     parser.add_argument("--compile-flag", action="append", default=[], metavar="FLAG",
                         help="pass FLAG to every attnc compile, e.g. "
                         "--compile-flag=--target-cpu=x86-64-v3 (repeatable)")
-    parser.add_argument("--weight-type", choices=("f32", "bf16", "f16"),
+    parser.add_argument("--weight-type", choices=("f32", "bf16", "f16", "int8"),
                         help="compile with --weight-type=TYPE and give PyTorch the "
                         "same rounded matrix weights (the checkpoint stays f32)")
+    parser.add_argument("--unrounded-reference", action="store_true",
+                        help="with --weight-type, give PyTorch the weights as saved "
+                        "instead: the checks must then fail (they can see the storage)")
     args = parser.parse_args()
     unknown = [m for m in args.models if m not in MODELS]
     if unknown:
         parser.error(f"unknown model {', '.join(unknown)}; known: {', '.join(MODELS)}")
 
     if args.weight_type:
-        harness.WEIGHT_TYPE = args.weight_type
+        harness.WEIGHT_TYPE = None if args.unrounded_reference else args.weight_type
         args.compile_flag.append(f"--weight-type={args.weight_type}")
     if args.examples:
         harness.EXAMPLES = os.path.abspath(args.examples)

@@ -57,6 +57,7 @@ struct AbiTensor {
   ArrayAttr packOf;           // packed parameters: the members' names
   int64_t packAxis = 0;
   int64_t packOutAxis = -1;   // panel packs: the members' output axis
+  int64_t packBlock = 0;      // the scales of int8 panels: k per scale
   int64_t indexBound = 0;     // inputs indexing an embedding: its rows
   bool read = true;           // parameters: read by an entry, not only packed
 };
@@ -77,6 +78,8 @@ std::string dtypeOf(RankedTensorType type) {
     return "bf16";
   if (t.isF16())
     return "f16";
+  if (t.isInteger(8))
+    return "i8";
   if (t.isInteger(32))
     return "i32";
   return "i64";
@@ -183,6 +186,8 @@ LogicalResult ModelABIBuilder::collect() {
       t.packAxis = attrs.getAs<IntegerAttr>(kPackAxisAttr).getInt();
       if (auto outAxis = attrs.getAs<IntegerAttr>(kPackOutAxisAttr))
         t.packOutAxis = outAxis.getInt();
+      if (auto block = attrs.getAs<IntegerAttr>(kPackBlockAttr))
+        t.packBlock = block.getInt();
       t.layers = 0; // the manifest's packs need no checkpoint template
       packs.push_back(std::move(t));
       continue;
@@ -301,9 +306,11 @@ DictionaryAttr ModelABIBuilder::manifest() {
       o.set("of", pack.packOf);
       o.set("axis", b.getI64IntegerAttr(pack.packAxis));
       if (pack.packOutAxis >= 0) {
-        o.set("layout", str("panels"));
+        o.set("layout", str(pack.packBlock ? "scales" : "panels"));
         o.set("out_axis", b.getI64IntegerAttr(pack.packOutAxis));
       }
+      if (pack.packBlock)
+        o.set("block", b.getI64IntegerAttr(pack.packBlock));
       entry = o.getDictionary(b.getContext());
     }
     root.set("packed_params", b.getArrayAttr(packed));

@@ -3,6 +3,7 @@
 #include "attnc/Codegen/Passes.h"
 #include "attnc/Conversion/Passes.h"
 #include "attnc/Dialect/Attn/ABI/Passes.h"
+#include "attnc/Dialect/Attn/IR/WeightStorage.h"
 #include "attnc/Dialect/Attn/Transforms/Passes.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -57,13 +58,16 @@ void attnc::buildGraphPipeline(OpPassManager &pm,
                                const GraphPipelineOptions &options) {
   // Not an optimization: what the weights are stored as. Before fusion,
   // which packs in the stored type.
-  if (!options.weightType.empty())
+  // int8 is a packing: the parameters stay f32, their panels are int8.
+  bool int8 = options.weightType == kInt8WeightType;
+  if (!options.weightType.empty() && !int8)
     pm.addPass(attn::createWeightStorage({options.weightType}));
   if (options.fuse) {
     pm.addPass(createCanonicalizerPass());
     pm.addNestedPass<func::FuncOp>(attn::createFuseAttention());
     pm.addPass(attn::createFuseProjections());
-    pm.addPass(attn::createPackWeights());
+    pm.addPass(attn::createPackWeights(
+        {int8 ? kInt8WeightType.str() : std::string()}));
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }

@@ -132,7 +132,9 @@ cl::opt<std::string> weightType(
     "weight-type",
     cl::desc("Store every matrix weight (linear layers, embeddings, the "
              "logits projection) as f32, bf16 or f16, whatever the source "
-             "declares; norm weights and biases stay f32"),
+             "declares, or the linear layers' weights (and the logits "
+             "projection) as int8 with a scale per 32 inputs; norm weights "
+             "and biases stay f32"),
     cl::value_desc("type"), cl::cat(compileCategory));
 cl::opt<bool> debugAttention(
     "debug-attention",
@@ -468,10 +470,15 @@ int compileMain() {
   attnc::registerAttncDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
-  if (weightType.getNumOccurrences() &&
+  bool int8 = weightType == attnc::kInt8WeightType;
+  if (weightType.getNumOccurrences() && !int8 &&
       !attnc::parseWeightType(&context, weightType))
-    return fail("--weight-type must be " + attnc::kWeightTypeNames +
+    return fail("--weight-type must be " + attnc::kCompileWeightTypeNames +
                 ", found '" + weightType + "'");
+  // int8 is how attnc-pack-weights packs the linear weights.
+  if (int8 && !fuse)
+    return fail("--weight-type int8 needs the graph passes that pack the "
+                "weights; drop --fuse=false");
 
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());

@@ -8,12 +8,17 @@
 // the members of a parameter packed by attnc-fuse-projections), in w's
 // element type (f32, or bf16/f16 storage: attnc-weight-storage). Stacked
 // parameters keep their layer dimension first: [layers, ceil(out/48), in, 48].
+// With weight-type=int8 the panels are i8 and a second new argument holds
+// their f32 scales, [layers?, ceil(out/48), ceil(in/32), 48]:
+//
+//   y = linear(x, wp scales sp) layout panels
 //
 //===----------------------------------------------------------------------===//
 #include "attnc/Dialect/Attn/ABI/Passes.h"
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
 #include "attnc/Dialect/Attn/IR/ModelAttributes.h"
 #include "attnc/Dialect/Attn/IR/VectorTarget.h"
+#include "attnc/Dialect/Attn/IR/WeightStorage.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
@@ -67,24 +72,50 @@ std::optional<WeightSource> weightSource(Value weight, func::FuncOp model) {
   return WeightSource{cast<BlockArgument>(slice.getSource()), slice};
 }
 
+/// The arguments a packed weight is read from: its panels and, for int8
+/// panels, their scales.
+struct Panels {
+  BlockArgument values, scales;
+};
+
 class WeightPacker {
 public:
-  explicit WeightPacker(func::FuncOp model) : model(model) {}
+  WeightPacker(func::FuncOp model, bool int8) : model(model), int8(int8) {}
   void run();
 
 private:
-  /// The panel argument of `source` read in `layout`, added on first use.
-  BlockArgument panelsOf(BlockArgument source, WeightLayout layout);
+  /// The panel arguments of `source` read in `layout`, added on first use.
+  Panels panelsOf(BlockArgument source, WeightLayout layout);
+  /// Adds a packed argument of `type` from the packing attributes `attrs`,
+  /// named `name`.
+  BlockArgument addPacked(RankedTensorType type, StringRef name,
+                          ArrayRef<NamedAttribute> attrs, Location loc);
 
   func::FuncOp model;
-  DenseMap<std::pair<BlockArgument, unsigned>, BlockArgument> packed;
+  bool int8;
+  DenseMap<std::pair<BlockArgument, unsigned>, Panels> packed;
 };
 
-BlockArgument WeightPacker::panelsOf(BlockArgument source,
-                                     WeightLayout layout) {
+BlockArgument WeightPacker::addPacked(RankedTensorType type, StringRef name,
+                                      ArrayRef<NamedAttribute> attrs,
+                                      Location loc) {
+  Builder b(model.getContext());
+  SmallVector<Attribute> shapeAttr;
+  for (int64_t size : type.getShape())
+    shapeAttr.push_back(b.getI64IntegerAttr(size));
+  SmallVector<NamedAttribute> all(attrs);
+  all.push_back(b.getNamedAttr(kNameAttr, b.getStringAttr(name)));
+  all.push_back(b.getNamedAttr(kShapeAttr, b.getArrayAttr(shapeAttr)));
+  unsigned at = model.getNumArguments();
+  (void)model.insertArgument(at, type, b.getDictionaryAttr(all), loc);
+  return model.getArgument(at);
+}
+
+Panels WeightPacker::panelsOf(BlockArgument source, WeightLayout layout) {
   auto key = std::pair{source, static_cast<unsigned>(layout)};
-  if (BlockArgument existing = packed.lookup(key))
-    return existing;
+  auto existing = packed.find(key);
+  if (existing != packed.end())
+    return existing->second;
   OpBuilder b(model.getContext());
   unsigned index = source.getArgNumber();
   auto type = cast<RankedTensorType>(source.getType());
@@ -104,25 +135,29 @@ BlockArgument WeightPacker::panelsOf(BlockArgument source,
                         : b.getArrayAttr({name});
   Attribute axis = isPack ? model.getArgAttr(index, kPackAxisAttr)
                           : b.getI64IntegerAttr(0);
-  SmallVector<Attribute> shapeAttr;
-  for (int64_t size : shape)
-    shapeAttr.push_back(b.getI64IntegerAttr(size));
   SmallVector<NamedAttribute> attrs{
       b.getNamedAttr(kKindAttr, b.getStringAttr(kPackedKind)),
-      b.getNamedAttr(kNameAttr,
-                     b.getStringAttr("panels(" + name.getValue() + ")")),
-      b.getNamedAttr(kShapeAttr, b.getArrayAttr(shapeAttr)),
       b.getNamedAttr(kPackOfAttr, of), b.getNamedAttr(kPackAxisAttr, axis),
       b.getNamedAttr(kPackOutAxisAttr, b.getI64IntegerAttr(outAxis))};
   if (Attribute layers = model.getArgAttr(index, kLayersAttr))
     attrs.push_back(b.getNamedAttr(kLayersAttr, layers));
-  unsigned at = model.getNumArguments();
-  (void)model.insertArgument(
-      at, RankedTensorType::get(shape, type.getElementType()),
-      b.getDictionaryAttr(attrs), source.getLoc());
-  BlockArgument arg = model.getArgument(at);
-  packed[key] = arg;
-  return arg;
+  std::string panelsName = ("panels(" + name.getValue() + ")").str();
+  Type element = int8 ? Type(b.getI8Type()) : type.getElementType();
+  Panels result;
+  result.values = addPacked(RankedTensorType::get(shape, element), panelsName,
+                            attrs, source.getLoc());
+  if (int8) {
+    SmallVector<int64_t> scalesShape(shape);
+    int64_t &in = scalesShape[scalesShape.size() - 2];
+    in = (in + kInt8Block - 1) / kInt8Block;
+    attrs.push_back(
+        b.getNamedAttr(kPackBlockAttr, b.getI64IntegerAttr(kInt8Block)));
+    result.scales = addPacked(
+        RankedTensorType::get(scalesShape, b.getF32Type()),
+        "scales(" + name.getValue().str() + ")", attrs, source.getLoc());
+  }
+  packed[key] = result;
+  return result;
 }
 
 void WeightPacker::run() {
@@ -136,11 +171,14 @@ void WeightPacker::run() {
     std::optional<WeightSource> source = weightSource(op.getWeight(), model);
     if (!source)
       continue;
-    BlockArgument panels = panelsOf(source->arg, op.getWeightLayout());
+    Panels panels = panelsOf(source->arg, op.getWeightLayout());
     OpBuilder b(op);
-    Value weight = panels;
-    if (tensor::ExtractSliceOp like = source->slice) {
-      auto type = cast<RankedTensorType>(panels.getType());
+    // The layer's slice of a stacked argument, like the source's.
+    auto layerOf = [&](BlockArgument arg) -> Value {
+      tensor::ExtractSliceOp like = source->slice;
+      if (!arg || !like)
+        return arg;
+      auto type = cast<RankedTensorType>(arg.getType());
       SmallVector<OpFoldResult> offsets{like.getMixedOffsets()[0]};
       SmallVector<OpFoldResult> sizes{b.getIndexAttr(1)};
       for (int64_t size : type.getShape().drop_front()) {
@@ -148,15 +186,15 @@ void WeightPacker::run() {
         sizes.push_back(b.getIndexAttr(size));
       }
       SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
-      weight = b.create<tensor::ExtractSliceOp>(
+      return b.create<tensor::ExtractSliceOp>(
           like.getLoc(),
           RankedTensorType::get(type.getShape().drop_front(),
                                 type.getElementType()),
-          panels, offsets, sizes, strides);
-    }
-    auto replacement =
-        b.create<LinearOp>(op.getLoc(), op.getType(), op.getInput(), weight,
-                           op.getBias(), WeightLayout::Panels);
+          arg, offsets, sizes, strides);
+    };
+    auto replacement = b.create<LinearOp>(
+        op.getLoc(), op.getType(), op.getInput(), layerOf(panels.values),
+        layerOf(panels.scales), op.getBias(), WeightLayout::Panels);
     op.getResult().replaceAllUsesWith(replacement.getResult());
     op.erase();
     if (source->slice && source->slice->use_empty())
@@ -176,12 +214,19 @@ void WeightPacker::run() {
 }
 
 struct PackWeightsPass : attnc::attn::impl::PackWeightsBase<PackWeightsPass> {
+  using PackWeightsBase::PackWeightsBase;
   void runOnOperation() override {
     FailureOr<func::FuncOp> model = lookupOptionalModelFunction(getOperation());
     if (failed(model))
       return signalPassFailure();
+    if (!weightType.empty() && weightType != kInt8WeightType) {
+      getOperation().emitError() << "attnc-pack-weights: unknown weight-type '"
+                                 << weightType << "'; expected "
+                                 << kInt8WeightType << " or none";
+      return signalPassFailure();
+    }
     if (*model)
-      WeightPacker(*model).run();
+      WeightPacker(*model, weightType == kInt8WeightType).run();
   }
 };
 

@@ -1,6 +1,7 @@
 //===- AttnOps.cpp - Verifiers and folders of attn ops --------------------===//
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
 #include "attnc/Dialect/Attn/IR/VectorTarget.h"
+#include "attnc/Dialect/Attn/IR/WeightStorage.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -106,6 +107,24 @@ LogicalResult LinearOp::verify() {
                                    : std::to_string(panels))
                            << ", in, " << width << "], found "
                            << getWeight().getType();
+  }
+  bool int8 = getWeight().getType().getElementType().isInteger(8);
+  if (int8 != static_cast<bool>(getScales()))
+    return emitOpError() << (int8 ? "an i8 weight needs its scales"
+                                  : "only an i8 weight takes scales");
+  if (int8) {
+    // Panels, blocks of ATTNC_INT8_BLOCK k, width (docs/abi.md).
+    if (getWeightLayout() != WeightLayout::Panels)
+      return emitOpError() << "an i8 weight must be in layout panels, found "
+                           << stringifyWeightLayout(getWeightLayout());
+    ArrayRef<int64_t> w = getWeight().getType().getShape();
+    int64_t blocks = (w[1] + kInt8Block - 1) / kInt8Block;
+    if (tensorType(getScales()).getShape() !=
+        ArrayRef<int64_t>{w[0], blocks, w[2]})
+      return emitOpError() << "the scales of an i8 weight "
+                           << getWeight().getType() << " must be ["
+                           << w[0] << ", " << blocks << ", " << w[2]
+                           << "], found " << getScales().getType();
   }
   int64_t in = getInFeatures(), out = getOutFeatures();
   int64_t inputFeatures = input.getShape().back();

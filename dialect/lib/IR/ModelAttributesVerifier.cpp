@@ -169,6 +169,12 @@ LogicalResult verifySlotAttribute(const Slot &slot, NamedAttribute attr) {
     return verifyPackOf(slot, attr);
   if (name == kPackAxisAttr || name == kPackOutAxisAttr)
     return verifyPackAxis(slot, attr);
+  if (name == kPackBlockAttr)
+    return require(isIntegerAtLeast(value, 1) &&
+                       slot.attrs().get(kPackOutAxisAttr),
+                   slot, attr,
+                   "must be a positive integer, on panels (with '" +
+                       kPackOutAxisAttr.str() + "')");
   return slot.error(attr) << "is not an attribute of an argument";
 }
 

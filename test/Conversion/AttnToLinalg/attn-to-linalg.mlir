@@ -48,6 +48,26 @@ func.func @bf16_weights(%x: tensor<?x16xf32>, %w: tensor<32x16xbf16>, %p: tensor
 
 // -----
 
+// int8 panels come with their scales, a third input read per block of 32
+// input features; the weight is converted and scaled inside the product,
+// the form LowerContractions gives its kernel (Contraction.h).
+// CHECK-DAG: #[[P8:.+]] = affine_map<(d0, d1, d2) -> (d1 floordiv 48, d2, d1 mod 48)>
+// CHECK-DAG: #[[S8:.+]] = affine_map<(d0, d1, d2) -> (d1 floordiv 48, d2 floordiv 32, d1 mod 48)>
+// CHECK-LABEL: func.func @int8_weights
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[P8]], #[[S8]], #{{.+}}], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%{{.+}}, %{{.+}}, %{{.+}} : tensor<?x40xf32>, tensor<2x40x48xi8>, tensor<2x2x48xf32>)
+// CHECK: ^bb0(%[[A:.+]]: f32, %[[Q:.+]]: i8, %[[S:.+]]: f32, %[[C:.+]]: f32):
+// CHECK:   %[[W:.+]] = arith.sitofp %[[Q]] : i8 to f32
+// CHECK:   %[[WS:.+]] = arith.mulf %[[W]], %[[S]] : f32
+// CHECK:   %[[M:.+]] = arith.mulf %[[A]], %[[WS]] : f32
+// CHECK:   arith.addf %[[C]], %[[M]] : f32
+func.func @int8_weights(%x: tensor<?x40xf32>, %p: tensor<2x40x48xi8>, %s: tensor<2x2x48xf32>) -> tensor<?x60xf32> {
+  %0 = attn.linear %x, %p scales %s layout panels : tensor<?x40xf32>, tensor<2x40x48xi8> scales tensor<2x2x48xf32> -> tensor<?x60xf32>
+  return %0 : tensor<?x60xf32>
+}
+
+// -----
+
 // Head split and merge are index maps, not reshape + transpose copies (a
 // scale between them: merge_heads(split_heads(x)) would fold to x).
 // CHECK-DAG: #[[SPLIT:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d1 * 8 + d3)>

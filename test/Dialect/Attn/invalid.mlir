@@ -319,3 +319,36 @@ func.func @slice_result(%x: tensor<?x32xf32>) {
   %0 = attn.slice %x[0, 8] : tensor<?x32xf32> -> tensor<?x16xf32>
   return
 }
+
+// -----
+
+// An int8 weight: panels with their block scales (docs/abi.md).
+func.func @linear_int8_without_scales(%x: tensor<?x40xf32>, %w: tensor<1x40x48xi8>) {
+  // expected-error @+1 {{'attn.linear' op an i8 weight needs its scales}}
+  %0 = attn.linear %x, %w layout panels : tensor<?x40xf32>, tensor<1x40x48xi8> -> tensor<?x48xf32>
+  return
+}
+
+// -----
+
+func.func @linear_scales_of_f32(%x: tensor<?x40xf32>, %w: tensor<1x40x48xf32>, %s: tensor<1x2x48xf32>) {
+  // expected-error @+1 {{'attn.linear' op only an i8 weight takes scales}}
+  %0 = attn.linear %x, %w scales %s layout panels : tensor<?x40xf32>, tensor<1x40x48xf32> scales tensor<1x2x48xf32> -> tensor<?x48xf32>
+  return
+}
+
+// -----
+
+func.func @linear_int8_scales_shape(%x: tensor<?x40xf32>, %w: tensor<1x40x48xi8>, %s: tensor<1x1x48xf32>) {
+  // expected-error @+1 {{'attn.linear' op the scales of an i8 weight 'tensor<1x40x48xi8>' must be [1, 2, 48], found 'tensor<1x1x48xf32>'}}
+  %0 = attn.linear %x, %w scales %s layout panels : tensor<?x40xf32>, tensor<1x40x48xi8> scales tensor<1x1x48xf32> -> tensor<?x48xf32>
+  return
+}
+
+// -----
+
+func.func @linear_int8_not_panels(%x: tensor<?x40xf32>, %w: tensor<48x40xi8>, %s: tensor<1x2x48xf32>) {
+  // expected-error @+1 {{'attn.linear' op an i8 weight must be in layout panels, found out_in}}
+  %0 = attn.linear %x, %w scales %s layout out_in : tensor<?x40xf32>, tensor<48x40xi8> scales tensor<1x2x48xf32> -> tensor<?x48xf32>
+  return
+}

@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
                                 "reference"))
 import safetensors_np  # noqa: E402
 
-BYTES = {"f32": 4, "bf16": 2, "f16": 2, "i32": 4, "i64": 8}
+BYTES = {"f32": 4, "bf16": 2, "f16": 2, "i8": 1, "i32": 4, "i64": 8}
 
 
 def status_bytes(field):

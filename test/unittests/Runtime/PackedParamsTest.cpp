@@ -229,7 +229,7 @@ TEST(PackedParamsTest, BadPacksAreRejected) {
        "[1, 2, 48], not [2, 2, 48]"},
       {R"("packed_params": [{"name": "p", "dtype": "f32", "shape": [1, 2, 48],
           "of": ["w"], "axis": 0, "layout": "rows", "out_axis": 0}])",
-       "packed_params[0] ('p'): expected \"layout\": \"panels\" and an "
+       "packed_params[0] ('p'): expected \"layout\": \"panels\" or \"scales\" and an "
        "\"out_axis\" among the last two of its members' dims"},
   };
   for (const Case &c : cases) {

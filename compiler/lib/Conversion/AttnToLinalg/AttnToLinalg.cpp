@@ -9,6 +9,7 @@
 #include "Patterns.h"
 #include "attnc/Conversion/Passes.h"
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
+#include "attnc/Dialect/Attn/IR/WeightStorage.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -66,7 +67,7 @@ struct LinearLowering : OpConversionPattern<attn::LinearOp> {
     SmallVector<unsigned> inputDims = range(0, rank - 1);
     inputDims.push_back(k);
     AffineMap inputMap = selectDims(ctx, numLoops, inputDims);
-    AffineMap weightMap;
+    AffineMap weightMap, scalesMap;
     switch (op.getWeightLayout()) {
     case attn::WeightLayout::OutIn:
       weightMap = selectDims(ctx, numLoops, {o, k});
@@ -78,15 +79,21 @@ struct LinearLowering : OpConversionPattern<attn::LinearOp> {
       // What LowerContractions reads in place (Contraction.h).
       AffineExpr out = getAffineDimExpr(o, ctx);
       int64_t width = op.getWeight().getType().getDimSize(2);
+      AffineExpr in = getAffineDimExpr(k, ctx);
       weightMap = AffineMap::get(
+          numLoops, 0, {out.floorDiv(width), in, out % width}, ctx);
+      // int8: one scale per block of input features (Contraction.h).
+      scalesMap = AffineMap::get(
           numLoops, 0,
-          {out.floorDiv(width), getAffineDimExpr(k, ctx), out % width}, ctx);
+          {out.floorDiv(width), in.floorDiv(kInt8Block), out % width}, ctx);
       break;
     }
     }
+    Value scales = adaptor.getScales();
     replaceWithCast(rewriter, op,
                     buildContraction(rewriter, loc, input, inputMap,
-                                     adaptor.getWeight(), weightMap, init));
+                                     adaptor.getWeight(), weightMap, init,
+                                     scales, scales ? scalesMap : AffineMap()));
     return success();
   }
 };

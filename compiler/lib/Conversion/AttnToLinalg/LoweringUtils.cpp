@@ -85,24 +85,36 @@ Value buildIndexedRead(OpBuilder &b, Location loc,
 /// the maps of lhs and rhs over loops (batch..., m, n, k). `init` holds the
 /// accumulator's initial value (zeros, or a broadcast bias).
 Value buildContraction(OpBuilder &b, Location loc, Value lhs, AffineMap lhsMap,
-                       Value rhs, AffineMap rhsMap, Value init) {
+                       Value rhs, AffineMap rhsMap, Value init, Value scales,
+                       AffineMap scalesMap) {
   unsigned outRank = cast<RankedTensorType>(init.getType()).getRank();
   unsigned numLoops = outRank + 1;
   MLIRContext *ctx = b.getContext();
   SmallVector<IteratorType> iterators(outRank, IteratorType::parallel);
   iterators.push_back(IteratorType::reduction);
   AffineMap outMap = selectDims(ctx, numLoops, range(0, outRank));
+  SmallVector<Value> ins{lhs, rhs};
+  SmallVector<AffineMap> maps{lhsMap, rhsMap};
+  if (scales) {
+    ins.push_back(scales);
+    maps.push_back(scalesMap);
+  }
+  maps.push_back(outMap);
   auto generic = b.create<linalg::GenericOp>(
-      loc, TypeRange{init.getType()}, ValueRange{lhs, rhs}, ValueRange{init},
-      ArrayRef<AffineMap>{lhsMap, rhsMap, outMap}, iterators,
+      loc, TypeRange{init.getType()}, ins, ValueRange{init}, maps, iterators,
       [&](OpBuilder &nb, Location nl, ValueRange args) {
-        // A bf16/f16 weight is widened as it is read (Contraction.h).
+        // A bf16/f16 weight is widened as it is read, an int8 one converted
+        // and scaled (Contraction.h).
+        Type f32 = args[0].getType();
         Value rhsElement = args[1];
-        if (rhsElement.getType() != args[0].getType())
-          rhsElement = nb.create<arith::ExtFOp>(nl, args[0].getType(),
-                                                rhsElement);
+        if (scales) {
+          rhsElement = nb.create<arith::SIToFPOp>(nl, f32, rhsElement);
+          rhsElement = nb.create<arith::MulFOp>(nl, rhsElement, args[2]);
+        } else if (rhsElement.getType() != f32) {
+          rhsElement = nb.create<arith::ExtFOp>(nl, f32, rhsElement);
+        }
         Value mul = nb.create<arith::MulFOp>(nl, args[0], rhsElement);
-        Value add = nb.create<arith::AddFOp>(nl, args[2], mul);
+        Value add = nb.create<arith::AddFOp>(nl, args.back(), mul);
         nb.create<linalg::YieldOp>(nl, add);
       });
   return generic.getResult(0);

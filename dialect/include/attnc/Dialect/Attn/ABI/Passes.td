@@ -63,7 +63,18 @@ def PackWeights : Pass<"attnc-pack-weights", "mlir::ModuleOp"> {
     the output projection still reads its own), and a packed argument
     left unread is removed. Run it before attnc-kv-cache, which copies the
     arguments into the incremental-decoding entry.
+
+    With `weight-type=int8` (`attnc compile --weight-type int8`) the panels
+    are `i8`, quantized at load (docs/abi.md, "int8 weights"), and each
+    comes with a second packed argument, its f32 scales
+    `[layers?, ceil(out / 48), ceil(in / 32), 48]` (`attn.pack_block =
+    32`, named `scales(<name>)`), which the linear reads as its `scales`.
   }];
+  let options = [
+    Option<"weightType", "weight-type", "std::string", /*default=*/"\"\"",
+           "int8: pack the linear weights as int8 panels with block scales; "
+           "empty: in each weight's own type">
+  ];
   let dependentDialects = ["::attnc::attn::AttnDialect",
                            "mlir::tensor::TensorDialect"];
 }

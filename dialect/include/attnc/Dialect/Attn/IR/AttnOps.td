@@ -55,6 +55,9 @@ def Attn_Tensor : RankedTensorOf<[F32, I32, I64]>;
 // A weight as stored: f32, or bf16/f16 that the op widens to f32 as it
 // reads each element (attnc-weight-storage, docs/language.md).
 def Attn_WeightTensor : RankedTensorOf<[F32, BF16, F16]>;
+// A linear's weight may also be int8 panels (attnc-pack-weights
+// weight-type=int8), read with their f32 block scales.
+def Attn_LinearWeightTensor : RankedTensorOf<[F32, BF16, F16, I8]>;
 
 // Op classes (AttnTraits.h): passes ask `op->hasTrait<...>()`.
 def Attn_Activation : NativeOpTrait<"Activation"> {
@@ -81,7 +84,8 @@ class Attn_Op<string mnemonic, list<Trait> traits = []>
 // Projections and products
 //===----------------------------------------------------------------------===//
 
-def Attn_LinearOp : Attn_Op<"linear", [Attn_OwnShapeRule, Attn_RowWise]> {
+def Attn_LinearOp : Attn_Op<"linear", [Attn_OwnShapeRule, Attn_RowWise,
+                                       AttrSizedOperandSegments]> {
   let summary = "affine projection of the last dimension: x W^T + b";
   let description = [{
     Projects the last dimension of `input` (`[..., in]`) to `out` features with
@@ -94,21 +98,37 @@ def Attn_LinearOp : Attn_Op<"linear", [Attn_OwnShapeRule, Attn_RowWise]> {
     three vectors of the module's target: 48 for AVX-512, 24 for AVX2);
     its output feature count is then the result's. A bf16 or f16 weight
     (and its panels) is widened to f32 element by element as it is read;
-    products and sums are f32.
+    products and sums are f32. An `i8` weight is int8 panels (attnc-pack-weights
+    `weight-type=int8`, docs/abi.md "int8 weights") and comes with `scales`,
+    f32 panels `[ceil(out / W), ceil(in / 32), W]`: element `k` of output
+    feature `n` is read as `w[n, k] * scales[n, k floordiv 32]`.
 
     ```mlir
     %y = attn.linear %x, %w, %b layout out_in
         : tensor<?x?x256xf32>, tensor<768x256xf32>, tensor<768xf32> -> tensor<?x?x768xf32>
+    %z = attn.linear %x, %q scales %s layout panels
+        : tensor<?x?x256xf32>, tensor<16x256x48xi8> scales tensor<16x8x48xf32> -> tensor<?x?x768xf32>
     ```
   }];
-  let arguments = (ins Attn_F32Tensor:$input, Attn_WeightTensor:$weight,
+  let arguments = (ins Attn_F32Tensor:$input, Attn_LinearWeightTensor:$weight,
+                       Optional<Attn_F32Tensor>:$scales,
                        Optional<Attn_F32Tensor>:$bias,
                        Attn_WeightLayout:$weight_layout);
   let results = (outs Attn_F32Tensor:$result);
   let assemblyFormat = [{
-    $input `,` $weight (`,` $bias^)? `layout` $weight_layout attr-dict `:`
-    type($input) `,` type($weight) (`,` type($bias)^)? `->` type($result)
+    $input `,` $weight (`scales` $scales^)? (`,` $bias^)? `layout` $weight_layout
+    attr-dict `:` type($input) `,` type($weight) (`scales` type($scales)^)?
+    (`,` type($bias)^)? `->` type($result)
   }];
+  let builders = [
+    // Without scales: an f32, bf16 or f16 weight.
+    OpBuilder<(ins "mlir::Type":$result, "mlir::Value":$input,
+                   "mlir::Value":$weight, "mlir::Value":$bias,
+                   "::attnc::attn::WeightLayout":$weight_layout), [{
+      build($_builder, $_state, result, input, weight, mlir::Value(), bias,
+            weight_layout);
+    }]>
+  ];
   let extraClassDeclaration = [{
     /// Number of input and output features, from the weight's shape.
     int64_t getInFeatures();

@@ -53,6 +53,11 @@ inline constexpr llvm::StringLiteral kPackAxisAttr = "attn.pack_axis";
 /// axis of the concatenated members' shape that holds the output features
 /// (I64Attr). Its shape is then [layers?, ceil(out / 48), in, 48].
 inline constexpr llvm::StringLiteral kPackOutAxisAttr = "attn.pack_out_axis";
+/// On the f32 scales of int8 panels (attnc-pack-weights weight-type=int8),
+/// which carry attn.pack_out_axis too: the input features per scale
+/// (I64Attr, ATTNC_INT8_BLOCK). Its shape is [layers?, ceil(out / 48),
+/// ceil(in / block), 48].
+inline constexpr llvm::StringLiteral kPackBlockAttr = "attn.pack_block";
 
 /// On the incremental-decoding function added by attnc-kv-cache: the name of
 /// the model it steps (StringAttr). Its extra arguments are the key/value

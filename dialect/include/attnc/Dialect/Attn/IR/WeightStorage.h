@@ -10,6 +10,8 @@
 #ifndef ATTNC_DIALECT_ATTN_IR_WEIGHTSTORAGE_H
 #define ATTNC_DIALECT_ATTN_IR_WEIGHTSTORAGE_H
 
+#include "attnc/model_abi.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Value.h"
 
@@ -17,11 +19,22 @@
 
 namespace attnc {
 
+/// Input features sharing one f32 scale in an int8 weight (docs/abi.md).
+inline constexpr int64_t kInt8Block = ATTNC_INT8_BLOCK;
+
+/// `attnc compile --weight-type int8`: linear weights are packed at load
+/// into int8 panels with block scales (attnc-pack-weights), the parameters
+/// themselves stay f32.
+inline constexpr llvm::StringLiteral kInt8WeightType = "int8";
+
 /// "f32", "bf16" or "f16" as a type; nullopt for anything else.
 std::optional<mlir::FloatType> parseWeightType(mlir::MLIRContext *ctx,
                                                llvm::StringRef name);
 /// The names parseWeightType accepts, for messages: "f32, bf16 or f16".
 inline constexpr llvm::StringLiteral kWeightTypeNames = "f32, bf16 or f16";
+/// What `attnc compile --weight-type` accepts, for messages.
+inline constexpr llvm::StringLiteral kCompileWeightTypeNames =
+    "f32, bf16, f16 or int8";
 
 /// The first operation reading `param` (directly or through a layer's
 /// slice) somewhere a narrower weight may not be read, or null if there is

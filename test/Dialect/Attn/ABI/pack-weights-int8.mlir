@@ -1,0 +1,46 @@
+// RUN: attnc-opt %s -split-input-file -attnc-pack-weights=weight-type=int8 | FileCheck %s
+// RUN: not attnc-opt %s -split-input-file -attnc-pack-weights=weight-type=int4 2>&1 | FileCheck %s --check-prefix=BAD
+
+// int8: the panels are i8, and their f32 scales [panels, ceil(in / 32), 48]
+// are a second packed argument of the same members; the linears read both.
+// The parameter stays f32 (the embedding reads it).
+// CHECK-LABEL: func.func @tied
+// CHECK-SAME: %[[W:[^:]+]]: tensor<100x40xf32> {attn.kind = "param"
+// CHECK-SAME: %[[P:[^:]+]]: tensor<3x40x48xi8> {attn.kind = "packed", attn.name = "panels(wte)", attn.pack_axis = 0 : i64, attn.pack_of = ["wte"], attn.pack_out_axis = 0 : i64, attn.shape = [3, 40, 48]}
+// CHECK-SAME: %[[S:[^:]+]]: tensor<3x2x48xf32> {attn.kind = "packed", attn.name = "scales(wte)", attn.pack_axis = 0 : i64, attn.pack_block = 32 : i64, attn.pack_of = ["wte"], attn.pack_out_axis = 0 : i64, attn.shape = [3, 2, 48]}
+// CHECK: attn.embedding %[[W]]
+// CHECK: attn.linear %{{.+}}, %[[P]] scales %[[S]] layout panels : tensor<?x40xf32>, tensor<3x40x48xi8> scales tensor<3x2x48xf32> -> tensor<?x100xf32>
+// BAD: attnc-pack-weights: unknown weight-type 'int4'; expected int8 or none
+func.func @tied(%x: tensor<?x40xf32> {attn.kind = "input", attn.name = "x", attn.shape = ["seq", 40]},
+                %ids: tensor<?xi64> {attn.kind = "input", attn.name = "ids", attn.shape = ["seq"]},
+                %wte: tensor<100x40xf32> {attn.kind = "param", attn.name = "wte", attn.tensor = "wte", attn.shape = [100, 40]})
+    -> (tensor<?x40xf32>, tensor<?x100xf32>)
+    attributes {attn.model = "tied", attn.dims = ["seq"]} {
+  %e = attn.embedding %wte[%ids] : tensor<100x40xf32>, tensor<?xi64> -> tensor<?x40xf32>
+  %y = attn.linear %x, %wte layout out_in : tensor<?x40xf32>, tensor<100x40xf32> -> tensor<?x100xf32>
+  return %e, %y : tensor<?x40xf32>, tensor<?x100xf32>
+}
+
+// -----
+
+// Stacked: each layer reads its slice of the panels and of the scales.
+// CHECK-LABEL: func.func @layers
+// CHECK-SAME: %[[P:[^:]+]]: tensor<3x1x16x48xi8> {attn.kind = "packed", attn.layers = 3 : i64, attn.name = "panels(w)"
+// CHECK-SAME: %[[S:[^:]+]]: tensor<3x1x1x48xf32> {attn.kind = "packed", attn.layers = 3 : i64, attn.name = "scales(w)", attn.pack_axis = 0 : i64, attn.pack_block = 32 : i64
+// CHECK: scf.for %[[L:[^ ]+]] =
+// CHECK-DAG: %[[PL:.+]] = tensor.extract_slice %[[P]][%[[L]], 0, 0, 0] [1, 1, 16, 48] [1, 1, 1, 1] : tensor<3x1x16x48xi8> to tensor<1x16x48xi8>
+// CHECK-DAG: %[[SL:.+]] = tensor.extract_slice %[[S]][%[[L]], 0, 0, 0] [1, 1, 1, 48] [1, 1, 1, 1] : tensor<3x1x1x48xf32> to tensor<1x1x48xf32>
+// CHECK: attn.linear %{{.+}}, %[[PL]] scales %[[SL]] layout panels : tensor<?x16xf32>, tensor<1x16x48xi8> scales tensor<1x1x48xf32> -> tensor<?x16xf32>
+func.func @layers(%x: tensor<?x16xf32> {attn.kind = "input", attn.name = "x", attn.shape = ["seq", 16]},
+                  %w: tensor<3x16x16xf32> {attn.kind = "param", attn.name = "w", attn.tensor = "h.{i}.w", attn.shape = [3, 16, 16], attn.layers = 3 : i64})
+    -> tensor<?x16xf32> attributes {attn.model = "layers", attn.dims = ["seq"]} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %h = scf.for %i = %c0 to %c3 step %c1 iter_args(%acc = %x) -> (tensor<?x16xf32>) {
+    %sw = tensor.extract_slice %w[%i, 0, 0] [1, 16, 16] [1, 1, 1] : tensor<3x16x16xf32> to tensor<16x16xf32>
+    %y = attn.linear %acc, %sw layout out_in : tensor<?x16xf32>, tensor<16x16xf32> -> tensor<?x16xf32>
+    scf.yield %y : tensor<?x16xf32>
+  }
+  return %h : tensor<?x16xf32>
+}
