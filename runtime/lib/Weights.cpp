@@ -268,6 +268,23 @@ void concatenate(const Manifest &manifest, const PackSpec &pack,
   }
 }
 
+/// A weight of `shape` as its matrices (one per leading index, `rows` x
+/// `cols`), each holding `outs` output features of `ins` inputs along
+/// `outAxis` (rows when `outIsRow`).
+struct WeightMatrices {
+  size_t rows, cols, matrices = 1;
+  bool outIsRow;
+  size_t outs, ins;
+  WeightMatrices(const std::vector<int64_t> &shape, int outAxis)
+      : rows(static_cast<size_t>(shape[shape.size() - 2])),
+        cols(static_cast<size_t>(shape.back())),
+        outIsRow(static_cast<size_t>(outAxis) == shape.size() - 2),
+        outs(outIsRow ? rows : cols), ins(outIsRow ? cols : rows) {
+    for (size_t d = 0; d + 2 < shape.size(); ++d)
+      matrices *= static_cast<size_t>(shape[d]);
+  }
+};
+
 /// Rearranges `whole` (`shape`: a matrix per leading index, `outAxis` the
 /// dim of output features; T an f32 or a 16-bit element) into the "panels"
 /// layout of docs/abi.md: [lead.., ceil(out / width), in, width], the last
@@ -275,14 +292,8 @@ void concatenate(const Manifest &manifest, const PackSpec &pack,
 template <typename T>
 void packPanels(const T *whole, const std::vector<int64_t> &shape,
                 int outAxis, size_t width, T *out) {
-  size_t rank = shape.size();
-  size_t rows = static_cast<size_t>(shape[rank - 2]);
-  size_t cols = static_cast<size_t>(shape[rank - 1]);
-  size_t matrices = 1;
-  for (size_t d = 0; d + 2 < rank; ++d)
-    matrices *= static_cast<size_t>(shape[d]);
-  bool outIsRow = static_cast<size_t>(outAxis) == rank - 2;
-  size_t outs = outIsRow ? rows : cols, ins = outIsRow ? cols : rows;
+  auto [rows, cols, matrices, outIsRow, outs, ins] =
+      WeightMatrices(shape, outAxis);
   size_t panels = (outs + width - 1) / width;
   for (size_t m = 0; m < matrices; ++m) {
     const T *from = whole + m * rows * cols;
@@ -303,15 +314,8 @@ void packPanels(const T *whole, const std::vector<int64_t> &shape,
 /// quantized by the rule of Quantize.h, then packed in panels.
 Status quantizePack(const Manifest &manifest, const PackSpec &pack,
                     const float *whole, void *out) {
-  const std::vector<int64_t> &shape = pack.whole;
-  size_t rank = shape.size();
-  size_t rows = static_cast<size_t>(shape[rank - 2]);
-  size_t cols = static_cast<size_t>(shape[rank - 1]);
-  size_t matrices = 1;
-  for (size_t d = 0; d + 2 < rank; ++d)
-    matrices *= static_cast<size_t>(shape[d]);
-  bool outIsRow = static_cast<size_t>(pack.outAxis) == rank - 2;
-  size_t outs = outIsRow ? rows : cols, ins = outIsRow ? cols : rows;
+  auto [rows, cols, matrices, outIsRow, outs, ins] =
+      WeightMatrices(pack.whole, pack.outAxis);
   size_t blocks = int8Blocks(ins);
   auto width = static_cast<size_t>(pack.panelWidth());
   size_t panels = (outs + width - 1) / width;
