@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "attnc/Image.h"
+#include "PngErrors.h"
 
 #include <png.h>
 // jpeglib.h needs FILE and size_t declared before it.
@@ -29,17 +30,6 @@ using FilePtr = std::unique_ptr<FILE, FileCloser>;
 Error formatError(const std::string &path, const std::string &what) {
   return Error(ATTNC_ERROR_FORMAT, path + ": " + what);
 }
-
-struct PngErrorState {
-  char message[200] = "damaged PNG data";
-};
-
-void pngError(png_structp png, png_const_charp message) {
-  auto *state = static_cast<PngErrorState *>(png_get_error_ptr(png));
-  std::snprintf(state->message, sizeof state->message, "%s", message);
-  png_longjmp(png, 1);
-}
-void pngWarning(png_structp, png_const_charp) {}
 
 /// Decodes into `out`; returns false with state.message set on failure.
 bool decodePng(FILE *file, uint64_t maxPixels, Picture &out,
@@ -158,7 +148,7 @@ Expected<Picture> decodePicture(const void *data, size_t size,
     return Error(ATTNC_ERROR_OUT_OF_MEMORY, "out of memory reading " + name);
   Picture picture;
   if (png) {
-    PngErrorState state;
+    PngErrorState state("damaged PNG data");
     std::vector<png_bytep> rows;
     if (!decodePng(file.get(), maxPixels, picture, state, rows))
       return formatError(name, std::string("invalid PNG: ") + state.message);

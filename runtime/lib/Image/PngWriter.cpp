@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "attnc/Image.h"
+#include "PngErrors.h"
 
 #include <png.h>
 
@@ -13,17 +14,10 @@
 namespace attnc::image {
 namespace {
 
-struct PngWriteState {
+struct PngWriteState : PngErrorState {
+  PngWriteState() : PngErrorState("cannot encode the PNG") {}
   std::string *out = nullptr;
-  char message[200] = "cannot encode the PNG";
 };
-
-void writeError(png_structp png, png_const_charp message) {
-  auto *state = static_cast<PngWriteState *>(png_get_error_ptr(png));
-  std::snprintf(state->message, sizeof state->message, "%s", message);
-  png_longjmp(png, 1);
-}
-void writeWarning(png_structp, png_const_charp) {}
 
 void appendBytes(png_structp png, png_bytep data, png_size_t length) {
   auto *state = static_cast<PngWriteState *>(png_get_io_ptr(png));
@@ -34,7 +28,7 @@ void flushNothing(png_structp) {}
 bool encode(const Picture &picture, std::vector<png_bytep> &rows,
             PngWriteState &state) {
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &state,
-                                            writeError, writeWarning);
+                                            pngError, pngWarning);
   if (!png)
     return false;
   png_infop info = png_create_info_struct(png);
