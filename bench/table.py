@@ -57,6 +57,10 @@ ROWS = {
     "attn2048": dict(label="causal attention 12x64, S=2048",
                      flop=2 * 2048 * 2048 * 64 * 12, peers=["PyTorch"],
                      target=("PyTorch", 3.0)),
+    # Issue 14: decode at 2 threads >= 90% of 2-thread read bandwidth.
+    "decode512": dict(label="GPT-2-small decode step, context 512 (logits)",
+                      bytes=gpt2_decode_bytes(512), peers=["PyTorch"],
+                      target=("PyTorch", 1.6), bandwidth_target=0.9),
     "decode1024": dict(label="GPT-2-small decode step, context 1024 (logits)",
                        bytes=gpt2_decode_bytes(1024), peers=["PyTorch"],
                        target=("PyTorch", 1.6), bandwidth_target=0.8),

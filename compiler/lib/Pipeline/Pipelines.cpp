@@ -131,6 +131,7 @@ void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToOpenMPPass());
   pm.addPass(createScheduleParallelLoops());
+  pm.addPass(createMergeParallelRegions());
   pm.addPass(createProfileRegions());
   pm.addPass(createWriteManifest());
   pm.addPass(arith::createArithExpandOpsPass());

@@ -140,6 +140,21 @@ def ScheduleParallelLoops : Pass<"attnc-schedule-parallel-loops"> {
   ];
 }
 
+def MergeParallelRegions : Pass<"attnc-merge-parallel-regions"> {
+  let summary = "Fork the OpenMP team once per kernel, not once per loop";
+  let description = [{
+    Runs after attnc-schedule-parallel-loops. Consecutive `omp.parallel`
+    ops with the same location (the loops one attn op was lowered to: a
+    layernorm's fills, reductions and normalization, an attention's
+    set-up and tiles) become one region whose work-sharing loops run one
+    after the other; the barrier that ends each loop (or an `omp.barrier`
+    where a region does not end with one) keeps their order. Only ops
+    without memory effects and regions may stand between two such regions;
+    they move above the first. Regions with clauses are left alone.
+  }];
+  let dependentDialects = ["mlir::omp::OpenMPDialect"];
+}
+
 def ProfileRegions : Pass<"attnc-profile-regions", "mlir::ModuleOp"> {
   let summary = "Call the runtime's profile hook around every kernel";
   let description = [{
