@@ -54,6 +54,20 @@ def quantize_int8(w):
         return (q * scale).reshape(out, blocks * INT8_BLOCK)[:, :cols].contiguous()
 
 
+def round_linear_inputs():
+    """Makes every linear layer round its input to bf16 (to nearest even,
+    torch's .to(torch.bfloat16)) and back to f32 before multiplying, as
+    `attnc compile --weight-type bf16 --round-activations` does. F.linear is
+    where nn.Linear, nn.MultiheadAttention's projections (its slow path: the
+    checks pass a mask) and the explicit logits projections all multiply."""
+    plain = F.linear
+
+    def linear(x, weight, bias=None):
+        return plain(x.to(torch.bfloat16).to(torch.float32), weight, bias)
+
+    F.linear = linear
+
+
 def linear_weight(w):
     """The weight a linear layer multiplies with: quantized for int8 (a tied
     embedding table stays f32 where it is looked up)."""
