@@ -132,7 +132,7 @@ TEST(PackedParamsTest, PairsHoldTwoInputsPerColumnZeroPadded) {
   // [1 panel, ceil(3 / 2) = 2 pairs, 48, 2], the odd in's last pair and the
   // columns past out zero.
   FakeModelHooks hooks;
-  hooks.setManifest(R"({"abi_version": 1, "name": "fake",
+  hooks.setManifest(R"J({"abi_version": 1, "name": "fake",
       "dims": ["batch", "seq"],
       "inputs": [{"name": "x", "dtype": "f32", "shape": ["batch", "seq", 4]},
                  {"name": "t", "dtype": "f32", "shape": ["seq"]}],
@@ -142,7 +142,7 @@ TEST(PackedParamsTest, PairsHoldTwoInputsPerColumnZeroPadded) {
                   {"name": "shape", "dtype": "i64", "shape": [2]}],
       "packed_params": [{"name": "panels(w)", "dtype": "bf16",
                          "shape": [1, 2, 48, 2], "of": ["w"], "axis": 0,
-                         "layout": "pairs", "out_axis": 0}]})");
+                         "layout": "pairs", "out_axis": 0}]})J");
   hooks.recordBuffer(5);
   attnc_model *model = nullptr;
   ASSERT_EQ(attnc_model_open(ATTNC_FAKE_MODEL, &model), ATTNC_OK)
