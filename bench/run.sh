@@ -14,7 +14,8 @@
 # pinned to core 0 (taskset -c 0). --only keeps the rows whose id matches
 # (mm512x768x768 ... mm128x768x768, block128/512/1024, llama128,
 # prefill128/512, attn2048, decode512, decode1024, decode128bf16,
-# decode1024bf16, prefill128bf16, decode128int8, prefill128int8). Prints a markdown table (bench/table.py) with the
+# decode1024bf16, prefill128bf16, prefill128bf16dot, prefill512bf16dot,
+# decode128bf16dot, decode128int8, prefill128int8). Prints a markdown table (bench/table.py) with the
 # machine, the load and the command; --out FILE also writes it there
 # (between the markers, if FILE has them: bench/run.sh --out
 # docs/performance.md updates the doc's table in place); --raw FILE keeps
@@ -97,6 +98,11 @@ rows+=("decode1024|gpt2-2048|--dim batch=1 --dim seq=1024 --decode 1024|decode -
 rows+=("decode128bf16|gpt2-bf16|--dim batch=1 --dim seq=128 --decode 128|")
 rows+=("decode1024bf16|gpt2-2048-bf16|--dim batch=1 --dim seq=1024 --decode 1024|")
 rows+=("prefill128bf16|gpt2-bf16|--dim batch=1 --dim seq=128|")
+# bf16 weights and activations rounded to bf16 (--weight-type bf16
+# --round-activations: vdpbf16ps with AVX512_BF16), against f32.
+rows+=("prefill128bf16dot|gpt2-bf16dot|--dim batch=1 --dim seq=128|")
+rows+=("prefill512bf16dot|gpt2-bf16dot|--dim batch=1 --dim seq=512|")
+rows+=("decode128bf16dot|gpt2-bf16dot|--dim batch=1 --dim seq=128 --decode 128|")
 # The same with int8 weights (--weight-type int8), against f32.
 rows+=("decode128int8|gpt2-int8|--dim batch=1 --dim seq=128 --decode 128|")
 rows+=("prefill128int8|gpt2-int8|--dim batch=1 --dim seq=128|")
@@ -114,6 +120,9 @@ build_model() {
     gpt2-2048-bf16) build_model gpt2-2048
       compile gpt2-2048-bf16 "$root/examples/gpt2.attn" -D n_positions=2048 \
         --weight-type bf16 ;;
+    gpt2-bf16dot) build_model gpt2
+      compile gpt2-bf16dot "$root/examples/gpt2.attn" --weight-type bf16 \
+        --round-activations ;;
     gpt2-int8) build_model gpt2
       compile gpt2-int8 "$root/examples/gpt2.attn" --weight-type int8 ;;
     attention) compile attention "$root/bench/models/attention.attn" ;;
@@ -171,7 +180,7 @@ for entry in "${rows[@]}"; do
             --m "$m" --n "$n" --k "$k" --threads "$t" "${common[@]}"
         done
       fi
-      if [[ $so == *-bf16 || $so == *-int8 ]]; then
+      if [[ $so == *-bf16 || $so == *-bf16dot || $so == *-int8 ]]; then
         # shellcheck disable=SC2086
         measure "$row" "$t" attnc-f32 "$bin/attnc-bench" "$work/${so%-*}.so" \
           $bench_args --threads "$t" "${common[@]}"

@@ -75,6 +75,15 @@ ROWS = {
                            bandwidth_target=0.8),
     "prefill128bf16": dict(label="GPT-2-small prefill, S=128, bf16 weights",
                            peers=["attnc-f32"], target=("attnc-f32", 1.5)),
+    # bf16 weights, activations rounded to bf16: bf16 dot products.
+    "prefill128bf16dot": dict(label="GPT-2-small prefill, S=128, bf16 dot products",
+                              peers=["attnc-f32"], target=("attnc-f32", 1.5)),
+    "prefill512bf16dot": dict(label="GPT-2-small prefill, S=512, bf16 dot products",
+                              peers=["attnc-f32"], target=("attnc-f32", 1.5)),
+    "decode128bf16dot": dict(label="GPT-2-small decode, context 128, bf16 dot products",
+                             bytes=gpt2_decode_bytes(192, matrix_bytes=2),
+                             peers=["attnc-f32"], target=("attnc-f32", 1.8),
+                             bandwidth_target=0.8),
     # int8 weights (1.125 bytes each with their scales) against f32.
     "decode128int8": dict(label="GPT-2-small decode, context 128, int8 weights",
                           bytes=gpt2_decode_bytes(192, matrix_bytes=1.125),

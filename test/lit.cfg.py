@@ -45,6 +45,15 @@ config.substitutions.append(("%torch-check", python + " " + os.path.join(
 if shutil.which("qemu-x86_64"):
     config.available_features.add("qemu-user")
 
+# The CPU running the tests has AVX512_BF16 (vdpbf16ps): the bf16 dot-product
+# kernels can run here.
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        if any(line.startswith("flags") and " avx512_bf16" in line for line in cpuinfo):
+            config.available_features.add("avx512bf16")
+except OSError:
+    pass
+
 # A sanitizer build's runtime can only be loaded by instrumented programs, not
 # by Debian's python3 (ctypes).
 if getattr(config, "attnc_sanitizers", ""):

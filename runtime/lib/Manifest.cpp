@@ -261,14 +261,22 @@ private:
       const json *layout = member(entry, "layout");
       if (layout && !layout->is_null()) {
         const json *outAxis = member(entry, "out_axis");
-        if ((*layout != "panels" && *layout != "scales") || !outAxis ||
-            !outAxis->is_number_unsigned() || pack.shape.size() < 3 ||
-            outAxis->get<uint64_t>() + 3 < pack.shape.size() ||
-            outAxis->get<uint64_t>() + 1 >= pack.shape.size())
-          return invalid(where + ": expected \"layout\": \"panels\" or "
-                                 "\"scales\" and an \"out_axis\" among "
-                                 "the last two of its members' dims");
+        pack.pairs = *layout == "pairs";
+        // The members' rank: the pack's less the panel (and pair) dims.
+        size_t extra = pack.pairs ? 2 : 1;
+        if ((*layout != "panels" && *layout != "scales" && !pack.pairs) ||
+            !outAxis || !outAxis->is_number_unsigned() ||
+            pack.shape.size() < 2 + extra ||
+            outAxis->get<uint64_t>() + 2 + extra < pack.shape.size() ||
+            outAxis->get<uint64_t>() + extra >= pack.shape.size())
+          return invalid(where + ": expected \"layout\": \"panels\", "
+                                 "\"pairs\" or \"scales\" and an "
+                                 "\"out_axis\" among the last two of its "
+                                 "members' dims");
         pack.outAxis = outAxis->get<int>();
+        if (pack.pairs && pack.dtype != ATTNC_DTYPE_BF16)
+          return invalid(where + ": panels in \"pairs\" are bf16, found " +
+                         attnc_dtype_name(pack.dtype));
         if (*layout == "scales") {
           // int8 panels' scales: f32, one per `block` input features.
           const json *block = member(entry, "block");
@@ -284,7 +292,7 @@ private:
         return invalid(where + ": an i8 pack must be in layout \"panels\"");
       // The members' concatenation: the pack itself, or the matrix it holds
       // in panels.
-      size_t rank = pack.shape.size() - (pack.panels() ? 1 : 0);
+      size_t rank = pack.wholeRank();
       if (!axis || !axis->is_number_unsigned() ||
           axis->get<uint64_t>() >= rank || !of || !of->is_array() ||
           of->empty())
@@ -343,10 +351,11 @@ private:
         std::vector<int64_t> expected(whole.begin(), whole.end() - 2);
         int inAxis = static_cast<int>(rank) * 2 - 3 - pack.outAxis;
         expected.push_back((whole[pack.outAxis] + width - 1) / width);
-        expected.push_back(pack.scales()
-                               ? (whole[inAxis] + pack.block - 1) / pack.block
-                               : whole[inAxis]);
+        int64_t perRow = pack.scales() ? pack.block : pack.pairs ? 2 : 1;
+        expected.push_back((whole[inAxis] + perRow - 1) / perRow);
         expected.push_back(width);
+        if (pack.pairs)
+          expected.push_back(2);
         if (expected != pack.shape)
           return invalid(where + ": the panels of " +
                          attnc_dtype_name(pack.dtype) + formatShape(whole) +

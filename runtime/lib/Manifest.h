@@ -99,12 +99,20 @@ struct PackSpec {
   /// "scales" (int8 weights, docs/abi.md): the input features per scale;
   /// `shape` is then [whole[..-2].., ceil(out / W), ceil(in / block), W].
   int64_t block = 0;
+  /// "pairs" (bf16 panels for bf16 dot products, docs/abi.md): `shape` is
+  /// [whole[..-2].., ceil(out / W), ceil(in / 2), W, 2], each pair of
+  /// inputs side by side per column.
+  bool pairs = false;
 
   bool panels() const { return outAxis >= 0; }
   bool scales() const { return block > 0; }
   /// Built by quantizing its float members (i8 panels, or their scales).
   bool quantized() const { return scales() || dtype == ATTNC_DTYPE_I8; }
-  int64_t panelWidth() const { return shape.back(); }
+  int64_t panelWidth() const { return shape[shape.size() - (pairs ? 2 : 1)]; }
+  /// The rank of the members' concatenation, `whole`.
+  size_t wholeRank() const {
+    return shape.size() - (panels() ? 1 : 0) - (pairs ? 1 : 0);
+  }
 };
 
 /// The scratch memory a compiled model's entries take after the outputs

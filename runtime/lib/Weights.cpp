@@ -287,25 +287,30 @@ struct WeightMatrices {
 
 /// Rearranges `whole` (`shape`: a matrix per leading index, `outAxis` the
 /// dim of output features; T an f32 or a 16-bit element) into the "panels"
-/// layout of docs/abi.md: [lead.., ceil(out / width), in, width], the last
-/// panel padded with zeros (all bits clear in every float type).
+/// layout of docs/abi.md: [lead.., ceil(out / width), in, width], or with
+/// `pairs` the "pairs" layout: [lead.., ceil(out / width), ceil(in / 2),
+/// width, 2]; the last panel (and an odd in's last pair) padded with zeros
+/// (all bits clear in every float type).
 template <typename T>
 void packPanels(const T *whole, const std::vector<int64_t> &shape,
-                int outAxis, size_t width, T *out) {
+                int outAxis, size_t width, T *out, bool pairs = false) {
   auto [rows, cols, matrices, outIsRow, outs, ins] =
       WeightMatrices(shape, outAxis);
   size_t panels = (outs + width - 1) / width;
+  size_t per = pairs ? 2 : 1, depth = (ins + per - 1) / per;
   for (size_t m = 0; m < matrices; ++m) {
     const T *from = whole + m * rows * cols;
-    T *to = out + m * panels * ins * width;
+    T *to = out + m * panels * depth * width * per;
     for (size_t p = 0; p < panels; ++p)
-      for (size_t k = 0; k < ins; ++k)
-        for (size_t j = 0; j < width; ++j) {
-          size_t n = p * width + j;
-          to[(p * ins + k) * width + j] =
-              n >= outs ? T(0)
-                        : from[outIsRow ? n * cols + k : k * cols + n];
-        }
+      for (size_t r = 0; r < depth; ++r)
+        for (size_t j = 0; j < width; ++j)
+          for (size_t t = 0; t < per; ++t) {
+            size_t n = p * width + j, k = r * per + t;
+            to[((p * depth + r) * width + j) * per + t] =
+                n >= outs || k >= ins
+                    ? T(0)
+                    : from[outIsRow ? n * cols + k : k * cols + n];
+          }
   }
 }
 
@@ -388,7 +393,7 @@ Status buildPack(const Manifest &manifest, const PackSpec &pack,
   auto width = static_cast<size_t>(pack.panelWidth());
   if (attnc_dtype_size(pack.dtype) == sizeof(uint16_t))
     packPanels(static_cast<const uint16_t *>(whole), pack.whole, pack.outAxis,
-               width, static_cast<uint16_t *>(out));
+               width, static_cast<uint16_t *>(out), pack.pairs);
   else
     packPanels(static_cast<const float *>(whole), pack.whole, pack.outAxis,
                width, static_cast<float *>(out));

@@ -33,6 +33,26 @@ REL_TOL = 1e-4
 # to quantize the linear layers' weights.
 WEIGHT_TYPE = None
 
+# Whether linear layers round their input to bf16 (run_all.py
+# --round-activations, round_linear_inputs).
+ROUND_ACTIVATIONS = False
+# With rounded activations, attnc and PyTorch agree within REL_TOL only while
+# no activation lies so near a bf16 rounding boundary that their f32 sums
+# (1e-7 apart) round it to neighbouring bf16 values: one such element in
+# about 2^-8 / 1e-7 = 4e4 moves by one bf16 ulp (0.4%), and every layer after
+# it carries that. Measured: 1e-7 on 1 to 15 positions, 1e-3..6e-3 on 64 and
+# more (GPT-2/LLaMA small), against 3e-3..2e-2 when PyTorch does not round.
+# Checks of at most EXACT_POSITIONS positions (batch x seq; both the 8-row
+# tiles and the single rows of the kernels) keep REL_TOL; longer ones get
+# FLIP_TOL, which still catches a wrong formula (1e-1 and more).
+EXACT_POSITIONS = 16
+FLIP_TOL = 1e-2
+
+
+def tolerance(positions):
+    """The relative tolerance of a check over `positions` token positions."""
+    return FLIP_TOL if ROUND_ACTIVATIONS and positions > EXACT_POSITIONS else REL_TOL
+
 # Input features per int8 scale (ATTNC_INT8_BLOCK, docs/abi.md).
 INT8_BLOCK = 32
 
@@ -52,6 +72,22 @@ def quantize_int8(w):
         q = torch.where(scale > 0, torch.round(padded / scale), torch.zeros_like(padded))
         q = q.clamp(-127, 127)
         return (q * scale).reshape(out, blocks * INT8_BLOCK)[:, :cols].contiguous()
+
+
+def round_linear_inputs():
+    """Makes every linear layer round its input to bf16 (to nearest even,
+    torch's .to(torch.bfloat16)) and back to f32 before multiplying, as
+    `attnc compile --weight-type bf16 --round-activations` does. F.linear is
+    where nn.Linear, nn.MultiheadAttention's projections (its slow path: the
+    checks pass a mask) and the explicit logits projections all multiply."""
+    global ROUND_ACTIVATIONS
+    ROUND_ACTIVATIONS = True
+    plain = F.linear
+
+    def linear(x, weight, bias=None):
+        return plain(x.to(torch.bfloat16).to(torch.float32), weight, bias)
+
+    F.linear = linear
 
 
 def linear_weight(w):
@@ -131,9 +167,13 @@ class Report:
         print(f"{name} {size} {variant}: max_abs={max_abs:.3e} max_rel={max_rel:.3e}"
               f"{extra} {'PASS' if ok else 'FAIL'}", flush=True)
 
-    def compare(self, name, size, variant, got, ref, tol=REL_TOL):
+    def compare(self, name, size, variant, got, ref, tol=None):
         max_abs, max_rel = errors(got, ref)
-        self.line(name, size, variant, max_abs, max_rel, max_rel <= tol)
+        extra = ""
+        if tol is None:
+            tol = tolerance(int(np.prod(np.shape(got)[:-1])))
+            extra = f"tol={tol:g}" if tol != REL_TOL else ""
+        self.line(name, size, variant, max_abs, max_rel, max_rel <= tol, extra)
 
     def fail(self, name, size, variant, message):
         self.lines += 1
@@ -286,8 +326,11 @@ def check_greedy(report, name, size, attnc_step, torch_step, prompt, steps=32, v
         same += 1
     # Logits are comparable only while both saw the same sequence.
     max_abs, max_rel = errors(got_logits[:max(same, 1)], ref_logits[:max(same, 1)])
-    ok = same == steps and max_rel <= REL_TOL
+    tol = tolerance(len(prompt) + steps)
+    ok = same == steps and max_rel <= tol
     extra = f"tokens_identical={same}/{steps} min_top2_gap={gap:.3g}"
+    if tol != REL_TOL:
+        extra += f" tol={tol:g}"
     if not ok and same < steps:
         extra += f" first_difference_at={same} attnc={got_tokens} torch={ref_tokens}"
     report.line(name, size, f"{variant}greedy{steps}", max_abs, max_rel, ok, extra)

@@ -94,6 +94,10 @@ def main():
     parser.add_argument("--unrounded-reference", action="store_true",
                         help="with --weight-type, give PyTorch the weights as saved "
                         "instead: the checks must then fail (they can see the storage)")
+    parser.add_argument("--round-activations", action="store_true",
+                        help="compile with --round-activations (with --weight-type "
+                        "bf16) and give PyTorch linear layers that round their input "
+                        "to bf16")
     args = parser.parse_args()
     unknown = [m for m in args.models if m not in MODELS]
     if unknown:
@@ -102,6 +106,9 @@ def main():
     if args.weight_type:
         harness.WEIGHT_TYPE = None if args.unrounded_reference else args.weight_type
         args.compile_flag.append(f"--weight-type={args.weight_type}")
+    if args.round_activations:
+        args.compile_flag.append("--round-activations")
+        harness.round_linear_inputs()
     if args.examples:
         harness.EXAMPLES = os.path.abspath(args.examples)
     report = harness.Report()

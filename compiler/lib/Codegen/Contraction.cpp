@@ -3,6 +3,7 @@
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinTypes.h"
 
 using namespace mlir;
@@ -11,18 +12,36 @@ namespace attnc::codegen {
 
 namespace {
 
+Operation *onlyUser(Value v) {
+  return v.hasOneUse() ? *v.getUsers().begin() : nullptr;
+}
+
+/// `extf(truncf(a to bf16) to f32)`, the only use of `a`: a rounded to bf16
+/// (panel_pairs); null otherwise.
+Value roundedToBF16(Value a) {
+  auto trunc = dyn_cast_or_null<arith::TruncFOp>(onlyUser(a));
+  if (!trunc || !trunc.getType().isBF16())
+    return {};
+  auto ext = dyn_cast_or_null<arith::ExtFOp>(onlyUser(trunc.getResult()));
+  return ext && ext.getType() == a.getType() ? ext.getResult() : Value();
+}
+
 /// The body is `yield out + a * b` (either operand order), b possibly
 /// widened first (`arith.extf`: a bf16/f16 weight), or, with a scale
-/// argument, `yield out + a * (sitofp(q) * s)` (an int8 weight).
-bool isMultiplyAccumulate(Block &body) {
+/// argument, `yield out + a * (sitofp(q) * s)` (an int8 weight). a may be
+/// rounded to bf16 first (`roundsLhs`).
+bool isMultiplyAccumulate(Block &body, bool &roundsLhs) {
   bool scaled = body.getNumArguments() == 4;
   if (body.getNumArguments() != 3 && !scaled)
     return false;
   Value a = body.getArgument(0), b = body.getArgument(1);
   size_t expectedOps = 3;
-  auto onlyUser = [](Value v) {
-    return v.hasOneUse() ? *v.getUsers().begin() : nullptr;
-  };
+  roundsLhs = false;
+  if (Value rounded = roundedToBF16(a)) {
+    a = rounded;
+    roundsLhs = true;
+    expectedOps += 2;
+  }
   if (scaled) {
     auto widen = dyn_cast_or_null<arith::SIToFPOp>(onlyUser(b));
     auto scale = widen ? dyn_cast_or_null<arith::MulFOp>(
@@ -34,13 +53,13 @@ bool isMultiplyAccumulate(Block &body) {
           (scale.getRhs() == widen.getResult() && scale.getLhs() == s)))
       return false;
     b = scale.getResult();
-    expectedOps = 5;
+    expectedOps += 2;
   } else if (b.getType() != a.getType()) {
     auto ext = dyn_cast_or_null<arith::ExtFOp>(onlyUser(b));
     if (!ext)
       return false;
     b = ext.getResult();
-    expectedOps = 4;
+    expectedOps += 1;
   }
   if (body.getOperations().size() != expectedOps)
     return false;
@@ -78,13 +97,25 @@ bool isPackedWeightMap(AffineMap map, unsigned n, unsigned k, int64_t width,
          map.getResult(2) == dn % width;
 }
 
+/// (n floordiv W, k floordiv 2, n mod W, k mod 2): bf16 panel pairs.
+bool isPairsMap(AffineMap map, unsigned n, unsigned k, int64_t width) {
+  MLIRContext *ctx = map.getContext();
+  AffineExpr dn = getAffineDimExpr(n, ctx), dk = getAffineDimExpr(k, ctx);
+  return map.getNumResults() == 4 &&
+         map.getResult(0) == dn.floorDiv(width) &&
+         map.getResult(1) == dk.floorDiv(2) &&
+         map.getResult(2) == dn % width && map.getResult(3) == dk % 2;
+}
+
 } // namespace
 
 std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
   if (!op.hasPureBufferSemantics() ||
       (op.getNumDpsInputs() != 2 && op.getNumDpsInputs() != 3) ||
-      op.getNumDpsInits() != 1 || op->getNumRegions() != 1 ||
-      !isMultiplyAccumulate(op->getRegion(0).front()))
+      op.getNumDpsInits() != 1 || op->getNumRegions() != 1)
+    return std::nullopt;
+  bool roundsLhs = false;
+  if (!isMultiplyAccumulate(op->getRegion(0).front(), roundsLhs))
     return std::nullopt;
   bool scaled = op.getNumDpsInputs() == 3;
   for (OpOperand &operand : op->getOpOperands()) {
@@ -130,9 +161,27 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
     return std::nullopt;
 
   Value rhs = op.getDpsInputs()[1];
+  int64_t width = c.target.panelWidth();
+  // Rounding A is the pairs kernel's (only bf16 pairs round A; A is rounded
+  // a row of k at a time).
+  if (roundsLhs != isPairsMap(mapB, c.n, c.k, width))
+    return std::nullopt;
+  if (roundsLhs) {
+    auto type = cast<MemRefType>(rhs.getType());
+    if (scaled || !c.rhsElement.isBF16() || dimsA.back() != c.k ||
+        !hasUnitInnerStride(op.getDpsInputs()[0]) ||
+        type.getDimSize(2) != width || type.getDimSize(3) != 2 ||
+        !memref::CollapseShapeOp::isGuaranteedCollapsible(
+            type, {{0}, {1}, {2, 3}}))
+      return std::nullopt;
+    c.rhsIsPacked = c.rhsIsPairs = true;
+    TargetRecord record = getTargetRecord(op);
+    c.bf16Dot = c.target.lanes == 16 &&
+                llvm::is_contained(record.features, "avx512bf16");
+    return c;
+  }
   // A weight packed at load is the same for every batch index (the batch
   // and sequence loops of a projection).
-  int64_t width = c.target.panelWidth();
   if (isPackedWeightMap(mapB, c.n, c.k, width)) {
     c.rhsIsPacked = true;
     auto type = cast<MemRefType>(rhs.getType());

@@ -58,6 +58,7 @@ struct AbiTensor {
   int64_t packAxis = 0;
   int64_t packOutAxis = -1;   // panel packs: the members' output axis
   int64_t packBlock = 0;      // the scales of int8 panels: k per scale
+  bool packPairs = false;     // bf16 panels in pairs of k (panel_pairs)
   int64_t indexBound = 0;     // inputs indexing an embedding: its rows
   bool read = true;           // parameters: read by an entry, not only packed
 };
@@ -188,6 +189,7 @@ LogicalResult ModelABIBuilder::collect() {
         t.packOutAxis = outAxis.getInt();
       if (auto block = attrs.getAs<IntegerAttr>(kPackBlockAttr))
         t.packBlock = block.getInt();
+      t.packPairs = attrs.get(kPackPairsAttr) != nullptr;
       t.layers = 0; // the manifest's packs need no checkpoint template
       packs.push_back(std::move(t));
       continue;
@@ -306,7 +308,9 @@ DictionaryAttr ModelABIBuilder::manifest() {
       o.set("of", pack.packOf);
       o.set("axis", b.getI64IntegerAttr(pack.packAxis));
       if (pack.packOutAxis >= 0) {
-        o.set("layout", str(pack.packBlock ? "scales" : "panels"));
+        o.set("layout", str(pack.packBlock   ? "scales"
+                            : pack.packPairs ? "pairs"
+                                             : "panels"));
         o.set("out_axis", b.getI64IntegerAttr(pack.packOutAxis));
       }
       if (pack.packBlock)

@@ -22,6 +22,13 @@
 // results for any thread count. Packing also makes the two layouts of B (a
 // weight stored [out, in] or [in, out]) equally fast.
 //
+// A bf16 weight packed at load in pairs of k (panel_pairs, with A rounded to
+// bf16: `attnc compile --round-activations`) has its own inner loop
+// (PairKernel.h): per k block and row tile, A's rows are rounded once into
+// a small scratch; per pair of k, 3 loads of the panel, one broadcast of
+// A's pair per row and 24 vdpbf16ps (AVX512_BF16), or the pairs widened
+// and 48 FMAs on a target without it.
+//
 // An int8 weight (always packed at load) comes with a third input, its f32
 // scales packed the same way, one row per 32 k: per block of 32 k the kernel
 // loads the panel's 3 scale vectors, and per k it widens the 3 int8 vectors
@@ -36,6 +43,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "attnc/Codegen/Contraction.h"
+#include "attnc/Codegen/PairKernel.h"
 #include "attnc/Codegen/Passes.h"
 #include "attnc/Codegen/TileFusion.h"
 
@@ -140,6 +148,10 @@ private:
   /// One register of f32, and the same lanes of B's element type.
   VectorType vecType, rhsVecType, maskType;
   SmallVector<Value> loopSizes;
+  /// bf16 pairs (Contraction::rhsIsPairs): the kernel, B's pairs as rows
+  /// of 2W, and the group's scratch of rounded rows of A.
+  std::optional<PairKernel> pairKernel;
+  Value pairPanels, roundedA;
 };
 
 SmallVector<Value> KernelEmitter::indicesOf(unsigned operand,
@@ -372,7 +384,11 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch, Value m0, int64_t rows,
         });
   };
   scf::ForOp loop;
-  if (!c.rhsScales) {
+  if (pairKernel) {
+    Value pair0 = b.create<arith::DivUIOp>(loc, kOffset, index(2));
+    loop = pairKernel->emitLoop(bPanel, slot, pair0, kc, roundedA, rows,
+                                kPanelVectors, start);
+  } else if (!c.rhsScales) {
     loop = kLoop(index(0), kc, start, {});
   } else {
     // int8: the scales of the panel's columns are loaded once per block of
@@ -435,6 +451,13 @@ void KernelEmitter::emit() {
                                                              index(kRowTile)),
                               index(kRowTile));
 
+  if (c.rhsIsPairs) {
+    pairKernel.emplace(b, loc, kVectorWidth, c.bf16Dot);
+    pairPanels = b.create<memref::CollapseShapeOp>(
+        loc, c.op.getDpsInputs()[1],
+        SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  }
+
   SmallVector<Value> lbs, ubs, steps;
   for (unsigned dim : c.batch) {
     lbs.push_back(zero);
@@ -470,6 +493,9 @@ void KernelEmitter::emit() {
   }
 
   int64_t depth = depthBlockOf(c.rhsElement, prepacked);
+  if (pairKernel)
+    roundedA = b.create<memref::AllocaOp>(
+        loc, pairKernel->scratchType(kRowTile, depth), b.getI64IntegerAttr(64));
   forLoop(zero, sizeK, depth, [&](Value k0) {
     Value kc = min(index(depth), sub(sizeK, k0));
     // The panel of column n0 is panels[slot][kOffset + kk] for kk < kc.
@@ -482,7 +508,9 @@ void KernelEmitter::emit() {
       Value n0 = mul(panel, kPanelWidth);
       return std::pair{n0, sub(sizeN, n0)};
     };
-    Value bPanels = prepacked ? c.op.getDpsInputs()[1] : pack;
+    Value bPanels = pairPanels       ? pairPanels
+                    : prepacked ? c.op.getDpsInputs()[1]
+                                : pack;
 
     if (!prepacked) {
       forLoop(firstPanel, endFull, 1, [&](Value panel) {
@@ -500,6 +528,13 @@ void KernelEmitter::emit() {
 
     auto tiles = [&](Value mBegin, Value mEnd, int64_t rows) {
       forLoop(mBegin, mEnd, rows, [&](Value m0) {
+        if (pairKernel)
+          pairKernel->roundRows(
+              c.op.getDpsInputs()[0],
+              [&](int64_t i, Value j) {
+                return indicesOf(0, loopIvs(batch, add(m0, i), {}, add(k0, j)));
+              },
+              rows, kc, roundedA);
         forLoop(firstPanel, endFull, 1, [&](Value panel) {
           auto [n0, cols] = columnsFrom(panel);
           auto [slot, kOffset] = panelAt(panel);

@@ -67,7 +67,8 @@ void attnc::buildGraphPipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(attn::createFuseAttention());
     pm.addPass(attn::createFuseProjections());
     pm.addPass(attn::createPackWeights(
-        {int8 ? kInt8WeightType.str() : std::string()}));
+        {int8 ? kInt8WeightType.str() : std::string(),
+         options.roundActivations}));
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }

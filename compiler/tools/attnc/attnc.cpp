@@ -4,6 +4,8 @@
 //   attnc compile model.attn --emit=ast|attn|fused|dot|linalg|llvm-dialect|llvm|asm
 //   attnc compile model.attn --fuse=false ...    (no graph rewriting)
 //   attnc compile model.attn --weight-type bf16  (matrix weights in bf16)
+//   attnc compile model.attn --weight-type bf16 --round-activations
+//                                                 (bf16 dot products)
 //   attnc compile model.attn --stats [--stats-seq S] (the model's datasheet)
 //   attnc compile dumped.mlir -x mlir -o model.so
 //   attnc run model.so --weights w.safetensors --inputs in.safetensors ...
@@ -136,6 +138,13 @@ cl::opt<std::string> weightType(
              "projection) as int8 with a scale per 32 inputs; norm weights "
              "and biases stay f32"),
     cl::value_desc("type"), cl::cat(compileCategory));
+cl::opt<bool> roundActivations(
+    "round-activations",
+    cl::desc("With --weight-type bf16: round the input of every linear layer "
+             "to bf16 (to nearest even) and multiply in bf16 with f32 sums "
+             "(AVX512_BF16's vdpbf16ps where the target has it; the same "
+             "numbers without it)"),
+    cl::cat(compileCategory));
 cl::opt<bool> debugAttention(
     "debug-attention",
     cl::desc("Build the debug variant: every attention's probabilities "
@@ -307,7 +316,8 @@ int printStats(ModuleOp module) {
   PassManager graph(module.getContext());
   if (failed(applyPassManagerCLOptions(graph)))
     return fail("invalid pass manager options");
-  attnc::buildGraphPipeline(graph, {fuse, debugAttention, weightType});
+  attnc::buildGraphPipeline(graph, {fuse, debugAttention, weightType,
+                                    roundActivations});
   if (failed(graph.run(module)))
     return 1;
   FailureOr<attnc::ModelCost> cost = attnc::analyzeModelCost(module);
@@ -479,6 +489,14 @@ int compileMain() {
   if (int8 && !fuse)
     return fail("--weight-type int8 needs the graph passes that pack the "
                 "weights; drop --fuse=false");
+  if (roundActivations && weightType != "bf16")
+    return fail("--round-activations rounds the inputs of products with bf16 "
+                "weights: it needs --weight-type bf16, found " +
+                (weightType.empty() ? std::string("none")
+                                    : "--weight-type " + weightType));
+  if (roundActivations && !fuse)
+    return fail("--round-activations needs the graph passes that pack the "
+                "weights; drop --fuse=false");
 
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
@@ -532,7 +550,8 @@ int compileMain() {
     pm.enableTiming(timingScope);
     if (failed(applyPassManagerCLOptions(pm)))
       return fail("invalid pass manager options");
-    attnc::buildGraphPipeline(pm, {fuse, debugAttention, weightType});
+    attnc::buildGraphPipeline(pm, {fuse, debugAttention, weightType,
+                                    roundActivations});
     bool graphOnly = emitStage == Stage::Fused || emitStage == Stage::Dot;
     if (!graphOnly)
       attnc::buildAttnToLinalgPipeline(pm);

@@ -13,6 +13,10 @@
 //
 //   y = linear(x, wp scales sp) layout panels
 //
+// With round-activations a bf16 w becomes pairs of inputs side by side,
+// wp : [ceil(out / 48), ceil(in / 2), 48, 2], read in layout panel_pairs
+// (the input rounded to bf16: the operands of vdpbf16ps).
+//
 //===----------------------------------------------------------------------===//
 #include "attnc/Dialect/Attn/ABI/Passes.h"
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
@@ -80,7 +84,8 @@ struct Panels {
 
 class WeightPacker {
 public:
-  WeightPacker(func::FuncOp model, bool int8) : model(model), int8(int8) {}
+  WeightPacker(func::FuncOp model, bool int8, bool pairs)
+      : model(model), int8(int8), pairs(pairs) {}
   void run();
 
 private:
@@ -91,8 +96,15 @@ private:
   BlockArgument addPacked(RankedTensorType type, StringRef name,
                           ArrayRef<NamedAttribute> attrs, Location loc);
 
+  /// Whether `source` is packed in panel_pairs.
+  bool inPairs(BlockArgument source) const {
+    return pairs && cast<RankedTensorType>(source.getType())
+                        .getElementType()
+                        .isBF16();
+  }
+
   func::FuncOp model;
-  bool int8;
+  bool int8, pairs;
   DenseMap<std::pair<BlockArgument, unsigned>, Panels> packed;
 };
 
@@ -126,8 +138,13 @@ Panels WeightPacker::panelsOf(BlockArgument source, WeightLayout layout) {
   SmallVector<int64_t> shape;
   if (stacked)
     shape.push_back(type.getDimSize(0));
+  bool inPairs = this->inPairs(source);
   shape.append({(type.getDimSize(outAxis) + width - 1) / width,
-                type.getDimSize(inAxis), width});
+                inPairs ? (type.getDimSize(inAxis) + 1) / 2
+                        : type.getDimSize(inAxis),
+                width});
+  if (inPairs)
+    shape.push_back(2);
 
   auto name = model.getArgAttrOfType<StringAttr>(index, kNameAttr);
   bool isPack = getArgKind(model, index) == kPackedKind;
@@ -141,6 +158,8 @@ Panels WeightPacker::panelsOf(BlockArgument source, WeightLayout layout) {
       b.getNamedAttr(kPackOutAxisAttr, b.getI64IntegerAttr(outAxis))};
   if (Attribute layers = model.getArgAttr(index, kLayersAttr))
     attrs.push_back(b.getNamedAttr(kLayersAttr, layers));
+  if (inPairs)
+    attrs.push_back(b.getNamedAttr(kPackPairsAttr, b.getUnitAttr()));
   std::string panelsName = ("panels(" + name.getValue() + ")").str();
   Type element = int8 ? Type(b.getI8Type()) : type.getElementType();
   Panels result;
@@ -163,7 +182,8 @@ Panels WeightPacker::panelsOf(BlockArgument source, WeightLayout layout) {
 void WeightPacker::run() {
   SmallVector<LinearOp> linears;
   model.walk([&](LinearOp op) {
-    if (op.getWeightLayout() != WeightLayout::Panels)
+    if (op.getWeightLayout() != WeightLayout::Panels &&
+        op.getWeightLayout() != WeightLayout::PanelPairs)
       linears.push_back(op);
   });
   SmallVector<BlockArgument> sources;
@@ -185,7 +205,7 @@ void WeightPacker::run() {
         offsets.push_back(b.getIndexAttr(0));
         sizes.push_back(b.getIndexAttr(size));
       }
-      SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+      SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
       return b.create<tensor::ExtractSliceOp>(
           like.getLoc(),
           RankedTensorType::get(type.getShape().drop_front(),
@@ -194,7 +214,8 @@ void WeightPacker::run() {
     };
     auto replacement = b.create<LinearOp>(
         op.getLoc(), op.getType(), op.getInput(), layerOf(panels.values),
-        layerOf(panels.scales), op.getBias(), WeightLayout::Panels);
+        layerOf(panels.scales), op.getBias(),
+        inPairs(source->arg) ? WeightLayout::PanelPairs : WeightLayout::Panels);
     op.getResult().replaceAllUsesWith(replacement.getResult());
     op.erase();
     if (source->slice && source->slice->use_empty())
@@ -226,7 +247,8 @@ struct PackWeightsPass : attnc::attn::impl::PackWeightsBase<PackWeightsPass> {
       return signalPassFailure();
     }
     if (*model)
-      WeightPacker(*model, weightType == kInt8WeightType).run();
+      WeightPacker(*model, weightType == kInt8WeightType, roundActivations)
+          .run();
   }
 };
 

@@ -78,22 +78,46 @@ int64_t LinearOp::getInFeatures() {
   ArrayRef<int64_t> w = getWeight().getType().getShape();
   if (getWeightLayout() == WeightLayout::Panels)
     return w[1];
+  // Pairs hold ceil(in / 2) rows: `in` itself is the input's.
+  if (getWeightLayout() == WeightLayout::PanelPairs) {
+    int64_t in = getInput().getType().getShape().back();
+    return ShapedType::isDynamic(in) ? 2 * w[1] : in;
+  }
   return getWeightLayout() == WeightLayout::OutIn ? w[1] : w[0];
 }
 
 int64_t LinearOp::getOutFeatures() {
-  if (getWeightLayout() == WeightLayout::Panels)
+  if (getWeightLayout() == WeightLayout::Panels ||
+      getWeightLayout() == WeightLayout::PanelPairs)
     return getType().getShape().back();
   ArrayRef<int64_t> w = getWeight().getType().getShape();
   return getWeightLayout() == WeightLayout::OutIn ? w[0] : w[1];
 }
 
 LogicalResult LinearOp::verify() {
+  bool pairs = getWeightLayout() == WeightLayout::PanelPairs;
   if (failed(verifyRank(*this, getInput(), "an input", 1, /*atLeast=*/true)) ||
       failed(verifyRank(*this, getWeight(), "a weight",
-                        getWeightLayout() == WeightLayout::Panels ? 3 : 2)))
+                        pairs ? 4
+                        : getWeightLayout() == WeightLayout::Panels ? 3
+                                                                    : 2)))
     return failure();
   RankedTensorType input = getInput().getType();
+  if (pairs) {
+    ArrayRef<int64_t> w = getWeight().getType().getShape();
+    int64_t out = getOutFeatures(), in = input.getShape().back();
+    int64_t width = getVectorTarget(getOperation()).panelWidth();
+    int64_t panels = ShapedType::isDynamic(out) ? out : (out + width - 1) / width;
+    int64_t rows = ShapedType::isDynamic(in) ? w[1] : (in + 1) / 2;
+    if (!getWeight().getType().getElementType().isBF16() ||
+        ShapedType::isDynamic(out) ||
+        w != ArrayRef<int64_t>{panels, rows, width, 2})
+      return emitOpError() << "a panel_pairs weight for " << in
+                           << " input and " << out
+                           << " output features must be bf16 [" << panels
+                           << ", " << rows << ", " << width
+                           << ", 2], found " << getWeight().getType();
+  }
   if (getWeightLayout() == WeightLayout::Panels) {
     ArrayRef<int64_t> w = getWeight().getType().getShape();
     int64_t out = getOutFeatures();

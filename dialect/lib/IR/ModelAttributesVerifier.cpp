@@ -113,7 +113,9 @@ LogicalResult verifyPackAxis(const Slot &slot, NamedAttribute attr) {
   auto type = dyn_cast<ShapedType>(slot.type());
   DictionaryAttr attrs = slot.attrs();
   bool panels = attrs.get(kPackOutAxisAttr) != nullptr;
-  int64_t memberRank = type && type.hasRank() ? type.getRank() - panels : 0;
+  bool pairs = attrs.get(kPackPairsAttr) != nullptr;
+  int64_t memberRank =
+      type && type.hasRank() ? type.getRank() - panels - pairs : 0;
   int64_t least = attr.getName() == kPackOutAxisAttr ? memberRank - 2 : 0;
   if (!isIntegerAtLeast(attr.getValue(), std::max<int64_t>(least, 0)) ||
       cast<IntegerAttr>(attr.getValue()).getInt() >= memberRank)
@@ -175,6 +177,16 @@ LogicalResult verifySlotAttribute(const Slot &slot, NamedAttribute attr) {
                    slot, attr,
                    "must be a positive integer, on panels (with '" +
                        kPackOutAxisAttr.str() + "')");
+  if (name == kPackPairsAttr) {
+    auto type = dyn_cast<ShapedType>(slot.type());
+    return require(isa<UnitAttr>(value) && slot.attrs().get(kPackOutAxisAttr) &&
+                       type && type.hasRank() && type.getRank() >= 4 &&
+                       type.getElementType().isBF16() &&
+                       type.getShape().back() == 2,
+                   slot, attr,
+                   "must be a unit attribute on bf16 panels (with '" +
+                       kPackOutAxisAttr.str() + "') whose last size is 2");
+  }
   return slot.error(attr) << "is not an attribute of an argument";
 }
 

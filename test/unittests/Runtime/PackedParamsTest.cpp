@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -126,6 +127,56 @@ TEST(PackedParamsTest, PanelsOfManyColumnsEndInAPartialPanel) {
             << p << ", " << k << ", " << j;
 }
 
+TEST(PackedParamsTest, PairsHoldTwoInputsPerColumnZeroPadded) {
+  // w [3 out, 3 in] in bf16, packed in "pairs" (docs/abi.md, "bf16 pairs"):
+  // [1 panel, ceil(3 / 2) = 2 pairs, 48, 2], the odd in's last pair and the
+  // columns past out zero.
+  FakeModelHooks hooks;
+  hooks.setManifest(R"J({"abi_version": 1, "name": "fake",
+      "dims": ["batch", "seq"],
+      "inputs": [{"name": "x", "dtype": "f32", "shape": ["batch", "seq", 4]},
+                 {"name": "t", "dtype": "f32", "shape": ["seq"]}],
+      "params": [{"name": "w", "tensor": "w.weight", "dtype": "bf16",
+                  "shape": [3, 3], "read": false}],
+      "outputs": [{"name": "y", "dtype": "f32", "shape": ["batch", "seq", 4]},
+                  {"name": "shape", "dtype": "i64", "shape": [2]}],
+      "packed_params": [{"name": "panels(w)", "dtype": "bf16",
+                         "shape": [1, 2, 48, 2], "of": ["w"], "axis": 0,
+                         "layout": "pairs", "out_axis": 0}]})J");
+  hooks.recordBuffer(5);
+  attnc_model *model = nullptr;
+  ASSERT_EQ(attnc_model_open(ATTNC_FAKE_MODEL, &model), ATTNC_OK)
+      << attnc_last_error();
+  TempPath path("w.safetensors");
+  float w[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  EXPECT_TRUE(
+      st::write(path.str(), {{"w.weight", {ATTNC_DTYPE_F32, {3, 3}, w}}}));
+  EXPECT_EQ(attnc_model_load_weights(model, path.c_str()), ATTNC_OK)
+      << attnc_last_error();
+  std::vector<float> x(4, 1.0f), t(1, 0.0f);
+  int64_t xShape[3] = {1, 1, 4}, tShape[1] = {1};
+  attnc_tensor inputs[2] = {{"x", ATTNC_DTYPE_F32, 3, xShape, x.data()},
+                            {"t", ATTNC_DTYPE_F32, 1, tShape, t.data()}};
+  attnc_tensor_list *outputs = nullptr;
+  EXPECT_EQ(attnc_model_run(model, inputs, 2, &outputs), ATTNC_OK)
+      << attnc_last_error();
+  attnc_tensor_list_destroy(outputs);
+  const auto *got = static_cast<const uint16_t *>(hooks.recordedBuffer());
+  ASSERT_NE(got, nullptr);
+  for (int64_t q = 0; q < 2; ++q)
+    for (int64_t j = 0; j < 48; ++j)
+      for (int64_t t2 = 0; t2 < 2; ++t2) {
+        int64_t k = 2 * q + t2;
+        // Small integers are exact in bf16: the high half of the f32.
+        float value = j < 3 && k < 3 ? w[j * 3 + k] : 0.0f;
+        uint32_t bits;
+        std::memcpy(&bits, &value, sizeof bits);
+        EXPECT_EQ(got[(q * 48 + j) * 2 + t2], bits >> 16)
+            << q << ", " << j << ", " << t2;
+      }
+  attnc_model_destroy(model);
+}
+
 /// Runs the fake model on w = [1, 2, 3, 4] stored as `dtype` (`bits`, two
 /// bytes an element, or f32), w marked "read": false and packed as w+w; y
 /// is x * w + t with x = 1, t = 0 (the fake model reads w as 1 when its
@@ -229,8 +280,12 @@ TEST(PackedParamsTest, BadPacksAreRejected) {
        "[1, 2, 48], not [2, 2, 48]"},
       {R"("packed_params": [{"name": "p", "dtype": "f32", "shape": [1, 2, 48],
           "of": ["w"], "axis": 0, "layout": "rows", "out_axis": 0}])",
-       "packed_params[0] ('p'): expected \"layout\": \"panels\" or \"scales\" and an "
-       "\"out_axis\" among the last two of its members' dims"},
+       "packed_params[0] ('p'): expected \"layout\": \"panels\", \"pairs\" or "
+       "\"scales\" and an \"out_axis\" among the last two of its members' "
+       "dims"},
+      {R"("packed_params": [{"name": "p", "dtype": "f32", "shape": [1, 1, 48, 2],
+          "of": ["w"], "axis": 0, "layout": "pairs", "out_axis": 0}])",
+       "packed_params[0] ('p'): panels in \"pairs\" are bf16, found f32"},
   };
   for (const Case &c : cases) {
     std::string json = std::string(FAKE_HEAD) + c.packs + "}";

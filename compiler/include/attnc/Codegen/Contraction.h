@@ -55,10 +55,21 @@ struct Contraction {
   /// row per block of ATTNC_INT8_BLOCK k: [ceil(N / W)][ceil(K / 32)][W],
   /// read by (n floordiv W, k floordiv 32, n mod W).
   mlir::Value rhsScales;
+  /// B is a bf16 weight packed at load in pairs of k
+  /// ([ceil(N / W)][ceil(K / 2)][W][2], read by (n floordiv W, k floordiv 2,
+  /// n mod W, k mod 2)) and the body rounds A to bf16 before the product
+  /// (layout panel_pairs, `attnc compile --round-activations`). A's rows
+  /// are contiguous along k. rhsIsPacked is set too.
+  bool rhsIsPairs = false;
+  /// Pairs computed by AVX512_BF16's vdpbf16ps: the target has avx512bf16
+  /// and 16 lanes. Otherwise the pairs are widened and multiplied by FMAs,
+  /// with the same rounding of A.
+  bool bf16Dot = false;
 };
 
 /// The contraction `op` computes, if LowerContractions handles it: f32 (B
-/// may be bf16 or f16, widened, or packed int8 with its scales), buffer
+/// may be bf16 or f16, widened, or packed int8 with its scales, or bf16
+/// pairs with A rounded to bf16), buffer
 /// semantics, a multiply-accumulate body, and maps that are projected
 /// permutations (B may instead be packed, as above).
 std::optional<Contraction> matchContraction(mlir::linalg::LinalgOp op);

@@ -103,10 +103,17 @@ def LowerContractions : Pass<"attnc-lower-contractions", "mlir::func::FuncOp"> {
     an epilogue marked by attnc-prepare-tile-fusion (GELU, SiLU, a residual
     add, a scale, ...) is evaluated on the tile of the last k block and
     stored to its own output. Both then disappear.
+
+    A bf16 weight packed in pairs of k whose body rounds A to bf16 (layout
+    panel_pairs: `attnc compile --round-activations`) gets the pair kernel
+    (PairKernel.h): A's rows rounded once per k block and row tile, then per
+    pair of k `vdpbf16ps` (the LLVM intrinsic, on a target with
+    avx512bf16) or the pairs widened and two FMAs (elsewhere).
   }];
   let dependentDialects = [
-    "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",
-    "mlir::scf::SCFDialect", "mlir::vector::VectorDialect"
+    "mlir::arith::ArithDialect", "mlir::LLVM::LLVMDialect",
+    "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
+    "mlir::vector::VectorDialect"
   ];
 }
 

@@ -27,6 +27,9 @@ struct GraphPipelineOptions {
   /// "f32", "bf16" or "f16": the storage of every matrix weight
   /// (attnc-weight-storage); empty keeps what the source declares.
   std::string weightType;
+  /// bf16 weights packed in panel_pairs, their linears' inputs rounded to
+  /// bf16 (`attnc compile --round-activations`: bf16 dot products).
+  bool roundActivations = false;
 };
 
 /// Graph passes on the attn dialect: the weights' storage type (with

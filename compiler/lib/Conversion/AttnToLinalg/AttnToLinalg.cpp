@@ -88,12 +88,23 @@ struct LinearLowering : OpConversionPattern<attn::LinearOp> {
           {out.floorDiv(width), in.floorDiv(kInt8Block), out % width}, ctx);
       break;
     }
+    case attn::WeightLayout::PanelPairs: {
+      // Pairs of inputs side by side (Contraction.h); the input rounded.
+      AffineExpr out = getAffineDimExpr(o, ctx), in = getAffineDimExpr(k, ctx);
+      int64_t width = op.getWeight().getType().getDimSize(2);
+      weightMap = AffineMap::get(
+          numLoops, 0,
+          {out.floorDiv(width), in.floorDiv(2), out % width, in % 2}, ctx);
+      break;
+    }
     }
     Value scales = adaptor.getScales();
-    replaceWithCast(rewriter, op,
-                    buildContraction(rewriter, loc, input, inputMap,
-                                     adaptor.getWeight(), weightMap, init,
-                                     scales, scales ? scalesMap : AffineMap()));
+    replaceWithCast(
+        rewriter, op,
+        buildContraction(
+            rewriter, loc, input, inputMap, adaptor.getWeight(), weightMap,
+            init, scales, scales ? scalesMap : AffineMap(),
+            op.getWeightLayout() == attn::WeightLayout::PanelPairs));
     return success();
   }
 };

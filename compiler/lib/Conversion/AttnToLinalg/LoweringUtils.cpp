@@ -86,7 +86,7 @@ Value buildIndexedRead(OpBuilder &b, Location loc,
 /// accumulator's initial value (zeros, or a broadcast bias).
 Value buildContraction(OpBuilder &b, Location loc, Value lhs, AffineMap lhsMap,
                        Value rhs, AffineMap rhsMap, Value init, Value scales,
-                       AffineMap scalesMap) {
+                       AffineMap scalesMap, bool roundLhs) {
   unsigned outRank = cast<RankedTensorType>(init.getType()).getRank();
   unsigned numLoops = outRank + 1;
   MLIRContext *ctx = b.getContext();
@@ -113,7 +113,13 @@ Value buildContraction(OpBuilder &b, Location loc, Value lhs, AffineMap lhsMap,
         } else if (rhsElement.getType() != f32) {
           rhsElement = nb.create<arith::ExtFOp>(nl, f32, rhsElement);
         }
-        Value mul = nb.create<arith::MulFOp>(nl, args[0], rhsElement);
+        Value lhsElement = args[0];
+        if (roundLhs)
+          lhsElement = nb.create<arith::ExtFOp>(
+              nl, f32,
+              nb.create<arith::TruncFOp>(nl, nb.getBF16Type(), lhsElement)
+                  .getResult());
+        Value mul = nb.create<arith::MulFOp>(nl, lhsElement, rhsElement);
         Value add = nb.create<arith::AddFOp>(nl, args.back(), mul);
         nb.create<linalg::YieldOp>(nl, add);
       });

@@ -55,10 +55,12 @@ Value buildIndexedRead(OpBuilder &b, Location loc,
 /// (batch..., m, n, k); `init` holds the accumulator's initial value. A
 /// narrower float `rhs` (a bf16/f16 weight) is widened to lhs's type; an
 /// i8 `rhs` (int8 panels) is converted and multiplied by its `scales`
-/// (read by `scalesMap`), the kernels' third input (Contraction.h).
+/// (read by `scalesMap`), the kernels' third input (Contraction.h). With
+/// `roundLhs`, each lhs element is rounded to bf16 first (panel_pairs).
 Value buildContraction(OpBuilder &b, Location loc, Value lhs, AffineMap lhsMap,
                        Value rhs, AffineMap rhsMap, Value init,
-                       Value scales = {}, AffineMap scalesMap = {});
+                       Value scales = {}, AffineMap scalesMap = {},
+                       bool roundLhs = false);
 /// Batched lhs[..., m, k] x rhs[..., k, n] (rhs[..., n, k] if transposed).
 Value buildBatchedMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
                          bool transposeRhs, ArrayRef<OpFoldResult> outSizes);

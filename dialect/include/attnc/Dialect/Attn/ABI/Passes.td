@@ -69,11 +69,21 @@ def PackWeights : Pass<"attnc-pack-weights", "mlir::ModuleOp"> {
     comes with a second packed argument, its f32 scales
     `[layers?, ceil(out / 48), ceil(in / 32), 48]` (`attn.pack_block =
     32`, named `scales(<name>)`), which the linear reads as its `scales`.
+
+    With `round-activations` (`attnc compile --round-activations`) a bf16
+    weight is packed in `panel_pairs`,
+    `[layers?, ceil(out / 48), ceil(in / 2), 48, 2]` (`attn.pack_pairs`):
+    each pair of inputs side by side per column, as AVX512_BF16's
+    `vdpbf16ps` reads them; the linear then rounds its input to bf16.
   }];
   let options = [
     Option<"weightType", "weight-type", "std::string", /*default=*/"\"\"",
            "int8: pack the linear weights as int8 panels with block scales; "
-           "empty: in each weight's own type">
+           "empty: in each weight's own type">,
+    Option<"roundActivations", "round-activations", "bool",
+           /*default=*/"false",
+           "pack bf16 weights in panel_pairs: their linears round the input "
+           "to bf16 (bf16 dot products)">
   ];
   let dependentDialects = ["::attnc::attn::AttnDialect",
                            "mlir::tensor::TensorDialect"];

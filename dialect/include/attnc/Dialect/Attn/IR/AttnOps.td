@@ -45,7 +45,8 @@ def Attn_WeightLayout : I32EnumAttr<"WeightLayout",
     "how a linear weight is stored", [
       I32EnumAttrCase<"OutIn", 0, "out_in">,
       I32EnumAttrCase<"InOut", 1, "in_out">,
-      I32EnumAttrCase<"Panels", 2, "panels">
+      I32EnumAttrCase<"Panels", 2, "panels">,
+      I32EnumAttrCase<"PanelPairs", 3, "panel_pairs">
     ]> {
   let cppNamespace = "::attnc::attn";
 }
@@ -102,6 +103,13 @@ def Attn_LinearOp : Attn_Op<"linear", [Attn_OwnShapeRule, Attn_RowWise,
     `weight-type=int8`, docs/abi.md "int8 weights") and comes with `scales`,
     f32 panels `[ceil(out / W), ceil(in / 32), W]`: element `k` of output
     feature `n` is read as `w[n, k] * scales[n, k floordiv 32]`.
+    A bf16 weight in `panel_pairs` (attnc-pack-weights
+    `round-activations`, `attnc compile --round-activations`) is 4-D,
+    `[ceil(out / W), ceil(in / 2), W, 2]`: the panels with each pair of
+    inputs (k, k + 1) side by side per column, a zero for an odd `in`'s
+    last; the input is then rounded to bf16 (to nearest even) before the
+    products, which are summed in f32 (the operands of AVX512_BF16's
+    `vdpbf16ps`).
 
     ```mlir
     %y = attn.linear %x, %w, %b layout out_in

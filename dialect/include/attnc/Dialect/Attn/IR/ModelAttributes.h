@@ -58,6 +58,10 @@ inline constexpr llvm::StringLiteral kPackOutAxisAttr = "attn.pack_out_axis";
 /// (I64Attr, ATTNC_INT8_BLOCK). Its shape is [layers?, ceil(out / 48),
 /// ceil(in / block), 48].
 inline constexpr llvm::StringLiteral kPackBlockAttr = "attn.pack_block";
+/// On bf16 panels with pairs of inputs interleaved (attnc-pack-weights
+/// round-activations), which carry attn.pack_out_axis too: a unit attribute.
+/// Its shape is [layers?, ceil(out / 48), ceil(in / 2), 48, 2].
+inline constexpr llvm::StringLiteral kPackPairsAttr = "attn.pack_pairs";
 
 /// On the incremental-decoding function added by attnc-kv-cache: the name of
 /// the model it steps (StringAttr). Its extra arguments are the key/value
