@@ -68,6 +68,15 @@ std::vector<int> int8OutAxes(const Manifest &manifest) {
                        static_cast<int64_t>(kInt8Block) ==
                    0;
     }
+    // Stacked members are built layer by layer (buildQuantizedPack).
+    const TensorSpec &first =
+        manifest.params[static_cast<size_t>(pack.members.front())];
+    for (int member : pack.members)
+      aligned &= manifest.params[static_cast<size_t>(member)].layers ==
+                 first.layers;
+    if (first.layers)
+      aligned &= pack.shape.front() == first.layers &&
+                 (pack.members.size() == 1 || pack.axis > 0);
     for (int member : pack.members) {
       auto m = static_cast<size_t>(member);
       if (pack.quantized() && pack.panels() && aligned)
@@ -189,43 +198,44 @@ void buildQuantizedPack(
     const std::vector<std::optional<QuantizedTensors>> &quantized, void *out) {
   bool scales = pack.scales();
   size_t element = scales ? sizeof(float) : 1;
-  size_t inAxis = inAxisOf(pack.whole.size(), pack.outAxis);
-  auto shapeOf = [&](const std::vector<int64_t> &shape) {
-    return scales ? int8ScalesShape(shape, inAxis) : shape;
-  };
-  // Each member's tensors, layers stacked, copied (the mapping need not be
-  // aligned), then side by side along the pack's axis.
-  std::vector<AlignedBuffer> members;
-  std::vector<const void *> data;
-  std::vector<int64_t> sizes;
-  for (int member : pack.members) {
-    const TensorSpec &param = manifest.params[static_cast<size_t>(member)];
-    const QuantizedTensors &tensors = *quantized[static_cast<size_t>(member)];
-    std::vector<int64_t> shape = shapeOf(param.shape);
-    AlignedBuffer &buffer =
-        members.emplace_back(*checkedByteSize(shape, element));
-    char *to = static_cast<char *>(buffer.data());
-    for (const st::TensorInfo *info : scales ? tensors.scales : tensors.values) {
-      std::memcpy(to, info->data, info->byteSize());
-      to += info->byteSize();
-    }
-    data.push_back(buffer.data());
-    sizes.push_back(shape[static_cast<size_t>(pack.axis)]);
-  }
-  std::vector<int64_t> whole = shapeOf(pack.whole);
-  AlignedBuffer joined;
-  if (data.size() > 1) {
-    joined = AlignedBuffer(*checkedByteSize(whole, element));
-    concatenateAlong(whole, pack.axis, sizes, element, data, joined.data());
-    data = {joined.data()};
-  }
-  auto width = static_cast<size_t>(pack.panelWidth());
+  // One slice per layer of stacked members (int8OutAxes: then along a
+  // later axis), each from the members' tensors of that layer, copied side
+  // by side (also aligning the mapping's data) and laid out in panels.
+  size_t lead = manifest.params[static_cast<size_t>(pack.members.front())]
+                        .layers > 0
+                    ? 1
+                    : 0;
+  std::vector<int64_t> slice(pack.whole.begin() + static_cast<long>(lead),
+                             pack.whole.end());
+  // A single member's axis may be the layers' (0): any axis does then.
+  int axis = std::max(pack.axis - static_cast<int>(lead), 0);
+  int outAxis = pack.outAxis - static_cast<int>(lead);
   if (scales)
-    packPanels(static_cast<const float *>(data.front()), whole, pack.outAxis,
-               width, static_cast<float *>(out));
-  else
-    packPanels(static_cast<const int8_t *>(data.front()), whole, pack.outAxis,
-               width, static_cast<int8_t *>(out));
+    slice = int8ScalesShape(slice, inAxisOf(slice.size(), outAxis));
+  std::vector<int64_t> packSlice(pack.shape.begin() + static_cast<long>(lead),
+                                 pack.shape.end());
+  size_t sliceBytes = *checkedByteSize(packSlice, element);
+  auto width = static_cast<size_t>(pack.panelWidth());
+  AlignedBuffer joined(*checkedByteSize(slice, element));
+  size_t layers = lead ? static_cast<size_t>(pack.shape.front()) : 1;
+  for (size_t l = 0; l < layers; ++l) {
+    std::vector<const void *> data;
+    std::vector<int64_t> sizes;
+    for (int member : pack.members) {
+      const QuantizedTensors &tensors = *quantized[static_cast<size_t>(member)];
+      const st::TensorInfo &info = *(scales ? tensors.scales : tensors.values)[l];
+      data.push_back(info.data);
+      sizes.push_back(info.shape[static_cast<size_t>(axis)]);
+    }
+    concatenateAlong(slice, axis, sizes, element, data, joined.data());
+    char *to = static_cast<char *>(out) + l * sliceBytes;
+    if (scales)
+      packPanels(static_cast<const float *>(joined.data()), slice, outAxis,
+                 width, reinterpret_cast<float *>(to));
+    else
+      packPanels(static_cast<const int8_t *>(joined.data()), slice, outAxis,
+                 width, reinterpret_cast<int8_t *>(to));
+  }
 }
 
 Status writeQuantizedCheckpoint(const Manifest &manifest,
