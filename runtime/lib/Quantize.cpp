@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace attnc::rt {
 
@@ -28,6 +29,30 @@ std::optional<size_t> quantizeInt8(const float *w, size_t rows, size_t cols,
             static_cast<int8_t>(std::clamp(q, -127.0f, 127.0f));
       }
     }
+  }
+  return std::nullopt;
+}
+
+std::optional<size_t> quantizeMatrix(const float *w, size_t rows, size_t cols,
+                                     bool outIsRow, int8_t *values,
+                                     float *scales) {
+  if (outIsRow)
+    return quantizeInt8(w, rows, cols, values, scales);
+  // [in, out]: quantized as [out, in], then put back.
+  size_t outs = cols, ins = rows, blocks = int8Blocks(ins);
+  std::vector<float> matrix(outs * ins), rowScales(outs * blocks);
+  std::vector<int8_t> rowValues(outs * ins);
+  for (size_t n = 0; n < outs; ++n)
+    for (size_t k = 0; k < ins; ++k)
+      matrix[n * ins + k] = w[k * cols + n];
+  if (std::optional<size_t> bad = quantizeInt8(
+          matrix.data(), outs, ins, rowValues.data(), rowScales.data()))
+    return bad;
+  for (size_t n = 0; n < outs; ++n) {
+    for (size_t k = 0; k < ins; ++k)
+      values[k * cols + n] = rowValues[n * ins + k];
+    for (size_t b = 0; b < blocks; ++b)
+      scales[b * outs + n] = rowScales[n * blocks + b];
   }
   return std::nullopt;
 }

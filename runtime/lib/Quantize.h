@@ -16,6 +16,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace attnc::rt {
 
@@ -31,6 +33,35 @@ inline size_t int8Blocks(size_t cols) {
 /// value that is not finite (nothing is meaningful then), else nullopt.
 std::optional<size_t> quantizeInt8(const float *w, size_t rows, size_t cols,
                                    int8_t *values, float *scales);
+
+/// Quantizes one matrix of `rows` x `cols` whose output features are its
+/// rows (`outIsRow`) or its columns, keeping its layout: `values` has its
+/// shape, `scales` its shape with the input features cut to
+/// int8Blocks(ins). Returns the index of the first value that is not finite
+/// (in the [out, in] order), else nullopt.
+std::optional<size_t> quantizeMatrix(const float *w, size_t rows, size_t cols,
+                                     bool outIsRow, int8_t *values,
+                                     float *scales);
+
+// A checkpoint quantized ahead of time (`attnc quantize`, docs/abi.md
+// "int8 weights"): a weight NAME is stored as int8 values NAME (I8, its own
+// shape and layout) and f32 scales NAME.scales, and the file's metadata
+// records the block.
+
+/// The name of the scales of tensor `name`.
+inline std::string int8ScalesName(const std::string &name) {
+  return name + ".scales";
+}
+/// The metadata key of the block ("32").
+inline constexpr const char *kInt8BlockKey = "attnc_int8_block";
+
+/// The shape of the scales of a weight of `shape` whose input features are
+/// along `inAxis`.
+inline std::vector<int64_t> int8ScalesShape(std::vector<int64_t> shape,
+                                            size_t inAxis) {
+  shape[inAxis] = static_cast<int64_t>(int8Blocks(static_cast<size_t>(shape[inAxis])));
+  return shape;
+}
 
 } // namespace attnc::rt
 

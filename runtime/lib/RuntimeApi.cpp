@@ -8,6 +8,7 @@
 
 #include "ApiSupport.h"
 #include "MemoryPlan.h"
+#include "QuantizedCheckpoint.h"
 #include "Model.h"
 #include "Session.h"
 
@@ -263,6 +264,22 @@ attnc_status attnc_model_load_weights(attnc_model *model, const char *path) {
                 "attnc_model_load_weights: model and path must not be NULL");
   return guarded([&] {
     if (Status s = model->model->loadWeights(path); !s)
+      return fail(s.error());
+    return ATTNC_OK;
+  });
+}
+
+attnc_status attnc_model_quantize_weights(const attnc_model *model,
+                                          const char *path,
+                                          const char *out_path) {
+  if (!model || !path || !out_path)
+    return fail(ATTNC_ERROR_INVALID_ARGUMENT,
+                "attnc_model_quantize_weights: model, path and out_path must "
+                "not be NULL");
+  return guarded([&] {
+    if (Status s = writeQuantizedCheckpoint(model->model->manifest(), path,
+                                            out_path);
+        !s)
       return fail(s.error());
     return ATTNC_OK;
   });

@@ -4,7 +4,9 @@
 #include "Convert.h"
 #include "MemoryPlan.h"
 #include "NameResolver.h"
+#include "Panels.h"
 #include "Quantize.h"
+#include "QuantizedCheckpoint.h"
 #include "Residency.h"
 
 #include <algorithm>
@@ -19,6 +21,21 @@
 #include <unistd.h>
 
 namespace attnc::rt {
+
+std::set<std::string> requiredTensorNames(const Manifest &manifest) {
+  std::set<std::string> names;
+  for (const TensorSpec &param : manifest.params)
+    for (const std::string &source : param.sources()) {
+      if (!param.layers) {
+        names.insert(source);
+        continue;
+      }
+      for (int64_t layer = 0; layer < param.layers; ++layer)
+        names.insert(layerTensorName(source, layer));
+    }
+  return names;
+}
+
 namespace {
 
 /// Drops the resident pages wholly inside [data, data + bytes) of a
@@ -53,22 +70,6 @@ Status checkFingerprint(const Manifest &manifest,
                        "', but model '" + manifest.name +
                        "' has fingerprint '" + manifest.fingerprint + "'");
   return Status::success();
-}
-
-/// Every name a parameter may read, alternatives included: a prefix that
-/// explains only an alternative's name is still the checkpoint's prefix.
-std::set<std::string> requiredNames(const Manifest &manifest) {
-  std::set<std::string> names;
-  for (const TensorSpec &param : manifest.params)
-    for (const std::string &source : param.sources()) {
-      if (!param.layers) {
-        names.insert(source);
-        continue;
-      }
-      for (int64_t layer = 0; layer < param.layers; ++layer)
-        names.insert(layerTensorName(source, layer));
-    }
-  return names;
 }
 
 /// "'a'", "'a' nor 'b'".
@@ -242,76 +243,19 @@ private:
       bound;
 };
 
-/// The members' buffers side by side along the pack's axis: for every index
-/// of the dims before it, each member's block in turn.
 /// Concatenates the members of `pack` along its axis into `out`, of shape
 /// `pack.whole`.
 void concatenate(const Manifest &manifest, const PackSpec &pack,
                  const std::vector<const void *> &params, void *out) {
-  size_t element =
-      attnc_dtype_size(manifest.params[pack.members.front()].dtype);
-  size_t outer = 1, inner = element;
-  for (int d = 0; d < pack.axis; ++d)
-    outer *= static_cast<size_t>(pack.whole[d]);
-  for (size_t d = pack.axis + 1; d < pack.whole.size(); ++d)
-    inner *= static_cast<size_t>(pack.whole[d]);
-  size_t row = static_cast<size_t>(pack.whole[pack.axis]) * inner;
-  size_t offset = 0;
+  std::vector<const void *> members;
+  std::vector<int64_t> sizes;
   for (int member : pack.members) {
-    size_t block =
-        static_cast<size_t>(manifest.params[member].shape[pack.axis]) * inner;
-    const char *from = static_cast<const char *>(params[member]);
-    char *to = static_cast<char *>(out) + offset;
-    for (size_t i = 0; i < outer; ++i)
-      std::memcpy(to + i * row, from + i * block, block);
-    offset += block;
+    members.push_back(params[static_cast<size_t>(member)]);
+    sizes.push_back(manifest.params[static_cast<size_t>(member)].shape[pack.axis]);
   }
-}
-
-/// A weight of `shape` as its matrices (one per leading index, `rows` x
-/// `cols`), each holding `outs` output features of `ins` inputs along
-/// `outAxis` (rows when `outIsRow`).
-struct WeightMatrices {
-  size_t rows, cols, matrices = 1;
-  bool outIsRow;
-  size_t outs, ins;
-  WeightMatrices(const std::vector<int64_t> &shape, int outAxis)
-      : rows(static_cast<size_t>(shape[shape.size() - 2])),
-        cols(static_cast<size_t>(shape.back())),
-        outIsRow(static_cast<size_t>(outAxis) == shape.size() - 2),
-        outs(outIsRow ? rows : cols), ins(outIsRow ? cols : rows) {
-    for (size_t d = 0; d + 2 < shape.size(); ++d)
-      matrices *= static_cast<size_t>(shape[d]);
-  }
-};
-
-/// Rearranges `whole` (`shape`: a matrix per leading index, `outAxis` the
-/// dim of output features; T an f32 or a 16-bit element) into the "panels"
-/// layout of docs/abi.md: [lead.., ceil(out / width), in, width], or with
-/// `pairs` the "pairs" layout: [lead.., ceil(out / width), ceil(in / 2),
-/// width, 2]; the last panel (and an odd in's last pair) padded with zeros
-/// (all bits clear in every float type).
-template <typename T>
-void packPanels(const T *whole, const std::vector<int64_t> &shape,
-                int outAxis, size_t width, T *out, bool pairs = false) {
-  auto [rows, cols, matrices, outIsRow, outs, ins] =
-      WeightMatrices(shape, outAxis);
-  size_t panels = (outs + width - 1) / width;
-  size_t per = pairs ? 2 : 1, depth = (ins + per - 1) / per;
-  for (size_t m = 0; m < matrices; ++m) {
-    const T *from = whole + m * rows * cols;
-    T *to = out + m * panels * depth * width * per;
-    for (size_t p = 0; p < panels; ++p)
-      for (size_t r = 0; r < depth; ++r)
-        for (size_t j = 0; j < width; ++j)
-          for (size_t t = 0; t < per; ++t) {
-            size_t n = p * width + j, k = r * per + t;
-            to[((p * depth + r) * width + j) * per + t] =
-                n >= outs || k >= ins
-                    ? T(0)
-                    : from[outIsRow ? n * cols + k : k * cols + n];
-          }
-  }
+  concatenateAlong(pack.whole, pack.axis, sizes,
+                   attnc_dtype_size(manifest.params[pack.members.front()].dtype),
+                   members, out);
 }
 
 /// The int8 panels of `whole` (f32, `pack.whole`) or their scales, as
@@ -569,6 +513,7 @@ unusedTensorNotes(const std::vector<std::pair<std::string, std::string>> &unused
 Status checkWeightsMemory(const Manifest &manifest,
                           const NameResolver &resolver,
                           const std::vector<bool> &streamedPacks,
+                          const std::vector<std::optional<QuantizedTensors>> &quantized,
                           const std::string &path) {
   std::vector<bool> streamed(manifest.params.size());
   uint64_t layerBeingPacked = 0;
@@ -584,7 +529,7 @@ Status checkWeightsMemory(const Manifest &manifest,
   uint64_t copied = 0, inPlace = 0;
   for (size_t i = 0; i < manifest.params.size(); ++i) {
     const TensorSpec &param = manifest.params[i];
-    if (streamed[i])
+    if (streamed[i] || quantized[i])
       continue;
     ErrorList ignored; // the binder reports missing tensors
     const Checkpoint::Entry *entry =
@@ -675,9 +620,25 @@ Expected<Weights> Weights::load(const Manifest &manifest,
   if (Status s = checkFingerprint(manifest, ckpt); !s)
     return s.error();
   Expected<NameResolver> resolver =
-      NameResolver::create(ckpt, requiredNames(manifest));
+      NameResolver::create(ckpt, requiredTensorNames(manifest));
   if (!resolver)
     return resolver.error();
+  ErrorList errors;
+  std::set<std::string> used;
+  // Weights quantized ahead of time (`attnc quantize`): their packs are
+  // built from their int8 tensors, which nothing else reads.
+  std::vector<std::optional<QuantizedTensors>> quantized =
+      findQuantized(manifest, ckpt, *resolver, errors, used);
+  for (const PackSpec &pack : manifest.packs) {
+    size_t members = 0;
+    for (int member : pack.members)
+      members += quantized[static_cast<size_t>(member)].has_value();
+    if (members && members < pack.members.size())
+      errors.add(ATTNC_ERROR_MISMATCH,
+                 ckpt.path() + ": packed parameter '" + pack.name +
+                     "' has members quantized ahead of time and members "
+                     "that are not; quantize all of them or none");
+  }
   // The scales of int8 panels are built from the same members, in the same
   // way (streamed or not): one pack with them.
   std::vector<int> packsOf(manifest.params.size());
@@ -691,12 +652,11 @@ Expected<Weights> Weights::load(const Manifest &manifest,
       if (streamedPacks.back())
         streamed[static_cast<size_t>(member)] = true;
   }
-  if (Status s = checkWeightsMemory(manifest, *resolver, streamedPacks, path);
+  if (Status s = checkWeightsMemory(manifest, *resolver, streamedPacks,
+                                    quantized, path);
       !s)
     return s.error();
 
-  ErrorList errors;
-  std::set<std::string> used;
   std::vector<std::string> ties;
   ParamBinder binder(*resolver, errors, used, ties);
   uint64_t done = 0, total = 0;
@@ -719,10 +679,11 @@ Expected<Weights> Weights::load(const Manifest &manifest,
       manifest.params.size());
   for (size_t i = 0; i < manifest.params.size(); ++i) {
     const TensorSpec &param = manifest.params[i];
-    if (streamed[i])
+    if (streamed[i] && !quantized[i])
       sources[i] = binder.locate(param);
-    weights.paramData.push_back(
-        streamed[i] ? nullptr : binder.bind(param, weights.copies));
+    weights.paramData.push_back(streamed[i] || quantized[i]
+                                    ? nullptr
+                                    : binder.bind(param, weights.copies));
     advance(bytesOf(param.shape, param.dtype));
   }
   if (!errors.empty())
@@ -738,10 +699,20 @@ Expected<Weights> Weights::load(const Manifest &manifest,
     const PackSpec &pack = manifest.packs[j];
     AlignedBuffer &packed = weights.copies.emplace_back(
         *checkedByteSize(pack.shape, attnc_dtype_size(pack.dtype)));
-    Status built =
-        streamedPacks[j]
-            ? buildStreamedPack(manifest, pack, sources, packed.data())
-            : buildPack(manifest, pack, weights.paramData, packed.data());
+    Status built = Status::success();
+    if (quantized[static_cast<size_t>(pack.members.front())]) {
+      buildQuantizedPack(manifest, pack, quantized, packed.data());
+      for (int member : pack.members) {
+        const QuantizedTensors &read = *quantized[static_cast<size_t>(member)];
+        for (const st::TensorInfo *info :
+             pack.scales() ? read.scales : read.values)
+          dropFilePages(info->data, info->byteSize());
+      }
+    } else {
+      built = streamedPacks[j]
+                  ? buildStreamedPack(manifest, pack, sources, packed.data())
+                  : buildPack(manifest, pack, weights.paramData, packed.data());
+    }
     if (!built)
       return built.error();
     weights.packData.push_back(packed.data());

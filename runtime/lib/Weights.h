@@ -8,10 +8,16 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace attnc::rt {
+
+/// Every tensor name a parameter may read, alternatives and layers
+/// included (a prefix that explains only an alternative's name is still the
+/// checkpoint's prefix).
+std::set<std::string> requiredTensorNames(const Manifest &manifest);
 
 /// A checkpoint checked against a model's parameters. Tensors of the
 /// parameter's dtype are used in place in the file's mapping; the others are

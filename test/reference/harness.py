@@ -57,21 +57,24 @@ def tolerance(positions):
 INT8_BLOCK = 32
 
 
-def quantize_int8(w):
+def quantize_int8(w, block=INT8_BLOCK):
     """w [out, in] (f32) as the runtime stores it with --weight-type int8,
     read back as f32, written from the rule in docs/abi.md ("int8 weights"):
     each row cut into blocks of 32 input features, scale = max|w| / 127 in
     f32, q = w / scale in f32 rounded half to even (torch.round), clamped to
-    [-127, 127]; the weight the kernels multiply with is q * scale in f32."""
+    [-127, 127]; the weight the kernels multiply with is q * scale in f32.
+    Another `block` (None: one scale per row) emulates other choices
+    (bench/int8_agreement.py)."""
     with torch.no_grad():
         w = w.detach().to(torch.float32)
         out, cols = w.shape
-        blocks = -(-cols // INT8_BLOCK)
-        padded = F.pad(w, (0, blocks * INT8_BLOCK - cols)).reshape(out, blocks, INT8_BLOCK)
+        block = block or cols
+        blocks = -(-cols // block)
+        padded = F.pad(w, (0, blocks * block - cols)).reshape(out, blocks, block)
         scale = padded.abs().amax(dim=2, keepdim=True) / 127.0
         q = torch.where(scale > 0, torch.round(padded / scale), torch.zeros_like(padded))
         q = q.clamp(-127, 127)
-        return (q * scale).reshape(out, blocks * INT8_BLOCK)[:, :cols].contiguous()
+        return (q * scale).reshape(out, blocks * block)[:, :cols].contiguous()
 
 
 def round_linear_inputs():

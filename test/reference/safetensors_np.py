@@ -16,12 +16,13 @@ _TO_NUMPY = {
     "F64": np.dtype("<f8"),
     "I32": np.dtype("<i4"),
     "I64": np.dtype("<i8"),
+    "I8": np.dtype("i1"),
 }
 _FROM_NUMPY = {dtype: name for name, dtype in _TO_NUMPY.items()}
 
 
 def save(path, tensors, metadata=None):
-    """Writes a dict of name -> numpy array (f32, f64, i32 or i64), and a
+    """Writes a dict of name -> numpy array (f32, f64, i32, i64 or i8), and a
     dict of strings as `__metadata__`."""
     header = {"__metadata__": dict(metadata)} if metadata else {}
     arrays = []

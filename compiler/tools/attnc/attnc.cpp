@@ -20,6 +20,7 @@
 #include "GenerateCommand.h"
 #include "HeaderCommand.h"
 #include "PlotAttentionCommand.h"
+#include "QuantizeCommand.h"
 #include "RunCommand.h"
 #include "Stats.h"
 
@@ -594,7 +595,8 @@ int main(int argc, char **argv) {
   bool isCompile = args.size() < 2 || (std::strcmp(args[1], "run") != 0 &&
                                        std::strcmp(args[1], "header") != 0 &&
                                        std::strcmp(args[1], "bench") != 0 &&
-                                       std::strcmp(args[1], "generate") != 0);
+                                       std::strcmp(args[1], "generate") != 0 &&
+                                       std::strcmp(args[1], "quantize") != 0);
   static char modelStats[] = "--model-stats";
   for (char *&arg : args)
     if (isCompile &&
@@ -610,6 +612,7 @@ int main(int argc, char **argv) {
           "  attnc header model.so -o model.h [--class NAME]\n"
           "  attnc bench model.so --dim seq=512 [--weights DIR] [--threads N] "
           "[--decode CONTEXT] [--json]\n"
+          "  attnc quantize model.so w.safetensors -o int8.safetensors\n"
           "  attnc plot-attention attn.safetensors -o attn.svg|attn.png "
           "[--layer L] [--head H|--average]\n"))
     return 1;
@@ -623,5 +626,7 @@ int main(int argc, char **argv) {
     return attnc::benchCommandMain();
   if (attnc::plotAttentionSubCommand)
     return attnc::plotAttentionCommandMain();
+  if (attnc::quantizeSubCommand)
+    return attnc::quantizeCommandMain();
   return compileMain();
 }

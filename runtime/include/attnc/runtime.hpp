@@ -374,6 +374,14 @@ public:
       return Error::fromLastCall(s);
     return Status::success();
   }
+  /// See attnc_model_quantize_weights.
+  Status quantizeWeights(const std::string &path,
+                         const std::string &outPath) const {
+    if (attnc_status s = attnc_model_quantize_weights(get(), path.c_str(),
+                                                      outPath.c_str()))
+      return Error::fromLastCall(s);
+    return Status::success();
+  }
   /// See attnc_model_set_load_progress.
   Status setLoadProgress(attnc_progress_callback callback, void *userData) {
     if (attnc_status s =
