@@ -231,3 +231,60 @@ func.func @int8_unpacked_scales(%a: memref<?x64xf32>, %p: memref<2x64x48xi8>, %s
   }
   return
 }
+
+// -----
+
+// One row (a decode step's matrix-vector product) of a packed weight: each
+// panel in one tile over all of K (640 here, more than a bf16 k block of
+// 512), so that the panels, contiguous in memory, are read as one stream.
+// CHECK-LABEL: func.func @prepacked_one_row
+// CHECK-NOT:     step %c512
+// CHECK:         scf.for %[[P:.+]] = %c0 to %c2 step %c1 {
+// CHECK-COUNT-3:   vector.load %{{.+}} : memref<1x96xf32>, vector<16xf32>
+// CHECK:           scf.for %[[K:.+]] = %c0 to %c640 step %c1 iter_args({{.+}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>) {
+// CHECK:             vector.load %{{.+}}[%[[P]], %[[K]], %c0] : memref<2x640x48xbf16>, vector<16xbf16>
+// CHECK-COUNT-3:     vector.fma
+// CHECK:           }
+// CHECK-COUNT-3:   vector.store %{{.+}} : memref<1x96xf32>, vector<16xf32>
+// CHECK-NOT:     step %c512
+// CHECK:         return
+#a = affine_map<(m, n, k) -> (m, k)>
+#p = affine_map<(m, n, k) -> (n floordiv 48, k, n mod 48)>
+#c = affine_map<(m, n, k) -> (m, n)>
+func.func @prepacked_one_row(%a: memref<1x640xf32>, %p: memref<2x640x48xbf16>, %c: memref<1x96xf32>) {
+  linalg.generic {indexing_maps = [#a, #p, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %p : memref<1x640xf32>, memref<2x640x48xbf16>) outs(%c : memref<1x96xf32>) {
+  ^bb0(%x: f32, %y: bf16, %acc: f32):
+    %w = arith.extf %y : bf16 to f32
+    %0 = arith.mulf %x, %w : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+// Rows known only at run time: the one-row nest when M = 1, else the
+// k-blocked one.
+// CHECK-LABEL: func.func @prepacked_rows
+// CHECK:         %[[M:.+]] = memref.dim %{{.+}}, %c0 : memref<?x640xf32>
+// CHECK:         %[[ONE:.+]] = arith.cmpi eq, %[[M]], %c1 : index
+// CHECK:         scf.if %[[ONE]] {
+// CHECK:           scf.for %{{.+}} = %c0 to %c640 step %c1 iter_args
+// CHECK:         } else {
+// CHECK:           scf.for %{{.+}} = %c0 to %c640 step %c512 {
+#a = affine_map<(m, n, k) -> (m, k)>
+#p = affine_map<(m, n, k) -> (n floordiv 48, k, n mod 48)>
+#c = affine_map<(m, n, k) -> (m, n)>
+func.func @prepacked_rows(%a: memref<?x640xf32>, %p: memref<2x640x48xbf16>, %c: memref<?x96xf32>) {
+  linalg.generic {indexing_maps = [#a, #p, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %p : memref<?x640xf32>, memref<2x640x48xbf16>) outs(%c : memref<?x96xf32>) {
+  ^bb0(%x: f32, %y: bf16, %acc: f32):
+    %w = arith.extf %y : bf16 to f32
+    %0 = arith.mulf %x, %w : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}

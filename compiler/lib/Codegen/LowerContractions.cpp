@@ -15,6 +15,10 @@
 //         registers over the k block: per k, 3 loads of packed B,
 //         8 broadcasts of A, 24 FMAs; stored back to C.
 //
+// With one row (a decode step) and B packed at load, the k blocks buy no
+// reuse: each panel is one tile over all of K instead, and the group's panels,
+// contiguous in memory, are read as one stream.
+//
 // The packed block of B stays in L2 and the 8 rows of A in L1; every vector
 // is one register wide. Those are AVX-512's numbers; the module's target
 // (VectorTarget.h) sets them: on AVX2, 8 lanes, panels of 24, 4-row tiles. Each element of C sees its k terms in the
@@ -496,66 +500,94 @@ void KernelEmitter::emit() {
   if (pairKernel)
     roundedA = b.create<memref::AllocaOp>(
         loc, pairKernel->scratchType(kRowTile, depth), b.getI64IntegerAttr(64));
-  forLoop(zero, sizeK, depth, [&](Value k0) {
-    Value kc = min(index(depth), sub(sizeK, k0));
-    // The panel of column n0 is panels[slot][kOffset + kk] for kk < kc.
-    auto panelAt = [&](Value panel) -> std::pair<Value, Value> {
-      if (prepacked)
-        return {panel, k0};
-      return {sub(panel, firstPanel), zero};
-    };
-    auto columnsFrom = [&](Value panel) {
-      Value n0 = mul(panel, kPanelWidth);
-      return std::pair{n0, sub(sizeN, n0)};
-    };
-    Value bPanels = pairPanels       ? pairPanels
-                    : prepacked ? c.op.getDpsInputs()[1]
-                                : pack;
+  Value bPanels = pairPanels  ? pairPanels
+                  : prepacked ? c.op.getDpsInputs()[1]
+                              : pack;
+  auto columnsFrom = [&](Value panel) {
+    Value n0 = mul(panel, kPanelWidth);
+    return std::pair{n0, sub(sizeN, n0)};
+  };
+  // The full panels of the group, then its partial one if any.
+  auto forPanels = [&](function_ref<void(Value panel, bool partial)> body) {
+    forLoop(firstPanel, endFull, 1, [&](Value panel) { body(panel, false); });
+    b.create<scf::IfOp>(loc, hasPartial, [&](OpBuilder &nb, Location) {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+      body(endFull, true);
+      b.create<scf::YieldOp>(loc);
+    });
+  };
 
-    if (!prepacked) {
-      forLoop(firstPanel, endFull, 1, [&](Value panel) {
-        auto [n0, cols] = columnsFrom(panel);
-        emitPack(batch, pack, panelAt(panel).first, n0, cols, k0, kc, false);
-      });
-      b.create<scf::IfOp>(loc, hasPartial, [&](OpBuilder &nb, Location) {
-        OpBuilder::InsertionGuard g(b);
-        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-        auto [n0, cols] = columnsFrom(endFull);
-        emitPack(batch, pack, panelAt(endFull).first, n0, cols, k0, kc, true);
-        b.create<scf::YieldOp>(loc);
-      });
-    }
-
-    auto tiles = [&](Value mBegin, Value mEnd, int64_t rows) {
-      forLoop(mBegin, mEnd, rows, [&](Value m0) {
-        if (pairKernel)
-          pairKernel->roundRows(
-              c.op.getDpsInputs()[0],
-              [&](int64_t i, Value j) {
-                return indicesOf(0, loopIvs(batch, add(m0, i), {}, add(k0, j)));
-              },
-              rows, kc, roundedA);
-        forLoop(firstPanel, endFull, 1, [&](Value panel) {
+  auto blocked = [&] {
+    forLoop(zero, sizeK, depth, [&](Value k0) {
+      Value kc = min(index(depth), sub(sizeK, k0));
+      // The panel of column n0 is bPanels[slot][kOffset + kk] for kk < kc.
+      auto panelAt = [&](Value panel) -> std::pair<Value, Value> {
+        if (prepacked)
+          return {panel, k0};
+        return {sub(panel, firstPanel), zero};
+      };
+      if (!prepacked)
+        forPanels([&](Value panel, bool partial) {
           auto [n0, cols] = columnsFrom(panel);
-          auto [slot, kOffset] = panelAt(panel);
-          emitTile(batch, m0, rows, bPanels, slot, kOffset, n0, cols, k0, kc,
-                   false);
+          emitPack(batch, pack, panelAt(panel).first, n0, cols, k0, kc,
+                   partial);
         });
-        b.create<scf::IfOp>(loc, hasPartial, [&](OpBuilder &nb, Location) {
+      auto tiles = [&](Value mBegin, Value mEnd, int64_t rows) {
+        forLoop(mBegin, mEnd, rows, [&](Value m0) {
+          if (pairKernel)
+            pairKernel->roundRows(
+                c.op.getDpsInputs()[0],
+                [&](int64_t i, Value j) {
+                  return indicesOf(0,
+                                   loopIvs(batch, add(m0, i), {}, add(k0, j)));
+                },
+                rows, kc, roundedA);
+          forPanels([&](Value panel, bool partial) {
+            auto [n0, cols] = columnsFrom(panel);
+            auto [slot, kOffset] = panelAt(panel);
+            emitTile(batch, m0, rows, bPanels, slot, kOffset, n0, cols, k0,
+                     kc, partial);
+          });
+        });
+      };
+      tiles(zero, fullRows, kRowTile);
+      tiles(fullRows, sizeM, 1);
+    });
+  };
+  // One row (a decode step's matrix-vector product) of a weight packed at
+  // load: each panel in one tile over all of K, so that the group's panels,
+  // contiguous in memory, are read as one stream, where k blocks would jump
+  // between panels every block. Each element of C still sees its k terms in
+  // order: the same results. (The bf16 pair kernel rounds A per k block into
+  // its scratch, so it keeps the blocked form.)
+  auto decode = [&] {
+    forPanels([&](Value panel, bool partial) {
+      auto [n0, cols] = columnsFrom(panel);
+      emitTile(batch, zero, 1, bPanels, panel, zero, n0, cols, zero, sizeK,
+               partial);
+    });
+  };
+  std::optional<int64_t> staticM = getConstantIntValue(sizeM);
+  if (!prepacked || pairKernel || (staticM && *staticM != 1))
+    blocked();
+  else if (staticM)
+    decode();
+  else
+    b.create<scf::IfOp>(
+        loc, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, sizeM, one),
+        [&](OpBuilder &nb, Location) {
           OpBuilder::InsertionGuard g(b);
           b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          auto [n0, cols] = columnsFrom(endFull);
-          auto [slot, kOffset] = panelAt(endFull);
-          emitTile(batch, m0, rows, bPanels, slot, kOffset, n0, cols, k0, kc,
-                   true);
+          decode();
+          b.create<scf::YieldOp>(loc);
+        },
+        [&](OpBuilder &nb, Location) {
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          blocked();
           b.create<scf::YieldOp>(loc);
         });
-      });
-    };
-    tiles(zero, fullRows, kRowTile);
-    tiles(fullRows, sizeM, 1);
-  });
-
 }
 
 /// Folds the loops that index rows of A and C but not B (the batch and
