@@ -25,23 +25,18 @@ namespace {
       "outputs": [{"name": "y", "dtype": "f32", "shape": ["batch", "seq", 4]},
                   {"name": "shape", "dtype": "i64", "shape": [2]}], )"
 
-/// Runs the fake model (FakeModel.c, which reads its one parameter w as 4
-/// floats) with `packs` and returns what it got in buffers[slot]: inputs x,
-/// t; param w; outputs y, shape; then the packs.
-std::vector<float> packedBuffer(FakeModelHooks &hooks, const char *packs,
-                                int32_t slot, size_t count) {
-  std::string json = std::string(FAKE_HEAD) + packs + "}";
-  hooks.setManifest(json.c_str());
-  hooks.recordBuffer(slot);
+/// Opens the fake model (FakeModel.c; its manifest set in `hooks`), loads
+/// w.weight (f32, `shape`) from a checkpoint and runs it once on x = 1,
+/// t = 0. The caller reads what the model got through `hooks`, then
+/// destroys it; null if it did not open.
+attnc_model *runOnce(const std::vector<int64_t> &shape, const float *w) {
   attnc_model *model = nullptr;
   EXPECT_EQ(attnc_model_open(ATTNC_FAKE_MODEL, &model), ATTNC_OK)
       << attnc_last_error();
   if (!model)
-    return {};
+    return nullptr;
   TempPath path("w.safetensors");
-  float w[4] = {1, 2, 3, 4};
-  EXPECT_TRUE(
-      st::write(path.str(), {{"w.weight", {ATTNC_DTYPE_F32, {2, 2}, w}}}));
+  EXPECT_TRUE(st::write(path.str(), {{"w.weight", {ATTNC_DTYPE_F32, shape, w}}}));
   EXPECT_EQ(attnc_model_load_weights(model, path.c_str()), ATTNC_OK)
       << attnc_last_error();
   std::vector<float> x(4, 1.0f), t(1, 0.0f);
@@ -52,6 +47,21 @@ std::vector<float> packedBuffer(FakeModelHooks &hooks, const char *packs,
   EXPECT_EQ(attnc_model_run(model, inputs, 2, &outputs), ATTNC_OK)
       << attnc_last_error();
   attnc_tensor_list_destroy(outputs);
+  return model;
+}
+
+/// Runs the fake model (which reads its one parameter w as 4 floats) with
+/// `packs` and returns what it got in buffers[slot]: inputs x, t; param w;
+/// outputs y, shape; then the packs.
+std::vector<float> packedBuffer(FakeModelHooks &hooks, const char *packs,
+                                int32_t slot, size_t count) {
+  std::string json = std::string(FAKE_HEAD) + packs + "}";
+  hooks.setManifest(json.c_str());
+  hooks.recordBuffer(slot);
+  float w[4] = {1, 2, 3, 4};
+  attnc_model *model = runOnce({2, 2}, w);
+  if (!model)
+    return {};
   std::vector<float> result;
   if (auto *data = static_cast<const float *>(hooks.recordedBuffer()))
     result.assign(data, data + count);
@@ -144,23 +154,9 @@ TEST(PackedParamsTest, PairsHoldTwoInputsPerColumnZeroPadded) {
                          "shape": [1, 2, 48, 2], "of": ["w"], "axis": 0,
                          "layout": "pairs", "out_axis": 0}]})J");
   hooks.recordBuffer(5);
-  attnc_model *model = nullptr;
-  ASSERT_EQ(attnc_model_open(ATTNC_FAKE_MODEL, &model), ATTNC_OK)
-      << attnc_last_error();
-  TempPath path("w.safetensors");
   float w[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
-  EXPECT_TRUE(
-      st::write(path.str(), {{"w.weight", {ATTNC_DTYPE_F32, {3, 3}, w}}}));
-  EXPECT_EQ(attnc_model_load_weights(model, path.c_str()), ATTNC_OK)
-      << attnc_last_error();
-  std::vector<float> x(4, 1.0f), t(1, 0.0f);
-  int64_t xShape[3] = {1, 1, 4}, tShape[1] = {1};
-  attnc_tensor inputs[2] = {{"x", ATTNC_DTYPE_F32, 3, xShape, x.data()},
-                            {"t", ATTNC_DTYPE_F32, 1, tShape, t.data()}};
-  attnc_tensor_list *outputs = nullptr;
-  EXPECT_EQ(attnc_model_run(model, inputs, 2, &outputs), ATTNC_OK)
-      << attnc_last_error();
-  attnc_tensor_list_destroy(outputs);
+  attnc_model *model = runOnce({3, 3}, w);
+  ASSERT_NE(model, nullptr);
   const auto *got = static_cast<const uint16_t *>(hooks.recordedBuffer());
   ASSERT_NE(got, nullptr);
   for (int64_t q = 0; q < 2; ++q)
