@@ -7,7 +7,7 @@
 #                              same lit, E2E and unit tests run there, and every
 #                              fuzz target run for ATTNC_FUZZ_SECONDS (default
 #                              60) seconds (the structure-aware front-end one
-#                              half that); then a ThreadSanitizer build of only
+#                              half that; one target per core at a time); then a ThreadSanitizer build of only
 #                              the runtime and its unit tests (concurrent
 #                              sessions and runs) in ./build-tsan; this is what
 #                              CI runs

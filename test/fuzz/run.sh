@@ -5,6 +5,10 @@
 #   test/fuzz/run.sh [SECONDS]      # SECONDS per target, default 60 (half
 #                                   # that for frontend-structure)
 #
+# Targets run side by side, one per core (ATTNC_FUZZ_JOBS overrides nproc):
+# each is one single-threaded libFuzzer process, so every target still gets
+# its SECONDS of a core, in a fraction of the wall time.
+#
 # The targets come from a build configured with -DATTNC_FUZZ=ON, by default
 # ./build-asan (tools/test.sh --sanitize makes it); ATTNC_FUZZ_BUILD_DIR
 # overrides that. Each target starts from its seeds in the tree: the crafted
@@ -20,6 +24,11 @@ build=${ATTNC_FUZZ_BUILD_DIR:-$root/build-asan}
 seconds=${1:-60}
 if ! [[ $seconds =~ ^[0-9]+$ ]] || ((seconds < 1)); then
   echo "usage: $0 [SECONDS]   (per target, default 60)" >&2
+  exit 2
+fi
+jobs=${ATTNC_FUZZ_JOBS:-$(nproc)}
+if ! [[ $jobs =~ ^[0-9]+$ ]] || ((jobs < 1)); then
+  echo "error: ATTNC_FUZZ_JOBS must be a positive number, got '$jobs'" >&2
   exit 2
 fi
 split_file=$(command -v split-file || echo /usr/lib/llvm-19/bin/split-file)
@@ -86,22 +95,39 @@ run() {
   return 1
 }
 
-failed=0
+# launch TARGET SECONDS DICT SEED-DIR...: `run` in the background once fewer
+# than $jobs runs are going; its summary goes to <work>/summary.
+targets=()
+launch() {
+  while (($(jobs -rp | wc -l) >= jobs)); do wait -n; done
+  mkdir -p "$build/fuzz/$1"
+  run "$@" >"$build/fuzz/$1/summary" 2>&1 &
+  targets+=("$1")
+}
+
 seeds=$build/fuzz/frontend/seeds
 frontend_seeds "$seeds"
-run frontend "$seconds" "$here/attn.dict" "$seeds" "$here/corpus/frontend" || failed=1
+launch frontend "$seconds" "$here/attn.dict" "$seeds" "$here/corpus/frontend"
 # The structure-aware mutator starts from whole models only, and runs half
 # as long (30 s in CI).
 models=$build/fuzz/frontend-structure/seeds
 rm -rf "$models" && mkdir -p "$models" && cp "$root"/examples/*.attn "$models"/
-run frontend-structure $(((seconds + 1) / 2)) "$here/attn.dict" "$models" \
-  "$here/corpus/frontend" || failed=1
-run safetensors "$seconds" "$here/safetensors.dict" "$here/corpus/safetensors" || failed=1
-run tokenizer "$seconds" "$here/tokenizer.dict" "$here/corpus/tokenizer" \
-  "$root/test/unittests/Generation/Inputs" || failed=1
-run manifest "$seconds" "$here/manifest.dict" "$here/corpus/manifest" || failed=1
-run inputs "$seconds" "$here/inputs.dict" "$here/corpus/inputs" || failed=1
-run config "$seconds" "$here/config.dict" "$here/corpus/config" || failed=1
+launch frontend-structure $(((seconds + 1) / 2)) "$here/attn.dict" "$models" \
+  "$here/corpus/frontend"
+launch safetensors "$seconds" "$here/safetensors.dict" "$here/corpus/safetensors"
+launch tokenizer "$seconds" "$here/tokenizer.dict" "$here/corpus/tokenizer" \
+  "$root/test/unittests/Generation/Inputs"
+launch manifest "$seconds" "$here/manifest.dict" "$here/corpus/manifest"
+launch inputs "$seconds" "$here/inputs.dict" "$here/corpus/inputs"
+launch config "$seconds" "$here/config.dict" "$here/corpus/config"
 # Pictures (attnc run --image): seeds of every kind by make-picture-seeds.py.
-run picture $(((seconds + 1) / 2)) "$here/picture.dict" "$here/corpus/picture" || failed=1
+launch picture $(((seconds + 1) / 2)) "$here/picture.dict" "$here/corpus/picture"
+wait
+
+# Each summary in launch order; a target that printed no verdict failed.
+failed=0
+for target in "${targets[@]}"; do
+  cat "$build/fuzz/$target/summary"
+  grep -q "^fuzz $target: passed" "$build/fuzz/$target/summary" || failed=1
+done
 exit $failed

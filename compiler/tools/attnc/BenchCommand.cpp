@@ -1,5 +1,6 @@
 //===- BenchCommand.cpp - The `attnc bench` subcommand --------------------===//
 #include "BenchCommand.h"
+#include "ReportError.h"
 
 #include "ModelBench.h"
 
@@ -60,12 +61,7 @@ cl::opt<bool> profile(
     cl::sub(attnc::benchSubCommand));
 
 int fail(const llvm::Twine &message) {
-  llvm::SmallVector<llvm::StringRef> lines;
-  std::string text = message.str();
-  llvm::StringRef(text).split(lines, '\n');
-  for (llvm::StringRef line : lines)
-    llvm::WithColor::error(llvm::errs(), "attnc bench") << line << "\n";
-  return 1;
+  return attnc::reportError(message, "attnc bench");
 }
 
 double tokensPerSecond(int64_t tokens, double ms) {

@@ -1,5 +1,6 @@
 //===- GenerateCommand.cpp - The `attnc generate` subcommand --------------===//
 #include "GenerateCommand.h"
+#include "ReportError.h"
 #include "RunCommand.h"
 
 #include "AttentionDump.h"
@@ -30,6 +31,8 @@ namespace cl = llvm::cl;
 
 llvm::cl::SubCommand attnc::generateSubCommand(
     "generate", "Generate text with a compiled decoder model");
+
+using attnc::reportError;
 
 namespace {
 
@@ -125,15 +128,6 @@ cl::opt<std::string> dumpHeads(
     "heads", cl::init("all"),
     cl::desc("With --dump-attention: the heads to write (default: all)"),
     cl::value_desc("all|i,j,..."), cl::sub(sub));
-
-/// Prints one `error: ` line per line of the message.
-int reportError(const std::string &message) {
-  llvm::SmallVector<llvm::StringRef> lines;
-  llvm::StringRef(message).split(lines, '\n');
-  for (llvm::StringRef line : lines)
-    llvm::WithColor::error() << line << "\n";
-  return 1;
-}
 
 attnc::Expected<std::vector<int64_t>> parseTokenList(llvm::StringRef text) {
   std::vector<int64_t> ids;

@@ -1,5 +1,6 @@
 //===- HeaderCommand.cpp - The `attnc header` subcommand ------------------===//
 #include "HeaderCommand.h"
+#include "ReportError.h"
 
 #include "attnc/runtime.hpp"
 
@@ -18,6 +19,8 @@ namespace cl = llvm::cl;
 
 llvm::cl::SubCommand attnc::headerSubCommand(
     "header", "Write a typed C++ header for a compiled model");
+
+using attnc::reportError;
 
 namespace {
 
@@ -337,11 +340,6 @@ private:
   const attnc::Model &model;
   std::string cls;
 };
-
-int reportError(const llvm::Twine &message) {
-  llvm::WithColor::error() << message << "\n";
-  return 1;
-}
 
 } // namespace
 

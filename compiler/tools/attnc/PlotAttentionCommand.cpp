@@ -1,5 +1,6 @@
 //===- PlotAttentionCommand.cpp - The `attnc plot-attention` subcommand ---===//
 #include "PlotAttentionCommand.h"
+#include "ReportError.h"
 
 #include "AttentionDump.h"
 #include "ImageAttentionPlot.h"
@@ -30,6 +31,8 @@ namespace cl = llvm::cl;
 llvm::cl::SubCommand attnc::plotAttentionSubCommand(
     "plot-attention",
     "Draw attention heatmaps from a file of attnc run --dump-attention");
+
+using attnc::reportError;
 
 namespace {
 
@@ -110,11 +113,6 @@ cl::opt<double> pngScale("scale", cl::init(1),
                          cl::desc("PNG output: pixels per SVG unit "
                                   "(default: 1)"),
                          cl::value_desc("s"), cl::sub(sub));
-
-int reportError(const llvm::Twine &message) {
-  llvm::WithColor::error() << message << "\n";
-  return 1;
-}
 
 /// A JSON array of integers in the metadata, or `fallback` if absent.
 std::optional<std::vector<int64_t>>

@@ -1,5 +1,6 @@
 //===- QuantizeCommand.cpp - The `attnc quantize` subcommand --------------===//
 #include "QuantizeCommand.h"
+#include "ReportError.h"
 
 #include "attnc/runtime.hpp"
 
@@ -16,6 +17,8 @@ llvm::cl::SubCommand attnc::quantizeSubCommand(
     "quantize",
     "Write a checkpoint with a model's int8 weights quantized ahead of time");
 
+using attnc::reportError;
+
 namespace {
 
 cl::opt<std::string> modelPath(cl::Positional, cl::Required,
@@ -30,11 +33,6 @@ cl::opt<std::string> outputPath("o", cl::Required,
                                          "this safetensors file"),
                                 cl::value_desc("file"),
                                 cl::sub(attnc::quantizeSubCommand));
-
-int reportError(const llvm::Twine &message) {
-  llvm::WithColor::error() << message << "\n";
-  return 1;
-}
 
 } // namespace
 

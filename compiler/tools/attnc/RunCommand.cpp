@@ -1,5 +1,6 @@
 //===- RunCommand.cpp - The `attnc run` subcommand ------------------------===//
 #include "RunCommand.h"
+#include "ReportError.h"
 
 #include "AttentionDump.h"
 #include "ConfigCheck.h"
@@ -30,6 +31,8 @@ namespace cl = llvm::cl;
 
 llvm::cl::SubCommand attnc::runSubCommand(
     "run", "Run a compiled model once on inputs from a safetensors file");
+
+using attnc::reportError;
 
 namespace {
 
@@ -136,15 +139,6 @@ cl::opt<std::string> dumpHeads(
     cl::value_desc("all|i,j,..."), cl::sub(attnc::runSubCommand));
 
 constexpr size_t kPrintedValues = 8;
-
-/// Prints one `error: ` line per line of the message.
-int reportError(const std::string &message) {
-  llvm::SmallVector<llvm::StringRef> lines;
-  llvm::StringRef(message).split(lines, '\n');
-  for (llvm::StringRef line : lines)
-    llvm::WithColor::error() << line << "\n";
-  return 1;
-}
 
 std::string describeInputs(const attnc::Model &model) {
   std::string text;

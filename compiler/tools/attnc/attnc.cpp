@@ -21,6 +21,7 @@
 #include "HeaderCommand.h"
 #include "PlotAttentionCommand.h"
 #include "QuantizeCommand.h"
+#include "ReportError.h"
 #include "RunCommand.h"
 #include "Stats.h"
 
@@ -222,8 +223,7 @@ public:
 int fail(const llvm::Twine &message) {
   if (compileProgress)
     compileProgress->line.finish();
-  llvm::WithColor::error(llvm::errs(), "attnc") << message << "\n";
-  return 1;
+  return attnc::reportError(message, "attnc");
 }
 
 /// Prints `op` (or writes it to -o) and returns the exit code.
