@@ -181,11 +181,27 @@ func.func @projection(%x: memref<?x?x64xf32>, %w: memref<32x64xf32>, %y: memref<
 // -----
 
 // An int8 weight packed at load, with its scales packed alike (one row per
-// 32 k): per block of 32 k the panel's 3 scale vectors are loaded once; per
-// k the int8 vectors are widened and scaled before the FMAs.
+// 32 k): per block of 32 k the panel's 3 scale vectors are loaded once. One
+// row (M == 1: the decode nest) sums each block's products unscaled, even
+// and odd k into two sets of accumulators, then a short block's odd last k,
+// and scales the sum once; an 8-row tile widens and scales the weights per k
+// before the FMAs.
 // CHECK-LABEL: func.func @prepacked_int8
 // CHECK-NOT:     memref.alloc
-// CHECK:         scf.for %[[KB:.+]] = %c0 to %{{.+}} step %c32
+// CHECK:         scf.if
+// CHECK:         scf.for %{{.+}} step %c32 iter_args({{.+}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-3:   vector.load %{{.+}} : memref<2x3x48xf32>, vector<16xf32>
+// CHECK:           scf.for {{.+}} step %c2 iter_args({{.+}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK:             %[[Q1:.+]] = vector.load %{{.+}} : memref<2x80x48xi8>, vector<16xi8>
+// CHECK:             %[[W1:.+]] = arith.sitofp %[[Q1]] : vector<16xi8> to vector<16xf32>
+// CHECK-NOT:         arith.mulf
+// CHECK:             vector.fma %{{.+}}, %[[W1]], %{{.+}} : vector<16xf32>
+// CHECK-NOT:         arith.mulf
+// CHECK:           scf.for {{.+}} step %c1 iter_args({{.+}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-3:   arith.addf %{{.+}} : vector<16xf32>
+// CHECK-COUNT-3:   vector.fma
+// CHECK:         } else {
+// CHECK:         scf.for %{{.+}} step %c32 iter_args({{.+}}) -> ({{(vector<16xf32>, ){23}vector<16xf32>}})
 // CHECK-COUNT-3:   vector.load %{{.+}} : memref<2x3x48xf32>, vector<16xf32>
 // CHECK:           scf.for
 // CHECK:             %[[Q:.+]] = vector.load %{{.+}} : memref<2x80x48xi8>, vector<16xi8>

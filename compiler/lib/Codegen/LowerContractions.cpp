@@ -36,8 +36,11 @@
 // An int8 weight (always packed at load) comes with a third input, its f32
 // scales packed the same way, one row per 32 k: per block of 32 k the kernel
 // loads the panel's 3 scale vectors, and per k it widens the 3 int8 vectors
-// (sign extension and conversion, no CPU feature needed) and multiplies
-// each by its scale before the FMAs.
+// (sign extension and conversion, no CPU feature needed). A single row
+// sums a block's products unscaled into two fresh sets of accumulators (even
+// and odd k: six independent FMA chains instead of three) and adds their sum
+// times the scales at the block's end; a full row tile, whose accumulators
+// fill the registers, multiplies the widened weights by their scales per k.
 //
 // A parameter B already packed at load (attnc-pack-weights) is read in place,
 // and then the elementwise ops around the product are computed on the tile
@@ -396,7 +399,16 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch, Value m0, int64_t rows,
     loop = kLoop(index(0), kc, start, {});
   } else {
     // int8: the scales of the panel's columns are loaded once per block of
-    // 32 k (k0 and kOffset are multiples of the block).
+    // 32 k (k0 and kOffset are multiples of the block). Where the registers
+    // hold more sets of accumulators (one row), a block's products are
+    // summed unscaled into fresh ones, k alternating between sets so that
+    // consecutive FMAs do not wait on each other, and scaled once at the
+    // block's end; a full row tile multiplies the weights by their scales
+    // per k instead.
+    int64_t tileVectors = rows * kPanelVectors;
+    int64_t sets = std::min<int64_t>(
+        kInt8PartialSets,
+        (c.target.registers - 2 * kPanelVectors - 1) / tileVectors - 1);
     loop = b.create<scf::ForOp>(
         loc, index(0), kc, index(kInt8Block), start,
         [&](OpBuilder &nb, Location, Value kb, ValueRange acc) {
@@ -410,8 +422,50 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch, Value m0, int64_t rows,
                 loc, vecType, c.rhsScales,
                 ValueRange{slot, block, index(v * kVectorWidth)}));
           Value end = min(add(kb, kInt8Block), kc);
-          b.create<scf::YieldOp>(loc,
-                                 kLoop(kb, end, acc, scales).getResults());
+          if (sets < 1) {
+            b.create<scf::YieldOp>(loc,
+                                   kLoop(kb, end, acc, scales).getResults());
+            return;
+          }
+          // k = kb + j * sets + s goes to set s; an odd k past the last
+          // whole round of sets (a short last block) to set 0.
+          Value whole = end;
+          if (sets > 1) {
+            Value rounds = b.create<arith::DivUIOp>(loc, sub(end, kb),
+                                                    index(sets));
+            whole = add(kb, mul(rounds, sets));
+          }
+          SmallVector<Value> fresh(tileVectors * sets, zeros);
+          auto interleaved = b.create<scf::ForOp>(
+              loc, kb, whole, index(sets), fresh,
+              [&](OpBuilder &ib, Location, Value kk, ValueRange sums) {
+                OpBuilder::InsertionGuard g(b);
+                b.setInsertionPoint(ib.getInsertionBlock(),
+                                    ib.getInsertionPoint());
+                SmallVector<Value> next;
+                for (int64_t set = 0; set < sets; ++set)
+                  llvm::append_range(
+                      next, step(add(kk, set),
+                                 sums.slice(set * tileVectors, tileVectors),
+                                 {}));
+                b.create<scf::YieldOp>(loc, next);
+              });
+          SmallVector<Value> sums(interleaved.getResults());
+          if (sets > 1) {
+            ValueRange first = ValueRange(sums).take_front(tileVectors);
+            SmallVector<Value> rest(
+                kLoop(whole, end, first, {}).getResults());
+            for (int64_t set = 1; set < sets; ++set)
+              for (int64_t i = 0; i < tileVectors; ++i)
+                rest[i] = b.create<arith::AddFOp>(
+                    loc, rest[i], sums[set * tileVectors + i]);
+            sums = rest;
+          }
+          SmallVector<Value> next;
+          for (int64_t i = 0; i < tileVectors; ++i)
+            next.push_back(b.create<vector::FMAOp>(
+                loc, sums[i], scales[i % kPanelVectors], acc[i]));
+          b.create<scf::YieldOp>(loc, next);
         });
   }
 

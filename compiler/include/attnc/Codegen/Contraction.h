@@ -31,6 +31,10 @@ inline constexpr int64_t kPanelsPerGroup = 8;
 inline constexpr int64_t kInt8Block = ATTNC_INT8_BLOCK;
 static_assert(kDepthBlock % kInt8Block == 0,
               "a k block holds whole int8 scale blocks");
+/// Sets of accumulators a one-row int8 tile sums a block's products into,
+/// alternating per k: two sets of 3 vectors are six independent FMA chains
+/// where one set's three would wait on the FMA latency.
+inline constexpr int64_t kInt8PartialSets = 2;
 
 /// C[batch.., m, n] += A[...] * B[...] over one reduction loop k, where C's
 /// rows are contiguous along n. Loop positions refer to the op's loops.

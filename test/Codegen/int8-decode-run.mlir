@@ -1,0 +1,157 @@
+// The one-row (decode) nest of LowerContractions' int8 kernel, run: C = A x
+// (Q * scales) with M = 1, N = 100 (two full panels and a partial one),
+// K = 75 (two scale blocks of 32, then 11: an odd tail past the kernel's
+// pairs of k), against the same product written as plain loops. Small
+// integers times power-of-two scales: every sum is exact in f32, so however
+// the kernel groups its sums, kernel and loops must agree exactly
+// (int8-kernel-run.mlir covers the row tiles and k blocks).
+//
+// DEFINE: %{lower} = -convert-linalg-to-loops -lower-affine -convert-scf-to-cf -convert-vector-to-llvm -expand-strided-metadata -finalize-memref-to-llvm -convert-arith-to-llvm -convert-math-to-llvm -convert-index-to-llvm -convert-cf-to-llvm -convert-func-to-llvm -reconcile-unrealized-casts
+// RUN: attnc-opt %s -attnc-lower-contractions | mlir-opt %{lower} | mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
+// The kernel was emitted, summing pairs of k unscaled (two sets of three
+// accumulators in the inner loop's step of 2) and scaling once per block:
+// RUN: attnc-opt %s -attnc-lower-contractions | FileCheck %s --check-prefix=IR
+// IR-LABEL: func.func @product
+// IR:         scf.for %{{.+}} = %c0{{.*}} to %c75 step %c32{{.*}} iter_args({{.+}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// IR:           scf.for {{.+}} step %c2{{.*}} iter_args({{.+}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// IR-NOT:         arith.mulf
+// IR-COUNT-6:     vector.fma
+// IR-NOT:         arith.mulf
+// IR:           scf.for {{.+}} step %c1{{.*}} iter_args({{.+}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// IR-COUNT-3:   arith.addf %{{.+}} : vector<16xf32>
+// IR-COUNT-3:   vector.fma
+// IR-NOT:     linalg.generic
+// IR-LABEL: func.func @loops
+//
+// The largest |kernel - loops|, then the row (its first numbers from numpy:
+// A @ dequantized Q, float64):
+// CHECK: {{^}}0{{$}}
+// CHECK-NEXT: Unranked Memref {{.*}} sizes = [1, 100]
+// CHECK-NEXT: {{\[\[}}942.25,   434.75,   -110.375,   39.3125,
+// CHECK: 77.875,   -472.188,   -34.375,   1490.88]]
+
+#a = affine_map<(m, n, k) -> (m, k)>
+#p = affine_map<(m, n, k) -> (n floordiv 48, k, n mod 48)>
+#s = affine_map<(m, n, k) -> (n floordiv 48, k floordiv 32, n mod 48)>
+#c = affine_map<(m, n, k) -> (m, n)>
+func.func @product(%a: memref<1x75xf32>, %p: memref<3x75x48xi8>,
+                   %s: memref<3x3x48xf32>, %c: memref<1x100xf32>) {
+  linalg.generic {indexing_maps = [#a, #p, #s, #c],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %p, %s : memref<1x75xf32>, memref<3x75x48xi8>, memref<3x3x48xf32>)
+      outs(%c : memref<1x100xf32>) {
+  ^bb0(%x: f32, %q: i8, %scale: f32, %acc: f32):
+    %w = arith.sitofp %q : i8 to f32
+    %ws = arith.mulf %w, %scale : f32
+    %0 = arith.mulf %x, %ws : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// The reference: the same sum, k ascending, as scf loops.
+func.func @loops(%a: memref<1x75xf32>, %p: memref<3x75x48xi8>,
+                 %s: memref<3x3x48xf32>, %c: memref<1x100xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %rows = arith.constant 1 : index
+  %c100 = arith.constant 100 : index
+  %c75 = arith.constant 75 : index
+  %c48 = arith.constant 48 : index
+  %c32 = arith.constant 32 : index
+  scf.for %m = %c0 to %rows step %c1 {
+    scf.for %n = %c0 to %c100 step %c1 {
+      %panel = arith.divui %n, %c48 : index
+      %col = arith.remui %n, %c48 : index
+      %init = memref.load %c[%m, %n] : memref<1x100xf32>
+      %sum = scf.for %k = %c0 to %c75 step %c1 iter_args(%acc = %init) -> f32 {
+        %x = memref.load %a[%m, %k] : memref<1x75xf32>
+        %q = memref.load %p[%panel, %k, %col] : memref<3x75x48xi8>
+        %block = arith.divui %k, %c32 : index
+        %scale = memref.load %s[%panel, %block, %col] : memref<3x3x48xf32>
+        %w = arith.sitofp %q : i8 to f32
+        %ws = arith.mulf %w, %scale : f32
+        %prod = arith.mulf %x, %ws : f32
+        %next = arith.addf %acc, %prod : f32
+        scf.yield %next : f32
+      }
+      memref.store %sum, %c[%m, %n] : memref<1x100xf32>
+    }
+  }
+  return
+}
+
+func.func private @printMemrefF32(memref<*xf32>) attributes {llvm.emit_c_interface}
+
+// A[m][k] = (7m + 3k) mod 11 - 5; Q[p][k][j] = (5p + 13k + 3j) mod 255 - 127;
+// S[p][b][j] = 2^-((p + b * 3 + j) mod 5); C starts at 0.
+func.func @main() {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %a = memref.alloc() : memref<1x75xf32>
+  %p = memref.alloc() : memref<3x75x48xi8>
+  %s = memref.alloc() : memref<3x3x48xf32>
+  %c = memref.alloc() : memref<1x100xf32>
+  %r = memref.alloc() : memref<1x100xf32>
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<1x100xf32>)
+  linalg.fill ins(%zero : f32) outs(%r : memref<1x100xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, k) -> (m, k)>],
+                  iterator_types = ["parallel", "parallel"]}
+      outs(%a : memref<1x75xf32>) {
+  ^bb0(%out: f32):
+    %m = linalg.index 0 : index
+    %k = linalg.index 1 : index
+    %v = affine.apply affine_map<(m, k) -> ((m * 7 + k * 3) mod 11 - 5)>(%m, %k)
+    %i = arith.index_cast %v : index to i32
+    %f = arith.sitofp %i : i32 to f32
+    linalg.yield %f : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(p, k, j) -> (p, k, j)>],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      outs(%p : memref<3x75x48xi8>) {
+  ^bb0(%out: i8):
+    %pi = linalg.index 0 : index
+    %k = linalg.index 1 : index
+    %j = linalg.index 2 : index
+    %v = affine.apply affine_map<(p, k, j) -> ((p * 5 + k * 13 + j * 3) mod 255 - 127)>(%pi, %k, %j)
+    %i = arith.index_cast %v : index to i8
+    linalg.yield %i : i8
+  }
+  linalg.generic {indexing_maps = [affine_map<(p, b, j) -> (p, b, j)>],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      outs(%s : memref<3x3x48xf32>) {
+  ^bb0(%out: f32):
+    %pi = linalg.index 0 : index
+    %b = linalg.index 1 : index
+    %j = linalg.index 2 : index
+    %e = affine.apply affine_map<(p, b, j) -> ((p + b * 3 + j) mod 5)>(%pi, %b, %j)
+    %ei = arith.index_cast %e : index to i32
+    %one = arith.constant 1 : i32
+    %pow = arith.shli %one, %ei : i32
+    %pf = arith.sitofp %pow : i32 to f32
+    %unit = arith.constant 1.0 : f32
+    %f = arith.divf %unit, %pf : f32
+    linalg.yield %f : f32
+  }
+  func.call @product(%a, %p, %s, %c) : (memref<1x75xf32>, memref<3x75x48xi8>, memref<3x3x48xf32>, memref<1x100xf32>) -> ()
+  func.call @loops(%a, %p, %s, %r) : (memref<1x75xf32>, memref<3x75x48xi8>, memref<3x3x48xf32>, memref<1x100xf32>) -> ()
+  %rows = arith.constant 1 : index
+  %c100 = arith.constant 100 : index
+  %worst = scf.for %m = %c0 to %rows step %c1 iter_args(%w0 = %zero) -> f32 {
+    %row = scf.for %n = %c0 to %c100 step %c1 iter_args(%w1 = %w0) -> f32 {
+      %x = memref.load %c[%m, %n] : memref<1x100xf32>
+      %y = memref.load %r[%m, %n] : memref<1x100xf32>
+      %d = arith.subf %x, %y : f32
+      %ad = math.absf %d : f32
+      %w2 = arith.maximumf %w1, %ad : f32
+      scf.yield %w2 : f32
+    }
+    scf.yield %row : f32
+  }
+  vector.print %worst : f32
+  %u = memref.cast %c : memref<1x100xf32> to memref<*xf32>
+  func.call @printMemrefF32(%u) : (memref<*xf32>) -> ()
+  return
+}
