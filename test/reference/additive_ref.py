@@ -38,6 +38,8 @@ def run(ctx):
         harness.seeded(71)
         model = harness.randomize_(Additive(**dims)).eval()
         weights = ctx.attnc.save_weights(f"additive-{size}", model.checkpoint())
+        # v is the .attn file's vector, multiplied elementwise: it stays f32.
+        harness.round_stored_(model, keep=[model.v.weight])
         so = ctx.attnc.compile(harness.example("additive-attention.attn"),
                                {} if size == "default" else dims)
         if size == "default":  # inputs for additive.test's plot

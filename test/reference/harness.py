@@ -99,21 +99,25 @@ def linear_weight(w):
     return quantize_int8(w) if WEIGHT_TYPE == "int8" else w
 
 
-def round_stored_(module):
+def round_stored_(module, keep=()):
     """Rounds, in place, what `attnc compile --weight-type` stores narrower:
     every parameter of 2 or more dimensions (the linear weights and embedding
     tables; norm weights and biases are 1-D) to WEIGHT_TYPE and back to f32,
     with PyTorch's rounding (to nearest, ties to even). Called after the
     checkpoint is saved, so that attnc reads the unrounded f32 weights and
-    rounds them itself, at load."""
+    rounds them itself, at load. `keep`: the parameters the .attn file reads
+    otherwise than as a linear() weight or an embedding() table (a
+    convolution's [out, C, kh, kw] weight, a class token, a vector stored as
+    a [1, n] matrix), which stay f32."""
     if WEIGHT_TYPE in (None, "f32"):
         return module
+    kept = {id(p) for p in keep}
     if WEIGHT_TYPE == "int8":
         # The linear weights only; a fresh Parameter unties a table shared
         # with an embedding, which stays f32.
         with torch.no_grad():
             for m in module.modules():
-                if isinstance(m, nn.Linear):
+                if isinstance(m, nn.Linear) and id(m.weight) not in kept:
                     m.weight = nn.Parameter(quantize_int8(m.weight))
                 elif isinstance(m, nn.MultiheadAttention) and m.in_proj_weight is not None:
                     m.in_proj_weight.copy_(quantize_int8(m.in_proj_weight))
@@ -121,7 +125,7 @@ def round_stored_(module):
     dtype = {"bf16": torch.bfloat16, "f16": torch.float16}[WEIGHT_TYPE]
     with torch.no_grad():
         for p in module.parameters():
-            if p.dim() >= 2:
+            if p.dim() >= 2 and id(p) not in kept:
                 p.copy_(p.to(dtype).to(torch.float32))
     return module
 

@@ -40,6 +40,7 @@ def run(ctx, spelling="mha"):
         mha = harness.randomize_(nn.MultiheadAttention(d_model, n_head, batch_first=True))
         mha.eval()
         weights = ctx.attnc.save_weights(f"{spelling}-{size}", checkpoint(mha))
+        harness.round_stored_(mha)
         for causal in causals:
             defines = {} if size == "default" else {"d_model": d_model, "n_head": n_head}
             defines["causal"] = causal

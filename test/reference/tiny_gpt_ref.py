@@ -21,12 +21,31 @@ SENTENCE = "The keeper lived in a small stone house."
 NEW_TOKENS = 100
 
 
+def stored(model, conv1d):
+    """The trained model with the weights `--weight-type` stores:
+    harness.round_stored_ for bf16 and f16 (every matrix: the Conv1D weights,
+    wte and wpe); for int8 the Conv1D weights ([in, out]) quantized along
+    their inputs, and the tied logits projection through a quantized copy of
+    wte while its lookup stays f32."""
+    if harness.WEIGHT_TYPE != "int8":
+        return harness.round_stored_(model)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, conv1d):
+                m.weight.copy_(harness.quantize_int8(m.weight.T.contiguous()).T)
+        head = harness.quantize_int8(model.wte.weight)
+    final = {}  # model.py's forward ends with ln_f(x) @ wte.weight.T
+    model.ln_f.register_forward_hook(lambda m, args, out: final.update(x=out))
+    model.register_forward_hook(lambda m, args, out: final["x"] @ head.T)
+    return model
+
+
 def run(ctx):
     sys.path.insert(0, TINY)
     import generate  # noqa: E402 (examples/tiny-gpt/generate.py)
     import model as gpt  # noqa: E402 (examples/tiny-gpt/model.py)
 
-    reference = gpt.load(TINY)
+    reference = stored(gpt.load(TINY), gpt.Conv1D)
     weights = os.path.join(TINY, "tiny-gpt.safetensors")
     so = ctx.attnc.compile(harness.example("tiny-gpt.attn"), {})
 

@@ -67,6 +67,7 @@ def run(ctx):
     harness.seeded(6)
     model = harness.randomize_(Translator(**config)).eval()
     weights = ctx.attnc.save_weights("translator-small", model.checkpoint())
+    harness.round_stored_(model)
     so = ctx.attnc.compile(harness.example("translator.attn"), config)
     rng = harness.seeded(7)
     for batch, src_seq, tgt_seq in [(1, 5, 1), (1, 1, 5), (1, 64, 5), (3, 7, 64),
@@ -109,6 +110,7 @@ def run_default(ctx):
     # it by 1e-5, under the tolerance); with 1 by 1e-3 or more.
     model = harness.randomize_(Translator(**config), gain=1.0).eval()
     weights = ctx.attnc.save_weights("translator-default", model.checkpoint())
+    harness.round_stored_(model)
     so = ctx.attnc.compile(harness.example("translator.attn"), {})
     rng = harness.seeded(513)
     batch, src_seq, tgt_seq = 3, 11, 6
