@@ -26,9 +26,9 @@ if ! [[ $seconds =~ ^[0-9]+$ ]] || ((seconds < 1)); then
   echo "usage: $0 [SECONDS]   (per target, default 60)" >&2
   exit 2
 fi
-jobs=${ATTNC_FUZZ_JOBS:-$(nproc)}
-if ! [[ $jobs =~ ^[0-9]+$ ]] || ((jobs < 1)); then
-  echo "error: ATTNC_FUZZ_JOBS must be a positive number, got '$jobs'" >&2
+side_by_side=${ATTNC_FUZZ_JOBS:-$(nproc)}
+if ! [[ $side_by_side =~ ^[0-9]+$ ]] || ((side_by_side < 1)); then
+  echo "error: ATTNC_FUZZ_JOBS must be a positive number, got '$side_by_side'" >&2
   exit 2
 fi
 split_file=$(command -v split-file || echo /usr/lib/llvm-19/bin/split-file)
@@ -96,10 +96,10 @@ run() {
 }
 
 # launch TARGET SECONDS DICT SEED-DIR...: `run` in the background once fewer
-# than $jobs runs are going; its summary goes to <work>/summary.
+# than $side_by_side runs are going; its summary goes to <work>/summary.
 targets=()
 launch() {
-  while (($(jobs -rp | wc -l) >= jobs)); do wait -n; done
+  while (($(jobs -rp | wc -l) >= side_by_side)); do wait -n; done
   mkdir -p "$build/fuzz/$1"
   run "$@" >"$build/fuzz/$1/summary" 2>&1 &
   targets+=("$1")

@@ -322,17 +322,15 @@ def main():
     parser.add_argument("--workdir", help="where to keep models and tensors "
                         "(default: a temporary directory, removed afterwards)")
     parser.add_argument("--attnc", default="attnc", help="the attnc binary (default: from PATH)")
-    names = [fn.__name__.removeprefix("check_") for fn in CHECKS]
-    parser.add_argument("--only", nargs="+", choices=names, metavar="CHECK",
-                        help=f"run only these checks: {', '.join(names)} (default: all)")
+    by_name = {fn.__name__.removeprefix("check_"): fn for fn in CHECKS}
+    parser.add_argument("--only", nargs="+", choices=by_name, metavar="CHECK",
+                        help=f"run only these checks: {', '.join(by_name)} (default: all)")
     args = parser.parse_args()
     report = harness.Report()
     check = Checker(report)
     with tempfile.TemporaryDirectory(prefix="attnc-attention-") as tmp:
         ctx = argparse.Namespace(attnc=harness.Attnc(args.workdir or tmp, args.attnc))
-        for fn in CHECKS:
-            if args.only and fn.__name__.removeprefix("check_") not in args.only:
-                continue
+        for fn in [by_name[n] for n in args.only] if args.only else CHECKS:
             try:
                 fn(ctx, check)
             except Exception:  # A harness bug must fail the run, not hide checks.
