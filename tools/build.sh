@@ -7,6 +7,9 @@ build=${ATTNC_BUILD_DIR:-$root/build}
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
 
 if [[ ! -f $build/build.ninja ]]; then
+  # A configure that failed (run before the compilers were installed) leaves a
+  # cache that would make this one fail too.
+  rm -rf "$build/CMakeCache.txt" "$build/CMakeFiles"
   cmake -G Ninja -S "$root" -B "$build" \
     -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
