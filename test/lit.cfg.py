@@ -72,10 +72,12 @@ llvm_config.use_default_substitutions()
 llvm_config.add_tool_substitutions(
     [ToolSubst("not", unresolved="fatal")], [config.llvm_tools_dir])
 
-# mlir-cpu-runner's support libraries (printMemrefF32), beside the LLVM tools.
+# mlir-cpu-runner's support libraries (printMemrefF32) and libomp (lowered
+# products read the thread count from it), beside the LLVM tools.
 config.substitutions.append(("%mlir_runner_libs", ",".join(
     os.path.join(os.path.dirname(config.llvm_tools_dir), "lib", name)
-    for name in ["libmlir_c_runner_utils.so", "libmlir_runner_utils.so"])))
+    for name in ["libmlir_c_runner_utils.so", "libmlir_runner_utils.so",
+                 "libomp.so"])))
 
 tool_dirs = [config.attnc_tools_dir, config.llvm_tools_dir]
 tools = ["attnc", "attnc-opt", "attnc-mha-reference"]

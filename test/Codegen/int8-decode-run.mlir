@@ -6,7 +6,7 @@
 // the kernel groups its sums, kernel and loops must agree exactly
 // (int8-kernel-run.mlir covers the row tiles and k blocks).
 //
-// DEFINE: %{lower} = -convert-linalg-to-loops -lower-affine -convert-scf-to-cf -convert-vector-to-llvm -expand-strided-metadata -finalize-memref-to-llvm -convert-arith-to-llvm -convert-math-to-llvm -convert-index-to-llvm -convert-cf-to-llvm -convert-func-to-llvm -reconcile-unrealized-casts
+// DEFINE: %{lower} = -convert-linalg-to-loops -lower-affine -arith-expand -convert-scf-to-cf -convert-vector-to-llvm -expand-strided-metadata -finalize-memref-to-llvm -convert-arith-to-llvm -convert-math-to-llvm -convert-index-to-llvm -convert-cf-to-llvm -convert-func-to-llvm -reconcile-unrealized-casts
 // RUN: attnc-opt %s -attnc-lower-contractions | mlir-opt %{lower} | mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
 // The kernel was emitted, summing pairs of k unscaled (two sets of three
 // accumulators in the inner loop's step of 2) and scaling once per block:

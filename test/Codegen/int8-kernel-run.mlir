@@ -6,7 +6,7 @@
 // 1024 int8 k, depthBlockOf; the last scale block 12 long). Small integers times power-of-two scales:
 // every sum is exact in f32, so kernel and loops must agree exactly.
 //
-// DEFINE: %{lower} = -convert-linalg-to-loops -lower-affine -convert-scf-to-cf -convert-vector-to-llvm -expand-strided-metadata -finalize-memref-to-llvm -convert-arith-to-llvm -convert-math-to-llvm -convert-index-to-llvm -convert-cf-to-llvm -convert-func-to-llvm -reconcile-unrealized-casts
+// DEFINE: %{lower} = -convert-linalg-to-loops -lower-affine -arith-expand -convert-scf-to-cf -convert-vector-to-llvm -expand-strided-metadata -finalize-memref-to-llvm -convert-arith-to-llvm -convert-math-to-llvm -convert-index-to-llvm -convert-cf-to-llvm -convert-func-to-llvm -reconcile-unrealized-casts
 // RUN: attnc-opt %s -attnc-lower-contractions | mlir-opt %{lower} | mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
 // The kernel was emitted (and the loops were not touched):
 // RUN: attnc-opt %s -attnc-lower-contractions | FileCheck %s --check-prefix=IR

@@ -3,11 +3,13 @@
 // B stored [k, n]: its rows are copied into the packed block as vectors; an
 // 8 x 48 tile of C lives in 24 vector<16xf32> registers across a k block.
 // CHECK-LABEL: func.func @matmul_kn
+// CHECK:         call @omp_get_max_threads() : () -> i32
+// CHECK:         scf.parallel (%[[BLOCK:.+]], %[[GROUP:.+]]) = (%c0, %c0) to
 // CHECK:         %[[PACK:.+]] = memref.alloca() {alignment = 64 : i64} : memref<8x256x48xf32>
 // CHECK:         scf.for %[[K0:.+]] = %c0 to %c768 step %c256
 // CHECK:           vector.load %{{.+}} : memref<768x96xf32>, vector<16xf32>
 // CHECK:           vector.store %{{.+}}, %[[PACK]]
-// CHECK:           scf.for %[[M0:.+]] = %c0 to %{{.+}} step %c8
+// CHECK:           scf.for %[[M0:.+]] = %{{.+}} to %{{.+}} step %c8
 // CHECK:             scf.for {{.+}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>) {
 // CHECK-COUNT-3:       vector.load %[[PACK]]
 // CHECK:               memref.load %{{.+}} : memref<?x768xf32>
@@ -31,7 +33,7 @@ func.func @matmul_kn(%a: memref<?x768xf32>, %b: memref<768x96xf32>, %c: memref<?
 // CHECK:         memref.alloca() {alignment = 64 : i64} : memref<8x256x48xf32>
 // CHECK:         memref.load %{{.+}} : memref<100x64xf32>
 // CHECK:         memref.store
-// CHECK:         vector.constant_mask [4] : vector<16xi1>
+// CHECK:         vector.create_mask %{{.+}} : vector<16xi1>
 // CHECK:         vector.maskedload %{{.+}} : memref<?x100xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
 // CHECK:         vector.fma
 // CHECK:         vector.maskedstore %{{.+}} : memref<?x100xf32>, vector<16xi1>, vector<16xf32>
@@ -42,9 +44,10 @@ func.func @matmul_nk(%a: memref<?x64xf32>, %w: memref<100x64xf32>, %c: memref<?x
 
 // -----
 
-// Batch dimensions join the column-panel groups in one parallel loop.
+// Batch dimensions join the blocks of rows and the column-panel groups in
+// one parallel loop.
 // CHECK-LABEL: func.func @batched
-// CHECK:         scf.parallel (%{{.+}}, %{{.+}}, %{{.+}}) = (%c0, %c0, %c0) to (%{{.+}}, %c4, %{{.+}}) step (%c1, %c1, %c1)
+// CHECK:         scf.parallel (%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) = (%c0, %c0, %c0, %c0) to (%{{.+}}, %c4, %{{.+}}, %{{.+}}) step (%c1, %c1, %c1, %c1)
 // CHECK:           memref.alloca()
 // CHECK:           vector.fma
 // CHECK-NOT:       memref.dealloc
@@ -162,7 +165,7 @@ func.func @untouched(%a: memref<4x4xf64>, %c: memref<4x4xf64>, %x: memref<4x4xf3
 // CHECK-LABEL: func.func @projection
 // CHECK-DAG:     memref.collapse_shape %{{.+}} {{\[\[}}0, 1], [2]] : memref<?x?x64xf32> into memref<?x64xf32>
 // CHECK-DAG:     memref.collapse_shape %{{.+}} {{\[\[}}0, 1], [2]] : memref<?x?x32xf32> into memref<?x32xf32>
-// CHECK-NOT:     scf.parallel
+// CHECK:         scf.parallel (%{{.+}}, %{{.+}}) = (%c0, %c0)
 // CHECK:         vector.fma
 #x = affine_map<(b, s, o, k) -> (b, s, k)>
 #w = affine_map<(b, s, o, k) -> (o, k)>
@@ -255,7 +258,7 @@ func.func @int8_unpacked_scales(%a: memref<?x64xf32>, %p: memref<2x64x48xi8>, %s
 // 512), so that the panels, contiguous in memory, are read as one stream.
 // CHECK-LABEL: func.func @prepacked_one_row
 // CHECK-NOT:     step %c512
-// CHECK:         scf.for %[[P:.+]] = %c0 to %c2 step %c1 {
+// CHECK:         scf.for %[[P:.+]] = %{{.+}} to %{{.+}} step %c1 {
 // CHECK-COUNT-3:   vector.load %{{.+}} : memref<1x96xf32>, vector<16xf32>
 // CHECK:           scf.for %[[K:.+]] = %c0 to %c640 step %c1 iter_args({{.+}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>) {
 // CHECK:             vector.load %{{.+}}[%[[P]], %[[K]], %c0] : memref<2x640x48xbf16>, vector<16xbf16>
@@ -302,5 +305,30 @@ func.func @prepacked_rows(%a: memref<?x640xf32>, %p: memref<2x640x48xbf16>, %c: 
     %1 = arith.addf %acc, %0 : f32
     linalg.yield %1 : f32
   }
+  return
+}
+
+// -----
+
+// The thread count is read once, at the function's start, before any
+// parallel loop (nothing between the regions merge-parallel-regions joins);
+// each product derives its split from it: one thread keeps groups of 8
+// panels (min(8, panels / wanted)) over all rows, more threads get
+// kSharesPerThread = 4 iterations each.
+// CHECK-LABEL: func.func @two_products
+// CHECK-NOT:     scf.parallel
+// CHECK:         %[[CALL:.+]] = call @omp_get_max_threads() : () -> i32
+// CHECK-NEXT:    %[[T:.+]] = arith.index_cast %[[CALL]] : i32 to index
+// CHECK:         %[[MANY:.+]] = arith.cmpi ugt, %[[T]], %c1
+// CHECK:         %[[SHARES:.+]] = arith.muli %[[T]], %c4
+// CHECK:         arith.select %[[MANY]], %[[SHARES]], %c1
+// CHECK:         scf.parallel
+// CHECK-NOT:     call @omp_get_max_threads
+// CHECK:         scf.parallel
+// CHECK:         return
+// CHECK:       func.func private @omp_get_max_threads() -> i32
+func.func @two_products(%a: memref<?x64xf32>, %w: memref<64x96xf32>, %c: memref<?x96xf32>, %d: memref<?x96xf32>) {
+  linalg.matmul ins(%a, %w : memref<?x64xf32>, memref<64x96xf32>) outs(%c : memref<?x96xf32>)
+  linalg.matmul ins(%a, %w : memref<?x64xf32>, memref<64x96xf32>) outs(%d : memref<?x96xf32>)
   return
 }

@@ -12,7 +12,7 @@
 // differ from the loops on the unrounded A.
 //
 // REQUIRES: avx512bf16
-// DEFINE: %{lower} = -convert-linalg-to-loops -arith-expand -lower-affine -convert-scf-to-cf -convert-vector-to-llvm -expand-strided-metadata -finalize-memref-to-llvm -convert-arith-to-llvm -convert-math-to-llvm -convert-index-to-llvm -convert-cf-to-llvm -convert-func-to-llvm -reconcile-unrealized-casts
+// DEFINE: %{lower} = -convert-linalg-to-loops -arith-expand -lower-affine -arith-expand -convert-scf-to-cf -convert-vector-to-llvm -expand-strided-metadata -finalize-memref-to-llvm -convert-arith-to-llvm -convert-math-to-llvm -convert-index-to-llvm -convert-cf-to-llvm -convert-func-to-llvm -reconcile-unrealized-casts
 // RUN: attnc-opt %s -attnc-lower-contractions | mlir-opt %{lower} | mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
 // RUN: sed 's/"avx512bf16"/"avx512bw"/' %s | attnc-opt -attnc-lower-contractions | mlir-opt %{lower} | mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
 // The kernel was emitted, each way (and the loops were not touched):

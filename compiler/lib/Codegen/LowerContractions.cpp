@@ -6,7 +6,9 @@
 // widened to f32 in registers as it is loaded) into the loop nest of a
 // GotoBLAS-style matrix product, in the vector dialect:
 //
-//   parallel over batch x groups of column panels (48 columns each):
+//   parallel over batch x blocks of rows x groups of column panels (48
+//   columns each; one group of 8 panels over all rows on one thread, finer
+//   with more threads: splitWork):
 //     for each block of 256 k (of a narrower B packed at load, as many
 //     bytes: 512 bf16 or 1024 int8 k):
 //       pack the block of B into [panel][k][48], contiguous, zero-padded
@@ -56,6 +58,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -80,8 +83,9 @@ namespace {
 class KernelEmitter {
 public:
   KernelEmitter(OpBuilder &b, Contraction c, linalg::LinalgOp init,
-                linalg::GenericOp epilogue)
-      : b(b), c(c), init(init), epilogue(epilogue), loc(c.op.getLoc()),
+                linalg::GenericOp epilogue, Value threads)
+      : b(b), c(c), init(init), epilogue(epilogue), threads(threads),
+        loc(c.op.getLoc()),
         f32(b.getF32Type()), kVectorWidth(c.target.lanes),
         kPanelWidth(c.target.panelWidth()), kRowTile(c.target.rowTile()),
         vecType(VectorType::get({kVectorWidth}, f32)),
@@ -99,6 +103,10 @@ private:
     return b.create<arith::MulIOp>(loc, x, index(y));
   }
   Value min(Value x, Value y) { return b.create<arith::MinSIOp>(loc, x, y); }
+  Value max(Value x, Value y) { return b.create<arith::MaxSIOp>(loc, x, y); }
+  Value ceilDiv(Value x, Value y) {
+    return b.create<arith::CeilDivUIOp>(loc, x, y);
+  }
   /// `x` (an element or vector of B) as f32: a bf16/f16 or int8 weight is
   /// widened in registers, after the narrow load (an int8 one still to be
   /// multiplied by its scale).
@@ -110,6 +118,12 @@ private:
       return b.create<arith::SIToFPOp>(loc, wide, x);
     return b.create<arith::ExtFOp>(loc, wide, x);
   }
+
+  /// How the product is shared out among threads (see splitWork).
+  struct WorkSplit {
+    Value panelsPerGroup, numGroups, rowsPerBlock, numRowBlocks;
+  };
+  WorkSplit splitWork(Value sizeM, Value numPanels, bool rowBlocks);
 
   /// The indices of `operand` at the loop indices `ivs` (one per loop,
   /// null for loops the operand does not use).
@@ -147,6 +161,8 @@ private:
   Contraction c;
   linalg::LinalgOp init;
   linalg::GenericOp epilogue;
+  /// The number of threads a parallel loop gets (index).
+  Value threads;
   Location loc;
   Type f32;
   /// The target's shape of the kernel (VectorTarget.h).
@@ -493,6 +509,44 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch, Value m0, int64_t rows,
   ifElse(last, {}, [&] { return store(true); }, [&] { return store(false); });
 }
 
+/// One thread takes the product as one group of kPanelsPerGroup panels (its
+/// packed k block of B reused from L2 by every row tile) over all rows, as
+/// before threads. More threads get at least kSharesPerThread iterations
+/// each where the product has them, so that none waits long for the
+/// slowest: first from narrower groups (free: each panel's k block is still
+/// packed or read once), then, where B is packed at load, from blocks of
+/// rows (each block reads B again; whole row tiles, so each row keeps its
+/// kind of tile). Every element of C still sums its k terms in the same
+/// order: the split changes no result.
+KernelEmitter::WorkSplit KernelEmitter::splitWork(Value sizeM,
+                                                  Value numPanels,
+                                                  bool rowBlocks) {
+  Value one = index(1);
+  Value many = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ugt,
+                                       threads, one);
+  Value wanted = b.create<arith::SelectOp>(
+      loc, many, mul(threads, kSharesPerThread), one);
+  Value batchSize = one;
+  for (unsigned dim : c.batch)
+    batchSize = b.create<arith::MulIOp>(loc, batchSize, loopSizes[dim]);
+  Value panels = b.create<arith::MulIOp>(loc, batchSize, numPanels);
+  WorkSplit split;
+  split.panelsPerGroup =
+      min(max(b.create<arith::DivUIOp>(loc, panels, wanted), one),
+          index(kPanelsPerGroup));
+  split.numGroups = ceilDiv(numPanels, split.panelsPerGroup);
+  Value rowTiles = ceilDiv(sizeM, index(kRowTile));
+  Value tilesPerBlock = max(rowTiles, one);
+  if (rowBlocks) {
+    Value groups = max(b.create<arith::MulIOp>(loc, batchSize, split.numGroups),
+                       one);
+    tilesPerBlock = max(ceilDiv(rowTiles, ceilDiv(wanted, groups)), one);
+  }
+  split.rowsPerBlock = mul(tilesPerBlock, kRowTile);
+  split.numRowBlocks = ceilDiv(sizeM, split.rowsPerBlock);
+  return split;
+}
+
 void KernelEmitter::emit() {
   for (Range r : c.op.createLoopRanges(b, loc))
     loopSizes.push_back(getValueOrCreateConstantIndexOp(b, loc, r.size));
@@ -502,12 +556,8 @@ void KernelEmitter::emit() {
   // Panels: full ones, then at most one partial panel at the end.
   Value fullPanels = b.create<arith::DivUIOp>(loc, sizeN, index(kPanelWidth));
   Value numPanels = b.create<arith::CeilDivUIOp>(loc, sizeN, index(kPanelWidth));
-  Value numGroups =
-      b.create<arith::CeilDivUIOp>(loc, numPanels, index(kPanelsPerGroup));
-  Value fullRows =
-      b.create<arith::MulIOp>(loc, b.create<arith::DivUIOp>(loc, sizeM,
-                                                             index(kRowTile)),
-                              index(kRowTile));
+  bool prepacked = c.rhsIsPacked;
+  WorkSplit split = splitWork(sizeM, numPanels, prepacked);
 
   if (c.rhsIsPairs) {
     pairKernel.emplace(b, loc, kVectorWidth, c.bf16Dot);
@@ -522,24 +572,32 @@ void KernelEmitter::emit() {
     ubs.push_back(loopSizes[dim]);
     steps.push_back(one);
   }
-  lbs.push_back(zero);
-  ubs.push_back(numGroups);
-  steps.push_back(one);
+  for (Value size : {split.numRowBlocks, split.numGroups}) {
+    lbs.push_back(zero);
+    ubs.push_back(size);
+    steps.push_back(one);
+  }
 
   auto parallel = b.create<scf::ParallelOp>(loc, lbs, ubs, steps);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(parallel.getBody());
   ValueRange ivs = parallel.getInductionVars();
-  SmallVector<Value> batch(ivs.drop_back());
-  Value group = ivs.back();
-  Value firstPanel = mul(group, kPanelsPerGroup);
-  Value endPanel = min(add(firstPanel, kPanelsPerGroup), numPanels);
+  SmallVector<Value> batch(ivs.drop_back(2));
+  Value rowBlock = ivs[ivs.size() - 2], group = ivs.back();
+  Value firstRow = b.create<arith::MulIOp>(loc, rowBlock, split.rowsPerBlock);
+  Value endRow = min(add(firstRow, split.rowsPerBlock), sizeM);
+  // Blocks are whole row tiles: only the last can end in single rows.
+  Value endTiles = add(
+      firstRow, mul(b.create<arith::DivUIOp>(loc, sub(endRow, firstRow),
+                                             index(kRowTile)),
+                    kRowTile));
+  Value firstPanel = b.create<arith::MulIOp>(loc, group, split.panelsPerGroup);
+  Value endPanel = min(add(firstPanel, split.panelsPerGroup), numPanels);
   Value endFull = min(endPanel, fullPanels);
   Value hasPartial =
       b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, endFull,
                               endPanel);
 
-  bool prepacked = c.rhsIsPacked;
   Value pack;
   if (!prepacked) {
     // 384 KiB on the stack of the thread that runs the group (freed at the
@@ -605,8 +663,8 @@ void KernelEmitter::emit() {
           });
         });
       };
-      tiles(zero, fullRows, kRowTile);
-      tiles(fullRows, sizeM, 1);
+      tiles(firstRow, endTiles, kRowTile);
+      tiles(endTiles, endRow, 1);
     });
   };
   // One row (a decode step's matrix-vector product) of a weight packed at
@@ -694,16 +752,47 @@ Contraction foldRowLoops(RewriterBase &rewriter, Contraction c) {
   return *refolded;
 }
 
+/// The thread count parallel loops get, read once at the start of `func`
+/// (one call, before any parallel region: nothing between the regions that
+/// attnc-merge-parallel-regions joins). libomp's own function: the runtime
+/// sets it with omp_set_num_threads.
+Value threadCountAt(func::FuncOp func) {
+  constexpr StringLiteral kMaxThreads = "omp_get_max_threads";
+  auto module = func->getParentOfType<ModuleOp>();
+  OpBuilder b(module.getContext());
+  Location loc = func.getLoc();
+  auto callee = module.lookupSymbol<func::FuncOp>(kMaxThreads);
+  if (!callee) {
+    b.setInsertionPointToEnd(module.getBody());
+    callee = b.create<func::FuncOp>(
+        loc, kMaxThreads, b.getFunctionType({}, {b.getI32Type()}));
+    callee.setPrivate();
+  }
+  b.setInsertionPointToStart(&func.getBody().front());
+  Value count = b.create<func::CallOp>(loc, callee).getResult(0);
+  return b.create<arith::IndexCastOp>(loc, b.getIndexType(), count);
+}
+
 struct LowerContractionsPass
     : attnc::impl::LowerContractionsBase<LowerContractionsPass> {
   void runOnOperation() override {
+    SmallVector<func::FuncOp> funcs(getOperation().getOps<func::FuncOp>());
+    for (func::FuncOp func : funcs)
+      if (!func.isExternal())
+        lowerIn(func);
+  }
+
+  void lowerIn(func::FuncOp func) {
     SmallVector<Contraction> found;
-    getOperation().walk([&](linalg::LinalgOp op) {
+    func.walk([&](linalg::LinalgOp op) {
       if (std::optional<Contraction> c = matchContraction(op))
         found.push_back(*c);
     });
+    if (found.empty())
+      return;
+    Value threads = threadCountAt(func);
     IRRewriter rewriter(&getContext());
-    DominanceInfo dominance(getOperation());
+    DominanceInfo dominance(func);
     for (Contraction c : found) {
       c = foldRowLoops(rewriter, c);
       linalg::LinalgOp init;
@@ -721,7 +810,7 @@ struct LowerContractionsPass
           epilogue = nullptr;
       }
       rewriter.setInsertionPoint(c.op);
-      KernelEmitter(rewriter, c, init, epilogue).emit();
+      KernelEmitter(rewriter, c, init, epilogue, threads).emit();
       rewriter.eraseOp(c.op);
       if (init)
         rewriter.eraseOp(init);

@@ -123,7 +123,7 @@ void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
 
-  pm.addNestedPass<func::FuncOp>(createLowerContractions());
+  pm.addPass(createLowerContractions());
   pm.addNestedPass<func::FuncOp>(createVectorizeGenerics());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createForallToParallelLoopPass());

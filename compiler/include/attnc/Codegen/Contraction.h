@@ -27,6 +27,11 @@ inline constexpr int64_t kDepthBlock = 256;
 /// panel: a decode step's int8 product ran 1.8x faster with them.
 int64_t depthBlockOf(mlir::Type rhsElement, bool rhsIsPacked);
 inline constexpr int64_t kPanelsPerGroup = 8;
+/// With more than one thread, a product is cut into at least this many
+/// iterations of its parallel loop per thread where it has them (narrower
+/// groups of panels, then blocks of rows), so that round-robin shares
+/// differ by at most a small fraction.
+inline constexpr int64_t kSharesPerThread = 4;
 /// k values sharing one scale in an int8 weight (docs/abi.md).
 inline constexpr int64_t kInt8Block = ATTNC_INT8_BLOCK;
 static_assert(kDepthBlock % kInt8Block == 0,

@@ -82,15 +82,18 @@ def PrepareTileFusion : Pass<"attnc-prepare-tile-fusion", "mlir::func::FuncOp"> 
   }];
 }
 
-def LowerContractions : Pass<"attnc-lower-contractions", "mlir::func::FuncOp"> {
+def LowerContractions : Pass<"attnc-lower-contractions", "mlir::ModuleOp"> {
   let summary = "Rewrite linalg contractions on buffers into register-blocked "
                 "vector kernels";
   let description = [{
     Every f32 linalg op on buffers that computes `C[b.., m, n] += A * B` over
     one reduction loop (linalg.matmul, batch_matmul, the contractions of
     attnc-convert-attn-to-linalg, and products whose B is a weight packed at load)
-    becomes a GotoBLAS-style loop nest: an `scf.parallel` over the batch and
-    groups of 48-column panels, blocks of 256 k in which B is packed into a
+    becomes a GotoBLAS-style loop nest: an `scf.parallel` over the batch,
+    blocks of rows and groups of 48-column panels (as many as the thread
+    count, read once per function from `omp_get_max_threads`, asks for:
+    one group of 8 panels over all rows on one thread), blocks of 256 k in
+    which B is packed into a
     contiguous scratch buffer, and an 8 x 48 register tile of C (24
     `vector<16xf32>` accumulators) updated by `vector.fma`. Rows and columns
     that do not fill a tile use single-row tiles and masked loads and stores.
@@ -111,9 +114,9 @@ def LowerContractions : Pass<"attnc-lower-contractions", "mlir::func::FuncOp"> {
     avx512bf16) or the pairs widened and two FMAs (elsewhere).
   }];
   let dependentDialects = [
-    "mlir::arith::ArithDialect", "mlir::LLVM::LLVMDialect",
-    "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
-    "mlir::vector::VectorDialect"
+    "mlir::arith::ArithDialect", "mlir::func::FuncDialect",
+    "mlir::LLVM::LLVMDialect", "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect", "mlir::vector::VectorDialect"
   ];
 }
 
