@@ -99,7 +99,7 @@ int64_t LinearOp::getOutFeatures() {
 static LogicalResult verifyInt8Scales(Operation *op, Value values,
                                       Value scales) {
   ArrayRef<int64_t> w = tensorType(values).getShape();
-  int64_t blocks = (w[1] + kInt8Block - 1) / kInt8Block;
+  int64_t blocks = (w[1] + attnc::kInt8Block - 1) / attnc::kInt8Block;
   if (tensorType(scales).getShape() == ArrayRef<int64_t>{w[0], blocks, w[2]})
     return success();
   return op->emitOpError() << "the scales of an i8 weight " << values.getType()

@@ -214,9 +214,9 @@ struct EmbeddingLowering : OpConversionPattern<attn::EmbeddingOp> {
         tensor::getMixedSizes(rewriter, loc, ids);
     sizes.push_back(tensor::getMixedSize(rewriter, loc, table, 1));
     unsigned rank = sizes.size();
-    Value rows = scales ? rewriter.create<arith::ConstantIndexOp>(
-                              loc, op.getRowCount())
-                        : rewriter.create<tensor::DimOp>(loc, table, 0);
+    Value rows = scales ? Value(rewriter.create<arith::ConstantIndexOp>(
+                              loc, op.getRowCount()))
+                        : Value(rewriter.create<tensor::DimOp>(loc, table, 0));
     Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
     Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
     Value last = rewriter.create<arith::SubIOp>(loc, rows, one);
