@@ -47,14 +47,17 @@ def corpus_windows(context):
 
 
 def emulation(model, round_weight):
-    """`model`'s forward with every linear weight (and the logits projection
-    of the tied wte, not its lookup) replaced by round_weight([out, in])."""
+    """`model`'s forward with every linear weight and both embedding tables
+    (wte also where the tied logits projection reads it) replaced by
+    round_weight([out, in]), as attnc stores them."""
     v = copy.deepcopy(model)
     with torch.no_grad():
         for block in v.h:
             for conv in (block.attn.c_attn, block.attn.c_proj, block.mlp.c_fc, block.mlp.c_proj):
                 conv.weight.copy_(round_weight(conv.weight.T.contiguous()).T)
-        head = round_weight(v.wte.weight.clone())
+        for table in (v.wte, v.wpe):
+            table.weight.copy_(round_weight(table.weight.clone()))
+        head = v.wte.weight
 
     @torch.no_grad()
     def forward(ids):

@@ -344,10 +344,13 @@ private:
       if (pack.panels()) {
         // The compiler chose the panel width for its target: 48 for
         // AVX-512, 24 for AVX2 (3 vectors); a sane one is a multiple of 4.
+        // Width 1 is an int8 embedding table's rows (docs/abi.md).
         int64_t width = pack.panelWidth();
-        if (width < 4 || width > 256 || width % 4)
+        bool rows = width == 1 && pack.quantized();
+        if (!rows && (width < 4 || width > 256 || width % 4))
           return invalid(where + ": panels of width " + std::to_string(width) +
-                         " (expected a multiple of 4 up to 256)");
+                         " (expected a multiple of 4 up to 256, or 1 for "
+                         "int8 rows)");
         std::vector<int64_t> expected(whole.begin(), whole.end() - 2);
         int inAxis = static_cast<int>(rank) * 2 - 3 - pack.outAxis;
         expected.push_back((whole[pack.outAxis] + width - 1) / width);

@@ -79,7 +79,10 @@ std::vector<int> int8OutAxes(const Manifest &manifest) {
                  (pack.members.size() == 1 || pack.axis > 0);
     for (int member : pack.members) {
       auto m = static_cast<size_t>(member);
-      if (pack.quantized() && pack.panels() && aligned)
+      // Packs reading a member along different outputs (a table's rows
+      // and an [in, out] linear's panels) cannot share its quantization.
+      if (pack.quantized() && pack.panels() && aligned &&
+          (outAxes[m] < 0 || outAxes[m] == pack.outAxis))
         outAxes[m] = pack.outAxis;
       else
         otherwise[m] = true;

@@ -72,8 +72,8 @@ class Bloom(nn.Module):
         x = self.word_embeddings_layernorm(self.word_embeddings(ids))
         for block in self.h:
             x = block(x)
-        # Tied lm_head (int8: its panels are quantized, the lookup stays f32).
-        return F.linear(self.ln_f(x), harness.linear_weight(self.word_embeddings.weight))
+        # Tied lm_head.
+        return F.linear(self.ln_f(x), self.word_embeddings.weight)
 
     def checkpoint(self):
         """Hugging Face BloomForCausalLM names (transformer. prefix, no

@@ -43,8 +43,8 @@ class GPT2(nn.Module):
         causal_mask = torch.triu(torch.ones(seq, seq, dtype=torch.bool), 1)
         for block in self.h:
             x = block(x, causal_mask)
-        # Tied output projection (int8: the table quantized, the lookup not).
-        return F.linear(self.ln_f(x), harness.linear_weight(self.wte.weight))
+        # Tied output projection.
+        return F.linear(self.ln_f(x), self.wte.weight)
 
     def checkpoint(self, prefix=""):
         """Hugging Face GPT2LMHeadModel names; Conv1D weights stored [in, out]."""

@@ -30,8 +30,12 @@ REL_TOL = 1e-4
 
 # The storage of matrix weights attnc compiles with (run_all.py
 # --weight-type): None or "f32" for f32, "bf16"/"f16" to round them, "int8"
-# to quantize the linear layers' weights.
+# to quantize the linear layers' weights and the embedding tables.
 WEIGHT_TYPE = None
+
+# With int8, whether the embedding tables are quantized too (run_all.py
+# --f32-tables clears it for a counter-check that must fail).
+INT8_TABLES = True
 
 # Whether linear layers round their input to bf16 (run_all.py
 # --round-activations, round_linear_inputs).
@@ -93,12 +97,6 @@ def round_linear_inputs():
     F.linear = linear
 
 
-def linear_weight(w):
-    """The weight a linear layer multiplies with: quantized for int8 (a tied
-    embedding table stays f32 where it is looked up)."""
-    return quantize_int8(w) if WEIGHT_TYPE == "int8" else w
-
-
 def round_stored_(module, keep=()):
     """Rounds, in place, what `attnc compile --weight-type` stores narrower:
     every parameter of 2 or more dimensions (the linear weights and embedding
@@ -113,14 +111,13 @@ def round_stored_(module, keep=()):
         return module
     kept = {id(p) for p in keep}
     if WEIGHT_TYPE == "int8":
-        # The linear weights only; a fresh Parameter unties a table shared
-        # with an embedding, which stays f32.
+        # The linear weights and the embedding tables ([V, E]: row id is
+        # output feature id), each once, in place: a table tied to a linear
+        # (a logits projection) is one quantized copy, as attnc reads both
+        # from the head's int8 panels.
         with torch.no_grad():
-            for m in module.modules():
-                if isinstance(m, nn.Linear) and id(m.weight) not in kept:
-                    m.weight = nn.Parameter(quantize_int8(m.weight))
-                elif isinstance(m, nn.MultiheadAttention) and m.in_proj_weight is not None:
-                    m.in_proj_weight.copy_(quantize_int8(m.in_proj_weight))
+            for w in int8_weights(module, kept):
+                w.copy_(quantize_int8(w))
         return module
     dtype = {"bf16": torch.bfloat16, "f16": torch.float16}[WEIGHT_TYPE]
     with torch.no_grad():
@@ -128,6 +125,25 @@ def round_stored_(module, keep=()):
             if p.dim() >= 2 and id(p) not in kept:
                 p.copy_(p.to(dtype).to(torch.float32))
     return module
+
+
+def int8_weights(module, kept):
+    """The parameters --weight-type int8 quantizes (round_stored_), each once;
+    with INT8_TABLES cleared, not the embedding tables (nor the linears they
+    are tied to)."""
+    seen, tables = set(kept), set()
+    if not INT8_TABLES:
+        tables = {id(m.weight) for m in module.modules() if isinstance(m, nn.Embedding)}
+    for m in module.modules():
+        if isinstance(m, (nn.Linear, nn.Embedding)):
+            w = m.weight
+        elif isinstance(m, nn.MultiheadAttention) and m.in_proj_weight is not None:
+            w = m.in_proj_weight
+        else:
+            continue
+        if id(w) not in seen and id(w) not in tables:
+            seen.add(id(w))
+            yield w
 
 
 def example(name):

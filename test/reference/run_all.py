@@ -94,6 +94,9 @@ def main():
     parser.add_argument("--unrounded-reference", action="store_true",
                         help="with --weight-type, give PyTorch the weights as saved "
                         "instead: the checks must then fail (they can see the storage)")
+    parser.add_argument("--f32-tables", action="store_true",
+                        help="with --weight-type int8, give PyTorch the embedding "
+                        "tables unquantized: the checks must then fail")
     parser.add_argument("--round-activations", action="store_true",
                         help="compile with --round-activations (with --weight-type "
                         "bf16) and give PyTorch linear layers that round their input "
@@ -106,6 +109,7 @@ def main():
     if args.weight_type:
         harness.WEIGHT_TYPE = None if args.unrounded_reference else args.weight_type
         args.compile_flag.append(f"--weight-type={args.weight_type}")
+    harness.INT8_TABLES = not args.f32_tables
     if args.round_activations:
         args.compile_flag.append("--round-activations")
         harness.round_linear_inputs()

@@ -25,19 +25,16 @@ def stored(model, conv1d):
     """The trained model with the weights `--weight-type` stores:
     harness.round_stored_ for bf16 and f16 (every matrix: the Conv1D weights,
     wte and wpe); for int8 the Conv1D weights ([in, out]) quantized along
-    their inputs, and the tied logits projection through a quantized copy of
-    wte while its lookup stays f32."""
+    their inputs, and wte and wpe ([V, E]) along their features (wte also
+    where the logits projection reads it: model.py's forward ends with
+    ln_f(x) @ wte.weight.T)."""
     if harness.WEIGHT_TYPE != "int8":
         return harness.round_stored_(model)
     with torch.no_grad():
         for m in model.modules():
             if isinstance(m, conv1d):
                 m.weight.copy_(harness.quantize_int8(m.weight.T.contiguous()).T)
-        head = harness.quantize_int8(model.wte.weight)
-    final = {}  # model.py's forward ends with ln_f(x) @ wte.weight.T
-    model.ln_f.register_forward_hook(lambda m, args, out: final.update(x=out))
-    model.register_forward_hook(lambda m, args, out: final["x"] @ head.T)
-    return model
+    return harness.round_stored_(model)
 
 
 def run(ctx):

@@ -26,11 +26,10 @@ struct BoundEmbeddingIndicesPass
       auto arg = dyn_cast<BlockArgument>(op.getIds());
       auto func = arg ? dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp())
                       : func::FuncOp();
-      auto tableType = cast<RankedTensorType>(op.getTable().getType());
+      int64_t rows = op.getRowCount();
       if (!func || arg.getOwner() != &func.getBody().front() ||
-          tableType.isDynamicDim(0))
+          ShapedType::isDynamic(rows))
         return;
-      int64_t rows = tableType.getDimSize(0);
       unsigned index = arg.getArgNumber();
       if (auto old = func.getArgAttrOfType<IntegerAttr>(index, kIndexBoundAttr))
         rows = std::min(rows, old.getInt());

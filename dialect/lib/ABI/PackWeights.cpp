@@ -13,6 +13,14 @@
 //
 //   y = linear(x, wp scales sp) layout panels
 //
+// With weight-type=int8 every embedding table (a rank-2 parameter) is read
+// from int8 too: from the panels of the linear it is tied to ([out, in] =
+// [V, E], GPT-2's wte and its logits projection), one copy for both, or
+// else from its own pack of panels of width 1, its rows (rows(t), [V, E, 1],
+// and row_scales(t), [V, ceil(E / 32), 1]):
+//
+//   e = embedding(wp[ids]) scales sp rows V
+//
 // With round-activations a bf16 w becomes pairs of inputs side by side,
 // wp : [ceil(out / 48), ceil(in / 2), 48, 2], read in layout panel_pairs
 // (the input rounded to bf16: the operands of vdpbf16ps).
@@ -89,8 +97,13 @@ public:
   void run();
 
 private:
-  /// The panel arguments of `source` read in `layout`, added on first use.
-  Panels panelsOf(BlockArgument source, WeightLayout layout);
+  /// Packs the linears' weights.
+  void packLinears();
+  /// Reads the embedding tables from int8 panels.
+  void packTables();
+  /// The panel arguments of `source` read in `layout`, `width` output
+  /// features wide (1: rows), added on first use.
+  Panels panelsOf(BlockArgument source, WeightLayout layout, int64_t width);
   /// Adds a packed argument of `type` from the packing attributes `attrs`,
   /// named `name`.
   BlockArgument addPacked(RankedTensorType type, StringRef name,
@@ -105,7 +118,8 @@ private:
 
   func::FuncOp model;
   bool int8, pairs;
-  DenseMap<std::pair<BlockArgument, unsigned>, Panels> packed;
+  DenseMap<std::tuple<BlockArgument, unsigned, int64_t>, Panels> packed;
+  SmallVector<BlockArgument> sources; // the arguments packs were made of
 };
 
 BlockArgument WeightPacker::addPacked(RankedTensorType type, StringRef name,
@@ -123,8 +137,9 @@ BlockArgument WeightPacker::addPacked(RankedTensorType type, StringRef name,
   return model.getArgument(at);
 }
 
-Panels WeightPacker::panelsOf(BlockArgument source, WeightLayout layout) {
-  auto key = std::pair{source, static_cast<unsigned>(layout)};
+Panels WeightPacker::panelsOf(BlockArgument source, WeightLayout layout,
+                              int64_t width) {
+  auto key = std::tuple{source, static_cast<unsigned>(layout), width};
   auto existing = packed.find(key);
   if (existing != packed.end())
     return existing->second;
@@ -134,7 +149,6 @@ Panels WeightPacker::panelsOf(BlockArgument source, WeightLayout layout) {
   bool stacked = type.getRank() == 3;
   int64_t outAxis = (stacked ? 1 : 0) + (layout == WeightLayout::OutIn ? 0 : 1);
   int64_t inAxis = (stacked ? 1 : 0) + (layout == WeightLayout::OutIn ? 1 : 0);
-  int64_t width = getVectorTarget(model).panelWidth();
   SmallVector<int64_t> shape;
   if (stacked)
     shape.push_back(type.getDimSize(0));
@@ -160,7 +174,9 @@ Panels WeightPacker::panelsOf(BlockArgument source, WeightLayout layout) {
     attrs.push_back(b.getNamedAttr(kLayersAttr, layers));
   if (inPairs)
     attrs.push_back(b.getNamedAttr(kPackPairsAttr, b.getUnitAttr()));
-  std::string panelsName = ("panels(" + name.getValue() + ")").str();
+  bool rows = width == 1;
+  std::string panelsName =
+      ((rows ? "rows(" : "panels(") + name.getValue() + ")").str();
   Type element = int8 ? Type(b.getI8Type()) : type.getElementType();
   Panels result;
   result.values = addPacked(RankedTensorType::get(shape, element), panelsName,
@@ -173,25 +189,70 @@ Panels WeightPacker::panelsOf(BlockArgument source, WeightLayout layout) {
         b.getNamedAttr(kPackBlockAttr, b.getI64IntegerAttr(kInt8Block)));
     result.scales = addPacked(
         RankedTensorType::get(scalesShape, b.getF32Type()),
-        "scales(" + name.getValue().str() + ")", attrs, source.getLoc());
+        (rows ? "row_scales(" : "scales(") + name.getValue().str() + ")",
+        attrs, source.getLoc());
   }
   packed[key] = result;
   return result;
 }
 
 void WeightPacker::run() {
+  packLinears();
+  if (int8)
+    packTables();
+  // Packed arguments only these ops read are built for nothing.
+  SmallVector<unsigned> unread;
+  for (BlockArgument arg : sources)
+    if (arg.use_empty() &&
+        getArgKind(model, arg.getArgNumber()) == kPackedKind &&
+        !llvm::is_contained(unread, arg.getArgNumber()))
+      unread.push_back(arg.getArgNumber());
+  llvm::sort(unread, std::greater<>());
+  for (unsigned index : unread)
+    (void)model.eraseArgument(index);
+}
+
+void WeightPacker::packTables() {
+  SmallVector<EmbeddingOp> lookups;
+  model.walk([&](EmbeddingOp op) {
+    if (!op.getScales())
+      lookups.push_back(op);
+  });
+  int64_t width = getVectorTarget(model).panelWidth();
+  for (EmbeddingOp op : lookups) {
+    std::optional<WeightSource> source = weightSource(op.getTable(), model);
+    if (!source || source->slice)
+      continue;
+    // Tied: the logits projection's panels hold row id as output feature id.
+    auto tied = packed.find(std::tuple{
+        source->arg, static_cast<unsigned>(WeightLayout::OutIn), width});
+    Panels panels = tied != packed.end()
+                        ? tied->second
+                        : panelsOf(source->arg, WeightLayout::OutIn, 1);
+    OpBuilder b(op);
+    auto lookup = b.create<EmbeddingOp>(
+        op.getLoc(), op.getType(), panels.values, op.getIds(), panels.scales,
+        b.getI64IntegerAttr(
+            cast<RankedTensorType>(source->arg.getType()).getDimSize(0)));
+    op.getResult().replaceAllUsesWith(lookup.getResult());
+    op.erase();
+    sources.push_back(source->arg);
+  }
+}
+
+void WeightPacker::packLinears() {
   SmallVector<LinearOp> linears;
   model.walk([&](LinearOp op) {
     if (op.getWeightLayout() != WeightLayout::Panels &&
         op.getWeightLayout() != WeightLayout::PanelPairs)
       linears.push_back(op);
   });
-  SmallVector<BlockArgument> sources;
+  int64_t width = getVectorTarget(model).panelWidth();
   for (LinearOp op : linears) {
     std::optional<WeightSource> source = weightSource(op.getWeight(), model);
     if (!source)
       continue;
-    Panels panels = panelsOf(source->arg, op.getWeightLayout());
+    Panels panels = panelsOf(source->arg, op.getWeightLayout(), width);
     OpBuilder b(op);
     // The layer's slice of a stacked argument, like the source's.
     auto layerOf = [&](BlockArgument arg) -> Value {
@@ -222,16 +283,6 @@ void WeightPacker::run() {
       source->slice.erase();
     sources.push_back(source->arg);
   }
-  // Packed arguments only these linears read are built for nothing.
-  SmallVector<unsigned> unread;
-  for (BlockArgument arg : sources)
-    if (arg.use_empty() &&
-        getArgKind(model, arg.getArgNumber()) == kPackedKind &&
-        !llvm::is_contained(unread, arg.getArgNumber()))
-      unread.push_back(arg.getArgNumber());
-  llvm::sort(unread, std::greater<>());
-  for (unsigned index : unread)
-    (void)model.eraseArgument(index);
 }
 
 struct PackWeightsPass : attnc::attn::impl::PackWeightsBase<PackWeightsPass> {

@@ -94,6 +94,19 @@ int64_t LinearOp::getOutFeatures() {
   return getWeightLayout() == WeightLayout::OutIn ? w[0] : w[1];
 }
 
+/// The scales of int8 panels `values` ([P, in, W]): [P, ceil(in / 32), W]
+/// (docs/abi.md "int8 weights").
+static LogicalResult verifyInt8Scales(Operation *op, Value values,
+                                      Value scales) {
+  ArrayRef<int64_t> w = tensorType(values).getShape();
+  int64_t blocks = (w[1] + attnc::kInt8Block - 1) / attnc::kInt8Block;
+  if (tensorType(scales).getShape() == ArrayRef<int64_t>{w[0], blocks, w[2]})
+    return success();
+  return op->emitOpError() << "the scales of an i8 weight " << values.getType()
+                           << " must be [" << w[0] << ", " << blocks << ", "
+                           << w[2] << "], found " << scales.getType();
+}
+
 LogicalResult LinearOp::verify() {
   bool pairs = getWeightLayout() == WeightLayout::PanelPairs;
   if (failed(verifyRank(*this, getInput(), "an input", 1, /*atLeast=*/true)) ||
@@ -141,14 +154,8 @@ LogicalResult LinearOp::verify() {
     if (getWeightLayout() != WeightLayout::Panels)
       return emitOpError() << "an i8 weight must be in layout panels, found "
                            << stringifyWeightLayout(getWeightLayout());
-    ArrayRef<int64_t> w = getWeight().getType().getShape();
-    int64_t blocks = (w[1] + kInt8Block - 1) / kInt8Block;
-    if (tensorType(getScales()).getShape() !=
-        ArrayRef<int64_t>{w[0], blocks, w[2]})
-      return emitOpError() << "the scales of an i8 weight "
-                           << getWeight().getType() << " must be ["
-                           << w[0] << ", " << blocks << ", " << w[2]
-                           << "], found " << getScales().getType();
+    if (failed(verifyInt8Scales(*this, getWeight(), getScales())))
+      return failure();
   }
   int64_t in = getInFeatures(), out = getOutFeatures();
   int64_t inputFeatures = input.getShape().back();
@@ -645,12 +652,36 @@ LogicalResult RMSNormOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult EmbeddingOp::verify() {
-  if (failed(verifyRank(*this, getTable(), "a table [vocab, features]", 2)))
+  bool int8 = getTable().getType().getElementType().isInteger(8);
+  if (int8 != static_cast<bool>(getScales()) ||
+      int8 != static_cast<bool>(getRowsAttr()))
+    return emitOpError() << (int8 ? "an i8 table needs its scales and rows"
+                                  : "only an i8 table takes scales and rows");
+  if (!int8)
+    return verifyRank(*this, getTable(), "a table [vocab, features]", 2);
+  // Panels [ceil(V / W), E, W] (docs/abi.md "int8 weights").
+  if (failed(verifyRank(*this, getTable(), "an i8 table [panels, features, width]",
+                        3)) ||
+      failed(verifyInt8Scales(*this, getTable(), getScales())))
     return failure();
+  ArrayRef<int64_t> t = getTable().getType().getShape();
+  int64_t rows = *getRows();
+  if (rows < 1 || ShapedType::isDynamic(t[2]) ||
+      t[0] != (rows + t[2] - 1) / t[2])
+    return emitOpError() << "an i8 table of " << rows
+                         << " rows must be [ceil(" << rows
+                         << " / width), features, width], found "
+                         << getTable().getType();
   return success();
 }
 
-/// [V, E] table, ids -> ids.shape + [E].
+int64_t EmbeddingOp::getRowCount() {
+  if (std::optional<uint64_t> rows = getRows())
+    return static_cast<int64_t>(*rows);
+  return getTable().getType().getDimSize(0);
+}
+
+/// [V, E] table (or [panels, E, width]), ids -> ids.shape + [E].
 ShapeRule EmbeddingOp::getShapeRule() {
   unsigned ids = getIdsMutable().getOperandNumber();
   ShapeRule rule = operandDims(ids, getIds().getType().getRank());

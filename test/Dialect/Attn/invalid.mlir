@@ -352,3 +352,35 @@ func.func @linear_int8_not_panels(%x: tensor<?x40xf32>, %w: tensor<48x40xi8>, %s
   %0 = attn.linear %x, %w scales %s layout out_in : tensor<?x40xf32>, tensor<48x40xi8> scales tensor<1x2x48xf32> -> tensor<?x48xf32>
   return
 }
+
+// -----
+
+func.func @embedding_i8_without_scales(%t: tensor<3x40x48xi8>, %ids: tensor<?xi64>) {
+  // expected-error @+1 {{'attn.embedding' op an i8 table needs its scales and rows}}
+  %0 = attn.embedding %t[%ids] : tensor<3x40x48xi8>, tensor<?xi64> -> tensor<?x40xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_f32_with_scales(%t: tensor<100x40xf32>, %s: tensor<3x2x48xf32>, %ids: tensor<?xi64>) {
+  // expected-error @+1 {{'attn.embedding' op only an i8 table takes scales and rows}}
+  %0 = attn.embedding %t[%ids] scales %s rows 100 : tensor<100x40xf32>, tensor<?xi64> scales tensor<3x2x48xf32> -> tensor<?x40xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_i8_scales(%t: tensor<3x40x48xi8>, %s: tensor<3x1x48xf32>, %ids: tensor<?xi64>) {
+  // expected-error @+1 {{'attn.embedding' op the scales of an i8 weight 'tensor<3x40x48xi8>' must be [3, 2, 48], found 'tensor<3x1x48xf32>'}}
+  %0 = attn.embedding %t[%ids] scales %s rows 100 : tensor<3x40x48xi8>, tensor<?xi64> scales tensor<3x1x48xf32> -> tensor<?x40xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_i8_rows(%t: tensor<3x40x48xi8>, %s: tensor<3x2x48xf32>, %ids: tensor<?xi64>) {
+  // expected-error @+1 {{'attn.embedding' op an i8 table of 200 rows must be [ceil(200 / width), features, width], found 'tensor<3x40x48xi8>'}}
+  %0 = attn.embedding %t[%ids] scales %s rows 200 : tensor<3x40x48xi8>, tensor<?xi64> scales tensor<3x2x48xf32> -> tensor<?x40xf32>
+  return
+}

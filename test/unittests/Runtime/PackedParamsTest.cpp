@@ -282,6 +282,11 @@ TEST(PackedParamsTest, BadPacksAreRejected) {
       {R"("packed_params": [{"name": "p", "dtype": "f32", "shape": [1, 1, 48, 2],
           "of": ["w"], "axis": 0, "layout": "pairs", "out_axis": 0}])",
        "packed_params[0] ('p'): panels in \"pairs\" are bf16, found f32"},
+      // Width 1 is an int8 table's rows only (docs/abi.md "int8 weights").
+      {R"("packed_params": [{"name": "p", "dtype": "f32", "shape": [2, 2, 1],
+          "of": ["w"], "axis": 0, "layout": "panels", "out_axis": 0}])",
+       "packed_params[0] ('p'): panels of width 1 (expected a multiple of 4 "
+       "up to 256, or 1 for int8 rows)"},
   };
   for (const Case &c : cases) {
     std::string json = std::string(FAKE_HEAD) + c.packs + "}";

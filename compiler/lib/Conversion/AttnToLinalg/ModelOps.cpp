@@ -11,6 +11,7 @@
 #include "Patterns.h"
 
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
+#include "attnc/Dialect/Attn/IR/WeightStorage.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -198,7 +199,9 @@ struct ActivationLowering : OpConversionPattern<OpTy> {
 };
 
 /// out[ids..., e] = table[clamp(id, 0, V - 1), e]: a gather whose index can
-/// never leave the table, whatever the input holds (widened to f32).
+/// never leave the table, whatever the input holds (widened to f32). An i8
+/// table is int8 panels [ceil(V / W), E, W] read as q * scale
+/// (docs/abi.md "int8 weights"), row id being lane id % W of panel id / W.
 struct EmbeddingLowering : OpConversionPattern<attn::EmbeddingOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -206,11 +209,14 @@ struct EmbeddingLowering : OpConversionPattern<attn::EmbeddingOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value table = adaptor.getTable(), ids = adaptor.getIds();
+    Value scales = adaptor.getScales();
     SmallVector<OpFoldResult> sizes =
         tensor::getMixedSizes(rewriter, loc, ids);
     sizes.push_back(tensor::getMixedSize(rewriter, loc, table, 1));
     unsigned rank = sizes.size();
-    Value rows = rewriter.create<tensor::DimOp>(loc, table, 0);
+    Value rows = scales ? Value(rewriter.create<arith::ConstantIndexOp>(
+                              loc, op.getRowCount()))
+                        : Value(rewriter.create<tensor::DimOp>(loc, table, 0));
     Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
     Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
     Value last = rewriter.create<arith::SubIOp>(loc, rows, one);
@@ -224,6 +230,8 @@ struct EmbeddingLowering : OpConversionPattern<attn::EmbeddingOp> {
               id = b.create<arith::MaxSIOp>(l, id, zero);
               id = b.create<arith::MinSIOp>(l, id, last);
               Value feature = b.create<linalg::IndexOp>(l, rank - 1);
+              if (scales)
+                return int8PanelElement(b, l, table, scales, id, feature);
               Value x = b.create<tensor::ExtractOp>(l, table,
                                                     ValueRange{id, feature});
               if (!x.getType().isF32()) // a bf16/f16 table
@@ -231,6 +239,24 @@ struct EmbeddingLowering : OpConversionPattern<attn::EmbeddingOp> {
               return x;
             }));
     return success();
+  }
+
+  /// Element `feature` of row `id` of int8 panels and their scales.
+  static Value int8PanelElement(OpBuilder &b, Location l, Value panels,
+                                Value scales, Value id, Value feature) {
+    auto index = [&](int64_t v) {
+      return b.create<arith::ConstantIndexOp>(l, v).getResult();
+    };
+    Value width = index(cast<RankedTensorType>(panels.getType()).getDimSize(2));
+    Value panel = b.create<arith::DivUIOp>(l, id, width);
+    Value lane = b.create<arith::RemUIOp>(l, id, width);
+    Value block = b.create<arith::DivUIOp>(l, feature, index(kInt8Block));
+    Value q = b.create<tensor::ExtractOp>(l, panels,
+                                          ValueRange{panel, feature, lane});
+    Value scale =
+        b.create<tensor::ExtractOp>(l, scales, ValueRange{panel, block, lane});
+    Value x = b.create<arith::SIToFPOp>(l, b.getF32Type(), q);
+    return b.create<arith::MulFOp>(l, x, scale);
   }
 };
 

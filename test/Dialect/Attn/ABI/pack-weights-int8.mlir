@@ -2,13 +2,13 @@
 // RUN: not attnc-opt %s -split-input-file -attnc-pack-weights=weight-type=int4 2>&1 | FileCheck %s --check-prefix=BAD
 
 // int8: the panels are i8, and their f32 scales [panels, ceil(in / 32), 48]
-// are a second packed argument of the same members; the linears read both.
-// The parameter stays f32 (the embedding reads it).
+// are a second packed argument of the same members; the linears read both,
+// and so does the tied table's lookup (pack-weights-int8-tables.mlir).
 // CHECK-LABEL: func.func @tied
 // CHECK-SAME: %[[W:[^:]+]]: tensor<100x40xf32> {attn.kind = "param"
 // CHECK-SAME: %[[P:[^:]+]]: tensor<3x40x48xi8> {attn.kind = "packed", attn.name = "panels(wte)", attn.pack_axis = 0 : i64, attn.pack_of = ["wte"], attn.pack_out_axis = 0 : i64, attn.shape = [3, 40, 48]}
 // CHECK-SAME: %[[S:[^:]+]]: tensor<3x2x48xf32> {attn.kind = "packed", attn.name = "scales(wte)", attn.pack_axis = 0 : i64, attn.pack_block = 32 : i64, attn.pack_of = ["wte"], attn.pack_out_axis = 0 : i64, attn.shape = [3, 2, 48]}
-// CHECK: attn.embedding %[[W]]
+// CHECK: attn.embedding %[[P]][%{{.+}}] scales %[[S]] rows 100
 // CHECK: attn.linear %{{.+}}, %[[P]] scales %[[S]] layout panels : tensor<?x40xf32>, tensor<3x40x48xi8> scales tensor<3x2x48xf32> -> tensor<?x100xf32>
 // BAD: attnc-pack-weights: unknown weight-type 'int4'; expected int8 or none
 func.func @tied(%x: tensor<?x40xf32> {attn.kind = "input", attn.name = "x", attn.shape = ["seq", 40]},

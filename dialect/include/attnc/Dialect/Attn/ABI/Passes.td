@@ -60,8 +60,8 @@ def PackWeights : Pass<"attnc-pack-weights", "mlir::ModuleOp"> {
     concatenation is the output features); the runtime builds it once, at
     load (docs/abi.md, "packed_params"). A weight read by several linears
     is packed once; the parameters stay arguments (an embedding tied to
-    the output projection still reads its own), and a packed argument
-    left unread is removed. Run it before attnc-kv-cache, which copies the
+    the output projection still reads its own, except with int8), and a
+    packed argument left unread is removed. Run it before attnc-kv-cache, which copies the
     arguments into the incremental-decoding entry.
 
     With `weight-type=int8` (`attnc compile --weight-type int8`) the panels
@@ -69,6 +69,10 @@ def PackWeights : Pass<"attnc-pack-weights", "mlir::ModuleOp"> {
     comes with a second packed argument, its f32 scales
     `[layers?, ceil(out / 48), ceil(in / 32), 48]` (`attn.pack_block =
     32`, named `scales(<name>)`), which the linear reads as its `scales`.
+    Every `attn.embedding` of a rank-2 parameter table then reads int8
+    too: the panels and scales of the linear the table is tied to
+    (`[out, in]` = `[V, E]`), else its own panels of width 1 (its rows,
+    `rows(<name>)` `[V, E, 1]`, and `row_scales(<name>)`).
 
     With `round-activations` (`attnc compile --round-activations`) a bf16
     weight is packed in `panel_pairs`,

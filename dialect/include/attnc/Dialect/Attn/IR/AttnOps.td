@@ -575,14 +575,39 @@ def Attn_EmbeddingOp : Attn_Op<"embedding", [Attn_OwnShapeRule]> {
     so that no input can read outside the table; the runtime rejects such
     ids before running. A bf16 or f16 table gives its rows widened to f32.
 
+    An `i8` table is int8 panels (attnc-pack-weights `weight-type=int8`,
+    docs/abi.md "int8 weights"): `[ceil(V / W), E, W]` with `scales`
+    `[ceil(V / W), ceil(E / 32), W]` and `rows` = V, row `id` being lane
+    `id mod W` of panel `id floordiv W`. Its element `e` is read as
+    `q * scales[.., e floordiv 32, ..]` in f32. W is the panel width of a
+    linear's panels when the table is tied to that linear (the logits
+    projection), or 1 for a table packed for the lookup alone (its rows).
+
     ```mlir
     %x = attn.embedding %wte[%ids] : tensor<50257x768xf32>, tensor<?x?xi64> -> tensor<?x?x768xf32>
+    %y = attn.embedding %p[%ids] scales %s rows 100
+        : tensor<3x40x48xi8>, tensor<?xi64> scales tensor<3x2x48xf32> -> tensor<?x40xf32>
     ```
   }];
-  let arguments = (ins Attn_WeightTensor:$table, Attn_IntTensor:$ids);
+  let arguments = (ins Attn_LinearWeightTensor:$table, Attn_IntTensor:$ids,
+                       Optional<Attn_F32Tensor>:$scales,
+                       OptionalAttr<I64Attr>:$rows);
   let results = (outs Attn_F32Tensor:$result);
   let assemblyFormat = [{
-    $table `[` $ids `]` attr-dict `:` type($table) `,` type($ids) `->` type($result)
+    $table `[` $ids `]` (`scales` $scales^)? (`rows` $rows^)? attr-dict `:`
+    type($table) `,` type($ids) (`scales` type($scales)^)? `->` type($result)
+  }];
+  let builders = [
+    // A float table [V, E].
+    OpBuilder<(ins "mlir::Type":$result, "mlir::Value":$table,
+                   "mlir::Value":$ids), [{
+      build($_builder, $_state, result, table, ids, mlir::Value(),
+            mlir::IntegerAttr());
+    }]>
+  ];
+  let extraClassDeclaration = [{
+    /// V, the rows ids index (dynamic for a dynamic float table).
+    int64_t getRowCount();
   }];
   let hasVerifier = 1;
 }
