@@ -69,11 +69,22 @@ struct Contraction {
   /// and 16 lanes. Otherwise the pairs are widened and multiplied by FMAs,
   /// with the same rounding of A.
   bool bf16Dot = false;
+  /// B is an int8 weight packed at load in quads of k
+  /// ([ceil(N / W)][ceil(K / 4)][W][4], read by (n floordiv W, k floordiv 4,
+  /// n mod W, k mod 4), with its scales as for int8 panels) and A is
+  /// quantized per block of 32 k first (the op carries kQuantizeLhsAttr;
+  /// layout panel_quads, `attnc compile --weight-type int8
+  /// --round-activations`). A's rows are contiguous along k and K is static.
+  /// rhsIsPacked is set too.
+  bool rhsIsQuads = false;
+  /// Quads computed by vpdpbusd (QuadKernel::hasDot); otherwise by exact
+  /// i32 arithmetic, with the same results.
+  bool int8Dot = false;
 };
 
 /// The contraction `op` computes, if LowerContractions handles it: f32 (B
 /// may be bf16 or f16, widened, or packed int8 with its scales, or bf16
-/// pairs with A rounded to bf16), buffer
+/// pairs with A rounded to bf16, or int8 quads with A quantized), buffer
 /// semantics, a multiply-accumulate body, and maps that are projected
 /// permutations (B may instead be packed, as above).
 std::optional<Contraction> matchContraction(mlir::linalg::LinalgOp op);
