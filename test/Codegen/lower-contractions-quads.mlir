@@ -1,6 +1,6 @@
 // RUN: attnc-opt %s -split-input-file -attnc-lower-contractions -canonicalize -cse -verify-diagnostics | FileCheck %s
 
-// An int8 weight in quads of k whose input is quantized (attn.quantize_lhs:
+// An int8 weight in quads of k whose input is quantized (attnc.quantize_lhs:
 // `attnc compile --weight-type int8 --round-activations`) on a target with
 // avx512vnni: per row tile (4 rows, then single rows) A's rows are quantized
 // per block of 32 k into i32 words of 4 bytes, with each block's scale and
@@ -38,7 +38,7 @@ module attributes {attn.target = {cpu = "sapphirerapids", features = ["avx512f",
                                      affine_map<(m, n, k) -> (n floordiv 48, k floordiv 32, n mod 48)>,
                                      affine_map<(m, n, k) -> (m, n)>],
                     iterator_types = ["parallel", "parallel", "reduction"]}
-        ins(%a, %p, %s : memref<?x75xf32>, memref<3x19x48x4xi8>, memref<3x3x48xf32>) outs(%c : memref<?x100xf32>) attrs = {attn.quantize_lhs} {
+        ins(%a, %p, %s : memref<?x75xf32>, memref<3x19x48x4xi8>, memref<3x3x48xf32>) outs(%c : memref<?x100xf32>) attrs = {attnc.quantize_lhs} {
     ^bb0(%x: f32, %q: i8, %scale: f32, %acc: f32):
       %w = arith.sitofp %q : i8 to f32
       %ws = arith.mulf %w, %scale : f32
@@ -70,7 +70,7 @@ module attributes {attn.target = {cpu = "x86-64-v4", features = ["avx512f", "avx
                                      affine_map<(m, n, k) -> (n floordiv 48, k floordiv 32, n mod 48)>,
                                      affine_map<(m, n, k) -> (m, n)>],
                     iterator_types = ["parallel", "parallel", "reduction"]}
-        ins(%a, %p, %s : memref<?x75xf32>, memref<3x19x48x4xi8>, memref<3x3x48xf32>) outs(%c : memref<?x100xf32>) attrs = {attn.quantize_lhs} {
+        ins(%a, %p, %s : memref<?x75xf32>, memref<3x19x48x4xi8>, memref<3x3x48xf32>) outs(%c : memref<?x100xf32>) attrs = {attnc.quantize_lhs} {
     ^bb0(%x: f32, %q: i8, %scale: f32, %acc: f32):
       %w = arith.sitofp %q : i8 to f32
       %ws = arith.mulf %w, %scale : f32
@@ -97,7 +97,7 @@ module attributes {attn.target = {cpu = "alderlake", features = ["avx2", "avxvnn
                                      affine_map<(m, n, k) -> (n floordiv 24, k floordiv 32, n mod 24)>,
                                      affine_map<(m, n, k) -> (m, n)>],
                     iterator_types = ["parallel", "parallel", "reduction"]}
-        ins(%a, %p, %s : memref<?x75xf32>, memref<5x19x24x4xi8>, memref<5x3x24xf32>) outs(%c : memref<?x100xf32>) attrs = {attn.quantize_lhs} {
+        ins(%a, %p, %s : memref<?x75xf32>, memref<5x19x24x4xi8>, memref<5x3x24xf32>) outs(%c : memref<?x100xf32>) attrs = {attnc.quantize_lhs} {
     ^bb0(%x: f32, %q: i8, %scale: f32, %acc: f32):
       %w = arith.sitofp %q : i8 to f32
       %ws = arith.mulf %w, %scale : f32
@@ -115,13 +115,13 @@ module attributes {attn.target = {cpu = "alderlake", features = ["avx2", "avxvnn
 // error, not f32 activations.
 module attributes {attn.target = {cpu = "sapphirerapids", features = ["avx512f", "avx512vnni"], f32_lanes = 16 : i64, vector_registers = 32 : i64}} {
   func.func @quads_unmatched(%a: memref<?x75xf32>, %p: memref<3x75x48xi8>, %s: memref<3x3x48xf32>, %c: memref<?x100xf32>) {
-    // expected-error @+1 {{'linalg.generic' op with 'attn.quantize_lhs' is not an int8 quads product the kernels implement}}
+    // expected-error @+1 {{'linalg.generic' op with 'attnc.quantize_lhs' is not an int8 quads product the kernels implement}}
     linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
                                      affine_map<(m, n, k) -> (n floordiv 48, k, n mod 48)>,
                                      affine_map<(m, n, k) -> (n floordiv 48, k floordiv 32, n mod 48)>,
                                      affine_map<(m, n, k) -> (m, n)>],
                     iterator_types = ["parallel", "parallel", "reduction"]}
-        ins(%a, %p, %s : memref<?x75xf32>, memref<3x75x48xi8>, memref<3x3x48xf32>) outs(%c : memref<?x100xf32>) attrs = {attn.quantize_lhs} {
+        ins(%a, %p, %s : memref<?x75xf32>, memref<3x75x48xi8>, memref<3x3x48xf32>) outs(%c : memref<?x100xf32>) attrs = {attnc.quantize_lhs} {
     ^bb0(%x: f32, %q: i8, %scale: f32, %acc: f32):
       %w = arith.sitofp %q : i8 to f32
       %ws = arith.mulf %w, %scale : f32

@@ -47,7 +47,7 @@ func.func @product(%a: memref<6x75xf32>, %p: memref<3x19x48x4xi8>,
   linalg.generic {indexing_maps = [#a, #p, #s, #c],
                   iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%a, %p, %s : memref<6x75xf32>, memref<3x19x48x4xi8>, memref<3x3x48xf32>)
-      outs(%c : memref<6x100xf32>) attrs = {attn.quantize_lhs} {
+      outs(%c : memref<6x100xf32>) attrs = {attnc.quantize_lhs} {
   ^bb0(%x: f32, %q: i8, %scale: f32, %acc: f32):
     %w = arith.sitofp %q : i8 to f32
     %ws = arith.mulf %w, %scale : f32

@@ -49,13 +49,13 @@ Value QuadKernel::splat(Type element, int64_t v) {
 
 QuadKernel::Scratch QuadKernel::allocScratch(int64_t rows, int64_t depth) {
   int64_t blocks = (depth + kInt8Block - 1) / kInt8Block;
-  auto alloca = [&](ArrayRef<int64_t> shape, Type element) -> Value {
+  auto scratch = [&](ArrayRef<int64_t> shape, Type element) -> Value {
     return b.create<memref::AllocaOp>(loc, MemRefType::get(shape, element),
                                       b.getI64IntegerAttr(64));
   };
-  return {alloca({rows, blocks * kQuadsPerBlock}, b.getI32Type()),
-          alloca({rows, blocks}, b.getI32Type()),
-          alloca({rows, blocks}, b.getF32Type())};
+  return {scratch({rows, blocks * kQuadsPerBlock}, b.getI32Type()),
+          scratch({rows, blocks}, b.getI32Type()),
+          scratch({rows, blocks}, b.getF32Type())};
 }
 
 void QuadKernel::quantizeRows(

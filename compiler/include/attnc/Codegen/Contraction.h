@@ -8,6 +8,7 @@
 #define ATTNC_CODEGEN_CONTRACTION_H
 
 #include "attnc/Dialect/Attn/IR/VectorTarget.h"
+#include "attnc/Dialect/Attn/IR/WeightStorage.h"
 #include "attnc/model_abi.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -27,8 +28,7 @@ inline constexpr int64_t kDepthBlock = 256;
 /// panel: a decode step's int8 product ran 1.8x faster with them.
 int64_t depthBlockOf(mlir::Type rhsElement, bool rhsIsPacked);
 inline constexpr int64_t kPanelsPerGroup = 8;
-/// k values sharing one scale in an int8 weight (docs/abi.md).
-inline constexpr int64_t kInt8Block = ATTNC_INT8_BLOCK;
+// kInt8Block (WeightStorage.h): k values sharing one scale in an int8 weight.
 static_assert(kDepthBlock % kInt8Block == 0,
               "a k block holds whole int8 scale blocks");
 /// Sets of accumulators a one-row int8 tile sums a block's products into,

@@ -111,7 +111,7 @@ def LowerContractions : Pass<"attnc-lower-contractions", "mlir::func::FuncOp"> {
     avx512bf16) or the pairs widened and two FMAs (elsewhere).
 
     An int8 weight packed in quads of k whose op carries
-    `attn.quantize_lhs` (layout panel_quads: `attnc compile --weight-type
+    `attnc.quantize_lhs` (layout panel_quads: `attnc compile --weight-type
     int8 --round-activations`) gets the quad kernel (QuadKernel.h): A's
     rows quantized per block of 32 k once per row tile, then per quad of k
     `vpdpbusd` (AVX512_VNNI / AVX-VNNI) or the same exact i32 sums without

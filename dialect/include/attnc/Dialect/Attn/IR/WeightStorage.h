@@ -33,7 +33,7 @@ inline constexpr llvm::StringLiteral kInt8WeightType = "int8";
 /// exact integer dot products per block (docs/abi.md "int8 x int8
 /// products"). The body says the rest: the weight times its block scale.
 /// Only attnc-lower-contractions implements it, and fails where it cannot.
-inline constexpr llvm::StringLiteral kQuantizeLhsAttr = "attn.quantize_lhs";
+inline constexpr llvm::StringLiteral kQuantizeLhsAttr = "attnc.quantize_lhs";
 
 /// "f32", "bf16" or "f16" as a type; nullopt for anything else.
 std::optional<mlir::FloatType> parseWeightType(mlir::MLIRContext *ctx,
