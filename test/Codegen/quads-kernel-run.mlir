@@ -11,12 +11,12 @@
 // acc = fma(f32(idot), scale_x * scale_w, acc). The integer sums are exact
 // and the blocks go in order in both: the results must agree exactly. Run
 // with vpdpbusd (avx512vnni) where this CPU has it, and without it
-// (x86-64-v4, the i32 arithmetic fallback) and at 8 lanes (x86-64-v3).
+// (x86-64-v4, the i32 arithmetic fallback). (The 8-lane kernels run in
+// test/reference/round-activations-int8.test, on x86-64-v3.)
 //
 // DEFINE: %{lower} = -convert-linalg-to-loops -lower-affine -convert-scf-to-cf -convert-vector-to-llvm -expand-strided-metadata -finalize-memref-to-llvm -convert-arith-to-llvm -convert-math-to-llvm -convert-index-to-llvm -convert-cf-to-llvm -convert-func-to-llvm -reconcile-unrealized-casts
 // RUN: %if avx512vnni %{ sed 's/TARGET/cpu = "sapphirerapids", features = ["avx512f", "avx512vnni"], f32_lanes = 16 : i64, vector_registers = 32 : i64/' %s | attnc-opt -attnc-lower-contractions | mlir-opt %{lower} | mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s %}
 // RUN: sed 's/TARGET/cpu = "x86-64-v4", features = ["avx512f"], f32_lanes = 16 : i64, vector_registers = 32 : i64/' %s | attnc-opt -attnc-lower-contractions | mlir-opt %{lower} | mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
-// RUN: sed 's/TARGET/cpu = "x86-64-v3", features = ["avx2"], f32_lanes = 8 : i64, vector_registers = 16 : i64/' %s | attnc-opt -attnc-lower-contractions | mlir-opt %{lower} | mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
 //
 // The largest |kernel - loops|, then C (its first and last numbers per row
 // from numpy, the same rule in float64 sums of exact products):
