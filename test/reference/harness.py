@@ -50,8 +50,9 @@ FLIP_TOL = 1e-2
 # Quantized to int8 instead (with --weight-type int8), an activation that
 # flips moves by one of 127 levels of its block's largest magnitude, not one
 # bf16 ulp of itself: 8e-3..1.3e-2 measured on GPT-2 small at 257 positions
-# (2e-7 at up to 64), against 1e-1 and more for a wrong formula.
-INT8_FLIP_TOL = 5e-2
+# (2e-7 on most checks of 64), up to 1.8e-2 on LLaMA small; the short checks
+# (REL_TOL) are the ones that tell int8 activations from f32 (1e-2..5e-2).
+INT8_FLIP_TOL = 3e-2
 
 
 def tolerance(positions):

@@ -96,8 +96,8 @@ def main():
                         "instead: the checks must then fail (they can see the storage)")
     parser.add_argument("--round-activations", action="store_true",
                         help="compile with --round-activations (with --weight-type "
-                        "bf16) and give PyTorch linear layers that round their input "
-                        "to bf16")
+                        "bf16 or int8) and give PyTorch linear layers that round their "
+                        "input to bf16 (quantize it to int8: harness.q8_linear)")
     args = parser.parse_args()
     unknown = [m for m in args.models if m not in MODELS]
     if unknown:
