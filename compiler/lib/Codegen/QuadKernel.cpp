@@ -37,16 +37,6 @@ int64_t QuadKernel::rowTile(const VectorTarget &target) {
   return std::max<int64_t>(1, (target.registers - vectors - 1) / (2 * vectors));
 }
 
-Value QuadKernel::index(int64_t v) {
-  return b.create<arith::ConstantIndexOp>(loc, v);
-}
-
-Value QuadKernel::splat(Type element, int64_t v) {
-  auto type = VectorType::get({lanes}, element);
-  return b.create<arith::ConstantOp>(
-      loc, DenseElementsAttr::get(type, b.getIntegerAttr(element, v)));
-}
-
 QuadKernel::Scratch QuadKernel::allocScratch(int64_t rows, int64_t depth) {
   int64_t blocks = (depth + kInt8Block - 1) / kInt8Block;
   auto scratch = [&](ArrayRef<int64_t> shape, Type element) -> Value {
@@ -147,14 +137,13 @@ Value QuadKernel::dotQuads(Value acc, Value w, Value a) {
   }
   // The same exact sums by i32 arithmetic: byte t of each lane of w
   // (unsigned) times byte t of a (signed).
-  Type i32 = b.getI32Type();
   for (int64_t t = 0; t < kQuad; ++t) {
     Value wt = b.create<arith::AndIOp>(
-        loc, b.create<arith::ShRUIOp>(loc, w, splat(i32, 8 * t)),
-        splat(i32, 0xff));
+        loc, b.create<arith::ShRUIOp>(loc, w, i32Splat(8 * t)),
+        i32Splat(0xff));
     Value at = b.create<arith::ShRSIOp>(
-        loc, b.create<arith::ShLIOp>(loc, a, splat(i32, 24 - 8 * t)),
-        splat(i32, 24));
+        loc, b.create<arith::ShLIOp>(loc, a, i32Splat(24 - 8 * t)),
+        i32Splat(24));
     acc = b.create<arith::AddIOp>(loc, acc,
                                   b.create<arith::MulIOp>(loc, wt, at));
   }

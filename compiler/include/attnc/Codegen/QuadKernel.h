@@ -18,18 +18,18 @@
 #ifndef ATTNC_CODEGEN_QUADKERNEL_H
 #define ATTNC_CODEGEN_QUADKERNEL_H
 
+#include "attnc/Codegen/LaneKernel.h"
 #include "attnc/Dialect/Attn/IR/VectorTarget.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/IR/Builders.h"
 
 namespace attnc::codegen {
 
-class QuadKernel {
+class QuadKernel : LaneKernel {
 public:
   /// `dot`: the target has a vpdpbusd of `lanes` i32 lanes.
   QuadKernel(mlir::OpBuilder &b, mlir::Location loc, int64_t lanes, bool dot)
-      : b(b), loc(loc), lanes(lanes), dot(dot) {}
+      : LaneKernel(b, loc, lanes, dot) {}
 
   /// Whether `target` (with `features`) has vpdpbusd at its vector width.
   static bool hasDot(const VectorTarget &target,
@@ -65,15 +65,8 @@ public:
                             int64_t vectors, mlir::ValueRange acc);
 
 private:
-  mlir::Value index(int64_t v);
-  mlir::Value splat(mlir::Type element, int64_t v);
   /// acc + per lane the sum of 4 products u8(w byte) x s8(a byte).
   mlir::Value dotQuads(mlir::Value acc, mlir::Value w, mlir::Value a);
-
-  mlir::OpBuilder &b;
-  mlir::Location loc;
-  int64_t lanes;
-  bool dot;
 };
 
 } // namespace attnc::codegen
