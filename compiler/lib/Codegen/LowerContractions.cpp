@@ -165,12 +165,14 @@ private:
   /// One register of f32, and the same lanes of B's element type.
   VectorType vecType, rhsVecType, maskType;
   SmallVector<Value> loopSizes;
-  /// bf16 pairs (Contraction::rhsIsPairs): the kernel, B's pairs as rows
-  /// of 2W, and the group's scratch of rounded rows of A.
+  /// B's pairs (quads) of k as rows of 2W (4W) elements.
+  Value groupPanels;
+  /// bf16 pairs (Contraction::rhsIsPairs): the kernel and the group's
+  /// scratch of rounded rows of A.
   std::optional<PairKernel> pairKernel;
-  Value pairPanels, roundedA;
-  /// int8 quads (Contraction::rhsIsQuads): the kernel, B's quads as rows of
-  /// 4W bytes, K, and the group's scratch of quantized rows of A.
+  Value roundedA;
+  /// int8 quads (Contraction::rhsIsQuads): the kernel, K, and the group's
+  /// scratch of quantized rows of A.
   std::optional<QuadKernel> quadKernel;
   int64_t quadDepth = 0;
   QuadKernel::Scratch quantizedA;
@@ -527,19 +529,16 @@ void KernelEmitter::emit() {
                                                              index(kRowTile)),
                               index(kRowTile));
 
-  if (c.rhsIsPairs) {
+  if (c.rhsIsPairs)
     pairKernel.emplace(b, loc, kVectorWidth, c.bf16Dot);
-    pairPanels = b.create<memref::CollapseShapeOp>(
-        loc, c.op.getDpsInputs()[1],
-        SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
-  }
   if (c.rhsIsQuads) {
     quadKernel.emplace(b, loc, kVectorWidth, c.int8Dot);
     quadDepth = c.op.getStaticLoopRanges()[c.k];
-    pairPanels = b.create<memref::CollapseShapeOp>(
+  }
+  if (c.rhsIsPairs || c.rhsIsQuads)
+    groupPanels = b.create<memref::CollapseShapeOp>(
         loc, c.op.getDpsInputs()[1],
         SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
-  }
 
   SmallVector<Value> lbs, ubs, steps;
   for (unsigned dim : c.batch) {
@@ -579,7 +578,7 @@ void KernelEmitter::emit() {
   if (pairKernel)
     roundedA = b.create<memref::AllocaOp>(
         loc, pairKernel->scratchType(kRowTile, depth), b.getI64IntegerAttr(64));
-  Value bPanels = pairPanels  ? pairPanels
+  Value bPanels = groupPanels ? groupPanels
                   : prepacked ? c.op.getDpsInputs()[1]
                               : pack;
   auto columnsFrom = [&](Value panel) {
