@@ -50,6 +50,21 @@ attnc_model *runOnce(const std::vector<int64_t> &shape, const float *w) {
   return model;
 }
 
+/// The fake model's manifest with one parameter w (`param`: its dtype and
+/// shape) read only through `packs`.
+std::string onlyPackedManifest(const char *param, const char *packs) {
+  return std::string(R"({"abi_version": 1, "name": "fake",
+      "dims": ["batch", "seq"],
+      "inputs": [{"name": "x", "dtype": "f32", "shape": ["batch", "seq", 4]},
+                 {"name": "t", "dtype": "f32", "shape": ["seq"]}],
+      "params": [{"name": "w", "tensor": "w.weight", )") +
+         param + R"(, "read": false}],
+      "outputs": [{"name": "y", "dtype": "f32", "shape": ["batch", "seq", 4]},
+                  {"name": "shape", "dtype": "i64", "shape": [2]}],
+      "packed_params": [)" +
+         packs + "]}";
+}
+
 /// Runs the fake model (which reads its one parameter w as 4 floats) with
 /// `packs` and returns what it got in buffers[slot]: inputs x, t; param w;
 /// outputs y, shape; then the packs.
@@ -142,17 +157,13 @@ TEST(PackedParamsTest, PairsHoldTwoInputsPerColumnZeroPadded) {
   // [1 panel, ceil(3 / 2) = 2 pairs, 48, 2], the odd in's last pair and the
   // columns past out zero.
   FakeModelHooks hooks;
-  hooks.setManifest(R"J({"abi_version": 1, "name": "fake",
-      "dims": ["batch", "seq"],
-      "inputs": [{"name": "x", "dtype": "f32", "shape": ["batch", "seq", 4]},
-                 {"name": "t", "dtype": "f32", "shape": ["seq"]}],
-      "params": [{"name": "w", "tensor": "w.weight", "dtype": "bf16",
-                  "shape": [3, 3], "read": false}],
-      "outputs": [{"name": "y", "dtype": "f32", "shape": ["batch", "seq", 4]},
-                  {"name": "shape", "dtype": "i64", "shape": [2]}],
-      "packed_params": [{"name": "panels(w)", "dtype": "bf16",
-                         "shape": [1, 2, 48, 2], "of": ["w"], "axis": 0,
-                         "layout": "pairs", "out_axis": 0}]})J");
+  // The hooks keep the pointer: the string must outlive the run.
+  std::string manifest = onlyPackedManifest(
+      R"("dtype": "bf16", "shape": [3, 3])",
+      R"J({"name": "panels(w)", "dtype": "bf16",
+          "shape": [1, 2, 48, 2], "of": ["w"], "axis": 0,
+          "layout": "pairs", "out_axis": 0})J");
+  hooks.setManifest(manifest.c_str());
   hooks.recordBuffer(5);
   float w[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
   attnc_model *model = runOnce({3, 3}, w);
@@ -236,20 +247,16 @@ TEST(PackedParamsTest, QuadsHoldFourInt8InputsPerColumnZeroPadded) {
   // int8 products"): [1 panel, ceil(5 / 4) = 2 quads, 48, 4], the inputs
   // past 5 and the columns past out zero; its scales as for "panels".
   FakeModelHooks hooks;
-  hooks.setManifest(R"J({"abi_version": 1, "name": "fake",
-      "dims": ["batch", "seq"],
-      "inputs": [{"name": "x", "dtype": "f32", "shape": ["batch", "seq", 4]},
-                 {"name": "t", "dtype": "f32", "shape": ["seq"]}],
-      "params": [{"name": "w", "tensor": "w.weight", "dtype": "f32",
-                  "shape": [3, 5], "read": false}],
-      "outputs": [{"name": "y", "dtype": "f32", "shape": ["batch", "seq", 4]},
-                  {"name": "shape", "dtype": "i64", "shape": [2]}],
-      "packed_params": [{"name": "panels(w)", "dtype": "i8",
-                         "shape": [1, 2, 48, 4], "of": ["w"], "axis": 0,
-                         "layout": "quads", "out_axis": 0},
-                        {"name": "scales(w)", "dtype": "f32",
-                         "shape": [1, 1, 48], "of": ["w"], "axis": 0,
-                         "layout": "scales", "block": 32, "out_axis": 0}]})J");
+  // The hooks keep the pointer: the string must outlive the run.
+  std::string manifest = onlyPackedManifest(
+      R"("dtype": "f32", "shape": [3, 5])",
+      R"J({"name": "panels(w)", "dtype": "i8",
+          "shape": [1, 2, 48, 4], "of": ["w"], "axis": 0,
+          "layout": "quads", "out_axis": 0},
+         {"name": "scales(w)", "dtype": "f32",
+          "shape": [1, 1, 48], "of": ["w"], "axis": 0,
+          "layout": "scales", "block": 32, "out_axis": 0})J");
+  hooks.setManifest(manifest.c_str());
   hooks.recordBuffer(5);
   float w[15] = {127, 1, 2, 3, 4, 5, -127, 6, 7, 8, 9, 10, 127, -11, 12};
   attnc_model *model = runOnce({3, 5}, w);

@@ -16,9 +16,12 @@
 namespace attnc::codegen {
 
 class LaneKernel {
-protected:
+public:
+  /// `dot`: use the target's dot-product instruction at `lanes` lanes.
   LaneKernel(mlir::OpBuilder &b, mlir::Location loc, int64_t lanes, bool dot)
       : b(b), loc(loc), lanes(lanes), dot(dot) {}
+
+protected:
 
   mlir::Value index(int64_t v) {
     return b.create<mlir::arith::ConstantIndexOp>(loc, v);

@@ -18,11 +18,10 @@
 
 namespace attnc::codegen {
 
+/// `dot`: vdpbf16ps.
 class PairKernel : LaneKernel {
 public:
-  /// `dot`: the target has vdpbf16ps at `lanes` f32 lanes.
-  PairKernel(mlir::OpBuilder &b, mlir::Location loc, int64_t lanes, bool dot)
-      : LaneKernel(b, loc, lanes, dot) {}
+  using LaneKernel::LaneKernel;
 
   /// Scratch for `rows` rows of A rounded to bf16, `depth` k each: bf16
   /// pairs as i32 (dot) or the rounded values as f32.

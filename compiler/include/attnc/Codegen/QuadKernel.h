@@ -25,11 +25,10 @@
 
 namespace attnc::codegen {
 
+/// `dot`: vpdpbusd (hasDot).
 class QuadKernel : LaneKernel {
 public:
-  /// `dot`: the target has a vpdpbusd of `lanes` i32 lanes.
-  QuadKernel(mlir::OpBuilder &b, mlir::Location loc, int64_t lanes, bool dot)
-      : LaneKernel(b, loc, lanes, dot) {}
+  using LaneKernel::LaneKernel;
 
   /// Whether `target` (with `features`) has vpdpbusd at its vector width.
   static bool hasDot(const VectorTarget &target,
