@@ -15,7 +15,8 @@
 # (mm512x768x768 ... mm128x768x768, block128/512/1024, llama128,
 # prefill128/512, attn2048, decode512, decode1024, decode128bf16,
 # decode1024bf16, prefill128bf16, prefill128bf16dot, prefill512bf16dot,
-# decode128bf16dot, decode128int8, prefill128int8). Prints a markdown table (bench/table.py) with the
+# decode128bf16dot, decode128int8, prefill128int8, decode128int8dot,
+# prefill128int8dot). Prints a markdown table (bench/table.py) with the
 # machine, the load and the command; --out FILE also writes it there
 # (between the markers, if FILE has them: bench/run.sh --out
 # docs/performance.md updates the doc's table in place); --raw FILE keeps
@@ -106,6 +107,9 @@ rows+=("decode128bf16dot|gpt2-bf16dot|--dim batch=1 --dim seq=128 --decode 128|"
 # The same with int8 weights (--weight-type int8), against f32.
 rows+=("decode128int8|gpt2-int8|--dim batch=1 --dim seq=128 --decode 128|")
 rows+=("prefill128int8|gpt2-int8|--dim batch=1 --dim seq=128|")
+# int8 weights and activations quantized to int8 (--round-activations).
+rows+=("decode128int8dot|gpt2-int8dot|--dim batch=1 --dim seq=128 --decode 128|")
+rows+=("prefill128int8dot|gpt2-int8dot|--dim batch=1 --dim seq=128|")
 
 build_model() {
   case $1 in
@@ -125,6 +129,9 @@ build_model() {
         --round-activations ;;
     gpt2-int8) build_model gpt2
       compile gpt2-int8 "$root/examples/gpt2.attn" --weight-type int8 ;;
+    gpt2-int8dot) build_model gpt2
+      compile gpt2-int8dot "$root/examples/gpt2.attn" --weight-type int8 \
+        --round-activations ;;
     attention) compile attention "$root/bench/models/attention.attn" ;;
   esac
 }
@@ -180,7 +187,7 @@ for entry in "${rows[@]}"; do
             --m "$m" --n "$n" --k "$k" --threads "$t" "${common[@]}"
         done
       fi
-      if [[ $so == *-bf16 || $so == *-bf16dot || $so == *-int8 ]]; then
+      if [[ $so == *-bf16 || $so == *-bf16dot || $so == *-int8 || $so == *-int8dot ]]; then
         # shellcheck disable=SC2086
         measure "$row" "$t" attnc-f32 "$bin/attnc-bench" "$work/${so%-*}.so" \
           $bench_args --threads "$t" "${common[@]}"

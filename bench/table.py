@@ -91,6 +91,13 @@ ROWS = {
                           bandwidth_target=0.8),
     "prefill128int8": dict(label="GPT-2-small prefill, S=128, int8 weights",
                            peers=["attnc-f32"], target=("attnc-f32", 1.0)),
+    # int8 weights, activations quantized to int8: int8 dot products.
+    "decode128int8dot": dict(label="GPT-2-small decode, context 128, int8 dot products",
+                             bytes=gpt2_decode_bytes(192, matrix_bytes=1.125),
+                             peers=["attnc-f32"], target=("attnc-f32", 3.0),
+                             bandwidth_target=0.8),
+    "prefill128int8dot": dict(label="GPT-2-small prefill, S=128, int8 dot products",
+                              peers=["attnc-f32"], target=("attnc-f32", 1.0)),
 }
 
 

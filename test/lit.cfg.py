@@ -49,8 +49,12 @@ if shutil.which("qemu-x86_64"):
 # kernels can run here.
 try:
     with open("/proc/cpuinfo") as cpuinfo:
-        if any(line.startswith("flags") and " avx512_bf16" in line for line in cpuinfo):
+        flags = [line for line in cpuinfo if line.startswith("flags")]
+        if any(" avx512_bf16" in line for line in flags):
             config.available_features.add("avx512bf16")
+        # AVX512_VNNI (vpdpbusd): the int8 quads kernels can run here.
+        if any(" avx512_vnni" in line for line in flags):
+            config.available_features.add("avx512vnni")
 except OSError:
     pass
 

@@ -261,21 +261,24 @@ private:
       const json *layout = member(entry, "layout");
       if (layout && !layout->is_null()) {
         const json *outAxis = member(entry, "out_axis");
-        pack.pairs = *layout == "pairs";
-        // The members' rank: the pack's less the panel (and pair) dims.
-        size_t extra = pack.pairs ? 2 : 1;
-        if ((*layout != "panels" && *layout != "scales" && !pack.pairs) ||
+        pack.group = *layout == "pairs" ? 2 : *layout == "quads" ? 4 : 1;
+        // The members' rank: the pack's less the panel (and group) dims.
+        size_t extra = pack.grouped() ? 2 : 1;
+        if ((*layout != "panels" && *layout != "scales" && !pack.grouped()) ||
             !outAxis || !outAxis->is_number_unsigned() ||
             pack.shape.size() < 2 + extra ||
             outAxis->get<uint64_t>() + 2 + extra < pack.shape.size() ||
             outAxis->get<uint64_t>() + extra >= pack.shape.size())
           return invalid(where + ": expected \"layout\": \"panels\", "
-                                 "\"pairs\" or \"scales\" and an "
-                                 "\"out_axis\" among the last two of its "
+                                 "\"pairs\", \"quads\" or \"scales\" and "
+                                 "an \"out_axis\" among the last two of its "
                                  "members' dims");
         pack.outAxis = outAxis->get<int>();
-        if (pack.pairs && pack.dtype != ATTNC_DTYPE_BF16)
+        if (pack.group == 2 && pack.dtype != ATTNC_DTYPE_BF16)
           return invalid(where + ": panels in \"pairs\" are bf16, found " +
+                         attnc_dtype_name(pack.dtype));
+        if (pack.group == 4 && pack.dtype != ATTNC_DTYPE_I8)
+          return invalid(where + ": panels in \"quads\" are i8, found " +
                          attnc_dtype_name(pack.dtype));
         if (*layout == "scales") {
           // int8 panels' scales: f32, one per `block` input features.
@@ -289,7 +292,8 @@ private:
         }
       }
       if (pack.dtype == ATTNC_DTYPE_I8 && (!pack.panels() || pack.scales()))
-        return invalid(where + ": an i8 pack must be in layout \"panels\"");
+        return invalid(where + ": an i8 pack must be in layout \"panels\" "
+                               "or \"quads\"");
       // The members' concatenation: the pack itself, or the matrix it holds
       // in panels.
       size_t rank = pack.wholeRank();
@@ -354,11 +358,11 @@ private:
         std::vector<int64_t> expected(whole.begin(), whole.end() - 2);
         int inAxis = static_cast<int>(rank) * 2 - 3 - pack.outAxis;
         expected.push_back((whole[pack.outAxis] + width - 1) / width);
-        int64_t perRow = pack.scales() ? pack.block : pack.pairs ? 2 : 1;
+        int64_t perRow = pack.scales() ? pack.block : pack.group;
         expected.push_back((whole[inAxis] + perRow - 1) / perRow);
         expected.push_back(width);
-        if (pack.pairs)
-          expected.push_back(2);
+        if (pack.grouped())
+          expected.push_back(pack.group);
         if (expected != pack.shape)
           return invalid(where + ": the panels of " +
                          attnc_dtype_name(pack.dtype) + formatShape(whole) +

@@ -99,19 +99,23 @@ struct PackSpec {
   /// "scales" (int8 weights, docs/abi.md): the input features per scale;
   /// `shape` is then [whole[..-2].., ceil(out / W), ceil(in / block), W].
   int64_t block = 0;
-  /// "pairs" (bf16 panels for bf16 dot products, docs/abi.md): `shape` is
-  /// [whole[..-2].., ceil(out / W), ceil(in / 2), W, 2], each pair of
-  /// inputs side by side per column.
-  bool pairs = false;
+  /// Inputs side by side per column: 1 ("panels"), 2 ("pairs": bf16 panels
+  /// for bf16 dot products) or 4 ("quads": int8 panels for int8 dot
+  /// products; docs/abi.md). With G > 1 `shape` is [whole[..-2]..,
+  /// ceil(out / W), ceil(in / G), W, G].
+  int64_t group = 1;
 
   bool panels() const { return outAxis >= 0; }
   bool scales() const { return block > 0; }
   /// Built by quantizing its float members (i8 panels, or their scales).
   bool quantized() const { return scales() || dtype == ATTNC_DTYPE_I8; }
-  int64_t panelWidth() const { return shape[shape.size() - (pairs ? 2 : 1)]; }
+  bool grouped() const { return group > 1; }
+  int64_t panelWidth() const {
+    return shape[shape.size() - (grouped() ? 2 : 1)];
+  }
   /// The rank of the members' concatenation, `whole`.
   size_t wholeRank() const {
-    return shape.size() - (panels() ? 1 : 0) - (pairs ? 1 : 0);
+    return shape.size() - (panels() ? 1 : 0) - (grouped() ? 1 : 0);
   }
 };
 

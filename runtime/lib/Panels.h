@@ -61,16 +61,18 @@ struct WeightMatrices {
 /// Rearranges `whole` (`shape`: a matrix per leading index, `outAxis` the
 /// dim of output features; T an f32, a 16-bit or an 8-bit element) into the
 /// "panels" layout of docs/abi.md: [lead.., ceil(out / width), in, width],
-/// or with `pairs` the "pairs" layout: [lead.., ceil(out / width),
-/// ceil(in / 2), width, 2]; the last panel (and an odd in's last pair)
-/// padded with zeros (all bits clear in every float type).
+/// or with `group` G > 1 the "pairs" (G = 2) or "quads" (G = 4) layout:
+/// [lead.., ceil(out / width), ceil(in / G), width, G]; the last panel (and
+/// the last group's inputs past `in`) padded with zeros (all bits clear in
+/// every float type).
 template <typename T>
 void packPanels(const T *whole, const std::vector<int64_t> &shape,
-                int outAxis, size_t width, T *out, bool pairs = false) {
+                int outAxis, size_t width, T *out, int64_t group = 1) {
   auto [rows, cols, matrices, outIsRow, outs, ins] =
       WeightMatrices(shape, outAxis);
   size_t panels = (outs + width - 1) / width;
-  size_t per = pairs ? 2 : 1, depth = (ins + per - 1) / per;
+  auto per = static_cast<size_t>(group);
+  size_t depth = (ins + per - 1) / per;
   for (size_t m = 0; m < matrices; ++m) {
     const T *from = whole + m * rows * cols;
     T *to = out + m * panels * depth * width * per;

@@ -237,7 +237,7 @@ void buildQuantizedPack(
                  width, reinterpret_cast<float *>(to));
     else
       packPanels(static_cast<const int8_t *>(joined.data()), slice, outAxis,
-                 width, reinterpret_cast<int8_t *>(to));
+                 width, reinterpret_cast<int8_t *>(to), pack.group);
   }
 }
 

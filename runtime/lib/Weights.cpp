@@ -267,6 +267,9 @@ Status quantizePack(const Manifest &manifest, const PackSpec &pack,
       WeightMatrices(pack.whole, pack.outAxis);
   size_t blocks = int8Blocks(ins);
   auto width = static_cast<size_t>(pack.panelWidth());
+  // In quads, `in` rounded up to whole groups.
+  auto group = static_cast<size_t>(pack.group);
+  size_t paddedIns = (ins + group - 1) / group * group;
   size_t panels = (outs + width - 1) / width;
   // An [in, out] matrix is transposed first (a copy); [out, in] is read
   // as it is.
@@ -302,7 +305,8 @@ Status quantizePack(const Manifest &manifest, const PackSpec &pack,
       packPanels(values.data(), {static_cast<int64_t>(outs),
                                  static_cast<int64_t>(ins)},
                  0, width,
-                 static_cast<int8_t *>(out) + m * panels * ins * width);
+                 static_cast<int8_t *>(out) + m * panels * paddedIns * width,
+                 pack.group);
   }
   return Status::success();
 }
@@ -337,7 +341,7 @@ Status buildPack(const Manifest &manifest, const PackSpec &pack,
   auto width = static_cast<size_t>(pack.panelWidth());
   if (attnc_dtype_size(pack.dtype) == sizeof(uint16_t))
     packPanels(static_cast<const uint16_t *>(whole), pack.whole, pack.outAxis,
-               width, static_cast<uint16_t *>(out), pack.pairs);
+               width, static_cast<uint16_t *>(out), pack.group);
   else
     packPanels(static_cast<const float *>(whole), pack.whole, pack.outAxis,
                width, static_cast<float *>(out));

@@ -99,8 +99,8 @@ def main():
                         "tables unquantized: the checks must then fail")
     parser.add_argument("--round-activations", action="store_true",
                         help="compile with --round-activations (with --weight-type "
-                        "bf16) and give PyTorch linear layers that round their input "
-                        "to bf16")
+                        "bf16 or int8) and give PyTorch linear layers that round their "
+                        "input to bf16 (quantize it to int8: harness.q8_linear)")
     args = parser.parse_args()
     unknown = [m for m in args.models if m not in MODELS]
     if unknown:

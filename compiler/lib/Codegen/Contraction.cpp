@@ -1,6 +1,8 @@
 //===- Contraction.cpp - Matrix products that get a vector kernel ---------===//
 #include "attnc/Codegen/Contraction.h"
+#include "attnc/Codegen/QuadKernel.h"
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
+#include "attnc/Dialect/Attn/IR/WeightStorage.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -97,14 +99,34 @@ bool isPackedWeightMap(AffineMap map, unsigned n, unsigned k, int64_t width,
          map.getResult(2) == dn % width;
 }
 
-/// (n floordiv W, k floordiv 2, n mod W, k mod 2): bf16 panel pairs.
-bool isPairsMap(AffineMap map, unsigned n, unsigned k, int64_t width) {
+/// The f32 scales of int8 panels, [panels][ceil(K / 32)][W], read by `map`.
+bool arePackedScales(Value scales, AffineMap map, unsigned n, unsigned k,
+                     int64_t width) {
+  auto type = cast<MemRefType>(scales.getType());
+  return isPackedWeightMap(map, n, k, width, kInt8Block) &&
+         type.getRank() == 3 && type.getDimSize(2) == width &&
+         hasUnitInnerStride(scales);
+}
+
+/// (n floordiv W, k floordiv G, n mod W, k mod G): panels of groups of G k
+/// side by side, bf16 pairs (G = 2) or int8 quads (G = 4).
+bool isGroupsMap(AffineMap map, unsigned n, unsigned k, int64_t width,
+                 int64_t group) {
   MLIRContext *ctx = map.getContext();
   AffineExpr dn = getAffineDimExpr(n, ctx), dk = getAffineDimExpr(k, ctx);
   return map.getNumResults() == 4 &&
          map.getResult(0) == dn.floorDiv(width) &&
-         map.getResult(1) == dk.floorDiv(2) &&
-         map.getResult(2) == dn % width && map.getResult(3) == dk % 2;
+         map.getResult(1) == dk.floorDiv(group) &&
+         map.getResult(2) == dn % width && map.getResult(3) == dk % group;
+}
+
+/// A memref [panels][rows][W][G] whose last two dims collapse.
+bool isGroupsBuffer(Value buffer, int64_t width, int64_t group) {
+  auto type = cast<MemRefType>(buffer.getType());
+  return type.getRank() == 4 && type.getDimSize(2) == width &&
+         type.getDimSize(3) == group &&
+         memref::CollapseShapeOp::isGuaranteedCollapsible(
+             type, {{0}, {1}, {2, 3}});
 }
 
 } // namespace
@@ -164,15 +186,26 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
   int64_t width = c.target.panelWidth();
   // Rounding A is the pairs kernel's (only bf16 pairs round A; A is rounded
   // a row of k at a time).
-  if (roundsLhs != isPairsMap(mapB, c.n, c.k, width))
+  bool rowsOfK =
+      dimsA.back() == c.k && hasUnitInnerStride(op.getDpsInputs()[0]);
+  // Quantizing A is the quad kernel's, as rounding A is the pairs kernel's.
+  if (op->hasAttr(kQuantizeLhsAttr)) {
+    if (!scaled || roundsLhs || !isGroupsMap(mapB, c.n, c.k, width, 4) ||
+        !isGroupsBuffer(rhs, width, 4) || !rowsOfK ||
+        ShapedType::isDynamic(op.getStaticLoopRanges()[c.k]))
+      return std::nullopt;
+    c.rhsScales = op.getDpsInputs()[2];
+    if (!arePackedScales(c.rhsScales, maps[2], c.n, c.k, width))
+      return std::nullopt;
+    c.rhsIsPacked = c.rhsIsQuads = true;
+    c.int8Dot = QuadKernel::hasDot(c.target, getTargetRecord(op).features);
+    return c;
+  }
+  if (roundsLhs != isGroupsMap(mapB, c.n, c.k, width, 2))
     return std::nullopt;
   if (roundsLhs) {
-    auto type = cast<MemRefType>(rhs.getType());
-    if (scaled || !c.rhsElement.isBF16() || dimsA.back() != c.k ||
-        !hasUnitInnerStride(op.getDpsInputs()[0]) ||
-        type.getDimSize(2) != width || type.getDimSize(3) != 2 ||
-        !memref::CollapseShapeOp::isGuaranteedCollapsible(
-            type, {{0}, {1}, {2, 3}}))
+    if (scaled || !c.rhsElement.isBF16() || !rowsOfK ||
+        !isGroupsBuffer(rhs, width, 2))
       return std::nullopt;
     c.rhsIsPacked = c.rhsIsPairs = true;
     TargetRecord record = getTargetRecord(op);
@@ -190,10 +223,7 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
     if (scaled) {
       // An int8 weight: its scales are packed as its panels are.
       c.rhsScales = op.getDpsInputs()[2];
-      auto scales = cast<MemRefType>(c.rhsScales.getType());
-      if (!isPackedWeightMap(maps[2], c.n, c.k, width, kInt8Block) ||
-          scales.getRank() != 3 || scales.getDimSize(2) != width ||
-          !hasUnitInnerStride(c.rhsScales))
+      if (!arePackedScales(c.rhsScales, maps[2], c.n, c.k, width))
         return std::nullopt;
     }
     return c;

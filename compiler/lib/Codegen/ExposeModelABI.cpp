@@ -59,6 +59,7 @@ struct AbiTensor {
   int64_t packOutAxis = -1;   // panel packs: the members' output axis
   int64_t packBlock = 0;      // the scales of int8 panels: k per scale
   bool packPairs = false;     // bf16 panels in pairs of k (panel_pairs)
+  bool packQuads = false;     // int8 panels in quads of k (panel_quads)
   int64_t indexBound = 0;     // inputs indexing an embedding: its rows
   bool read = true;           // parameters: read by an entry, not only packed
 };
@@ -190,6 +191,7 @@ LogicalResult ModelABIBuilder::collect() {
       if (auto block = attrs.getAs<IntegerAttr>(kPackBlockAttr))
         t.packBlock = block.getInt();
       t.packPairs = attrs.get(kPackPairsAttr) != nullptr;
+      t.packQuads = attrs.get(kPackQuadsAttr) != nullptr;
       t.layers = 0; // the manifest's packs need no checkpoint template
       packs.push_back(std::move(t));
       continue;
@@ -310,6 +312,7 @@ DictionaryAttr ModelABIBuilder::manifest() {
       if (pack.packOutAxis >= 0) {
         o.set("layout", str(pack.packBlock   ? "scales"
                             : pack.packPairs ? "pairs"
+                            : pack.packQuads ? "quads"
                                              : "panels"));
         o.set("out_axis", b.getI64IntegerAttr(pack.packOutAxis));
       }

@@ -35,6 +35,14 @@
 // A's pair per row and 24 vdpbf16ps (AVX512_BF16), or the pairs widened
 // and 48 FMAs on a target without it.
 //
+// An int8 weight packed at load in quads of k (panel_quads, with A quantized
+// per block of 32 k: `attnc compile --weight-type int8 --round-activations`)
+// has its own loops (QuadKernel.h), with no k blocks: per row tile (4 rows,
+// then single rows) A's rows are quantized once into a scratch, and each
+// panel's tile runs over all of K, per quad of k 3 loads of the panel, one
+// broadcast word of A per row and vpdpbusd into i32 sums, added to the f32
+// accumulators times the scales at each block's end.
+//
 // An int8 weight (always packed at load) comes with a third input, its f32
 // scales packed the same way, one row per 32 k: per block of 32 k the kernel
 // loads the panel's 3 scale vectors, and per k it widens the 3 int8 vectors
@@ -53,8 +61,10 @@
 //===----------------------------------------------------------------------===//
 #include "attnc/Codegen/Contraction.h"
 #include "attnc/Codegen/PairKernel.h"
+#include "attnc/Codegen/QuadKernel.h"
 #include "attnc/Codegen/Passes.h"
 #include "attnc/Codegen/TileFusion.h"
+#include "attnc/Dialect/Attn/IR/WeightStorage.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -171,10 +181,17 @@ private:
   /// One register of f32, and the same lanes of B's element type.
   VectorType vecType, rhsVecType, maskType;
   SmallVector<Value> loopSizes;
-  /// bf16 pairs (Contraction::rhsIsPairs): the kernel, B's pairs as rows
-  /// of 2W, and the group's scratch of rounded rows of A.
+  /// B's pairs (quads) of k as rows of 2W (4W) elements.
+  Value groupPanels;
+  /// bf16 pairs (Contraction::rhsIsPairs): the kernel and the group's
+  /// scratch of rounded rows of A.
   std::optional<PairKernel> pairKernel;
-  Value pairPanels, roundedA;
+  Value roundedA;
+  /// int8 quads (Contraction::rhsIsQuads): the kernel, K, and the group's
+  /// scratch of quantized rows of A.
+  std::optional<QuadKernel> quadKernel;
+  int64_t quadDepth = 0;
+  QuadKernel::Scratch quantizedA;
 };
 
 SmallVector<Value> KernelEmitter::indicesOf(unsigned operand,
@@ -411,6 +428,9 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch, Value m0, int64_t rows,
     Value pair0 = b.create<arith::DivUIOp>(loc, kOffset, index(2));
     loop = pairKernel->emitLoop(bPanel, slot, pair0, kc, roundedA, rows,
                                 kPanelVectors, start);
+  } else if (quadKernel) {
+    loop = quadKernel->emitLoop(bPanel, c.rhsScales, slot, quadDepth,
+                                quantizedA, rows, kPanelVectors, start);
   } else if (!c.rhsScales) {
     loop = kLoop(index(0), kc, start, {});
   } else {
@@ -559,12 +579,16 @@ void KernelEmitter::emit() {
   bool prepacked = c.rhsIsPacked;
   WorkSplit split = splitWork(sizeM, numPanels, prepacked);
 
-  if (c.rhsIsPairs) {
+  if (c.rhsIsPairs)
     pairKernel.emplace(b, loc, kVectorWidth, c.bf16Dot);
-    pairPanels = b.create<memref::CollapseShapeOp>(
+  if (c.rhsIsQuads) {
+    quadKernel.emplace(b, loc, kVectorWidth, c.int8Dot);
+    quadDepth = c.op.getStaticLoopRanges()[c.k];
+  }
+  if (c.rhsIsPairs || c.rhsIsQuads)
+    groupPanels = b.create<memref::CollapseShapeOp>(
         loc, c.op.getDpsInputs()[1],
         SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
-  }
 
   SmallVector<Value> lbs, ubs, steps;
   for (unsigned dim : c.batch) {
@@ -612,7 +636,7 @@ void KernelEmitter::emit() {
   if (pairKernel)
     roundedA = b.create<memref::AllocaOp>(
         loc, pairKernel->scratchType(kRowTile, depth), b.getI64IntegerAttr(64));
-  Value bPanels = pairPanels  ? pairPanels
+  Value bPanels = groupPanels ? groupPanels
                   : prepacked ? c.op.getDpsInputs()[1]
                               : pack;
   auto columnsFrom = [&](Value panel) {
@@ -680,8 +704,38 @@ void KernelEmitter::emit() {
                partial);
     });
   };
+  // int8 quads: A's rows quantized once per row tile, each panel's tile over
+  // all of K (no k blocks: the quantized rows span K).
+  auto quads = [&] {
+    int64_t rows = QuadKernel::rowTile(c.target);
+    quantizedA = quadKernel->allocScratch(rows, quadDepth);
+    auto tiles = [&](Value mBegin, Value mEnd, int64_t tileRows) {
+      forLoop(mBegin, mEnd, tileRows, [&](Value m0) {
+        quadKernel->quantizeRows(
+            c.op.getDpsInputs()[0],
+            [&](int64_t i, Value j) {
+              return indicesOf(0, loopIvs(batch, add(m0, i), {}, j));
+            },
+            tileRows, quadDepth, quantizedA);
+        forPanels([&](Value panel, bool partial) {
+          auto [n0, cols] = columnsFrom(panel);
+          emitTile(batch, m0, tileRows, bPanels, panel, zero, n0, cols, zero,
+                   sizeK, partial);
+        });
+      });
+    };
+    // The block's rows (whole 8-row tiles, so whole quad tiles too).
+    Value fullTiles = add(
+        firstRow, mul(b.create<arith::DivUIOp>(loc, sub(endRow, firstRow),
+                                               index(rows)),
+                      rows));
+    tiles(firstRow, fullTiles, rows);
+    tiles(fullTiles, endRow, 1);
+  };
   std::optional<int64_t> staticM = getConstantIntValue(sizeM);
-  if (!prepacked || pairKernel || (staticM && *staticM != 1))
+  if (quadKernel)
+    quads();
+  else if (!prepacked || pairKernel || (staticM && *staticM != 1))
     blocked();
   else if (staticM)
     decode();
@@ -780,6 +834,19 @@ struct LowerContractionsPass
     for (func::FuncOp func : funcs)
       if (!func.isExternal())
         lowerIn(func);
+    // A product whose input is to be quantized has no other lowering.
+    WalkResult left = getOperation().walk([&](linalg::LinalgOp op) {
+      if (!op->hasAttr(kQuantizeLhsAttr))
+        return WalkResult::advance();
+      op->emitOpError("with '")
+          << kQuantizeLhsAttr
+          << "' is not an int8 quads product the kernels implement (f32 A "
+             "with rows along k, i8 B in panel quads with its scales, static "
+             "K)";
+      return WalkResult::interrupt();
+    });
+    if (left.wasInterrupted())
+      signalPassFailure();
   }
 
   void lowerIn(func::FuncOp func) {

@@ -17,17 +17,6 @@ constexpr llvm::StringLiteral kDotIntrinsic =
     "llvm.x86.avx512bf16.dpbf16ps.512";
 } // namespace
 
-Value PairKernel::index(int64_t v) {
-  return b.create<arith::ConstantIndexOp>(loc, v);
-}
-
-Value PairKernel::i32Splat(int64_t v) {
-  auto type = VectorType::get({lanes}, b.getI32Type());
-  return b.create<arith::ConstantOp>(
-      loc, DenseElementsAttr::get(type, b.getI32IntegerAttr(
-                                            static_cast<int32_t>(v))));
-}
-
 MemRefType PairKernel::scratchType(int64_t rows, int64_t depth) const {
   if (dot)
     return MemRefType::get({rows, depth / 2}, b.getI32Type());

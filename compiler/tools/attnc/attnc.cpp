@@ -145,7 +145,10 @@ cl::opt<bool> roundActivations(
     cl::desc("With --weight-type bf16: round the input of every linear layer "
              "to bf16 (to nearest even) and multiply in bf16 with f32 sums "
              "(AVX512_BF16's vdpbf16ps where the target has it; the same "
-             "numbers without it)"),
+             "numbers without it). With --weight-type int8: quantize it to "
+             "int8 per block of 32 inputs and sum each block's products "
+             "exactly in integers (vpdpbusd with AVX512_VNNI or AVX-VNNI; "
+             "the same numbers without it)"),
     cl::cat(compileCategory));
 cl::opt<bool> debugAttention(
     "debug-attention",
@@ -490,9 +493,9 @@ int compileMain() {
   if (int8 && !fuse)
     return fail("--weight-type int8 needs the graph passes that pack the "
                 "weights; drop --fuse=false");
-  if (roundActivations && weightType != "bf16")
+  if (roundActivations && weightType != "bf16" && !int8)
     return fail("--round-activations rounds the inputs of products with bf16 "
-                "weights: it needs --weight-type bf16, found " +
+                "or int8 weights: it needs --weight-type bf16 or int8, found " +
                 (weightType.empty() ? std::string("none")
                                     : "--weight-type " + weightType));
   if (roundActivations && !fuse)

@@ -23,7 +23,11 @@
 //
 // With round-activations a bf16 w becomes pairs of inputs side by side,
 // wp : [ceil(out / 48), ceil(in / 2), 48, 2], read in layout panel_pairs
-// (the input rounded to bf16: the operands of vdpbf16ps).
+// (the input rounded to bf16: the operands of vdpbf16ps). With both
+// weight-type=int8 and round-activations the int8 panels hold quads of inputs
+// side by side, wp : [ceil(out / 48), ceil(in / 4), 48, 4], read in layout
+// panel_quads with the same scales (the input quantized to int8: the operand
+// of vpdpbusd).
 //
 //===----------------------------------------------------------------------===//
 #include "attnc/Dialect/Attn/ABI/Passes.h"
@@ -111,9 +115,13 @@ private:
 
   /// Whether `source` is packed in panel_pairs.
   bool inPairs(BlockArgument source) const {
-    return pairs && cast<RankedTensorType>(source.getType())
-                        .getElementType()
-                        .isBF16();
+    return pairs && !int8 &&
+           cast<RankedTensorType>(source.getType()).getElementType().isBF16();
+  }
+  /// Inputs side by side per column: 2 (panel_pairs), 4 (int8 panel_quads),
+  /// 1 (panels).
+  int64_t groupOf(BlockArgument source) const {
+    return inPairs(source) ? 2 : int8 && pairs ? 4 : 1;
   }
 
   func::FuncOp model;
@@ -152,13 +160,16 @@ Panels WeightPacker::panelsOf(BlockArgument source, WeightLayout layout,
   SmallVector<int64_t> shape;
   if (stacked)
     shape.push_back(type.getDimSize(0));
-  bool inPairs = this->inPairs(source);
+  // A table's rows are looked up one value at a time: never side by side.
+  int64_t group = width == 1 ? 1 : groupOf(source);
+  int64_t in = type.getDimSize(inAxis);
   shape.append({(type.getDimSize(outAxis) + width - 1) / width,
-                inPairs ? (type.getDimSize(inAxis) + 1) / 2
-                        : type.getDimSize(inAxis),
-                width});
-  if (inPairs)
-    shape.push_back(2);
+                (in + group - 1) / group, width});
+  // The scales: one row per block of inputs.
+  SmallVector<int64_t> scalesShape(shape);
+  scalesShape[scalesShape.size() - 2] = (in + kInt8Block - 1) / kInt8Block;
+  if (group > 1)
+    shape.push_back(group);
 
   auto name = model.getArgAttrOfType<StringAttr>(index, kNameAttr);
   bool isPack = getArgKind(model, index) == kPackedKind;
@@ -172,19 +183,18 @@ Panels WeightPacker::panelsOf(BlockArgument source, WeightLayout layout,
       b.getNamedAttr(kPackOutAxisAttr, b.getI64IntegerAttr(outAxis))};
   if (Attribute layers = model.getArgAttr(index, kLayersAttr))
     attrs.push_back(b.getNamedAttr(kLayersAttr, layers));
-  if (inPairs)
-    attrs.push_back(b.getNamedAttr(kPackPairsAttr, b.getUnitAttr()));
+  SmallVector<NamedAttribute> valueAttrs(attrs);
+  if (group > 1)
+    valueAttrs.push_back(b.getNamedAttr(
+        group == 2 ? kPackPairsAttr : kPackQuadsAttr, b.getUnitAttr()));
   bool rows = width == 1;
   std::string panelsName =
       ((rows ? "rows(" : "panels(") + name.getValue() + ")").str();
   Type element = int8 ? Type(b.getI8Type()) : type.getElementType();
   Panels result;
   result.values = addPacked(RankedTensorType::get(shape, element), panelsName,
-                            attrs, source.getLoc());
+                            valueAttrs, source.getLoc());
   if (int8) {
-    SmallVector<int64_t> scalesShape(shape);
-    int64_t &in = scalesShape[scalesShape.size() - 2];
-    in = (in + kInt8Block - 1) / kInt8Block;
     attrs.push_back(
         b.getNamedAttr(kPackBlockAttr, b.getI64IntegerAttr(kInt8Block)));
     result.scales = addPacked(
@@ -223,10 +233,11 @@ void WeightPacker::packTables() {
     std::optional<WeightSource> source = weightSource(op.getTable(), model);
     if (!source || source->slice)
       continue;
-    // Tied: the logits projection's panels hold row id as output feature id.
+    // Tied: the logits projection's panels hold row id as output feature id
+    // (panels of single inputs; quads of inputs get the table its own rows).
     auto tied = packed.find(std::tuple{
         source->arg, static_cast<unsigned>(WeightLayout::OutIn), width});
-    Panels panels = tied != packed.end()
+    Panels panels = tied != packed.end() && groupOf(source->arg) == 1
                         ? tied->second
                         : panelsOf(source->arg, WeightLayout::OutIn, 1);
     OpBuilder b(op);
@@ -244,7 +255,8 @@ void WeightPacker::packLinears() {
   SmallVector<LinearOp> linears;
   model.walk([&](LinearOp op) {
     if (op.getWeightLayout() != WeightLayout::Panels &&
-        op.getWeightLayout() != WeightLayout::PanelPairs)
+        op.getWeightLayout() != WeightLayout::PanelPairs &&
+        op.getWeightLayout() != WeightLayout::PanelQuads)
       linears.push_back(op);
   });
   int64_t width = getVectorTarget(model).panelWidth();
@@ -276,7 +288,9 @@ void WeightPacker::packLinears() {
     auto replacement = b.create<LinearOp>(
         op.getLoc(), op.getType(), op.getInput(), layerOf(panels.values),
         layerOf(panels.scales), op.getBias(),
-        inPairs(source->arg) ? WeightLayout::PanelPairs : WeightLayout::Panels);
+        groupOf(source->arg) == 2   ? WeightLayout::PanelPairs
+        : groupOf(source->arg) == 4 ? WeightLayout::PanelQuads
+                                    : WeightLayout::Panels);
     op.getResult().replaceAllUsesWith(replacement.getResult());
     op.erase();
     if (source->slice && source->slice->use_empty())

@@ -74,32 +74,44 @@ static DimRule sizeOf(int64_t a, int64_t b,
 // LinearOp
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// Inputs side by side per column of a weight in `layout`: 2 (bf16 pairs),
+/// 4 (int8 quads), 0 for the other layouts.
+int64_t groupOf(WeightLayout layout) {
+  return layout == WeightLayout::PanelPairs   ? 2
+         : layout == WeightLayout::PanelQuads ? 4
+                                              : 0;
+}
+} // namespace
+
 int64_t LinearOp::getInFeatures() {
   ArrayRef<int64_t> w = getWeight().getType().getShape();
   if (getWeightLayout() == WeightLayout::Panels)
     return w[1];
-  // Pairs hold ceil(in / 2) rows: `in` itself is the input's.
-  if (getWeightLayout() == WeightLayout::PanelPairs) {
+  // Pairs (quads) hold ceil(in / 2) (ceil(in / 4)) rows: `in` itself is the
+  // input's.
+  if (int64_t group = groupOf(getWeightLayout())) {
     int64_t in = getInput().getType().getShape().back();
-    return ShapedType::isDynamic(in) ? 2 * w[1] : in;
+    return ShapedType::isDynamic(in) ? group * w[1] : in;
   }
   return getWeightLayout() == WeightLayout::OutIn ? w[1] : w[0];
 }
 
 int64_t LinearOp::getOutFeatures() {
   if (getWeightLayout() == WeightLayout::Panels ||
-      getWeightLayout() == WeightLayout::PanelPairs)
+      groupOf(getWeightLayout()))
     return getType().getShape().back();
   ArrayRef<int64_t> w = getWeight().getType().getShape();
   return getWeightLayout() == WeightLayout::OutIn ? w[0] : w[1];
 }
 
-/// The scales of int8 panels `values` ([P, in, W]): [P, ceil(in / 32), W]
-/// (docs/abi.md "int8 weights").
+/// The scales of int8 panels `values` ([P, in, W], or quads of `in`:
+/// [P, ceil(in / 4), W, 4]): [P, ceil(in / 32), W] (docs/abi.md "int8
+/// weights").
 static LogicalResult verifyInt8Scales(Operation *op, Value values,
-                                      Value scales) {
+                                      Value scales, int64_t in) {
   ArrayRef<int64_t> w = tensorType(values).getShape();
-  int64_t blocks = (w[1] + attnc::kInt8Block - 1) / attnc::kInt8Block;
+  int64_t blocks = (in + attnc::kInt8Block - 1) / attnc::kInt8Block;
   if (tensorType(scales).getShape() == ArrayRef<int64_t>{w[0], blocks, w[2]})
     return success();
   return op->emitOpError() << "the scales of an i8 weight " << values.getType()
@@ -108,28 +120,31 @@ static LogicalResult verifyInt8Scales(Operation *op, Value values,
 }
 
 LogicalResult LinearOp::verify() {
-  bool pairs = getWeightLayout() == WeightLayout::PanelPairs;
+  int64_t group = groupOf(getWeightLayout());
   if (failed(verifyRank(*this, getInput(), "an input", 1, /*atLeast=*/true)) ||
       failed(verifyRank(*this, getWeight(), "a weight",
-                        pairs ? 4
+                        group ? 4
                         : getWeightLayout() == WeightLayout::Panels ? 3
                                                                     : 2)))
     return failure();
   RankedTensorType input = getInput().getType();
-  if (pairs) {
+  if (group) {
     ArrayRef<int64_t> w = getWeight().getType().getShape();
     int64_t out = getOutFeatures(), in = input.getShape().back();
     int64_t width = getVectorTarget(getOperation()).panelWidth();
     int64_t panels = ShapedType::isDynamic(out) ? out : (out + width - 1) / width;
-    int64_t rows = ShapedType::isDynamic(in) ? w[1] : (in + 1) / 2;
-    if (!getWeight().getType().getElementType().isBF16() ||
+    int64_t rows = ShapedType::isDynamic(in) ? w[1] : (in + group - 1) / group;
+    bool pairs = group == 2;
+    Type element = getWeight().getType().getElementType();
+    if (!(pairs ? element.isBF16() : element.isInteger(8)) ||
         ShapedType::isDynamic(out) ||
-        w != ArrayRef<int64_t>{panels, rows, width, 2})
-      return emitOpError() << "a panel_pairs weight for " << in
-                           << " input and " << out
-                           << " output features must be bf16 [" << panels
-                           << ", " << rows << ", " << width
-                           << ", 2], found " << getWeight().getType();
+        w != ArrayRef<int64_t>{panels, rows, width, group})
+      return emitOpError() << "a " << stringifyWeightLayout(getWeightLayout())
+                           << " weight for " << in << " input and " << out
+                           << " output features must be "
+                           << (pairs ? "bf16" : "i8") << " [" << panels
+                           << ", " << rows << ", " << width << ", " << group
+                           << "], found " << getWeight().getType();
   }
   if (getWeightLayout() == WeightLayout::Panels) {
     ArrayRef<int64_t> w = getWeight().getType().getShape();
@@ -151,10 +166,13 @@ LogicalResult LinearOp::verify() {
                                   : "only an i8 weight takes scales");
   if (int8) {
     // Panels, blocks of ATTNC_INT8_BLOCK k, width (docs/abi.md).
-    if (getWeightLayout() != WeightLayout::Panels)
-      return emitOpError() << "an i8 weight must be in layout panels, found "
-                           << stringifyWeightLayout(getWeightLayout());
-    if (failed(verifyInt8Scales(*this, getWeight(), getScales())))
+    if (getWeightLayout() != WeightLayout::Panels &&
+        getWeightLayout() != WeightLayout::PanelQuads)
+      return emitOpError()
+             << "an i8 weight must be in layout panels or panel_quads, found "
+             << stringifyWeightLayout(getWeightLayout());
+    if (failed(verifyInt8Scales(*this, getWeight(), getScales(),
+                                getInFeatures())))
       return failure();
   }
   int64_t in = getInFeatures(), out = getOutFeatures();
@@ -662,7 +680,8 @@ LogicalResult EmbeddingOp::verify() {
   // Panels [ceil(V / W), E, W] (docs/abi.md "int8 weights").
   if (failed(verifyRank(*this, getTable(), "an i8 table [panels, features, width]",
                         3)) ||
-      failed(verifyInt8Scales(*this, getTable(), getScales())))
+      failed(verifyInt8Scales(*this, getTable(), getScales(),
+                                 getTable().getType().getDimSize(1))))
     return failure();
   ArrayRef<int64_t> t = getTable().getType().getShape();
   int64_t rows = *getRows();

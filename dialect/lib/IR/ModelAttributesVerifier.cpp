@@ -113,9 +113,9 @@ LogicalResult verifyPackAxis(const Slot &slot, NamedAttribute attr) {
   auto type = dyn_cast<ShapedType>(slot.type());
   DictionaryAttr attrs = slot.attrs();
   bool panels = attrs.get(kPackOutAxisAttr) != nullptr;
-  bool pairs = attrs.get(kPackPairsAttr) != nullptr;
+  bool groups = attrs.get(kPackPairsAttr) || attrs.get(kPackQuadsAttr);
   int64_t memberRank =
-      type && type.hasRank() ? type.getRank() - panels - pairs : 0;
+      type && type.hasRank() ? type.getRank() - panels - groups : 0;
   int64_t least = attr.getName() == kPackOutAxisAttr ? memberRank - 2 : 0;
   if (!isIntegerAtLeast(attr.getValue(), std::max<int64_t>(least, 0)) ||
       cast<IntegerAttr>(attr.getValue()).getInt() >= memberRank)
@@ -177,15 +177,20 @@ LogicalResult verifySlotAttribute(const Slot &slot, NamedAttribute attr) {
                    slot, attr,
                    "must be a positive integer, on panels (with '" +
                        kPackOutAxisAttr.str() + "')");
-  if (name == kPackPairsAttr) {
+  if (name == kPackPairsAttr || name == kPackQuadsAttr) {
+    // Panels with groups of inputs side by side: bf16 pairs, int8 quads.
+    bool pairs = name == kPackPairsAttr;
     auto type = dyn_cast<ShapedType>(slot.type());
     return require(isa<UnitAttr>(value) && slot.attrs().get(kPackOutAxisAttr) &&
                        type && type.hasRank() && type.getRank() >= 4 &&
-                       type.getElementType().isBF16() &&
-                       type.getShape().back() == 2,
+                       (pairs ? type.getElementType().isBF16()
+                              : type.getElementType().isInteger(8)) &&
+                       type.getShape().back() == (pairs ? 2 : 4),
                    slot, attr,
-                   "must be a unit attribute on bf16 panels (with '" +
-                       kPackOutAxisAttr.str() + "') whose last size is 2");
+                   std::string("must be a unit attribute on ") +
+                       (pairs ? "bf16" : "i8") + " panels (with '" +
+                       kPackOutAxisAttr.str() + "') whose last size is " +
+                       (pairs ? "2" : "4"));
   }
   return slot.error(attr) << "is not an attribute of an argument";
 }

@@ -348,7 +348,7 @@ func.func @linear_int8_scales_shape(%x: tensor<?x40xf32>, %w: tensor<1x40x48xi8>
 // -----
 
 func.func @linear_int8_not_panels(%x: tensor<?x40xf32>, %w: tensor<48x40xi8>, %s: tensor<1x2x48xf32>) {
-  // expected-error @+1 {{'attn.linear' op an i8 weight must be in layout panels, found out_in}}
+  // expected-error @+1 {{'attn.linear' op an i8 weight must be in layout panels or panel_quads, found out_in}}
   %0 = attn.linear %x, %w scales %s layout out_in : tensor<?x40xf32>, tensor<48x40xi8> scales tensor<1x2x48xf32> -> tensor<?x48xf32>
   return
 }

@@ -50,6 +50,21 @@ attnc_model *runOnce(const std::vector<int64_t> &shape, const float *w) {
   return model;
 }
 
+/// The fake model's manifest with one parameter w (`param`: its dtype and
+/// shape) read only through `packs`.
+std::string onlyPackedManifest(const char *param, const char *packs) {
+  return std::string(R"({"abi_version": 1, "name": "fake",
+      "dims": ["batch", "seq"],
+      "inputs": [{"name": "x", "dtype": "f32", "shape": ["batch", "seq", 4]},
+                 {"name": "t", "dtype": "f32", "shape": ["seq"]}],
+      "params": [{"name": "w", "tensor": "w.weight", )") +
+         param + R"(, "read": false}],
+      "outputs": [{"name": "y", "dtype": "f32", "shape": ["batch", "seq", 4]},
+                  {"name": "shape", "dtype": "i64", "shape": [2]}],
+      "packed_params": [)" +
+         packs + "]}";
+}
+
 /// Runs the fake model (which reads its one parameter w as 4 floats) with
 /// `packs` and returns what it got in buffers[slot]: inputs x, t; param w;
 /// outputs y, shape; then the packs.
@@ -142,17 +157,13 @@ TEST(PackedParamsTest, PairsHoldTwoInputsPerColumnZeroPadded) {
   // [1 panel, ceil(3 / 2) = 2 pairs, 48, 2], the odd in's last pair and the
   // columns past out zero.
   FakeModelHooks hooks;
-  hooks.setManifest(R"J({"abi_version": 1, "name": "fake",
-      "dims": ["batch", "seq"],
-      "inputs": [{"name": "x", "dtype": "f32", "shape": ["batch", "seq", 4]},
-                 {"name": "t", "dtype": "f32", "shape": ["seq"]}],
-      "params": [{"name": "w", "tensor": "w.weight", "dtype": "bf16",
-                  "shape": [3, 3], "read": false}],
-      "outputs": [{"name": "y", "dtype": "f32", "shape": ["batch", "seq", 4]},
-                  {"name": "shape", "dtype": "i64", "shape": [2]}],
-      "packed_params": [{"name": "panels(w)", "dtype": "bf16",
-                         "shape": [1, 2, 48, 2], "of": ["w"], "axis": 0,
-                         "layout": "pairs", "out_axis": 0}]})J");
+  // The hooks keep the pointer: the string must outlive the run.
+  std::string manifest = onlyPackedManifest(
+      R"("dtype": "bf16", "shape": [3, 3])",
+      R"J({"name": "panels(w)", "dtype": "bf16",
+          "shape": [1, 2, 48, 2], "of": ["w"], "axis": 0,
+          "layout": "pairs", "out_axis": 0})J");
+  hooks.setManifest(manifest.c_str());
   hooks.recordBuffer(5);
   float w[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
   attnc_model *model = runOnce({3, 3}, w);
@@ -230,6 +241,39 @@ UnreadRun runWithUnreadMember(FakeModelHooks &hooks, attnc_dtype dtype,
   return run;
 }
 
+TEST(PackedParamsTest, QuadsHoldFourInt8InputsPerColumnZeroPadded) {
+  // w [3 out, 5 in] in f32, quantized (each row's largest |w| is 127: scale
+  // 1, the values themselves) and packed in "quads" (docs/abi.md, "int8 x
+  // int8 products"): [1 panel, ceil(5 / 4) = 2 quads, 48, 4], the inputs
+  // past 5 and the columns past out zero; its scales as for "panels".
+  FakeModelHooks hooks;
+  // The hooks keep the pointer: the string must outlive the run.
+  std::string manifest = onlyPackedManifest(
+      R"("dtype": "f32", "shape": [3, 5])",
+      R"J({"name": "panels(w)", "dtype": "i8",
+          "shape": [1, 2, 48, 4], "of": ["w"], "axis": 0,
+          "layout": "quads", "out_axis": 0},
+         {"name": "scales(w)", "dtype": "f32",
+          "shape": [1, 1, 48], "of": ["w"], "axis": 0,
+          "layout": "scales", "block": 32, "out_axis": 0})J");
+  hooks.setManifest(manifest.c_str());
+  hooks.recordBuffer(5);
+  float w[15] = {127, 1, 2, 3, 4, 5, -127, 6, 7, 8, 9, 10, 127, -11, 12};
+  attnc_model *model = runOnce({3, 5}, w);
+  ASSERT_NE(model, nullptr);
+  const auto *got = static_cast<const int8_t *>(hooks.recordedBuffer());
+  ASSERT_NE(got, nullptr);
+  for (int64_t q = 0; q < 2; ++q)
+    for (int64_t j = 0; j < 48; ++j)
+      for (int64_t t4 = 0; t4 < 4; ++t4) {
+        int64_t k = 4 * q + t4;
+        float value = j < 3 && k < 5 ? w[j * 5 + k] : 0.0f;
+        EXPECT_EQ(got[(q * 48 + j) * 4 + t4], static_cast<int8_t>(value))
+            << q << ", " << j << ", " << t4;
+      }
+  attnc_model_destroy(model);
+}
+
 TEST(PackedParamsTest, AnUnreadConvertedMemberIsFreedOncePacked) {
   FakeModelHooks hooks;
   // 1, 2, 3, 4 in f16: converted to an f32 copy, which goes after packing.
@@ -276,9 +320,9 @@ TEST(PackedParamsTest, BadPacksAreRejected) {
        "[1, 2, 48], not [2, 2, 48]"},
       {R"("packed_params": [{"name": "p", "dtype": "f32", "shape": [1, 2, 48],
           "of": ["w"], "axis": 0, "layout": "rows", "out_axis": 0}])",
-       "packed_params[0] ('p'): expected \"layout\": \"panels\", \"pairs\" or "
-       "\"scales\" and an \"out_axis\" among the last two of its members' "
-       "dims"},
+       "packed_params[0] ('p'): expected \"layout\": \"panels\", \"pairs\", "
+       "\"quads\" or \"scales\" and an \"out_axis\" among the last two of "
+       "its members' dims"},
       {R"("packed_params": [{"name": "p", "dtype": "f32", "shape": [1, 1, 48, 2],
           "of": ["w"], "axis": 0, "layout": "pairs", "out_axis": 0}])",
        "packed_params[0] ('p'): panels in \"pairs\" are bf16, found f32"},
@@ -287,6 +331,9 @@ TEST(PackedParamsTest, BadPacksAreRejected) {
           "of": ["w"], "axis": 0, "layout": "panels", "out_axis": 0}])",
        "packed_params[0] ('p'): panels of width 1 (expected a multiple of 4 "
        "up to 256, or 1 for int8 rows)"},
+      {R"("packed_params": [{"name": "p", "dtype": "f32", "shape": [1, 1, 48, 4],
+          "of": ["w"], "axis": 0, "layout": "quads", "out_axis": 0}])",
+       "packed_params[0] ('p'): panels in \"quads\" are i8, found f32"},
   };
   for (const Case &c : cases) {
     std::string json = std::string(FAKE_HEAD) + c.packs + "}";

@@ -8,6 +8,7 @@
 #define ATTNC_CODEGEN_CONTRACTION_H
 
 #include "attnc/Dialect/Attn/IR/VectorTarget.h"
+#include "attnc/Dialect/Attn/IR/WeightStorage.h"
 #include "attnc/model_abi.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -32,8 +33,7 @@ inline constexpr int64_t kPanelsPerGroup = 8;
 /// groups of panels, then blocks of rows), so that round-robin shares
 /// differ by at most a small fraction.
 inline constexpr int64_t kSharesPerThread = 4;
-/// k values sharing one scale in an int8 weight (docs/abi.md).
-inline constexpr int64_t kInt8Block = ATTNC_INT8_BLOCK;
+// kInt8Block (WeightStorage.h): k values sharing one scale in an int8 weight.
 static_assert(kDepthBlock % kInt8Block == 0,
               "a k block holds whole int8 scale blocks");
 /// Sets of accumulators a one-row int8 tile sums a block's products into,
@@ -74,11 +74,22 @@ struct Contraction {
   /// and 16 lanes. Otherwise the pairs are widened and multiplied by FMAs,
   /// with the same rounding of A.
   bool bf16Dot = false;
+  /// B is an int8 weight packed at load in quads of k
+  /// ([ceil(N / W)][ceil(K / 4)][W][4], read by (n floordiv W, k floordiv 4,
+  /// n mod W, k mod 4), with its scales as for int8 panels) and A is
+  /// quantized per block of 32 k first (the op carries kQuantizeLhsAttr;
+  /// layout panel_quads, `attnc compile --weight-type int8
+  /// --round-activations`). A's rows are contiguous along k and K is static.
+  /// rhsIsPacked is set too.
+  bool rhsIsQuads = false;
+  /// Quads computed by vpdpbusd (QuadKernel::hasDot); otherwise by exact
+  /// i32 arithmetic, with the same results.
+  bool int8Dot = false;
 };
 
 /// The contraction `op` computes, if LowerContractions handles it: f32 (B
 /// may be bf16 or f16, widened, or packed int8 with its scales, or bf16
-/// pairs with A rounded to bf16), buffer
+/// pairs with A rounded to bf16, or int8 quads with A quantized), buffer
 /// semantics, a multiply-accumulate body, and maps that are projected
 /// permutations (B may instead be packed, as above).
 std::optional<Contraction> matchContraction(mlir::linalg::LinalgOp op);

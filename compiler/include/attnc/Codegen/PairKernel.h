@@ -12,15 +12,16 @@
 #ifndef ATTNC_CODEGEN_PAIRKERNEL_H
 #define ATTNC_CODEGEN_PAIRKERNEL_H
 
+#include "attnc/Codegen/LaneKernel.h"
+
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/IR/Builders.h"
 
 namespace attnc::codegen {
 
-class PairKernel {
+/// `dot`: vdpbf16ps.
+class PairKernel : LaneKernel {
 public:
-  PairKernel(mlir::OpBuilder &b, mlir::Location loc, int64_t lanes, bool dot)
-      : b(b), loc(loc), lanes(lanes), dot(dot) {}
+  using LaneKernel::LaneKernel;
 
   /// Scratch for `rows` rows of A rounded to bf16, `depth` k each: bf16
   /// pairs as i32 (dot) or the rounded values as f32.
@@ -45,8 +46,6 @@ public:
                             int64_t vectors, mlir::ValueRange acc);
 
 private:
-  mlir::Value index(int64_t v);
-  mlir::Value i32Splat(int64_t v);
   /// `x` (f32 lanes) rounded to bf16 to nearest even, as f32 (integer
   /// arithmetic: no CPU feature needed; NaN stays NaN).
   mlir::Value roundInF32(mlir::Value x);
@@ -55,11 +54,6 @@ private:
                                       mlir::Value pairRow, mlir::Value q,
                                       mlir::Value scratch, int64_t rows,
                                       int64_t vectors, mlir::ValueRange acc);
-
-  mlir::OpBuilder &b;
-  mlir::Location loc;
-  int64_t lanes;
-  bool dot;
 };
 
 } // namespace attnc::codegen

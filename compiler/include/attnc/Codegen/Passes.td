@@ -112,10 +112,18 @@ def LowerContractions : Pass<"attnc-lower-contractions", "mlir::ModuleOp"> {
     (PairKernel.h): A's rows rounded once per k block and row tile, then per
     pair of k `vdpbf16ps` (the LLVM intrinsic, on a target with
     avx512bf16) or the pairs widened and two FMAs (elsewhere).
+
+    An int8 weight packed in quads of k whose op carries
+    `attnc.quantize_lhs` (layout panel_quads: `attnc compile --weight-type
+    int8 --round-activations`) gets the quad kernel (QuadKernel.h): A's
+    rows quantized per block of 32 k once per row tile, then per quad of k
+    `vpdpbusd` (AVX512_VNNI / AVX-VNNI) or the same exact i32 sums without
+    it, scaled per block. Such an op that does not match is an error.
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::func::FuncDialect",
-    "mlir::LLVM::LLVMDialect", "mlir::memref::MemRefDialect",
+    "mlir::LLVM::LLVMDialect", "mlir::math::MathDialect",
+    "mlir::memref::MemRefDialect",
     "mlir::scf::SCFDialect", "mlir::vector::VectorDialect"
   ];
 }

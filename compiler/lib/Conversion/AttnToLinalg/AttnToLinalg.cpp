@@ -88,13 +88,20 @@ struct LinearLowering : OpConversionPattern<attn::LinearOp> {
           {out.floorDiv(width), in.floorDiv(kInt8Block), out % width}, ctx);
       break;
     }
-    case attn::WeightLayout::PanelPairs: {
-      // Pairs of inputs side by side (Contraction.h); the input rounded.
+    case attn::WeightLayout::PanelPairs:
+    case attn::WeightLayout::PanelQuads: {
+      // Pairs (quads) of inputs side by side (Contraction.h); the input
+      // rounded to bf16 (quantized to int8, with the scales of panels).
       AffineExpr out = getAffineDimExpr(o, ctx), in = getAffineDimExpr(k, ctx);
       int64_t width = op.getWeight().getType().getDimSize(2);
+      int64_t group = op.getWeight().getType().getDimSize(3);
       weightMap = AffineMap::get(
           numLoops, 0,
-          {out.floorDiv(width), in.floorDiv(2), out % width, in % 2}, ctx);
+          {out.floorDiv(width), in.floorDiv(group), out % width, in % group},
+          ctx);
+      scalesMap = AffineMap::get(
+          numLoops, 0,
+          {out.floorDiv(width), in.floorDiv(kInt8Block), out % width}, ctx);
       break;
     }
     }
@@ -104,7 +111,8 @@ struct LinearLowering : OpConversionPattern<attn::LinearOp> {
         buildContraction(
             rewriter, loc, input, inputMap, adaptor.getWeight(), weightMap,
             init, scales, scales ? scalesMap : AffineMap(),
-            op.getWeightLayout() == attn::WeightLayout::PanelPairs));
+            op.getWeightLayout() == attn::WeightLayout::PanelPairs ||
+                op.getWeightLayout() == attn::WeightLayout::PanelQuads));
     return success();
   }
 };

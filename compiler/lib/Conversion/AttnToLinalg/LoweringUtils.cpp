@@ -1,6 +1,7 @@
 //===- LoweringUtils.cpp - Builders shared by attn-to-linalg patterns -----===//
 #include "LoweringUtils.h"
 #include "attnc/Dialect/Attn/IR/KeyVisibility.h"
+#include "attnc/Dialect/Attn/IR/WeightStorage.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -114,7 +115,7 @@ Value buildContraction(OpBuilder &b, Location loc, Value lhs, AffineMap lhsMap,
           rhsElement = nb.create<arith::ExtFOp>(nl, f32, rhsElement);
         }
         Value lhsElement = args[0];
-        if (roundLhs)
+        if (roundLhs && !scales)
           lhsElement = nb.create<arith::ExtFOp>(
               nl, f32,
               nb.create<arith::TruncFOp>(nl, nb.getBF16Type(), lhsElement)
@@ -123,6 +124,9 @@ Value buildContraction(OpBuilder &b, Location loc, Value lhs, AffineMap lhsMap,
         Value add = nb.create<arith::AddFOp>(nl, args.back(), mul);
         nb.create<linalg::YieldOp>(nl, add);
       });
+  // An int8 weight's input is quantized per block, which no body can say.
+  if (roundLhs && scales)
+    generic->setAttr(kQuantizeLhsAttr, b.getUnitAttr());
   return generic.getResult(0);
 }
 

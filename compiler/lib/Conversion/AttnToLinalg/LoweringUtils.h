@@ -56,7 +56,9 @@ Value buildIndexedRead(OpBuilder &b, Location loc,
 /// narrower float `rhs` (a bf16/f16 weight) is widened to lhs's type; an
 /// i8 `rhs` (int8 panels) is converted and multiplied by its `scales`
 /// (read by `scalesMap`), the kernels' third input (Contraction.h). With
-/// `roundLhs`, each lhs element is rounded to bf16 first (panel_pairs).
+/// `roundLhs`, each lhs element is rounded to bf16 first (panel_pairs), or
+/// with an int8 `rhs` lhs is quantized per block (panel_quads: the op
+/// carries kQuantizeLhsAttr).
 Value buildContraction(OpBuilder &b, Location loc, Value lhs, AffineMap lhsMap,
                        Value rhs, AffineMap rhsMap, Value init,
                        Value scales = {}, AffineMap scalesMap = {},

@@ -79,6 +79,12 @@ def PackWeights : Pass<"attnc-pack-weights", "mlir::ModuleOp"> {
     `[layers?, ceil(out / 48), ceil(in / 2), 48, 2]` (`attn.pack_pairs`):
     each pair of inputs side by side per column, as AVX512_BF16's
     `vdpbf16ps` reads them; the linear then rounds its input to bf16.
+    With both options (`attnc compile --weight-type int8
+    --round-activations`) the int8 panels are packed in `panel_quads`,
+    `[layers?, ceil(out / 48), ceil(in / 4), 48, 4]` (`attn.pack_quads`,
+    the same scales): each quad of inputs side by side per column, as
+    `vpdpbusd` reads them; the linear then quantizes its input to int8 per
+    block of 32 (docs/abi.md "int8 x int8 products").
   }];
   let options = [
     Option<"weightType", "weight-type", "std::string", /*default=*/"\"\"",
@@ -86,8 +92,8 @@ def PackWeights : Pass<"attnc-pack-weights", "mlir::ModuleOp"> {
            "empty: in each weight's own type">,
     Option<"roundActivations", "round-activations", "bool",
            /*default=*/"false",
-           "pack bf16 weights in panel_pairs: their linears round the input "
-           "to bf16 (bf16 dot products)">
+           "pack bf16 weights in panel_pairs (int8 ones in panel_quads): "
+           "their linears round the input to bf16 (quantize it to int8)">
   ];
   let dependentDialects = ["::attnc::attn::AttnDialect",
                            "mlir::tensor::TensorDialect"];

@@ -46,7 +46,8 @@ def Attn_WeightLayout : I32EnumAttr<"WeightLayout",
       I32EnumAttrCase<"OutIn", 0, "out_in">,
       I32EnumAttrCase<"InOut", 1, "in_out">,
       I32EnumAttrCase<"Panels", 2, "panels">,
-      I32EnumAttrCase<"PanelPairs", 3, "panel_pairs">
+      I32EnumAttrCase<"PanelPairs", 3, "panel_pairs">,
+      I32EnumAttrCase<"PanelQuads", 4, "panel_quads">
     ]> {
   let cppNamespace = "::attnc::attn";
 }
@@ -109,7 +110,14 @@ def Attn_LinearOp : Attn_Op<"linear", [Attn_OwnShapeRule, Attn_RowWise,
     inputs (k, k + 1) side by side per column, a zero for an odd `in`'s
     last; the input is then rounded to bf16 (to nearest even) before the
     products, which are summed in f32 (the operands of AVX512_BF16's
-    `vdpbf16ps`).
+    `vdpbf16ps`). An `i8` weight in `panel_quads` (attnc-pack-weights
+    `weight-type=int8 round-activations`, `attnc compile --weight-type int8
+    --round-activations`) is 4-D, `[ceil(out / W), ceil(in / 4), W, 4]`:
+    the int8 panels with each quad of inputs side by side per column (the
+    operand of `vpdpbusd`), zeros past `in`, with the same `scales`; the
+    input is then quantized to int8 per block of 32 inputs and each block's
+    products summed exactly in integers (docs/abi.md "int8 x int8
+    products").
 
     ```mlir
     %y = attn.linear %x, %w, %b layout out_in

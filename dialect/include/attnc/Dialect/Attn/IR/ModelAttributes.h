@@ -62,6 +62,11 @@ inline constexpr llvm::StringLiteral kPackBlockAttr = "attn.pack_block";
 /// round-activations), which carry attn.pack_out_axis too: a unit attribute.
 /// Its shape is [layers?, ceil(out / 48), ceil(in / 2), 48, 2].
 inline constexpr llvm::StringLiteral kPackPairsAttr = "attn.pack_pairs";
+/// On int8 panels with quads of inputs interleaved (attnc-pack-weights
+/// weight-type=int8 round-activations), which carry attn.pack_out_axis too:
+/// a unit attribute. Its shape is [layers?, ceil(out / 48), ceil(in / 4), 48,
+/// 4]; its scales are those of int8 panels.
+inline constexpr llvm::StringLiteral kPackQuadsAttr = "attn.pack_quads";
 
 /// On the incremental-decoding function added by attnc-kv-cache: the name of
 /// the model it steps (StringAttr). Its extra arguments are the key/value

@@ -27,6 +27,14 @@ inline constexpr int64_t kInt8Block = ATTNC_INT8_BLOCK;
 /// themselves stay f32.
 inline constexpr llvm::StringLiteral kInt8WeightType = "int8";
 
+/// A unit attribute on the linalg product of an int8 linear in panel_quads
+/// (`attnc compile --weight-type int8 --round-activations`): its input is
+/// quantized to int8 per block of kInt8Block before the products, which are
+/// exact integer dot products per block (docs/abi.md "int8 x int8
+/// products"). The body says the rest: the weight times its block scale.
+/// Only attnc-lower-contractions implements it, and fails where it cannot.
+inline constexpr llvm::StringLiteral kQuantizeLhsAttr = "attnc.quantize_lhs";
+
 /// "f32", "bf16" or "f16" as a type; nullopt for anything else.
 std::optional<mlir::FloatType> parseWeightType(mlir::MLIRContext *ctx,
                                                llvm::StringRef name);
