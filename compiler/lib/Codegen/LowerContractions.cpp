@@ -544,8 +544,10 @@ KernelEmitter::WorkSplit KernelEmitter::splitWork(Value sizeM,
   Value one = index(1);
   Value many = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ugt,
                                        threads, one);
+  // The quad kernel quantizes A's rows once per group: narrower groups
+  // repeat that work, so it is cut only into as many iterations as threads.
   Value wanted = b.create<arith::SelectOp>(
-      loc, many, mul(threads, kSharesPerThread), one);
+      loc, many, mul(threads, c.rhsIsQuads ? 1 : kSharesPerThread), one);
   Value batchSize = one;
   for (unsigned dim : c.batch)
     batchSize = b.create<arith::MulIOp>(loc, batchSize, loopSizes[dim]);
