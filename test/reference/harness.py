@@ -385,14 +385,21 @@ def greedy(step, prompt, steps):
 
 
 def check_greedy(report, name, size, attnc_step, torch_step, prompt, steps=32, variant=""):
-    """Generates `steps` tokens with both and requires the same tokens."""
+    """PyTorch generates `steps` greedy tokens; attnc, given the prompt and
+    those tokens in one run, must pick the same token at every step, with
+    logits within tolerance at every step. In a causal model the logits at
+    a position depend only on the tokens before it, so this is attnc's own
+    greedy generation by repeated full forward, in one process start
+    instead of `steps` (CI time), and the logits stay comparable after a
+    first difference."""
     ref_tokens, ref_logits, gap = greedy(torch_step, prompt, steps)
-    got_tokens, got_logits, _ = greedy(attnc_step, prompt, steps)
+    ids = np.array(list(prompt) + ref_tokens[:-1], dtype=np.int64)[None, :]
+    got_logits = attnc_step(ids)[0, len(prompt) - 1:].astype(np.float64)
+    got_tokens = [int(t) for t in np.argmax(got_logits, axis=-1)]
     same = 0
     while same < steps and got_tokens[same] == ref_tokens[same]:
         same += 1
-    # Logits are comparable only while both saw the same sequence.
-    max_abs, max_rel = errors(got_logits[:max(same, 1)], ref_logits[:max(same, 1)])
+    max_abs, max_rel = errors(got_logits, ref_logits)
     tol = tolerance(len(prompt) + steps)
     ok = same == steps and max_rel <= tol
     extra = f"tokens_identical={same}/{steps} min_top2_gap={gap:.3g}"
