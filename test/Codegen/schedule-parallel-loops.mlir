@@ -1,9 +1,10 @@
 // RUN: attnc-opt %s -attnc-schedule-parallel-loops | FileCheck %s
 
-// Iterations are dealt out one at a time; an explicit schedule is kept.
+// Each thread gets one contiguous range (no chunk size); an explicit
+// schedule is kept.
 // CHECK-LABEL: func.func @loops
-// CHECK:         %[[ONE:.+]] = arith.constant 1 : i32
-// CHECK:         omp.wsloop schedule(static = %[[ONE]] : i32)
+// CHECK-NOT:     i32
+// CHECK:         omp.wsloop schedule(static) {
 // CHECK:         omp.wsloop schedule(dynamic)
 func.func @loops(%n: index) {
   %c0 = arith.constant 0 : index

@@ -30,8 +30,8 @@ int64_t depthBlockOf(mlir::Type rhsElement, bool rhsIsPacked);
 inline constexpr int64_t kPanelsPerGroup = 8;
 /// With more than one thread, a product is cut into at least this many
 /// iterations of its parallel loop per thread where it has them (narrower
-/// groups of panels, then blocks of rows), so that round-robin shares
-/// differ by at most a small fraction.
+/// groups of panels, then blocks of rows), so that the threads' contiguous
+/// ranges of iterations differ by at most a small fraction.
 inline constexpr int64_t kSharesPerThread = 4;
 // kInt8Block (WeightStorage.h): k values sharing one scale in an int8 weight.
 static_assert(kDepthBlock % kInt8Block == 0,

@@ -146,16 +146,15 @@ def ApproximateMath : Pass<"attnc-approximate-math", "mlir::ModuleOp"> {
 }
 
 def ScheduleParallelLoops : Pass<"attnc-schedule-parallel-loops"> {
-  let summary = "Give every omp.wsloop a round-robin schedule(static, 1)";
+  let summary = "Give every omp.wsloop a contiguous schedule(static)";
   let description = [{
-    Loops whose iterations differ in cost (causal attention: later query
-    tiles see more keys) are balanced across threads by dealing iterations
-    out one at a time instead of in contiguous blocks. Loops that already
-    have a schedule are left alone.
+    Each thread runs one contiguous range of iterations, so that it streams
+    its own slice of a weight or of the KV cache. Loops whose iterations
+    differ in cost order them so that contiguous ranges are balanced
+    (causal attention's query tiles). Loops that already have a schedule
+    are left alone.
   }];
-  let dependentDialects = [
-    "mlir::arith::ArithDialect", "mlir::omp::OpenMPDialect"
-  ];
+  let dependentDialects = ["mlir::omp::OpenMPDialect"];
 }
 
 def MergeParallelRegions : Pass<"attnc-merge-parallel-regions"> {

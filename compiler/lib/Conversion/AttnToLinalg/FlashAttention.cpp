@@ -410,7 +410,20 @@ Value FlashAttentionBuilder::buildTiles(Value init, Value batches,
   Value out = forall.getRegionIterArgs().front();
   batch = ivs[0];
   setHead(ivs[1]);
-  q0 = mul(ivs[2], tileRows());
+  // Causal tiles see more keys the later they are. Each thread runs one
+  // contiguous range of iterations (attnc-schedule-parallel-loops), so
+  // they are visited first, last, second, second to last, ...: any two
+  // consecutive iterations cost about the same as any other two.
+  Value tileIndex = ivs[2];
+  if (causal) {
+    Value half = b.create<arith::DivUIOp>(loc, tileIndex, index(2));
+    Value odd = b.create<arith::CmpIOp>(
+        loc, arith::CmpIPredicate::ne,
+        b.create<arith::RemUIOp>(loc, tileIndex, index(2)), index(0));
+    tileIndex = b.create<arith::SelectOp>(
+        loc, odd, sub(sub(tiles, index(1)), half), half);
+  }
+  q0 = mul(tileIndex, tileRows());
   rows = min(index(tileRows()), sub(sq, q0));
   if (active)
     rows = b.create<arith::SelectOp>(loc, active, rows, index(0));
