@@ -128,11 +128,21 @@ func.func @causal_mask(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // carrying the running max and sum (three vectors each: 48 rows); the
 // block's 24 score vectors come from D broadcast-FMAs each. No [Sq, Sk]
 // tensor exists. (Up to 16 queries take the decode form first:
-// flash-decoding.mlir.)
+// flash-decoding.mlir.) Causal tiles are visited first, last, second,
+// second to last, ...: iteration i computes tile i / 2 when i is even,
+// tiles - 1 - i / 2 when odd, so that contiguous ranges of iterations
+// (one per thread) cost about the same.
 // CHECK-LABEL: func.func @attention
 // CHECK: %[[TILES:.+]] = arith.ceildivui
 // CHECK: %[[COUNT:.+]] = arith.select %{{.+}}, %c1{{.*}}, %[[TILES]]
-// CHECK: scf.forall (%[[B:.+]], %[[H:.+]], %{{.+}}) in (%{{.+}}, 4, %[[COUNT]]) shared_outs(%[[OUT:.+]] = %{{.+}}) -> (tensor<?x4x?x8xf32>)
+// CHECK: scf.forall (%[[B:.+]], %[[H:.+]], %[[I:.+]]) in (%{{.+}}, 4, %[[COUNT]]) shared_outs(%[[OUT:.+]] = %{{.+}}) -> (tensor<?x4x?x8xf32>)
+// CHECK:   %[[HALF:.+]] = arith.divui %[[I]], %c2
+// CHECK:   %[[PARITY:.+]] = arith.remui %[[I]], %c2
+// CHECK:   %[[ODD:.+]] = arith.cmpi ne, %[[PARITY]], %c0
+// CHECK:   %[[LASTTILE:.+]] = arith.subi %[[COUNT]], %c1
+// CHECK:   %[[FROMEND:.+]] = arith.subi %[[LASTTILE]], %[[HALF]]
+// CHECK:   %[[TILE:.+]] = arith.select %[[ODD]], %[[FROMEND]], %[[HALF]]
+// CHECK:   arith.muli %[[TILE]], %c48
 // CHECK:   memref.alloca() {alignment = 64 : i64} : memref<8x48xf32>
 // CHECK:   memref.alloca() {alignment = 64 : i64} : memref<8x48xf32>
 // CHECK:   %[[SCALE:.+]] = arith.constant 1.250000e-01 : f32
