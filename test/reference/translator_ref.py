@@ -82,7 +82,8 @@ def run(ctx):
                            out["logits"], ref)
 
     # Greedy decoding of 32 target tokens for one source sentence, starting
-    # from one target token, by repeated full forward on both sides.
+    # from one target token: PyTorch by repeated full forward, attnc once on
+    # PyTorch's tokens (harness.check_greedy; the decoder is causal).
     src = rng.integers(0, config["src_vocab_size"], (1, 9), dtype=np.int64)
 
     def attnc_step(tgt):
