@@ -55,6 +55,9 @@ try:
         # AVX512_VNNI (vpdpbusd): the int8 quads kernels can run here.
         if any(" avx512_vnni" in line for line in flags):
             config.available_features.add("avx512vnni")
+        # AMX with bf16 tiles (tdpbf16ps): the AMX kernels can run here.
+        if any(" amx_bf16" in line and " amx_tile" in line for line in flags):
+            config.available_features.add("amx-bf16")
 except OSError:
     pass
 

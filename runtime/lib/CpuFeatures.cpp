@@ -7,6 +7,12 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
+#if defined(__linux__) && defined(__x86_64__)
+#include <cerrno>
+#include <cstring>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 namespace attnc::rt {
 
@@ -86,6 +92,18 @@ missingCpuFeatures(const std::vector<std::string> &required,
         available.end())
       missing.push_back(feature);
   return missing;
+}
+
+std::optional<std::string> requestAmxTileData() {
+#if defined(__linux__) && defined(__x86_64__)
+  // <asm/prctl.h> and the kernel's xstate numbering (Linux 5.16 and later).
+  constexpr long kArchReqXcompPerm = 0x1023;
+  constexpr long kXfeatureTileData = 18;
+  if (syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureTileData) != 0)
+    return std::string("arch_prctl(ARCH_REQ_XCOMP_PERM, XTILEDATA): ") +
+           std::strerror(errno);
+#endif
+  return std::nullopt;
 }
 
 std::optional<std::string>

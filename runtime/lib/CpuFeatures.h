@@ -27,6 +27,12 @@ std::vector<std::string>
 missingCpuFeatures(const std::vector<std::string> &required,
                    const std::vector<std::string> &available);
 
+/// Asks the OS for the AMX tile data state for this process (Linux:
+/// arch_prctl ARCH_REQ_XCOMP_PERM, once per process, for all its threads).
+/// Linux enables AMX's XCR0 bits but faults a process's first tile
+/// instruction unless the process asked first. The reason on failure.
+std::optional<std::string> requestAmxTileData();
+
 /// The most capable portable level (x86-64-v4, -v3, -v2) whose features
 /// `available` has, for the "recompile with --target-cpu" advice.
 std::optional<std::string>

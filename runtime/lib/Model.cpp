@@ -2,6 +2,7 @@
 #include "Model.h"
 #include "CpuFeatures.h"
 
+#include <algorithm>
 #include <new>
 #include <optional>
 
@@ -71,8 +72,20 @@ Status checkTarget(const std::string &path, const Manifest &manifest) {
                      "runtime)");
   std::vector<std::string> missing =
       missingCpuFeatures(target.features, hostCpuFeatures());
-  if (missing.empty())
+  if (missing.empty()) {
+    bool usesTiles = std::find(target.features.begin(), target.features.end(),
+                               "amx-tile") != target.features.end();
+    if (!usesTiles)
+      return Status::success();
+    if (std::optional<std::string> refused = requestAmxTileData())
+      return Error(ATTNC_ERROR_ABI,
+                   "'" + path + "' was compiled for '" + target.cpu +
+                       "' and may use AMX tiles, which the OS refused to "
+                       "this process (" +
+                       *refused +
+                       "); recompile it with --target-features=-amx-tile");
     return Status::success();
+  }
   std::optional<std::string> level = bestPortableLevel(hostCpuFeatures());
   return Error(ATTNC_ERROR_ABI,
                "'" + path + "' was compiled for '" + target.cpu +

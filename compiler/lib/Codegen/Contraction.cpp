@@ -1,5 +1,6 @@
 //===- Contraction.cpp - Matrix products that get a vector kernel ---------===//
 #include "attnc/Codegen/Contraction.h"
+#include "attnc/Codegen/AmxKernel.h"
 #include "attnc/Codegen/QuadKernel.h"
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
 #include "attnc/Dialect/Attn/IR/WeightStorage.h"
@@ -211,6 +212,9 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
     TargetRecord record = getTargetRecord(op);
     c.bf16Dot = c.target.lanes == 16 &&
                 llvm::is_contained(record.features, "avx512bf16");
+    c.amx = c.bf16Dot &&
+            AmxKernel::usesAmx(c.target, record.features,
+                               op.getStaticLoopRanges()[c.k]);
     return c;
   }
   // A weight packed at load is the same for every batch index (the batch

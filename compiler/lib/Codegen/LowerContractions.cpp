@@ -59,6 +59,7 @@
 // to its own output.
 //
 //===----------------------------------------------------------------------===//
+#include "attnc/Codegen/AmxKernel.h"
 #include "attnc/Codegen/Contraction.h"
 #include "attnc/Codegen/PairKernel.h"
 #include "attnc/Codegen/QuadKernel.h"
@@ -97,7 +98,8 @@ public:
       : b(b), c(c), init(init), epilogue(epilogue), threads(threads),
         loc(c.op.getLoc()),
         f32(b.getF32Type()), kVectorWidth(c.target.lanes),
-        kPanelWidth(c.target.panelWidth()), kRowTile(c.target.rowTile()),
+        kPanelWidth(c.target.panelWidth()),
+        kRowTile(c.amx ? AmxKernel::kRows : c.target.rowTile()),
         vecType(VectorType::get({kVectorWidth}, f32)),
         rhsVecType(VectorType::get({kVectorWidth}, c.rhsElement)),
         maskType(VectorType::get({kVectorWidth}, b.getI1Type())) {}
@@ -187,6 +189,10 @@ private:
   /// scratch of rounded rows of A.
   std::optional<PairKernel> pairKernel;
   Value roundedA;
+  /// AMX (Contraction::amx): the kernel, the scratch of rounded rows read
+  /// as bf16 [rows][depth], and the group's buffer of C tiles.
+  std::optional<AmxKernel> amxKernel;
+  Value roundedBF16, amxAccumulator;
   /// int8 quads (Contraction::rhsIsQuads): the kernel, K, and the group's
   /// scratch of quantized rows of A.
   std::optional<QuadKernel> quadKernel;
@@ -424,7 +430,23 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch, Value m0, int64_t rows,
         });
   };
   scf::ForOp loop;
-  if (pairKernel) {
+  SmallVector<Value> result;
+  if (amxKernel && rows == AmxKernel::kRows) {
+    // C through the tiles' buffer (AmxKernel.h).
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t v = 0; v < kPanelVectors; ++v)
+        b.create<vector::StoreOp>(loc, start[i * kPanelVectors + v],
+                                  amxAccumulator,
+                                  ValueRange{index(i), index(v * kVectorWidth)});
+    Value pair0 = b.create<arith::DivUIOp>(loc, kOffset, index(2));
+    amxKernel->emitProduct(amxAccumulator, roundedBF16, bPanel, slot, pair0,
+                           kc, kPanelVectors);
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t v = 0; v < kPanelVectors; ++v)
+        result.push_back(b.create<vector::LoadOp>(
+            loc, vecType, amxAccumulator,
+            ValueRange{index(i), index(v * kVectorWidth)}));
+  } else if (pairKernel) {
     Value pair0 = b.create<arith::DivUIOp>(loc, kOffset, index(2));
     loop = pairKernel->emitLoop(bPanel, slot, pair0, kc, roundedA, rows,
                                 kPanelVectors, start);
@@ -505,11 +527,13 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch, Value m0, int64_t rows,
         });
   }
 
+  if (loop)
+    result.assign(loop->result_begin(), loop->result_end());
   auto store = [&](bool withEpilogue) {
     Value to = withEpilogue ? epilogue.getDpsInits()[0] : out;
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t v = 0; v < kPanelVectors; ++v) {
-        Value x = loop.getResult(i * kPanelVectors + v);
+        Value x = result[i * kPanelVectors + v];
         Value mask = partial ? masks[v] : Value();
         if (withEpilogue)
           x = evaluateOnTile(epilogue, cIndices(i, v), mask, x);
@@ -583,6 +607,8 @@ void KernelEmitter::emit() {
 
   if (c.rhsIsPairs)
     pairKernel.emplace(b, loc, kVectorWidth, c.bf16Dot);
+  if (c.amx)
+    amxKernel.emplace(b, loc);
   if (c.rhsIsQuads) {
     quadKernel.emplace(b, loc, kVectorWidth, c.int8Dot);
     quadDepth = c.op.getStaticLoopRanges()[c.k];
@@ -635,9 +661,24 @@ void KernelEmitter::emit() {
   }
 
   int64_t depth = depthBlockOf(c.rhsElement, prepacked);
-  if (pairKernel)
+  if (amxKernel) {
+    // One scratch, two views: bf16 pairs as i32 words (PairKernel, which
+    // rounds the rows) and as bf16 rows (AMX's tiles of A).
+    auto bytes = b.create<memref::AllocaOp>(
+        loc, MemRefType::get({kRowTile * depth * 2}, b.getI8Type()),
+        b.getI64IntegerAttr(64));
+    roundedA = b.create<memref::ViewOp>(
+        loc, pairKernel->scratchType(kRowTile, depth), bytes, zero,
+        ValueRange{});
+    roundedBF16 = b.create<memref::ViewOp>(
+        loc, MemRefType::get({kRowTile, depth}, b.getBF16Type()), bytes, zero,
+        ValueRange{});
+    amxAccumulator = b.create<memref::AllocaOp>(
+        loc, amxKernel->accumulatorType(kPanelWidth), b.getI64IntegerAttr(64));
+  } else if (pairKernel) {
     roundedA = b.create<memref::AllocaOp>(
         loc, pairKernel->scratchType(kRowTile, depth), b.getI64IntegerAttr(64));
+  }
   Value bPanels = groupPanels ? groupPanels
                   : prepacked ? c.op.getDpsInputs()[1]
                               : pack;

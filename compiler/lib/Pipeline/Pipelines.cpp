@@ -91,7 +91,8 @@ void attnc::buildAttnToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm) {
+void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
+                                      const LoweringOptions &options) {
   pm.addPass(createExposeModelABI());
   pm.addPass(createInlinerPass());
   pm.addPass(createSymbolDCEPass());
@@ -124,6 +125,8 @@ void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
 
   pm.addPass(createLowerContractions());
+  if (options.emulateAmx)
+    pm.addPass(createEmulateAmx());
   pm.addNestedPass<func::FuncOp>(createVectorizeGenerics());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createForallToParallelLoopPass());
@@ -143,7 +146,11 @@ void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   // every dialect inside omp regions must be converted before omp itself.
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertSCFToCFPass());
-  pm.addPass(createConvertVectorToLLVMPass());
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  // The AMX tiles of bf16 pair products (AmxKernel.h), where the target
+  // has them.
+  vectorToLLVM.amx = true;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());

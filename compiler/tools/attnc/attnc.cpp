@@ -150,6 +150,13 @@ cl::opt<bool> roundActivations(
              "exactly in integers (vpdpbusd with AVX512_VNNI or AVX-VNNI; "
              "the same numbers without it)"),
     cl::cat(compileCategory));
+cl::opt<bool> emulateAmx(
+    "emulate-amx",
+    cl::desc("For tests: compute the AMX kernels (bf16 products on a target "
+             "with amx-tile and amx-bf16) with vector code instead of AMX "
+             "instructions, so that the model runs on any CPU with the "
+             "target's other features"),
+    cl::cat(compileCategory));
 cl::opt<bool> debugAttention(
     "debug-attention",
     cl::desc("Build the debug variant: every attention's probabilities "
@@ -331,7 +338,7 @@ int printStats(ModuleOp module) {
   if (failed(applyPassManagerCLOptions(lowering)))
     return fail("invalid pass manager options");
   attnc::buildAttnToLinalgPipeline(lowering);
-  attnc::buildLinalgToLLVMPipeline(lowering);
+  attnc::buildLinalgToLLVMPipeline(lowering, {emulateAmx});
   if (failed(lowering.run(module)))
     return 1;
   auto global = module.lookupSymbol<LLVM::GlobalOp>(attnc::kManifestGlobal);
@@ -560,7 +567,7 @@ int compileMain() {
     if (!graphOnly)
       attnc::buildAttnToLinalgPipeline(pm);
     if (!graphOnly && emitStage != Stage::Linalg)
-      attnc::buildLinalgToLLVMPipeline(pm);
+      attnc::buildLinalgToLLVMPipeline(pm, {emulateAmx});
     if (progress) {
       progress->total += pm.size();
       pm.addInstrumentation(std::make_unique<ProgressInstrumentation>());

@@ -74,6 +74,10 @@ struct Contraction {
   /// and 16 lanes. Otherwise the pairs are widened and multiplied by FMAs,
   /// with the same rounding of A.
   bool bf16Dot = false;
+  /// Full 16-row tiles of the pairs on AMX tiles (AmxKernel.h): bf16Dot
+  /// and the target has amx-tile and amx-bf16, K static and a multiple of
+  /// 32. Row blocks are then whole 16-row tiles.
+  bool amx = false;
   /// B is an int8 weight packed at load in quads of k
   /// ([ceil(N / W)][ceil(K / 4)][W][4], read by (n floordiv W, k floordiv 4,
   /// n mod W, k mod 4), with its scales as for int8 panels) and A is

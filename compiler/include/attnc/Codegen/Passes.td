@@ -119,13 +119,40 @@ def LowerContractions : Pass<"attnc-lower-contractions", "mlir::ModuleOp"> {
     rows quantized per block of 32 k once per row tile, then per quad of k
     `vpdpbusd` (AVX512_VNNI / AVX-VNNI) or the same exact i32 sums without
     it, scaled per block. Such an op that does not match is an error.
+
+    On a target with AMX (amx-tile, amx-bf16) the pair kernel's full
+    tiles are 16 rows on AMX tiles instead (AmxKernel.h: `tdpbf16ps`), where
+    K is static and a multiple of 32; single rows keep `vdpbf16ps`.
   }];
   let dependentDialects = [
-    "mlir::arith::ArithDialect", "mlir::func::FuncDialect",
+    "mlir::amx::AMXDialect", "mlir::arith::ArithDialect", "mlir::func::FuncDialect",
     "mlir::LLVM::LLVMDialect", "mlir::math::MathDialect",
     "mlir::memref::MemRefDialect",
     "mlir::scf::SCFDialect", "mlir::vector::VectorDialect"
   ];
+}
+
+def EmulateAmx : Pass<"attnc-emulate-amx", "mlir::ModuleOp"> {
+  let summary = "Replace AMX tile ops by vector ops that compute the same "
+                "(for tests on CPUs without AMX)";
+  let description = [{
+    A test aid, not part of any pipeline: `amx.tile_load` and
+    `amx.tile_store` become one `vector.load` / `vector.store` per row of
+    the tile, and `amx.tile_mulf` a call of scalar loops
+    over the tiles stored on the stack: C[m][n] += sum over pairs p of A[m][2p] B[p][2n] +
+    A[m][2p+1] B[p][2n+1], bf16 widened to f32. So the AMX kernels'
+    addressing (which rows of A, which pairs of which panel, the tiles of C)
+    runs and is checked on any CPU (test/Codegen/pairs-amx-kernel-run.mlir,
+    and whole models: `attnc compile --emulate-amx`,
+    test/reference/amx-emulated.test); the instructions themselves only
+    where the CPU has them. On a module, its `attn.target` stops listing
+    amx-tile and amx-bf16, so that the runtime loads it on a CPU without.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect"];
 }
 
 def ApproximateMath : Pass<"attnc-approximate-math", "mlir::ModuleOp"> {

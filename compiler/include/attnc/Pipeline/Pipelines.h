@@ -41,9 +41,17 @@ void buildGraphPipeline(mlir::OpPassManager &pm,
 /// attn (tensors) -> linalg on tensors.
 void buildAttnToLinalgPipeline(mlir::OpPassManager &pm);
 
+struct LoweringOptions {
+  /// AMX tile ops replaced by vector code computing the same
+  /// (attnc-emulate-amx, `attnc compile --emulate-amx`): a model compiled
+  /// for a CPU with AMX runs its AMX kernels on any CPU, for tests.
+  bool emulateAmx = false;
+};
+
 /// linalg on tensors -> LLVM dialect: the C ABI wrapper, bufferization,
 /// loops, and the conversions to the LLVM dialect.
-void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm);
+void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
+                               const LoweringOptions &options = {});
 
 } // namespace attnc
 
