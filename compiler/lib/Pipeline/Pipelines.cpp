@@ -136,6 +136,7 @@ void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertSCFToOpenMPPass());
   pm.addPass(createScheduleParallelLoops());
   pm.addPass(createMergeParallelRegions());
+  pm.addPass(createGuardParallelRegions());
   pm.addPass(createProfileRegions());
   pm.addPass(createWriteManifest());
   pm.addPass(arith::createArithExpandOpsPass());

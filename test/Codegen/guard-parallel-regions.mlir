@@ -1,0 +1,75 @@
+// RUN: attnc-opt %s -attnc-guard-parallel-regions | FileCheck %s
+
+// The team forks only when some work-sharing loop of the region has more
+// than one iteration: the product of each nest's trip counts, compared to
+// 1, or-ed over the region's loops.
+// CHECK-LABEL: func.func @bounds_outside
+// CHECK-SAME:    (%[[N:.*]]: index, %[[M:.*]]: index)
+// CHECK:         %[[SPAN:.*]] = arith.subi %[[N]], %c0
+// CHECK:         %[[POS:.*]] = arith.maxsi %[[SPAN]]
+// CHECK:         %[[TRIPS:.*]] = arith.ceildivsi %[[POS]], %c1
+// CHECK:         %[[TOTAL:.*]] = arith.muli %{{.*}}, %[[TRIPS]]
+// CHECK:         %[[FIRST:.*]] = arith.cmpi sgt, %[[TOTAL]]
+// CHECK:         arith.subi %[[M]], %c0
+// CHECK:         arith.ceildivsi %{{.*}}, %c1
+// CHECK:         arith.subi %[[N]], %c0
+// CHECK:         arith.ceildivsi %{{.*}}, %c4
+// CHECK:         %[[SECOND:.*]] = arith.cmpi sgt
+// CHECK:         %[[ANY:.*]] = arith.ori %[[FIRST]], %[[SECOND]]
+// CHECK:         omp.parallel if(%[[ANY]])
+func.func @bounds_outside(%n: index, %m: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%n) step (%c1) {
+        omp.yield
+      }
+      omp.terminator
+    }
+    omp.wsloop {
+      omp.loop_nest (%i, %j) : index = (%c0, %c0) to (%m, %n) step (%c1, %c4) {
+        omp.yield
+      }
+      omp.terminator
+    }
+    omp.terminator
+  }
+  return
+}
+
+// A loop whose bounds are computed inside the region, and a region with no
+// work-sharing loop, are left alone; so is a region that has an if already.
+// CHECK-LABEL: func.func @left_alone
+// CHECK:         omp.parallel {
+// CHECK:         omp.parallel {
+// CHECK:         omp.parallel if(%{{.*}})
+// CHECK-NOT:     arith.ori
+func.func @left_alone(%n: index, %flag: i1) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  omp.parallel {
+    %half = arith.divui %n, %c1 : index
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%half) step (%c1) {
+        omp.yield
+      }
+      omp.terminator
+    }
+    omp.terminator
+  }
+  omp.parallel {
+    omp.terminator
+  }
+  omp.parallel if(%flag) {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%n) step (%c1) {
+        omp.yield
+      }
+      omp.terminator
+    }
+    omp.terminator
+  }
+  return
+}
