@@ -72,20 +72,8 @@ Status checkTarget(const std::string &path, const Manifest &manifest) {
                      "runtime)");
   std::vector<std::string> missing =
       missingCpuFeatures(target.features, hostCpuFeatures());
-  if (missing.empty()) {
-    bool usesTiles = std::find(target.features.begin(), target.features.end(),
-                               "amx-tile") != target.features.end();
-    if (!usesTiles)
-      return Status::success();
-    if (std::optional<std::string> refused = requestAmxTileData())
-      return Error(ATTNC_ERROR_ABI,
-                   "'" + path + "' was compiled for '" + target.cpu +
-                       "' and may use AMX tiles, which the OS refused to "
-                       "this process (" +
-                       *refused +
-                       "); recompile it with --target-features=-amx-tile");
+  if (missing.empty())
     return Status::success();
-  }
   std::optional<std::string> level = bestPortableLevel(hostCpuFeatures());
   return Error(ATTNC_ERROR_ABI,
                "'" + path + "' was compiled for '" + target.cpu +
@@ -94,6 +82,26 @@ Status checkTarget(const std::string &path, const Manifest &manifest) {
                    (level ? "--target-cpu " + *level + " (runs here) or "
                           : std::string()) +
                    "--target-cpu host on this machine");
+}
+
+/// Asks the OS for the register state a model's code needs beyond what
+/// CPUID and XCR0 show (Linux's AMX tile data: CpuFeatures.h), once its
+/// target passed checkTarget.
+Status enableTargetState(const std::string &path, const Manifest &manifest) {
+  if (!manifest.target)
+    return Status::success();
+  const TargetSpec &target = *manifest.target;
+  if (std::find(target.features.begin(), target.features.end(),
+                "amx-tile") == target.features.end())
+    return Status::success();
+  if (std::optional<std::string> refused = requestAmxTileData())
+    return Error(ATTNC_ERROR_ABI,
+                 "'" + path + "' was compiled for '" + target.cpu +
+                     "' and may use AMX tiles, which the OS refused to this "
+                     "process (" +
+                     *refused +
+                     "); recompile it with --target-features=-amx-tile");
+  return Status::success();
 }
 
 } // namespace
@@ -141,6 +149,8 @@ Expected<std::unique_ptr<Model>> Model::open(const std::string &path) {
     return Error(spec.error().code(),
                  "'" + path + "': " + spec.error().message());
   if (Status s = checkTarget(path, *spec); !s)
+    return s.error();
+  if (Status s = enableTargetState(path, *spec); !s)
     return s.error();
   auto step =
       reinterpret_cast<StepFn>(library->symbol(ATTNC_MODEL_STEP_SYMBOL));

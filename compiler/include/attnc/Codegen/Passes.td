@@ -190,10 +190,10 @@ def GuardParallelRegions : Pass<"attnc-guard-parallel-regions"> {
   let description = [{
     Every omp.parallel whose work-sharing loops have bounds known before it
     gets `if(iterations > 1)`: a region whose loops each have at most one
-    iteration (a decode step's layernorm, residual add or head split over
-    its one row) runs on the calling thread without waking the team and
-    waiting at its barrier, which cost 3-4 us per region at 2 threads, some
-    50 regions per GPT-2 decode step. The results are the same: the one
+    iteration (a decode step's layernorm over its one row) runs on the
+    calling thread without waking the team and waiting at its barrier,
+    which cost about 4 us per layernorm at 2 threads, 25 per GPT-2 decode
+    step. The results are the same: the one
     iteration runs on one thread either way.
   }];
   let dependentDialects = ["mlir::arith::ArithDialect",
