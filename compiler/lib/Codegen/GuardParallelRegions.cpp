@@ -1,19 +1,27 @@
-//===- GuardParallelRegions.cpp - No fork for one iteration ---------------===//
+//===- GuardParallelRegions.cpp - No fork for too little work -------------===//
 //
 // An omp.parallel forks the team and joins it at a barrier even when its
 // work-sharing loops have a single iteration, which one thread runs while
 // the others wait: a GPT-2 decode step's 25 layernorms (one row each) took
-// about 4 us more per call at 2 threads than at one (the profile). Regions
-// with several small iterations (the step's head split over 12 heads) still
-// fork. Each region whose loops' bounds are defined before
-// it gets `if(iterations > 1)`: with one iteration (or none) it runs on the
-// calling thread alone, the same work in the same order.
+// about 4 us more per call at 2 threads than at one (the profile). The
+// same holds for a few tiny iterations: the step's head split copies 12
+// heads of 64 floats (four vectors each) and took 7 us per call at 2
+// threads against 2 us at one. Each region whose loops' bounds are defined
+// before it gets `if(fork)`, where fork says that some work-sharing loop
+// has more than one iteration and, when its body's loops have constant
+// trip counts, at least kMinForkWork operations in all. Otherwise
+// the region runs on the calling thread alone, the same work in the same
+// order.
 //
 //===----------------------------------------------------------------------===//
 #include "attnc/Codegen/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+
+#include <optional>
 
 namespace attnc {
 #define GEN_PASS_DEF_GUARDPARALLELREGIONS
@@ -24,9 +32,46 @@ using namespace mlir;
 
 namespace {
 
-/// Whether `region` (an omp.parallel) has more than one iteration in some
-/// work-sharing loop, computed before it; null (and nothing built) when a
-/// loop's bounds are computed inside it, or it has no such loop.
+/// Operations (counted as written in the IR, a vector op as one) below
+/// which a region's loops do not fork the team: waking it and joining it at
+/// the barrier costs a few microseconds (3-5 us at 2 threads, more with
+/// more threads), some ten thousand cycles, where this many operations take
+/// about a thousand on one thread.
+constexpr int64_t kMinForkWork = 4096;
+
+/// The operations one execution of `region` runs, at most kMinForkWork: an
+/// scf.for with constant bounds counts its trip count times its body, other
+/// ops their nested regions. nullopt when a loop's trip count is not a
+/// constant (or the loop is not an scf.for).
+std::optional<int64_t> workOf(Region &region) {
+  int64_t work = 0;
+  for (Operation &op : region.getOps()) {
+    if (isa<LoopLikeOpInterface>(op) && !isa<scf::ForOp>(op))
+      return std::nullopt;
+    int64_t inner = 1;
+    for (Region &nested : op.getRegions()) {
+      std::optional<int64_t> w = workOf(nested);
+      if (!w)
+        return std::nullopt;
+      inner += *w;
+    }
+    if (auto loop = dyn_cast<scf::ForOp>(op)) {
+      std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
+      std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
+      std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+      if (!lb || !ub || !step || *step <= 0)
+        return std::nullopt;
+      int64_t trips = (std::max<int64_t>(*ub - *lb, 0) + *step - 1) / *step;
+      inner = std::min(inner, kMinForkWork) * std::min(trips, kMinForkWork);
+    }
+    work = std::min(work + inner, kMinForkWork);
+  }
+  return work;
+}
+
+/// Whether `region` (an omp.parallel) has enough work to share (the file's
+/// comment), computed before it; null (and nothing built) when a loop's
+/// bounds are computed inside it, or it has no such loop.
 Value sharesWork(OpBuilder &b, omp::ParallelOp region) {
   SmallVector<omp::LoopNestOp> nests;
   bool inside = false;
@@ -57,8 +102,15 @@ Value sharesWork(OpBuilder &b, omp::ParallelOp region) {
       total = b.create<arith::MulIOp>(
           loc, total, b.create<arith::CeilDivSIOp>(loc, span, step));
     }
-    Value more = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt,
-                                         total, one);
+    // At least two iterations, and where the body's work is known at least
+    // kMinForkWork operations in all.
+    int64_t least = 2;
+    if (std::optional<int64_t> body = workOf(nest.getRegion()))
+      least = std::max<int64_t>(
+          least, llvm::divideCeil(kMinForkWork, std::max<int64_t>(*body, 1)));
+    Value more = b.create<arith::CmpIOp>(
+        loc, arith::CmpIPredicate::sge, total,
+        b.create<arith::ConstantIndexOp>(loc, least));
     many = many ? b.create<arith::OrIOp>(loc, many, more).getResult() : more;
   }
   return many;

@@ -185,16 +185,18 @@ def ScheduleParallelLoops : Pass<"attnc-schedule-parallel-loops"> {
 }
 
 def GuardParallelRegions : Pass<"attnc-guard-parallel-regions"> {
-  let summary = "Fork the OpenMP team only when a region has more than one "
-                "iteration to share";
+  let summary = "Fork the OpenMP team only when a region has enough work to "
+                "share";
   let description = [{
     Every omp.parallel whose work-sharing loops have bounds known before it
-    gets `if(iterations > 1)`: a region whose loops each have at most one
-    iteration (a decode step's layernorm over its one row) runs on the
-    calling thread without waking the team and waiting at its barrier,
-    which cost about 4 us per layernorm at 2 threads, 25 per GPT-2 decode
-    step. The results are the same: the one
-    iteration runs on one thread either way.
+    gets `if(fork)`: fork when some loop has at least two iterations and,
+    where the loops inside its body have constant trip counts, at least
+    4096 operations in all (a vector op counts one). A region with one iteration (a decode
+    step's layernorm over its one row: about 4 us per call more at 2 threads
+    than at one, 25 per GPT-2 step) or a few tiny ones (the step's head
+    split: 12 heads of four vector copies, 7 us against 2 us) runs on the
+    calling thread without waking the team and waiting at its barrier. The
+    results are the same: the same iterations run in the same order.
   }];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::omp::OpenMPDialect"];
