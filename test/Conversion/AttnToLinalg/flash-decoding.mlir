@@ -4,9 +4,13 @@
 // chunks of max(64, ceil(sk / 256) * 16) keys, a number that depends on sk
 // alone; a forall over (batch, head, chunk) writes each chunk's partial
 // (m, l, o[8]) per query row, then a forall over (batch, head) merges them.
-// Scores are 8-wide dot products of a query row and a key row; the block of
-// 16 scores is one vector for its max and exp. Query head h reads key head
-// h / 2 (grouped-query).
+// Per key of a block of 16, an 8-wide product of the query row and the key
+// row; shuffles and adds sum each product's lanes into the block's vector of
+// 16 scores (8 keys per vector after three levels, then the two halves
+// joined), one vector for its max and exp. The full blocks read rows
+// first + c unclamped; the keys left after them are one masked block, its
+// rows clamped and its keys from the end on -inf. Query head h reads key
+// head h / 2 (grouped-query).
 // CHECK-LABEL: func.func @decode_one_query
 // CHECK: %[[PER:.+]] = arith.ceildivsi %{{.+}}, %c256
 // CHECK: %[[MUL:.+]] = arith.muli %[[PER]], %c16
@@ -19,15 +23,29 @@
 // CHECK:   memref.alloca() {alignment = 64 : i64} : memref<1x10xf32>
 // CHECK:   scf.for
 // CHECK:     vector.from_elements {{.+}} : vector<8xf32>
-// CHECK:     scf.for {{.+}} iter_args({{.+}}) -> (f32, f32, vector<8xf32>)
+// CHECK:     %[[FULL:.+]] = arith.divsi %{{.+}}, %c16
+// CHECK:     %[[STATE:.+]]:3 = scf.for %{{.+}} = %c0{{.*}} to %[[FULL]] {{.+}} iter_args({{.+}}) -> (f32, f32, vector<8xf32>)
+// CHECK-NOT:   arith.minsi
 // CHECK:       arith.mulf {{.+}} : vector<8xf32>
-// CHECK:       vector.reduction <add>, %{{.+}} fastmath<reassoc> : vector<8xf32> into f32
-// CHECK:       vector.from_elements {{.+}} : vector<16xf32>
-// CHECK:       vector.reduction <maximumf>, %{{.+}} : vector<16xf32> into f32
+// CHECK-NOT:   vector.reduction <add>
+// CHECK:       vector.shuffle %{{.+}}, %{{.+}} [0, 1, 2, 3, 8, 9, 10, 11] : vector<8xf32>, vector<8xf32>
+// CHECK:       vector.shuffle %{{.+}}, %{{.+}} [4, 5, 6, 7, 12, 13, 14, 15] : vector<8xf32>, vector<8xf32>
+// CHECK:       vector.shuffle %{{.+}}, %{{.+}} [0, 1, 4, 5, 8, 9, 12, 13] : vector<8xf32>, vector<8xf32>
+// CHECK:       vector.shuffle %{{.+}}, %{{.+}} [0, 2, 4, 6, 8, 10, 12, 14] : vector<8xf32>, vector<8xf32>
+// CHECK:       %[[SCORES:.+]] = vector.shuffle %{{.+}}, %{{.+}} [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xf32>, vector<8xf32>
+// CHECK-NEXT:  vector.reduction <maximumf>, %[[SCORES]] : vector<16xf32> into f32
 // CHECK:       math.exp %{{.+}} : f32
 // CHECK:       math.exp %{{.+}} : vector<16xf32>
 // CHECK:       vector.extract
 // CHECK:       vector.fma
+// CHECK:     %[[BLOCKS:.+]] = arith.ceildivsi %{{.+}}, %c16
+// CHECK:     scf.for %{{.+}} = %[[FULL]] to %[[BLOCKS]] {{.+}} iter_args(%{{.+}} = %[[STATE]]#0, %{{.+}} = %[[STATE]]#1, %{{.+}} = %[[STATE]]#2)
+// CHECK:       arith.minsi
+// CHECK:       vector.shuffle
+// CHECK:       arith.cmpi slt
+// CHECK:       arith.select
+// CHECK:       vector.from_elements {{.+}} : vector<16xf32>
+// CHECK:       vector.reduction <maximumf>
 // CHECK:   tensor.parallel_insert_slice %{{.+}} into %[[POUT]][%[[B]], %[[H]], %[[C]], 0, 0]
 // CHECK: scf.forall (%[[B2:.+]], %[[H2:.+]]) in (%{{.+}}, 4) shared_outs(%[[OUT:.+]] = %{{.+}}) -> (tensor<?x4x?x8xf32>)
 // CHECK:   scf.for %{{.+}} = %c0{{.*}} to %[[CHUNKS]]
@@ -91,7 +109,7 @@ func.func @prefill(%q: tensor<?x4x100x8xf32>, %k: tensor<?x4x?x8xf32>, %v: tenso
 // CHECK-LABEL: func.func @decode_avx2
 // CHECK-NOT: vector<16xf32>
 // CHECK: vector.from_elements {{.+}} : vector<8xf32>
-// CHECK: vector.reduction <add>, %{{.+}} fastmath<reassoc> : vector<8xf32> into f32
+// CHECK: vector.shuffle {{.+}} : vector<8xf32>, vector<8xf32>
 module attributes {attn.target = {cpu = "x86-64-v3", features = [], f32_lanes = 8 : i64, vector_registers = 16 : i64}} {
   func.func @decode_avx2(%q: tensor<?x4x1x32xf32>, %k: tensor<?x4x?x32xf32>, %v: tensor<?x4x?x32xf32>) -> tensor<?x4x1x32xf32> {
     %0 = attn.attention %q, %k, %v causal scale 0.125 : tensor<?x4x1x32xf32>, tensor<?x4x?x32xf32>, tensor<?x4x?x32xf32> -> tensor<?x4x1x32xf32>

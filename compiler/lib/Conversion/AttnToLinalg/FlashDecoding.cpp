@@ -15,9 +15,13 @@
 // The chunk size depends only on the number of keys (at most kMaxChunks
 // chunks of at least kMinChunk keys), never on the thread count, and the
 // merge is sequential: results are bit-identical for any thread count.
-// Within a chunk a query row is a few vectors of its head dimension: a score
-// is a vector dot product with one key row, and o += p v reads value rows
-// as vectors; both stream the cache contiguously.
+// Within a chunk a query row is a few vectors of its head dimension. Per
+// block of 16 keys each key row gives a vector of products with the query,
+// shuffles and adds sum each vector's lanes into one vector of 16 scores
+// (sumEach), and o += p v reads value rows as vectors; both stream the cache
+// contiguously. Only the last block, where the keys do not fill it, clamps
+// its rows and masks its keys: the full blocks address every row from one
+// base, which keeps the loop's registers free of per-key row offsets.
 //
 //===----------------------------------------------------------------------===//
 #include "AttentionKernelBuilder.h"
@@ -80,15 +84,23 @@ private:
     return b.create<arith::ConstantOp>(
         loc, DenseElementsAttr::get(type, b.getF32FloatAttr(x)));
   }
-  /// scf.for from 0 to `ub` carrying `init`; `body` returns the next values.
-  ValueRange loop(Value ub, ValueRange init,
+  /// scf.for from `lb` (0 if omitted) to `ub` carrying `init`; `body`
+  /// returns the next values.
+  ValueRange loop(Value lb, Value ub, ValueRange init,
                   function_ref<SmallVector<Value>(Value, ValueRange)> body);
+  ValueRange loop(Value ub, ValueRange init,
+                  function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+    return loop(index(0), ub, init, body);
+  }
   /// Row `row`, features d0 .. d0 + width - 1 of head `h` of `t`.
   Value readRow(const HeadLayout &t, Value h, Value row, int64_t d0,
                 int64_t width);
 
   /// The forall of partial results, [B, H, kMaxChunks, maxQueries, 2 + Dv].
   Value buildPartials(Value batches, Value chunks, Value chunkSize);
+  /// Per vector of `partials` (one per key of a block, of the same width),
+  /// the sum of its lanes: lane c of the result is key c's.
+  Value sumEach(ArrayRef<Value> partials);
   /// The partial state of query row `r` over keys [j0, j1), into `ps`.
   void chunkRow(Value r, Value j0, Value j1, Value ps);
   /// The forall that merges the partials into `out`.
@@ -102,10 +114,10 @@ private:
 };
 
 ValueRange FlashDecodingBuilder::loop(
-    Value ub, ValueRange init,
+    Value lb, Value ub, ValueRange init,
     function_ref<SmallVector<Value>(Value, ValueRange)> body) {
   auto forOp = b.create<scf::ForOp>(
-      loc, index(0), ub, index(1), init,
+      loc, lb, ub, index(1), init,
       [&](OpBuilder &nb, Location, Value i, ValueRange state) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
@@ -124,6 +136,46 @@ Value FlashDecodingBuilder::readRow(const HeadLayout &t, Value h, Value row,
     lanes.push_back(element(t, h, row, index(d)));
   return b.create<vector::FromElementsOp>(
       loc, VectorType::get({width}, f32), lanes);
+}
+
+Value FlashDecodingBuilder::sumEach(ArrayRef<Value> partials) {
+  // Pairs of vectors halve the lanes each key has: from one key per vector
+  // with all its lanes, to kKeyBlock keys with one lane each. 15 shuffle
+  // pairs and adds for 16 keys of 16 lanes, where a reduction per key takes
+  // 4 shuffles and adds each and the scores are then inserted one by one.
+  SmallVector<Value> vectors(partials);
+  int64_t width = cast<VectorType>(vectors.front().getType()).getNumElements();
+  for (int64_t keys = 1; keys < width && vectors.size() > 1; keys *= 2) {
+    int64_t lanes = width / keys, half = lanes / 2;
+    SmallVector<int64_t> low, high;
+    for (int64_t side = 0; side < 2; ++side)
+      for (int64_t key = 0; key < keys; ++key)
+        for (int64_t lane = 0; lane < half; ++lane) {
+          low.push_back(side * width + key * lanes + lane);
+          high.push_back(side * width + key * lanes + half + lane);
+        }
+    SmallVector<Value> next;
+    for (size_t i = 0; i < vectors.size(); i += 2) {
+      Value x = vectors[i], y = vectors[i + 1];
+      next.push_back(b.create<arith::AddFOp>(
+          loc, b.create<vector::ShuffleOp>(loc, x, y, low),
+          b.create<vector::ShuffleOp>(loc, x, y, high)));
+    }
+    vectors = std::move(next);
+  }
+  // Narrower than the block (or one lane per vector): one lane per key
+  // already; concatenate in key order.
+  while (vectors.size() > 1) {
+    SmallVector<Value> next;
+    for (size_t i = 0; i < vectors.size(); i += 2) {
+      int64_t n = cast<VectorType>(vectors[i].getType()).getNumElements();
+      next.push_back(b.create<vector::ShuffleOp>(
+          loc, vectors[i], vectors[i + 1],
+          llvm::to_vector(llvm::seq<int64_t>(0, 2 * n))));
+    }
+    vectors = std::move(next);
+  }
+  return vectors.front();
 }
 
 void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
@@ -149,19 +201,18 @@ void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
 
   auto vType = VectorType::get({vWidth}, f32);
   double negInfinity = -std::numeric_limits<double>::infinity();
-  SmallVector<Value> init{constant(negInfinity), constant(0.0)};
-  init.append(dv / vWidth, splat(vType, 0.0));
-  Value blocks = b.create<arith::CeilDivSIOp>(
-      loc, max(index(0), sub(end, j0)), index(kKeyBlock));
   auto fast = arith::FastMathFlags::reassoc;
-  ValueRange state = loop(blocks, init, [&](Value i, ValueRange s) {
-    Value first = add(j0, mul(i, index(kKeyBlock)));
-    // Keys past `end` are masked; their rows are clamped into the tensor.
-    SmallVector<Value> rows, scores;
+  // One block of keys from `first` in the state s = (m, l, o...). Masked
+  // (the last block, when the keys do not fill it): keys from `end` on
+  // score -inf and their rows are clamped into the tensor. Unmasked, every
+  // row is first + c: one base address for all of them.
+  auto keyBlock = [&](Value first, ValueRange s,
+                      bool masked) -> SmallVector<Value> {
+    SmallVector<Value> rows, partials;
     Value last = sub(sk, index(1));
     for (int64_t c = 0; c < kKeyBlock; ++c) {
       Value j = add(first, index(c));
-      Value row = min(j, last);
+      Value row = masked ? min(j, last) : j;
       rows.push_back(row);
       Value dot;
       for (int64_t d0 = 0, n = 0; d0 < dqk; d0 += qkWidth, ++n) {
@@ -169,21 +220,31 @@ void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
         dot = n ? b.create<vector::FMAOp>(loc, query[n], key, dot).getResult()
                 : b.create<arith::MulFOp>(loc, query[n], key).getResult();
       }
-      Value score = b.create<vector::ReductionOp>(
-          loc, vector::CombiningKind::ADD, dot, fast);
-      Value keep =
-          b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, j, end);
-      // Padding scores the lowest finite float (Hugging Face's additive
-      // mask): a row of only padding averages its keys, never 0 / 0.
-      if (mask)
-        score = b.create<arith::SelectOp>(
-            loc, keyAllowed(row), score,
-            constant(visibility::kPaddedScore));
-      score = visibleScore(score, rowLast, j);
-      scores.push_back(b.create<arith::SelectOp>(loc, keep, score,
-                                                 constant(negInfinity)));
+      partials.push_back(dot);
     }
-    Value block = b.create<vector::FromElementsOp>(loc, blockType, scores);
+    Value block = sumEach(partials);
+    // Padding scores the lowest finite float (Hugging Face's additive mask):
+    // a row of only padding averages its keys, never 0 / 0.
+    if (mask || masked || variant.alibi || variant.window) {
+      SmallVector<Value> scores;
+      for (int64_t c = 0; c < kKeyBlock; ++c) {
+        Value j = add(first, index(c));
+        Value score =
+            b.create<vector::ExtractOp>(loc, block, ArrayRef<int64_t>{c});
+        if (mask)
+          score = b.create<arith::SelectOp>(
+              loc, keyAllowed(rows[c]), score,
+              constant(visibility::kPaddedScore));
+        score = visibleScore(score, rowLast, j);
+        if (masked)
+          score = b.create<arith::SelectOp>(
+              loc,
+              b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, j, end),
+              score, constant(negInfinity));
+        scores.push_back(score);
+      }
+      block = b.create<vector::FromElementsOp>(loc, blockType, scores);
+    }
 
     // The online softmax; a row that has seen no key keeps m = -inf, and
     // subtracting 0 instead keeps exp() away from NaN.
@@ -214,6 +275,19 @@ void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
             loc, ps, readRow(v, kvHead, rows[c], d0, vWidth), next[n]);
     }
     return next;
+  };
+
+  SmallVector<Value> init{constant(negInfinity), constant(0.0)};
+  init.append(dv / vWidth, splat(vType, 0.0));
+  Value keys = max(index(0), sub(end, j0));
+  Value full = b.create<arith::DivSIOp>(loc, keys, index(kKeyBlock));
+  ValueRange state = loop(index(0), full, init, [&](Value i, ValueRange s) {
+    return keyBlock(add(j0, mul(i, index(kKeyBlock))), s, /*masked=*/false);
+  });
+  // The keys left after the full blocks, if any: one masked block.
+  Value blocks = b.create<arith::CeilDivSIOp>(loc, keys, index(kKeyBlock));
+  state = loop(full, blocks, state, [&](Value i, ValueRange s) {
+    return keyBlock(add(j0, mul(i, index(kKeyBlock))), s, /*masked=*/true);
   });
 
   b.create<memref::StoreOp>(loc, state[0], ps, ValueRange{r, index(0)});
