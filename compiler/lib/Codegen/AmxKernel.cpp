@@ -4,6 +4,8 @@
 #include "mlir/Dialect/AMX/AMXDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 
@@ -19,6 +21,26 @@ bool AmxKernel::usesAmx(const VectorTarget &target,
 
 MemRefType AmxKernel::accumulatorType(int64_t panelWidth) const {
   return MemRefType::get({kRows, panelWidth}, b.getF32Type());
+}
+
+void AmxKernel::emitStart(Value acc, ValueRange start, int64_t vectors) {
+  Value zero = index(0);
+  auto isZero = [](Value x) {
+    if (auto splat = x.getDefiningOp<vector::BroadcastOp>())
+      x = splat.getSource();
+    return matchPattern(x, m_AnyZeroFloat());
+  };
+  if (llvm::all_of(start, isZero)) {
+    auto cTile = VectorType::get({kRows, 16}, b.getF32Type());
+    for (int64_t v = 0; v < vectors; ++v)
+      b.create<amx::TileStoreOp>(loc, acc, ValueRange{zero, index(16 * v)},
+                                 b.create<amx::TileZeroOp>(loc, cTile));
+    return;
+  }
+  for (int64_t i = 0; i < kRows; ++i)
+    for (int64_t v = 0; v < vectors; ++v)
+      b.create<vector::StoreOp>(loc, start[i * vectors + v], acc,
+                                ValueRange{index(i), index(16 * v)});
 }
 
 void AmxKernel::emitSteps(Value acc, Value rounded, Value panels, Value slot,

@@ -20,6 +20,7 @@
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Interfaces/CallInterfaces.h"
 
 #include <optional>
 
@@ -42,11 +43,13 @@ constexpr int64_t kMinForkWork = 4096;
 /// The operations one execution of `region` runs, at most kMinForkWork: an
 /// scf.for with constant bounds counts its trip count times its body, other
 /// ops their nested regions. nullopt when a loop's trip count is not a
-/// constant (or the loop is not an scf.for).
+/// constant (or the loop is not an scf.for), or the region calls a function.
 std::optional<int64_t> workOf(Region &region) {
   int64_t work = 0;
   for (Operation &op : region.getOps()) {
-    if (isa<LoopLikeOpInterface>(op) && !isa<scf::ForOp>(op))
+    // A call's work is not in the region (the emulated AMX tiles, for one).
+    if ((isa<LoopLikeOpInterface>(op) && !isa<scf::ForOp>(op)) ||
+        isa<CallOpInterface>(op))
       return std::nullopt;
     int64_t inner = 1;
     for (Region &nested : op.getRegions()) {

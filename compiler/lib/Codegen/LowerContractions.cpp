@@ -379,12 +379,25 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch, Value m0, int64_t rows,
                                       partial ? masks[v] : Value(), {}));
     return tile;
   };
+  // With AMX, C's start goes into the tiles' buffer (AmxKernel.h) in the
+  // branch that computes it, where a zero init is zero tiles.
+  bool amxTile = amxKernel && rows == AmxKernel::kRows;
+  auto fillTiles = [&](SmallVector<Value> tile) {
+    amxKernel->emitStart(amxAccumulator, tile, kPanelVectors);
+    return SmallVector<Value>{};
+  };
   SmallVector<Value> start;
   if (init) {
     Value first = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, k0,
                                           index(0));
     SmallVector<Type> types(rows * kPanelVectors, vecType);
-    start = ifElse(first, types, computeInit, loadC);
+    if (amxTile)
+      ifElse(first, {}, [&] { return fillTiles(computeInit()); },
+             [&] { return fillTiles(loadC()); });
+    else
+      start = ifElse(first, types, computeInit, loadC);
+  } else if (amxTile) {
+    fillTiles(loadC());
   } else {
     start = loadC();
   }
@@ -431,13 +444,7 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch, Value m0, int64_t rows,
   };
   scf::ForOp loop;
   SmallVector<Value> result;
-  if (amxKernel && rows == AmxKernel::kRows) {
-    // C through the tiles' buffer (AmxKernel.h).
-    for (int64_t i = 0; i < rows; ++i)
-      for (int64_t v = 0; v < kPanelVectors; ++v)
-        b.create<vector::StoreOp>(loc, start[i * kPanelVectors + v],
-                                  amxAccumulator,
-                                  ValueRange{index(i), index(v * kVectorWidth)});
+  if (amxTile) {
     Value pair0 = b.create<arith::DivUIOp>(loc, kOffset, index(2));
     amxKernel->emitProduct(amxAccumulator, roundedBF16, bPanel, slot, pair0,
                            kc, kPanelVectors);

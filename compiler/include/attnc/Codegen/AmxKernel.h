@@ -48,6 +48,12 @@ public:
   /// C's buffer: f32 [kRows][panelWidth].
   mlir::MemRefType accumulatorType(int64_t panelWidth) const;
 
+  /// Stores `start` (kRows x `vectors` vectors of 16 f32, row-major) into
+  /// the buffer `acc`; an all-zero start as zero tiles (`tilezero`): 48
+  /// vector stores of zero become a `memset` call in LLVM, after which the
+  /// tile configuration is loaded again for every tile.
+  void emitStart(mlir::Value acc, mlir::ValueRange start, int64_t vectors);
+
   /// acc[0 .. kRows)[0 .. 16 * vectors) += the rounded rows (`rounded`, bf16
   /// [kRows][>= kc]) times the panel `panels[slot][pair0 + q][0 .. 32 *
   /// vectors)` (pairs collapsed to rows of bf16) for q < kc / 2. kc is a
