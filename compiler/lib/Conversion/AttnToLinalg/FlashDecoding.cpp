@@ -50,6 +50,8 @@ constexpr int64_t kMaxChunks = 16;
 constexpr int64_t kMinChunk = 64;
 /// Keys per block: their scores are one vector, for one exp and one max.
 constexpr int64_t kKeyBlock = 16;
+static_assert((kKeyBlock & (kKeyBlock - 1)) == 0,
+              "sumEach halves the block's vectors level by level");
 
 /// The widest vector of at most `lanes` f32 lanes that divides `dim`.
 int64_t vectorWidth(int64_t dim, int64_t lanes) {
