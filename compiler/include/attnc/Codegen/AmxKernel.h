@@ -49,9 +49,9 @@ public:
   mlir::MemRefType accumulatorType(int64_t panelWidth) const;
 
   /// Stores `start` (kRows x `vectors` vectors of 16 f32, row-major) into
-  /// the buffer `acc`; an all-zero start as zero tiles (`tilezero`): 48
-  /// vector stores of zero become a `memset` call in LLVM, after which the
-  /// tile configuration is loaded again for every tile.
+  /// the buffer `acc`; an all-zero start (a product without a bias) as
+  /// `vectors` zero tiles (`tilezero`, `tilestored`) instead of kRows x
+  /// `vectors` vector stores.
   void emitStart(mlir::Value acc, mlir::ValueRange start, int64_t vectors);
 
   /// acc[0 .. kRows)[0 .. 16 * vectors) += the rounded rows (`rounded`, bf16
