@@ -2,8 +2,9 @@
 
 // Decode form with a window of 64: each query row starts its keys at
 // max(chunk start, max(0, lastKey - 63)), so chunks and blocks before the
-// window are not visited, and a key before lastKey - 63 scores -inf (after
-// the causal end).
+// window are not visited, and the full blocks need no window test; in the
+// last, partial block a key before lastKey - 63 scores -inf (after the
+// causal end).
 // CHECK-LABEL: func.func @decode_window
 // CHECK: scf.forall
 // CHECK:   scf.for
@@ -13,12 +14,42 @@
 // CHECK:     %[[BEGIN:.+]] = arith.maxsi %{{.+}}, %[[CLAMPED]] : index
 // CHECK:     %[[SPAN:.+]] = arith.subi %{{.+}}, %[[BEGIN]] : index
 // CHECK:     scf.for
-// CHECK:       vector.reduction <add>
+// CHECK-NOT:   arith.cmpi sge
+// CHECK:       math.exp
+// CHECK:     scf.for
 // CHECK:       %[[LOW:.+]] = arith.subi %[[LAST]], %{{.+}} : index
 // CHECK:       %[[IN:.+]] = arith.cmpi sge, %{{.+}}, %[[LOW]] : index
 // CHECK:       arith.select %[[IN]], %{{.+}}, %{{.+}} : f32
 func.func @decode_window(%q: tensor<?x4x1x8xf32>, %k: tensor<?x2x?x8xf32>, %v: tensor<?x2x?x8xf32>) -> tensor<?x4x1x8xf32> {
   %0 = attn.attention %q, %k, %v causal window 64 scale 0.125 : tensor<?x4x1x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32> -> tensor<?x4x1x8xf32>
+  return %0 : tensor<?x4x1x8xf32>
+}
+
+// -----
+
+// Decode form with ALiBi and a padding mask: a full block's 16 mask values
+// are one vector compared with 0, its biases slope * (first + [0 .. 15]) one
+// vector added to the scores; key by key only in the last, partial block.
+// CHECK-LABEL: func.func @decode_alibi_mask
+// CHECK: scf.forall
+// CHECK:   %[[SLOPE:.+]] = tensor.extract %{{.+}}[%{{.+}}] : tensor<4xf32>
+// CHECK:   scf.for
+// CHECK:     scf.for
+// CHECK:       %[[MASK:.+]] = vector.from_elements {{.+}} : vector<16xi64>
+// CHECK:       %[[ALLOWED:.+]] = arith.cmpi ne, %[[MASK]], %{{.+}} : vector<16xi64>
+// CHECK:       %[[KEPT:.+]] = arith.select %[[ALLOWED]], %{{.+}}, %{{.+}} : vector<16xi1>, vector<16xf32>
+// CHECK:       %[[IOTA:.+]] = arith.constant dense<[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]> : vector<16xi64>
+// CHECK:       %[[J:.+]] = arith.addi %{{.+}}, %[[IOTA]] : vector<16xi64>
+// CHECK:       %[[SLOPES:.+]] = vector.broadcast %[[SLOPE]] : f32 to vector<16xf32>
+// CHECK:       %[[JF:.+]] = arith.sitofp %[[J]] : vector<16xi64> to vector<16xf32>
+// CHECK:       %[[BIAS:.+]] = arith.mulf %[[SLOPES]], %[[JF]] : vector<16xf32>
+// CHECK:       arith.addf %[[KEPT]], %[[BIAS]] : vector<16xf32>
+// CHECK:       math.exp
+// CHECK:     scf.for
+// CHECK:       arith.cmpi ne, %{{.+}}, %{{.+}} : i64
+// CHECK:       arith.sitofp %{{.+}} : i64 to f32
+func.func @decode_alibi_mask(%q: tensor<?x4x1x8xf32>, %k: tensor<?x4x?x8xf32>, %v: tensor<?x4x?x8xf32>, %m: tensor<?x?xi64>) -> tensor<?x4x1x8xf32> {
+  %0 = attn.attention %q, %k, %v mask %m alibi scale 0.125 : tensor<?x4x1x8xf32>, tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>, tensor<?x?xi64> -> tensor<?x4x1x8xf32>
   return %0 : tensor<?x4x1x8xf32>
 }
 

@@ -21,7 +21,8 @@
 // (sumEach), and o += p v reads value rows as vectors; both stream the cache
 // contiguously. Only the last block, where the keys do not fill it, clamps
 // its rows and masks its keys: the full blocks address every row from one
-// base, which keeps the loop's registers free of per-key row offsets.
+// base, which keeps the loop's registers free of per-key row offsets, and
+// take a padding mask and ALiBi's biases as vectors.
 //
 //===----------------------------------------------------------------------===//
 #include "AttentionKernelBuilder.h"
@@ -100,6 +101,9 @@ private:
 
   /// The forall of partial results, [B, H, kMaxChunks, maxQueries, 2 + Dv].
   Value buildPartials(Value batches, Value chunks, Value chunkSize);
+  /// Whether the padding mask lets the keys first .. first + kKeyBlock - 1
+  /// be seen (keyAllowed, for a block's vector).
+  Value keysAllowed(Value first);
   /// Per vector of `partials` (one per key of a block, of the same width),
   /// the sum of its lanes: lane c of the result is key c's.
   Value sumEach(ArrayRef<Value> partials);
@@ -138,6 +142,20 @@ Value FlashDecodingBuilder::readRow(const HeadLayout &t, Value h, Value row,
     lanes.push_back(element(t, h, row, index(d)));
   return b.create<vector::FromElementsOp>(
       loc, VectorType::get({width}, f32), lanes);
+}
+
+Value FlashDecodingBuilder::keysAllowed(Value first) {
+  SmallVector<Value> lanes;
+  for (int64_t c = 0; c < kKeyBlock; ++c)
+    lanes.push_back(b.create<tensor::ExtractOp>(
+        loc, mask, ValueRange{batch, add(first, index(c))}));
+  auto type = VectorType::get({kKeyBlock}, lanes.front().getType());
+  Value x = b.create<vector::FromElementsOp>(loc, type, lanes);
+  Value zero = b.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(type, b.getZeroAttr(type.getElementType())));
+  if (isa<FloatType>(type.getElementType()))
+    return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNE, x, zero);
+  return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, x, zero);
 }
 
 Value FlashDecodingBuilder::sumEach(ArrayRef<Value> partials) {
@@ -227,7 +245,32 @@ void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
     Value block = sumEach(partials);
     // Padding scores the lowest finite float (Hugging Face's additive mask):
     // a row of only padding averages its keys, never 0 / 0.
-    if (mask || masked || variant.alibi || variant.window) {
+    if (!masked) {
+      // A full block's keys are consecutive: the padding mask and ALiBi's
+      // bias on the whole vector, the same values as key by key below. No
+      // window test: j0 is the row's first key in its window.
+      if (mask)
+        block = b.create<arith::SelectOp>(
+            loc, keysAllowed(first),
+            block, splat(blockType, visibility::kPaddedScore));
+      if (variant.alibi) {
+        auto i64s = VectorType::get({kKeyBlock}, b.getI64Type());
+        Value j = b.create<arith::AddIOp>(
+            loc,
+            b.create<vector::BroadcastOp>(
+                loc, i64s,
+                b.create<arith::IndexCastOp>(loc, b.getI64Type(), first)),
+            b.create<arith::ConstantOp>(
+                loc, DenseElementsAttr::get(
+                         i64s, llvm::to_vector(llvm::map_range(
+                                   llvm::seq<int64_t>(0, kKeyBlock),
+                                   [](int64_t c) { return APInt(64, c); })))));
+        Value bias = b.create<arith::MulFOp>(
+            loc, b.create<vector::BroadcastOp>(loc, blockType, slope),
+            b.create<arith::SIToFPOp>(loc, blockType, j));
+        block = b.create<arith::AddFOp>(loc, block, bias);
+      }
+    } else {
       SmallVector<Value> scores;
       for (int64_t c = 0; c < kKeyBlock; ++c) {
         Value j = add(first, index(c));
@@ -238,11 +281,10 @@ void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
               loc, keyAllowed(rows[c]), score,
               constant(visibility::kPaddedScore));
         score = visibleScore(score, rowLast, j);
-        if (masked)
-          score = b.create<arith::SelectOp>(
-              loc,
-              b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, j, end),
-              score, constant(negInfinity));
+        score = b.create<arith::SelectOp>(
+            loc,
+            b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, j, end),
+            score, constant(negInfinity));
         scores.push_back(score);
       }
       block = b.create<vector::FromElementsOp>(loc, blockType, scores);
