@@ -22,6 +22,7 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Interfaces/CallInterfaces.h"
 
+#include <algorithm>
 #include <optional>
 
 namespace attnc {
@@ -59,13 +60,12 @@ std::optional<int64_t> workOf(Region &region) {
       inner += *w;
     }
     if (auto loop = dyn_cast<scf::ForOp>(op)) {
-      std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
-      std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
-      std::optional<int64_t> step = getConstantIntValue(loop.getStep());
-      if (!lb || !ub || !step || *step <= 0)
+      std::optional<int64_t> trips = constantTripCount(
+          loop.getLowerBound(), loop.getUpperBound(), loop.getStep());
+      if (!trips)
         return std::nullopt;
-      int64_t trips = (std::max<int64_t>(*ub - *lb, 0) + *step - 1) / *step;
-      inner = std::min(inner, kMinForkWork) * std::min(trips, kMinForkWork);
+      inner = std::min(inner, kMinForkWork) *
+              std::clamp<int64_t>(*trips, 0, kMinForkWork);
     }
     work = std::min(work + inner, kMinForkWork);
   }

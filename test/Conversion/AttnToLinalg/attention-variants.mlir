@@ -35,7 +35,7 @@ func.func @decode_window(%q: tensor<?x4x1x8xf32>, %k: tensor<?x2x?x8xf32>, %v: t
 // CHECK:   %[[SLOPE:.+]] = tensor.extract %{{.+}}[%{{.+}}] : tensor<4xf32>
 // CHECK:   scf.for
 // CHECK:     scf.for
-// CHECK:       %[[MASK:.+]] = vector.from_elements {{.+}} : vector<16xi64>
+// CHECK:       %[[MASK:.+]] = vector.transfer_read %{{.+}}[%{{.+}}, %{{.+}}], %{{.+}} {in_bounds = [true]} : tensor<?x?xi64>, vector<16xi64>
 // CHECK:       %[[ALLOWED:.+]] = arith.cmpi ne, %[[MASK]], %{{.+}} : vector<16xi64>
 // CHECK:       %[[KEPT:.+]] = arith.select %[[ALLOWED]], %{{.+}}, %{{.+}} : vector<16xi1>, vector<16xf32>
 // CHECK:       %[[IOTA:.+]] = arith.constant dense<[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]> : vector<16xi64>

@@ -26,6 +26,7 @@
 // CHECK:     %[[FULL:.+]] = arith.divsi %{{.+}}, %c16
 // CHECK:     %[[STATE:.+]]:3 = scf.for %{{.+}} = %c0{{.*}} to %[[FULL]] {{.+}} iter_args({{.+}}) -> (f32, f32, vector<8xf32>)
 // CHECK-NOT:   arith.minsi
+// CHECK:       vector.transfer_read %arg1[{{.+}}], %{{.+}} {in_bounds = [true]} : tensor<?x2x?x8xf32>, vector<8xf32>
 // CHECK:       arith.mulf {{.+}} : vector<8xf32>
 // CHECK-NOT:   vector.reduction <add>
 // CHECK:       vector.shuffle %{{.+}}, %{{.+}} [0, 1, 2, 3, 8, 9, 10, 11] : vector<8xf32>, vector<8xf32>

@@ -28,13 +28,19 @@ void AttentionKernelBuilder::setHead(Value h) {
     slope = b.create<tensor::ExtractOp>(loc, alibiSlopes(b, loc, heads), h);
 }
 
+SmallVector<Value> AttentionKernelBuilder::elementIndices(const HeadLayout &t,
+                                                          Value h, Value row,
+                                                          Value d) {
+  if (t.merged)
+    return {batch, row,
+            add(b.create<arith::MulIOp>(loc, h, index(t.headDim())), d)};
+  return {batch, h, row, d};
+}
+
 Value AttentionKernelBuilder::element(const HeadLayout &t, Value h, Value row,
                                       Value d) {
-  SmallVector<Value> at{batch, h, row, d};
-  if (t.merged)
-    at = {batch, row,
-          add(b.create<arith::MulIOp>(loc, h, index(t.headDim())), d)};
-  return b.create<tensor::ExtractOp>(loc, t.tensor, at);
+  return b.create<tensor::ExtractOp>(loc, t.tensor,
+                                     elementIndices(t, h, row, d));
 }
 
 Value AttentionKernelBuilder::keyOffset() {
@@ -66,12 +72,8 @@ Value AttentionKernelBuilder::visibleScore(Value score, Value last,
   auto widen = [&](Value x) -> Value {
     return vecType ? b.create<vector::BroadcastOp>(loc, vecType, x) : x;
   };
-  if (variant.alibi) {
-    Value j = b.create<arith::IndexCastOp>(loc, b.getI64Type(), key);
-    j = b.create<arith::SIToFPOp>(loc, f32, j);
-    Value bias = b.create<arith::MulFOp>(loc, slope, j);
-    score = b.create<arith::AddFOp>(loc, score, widen(bias));
-  }
+  if (variant.alibi)
+    score = b.create<arith::AddFOp>(loc, score, widen(alibiBias(key)));
   if (!variant.window)
     return score;
   // `last` is an index for one row, or i32 lanes for a tile of rows.
@@ -95,10 +97,25 @@ Value AttentionKernelBuilder::visibleScore(Value score, Value last,
   return b.create<arith::SelectOp>(loc, inside, score, widen(negInf));
 }
 
+Value AttentionKernelBuilder::alibiBias(Value key) {
+  Value slopes = slope;
+  if (auto keys = dyn_cast<VectorType>(key.getType()))
+    slopes = b.create<vector::BroadcastOp>(
+        loc, VectorType::get(keys.getShape(), f32), slope);
+  else
+    key = b.create<arith::IndexCastOp>(loc, b.getI64Type(), key);
+  return b.create<arith::MulFOp>(
+      loc, slopes, b.create<arith::SIToFPOp>(loc, slopes.getType(), key));
+}
+
 Value AttentionKernelBuilder::keyAllowed(Value row) {
-  Value x = b.create<tensor::ExtractOp>(loc, mask, ValueRange{batch, row});
+  return maskAllows(
+      b.create<tensor::ExtractOp>(loc, mask, ValueRange{batch, row}));
+}
+
+Value AttentionKernelBuilder::maskAllows(Value x) {
   Value zero = b.create<arith::ConstantOp>(loc, b.getZeroAttr(x.getType()));
-  if (isa<FloatType>(x.getType()))
+  if (isa<FloatType>(getElementTypeOrSelf(x.getType())))
     return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNE, x, zero);
   return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, x, zero);
 }

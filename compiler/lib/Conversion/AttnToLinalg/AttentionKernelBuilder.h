@@ -52,6 +52,9 @@ protected:
   /// t[batch, h, row, d], in either head layout, where h is the current
   /// head for queries and its key/value head for keys and values.
   Value element(const HeadLayout &t, Value h, Value row, Value d);
+  /// The indices of t[batch, h, row, d] in `t.tensor` (what element reads).
+  llvm::SmallVector<Value> elementIndices(const HeadLayout &t, Value h,
+                                          Value row, Value d);
 
   // Which keys a query sees: the kernels ask only these (KeyVisibility.h).
   /// The position among the keys of query row 0 (Sk - Sq).
@@ -65,6 +68,12 @@ protected:
   Value firstVisibleKey(Value last);
   /// Whether the padding mask lets every query see key `row`.
   Value keyAllowed(Value row);
+  /// Whether padding-mask values `x` (one, or a vector of them) let their
+  /// keys be seen: nonzero.
+  Value maskAllows(Value x);
+  /// ALiBi's bias of the current head for key `key`: an index, or a
+  /// vector<i64> of keys (a vector of biases).
+  Value alibiBias(Value key);
   /// The score of key `key` (an index) for query rows whose lastKey is
   /// `last` (an index, or a vector<i32> of the tile's lanes; null without
   /// causal), after the padding mask: ALiBi's bias added, and -inf outside

@@ -134,28 +134,21 @@ ValueRange FlashDecodingBuilder::loop(
 
 Value FlashDecodingBuilder::readRow(const HeadLayout &t, Value h, Value row,
                                     int64_t d0, int64_t width) {
-  // Consecutive scalar reads, which LLVM turns into one vector load: a
-  // vector.transfer_read would also need the layout's last stride to be 1,
-  // which bufferization does not promise for every operand.
-  SmallVector<Value> lanes;
-  for (int64_t d = d0; d < d0 + width; ++d)
-    lanes.push_back(element(t, h, row, index(d)));
-  return b.create<vector::FromElementsOp>(
-      loc, VectorType::get({width}, f32), lanes);
+  // One vector load where the buffer's last stride is 1 (else lane by lane,
+  // the pipeline's vector-to-scf).
+  return b.create<vector::TransferReadOp>(
+      loc, VectorType::get({width}, f32), t.tensor,
+      elementIndices(t, h, row, index(d0)), constant(0.0),
+      ArrayRef<bool>{true});
 }
 
 Value FlashDecodingBuilder::keysAllowed(Value first) {
-  SmallVector<Value> lanes;
-  for (int64_t c = 0; c < kKeyBlock; ++c)
-    lanes.push_back(b.create<tensor::ExtractOp>(
-        loc, mask, ValueRange{batch, add(first, index(c))}));
-  auto type = VectorType::get({kKeyBlock}, lanes.front().getType());
-  Value x = b.create<vector::FromElementsOp>(loc, type, lanes);
-  Value zero = b.create<arith::ConstantOp>(
-      loc, DenseElementsAttr::get(type, b.getZeroAttr(type.getElementType())));
-  if (isa<FloatType>(type.getElementType()))
-    return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNE, x, zero);
-  return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, x, zero);
+  Type element = cast<ShapedType>(mask.getType()).getElementType();
+  auto type = VectorType::get({kKeyBlock}, element);
+  return maskAllows(b.create<vector::TransferReadOp>(
+      loc, type, mask, ValueRange{batch, first},
+      b.create<arith::ConstantOp>(loc, b.getZeroAttr(element)),
+      ArrayRef<bool>{true}));
 }
 
 Value FlashDecodingBuilder::sumEach(ArrayRef<Value> partials) {
@@ -265,10 +258,7 @@ void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
                          i64s, llvm::to_vector(llvm::map_range(
                                    llvm::seq<int64_t>(0, kKeyBlock),
                                    [](int64_t c) { return APInt(64, c); })))));
-        Value bias = b.create<arith::MulFOp>(
-            loc, b.create<vector::BroadcastOp>(loc, blockType, slope),
-            b.create<arith::SIToFPOp>(loc, blockType, j));
-        block = b.create<arith::AddFOp>(loc, block, bias);
+        block = b.create<arith::AddFOp>(loc, block, alibiBias(j));
       }
     } else {
       SmallVector<Value> scores;
