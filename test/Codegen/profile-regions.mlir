@@ -13,7 +13,7 @@
 // CHECK-LABEL: func.func @attnc_model_forward
 // The serial kernel: region 0, layer -1, begin and end on the caller.
 // CHECK:         %[[NOLAYER:.+]] = arith.constant -1 : i32
-// CHECK:         %[[R0:.+]] = arith.constant 0 : i32
+// CHECK:         %[[R0:.+]] = arith.constant {attnc.per_call} 0 : i32
 // CHECK:         %[[HOOK0:.+]] = llvm.load {{.*}} : !llvm.ptr -> !llvm.ptr
 // CHECK:         %[[ON0:.+]] = llvm.icmp "ne" %[[HOOK0]]
 // CHECK:         scf.if %[[ON0]] {
@@ -26,7 +26,7 @@
 // CHECK:           %[[SUB:.+]] = arith.subi %[[L]]
 // CHECK:           %[[DIV:.+]] = arith.divui %[[SUB]]
 // CHECK:           %[[LAYER:.+]] = arith.index_cast %[[DIV]] : index to i32
-// CHECK:           %[[R1:.+]] = arith.constant 1 : i32
+// CHECK:           %[[R1:.+]] = arith.constant {attnc.per_call} 1 : i32
 // CHECK:           %[[HOOK1:.+]] = llvm.load
 // CHECK:           scf.if
 // CHECK-NEXT:        llvm.call %[[HOOK1]](%{{.+}}, %[[R1]], %[[LAYER]])

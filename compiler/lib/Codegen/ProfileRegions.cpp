@@ -153,7 +153,8 @@ struct ProfileRegionsPass
     } else {
       layer = b.create<arith::ConstantIntOp>(loc, -1, 32);
     }
-    Value region = b.create<arith::ConstantIntOp>(loc, id, 32);
+    auto region = b.create<arith::ConstantIntOp>(loc, id, 32);
+    region->setAttr(kPerCallConstantAttr, b.getUnitAttr());
     Value hook = b.create<LLVM::LoadOp>(
         loc, ptr, b.create<LLVM::AddressOfOp>(loc, ptr, kProfileHookSymbol));
     Value on = b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ne, hook,

@@ -144,6 +144,7 @@ void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createGuardParallelRegions());
   pm.addPass(createProfileRegions());
   pm.addPass(createWriteManifest());
+  pm.addPass(createShareKernels());
   pm.addPass(arith::createArithExpandOpsPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());

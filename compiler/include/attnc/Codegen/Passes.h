@@ -17,6 +17,12 @@
 
 namespace attnc {
 
+/// A discardable attribute on a constant used by a kernel whose value differs
+/// between copies of the same kernel (the profile region id): when
+/// attnc-share-kernels makes the copies one function, it passes such a
+/// constant as an argument instead of cloning it into the function.
+inline constexpr llvm::StringLiteral kPerCallConstantAttr = "attnc.per_call";
+
 #define GEN_PASS_DECL
 #include "attnc/Codegen/Passes.h.inc"
 

@@ -242,6 +242,23 @@ def ProfileRegions : Pass<"attnc-profile-regions", "mlir::ModuleOp"> {
   ];
 }
 
+def ShareKernels : Pass<"attnc-share-kernels", "mlir::ModuleOp"> {
+  let summary = "Make identical kernels of different functions one function";
+  let description = [{
+    Runs after attnc-profile-regions. A decoder's forward and step functions
+    (and any others) repeat most of their kernels (the outermost
+    `omp.parallel` ops) op for op. Each kernel that has an identical copy
+    elsewhere in the module becomes a private, never-inlined function,
+    `attnc_kernel_N`, called where every copy was: its arguments are the
+    values the kernel uses from outside it, except constants, which are
+    cloned into the function so that the code generated for it still sees
+    them, and constants marked `attnc.per_call` (the profile region id),
+    which stay arguments. A kernel without a copy is left where it is.
+    LLVM then optimizes and generates each shared kernel once.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
 def VectorizeGenerics : Pass<"attnc-vectorize-generics", "mlir::func::FuncOp"> {
   let summary = "Lower linalg ops on buffers to loops over 16-lane vectors";
   let description = [{
