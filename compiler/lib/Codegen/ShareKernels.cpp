@@ -117,7 +117,7 @@ struct ShareKernelsPass : attnc::impl::ShareKernelsBase<ShareKernelsPass> {
 
     for (size_t i = 0; i < candidates.size(); ++i) {
       Candidate &c = candidates[i];
-      if (group[i] < 0 || group[i] != static_cast<int64_t>(i))
+      if (group[i] != static_cast<int64_t>(i))
         continue;
       // The group's first candidate is the shared function.
       c.function.setSymName(("attnc_kernel_" + Twine(shared++)).str());
