@@ -131,7 +131,8 @@ void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createVectorizeGenerics());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   // A vector.transfer_read of a buffer whose last stride is not 1 becomes
-  // a loop of loads; the others become vector loads in ConvertVectorToLLVM.
+  // one scalar load per lane (unrolled); the others become vector loads in
+  // ConvertVectorToLLVM.
   pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(
       VectorTransferToSCFOptions().enableFullUnroll()));
   pm.addPass(createForallToParallelLoopPass());
