@@ -24,6 +24,9 @@ constexpr attnc_dtype kModelDTypes[] = {ATTNC_DTYPE_F32, ATTNC_DTYPE_I32,
 constexpr attnc_dtype kParamDTypes[] = {ATTNC_DTYPE_F32, ATTNC_DTYPE_BF16,
                                         ATTNC_DTYPE_F16, ATTNC_DTYPE_I32,
                                         ATTNC_DTYPE_I64};
+// What a KV cache may hold (`attnc compile --kv-cache-type`).
+constexpr attnc_dtype kCacheDTypes[] = {ATTNC_DTYPE_F32, ATTNC_DTYPE_BF16,
+                                        ATTNC_DTYPE_F16};
 
 Error invalid(const std::string &message) {
   return Error(ATTNC_ERROR_FORMAT, "invalid manifest: " + message);
@@ -204,6 +207,17 @@ private:
                      "(\"batch_dim\", \"seq_dim\") and a positive "
                      "\"floats_per_token\", found " + describe(*cache));
     spec.floatsPerToken = floats->get<int64_t>();
+    // Caches of manifests before "dtype" were f32.
+    if (const json *dtype = member(*cache, "dtype");
+        dtype && !dtype->is_null()) {
+      const attnc_dtype *known = std::find_if(
+          std::begin(kCacheDTypes), std::end(kCacheDTypes),
+          [&](attnc_dtype d) { return *dtype == attnc_dtype_name(d); });
+      if (known == std::end(kCacheDTypes))
+        return invalid("\"kv_cache\": unsupported dtype " + describe(*dtype) +
+                       " (expected f32, bf16 or f16)");
+      spec.dtype = *known;
+    }
     if (const json *last = member(*cache, "last_position");
         last && !last->is_null()) {
       auto invalidLast = [&]() {

@@ -70,11 +70,13 @@ struct Constant {
 };
 
 /// The key/value cache of a model with an incremental-decoding entry
-/// (attnc_model_step): per batch row and per cached token, this many floats.
+/// (attnc_model_step): per batch row and per cached token, floatsPerToken
+/// values of `dtype` (f32, or bf16/f16: `attnc compile --kv-cache-type`).
 struct KVCacheSpec {
   int batchDim = -1; // index in Manifest::dims
   int seqDim = -1;
   int64_t floatsPerToken = 0;
+  attnc_dtype dtype = ATTNC_DTYPE_F32;
   /// Outputs (indices into Manifest::outputs) that a step returns for the
   /// last new token only: axis 1, sized by seqDim in a forward call, is 1.
   std::vector<size_t> lastPosition;

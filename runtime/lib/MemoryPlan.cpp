@@ -128,7 +128,7 @@ uint64_t kvCacheBytes(const Manifest &manifest, int64_t batch,
   if (!manifest.kvCache)
     return 0;
   return checkedByteSize({manifest.kvCache->floatsPerToken, batch, capacity},
-                         sizeof(float))
+                         attnc_dtype_size(manifest.kvCache->dtype))
       .value_or(UINT64_MAX);
 }
 

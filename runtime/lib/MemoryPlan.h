@@ -25,6 +25,7 @@ uint64_t packBytes(const Manifest &manifest);
 /// most of their bytes), which only recompiling narrower shrinks.
 std::string weightsOverLimitHint(const Manifest &manifest);
 uint64_t outputBytes(const Manifest &manifest, const std::vector<int64_t> &dims);
+/// The KV cache of `batch` rows of `capacity` tokens, in its dtype.
 uint64_t kvCacheBytes(const Manifest &manifest, int64_t batch,
                       int64_t capacity);
 /// The arena of one call: forward when capacity is 0, else a step.

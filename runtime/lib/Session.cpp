@@ -153,8 +153,7 @@ Status Session::enableKVCache(int64_t newCapacity) {
   // The smallest cache any step allocates (a batch of one), refused now
   // rather than at the first step: first a size beyond 64 bits, then one
   // over the memory budget.
-  if (!checkedByteSize({spec.kvCache->floatsPerToken, 1, newCapacity},
-                       sizeof(float)))
+  if (kvCacheBytes(spec, 1, newCapacity) == UINT64_MAX)
     return Error(ATTNC_ERROR_OUT_OF_MEMORY,
                  "KV cache of " + std::to_string(newCapacity) +
                      " tokens for a batch of 1 is too large");
@@ -192,8 +191,9 @@ Status Session::enableKVCache(int64_t newCapacity) {
 
 Status Session::allocateCache(int64_t batch) {
   const Manifest &spec = owner.manifest();
-  std::optional<uint64_t> bytes = checkedByteSize(
-      {spec.kvCache->floatsPerToken, batch, capacity}, sizeof(float));
+  std::optional<uint64_t> bytes;
+  if (uint64_t size = kvCacheBytes(spec, batch, capacity); size != UINT64_MAX)
+    bytes = size;
   if (!bytes || *bytes > SIZE_MAX)
     return Error(ATTNC_ERROR_OUT_OF_MEMORY,
                  "KV cache of " + std::to_string(capacity) +
@@ -297,7 +297,7 @@ Status Session::step(const attnc_tensor *inputs, size_t count) {
   owner.applyNumThreads();
   if (int32_t code = owner.call([&] {
         return owner.stepFunction()(dims.data(), buffers.data(),
-                                    static_cast<float *>(cache.data()),
+                                    cache.data(),
                                     capacity, position);
       })) {
     results.clear();

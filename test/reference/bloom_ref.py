@@ -44,6 +44,7 @@ class Block(nn.Module):
         b, s, _ = h.shape
         fused = self.query_key_value(h).view(b, s, self.heads, 3, self.head_dim)
         q, k, v = (fused[..., n, :].transpose(1, 2) for n in range(3))  # [b, heads, s, d]
+        k, v = harness.cached_kv(k), harness.cached_kv(v)
         alibi = alibi_slopes(self.heads)[:, None, None] * torch.arange(s, dtype=torch.float32)
         scores = alibi + (q @ k.transpose(-1, -2)) / math.sqrt(self.head_dim)
         future = torch.triu(torch.ones(s, s, dtype=torch.bool), 1)

@@ -89,7 +89,7 @@ def check_steps(ctx, name, variant, so, weights, reference, vocab, batch, chunks
             # Each step is held to the tolerance against its own position.
             last = at + length - 1
             max_abs, max_rel = harness.errors(got, ref[:, last:last + 1])
-            ok = ok and max_rel <= harness.REL_TOL
+            ok = ok and max_rel <= harness.kv_tolerance()
             worst_abs, worst_rel = max(worst_abs, max_abs), max(worst_rel, max_rel)
             at += length
         position = session.position()

@@ -69,7 +69,8 @@ class Layer(nn.Module):
         k = self.k_proj(h).view(b, s, self.kv_heads, self.head_dim).transpose(1, 2)
         v = self.v_proj(h).view(b, s, self.kv_heads, self.head_dim).transpose(1, 2)
         q = q * cos + rotate_half(q) * sin
-        k = k * cos + rotate_half(k) * sin
+        k = harness.cached_kv(k * cos + rotate_half(k) * sin)
+        v = harness.cached_kv(v)
         k = repeat_kv(k, self.heads // self.kv_heads)
         v = repeat_kv(v, self.heads // self.kv_heads)
         scores = q @ k.transpose(2, 3) / math.sqrt(self.head_dim)

@@ -101,6 +101,12 @@ def main():
                         help="compile with --round-activations (with --weight-type "
                         "bf16 or int8) and give PyTorch linear layers that round their "
                         "input to bf16 (quantize it to int8: harness.q8_linear)")
+    parser.add_argument("--kv-cache-type", choices=("f32", "bf16", "f16"),
+                        help="compile with --kv-cache-type=TYPE and give PyTorch "
+                        "attention the keys and values rounded to TYPE")
+    parser.add_argument("--unrounded-kv", action="store_true",
+                        help="with --kv-cache-type, give PyTorch the keys and values "
+                        "unrounded instead: the checks must then fail")
     args = parser.parse_args()
     unknown = [m for m in args.models if m not in MODELS]
     if unknown:
@@ -109,6 +115,11 @@ def main():
     if args.weight_type:
         harness.WEIGHT_TYPE = None if args.unrounded_reference else args.weight_type
         args.compile_flag.append(f"--weight-type={args.weight_type}")
+    if args.kv_cache_type:
+        args.compile_flag.append(f"--kv-cache-type={args.kv_cache_type}")
+        harness.KV_CACHE_TYPE = args.kv_cache_type
+        if not args.unrounded_kv:
+            harness.round_cached_kv()
     harness.INT8_TABLES = not args.f32_tables
     if args.round_activations:
         args.compile_flag.append("--round-activations")

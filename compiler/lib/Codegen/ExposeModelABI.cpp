@@ -72,7 +72,7 @@ StringRef getStringAttr(DictionaryAttr attrs, StringRef name) {
   return {};
 }
 
-std::string dtypeOf(RankedTensorType type) {
+std::string dtypeOf(ShapedType type) {
   Type t = type.getElementType();
   if (t.isF32())
     return "f32";
@@ -232,6 +232,13 @@ LogicalResult ModelABIBuilder::collectCache() {
   for (unsigned i = model.getNumArguments(); i + 1 < step.getNumArguments();
        ++i) {
     auto type = cast<MemRefType>(step.getArgumentTypes()[i]);
+    // The manifest gives the cache one dtype.
+    if (!cacheSites.empty() &&
+        type.getElementType() != cacheSites.front().type.getElementType())
+      return step.emitError("the key/value caches of a model must share one "
+                            "element type, found ")
+             << cacheSites.front().type.getElementType() << " and "
+             << type.getElementType();
     int64_t layers = getArgLayers(step, i);
     cacheSites.push_back({type, layers ? layers : 1});
   }
@@ -337,7 +344,7 @@ DictionaryAttr ModelABIBuilder::manifest() {
     NamedAttrList cache(ArrayRef<NamedAttribute>{
         b.getNamedAttr("batch_dim", str(batchDim)),
         b.getNamedAttr("seq_dim", str(seqDim)),
-        b.getNamedAttr("dtype", str("f32")),
+        b.getNamedAttr("dtype", str(dtypeOf(cacheSites.front().type))),
         b.getNamedAttr("floats_per_token", b.getI64IntegerAttr(floatsPerToken)),
         b.getNamedAttr("sites", b.getArrayAttr(sites))});
     SmallVector<Attribute> lastPosition;
@@ -452,7 +459,7 @@ void ModelABIBuilder::bindBuffers(Location loc, Value bufsPtr,
 void ModelABIBuilder::bindCache(Location loc, Block *entry,
                                 MutableArrayRef<Value> args) {
   // The caches lie one after the other in the cache buffer, each
-  // [layers, batch, kv_heads, capacity, head_dim].
+  // [layers, batch, kv_heads, capacity, head_dim] of the cache's dtype.
   auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
   Value cachePtr = entry->getArgument(2), capacity = entry->getArgument(3);
   Value batch = dimValues.lookup(batchDim);
@@ -465,13 +472,13 @@ void ModelABIBuilder::bindCache(Location loc, Block *entry,
       sizes.push_back(i64Constant(loc, site.layers));
     sizes.append({batch, i64Constant(loc, shape[shape.size() - 3]), capacity,
                   i64Constant(loc, shape.back())});
-    Value ptr = b.create<LLVM::GEPOp>(loc, ptrType, b.getF32Type(), cachePtr,
+    Value ptr = b.create<LLVM::GEPOp>(loc, ptrType, b.getI8Type(), cachePtr,
                                       ValueRange{offset});
     args[first + i] = memrefFromPointer(b, loc, ptr, site.type, sizes);
-    Value elements = sizes.front();
-    for (Value size : ArrayRef<Value>(sizes).drop_front())
-      elements = b.create<LLVM::MulOp>(loc, elements, size);
-    offset = b.create<LLVM::AddOp>(loc, offset, elements);
+    Value bytes = i64Constant(loc, site.type.getElementTypeBitWidth() / 8);
+    for (Value size : sizes)
+      bytes = b.create<LLVM::MulOp>(loc, bytes, size);
+    offset = b.create<LLVM::AddOp>(loc, offset, bytes);
   }
   args.back() = b.create<arith::IndexCastOp>(loc, b.getIndexType(),
                                              entry->getArgument(4));

@@ -78,7 +78,7 @@ void attnc::buildGraphPipeline(OpPassManager &pm,
   if (options.debugAttention)
     pm.addPass(attn::createExposeAttentionProbs());
   else {
-    pm.addPass(attn::createIntroduceKVCache());
+    pm.addPass(attn::createIntroduceKVCache({options.kvCacheType}));
     pm.addPass(attn::createStepLastPosition());
   }
 }
@@ -87,6 +87,8 @@ void attnc::buildAttnToLinalgPipeline(OpPassManager &pm) {
   // While the lookups are still attn.embedding: the bounds the runtime checks.
   pm.addPass(attn::createBoundEmbeddingIndices());
   pm.addPass(createConvertAttnToLinalg());
+  // What attn passes write with arith on tensors (a KV cache's rounding).
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -128,9 +128,11 @@ bool attnc::printModelStats(const ModelCost &cost, llvm::StringRef manifestJson,
   if (!cache) {
     os << "KV cache: none (not a decoder)\n";
   } else {
-    int64_t floats = cache->getInteger("floats_per_token").value_or(0);
-    os << "KV cache: " << floats * 4 << " bytes per token and batch row ("
-       << floats << " f32)\n";
+    int64_t values = cache->getInteger("floats_per_token").value_or(0);
+    llvm::StringRef dtype = cache->getString("dtype").value_or("f32");
+    int64_t bytes = dtype == "f32" ? 4 : 2;
+    os << "KV cache: " << values * bytes << " bytes per token and batch row ("
+       << values << " " << dtype << ")\n";
   }
   return true;
 }

@@ -6,6 +6,7 @@
 //   attnc compile model.attn --weight-type bf16  (matrix weights in bf16)
 //   attnc compile model.attn --weight-type bf16 --round-activations
 //                                                 (bf16 dot products)
+//   attnc compile model.attn --kv-cache-type bf16 (a decoder's cache in bf16)
 //   attnc compile model.attn --stats [--stats-seq S] (the model's datasheet)
 //   attnc compile dumped.mlir -x mlir -o model.so
 //   attnc run model.so --weights w.safetensors --inputs in.safetensors ...
@@ -150,6 +151,13 @@ cl::opt<bool> roundActivations(
              "exactly in integers (vpdpbusd with AVX512_VNNI or AVX-VNNI; "
              "the same numbers without it)"),
     cl::cat(compileCategory));
+cl::opt<std::string> kvCacheType(
+    "kv-cache-type", cl::init("f32"),
+    cl::desc("What a decoder's KV cache holds: f32, or bf16 or f16 (keys and "
+             "values rounded to nearest even as they are cached, widened to "
+             "f32 as attention reads them): half the cache's memory and of "
+             "what each decoding step reads from it"),
+    cl::value_desc("type"), cl::cat(compileCategory));
 cl::opt<bool> emulateAmx(
     "emulate-amx",
     cl::desc("For tests: compute the AMX kernels (bf16 products on a target "
@@ -328,7 +336,7 @@ int printStats(ModuleOp module) {
   if (failed(applyPassManagerCLOptions(graph)))
     return fail("invalid pass manager options");
   attnc::buildGraphPipeline(graph, {fuse, debugAttention, weightType,
-                                    roundActivations});
+                                    roundActivations, kvCacheType});
   if (failed(graph.run(module)))
     return 1;
   FailureOr<attnc::ModelCost> cost = attnc::analyzeModelCost(module);
@@ -496,6 +504,9 @@ int compileMain() {
       !attnc::parseWeightType(&context, weightType))
     return fail("--weight-type must be " + attnc::kCompileWeightTypeNames +
                 ", found '" + weightType + "'");
+  if (!attnc::parseWeightType(&context, kvCacheType))
+    return fail("--kv-cache-type must be " + attnc::kWeightTypeNames +
+                ", found '" + kvCacheType + "'");
   // int8 is how attnc-pack-weights packs the linear weights.
   if (int8 && !fuse)
     return fail("--weight-type int8 needs the graph passes that pack the "
@@ -562,7 +573,7 @@ int compileMain() {
     if (failed(applyPassManagerCLOptions(pm)))
       return fail("invalid pass manager options");
     attnc::buildGraphPipeline(pm, {fuse, debugAttention, weightType,
-                                    roundActivations});
+                                    roundActivations, kvCacheType});
     bool graphOnly = emitStage == Stage::Fused || emitStage == Stage::Dot;
     if (!graphOnly)
       attnc::buildAttnToLinalgPipeline(pm);

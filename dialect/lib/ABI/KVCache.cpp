@@ -6,12 +6,15 @@
 // place: the new keys and values are materialized into the cache at
 // `position`, and attention reads the cached prefix back as a tensor. Inside
 // the layer loop (scf.for) the cache has a leading layer dimension indexed by
-// the loop's induction variable, so the IR stays one loop.
+// the loop's induction variable, so the IR stays one loop. A cache of bf16
+// or f16 (cache-type) gets the new keys and values rounded as they are
+// written.
 //
 //===----------------------------------------------------------------------===//
 #include "attnc/Dialect/Attn/ABI/Passes.h"
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
 #include "attnc/Dialect/Attn/IR/ModelAttributes.h"
+#include "attnc/Dialect/Attn/IR/WeightStorage.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
@@ -58,23 +61,31 @@ LogicalResult collectSites(func::FuncOp fn, SmallVectorImpl<CacheSite> &sites) {
   return success(!result.wasInterrupted() && !sites.empty());
 }
 
-/// The cache of a site: [layers?, batch, kv_heads, capacity, head_dim].
-MemRefType cacheType(const CacheSite &site, RankedTensorType kv) {
+/// The cache of a site: [layers?, batch, kv_heads, capacity, head_dim] of
+/// `element`.
+MemRefType cacheMemRefType(const CacheSite &site, RankedTensorType kv,
+                           Type element) {
   SmallVector<int64_t> shape;
   if (site.layers)
     shape.push_back(site.layers);
   shape.append({ShapedType::kDynamic, kv.getDimSize(1), ShapedType::kDynamic,
                 kv.getDimSize(3)});
-  return MemRefType::get(shape, kv.getElementType());
+  return MemRefType::get(shape, element);
 }
 
 /// Writes `fresh` ([B, G, S, D]) into `cache` at `position` (and at the
-/// layer `layer`, if any) and returns the cached [B, G, position + S, D] as a
-/// tensor.
+/// layer `layer`, if any), rounded to the cache's element type, and returns
+/// the cached [B, G, position + S, D] as a tensor of that type.
 Value appendToCache(OpBuilder &b, Location loc, Value cache, Value layer,
                     Value fresh, Value position) {
-  auto freshType = cast<RankedTensorType>(fresh.getType());
   auto cacheMemref = cast<MemRefType>(cache.getType());
+  if (getElementTypeOrSelf(fresh) != cacheMemref.getElementType())
+    fresh = b.create<arith::TruncFOp>(
+        loc,
+        cast<RankedTensorType>(fresh.getType())
+            .clone(cacheMemref.getElementType()),
+        fresh);
+  auto freshType = cast<RankedTensorType>(fresh.getType());
   Value batch = b.create<tensor::DimOp>(loc, fresh, 0);
   Value count = b.create<tensor::DimOp>(loc, fresh, 2);
   Value end = b.create<arith::AddIOp>(loc, position, count);
@@ -109,8 +120,16 @@ Value appendToCache(OpBuilder &b, Location loc, Value cache, Value layer,
 
 struct IntroduceKVCachePass
     : attnc::attn::impl::IntroduceKVCacheBase<IntroduceKVCachePass> {
+  using IntroduceKVCacheBase::IntroduceKVCacheBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    std::optional<FloatType> element =
+        parseWeightType(module.getContext(), cacheType);
+    if (!element) {
+      module.emitError() << "attnc-kv-cache: unknown cache-type '" << cacheType
+                         << "'; expected " << kWeightTypeNames;
+      return signalPassFailure();
+    }
     FailureOr<func::FuncOp> found = lookupOptionalModelFunction(module);
     FailureOr<func::FuncOp> existingStep = lookupStepFunction(module);
     if (failed(found) || failed(existingStep))
@@ -146,7 +165,8 @@ struct IntroduceKVCachePass
     };
     SmallVector<std::pair<Value, Value>> caches;
     for (auto [i, site] : llvm::enumerate(sites)) {
-      MemRefType type = cacheType(site, site.op.getKey().getType());
+      MemRefType type =
+          cacheMemRefType(site, site.op.getKey().getType(), *element);
       unsigned n = step.getNumArguments();
       std::string id = std::to_string(i);
       step.insertArgument(n, type, attrs(kKVCacheKind, "k" + id, site.layers),

@@ -590,6 +590,11 @@ LogicalResult AttentionOp::verify() {
       failed(verifyDimsAgree(*this, k, "the key", 1, v, "the value", 1)) ||
       failed(verifyDimsAgree(*this, k, "the key", 2, v, "the value", 2)))
     return failure();
+  // Both from one KV cache, of one element type.
+  if (tensorType(k).getElementType() != tensorType(v).getElementType())
+    return emitOpError() << "expects keys and values of one element type, got "
+                         << tensorType(k).getElementType() << " and "
+                         << tensorType(v).getElementType();
   return success();
 }
 

@@ -117,3 +117,21 @@ module attributes {attn.target = {cpu = "x86-64-v3", features = [], f32_lanes = 
     return %0 : tensor<?x4x1x32xf32>
   }
 }
+
+// -----
+
+// Keys and values of a bf16 KV cache (attnc compile --kv-cache-type bf16):
+// the decode form reads a row as one bf16 vector and widens it; the row
+// tiles widen each element they read.
+// CHECK-LABEL: func.func @bf16_cache
+// CHECK: scf.forall
+// CHECK:   %[[KEY:.+]] = vector.transfer_read %arg1[{{.+}}], %{{.+}} {in_bounds = [true]} : tensor<?x2x?x8xbf16>, vector<8xbf16>
+// CHECK:   arith.extf %[[KEY]] : vector<8xbf16> to vector<8xf32>
+// CHECK:   %[[VALUE:.+]] = vector.transfer_read %arg2[{{.+}}], %{{.+}} {in_bounds = [true]} : tensor<?x2x?x8xbf16>, vector<8xbf16>
+// CHECK:   arith.extf %[[VALUE]] : vector<8xbf16> to vector<8xf32>
+// CHECK: %[[ELEMENT:.+]] = tensor.extract %arg1[{{.+}}] : tensor<?x2x?x8xbf16>
+// CHECK: arith.extf %[[ELEMENT]] : bf16 to f32
+func.func @bf16_cache(%q: tensor<?x4x?x8xf32>, %k: tensor<?x2x?x8xbf16>, %v: tensor<?x2x?x8xbf16>) -> tensor<?x4x?x8xf32> {
+  %0 = attn.attention %q, %k, %v causal scale 0.125 : tensor<?x4x?x8xf32>, tensor<?x2x?x8xbf16>, tensor<?x2x?x8xbf16> -> tensor<?x4x?x8xf32>
+  return %0 : tensor<?x4x?x8xf32>
+}

@@ -136,6 +136,24 @@ func.func @attention_kv_length(%q: tensor<1x4x5x8xf32>, %k: tensor<1x4x7x8xf32>,
 
 // -----
 
+// Keys and values come from one KV cache: one element type.
+func.func @attention_kv_types(%q: tensor<1x4x5x8xf32>, %k: tensor<1x4x7x8xbf16>, %v: tensor<1x4x7x8xf16>) {
+  // expected-error @+1 {{'attn.attention' op expects keys and values of one element type, got 'bf16' and 'f16'}}
+  %0 = attn.attention %q, %k, %v scale 1.0 : tensor<1x4x5x8xf32>, tensor<1x4x7x8xbf16>, tensor<1x4x7x8xf16> -> tensor<1x4x5x8xf32>
+  return
+}
+
+// -----
+
+// The query stays f32.
+func.func @attention_query_type(%q: tensor<1x4x5x8xbf16>, %k: tensor<1x4x7x8xbf16>) {
+  // expected-error @+1 {{'attn.attention' op operand #0 must be ranked tensor of 32-bit float values}}
+  %0 = attn.attention %q, %k, %k scale 1.0 : tensor<1x4x5x8xbf16>, tensor<1x4x7x8xbf16>, tensor<1x4x7x8xbf16> -> tensor<1x4x5x8xf32>
+  return
+}
+
+// -----
+
 func.func @attention_rank(%q: tensor<4x5x8xf32>) {
   // expected-error @+1 {{'attn.attention' op expects a query of rank 4, got rank 3 ('tensor<4x5x8xf32>')}}
   %0 = attn.attention %q, %q, %q scale 1.0 : tensor<4x5x8xf32>, tensor<4x5x8xf32>, tensor<4x5x8xf32> -> tensor<4x5x8xf32>

@@ -45,6 +45,16 @@ func.func @fused(%q: tensor<2x4x?x64xf32>, %a: tensor<2x4x5x64xf32>, %k: tensor<
 
 // -----
 
+// Keys and values of a KV cache kept in bf16.
+// CHECK-LABEL: func.func @bf16_keys
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} causal scale 1.250000e-01 : tensor<1x4x1x64xf32>, tensor<1x2x?x64xbf16>, tensor<1x2x?x64xbf16> -> tensor<1x4x1x64xf32>
+func.func @bf16_keys(%q: tensor<1x4x1x64xf32>, %k: tensor<1x2x?x64xbf16>, %v: tensor<1x2x?x64xbf16>) -> tensor<1x4x1x64xf32> {
+  %0 = attn.attention %q, %k, %v causal scale 0.125 : tensor<1x4x1x64xf32>, tensor<1x2x?x64xbf16>, tensor<1x2x?x64xbf16> -> tensor<1x4x1x64xf32>
+  return %0 : tensor<1x4x1x64xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @attention_probs
 // CHECK: attn.attention_probs %{{.*}}, %{{.*}} causal scale 1.250000e-01 : tensor<?x4x?x64xf32>, tensor<?x4x?x64xf32> -> tensor<?x4x?x?xf32>
 // CHECK: attn.attention_probs %{{.*}}, %{{.*}} mask %{{.*}} scale 1.000000e+00 : tensor<2x8x5x64xf32>, tensor<2x2x9x64xf32>, tensor<2x9xi64> -> tensor<2x8x5x9xf32>

@@ -248,6 +248,24 @@ TEST(MemoryPlanTest, ComponentsOfAGeneration) {
   EXPECT_EQ(forward.outputs, 200u * 60);
 }
 
+// A KV cache of bf16 or f16 (attnc compile --kv-cache-type) takes 2 bytes
+// per value: the same 64 values per token, 128 bytes; the rest unchanged.
+TEST(MemoryPlanTest, NarrowKVCache) {
+  for (const char *dtype : {"bf16", "f16"}) {
+    std::string json = kPlanManifest;
+    json.replace(json.find("\"f32\"", json.find("kv_cache")), 5,
+                 std::string("\"") + dtype + "\"");
+    attnc::Expected<Manifest> manifest = parseManifest(json);
+    ASSERT_TRUE(manifest) << manifest.error().message();
+    EXPECT_EQ(manifest->kvCache->dtype,
+              std::string(dtype) == "bf16" ? ATTNC_DTYPE_BF16 : ATTNC_DTYPE_F16);
+    MemoryPlan plan = planMemory(*manifest, {1, 10}, 100);
+    EXPECT_EQ(plan.kvCache, 128u * 100) << dtype;
+    EXPECT_EQ(plan.arena, 4500u);
+    EXPECT_EQ(kvCacheBytes(*manifest, 3, 100), 128u * 3 * 100);
+  }
+}
+
 TEST(MemoryPlanTest, OverBudgetSaysWhatWouldFit) {
   attnc::Expected<Manifest> manifest = parseManifest(kPlanManifest);
   ASSERT_TRUE(manifest);

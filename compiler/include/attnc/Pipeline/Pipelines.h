@@ -30,6 +30,9 @@ struct GraphPipelineOptions {
   /// bf16 weights packed in panel_pairs, their linears' inputs rounded to
   /// bf16 (`attnc compile --round-activations`: bf16 dot products).
   bool roundActivations = false;
+  /// "f32", "bf16" or "f16": what a decoder's KV cache holds
+  /// (attnc-kv-cache cache-type).
+  std::string kvCacheType = "f32";
 };
 
 /// Graph passes on the attn dialect: the weights' storage type (with

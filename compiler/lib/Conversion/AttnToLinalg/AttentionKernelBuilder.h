@@ -49,8 +49,9 @@ protected:
   Value kvHeadOf(Value h);
   /// Makes `h` the current head: sets head, kvHead and (ALiBi) its slope.
   void setHead(Value h);
-  /// t[batch, h, row, d], in either head layout, where h is the current
-  /// head for queries and its key/value head for keys and values.
+  /// t[batch, h, row, d] as f32 (a bf16/f16 cache widened), in either head
+  /// layout, where h is the current head for queries and its key/value head
+  /// for keys and values.
   Value element(const HeadLayout &t, Value h, Value row, Value d);
   /// The indices of t[batch, h, row, d] in `t.tensor` (what element reads).
   llvm::SmallVector<Value> elementIndices(const HeadLayout &t, Value h,

@@ -95,7 +95,7 @@ private:
                   function_ref<SmallVector<Value>(Value, ValueRange)> body) {
     return loop(index(0), ub, init, body);
   }
-  /// Row `row`, features d0 .. d0 + width - 1 of head `h` of `t`.
+  /// Row `row`, features d0 .. d0 + width - 1 of head `h` of `t`, as f32.
   Value readRow(const HeadLayout &t, Value h, Value row, int64_t d0,
                 int64_t width);
 
@@ -135,11 +135,16 @@ ValueRange FlashDecodingBuilder::loop(
 Value FlashDecodingBuilder::readRow(const HeadLayout &t, Value h, Value row,
                                     int64_t d0, int64_t width) {
   // One vector load where the buffer's last stride is 1 (else lane by lane,
-  // the pipeline's vector-to-scf).
-  return b.create<vector::TransferReadOp>(
-      loc, VectorType::get({width}, f32), t.tensor,
-      elementIndices(t, h, row, index(d0)), constant(0.0),
+  // the pipeline's vector-to-scf); a bf16/f16 cache's row widened after it.
+  Type element = getElementTypeOrSelf(t.tensor);
+  Value read = b.create<vector::TransferReadOp>(
+      loc, VectorType::get({width}, element), t.tensor,
+      elementIndices(t, h, row, index(d0)),
+      b.create<arith::ConstantOp>(loc, b.getZeroAttr(element)),
       ArrayRef<bool>{true});
+  if (element == f32)
+    return read;
+  return b.create<arith::ExtFOp>(loc, VectorType::get({width}, f32), read);
 }
 
 Value FlashDecodingBuilder::keysAllowed(Value first) {

@@ -113,7 +113,16 @@ def IntroduceKVCache : Pass<"attnc-kv-cache", "mlir::ModuleOp"> {
     Prefill is a step at position 0; decoding one token is a step with
     `S = 1`, whose cost is linear in the context. Models with any
     non-causal attention (encoders, cross-attention) are left alone.
+
+    With `cache-type=bf16` or `f16` the caches hold that type: the new keys
+    and values are rounded (`arith.truncf`, to nearest even) as they are
+    written, and attention widens them as it reads. A step then reads half
+    the bytes of an f32 cache; the forward entry still computes in f32.
   }];
+  let options = [
+    Option<"cacheType", "cache-type", "std::string", /*default=*/"\"f32\"",
+           "The element type of the key/value caches: f32, bf16 or f16">
+  ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::bufferization::BufferizationDialect",
     "mlir::memref::MemRefDialect", "mlir::tensor::TensorDialect"

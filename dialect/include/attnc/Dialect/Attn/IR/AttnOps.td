@@ -57,6 +57,9 @@ def Attn_Tensor : RankedTensorOf<[F32, I32, I64]>;
 // A weight as stored: f32, or bf16/f16 that the op widens to f32 as it
 // reads each element (attnc-weight-storage, docs/language.md).
 def Attn_WeightTensor : RankedTensorOf<[F32, BF16, F16]>;
+// Keys and values as an attention reads them: f32, or a KV cache kept in
+// bf16/f16 (attnc-kv-cache cache-type) that the op widens as it reads.
+def Attn_KeyValueTensor : RankedTensorOf<[F32, BF16, F16]>;
 // A linear's weight may also be int8 panels (attnc-pack-weights
 // weight-type=int8), read with their f32 block scales.
 def Attn_LinearWeightTensor : RankedTensorOf<[F32, BF16, F16, I8]>;
@@ -407,7 +410,9 @@ def Attn_AttentionOp : Attn_Op<"attention", [Attn_OwnShapeRule]> {
     `j <= i + (Sk - Sq)`; `window W` (needs `causal`) also drops keys
     `j <= i + (Sk - Sq) - W`, so a query sees the last W keys up to its own
     position; `alibi` adds `slope(h) * j` to the scaled scores of head `h`
-    (BLOOM's slopes; KeyVisibility.h). The optional `mask` (`[B, Sk]`, integer or f32) is
+    (BLOOM's slopes; KeyVisibility.h). `key` and `value` may be bf16 or
+    f16 (both the same; a KV cache kept narrower, attnc-kv-cache), widened
+    to f32 as they are read. The optional `mask` (`[B, Sk]`, integer or f32) is
     nonzero for keys that may be attended to (a padding mask; dropped keys
     score the lowest finite float, as in `attn.padding_mask`). The op never
     needs the `[Sq, Sk]` score matrix to exist: lowerings are free to compute
@@ -422,8 +427,8 @@ def Attn_AttentionOp : Attn_Op<"attention", [Attn_OwnShapeRule]> {
         : tensor<?x8x?x64xf32>, tensor<?x2x?x64xf32>, tensor<?x2x?x64xf32>, tensor<?x?xi64> -> tensor<?x8x?x64xf32>
     ```
   }];
-  let arguments = (ins Attn_F32Tensor:$query, Attn_F32Tensor:$key,
-                       Attn_F32Tensor:$value,
+  let arguments = (ins Attn_F32Tensor:$query, Attn_KeyValueTensor:$key,
+                       Attn_KeyValueTensor:$value,
                        Optional<AnyRankedTensor>:$mask,
                        UnitAttr:$causal, F32Attr:$scale,
                        OptionalAttr<I64Attr>:$window, UnitAttr:$alibi);
