@@ -16,7 +16,8 @@
 # prefill128/512, attn2048, decode512, decode1024, decode128bf16,
 # decode1024bf16, prefill128bf16, prefill128bf16dot, prefill512bf16dot,
 # decode128bf16dot, decode128int8, prefill128int8, decode128int8dot,
-# prefill128int8dot). Prints a markdown table (bench/table.py) with the
+# prefill128int8dot, decode1024bf16dot, decode1024bf16dotkv,
+# decode1024int8dot, decode1024int8dotkv). Prints a markdown table (bench/table.py) with the
 # machine, the load and the command; --out FILE also writes it there
 # (between the markers, if FILE has them: bench/run.sh --out
 # docs/performance.md updates the doc's table in place); --raw FILE keeps
@@ -110,6 +111,13 @@ rows+=("prefill128int8|gpt2-int8|--dim batch=1 --dim seq=128|")
 # int8 weights and activations quantized to int8 (--round-activations).
 rows+=("decode128int8dot|gpt2-int8dot|--dim batch=1 --dim seq=128 --decode 128|")
 rows+=("prefill128int8dot|gpt2-int8dot|--dim batch=1 --dim seq=128|")
+# The long context with bf16 and int8 dot products, its KV cache in f32 or
+# in bf16 (--kv-cache-type bf16: half the bytes a step reads from the
+# cache), against f32.
+for w in bf16dot int8dot; do
+  rows+=("decode1024$w|gpt2-2048-$w|--dim batch=1 --dim seq=1024 --decode 1024|")
+  rows+=("decode1024${w}kv|gpt2-2048-${w}kv|--dim batch=1 --dim seq=1024 --decode 1024|")
+done
 
 build_model() {
   case $1 in
@@ -132,6 +140,11 @@ build_model() {
     gpt2-int8dot) build_model gpt2
       compile gpt2-int8dot "$root/examples/gpt2.attn" --weight-type int8 \
         --round-activations ;;
+    gpt2-2048-*dot*) build_model gpt2-2048
+      local type=${1#gpt2-2048-}   # bf16dot, int8dotkv, ...
+      local flags=(--weight-type "${type%dot*}" --round-activations)
+      [[ $1 == *kv ]] && flags+=(--kv-cache-type bf16)
+      compile "$1" "$root/examples/gpt2.attn" -D n_positions=2048 "${flags[@]}" ;;
     attention) compile attention "$root/bench/models/attention.attn" ;;
   esac
 }
@@ -187,7 +200,7 @@ for entry in "${rows[@]}"; do
             --m "$m" --n "$n" --k "$k" --threads "$t" "${common[@]}"
         done
       fi
-      if [[ $so == *-bf16 || $so == *-bf16dot || $so == *-int8 || $so == *-int8dot ]]; then
+      if [[ $so == *-bf16* || $so == *-int8* ]]; then
         # shellcheck disable=SC2086
         measure "$row" "$t" attnc-f32 "$bin/attnc-bench" "$work/${so%-*}.so" \
           $bench_args --threads "$t" "${common[@]}"

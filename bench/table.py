@@ -18,16 +18,16 @@ BANDWIDTH_BYTES = 512 * 2**20  # what attnc-bandwidth reads per run
 
 
 def gpt2_decode_bytes(context, vocab=50257, n_embd=768, n_layer=12,
-                      matrix_bytes=4):
+                      matrix_bytes=4, kv_bytes=4):
     """Bytes one decode step reads: every weight but wpe (one row of it),
-    and the keys and values (f32) of `context` tokens in every layer. The
+    and the keys and values of `context` tokens in every layer. The
     matrices take `matrix_bytes` per element (2: --weight-type bf16, 1.125:
-    int8 with its scales); norm
-    weights and biases are f32."""
+    int8 with its scales), the keys and values `kv_bytes` (2:
+    --kv-cache-type bf16); norm weights and biases are f32."""
     matrices = vocab * n_embd + n_layer * 12 * n_embd * n_embd
     vectors = n_layer * (13 * n_embd) + 2 * n_embd
     kv = 2 * n_layer * context * n_embd
-    return matrix_bytes * matrices + 4 * (vectors + kv)
+    return matrix_bytes * matrices + 4 * vectors + kv_bytes * kv
 
 
 def mm(m, n, k):
@@ -98,6 +98,25 @@ ROWS = {
                              bandwidth_target=0.8),
     "prefill128int8dot": dict(label="GPT-2-small prefill, S=128, int8 dot products",
                               peers=["attnc-f32"], target=("attnc-f32", 1.0)),
+    # The long context, the KV cache in f32 or bf16 (--kv-cache-type bf16).
+    "decode1024bf16dot": dict(label="GPT-2-small decode, context 1024, bf16 dot products",
+                              bytes=gpt2_decode_bytes(1024, matrix_bytes=2),
+                              peers=["attnc-f32"], target=("attnc-f32", 1.8),
+                              bandwidth_target=0.8),
+    "decode1024bf16dotkv": dict(label="GPT-2-small decode, context 1024, bf16 dot products, "
+                                "bf16 KV cache",
+                                bytes=gpt2_decode_bytes(1024, matrix_bytes=2, kv_bytes=2),
+                                peers=["attnc-f32"], target=("attnc-f32", 1.8),
+                                bandwidth_target=0.8),
+    "decode1024int8dot": dict(label="GPT-2-small decode, context 1024, int8 dot products",
+                              bytes=gpt2_decode_bytes(1024, matrix_bytes=1.125),
+                              peers=["attnc-f32"], target=("attnc-f32", 3.0),
+                              bandwidth_target=0.8),
+    "decode1024int8dotkv": dict(label="GPT-2-small decode, context 1024, int8 dot products, "
+                                "bf16 KV cache",
+                                bytes=gpt2_decode_bytes(1024, matrix_bytes=1.125, kv_bytes=2),
+                                peers=["attnc-f32"], target=("attnc-f32", 3.0),
+                                bandwidth_target=0.8),
 }
 
 
