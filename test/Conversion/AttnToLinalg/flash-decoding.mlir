@@ -34,7 +34,15 @@
 // CHECK:       vector.shuffle %{{.+}}, %{{.+}} [0, 1, 4, 5, 8, 9, 12, 13] : vector<8xf32>, vector<8xf32>
 // CHECK:       vector.shuffle %{{.+}}, %{{.+}} [0, 2, 4, 6, 8, 10, 12, 14] : vector<8xf32>, vector<8xf32>
 // CHECK:       %[[SCORES:.+]] = vector.shuffle %{{.+}}, %{{.+}} [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xf32>, vector<8xf32>
-// CHECK-NEXT:  vector.reduction <maximumf>, %[[SCORES]] : vector<16xf32> into f32
+// The block's maximum: halves, level by level (maxnumf), not a reduction
+// that LLVM expands lane by lane.
+// CHECK-NEXT:  %[[LO8:.+]] = vector.extract_strided_slice %[[SCORES]] {offsets = [0], sizes = [8], strides = [1]} : vector<16xf32> to vector<8xf32>
+// CHECK-NEXT:  %[[HI8:.+]] = vector.extract_strided_slice %[[SCORES]] {offsets = [8], sizes = [8], strides = [1]} : vector<16xf32> to vector<8xf32>
+// CHECK-NEXT:  arith.maxnumf %[[LO8]], %[[HI8]] : vector<8xf32>
+// CHECK:       arith.maxnumf %{{.+}}, %{{.+}} : vector<4xf32>
+// CHECK:       arith.maxnumf %{{.+}}, %{{.+}} : vector<2xf32>
+// CHECK:       arith.maxnumf %{{.+}}, %{{.+}} : vector<1xf32>
+// CHECK-NOT:   vector.reduction <maximumf>
 // CHECK:       math.exp %{{.+}} : f32
 // CHECK:       math.exp %{{.+}} : vector<16xf32>
 // CHECK:       vector.extract
@@ -46,7 +54,7 @@
 // CHECK:       arith.cmpi slt
 // CHECK:       arith.select
 // CHECK:       vector.from_elements {{.+}} : vector<16xf32>
-// CHECK:       vector.reduction <maximumf>
+// CHECK:       arith.maxnumf {{.+}} : vector<8xf32>
 // CHECK:   tensor.parallel_insert_slice %{{.+}} into %[[POUT]][%[[B]], %[[H]], %[[C]], 0, 0]
 // CHECK: scf.forall (%[[B2:.+]], %[[H2:.+]]) in (%{{.+}}, 4) shared_outs(%[[OUT:.+]] = %{{.+}}) -> (tensor<?x4x?x8xf32>)
 // CHECK:   scf.for %{{.+}} = %c0{{.*}} to %[[CHUNKS]]

@@ -104,6 +104,8 @@ private:
   /// Whether the padding mask lets the keys first .. first + kKeyBlock - 1
   /// be seen (keyAllowed, for a block's vector).
   Value keysAllowed(Value first);
+  /// The largest lane of `x` (a vector of f32), NaN lanes ignored.
+  Value maxOfLanes(Value x);
   /// Per vector of `partials` (one per key of a block, of the same width),
   /// the sum of its lanes: lane c of the result is key c's.
   Value sumEach(ArrayRef<Value> partials);
@@ -154,6 +156,26 @@ Value FlashDecodingBuilder::keysAllowed(Value first) {
       loc, type, mask, ValueRange{batch, first},
       b.create<arith::ConstantOp>(loc, b.getZeroAttr(element)),
       ArrayRef<bool>{true}));
+}
+
+Value FlashDecodingBuilder::maxOfLanes(Value x) {
+  // Halves, level by level: log2(lanes) maxima in a chain, where LLVM
+  // expands vector.reduction <maxnumf> into one maximum per lane in a chain
+  // and <maximumf> into a tree with a dozen instructions per level for
+  // IEEE maximum's NaN and signed-zero rules. maxnumf ignores a NaN score;
+  // exp() of it still makes the row NaN.
+  int64_t lanes = cast<VectorType>(x.getType()).getNumElements();
+  for (; lanes > 1; lanes /= 2) {
+    int64_t half = lanes / 2;
+    Value low = b.create<vector::ExtractStridedSliceOp>(
+        loc, x, ArrayRef<int64_t>{0}, ArrayRef<int64_t>{half},
+        ArrayRef<int64_t>{1});
+    Value high = b.create<vector::ExtractStridedSliceOp>(
+        loc, x, ArrayRef<int64_t>{half}, ArrayRef<int64_t>{half},
+        ArrayRef<int64_t>{1});
+    x = b.create<arith::MaxNumFOp>(loc, low, high);
+  }
+  return b.create<vector::ExtractOp>(loc, x, ArrayRef<int64_t>{0});
 }
 
 Value FlashDecodingBuilder::sumEach(ArrayRef<Value> partials) {
@@ -288,9 +310,8 @@ void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
     // The online softmax; a row that has seen no key keeps m = -inf, and
     // subtracting 0 instead keeps exp() away from NaN.
     Value m = s[0], l = s[1];
-    Value blockMax = b.create<vector::ReductionOp>(
-        loc, vector::CombiningKind::MAXIMUMF, block);
-    Value newMax = b.create<arith::MaximumFOp>(loc, m, blockMax);
+    Value blockMax = maxOfLanes(block);
+    Value newMax = b.create<arith::MaxNumFOp>(loc, m, blockMax);
     Value empty = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ,
                                           newMax, constant(negInfinity));
     Value shift = b.create<arith::SelectOp>(loc, empty, constant(0.0), newMax);
