@@ -60,6 +60,8 @@ def manifests():
                            {"bytes": 8, "times": ["batch", "capacity"]}]},
     }
     write("manifest", "full.json", full)
+    write("manifest", "kv-bf16.json",
+          dict(full, kv_cache=dict(full["kv_cache"], dtype="bf16")))
     mha = {"abi_version": 1, "name": "mha", "dims": ["batch", "seq"],
            "inputs": [{"name": "x", "dtype": "f32", "shape": ["batch", "seq", 256]}],
            "params": [{"name": "wq", "tensor": "attn.q_proj.weight",
@@ -83,6 +85,7 @@ def manifests():
                                                         of=["q", "nope"])]),
         "bad-kv.json": dict(full, kv_cache={"batch_dim": "nope", "seq_dim": "seq",
                                             "floats_per_token": -4}),
+        "bad-kv-dtype.json": dict(full, kv_cache=dict(full["kv_cache"], dtype="i8")),
         "bad-arena.json": dict(full, arena={"alignment": 128, "forward": [
             {"bytes": -1, "times": ["position"]}]}),
         "deep.json": "[" * 10000 + "]" * 10000,
