@@ -143,3 +143,25 @@ func.func @bf16_cache(%q: tensor<?x4x?x8xf32>, %k: tensor<?x2x?x8xbf16>, %v: ten
   %0 = attn.attention %q, %k, %v causal scale 0.125 : tensor<?x4x?x8xf32>, tensor<?x2x?x8xbf16>, tensor<?x2x?x8xbf16> -> tensor<?x4x?x8xf32>
   return %0 : tensor<?x4x?x8xf32>
 }
+
+// -----
+
+// bf16 rows of 32 features (twice the 16 lanes): one 32-wide read, its words
+// shifted (even features) and masked (odd ones) into two f32 vectors; the
+// query is built in that lane order, and the output's even and odd vectors
+// are interleaved back into order when stored.
+// CHECK-LABEL: func.func @bf16_paired
+// CHECK: vector.from_elements {{.+}} : vector<16xf32>
+// CHECK: %[[PAIR:.+]] = vector.transfer_read %arg1[{{.+}}], %{{.+}} {in_bounds = [true]} : tensor<?x2x?x32xbf16>, vector<32xbf16>
+// CHECK: %[[WORDS:.+]] = vector.bitcast %[[PAIR]] : vector<32xbf16> to vector<16xi32>
+// CHECK: %[[EVEN:.+]] = arith.shli %[[WORDS]], %{{.+}} : vector<16xi32>
+// CHECK: vector.bitcast %[[EVEN]] : vector<16xi32> to vector<16xf32>
+// CHECK: %[[ODD:.+]] = arith.andi %[[WORDS]], %{{.+}} : vector<16xi32>
+// CHECK: vector.bitcast %[[ODD]] : vector<16xi32> to vector<16xf32>
+// CHECK-NOT: arith.extf {{.*}} : vector
+// CHECK: vector.shuffle %{{.+}}, %{{.+}} [0, 16, 1, 17, 2, 18, {{.*}}, 15, 31] : vector<16xf32>, vector<16xf32>
+// CHECK: vector.store %{{.+}} : memref<1x34xf32>, vector<32xf32>
+func.func @bf16_paired(%q: tensor<?x4x1x32xf32>, %k: tensor<?x2x?x32xbf16>, %v: tensor<?x2x?x32xbf16>) -> tensor<?x4x1x32xf32> {
+  %0 = attn.attention %q, %k, %v causal scale 0.125 : tensor<?x4x1x32xf32>, tensor<?x2x?x32xbf16>, tensor<?x2x?x32xbf16> -> tensor<?x4x1x32xf32>
+  return %0 : tensor<?x4x1x32xf32>
+}

@@ -67,6 +67,19 @@ int64_t lanesAt(OpBuilder &b) {
   return getVectorTarget(b.getInsertionBlock()->getParentOp()).lanes;
 }
 
+/// Whether rows of `t` (bf16, `dim` features) read as pairs of vectors of
+/// `width` (FlashDecodingBuilder::rowVectors).
+bool pairable(const HeadLayout &t, int64_t dim, int64_t width) {
+  return getElementTypeOrSelf(t.tensor).isBF16() && dim % (2 * width) == 0;
+}
+
+/// The feature in lane `lane` of vector `n` of a row read by rowVectors.
+int64_t featureOf(int64_t n, int64_t lane, int64_t width, bool paired) {
+  if (!paired)
+    return n * width + lane;
+  return 2 * width * (n / 2) + 2 * lane + n % 2;
+}
+
 class FlashDecodingBuilder : AttentionKernelBuilder {
 public:
   FlashDecodingBuilder(OpBuilder &b, Location loc, const AttentionOperands &ops,
@@ -74,6 +87,8 @@ public:
       : AttentionKernelBuilder(b, loc, ops), maxQueries(maxQueries),
         qkWidth(vectorWidth(dqk, lanesAt(b))),
         vWidth(vectorWidth(dv, lanesAt(b))),
+        pairedKeys(pairable(ops.key, dqk, qkWidth)),
+        pairedValues(pairable(ops.value, dv, vWidth)),
         blockType(VectorType::get({kKeyBlock}, f32)) {}
 
   Value build(Value out, Value enabled);
@@ -98,6 +113,13 @@ private:
   /// Row `row`, features d0 .. d0 + width - 1 of head `h` of `t`, as f32.
   Value readRow(const HeadLayout &t, Value h, Value row, int64_t d0,
                 int64_t width);
+  /// Row `row` of head `h` of `t` (`dim` features) as f32 vectors of
+  /// `width`: features in order, or `paired` (a bf16 row), each 2 * width
+  /// features one load whose even features make one vector and odd ones
+  /// the next (a shift and a mask, where widening in order takes a
+  /// zero-extension and a shift per vector).
+  SmallVector<Value> rowVectors(const HeadLayout &t, Value h, Value row,
+                                int64_t dim, int64_t width, bool paired);
 
   /// The forall of partial results, [B, H, kMaxChunks, maxQueries, 2 + Dv].
   Value buildPartials(Value batches, Value chunks, Value chunkSize);
@@ -116,6 +138,9 @@ private:
 
   int64_t maxQueries;
   int64_t qkWidth, vWidth;
+  /// Keys (values) read from a bf16 cache two vectors at a time
+  /// (rowVectors): even and odd features apart.
+  bool pairedKeys, pairedValues;
   VectorType blockType;
   /// Query rows computed: sq, or 0 when disabled.
   Value queries;
@@ -147,6 +172,42 @@ Value FlashDecodingBuilder::readRow(const HeadLayout &t, Value h, Value row,
   if (element == f32)
     return read;
   return b.create<arith::ExtFOp>(loc, VectorType::get({width}, f32), read);
+}
+
+SmallVector<Value> FlashDecodingBuilder::rowVectors(const HeadLayout &t,
+                                                   Value h, Value row,
+                                                   int64_t dim, int64_t width,
+                                                   bool paired) {
+  SmallVector<Value> vectors;
+  if (!paired) {
+    for (int64_t d0 = 0; d0 < dim; d0 += width)
+      vectors.push_back(readRow(t, h, row, d0, width));
+    return vectors;
+  }
+  // Little-endian words of two bf16: the even feature in the low half, the
+  // odd one in the high half; a bf16 in the high half of a word, the rest
+  // zero, is that value as f32.
+  Type bf16 = b.getBF16Type(), i32 = b.getI32Type();
+  auto words = VectorType::get({width}, i32);
+  auto splatWord = [&](int32_t x) -> Value {
+    return b.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(words, b.getI32IntegerAttr(x)));
+  };
+  Value sixteen = splatWord(16), high = splatWord(static_cast<int32_t>(0xFFFF0000u));
+  auto f32s = VectorType::get({width}, f32);
+  for (int64_t d0 = 0; d0 < dim; d0 += 2 * width) {
+    Value pair = b.create<vector::TransferReadOp>(
+        loc, VectorType::get({2 * width}, bf16), t.tensor,
+        elementIndices(t, h, row, index(d0)),
+        b.create<arith::ConstantOp>(loc, b.getZeroAttr(bf16)),
+        ArrayRef<bool>{true});
+    Value w = b.create<vector::BitCastOp>(loc, words, pair);
+    vectors.push_back(b.create<vector::BitCastOp>(
+        loc, f32s, b.create<arith::ShLIOp>(loc, w, sixteen)));
+    vectors.push_back(b.create<vector::BitCastOp>(
+        loc, f32s, b.create<arith::AndIOp>(loc, w, high)));
+  }
+  return vectors;
 }
 
 Value FlashDecodingBuilder::keysAllowed(Value first) {
@@ -229,12 +290,16 @@ void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
   if (variant.window)
     j0 = max(j0, firstVisibleKey(rowLast));
   Value factor = constant(scale);
+  // In the lane order of the key rows (rowVectors).
   SmallVector<Value> query;
-  for (int64_t d0 = 0; d0 < dqk; d0 += qkWidth) {
+  for (int64_t n = 0; n < dqk / qkWidth; ++n) {
     SmallVector<Value> lanes;
-    for (int64_t d = d0; d < d0 + qkWidth; ++d)
+    for (int64_t i = 0; i < qkWidth; ++i)
       lanes.push_back(b.create<arith::MulFOp>(
-          loc, element(q, head, r, index(d)), factor));
+          loc,
+          element(q, head, r,
+                  index(featureOf(n, i, qkWidth, pairedKeys))),
+          factor));
     query.push_back(b.create<vector::FromElementsOp>(
         loc, VectorType::get({qkWidth}, f32), lanes));
   }
@@ -255,11 +320,10 @@ void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
       Value row = masked ? min(j, last) : j;
       rows.push_back(row);
       Value dot;
-      for (int64_t d0 = 0, n = 0; d0 < dqk; d0 += qkWidth, ++n) {
-        Value key = readRow(k, kvHead, row, d0, qkWidth);
+      for (auto [n, key] : llvm::enumerate(
+               rowVectors(k, kvHead, row, dqk, qkWidth, pairedKeys)))
         dot = n ? b.create<vector::FMAOp>(loc, query[n], key, dot).getResult()
                 : b.create<arith::MulFOp>(loc, query[n], key).getResult();
-      }
       partials.push_back(dot);
     }
     Value block = sumEach(partials);
@@ -330,9 +394,9 @@ void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
     for (int64_t c = 0; c < kKeyBlock; ++c) {
       Value pc = b.create<vector::ExtractOp>(loc, p, ArrayRef<int64_t>{c});
       Value ps = b.create<vector::BroadcastOp>(loc, vType, pc);
-      for (int64_t d0 = 0, n = 2; d0 < dv; d0 += vWidth, ++n)
-        next[n] = b.create<vector::FMAOp>(
-            loc, ps, readRow(v, kvHead, rows[c], d0, vWidth), next[n]);
+      for (auto [n, value] : llvm::enumerate(
+               rowVectors(v, kvHead, rows[c], dv, vWidth, pairedValues)))
+        next[2 + n] = b.create<vector::FMAOp>(loc, ps, value, next[2 + n]);
     }
     return next;
   };
@@ -352,9 +416,21 @@ void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
 
   b.create<memref::StoreOp>(loc, state[0], ps, ValueRange{r, index(0)});
   b.create<memref::StoreOp>(loc, state[1], ps, ValueRange{r, index(1)});
-  for (int64_t d0 = 0, n = 2; d0 < dv; d0 += vWidth, ++n)
-    b.create<vector::StoreOp>(loc, state[n], ps,
-                              ValueRange{r, index(2 + d0)});
+  if (!pairedValues) {
+    for (int64_t d0 = 0, n = 2; d0 < dv; d0 += vWidth, ++n)
+      b.create<vector::StoreOp>(loc, state[n], ps,
+                                ValueRange{r, index(2 + d0)});
+    return;
+  }
+  // Even and odd features interleaved back into order.
+  SmallVector<int64_t> interleave;
+  for (int64_t i = 0; i < vWidth; ++i)
+    interleave.append({i, vWidth + i});
+  for (int64_t d0 = 0, n = 2; d0 < dv; d0 += 2 * vWidth, n += 2)
+    b.create<vector::StoreOp>(
+        loc,
+        b.create<vector::ShuffleOp>(loc, state[n], state[n + 1], interleave),
+        ps, ValueRange{r, index(2 + d0)});
 }
 
 Value FlashDecodingBuilder::buildPartials(Value batches, Value chunks,
