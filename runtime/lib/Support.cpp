@@ -1,7 +1,10 @@
 //===- Support.cpp - Helpers shared by the runtime's sources --------------===//
 #include "Support.h"
 
+#include <cstdlib>
 #include <new>
+
+#include <sys/mman.h>
 
 namespace attnc::rt {
 
@@ -31,9 +34,23 @@ AlignedBuffer::AlignedBuffer(size_t size) : bytes(size) {
   size_t rounded = (size + kAlignment - 1) / kAlignment * kAlignment;
   if (rounded < size)
     throw std::bad_alloc();
-  memory.reset(std::aligned_alloc(kAlignment, rounded ? rounded : kAlignment));
-  if (!memory)
+  if (size < kHugePage) {
+    memory.reset(std::aligned_alloc(kAlignment, rounded ? rounded : kAlignment));
+    if (!memory)
+      throw std::bad_alloc();
+    return;
+  }
+  // A buffer of a huge page or more (weights' panels, KV caches, arenas:
+  // what a run streams) starts on one, and its whole huge pages ask for
+  // transparent huge pages, which a kernel set to "madvise" gives only when
+  // asked: a decoding step reading 500 MB through 4 KiB pages walks the
+  // page tables 120000 times. The tail stays in small pages, so that no
+  // more than the buffer is resident.
+  void *data = nullptr;
+  if (posix_memalign(&data, kHugePage, rounded))
     throw std::bad_alloc();
+  memory.reset(data);
+  madvise(data, size / kHugePage * kHugePage, MADV_HUGEPAGE); // may fail
 }
 
 Error ErrorList::take() {

@@ -34,6 +34,8 @@ std::string truncate(std::string text, size_t limit = 80);
 class AlignedBuffer {
 public:
   static constexpr size_t kAlignment = 64;
+  /// The x86-64 transparent huge page.
+  static constexpr size_t kHugePage = size_t(2) << 20;
 
   AlignedBuffer() = default;
   /// Throws std::bad_alloc when out of memory.
