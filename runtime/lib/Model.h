@@ -22,8 +22,7 @@ class Model {
 public:
   using ForwardFn = int32_t (*)(const int64_t *dims, void *const *buffers);
   using StepFn = int32_t (*)(const int64_t *dims, void *const *buffers,
-                             void *kvCache, int64_t capacity,
-                             int64_t position);
+                             void *kvCache, int64_t capacity, int64_t position);
 
   /// Loads the library, checks that it implements this runtime's ABI
   /// version, and validates its manifest.

@@ -296,8 +296,7 @@ Status Session::step(const attnc_tensor *inputs, size_t count) {
     }
   owner.applyNumThreads();
   if (int32_t code = owner.call([&] {
-        return owner.stepFunction()(dims.data(), buffers.data(),
-                                    cache.data(),
+        return owner.stepFunction()(dims.data(), buffers.data(), cache.data(),
                                     capacity, position);
       })) {
     results.clear();

@@ -35,7 +35,8 @@ AlignedBuffer::AlignedBuffer(size_t size) : bytes(size) {
   if (rounded < size)
     throw std::bad_alloc();
   if (size < kHugePage) {
-    memory.reset(std::aligned_alloc(kAlignment, rounded ? rounded : kAlignment));
+    memory.reset(
+        std::aligned_alloc(kAlignment, rounded ? rounded : kAlignment));
     if (!memory)
       throw std::bad_alloc();
     return;

@@ -335,8 +335,8 @@ int printStats(ModuleOp module) {
   PassManager graph(module.getContext());
   if (failed(applyPassManagerCLOptions(graph)))
     return fail("invalid pass manager options");
-  attnc::buildGraphPipeline(graph, {fuse, debugAttention, weightType,
-                                    roundActivations, kvCacheType});
+  attnc::buildGraphPipeline(
+      graph, {fuse, debugAttention, weightType, roundActivations, kvCacheType});
   if (failed(graph.run(module)))
     return 1;
   FailureOr<attnc::ModelCost> cost = attnc::analyzeModelCost(module);
@@ -572,8 +572,8 @@ int compileMain() {
     pm.enableTiming(timingScope);
     if (failed(applyPassManagerCLOptions(pm)))
       return fail("invalid pass manager options");
-    attnc::buildGraphPipeline(pm, {fuse, debugAttention, weightType,
-                                    roundActivations, kvCacheType});
+    attnc::buildGraphPipeline(
+        pm, {fuse, debugAttention, weightType, roundActivations, kvCacheType});
     bool graphOnly = emitStage == Stage::Fused || emitStage == Stage::Dot;
     if (!graphOnly)
       attnc::buildAttnToLinalgPipeline(pm);

@@ -80,11 +80,10 @@ Value appendToCache(OpBuilder &b, Location loc, Value cache, Value layer,
                     Value fresh, Value position) {
   auto cacheMemref = cast<MemRefType>(cache.getType());
   if (getElementTypeOrSelf(fresh) != cacheMemref.getElementType())
-    fresh = b.create<arith::TruncFOp>(
-        loc,
-        cast<RankedTensorType>(fresh.getType())
-            .clone(cacheMemref.getElementType()),
-        fresh);
+    fresh = b.create<arith::TruncFOp>(loc,
+                                      cast<RankedTensorType>(fresh.getType())
+                                          .clone(cacheMemref.getElementType()),
+                                      fresh);
   auto freshType = cast<RankedTensorType>(fresh.getType());
   Value batch = b.create<tensor::DimOp>(loc, fresh, 0);
   Value count = b.create<tensor::DimOp>(loc, fresh, 2);

@@ -19,9 +19,9 @@ namespace {
 // huge pages are advised MADV_HUGEPAGE); smaller ones on 64 bytes. Every
 // byte is usable.
 TEST(AlignedBufferTest, HugePagesForLargeBuffers) {
-  for (size_t size : {size_t(0), size_t(1), size_t(1000),
-                      AlignedBuffer::kHugePage - 1, AlignedBuffer::kHugePage,
-                      AlignedBuffer::kHugePage * 3 + 100}) {
+  for (size_t size :
+       {size_t(0), size_t(1), size_t(1000), AlignedBuffer::kHugePage - 1,
+        AlignedBuffer::kHugePage, AlignedBuffer::kHugePage * 3 + 100}) {
     AlignedBuffer buffer(size);
     ASSERT_NE(buffer.data(), nullptr) << size;
     EXPECT_EQ(buffer.size(), size);

@@ -257,8 +257,9 @@ TEST(MemoryPlanTest, NarrowKVCache) {
                  std::string("\"") + dtype + "\"");
     attnc::Expected<Manifest> manifest = parseManifest(json);
     ASSERT_TRUE(manifest) << manifest.error().message();
-    EXPECT_EQ(manifest->kvCache->dtype,
-              std::string(dtype) == "bf16" ? ATTNC_DTYPE_BF16 : ATTNC_DTYPE_F16);
+    EXPECT_EQ(manifest->kvCache->dtype, std::string(dtype) == "bf16"
+                                            ? ATTNC_DTYPE_BF16
+                                            : ATTNC_DTYPE_F16);
     MemoryPlan plan = planMemory(*manifest, {1, 10}, 100);
     EXPECT_EQ(plan.kvCache, 128u * 100) << dtype;
     EXPECT_EQ(plan.arena, 4500u);

@@ -39,8 +39,8 @@ SmallVector<Value> AttentionKernelBuilder::elementIndices(const HeadLayout &t,
 
 Value AttentionKernelBuilder::element(const HeadLayout &t, Value h, Value row,
                                       Value d) {
-  Value x = b.create<tensor::ExtractOp>(loc, t.tensor,
-                                        elementIndices(t, h, row, d));
+  Value x =
+      b.create<tensor::ExtractOp>(loc, t.tensor, elementIndices(t, h, row, d));
   return x.getType() == f32 ? x : b.create<arith::ExtFOp>(loc, f32, x);
 }
 

@@ -22,7 +22,11 @@
 // contiguously. Only the last block, where the keys do not fill it, clamps
 // its rows and masks its keys: the full blocks address every row from one
 // base, which keeps the loop's registers free of per-key row offsets, and
-// take a padding mask and ALiBi's biases as vectors.
+// take a padding mask and ALiBi's biases as vectors. Keys and values of a
+// bf16 or f16 cache (attnc-kv-cache cache-type) are widened as they are
+// read; a bf16 row of twice the lanes is one read whose even and odd
+// features become two f32 vectors (a shift and a mask), the query built and
+// the output stored in that order.
 //
 //===----------------------------------------------------------------------===//
 #include "AttentionKernelBuilder.h"
@@ -175,9 +179,9 @@ Value FlashDecodingBuilder::readRow(const HeadLayout &t, Value h, Value row,
 }
 
 SmallVector<Value> FlashDecodingBuilder::rowVectors(const HeadLayout &t,
-                                                   Value h, Value row,
-                                                   int64_t dim, int64_t width,
-                                                   bool paired) {
+                                                    Value h, Value row,
+                                                    int64_t dim, int64_t width,
+                                                    bool paired) {
   SmallVector<Value> vectors;
   if (!paired) {
     for (int64_t d0 = 0; d0 < dim; d0 += width)
@@ -193,7 +197,8 @@ SmallVector<Value> FlashDecodingBuilder::rowVectors(const HeadLayout &t,
     return b.create<arith::ConstantOp>(
         loc, DenseElementsAttr::get(words, b.getI32IntegerAttr(x)));
   };
-  Value sixteen = splatWord(16), high = splatWord(static_cast<int32_t>(0xFFFF0000u));
+  Value sixteen = splatWord(16),
+        high = splatWord(static_cast<int32_t>(0xFFFF0000u));
   auto f32s = VectorType::get({width}, f32);
   for (int64_t d0 = 0; d0 < dim; d0 += 2 * width) {
     Value pair = b.create<vector::TransferReadOp>(
@@ -296,9 +301,7 @@ void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
     SmallVector<Value> lanes;
     for (int64_t i = 0; i < qkWidth; ++i)
       lanes.push_back(b.create<arith::MulFOp>(
-          loc,
-          element(q, head, r,
-                  index(featureOf(n, i, qkWidth, pairedKeys))),
+          loc, element(q, head, r, index(featureOf(n, i, qkWidth, pairedKeys))),
           factor));
     query.push_back(b.create<vector::FromElementsOp>(
         loc, VectorType::get({qkWidth}, f32), lanes));
