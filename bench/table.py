@@ -98,26 +98,15 @@ ROWS = {
                              bandwidth_target=0.8),
     "prefill128int8dot": dict(label="GPT-2-small prefill, S=128, int8 dot products",
                               peers=["attnc-f32"], target=("attnc-f32", 1.0)),
-    # The long context, the KV cache in f32 or bf16 (--kv-cache-type bf16).
-    "decode1024bf16dot": dict(label="GPT-2-small decode, context 1024, bf16 dot products",
-                              bytes=gpt2_decode_bytes(1024, matrix_bytes=2),
-                              peers=["attnc-f32"], target=("attnc-f32", 1.8),
-                              bandwidth_target=0.8),
-    "decode1024bf16dotkv": dict(label="GPT-2-small decode, context 1024, bf16 dot products, "
-                                "bf16 KV cache",
-                                bytes=gpt2_decode_bytes(1024, matrix_bytes=2, kv_bytes=2),
-                                peers=["attnc-f32"], target=("attnc-f32", 1.8),
-                                bandwidth_target=0.8),
-    "decode1024int8dot": dict(label="GPT-2-small decode, context 1024, int8 dot products",
-                              bytes=gpt2_decode_bytes(1024, matrix_bytes=1.125),
-                              peers=["attnc-f32"], target=("attnc-f32", 3.0),
-                              bandwidth_target=0.8),
-    "decode1024int8dotkv": dict(label="GPT-2-small decode, context 1024, int8 dot products, "
-                                "bf16 KV cache",
-                                bytes=gpt2_decode_bytes(1024, matrix_bytes=1.125, kv_bytes=2),
-                                peers=["attnc-f32"], target=("attnc-f32", 3.0),
-                                bandwidth_target=0.8),
 }
+# The long context with dot products (issue 15), the KV cache in f32 or in
+# bf16 (--kv-cache-type bf16, rows ...kv), against f32.
+for weights, matrix_bytes, ratio in (("bf16", 2, 1.8), ("int8", 1.125, 3.0)):
+    for kv_bytes, suffix, cache in ((4, "", ""), (2, "kv", ", bf16 KV cache")):
+        ROWS[f"decode1024{weights}dot{suffix}"] = dict(
+            label=f"GPT-2-small decode, context 1024, {weights} dot products{cache}",
+            bytes=gpt2_decode_bytes(1024, matrix_bytes=matrix_bytes, kv_bytes=kv_bytes),
+            peers=["attnc-f32"], target=("attnc-f32", ratio), bandwidth_target=0.8)
 
 
 def load(path, clock):
