@@ -62,14 +62,15 @@ int32_t attnc_model_forward(const int64_t *dims, void *const *buffers) {
              (float *)buffers[2]);
 }
 
-/* The cache holds keys [1, batch, 1, capacity, 1], then values alike. */
+/* The cache holds keys [1, batch, 1, capacity, 1], then values alike (its
+   manifest dtype: f32). The ABI passes it untyped (docs/abi.md). */
 int32_t attnc_model_step(const int64_t *dims, void *const *buffers,
-                         float *kv_cache, int64_t capacity, int64_t position) {
+                         void *kv_cache, int64_t capacity, int64_t position) {
   int64_t batch = dims[0], seq = dims[1], first[64];
   const int64_t *ids = (const int64_t *)buffers[0];
   if (batch > 64 || position < 0 || position + seq > capacity)
     return 1;
-  float *keys = kv_cache, *values = kv_cache + batch * capacity;
+  float *keys = (float *)kv_cache, *values = keys + batch * capacity;
   for (int64_t b = 0; b < batch; ++b) {
     for (int64_t s = 0; s < seq; ++s)
       keys[b * capacity + position + s] = values[b * capacity + position + s] =
