@@ -191,21 +191,20 @@ Status Session::enableKVCache(int64_t newCapacity) {
 
 Status Session::allocateCache(int64_t batch) {
   const Manifest &spec = owner.manifest();
-  std::optional<uint64_t> bytes;
-  if (uint64_t size = kvCacheBytes(spec, batch, capacity); size != UINT64_MAX)
-    bytes = size;
-  if (!bytes || *bytes > SIZE_MAX)
+  // kvCacheBytes saturates at UINT64_MAX when the size overflows.
+  uint64_t bytes = kvCacheBytes(spec, batch, capacity);
+  if (bytes == UINT64_MAX || bytes > SIZE_MAX)
     return Error(ATTNC_ERROR_OUT_OF_MEMORY,
                  "KV cache of " + std::to_string(capacity) +
                      " tokens for a batch of " + std::to_string(batch) +
                      " is too large");
   try {
-    cache = AlignedBuffer(*bytes);
+    cache = AlignedBuffer(bytes);
   } catch (const std::bad_alloc &) {
     return Error(ATTNC_ERROR_OUT_OF_MEMORY,
                  "KV cache of " + std::to_string(capacity) +
                      " tokens for a batch of " + std::to_string(batch) +
-                     " needs " + formatBytes(*bytes) +
+                     " needs " + formatBytes(bytes) +
                      ", more than can be allocated");
   }
   populateWritable(cache.data(), cache.size());
