@@ -95,3 +95,40 @@ module attributes {attn.target = {cpu = "znver5", features = ["avx512f", "avx512
     return
   }
 }
+
+// -----
+
+// One row (a decode step) over K = 1100, more than one k block (512 bf16
+// k): no k blocks. The row is rounded over all of K once per group into a
+// scratch of its own (1100 rounded up to whole vectors: 1104 k, 552 pairs),
+// then each panel's tile runs over all 550 pairs, so that the group's panels
+// are read as one stream.
+// CHECK-LABEL: func.func @pairs_one_row
+// CHECK:         scf.parallel
+// CHECK:         %[[ROW:.+]] = memref.alloca() {alignment = 64 : i64} : memref<1x552xi32>
+// CHECK:         scf.for %{{.+}} = %c0 to %c1100 step %c16
+// CHECK:           arith.truncf %{{.+}} : vector<16xf32> to vector<16xbf16>
+// CHECK:           vector.store %{{.+}}, %[[ROW]]
+// CHECK:         scf.for
+// CHECK:           scf.for %{{.+}} = %c0 to %c550 step %c1
+// CHECK-COUNT-3:     llvm.call_intrinsic "llvm.x86.avx512bf16.dpbf16ps.512"
+// CHECK-NOT:     %c512
+// CHECK-NOT:     linalg.generic
+module attributes {attn.target = {cpu = "znver5", features = ["avx512f", "avx512bf16"], f32_lanes = 16 : i64, vector_registers = 32 : i64}} {
+  func.func @pairs_one_row(%a: memref<1x1100xf32>, %p: memref<2x550x48x2xbf16>, %c: memref<1x96xf32>) {
+    linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                     affine_map<(m, n, k) -> (n floordiv 48, k floordiv 2, n mod 48, k mod 2)>,
+                                     affine_map<(m, n, k) -> (m, n)>],
+                    iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%a, %p : memref<1x1100xf32>, memref<2x550x48x2xbf16>) outs(%c : memref<1x96xf32>) {
+    ^bb0(%x: f32, %y: bf16, %acc: f32):
+      %xr = arith.truncf %x : f32 to bf16
+      %xw = arith.extf %xr : bf16 to f32
+      %w = arith.extf %y : bf16 to f32
+      %0 = arith.mulf %xw, %w : f32
+      %1 = arith.addf %acc, %0 : f32
+      linalg.yield %1 : f32
+    }
+    return
+  }
+}

@@ -15,6 +15,11 @@
 // DEFINE: %{lower} = -convert-linalg-to-loops -arith-expand -lower-affine -arith-expand -convert-scf-to-cf -convert-vector-to-llvm -expand-strided-metadata -finalize-memref-to-llvm -convert-arith-to-llvm -convert-math-to-llvm -convert-index-to-llvm -convert-cf-to-llvm -convert-func-to-llvm -reconcile-unrealized-casts
 // RUN: attnc-opt %s -attnc-lower-contractions | mlir-opt %{lower} | mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
 // RUN: sed 's/"avx512bf16"/"avx512bw"/' %s | attnc-opt -attnc-lower-contractions | mlir-opt %{lower} | mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
+// M = 1 (a decode step's one row: its own form, the row rounded over all of
+// K = 1027 first, each panel's tile over all 514 pairs), each way:
+// DEFINE: %{one_row} = sed -e 's/9x/1x/g' -e 's/%c9 = arith.constant 9/%c9 = arith.constant 1/'
+// RUN: %{one_row} %s | attnc-opt -attnc-lower-contractions | mlir-opt %{lower} | mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
+// RUN: %{one_row} %s | sed 's/"avx512bf16"/"avx512bw"/' | attnc-opt -attnc-lower-contractions | mlir-opt %{lower} | mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
 // The kernel was emitted, each way (and the loops were not touched):
 // RUN: attnc-opt %s -attnc-lower-contractions | FileCheck %s --check-prefix=DOT
 // DOT-LABEL: func.func @product

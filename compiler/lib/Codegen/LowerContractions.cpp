@@ -23,17 +23,19 @@
 //
 // The packed block of B stays in L2 and the 8 rows of A in L1; every vector
 // is one register wide. Those are AVX-512's numbers; the module's target
-// (VectorTarget.h) sets them: on AVX2, 8 lanes, panels of 24, 4-row tiles. Each element of C sees its k terms in the
-// same order whatever the grouping, so the parallel loop gives bit-identical
-// results for any thread count. Packing also makes the two layouts of B (a
-// weight stored [out, in] or [in, out]) equally fast.
+// (VectorTarget.h) sets them: on AVX2, 8 lanes, panels of 24, 4-row tiles. Each
+// element of C sees its k terms in the same order whatever the grouping, so the
+// parallel loop gives bit-identical results for any thread count. Packing also
+// makes the two layouts of B (a weight stored [out, in] or [in, out]) equally
+// fast.
 //
 // A bf16 weight packed at load in pairs of k (panel_pairs, with A rounded to
 // bf16: `attnc compile --round-activations`) has its own inner loop
 // (PairKernel.h): per k block and row tile, A's rows are rounded once into
 // a small scratch; per pair of k, 3 loads of the panel, one broadcast of
 // A's pair per row and 24 vdpbf16ps (AVX512_BF16), or the pairs widened
-// and 48 FMAs on a target without it.
+// and 48 FMAs on a target without it. One row (a decode step) is rounded
+// over all of K at once instead, and each panel's tile spans K, as above.
 //
 // An int8 weight packed at load in quads of k (panel_quads, with A quantized
 // per block of 32 k: `attnc compile --weight-type int8 --round-activations`)
@@ -78,6 +80,7 @@
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/Support/SaveAndRestore.h"
 
 namespace attnc {
 #define GEN_PASS_DEF_LOWERCONTRACTIONS
@@ -745,9 +748,23 @@ void KernelEmitter::emit() {
   // load: each panel in one tile over all of K, so that the group's panels,
   // contiguous in memory, are read as one stream, where k blocks would jump
   // between panels every block. Each element of C still sees its k terms in
-  // order: the same results. (The bf16 pair kernel rounds A per k block into
-  // its scratch, so it keeps the blocked form.)
+  // order: the same results. The bf16 pair kernel first rounds the row over
+  // all of K into a scratch of its own (K must be static).
+  std::optional<int64_t> staticK = getConstantIntValue(sizeK);
   auto decode = [&] {
+    llvm::SaveAndRestore<Value> rowScratch(roundedA);
+    if (pairKernel) {
+      roundedA = b.create<memref::AllocaOp>(
+          loc,
+          pairKernel->scratchType(1, llvm::alignTo(*staticK, kVectorWidth)),
+          b.getI64IntegerAttr(64));
+      pairKernel->roundRows(
+          c.op.getDpsInputs()[0],
+          [&](int64_t, Value j) {
+            return indicesOf(0, loopIvs(batch, zero, {}, j));
+          },
+          1, sizeK, roundedA);
+    }
     forPanels([&](Value panel, bool partial) {
       auto [n0, cols] = columnsFrom(panel);
       emitTile(batch, zero, 1, bPanels, panel, zero, n0, cols, zero, sizeK,
@@ -785,7 +802,7 @@ void KernelEmitter::emit() {
   std::optional<int64_t> staticM = getConstantIntValue(sizeM);
   if (quadKernel)
     quads();
-  else if (!prepacked || pairKernel || (staticM && *staticM != 1))
+  else if (!prepacked || (pairKernel && !staticK) || (staticM && *staticM != 1))
     blocked();
   else if (staticM)
     decode();
