@@ -23,11 +23,11 @@ Error attnc::optimizeModule(Module &module, TargetMachine &machine,
   module.setTargetTriple(machine.getTargetTriple().str());
   module.setDataLayout(machine.createDataLayout());
   // LLVM's -O pipeline (as MLIR's makeOptimizingTransformer builds it)
-  // without its loop unroller. The kernels come out of
-  // MLIR already register-tiled: an 8 x 48 tile keeps 24 accumulators, 3
-  // panel vectors and a broadcast in 28 of 32 registers, and unrolling its
-  // k loop by two spilled accumulators to the stack (GPT-2's S=128 prefill
-  // 16% slower; decode unchanged either way).
+  // without its loop unroller. The kernels come out of MLIR already
+  // register-tiled: an 8 x 48 tile keeps 24 accumulators, 3 panel vectors
+  // and a broadcast in 28 of 32 registers, and unrolling its k loop by two
+  // spilled accumulators to the stack (GPT-2's S=128 prefill 16% slower;
+  // decode unchanged either way).
   PipelineTuningOptions tuning;
   tuning.LoopUnrolling = false;
   tuning.LoopInterleaving = true;
