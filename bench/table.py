@@ -37,6 +37,9 @@ def mm(m, n, k):
 
 
 # id -> label, FLOP per call (for GFLOP/s), peers, (peer, minimum ratio)
+# Issue 14: 2 threads >= 1.9x faster than 1 on the 12-layer prefill, S=128.
+PREFILL_2V1_TARGET = 1.9
+
 ROWS = {
     "mm512x768x768": mm(512, 768, 768),
     "mm512x3072x768": mm(512, 3072, 768),
@@ -190,7 +193,8 @@ def main():
             peer = f"{p:.2f}x"
         out.append(f"| 2 threads vs 1 on the prefill, S=128 | 2 vs 1 | "
                    f"{a:.2f}x | PyTorch | {peer} | - | 1-thread time / "
-                   f"2-thread time | >= 1.8x | {verdict(a >= 1.8)} |")
+                   f"2-thread time | >= {PREFILL_2V1_TARGET}x | "
+                   f"{verdict(a >= PREFILL_2V1_TARGET)} |")
     firsts = [f"{ROWS[row]['label']}, {t} thread{'s' if t > 1 else ''}: "
               f"{med[row, t, 'attnc first'][0] / med[row, t, 'attnc'][0]:.2f}x"
               for row in ROWS for t in threads
