@@ -36,10 +36,10 @@ def mm(m, n, k):
                 target=("oneDNN", 0.9), peak_target=0.85)
 
 
-# id -> label, FLOP per call (for GFLOP/s), peers, (peer, minimum ratio)
 # Issue 14: 2 threads >= 1.9x faster than 1 on the 12-layer prefill, S=128.
 PREFILL_2V1_TARGET = 1.9
 
+# id -> label, FLOP per call (for GFLOP/s), peers, (peer, minimum ratio)
 ROWS = {
     "mm512x768x768": mm(512, 768, 768),
     "mm512x3072x768": mm(512, 3072, 768),
