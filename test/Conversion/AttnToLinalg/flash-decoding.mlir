@@ -4,7 +4,8 @@
 // chunks of max(64, ceil(sk / 256) * 16) keys, a number that depends on sk
 // alone; a forall over (batch, head, chunk) writes each chunk's partial
 // (m, l, o[8]) per query row, then a forall over (batch, head) merges them.
-// Per key of a block of 16, an 8-wide product of the query row and the key
+// The query row is read as vectors, scaled by the scale. Per key of a block
+// of 16, an 8-wide product of the query row and the key
 // row; shuffles and adds sum each product's lanes into the block's vector of
 // 16 scores (8 keys per vector after three levels, then the two halves
 // joined), one vector for its max and exp. The full blocks read rows
@@ -20,9 +21,11 @@
 // CHECK: %[[PARTIALS:.+]] = tensor.empty(%{{.+}}) : tensor<?x4x16x1x10xf32>
 // CHECK: %[[P:.+]] = scf.forall (%[[B:.+]], %[[H:.+]], %[[C:.+]]) in (%{{.+}}, 4, %[[CHUNKS]]) shared_outs(%[[POUT:.+]] = %[[PARTIALS]])
 // CHECK:   arith.divui %[[H]], %c2
-// CHECK:   memref.alloca() {alignment = 64 : i64} : memref<1x10xf32>
-// CHECK:   scf.for
-// CHECK:     vector.from_elements {{.+}} : vector<8xf32>
+// CHECK-NOT: memref.alloca
+// The query row: one read, scaled as a vector.
+// CHECK:   %[[TILE:.+]] = scf.for {{.+}} iter_args(%[[ROWS:.+]] = %{{.+}}) -> (tensor<?x10xf32>)
+// CHECK:     %[[Q:.+]] = vector.transfer_read %arg0[%[[B]], %[[H]], %{{.+}}, %{{.+}}], %{{.+}} {in_bounds = [true]} : tensor<?x4x1x8xf32>, vector<8xf32>
+// CHECK-NEXT: arith.mulf %[[Q]], %{{.+}} : vector<8xf32>
 // CHECK:     %[[FULL:.+]] = arith.divsi %{{.+}}, %c16
 // CHECK:     %[[STATE:.+]]:3 = scf.for %{{.+}} = %c0{{.*}} to %[[FULL]] {{.+}} iter_args({{.+}}) -> (f32, f32, vector<8xf32>)
 // CHECK-NOT:   arith.minsi
@@ -55,13 +58,22 @@
 // CHECK:       arith.select
 // CHECK:       vector.from_elements {{.+}} : vector<16xf32>
 // CHECK:       arith.maxnumf {{.+}} : vector<8xf32>
-// CHECK:   tensor.parallel_insert_slice %{{.+}} into %[[POUT]][%[[B]], %[[H]], %[[C]], 0, 0]
+// The row's (m, l, o) straight into the chunk's tile.
+// CHECK:     %[[M:.+]] = tensor.insert %{{.+}} into %[[ROWS]][%{{.+}}, %c0{{.*}}] : tensor<?x10xf32>
+// CHECK:     %[[ML:.+]] = tensor.insert %{{.+}} into %[[M]][%{{.+}}, %c1{{.*}}] : tensor<?x10xf32>
+// CHECK:     vector.transfer_write %{{.+}}, %[[ML]][%{{.+}}, %c2{{.*}}] {in_bounds = [true]} : vector<8xf32>, tensor<?x10xf32>
+// CHECK:   tensor.parallel_insert_slice %[[TILE]] into %[[POUT]][%[[B]], %[[H]], %[[C]], 0, 0]
 // CHECK: scf.forall (%[[B2:.+]], %[[H2:.+]]) in (%{{.+}}, 4) shared_outs(%[[OUT:.+]] = %{{.+}}) -> (tensor<?x4x?x8xf32>)
 // CHECK:   scf.for %{{.+}} = %c0{{.*}} to %[[CHUNKS]]
 // CHECK:     tensor.extract %[[P]][%[[B2]], %[[H2]]
 // CHECK:     arith.maximumf
 // CHECK:   math.exp
 // CHECK:   arith.divf
+// The chunks' outputs weighed and summed a vector of features at a time.
+// CHECK:   scf.for %{{.+}} = %c0{{.*}} to %[[CHUNKS]] {{.+}} -> (vector<8xf32>)
+// CHECK:     vector.transfer_read %[[P]][%[[B2]], %[[H2]], %{{.+}}, %{{.+}}, %c2{{.*}}], %{{.+}} {in_bounds = [true]} : tensor<?x4x16x1x10xf32>, vector<8xf32>
+// CHECK:     vector.fma
+// CHECK:   vector.transfer_write {{.+}} : vector<8xf32>, tensor<?x8xf32>
 // CHECK:   tensor.parallel_insert_slice %{{.+}} into %[[OUT]][%[[B2]], %[[H2]], 0, 0]
 // CHECK-NOT: scf.forall
 // CHECK: return
@@ -82,8 +94,7 @@ func.func @decode_one_query(%q: tensor<?x4x1x8xf32>, %k: tensor<?x2x?x8xf32>, %v
 // CHECK: %[[CHUNKS:.+]] = arith.select %[[DECODE]], %{{.+}}, %c1
 // CHECK: tensor.empty(%{{.+}}) : tensor<?x4x16x16x10xf32>
 // CHECK: scf.forall ({{.+}}) in (%{{.+}}, 4, %[[CHUNKS]])
-// CHECK:   memref.alloca() {alignment = 64 : i64} : memref<16x10xf32>
-// CHECK:   scf.for %{{.+}} = %c0{{.*}} to %[[ROWS]]
+// CHECK:   scf.for %{{.+}} = %c0{{.*}} to %[[ROWS]] {{.+}} -> (tensor<?x10xf32>)
 // CHECK: %[[DECODED:.+]] = scf.forall ({{.+}}) in (%{{.+}}, 4) shared_outs
 // CHECK: %[[ACTIVE:.+]] = arith.xori %[[DECODE]], %true
 // CHECK: %[[TILES:.+]] = arith.ceildivui %[[SQ]], %c48
@@ -117,7 +128,7 @@ func.func @prefill(%q: tensor<?x4x100x8xf32>, %k: tensor<?x4x?x8xf32>, %v: tenso
 // so 32 features are four 8-wide dot products, not two 16-wide ones.
 // CHECK-LABEL: func.func @decode_avx2
 // CHECK-NOT: vector<16xf32>
-// CHECK: vector.from_elements {{.+}} : vector<8xf32>
+// CHECK: vector.transfer_read %arg0{{.+}} : tensor<?x4x1x32xf32>, vector<8xf32>
 // CHECK: vector.shuffle {{.+}} : vector<8xf32>, vector<8xf32>
 module attributes {attn.target = {cpu = "x86-64-v3", features = [], f32_lanes = 8 : i64, vector_registers = 16 : i64}} {
   func.func @decode_avx2(%q: tensor<?x4x1x32xf32>, %k: tensor<?x4x?x32xf32>, %v: tensor<?x4x?x32xf32>) -> tensor<?x4x1x32xf32> {
@@ -148,10 +159,13 @@ func.func @bf16_cache(%q: tensor<?x4x?x8xf32>, %k: tensor<?x2x?x8xbf16>, %v: ten
 
 // bf16 rows of 32 features (twice the 16 lanes): one 32-wide read, its words
 // shifted (even features) and masked (odd ones) into two f32 vectors; the
-// query is built in that lane order, and the output's even and odd vectors
-// are interleaved back into order when stored.
+// query is read 32 wide and its even and odd features shuffled apart, and
+// the output's even and odd vectors are interleaved back into order when
+// stored.
 // CHECK-LABEL: func.func @bf16_paired
-// CHECK: vector.from_elements {{.+}} : vector<16xf32>
+// CHECK: %[[QPAIR:.+]] = vector.transfer_read %arg0{{.+}} : tensor<?x4x1x32xf32>, vector<32xf32>
+// CHECK: vector.shuffle %[[QPAIR]], %[[QPAIR]] [0, 2, 4, {{.*}}, 28, 30] : vector<32xf32>, vector<32xf32>
+// CHECK: vector.shuffle %[[QPAIR]], %[[QPAIR]] [1, 3, 5, {{.*}}, 29, 31] : vector<32xf32>, vector<32xf32>
 // CHECK: %[[PAIR:.+]] = vector.transfer_read %arg1[{{.+}}], %{{.+}} {in_bounds = [true]} : tensor<?x2x?x32xbf16>, vector<32xbf16>
 // CHECK: %[[WORDS:.+]] = vector.bitcast %[[PAIR]] : vector<32xbf16> to vector<16xi32>
 // CHECK: %[[EVEN:.+]] = arith.shli %[[WORDS]], %{{.+}} : vector<16xi32>
@@ -160,7 +174,7 @@ func.func @bf16_cache(%q: tensor<?x4x?x8xf32>, %k: tensor<?x2x?x8xbf16>, %v: ten
 // CHECK: vector.bitcast %[[ODD]] : vector<16xi32> to vector<16xf32>
 // CHECK-NOT: arith.extf {{.*}} : vector
 // CHECK: vector.shuffle %{{.+}}, %{{.+}} [0, 16, 1, 17, 2, 18, {{.*}}, 15, 31] : vector<16xf32>, vector<16xf32>
-// CHECK: vector.store %{{.+}} : memref<1x34xf32>, vector<32xf32>
+// CHECK: vector.transfer_write %{{.+}} : vector<32xf32>, tensor<?x34xf32>
 func.func @bf16_paired(%q: tensor<?x4x1x32xf32>, %k: tensor<?x2x?x32xbf16>, %v: tensor<?x2x?x32xbf16>) -> tensor<?x4x1x32xf32> {
   %0 = attn.attention %q, %k, %v causal scale 0.125 : tensor<?x4x1x32xf32>, tensor<?x2x?x32xbf16>, tensor<?x2x?x32xbf16> -> tensor<?x4x1x32xf32>
   return %0 : tensor<?x4x1x32xf32>

@@ -15,7 +15,8 @@
 // The chunk size depends only on the number of keys (at most kMaxChunks
 // chunks of at least kMinChunk keys), never on the thread count, and the
 // merge is sequential: results are bit-identical for any thread count.
-// Within a chunk a query row is a few vectors of its head dimension. Per
+// Within a chunk a query row is a few vectors of its head dimension, read
+// as vectors; the row's (m, l, o) goes straight into the partials. Per
 // block of 16 keys each key row gives a vector of products with the query,
 // shuffles and adds sum each vector's lanes into one vector of 16 scores
 // (sumEach), and o += p v reads value rows as vectors; both stream the cache
@@ -25,8 +26,8 @@
 // take a padding mask and ALiBi's biases as vectors. Keys and values of a
 // bf16 or f16 cache (attnc-kv-cache cache-type) are widened as they are
 // read; a bf16 row of twice the lanes is one read whose even and odd
-// features become two f32 vectors (a shift and a mask), the query built and
-// the output stored in that order.
+// features become two f32 vectors (a shift and a mask), the query shuffled
+// and the output stored in that order.
 //
 //===----------------------------------------------------------------------===//
 #include "AttentionKernelBuilder.h"
@@ -135,8 +136,12 @@ private:
   /// Per vector of `partials` (one per key of a block, of the same width),
   /// the sum of its lanes: lane c of the result is key c's.
   Value sumEach(ArrayRef<Value> partials);
-  /// The partial state of query row `r` over keys [j0, j1), into `ps`.
-  void chunkRow(Value r, Value j0, Value j1, Value ps);
+  /// The scaled query row `r` of the current head, as vectors of qkWidth in
+  /// the lane order of the key rows (rowVectors).
+  SmallVector<Value> queryVectors(Value r);
+  /// The partial state (m, l, o) of query row `r` over keys [j0, j1),
+  /// written into row r of `tile` ([rows, 2 + dv]); the new tile.
+  Value chunkRow(Value r, Value j0, Value j1, Value tile);
   /// The forall that merges the partials into `out`.
   Value buildMerge(Value out, Value batches, Value chunks, Value partials);
 
@@ -284,7 +289,40 @@ Value FlashDecodingBuilder::sumEach(ArrayRef<Value> partials) {
   return vectors.front();
 }
 
-void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
+SmallVector<Value> FlashDecodingBuilder::queryVectors(Value r) {
+  // One read per vector (a paired row: per two vectors, then its even and
+  // odd features apart), where element by element took an extract and an
+  // insert per feature.
+  Value factor = b.create<vector::BroadcastOp>(
+      loc, VectorType::get({qkWidth}, f32), constant(scale));
+  auto read = [&](int64_t d0, int64_t width) -> Value {
+    return b.create<vector::TransferReadOp>(
+        loc, VectorType::get({width}, f32), q.tensor,
+        elementIndices(q, head, r, index(d0)), constant(0.0),
+        ArrayRef<bool>{true});
+  };
+  SmallVector<Value> query;
+  for (int64_t n = 0; n < dqk / qkWidth; ++n) {
+    if (!pairedKeys) {
+      query.push_back(
+          b.create<arith::MulFOp>(loc, read(n * qkWidth, qkWidth), factor));
+      continue;
+    }
+    if (n % 2)
+      continue;
+    Value pair = read(n * qkWidth, 2 * qkWidth);
+    for (int64_t parity = 0; parity < 2; ++parity) {
+      SmallVector<int64_t> lanes;
+      for (int64_t i = 0; i < qkWidth; ++i)
+        lanes.push_back(featureOf(n + parity, i, qkWidth, true) - n * qkWidth);
+      query.push_back(b.create<arith::MulFOp>(
+          loc, b.create<vector::ShuffleOp>(loc, pair, pair, lanes), factor));
+    }
+  }
+  return query;
+}
+
+Value FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value tile) {
   // Row r sees the keys before keyEnd(r) when causal, from its window's
   // first key with a window.
   Value end = j1, rowLast;
@@ -294,18 +332,7 @@ void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
   }
   if (variant.window)
     j0 = max(j0, firstVisibleKey(rowLast));
-  Value factor = constant(scale);
-  // In the lane order of the key rows (rowVectors).
-  SmallVector<Value> query;
-  for (int64_t n = 0; n < dqk / qkWidth; ++n) {
-    SmallVector<Value> lanes;
-    for (int64_t i = 0; i < qkWidth; ++i)
-      lanes.push_back(b.create<arith::MulFOp>(
-          loc, element(q, head, r, index(featureOf(n, i, qkWidth, pairedKeys))),
-          factor));
-    query.push_back(b.create<vector::FromElementsOp>(
-        loc, VectorType::get({qkWidth}, f32), lanes));
-  }
+  SmallVector<Value> query = queryVectors(r);
 
   auto vType = VectorType::get({vWidth}, f32);
   double negInfinity = -std::numeric_limits<double>::infinity();
@@ -417,23 +444,29 @@ void FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value ps) {
     return keyBlock(add(j0, mul(i, index(kKeyBlock))), s, /*masked=*/true);
   });
 
-  b.create<memref::StoreOp>(loc, state[0], ps, ValueRange{r, index(0)});
-  b.create<memref::StoreOp>(loc, state[1], ps, ValueRange{r, index(1)});
+  tile =
+      b.create<tensor::InsertOp>(loc, state[0], tile, ValueRange{r, index(0)});
+  tile =
+      b.create<tensor::InsertOp>(loc, state[1], tile, ValueRange{r, index(1)});
+  auto write = [&](Value x, int64_t d0) {
+    tile = b.create<vector::TransferWriteOp>(loc, x, tile,
+                                             ValueRange{r, index(2 + d0)},
+                                             ArrayRef<bool>{true})
+               .getResult();
+  };
   if (!pairedValues) {
     for (int64_t d0 = 0, n = 2; d0 < dv; d0 += vWidth, ++n)
-      b.create<vector::StoreOp>(loc, state[n], ps,
-                                ValueRange{r, index(2 + d0)});
-    return;
+      write(state[n], d0);
+    return tile;
   }
   // Even and odd features interleaved back into order.
   SmallVector<int64_t> interleave;
   for (int64_t i = 0; i < vWidth; ++i)
     interleave.append({i, vWidth + i});
   for (int64_t d0 = 0, n = 2; d0 < dv; d0 += 2 * vWidth, n += 2)
-    b.create<vector::StoreOp>(
-        loc,
-        b.create<vector::ShuffleOp>(loc, state[n], state[n + 1], interleave),
-        ps, ValueRange{r, index(2 + d0)});
+    write(b.create<vector::ShuffleOp>(loc, state[n], state[n + 1], interleave),
+          d0);
+  return tile;
 }
 
 Value FlashDecodingBuilder::buildPartials(Value batches, Value chunks,
@@ -453,14 +486,6 @@ Value FlashDecodingBuilder::buildPartials(Value batches, Value chunks,
   Value j0 = mul(ivs[2], chunkSize);
   Value j1 = min(sk, add(j0, chunkSize));
 
-  Value ps = b.create<memref::AllocaOp>(
-      loc, MemRefType::get({maxQueries, 2 + dv}, f32),
-      b.getI64IntegerAttr(64));
-  loop(queries, {}, [&](Value r, ValueRange) {
-    chunkRow(r, j0, j1, ps);
-    return SmallVector<Value>{};
-  });
-
   Value out = forall.getRegionIterArgs().front();
   OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
   SmallVector<OpFoldResult> offsets{batch, head, ivs[2], zero, zero};
@@ -470,12 +495,7 @@ Value FlashDecodingBuilder::buildPartials(Value batches, Value chunks,
   Value dest = b.create<tensor::ExtractSliceOp>(loc, tileType, out, offsets,
                                                 sizes, strides);
   Value tile = loop(queries, dest, [&](Value r, ValueRange t) {
-    return SmallVector<Value>{
-        loop(index(2 + dv), t, [&](Value d, ValueRange t) {
-          Value x = b.create<memref::LoadOp>(loc, ps, ValueRange{r, d});
-          return SmallVector<Value>{
-              b.create<tensor::InsertOp>(loc, x, t[0], ValueRange{r, d})};
-        })[0]};
+    return SmallVector<Value>{chunkRow(r, j0, j1, t[0])};
   })[0];
   b.setInsertionPointToEnd(forall.getTerminator().getBody());
   b.create<tensor::ParallelInsertSliceOp>(loc, tile, out, offsets, sizes,
@@ -529,20 +549,33 @@ Value FlashDecodingBuilder::buildMerge(Value out, Value batches, Value chunks,
           b.create<math::FmaOp>(loc, w, partial(c, 1), l[0])};
     })[0];
     Value inverse = b.create<arith::DivFOp>(loc, constant(1.0), total);
-    return SmallVector<Value>{
-        loop(index(dv), t, [&](Value d, ValueRange t) {
-          Value o = loop(chunks, constant(0.0), [&](Value c, ValueRange o) {
-            Value w = b.create<memref::LoadOp>(loc, weights, c);
-            Value x = b.create<tensor::ExtractOp>(
-                loc, partials,
-                ValueRange{batch, head, c, r, add(d, index(2))});
-            return SmallVector<Value>{
-                b.create<math::FmaOp>(loc, w, x, o[0])};
-          })[0];
-          o = b.create<arith::MulFOp>(loc, o, inverse);
-          return SmallVector<Value>{
-              b.create<tensor::InsertOp>(loc, o, t[0], ValueRange{r, d})};
-        })[0]};
+    // out = sum over chunks of w_c o_c, a vector of vWidth features at a
+    // time, each element summed in chunk order as element by element.
+    auto vType = VectorType::get({vWidth}, f32);
+    SmallVector<Value> zeros(dv / vWidth, splat(vType, 0.0));
+    ValueRange sums = loop(chunks, zeros, [&](Value c, ValueRange o) {
+      Value w = b.create<vector::BroadcastOp>(
+          loc, vType, b.create<memref::LoadOp>(loc, weights, c));
+      SmallVector<Value> next;
+      for (auto [n, sum] : llvm::enumerate(o)) {
+        Value x = b.create<vector::TransferReadOp>(
+            loc, vType, partials,
+            ValueRange{batch, head, c, r,
+                       index(2 + static_cast<int64_t>(n) * vWidth)},
+            constant(0.0), ArrayRef<bool>{true});
+        next.push_back(b.create<vector::FMAOp>(loc, w, x, sum));
+      }
+      return next;
+    });
+    Value scaled = b.create<vector::BroadcastOp>(loc, vType, inverse);
+    Value row = t[0];
+    for (auto [n, sum] : llvm::enumerate(sums))
+      row = b.create<vector::TransferWriteOp>(
+                 loc, b.create<arith::MulFOp>(loc, sum, scaled), row,
+                 ValueRange{r, index(static_cast<int64_t>(n) * vWidth)},
+                 ArrayRef<bool>{true})
+                .getResult();
+    return SmallVector<Value>{row};
   })[0];
   b.setInsertionPointToEnd(forall.getTerminator().getBody());
   b.create<tensor::ParallelInsertSliceOp>(loc, tile, whole, offsets, sizes,
