@@ -290,27 +290,20 @@ Value FlashDecodingBuilder::sumEach(ArrayRef<Value> partials) {
 }
 
 SmallVector<Value> FlashDecodingBuilder::queryVectors(Value r) {
-  // One read per vector (a paired row: per two vectors, then its even and
-  // odd features apart), where element by element took an extract and an
-  // insert per feature.
+  // One read per vector; for paired keys one per two vectors, its even and
+  // odd features then shuffled apart.
   Value factor = b.create<vector::BroadcastOp>(
       loc, VectorType::get({qkWidth}, f32), constant(scale));
-  auto read = [&](int64_t d0, int64_t width) -> Value {
-    return b.create<vector::TransferReadOp>(
-        loc, VectorType::get({width}, f32), q.tensor,
-        elementIndices(q, head, r, index(d0)), constant(0.0),
-        ArrayRef<bool>{true});
-  };
   SmallVector<Value> query;
   for (int64_t n = 0; n < dqk / qkWidth; ++n) {
     if (!pairedKeys) {
-      query.push_back(
-          b.create<arith::MulFOp>(loc, read(n * qkWidth, qkWidth), factor));
+      query.push_back(b.create<arith::MulFOp>(
+          loc, readRow(q, head, r, n * qkWidth, qkWidth), factor));
       continue;
     }
     if (n % 2)
       continue;
-    Value pair = read(n * qkWidth, 2 * qkWidth);
+    Value pair = readRow(q, head, r, n * qkWidth, 2 * qkWidth);
     for (int64_t parity = 0; parity < 2; ++parity) {
       SmallVector<int64_t> lanes;
       for (int64_t i = 0; i < qkWidth; ++i)
