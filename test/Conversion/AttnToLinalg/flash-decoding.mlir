@@ -32,8 +32,13 @@
 // CHECK:       vector.transfer_read %arg1[{{.+}}], %{{.+}} {in_bounds = [true]} : tensor<?x2x?x8xf32>, vector<8xf32>
 // CHECK:       arith.mulf {{.+}} : vector<8xf32>
 // CHECK-NOT:   vector.reduction <add>
+// The sums are built depth first: keys 0 and 1 are summed before key 2 is
+// read (the order in which LLVM then reads the rows, FlashDecoding.cpp).
+// CHECK:       vector.transfer_read %arg1
+// CHECK-NOT:   vector.transfer_read
 // CHECK:       vector.shuffle %{{.+}}, %{{.+}} [0, 1, 2, 3, 8, 9, 10, 11] : vector<8xf32>, vector<8xf32>
 // CHECK:       vector.shuffle %{{.+}}, %{{.+}} [4, 5, 6, 7, 12, 13, 14, 15] : vector<8xf32>, vector<8xf32>
+// CHECK:       vector.transfer_read %arg1
 // CHECK:       vector.shuffle %{{.+}}, %{{.+}} [0, 1, 4, 5, 8, 9, 12, 13] : vector<8xf32>, vector<8xf32>
 // CHECK:       vector.shuffle %{{.+}}, %{{.+}} [0, 2, 4, 6, 8, 10, 12, 14] : vector<8xf32>, vector<8xf32>
 // CHECK:       %[[SCORES:.+]] = vector.shuffle %{{.+}}, %{{.+}} [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xf32>, vector<8xf32>
