@@ -137,9 +137,16 @@ if ((sanitize)); then
   passed=$((passed + fuzz_passed)) failed=$((failed + fuzz_failed))
   summary+="fuzz: ${fuzz_passed} passed, ${fuzz_failed} failed ($(elapsed "$t"))"$'\n'
   # "fuzz frontend: passed, 123 inputs in 60 s, corpus 45 files" ->
-  # "  fuzz frontend: 123 inputs in 60 s"
-  summary+=$(sed -nE -e 's/^(fuzz [^:]*): passed, ([^,]*),.*/  \1: \2/p' \
-    -e 's/^(fuzz [^:]*): FAILED.*/  \1: FAILED/p' "$log/fuzz.txt")$'\n'
+  # "  fuzz frontend: 123 inputs in 60 s"; a failed target keeps its
+  # indented lines (the error, the seed, the input that failed), so that the
+  # end of CI's output is enough to reproduce it.
+  summary+=$(awk '
+    /^fuzz [^:]*: passed, / {
+      sub(/: passed, /, ": "); sub(/,.*/, ""); print "  " $0; failed = 0; next
+    }
+    /^fuzz [^:]*: FAILED/ { sub(/: FAILED.*/, ": FAILED"); print "  " $0; failed = 1; next }
+    failed && /^    / { print; next }
+    { failed = 0 }' "$log/fuzz.txt")$'\n'
 
   # ThreadSanitizer, for the runtime's concurrency: only the runtime and its
   # unit tests (Runtime and Generation, with their concurrency tests) are

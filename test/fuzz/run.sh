@@ -91,8 +91,28 @@ run() {
     return 0
   fi
   echo "fuzz $target: FAILED (exit code $rc); log: $work/log"
-  grep -E "ERROR|SUMMARY|fuzzer: |Test unit written" "$work/log" | head -20 | cut -c1-300
+  grep -E "ERROR|SUMMARY|fuzzer: |Test unit written|INFO: Seed" "$work/log" |
+    head -20 | cut -c1-300 | sed 's/^/    /'
+  print_inputs "$work/log"
   return 1
+}
+
+# print_inputs LOG: each input a failed run wrote, gzipped and in base64, so
+# that a failure seen only in CI's output can be reproduced from it:
+# `base64 -d | gunzip > input`, then `attnc-fuzz-<target> input`.
+print_inputs() {
+  local unit
+  sed -nE 's/.*Test unit written to (.*)$/\1/p' "$1" | while read -r unit; do
+    [[ -f $unit ]] || continue
+    local packed
+    packed=$(gzip -9cn "$unit" | base64 -w 100)
+    if ((${#packed} > 4000)); then
+      echo "    input: $unit ($(stat -c %s "$unit") bytes; too large to print)"
+      continue
+    fi
+    echo "    input: $unit ($(stat -c %s "$unit") bytes), gzip | base64:"
+    sed 's/^/    /' <<<"$packed"
+  done
 }
 
 # launch TARGET SECONDS DICT SEED-DIR...: `run` in the background once fewer
