@@ -2,7 +2,7 @@
 """The decode-shaped product of each weight storage, kernel alone.
 
 y[1, N] = x[1, K] W with W packed at load (K = 768, N = 96000: 73.7M
-weights, far beyond the caches) in f32, bf16, or int8 with f32 block scales,
+weights, far beyond the caches) in f32, bf16, or int8 with f16 block scales,
 through attnc-lower-contractions, run by mlir-cpu-runner at one thread.
 Interleaved rounds; each prints the process CPU time of 20 products (the
 machine is shared: CPU time, not wall). Until `--weight-type int8` reaches
@@ -25,13 +25,13 @@ LOWER = ("-convert-linalg-to-loops -lower-affine -convert-scf-to-cf "
          "-convert-func-to-llvm -reconcile-unrealized-casts").split()
 LLVM = "/usr/lib/llvm-19"
 ELEMENT = {"f32": "f32", "bf16": "bf16", "int8": "i8"}
-BYTES = {"f32": 4.0, "bf16": 2.0, "int8": 1.0 + 4.0 / 32}
+BYTES = {"f32": 4.0, "bf16": 2.0, "int8": 1.0 + 2.0 / 32}
 
 
 def module(kind):
     el = ELEMENT[kind]
     packed = f"memref<{PANELS}x{K}x{WIDTH}x{el}>"
-    scales = f"memref<{PANELS}x{K // 32}x{WIDTH}xf32>"
+    scales = f"memref<{PANELS}x{K // 32}x{WIDTH}xf16>"
     args = "%a, %p, %s" if kind == "int8" else "%a, %p"
     types = (f"memref<1x{K}xf32>, {packed}"
              + (f", {scales}" if kind == "int8" else ""))
@@ -40,13 +40,15 @@ def module(kind):
         "f32": "^bb0(%x: f32, %w: f32, %acc: f32):",
         "bf16": "^bb0(%x: f32, %q: bf16, %acc: f32):\n"
                 "    %w = arith.extf %q : bf16 to f32",
-        "int8": "^bb0(%x: f32, %q: i8, %scale: f32, %acc: f32):\n"
+        "int8": "^bb0(%x: f32, %q: i8, %half: f16, %acc: f32):\n"
+                "    %scale = arith.extf %half : f16 to f32\n"
                 "    %i = arith.sitofp %q : i8 to f32\n"
                 "    %w = arith.mulf %i, %scale : f32",
     }[kind]
     fill_value = {"f32": "1.0 : f32", "bf16": "1.0 : bf16", "int8": "3 : i8"}[kind]
     fill_scales = (f"  %s = memref.alloc() {{alignment = 64 : i64}} : {scales}\n"
-                   f"  linalg.fill ins(%one : f32) outs(%s : {scales})\n"
+                   f"  %one_half = arith.constant 1.0 : f16\n"
+                   f"  linalg.fill ins(%one_half : f16) outs(%s : {scales})\n"
                    if kind == "int8" else "")
     call = (f"func.call @product({args}, %c) : ({types}, memref<1x{N}xf32>) -> ()")
     return f"""

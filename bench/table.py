@@ -17,12 +17,17 @@ PEAK_FLOP = 2**32            # what attnc-peak computes per thread per run
 BANDWIDTH_BYTES = 512 * 2**20  # what attnc-bandwidth reads per run
 
 
+# Bytes per int8 weight: the value and its share of its block's f16 scale
+# (docs/abi.md "int8 weights").
+INT8_BYTES = 1 + 2 / 32
+
+
 def gpt2_decode_bytes(context, vocab=50257, n_embd=768, n_layer=12,
                       matrix_bytes=4, kv_bytes=4):
     """Bytes one decode step reads: every weight but wpe (one row of it),
     and the keys and values of `context` tokens in every layer. The
-    matrices take `matrix_bytes` per element (2: --weight-type bf16, 1.125:
-    int8 with its scales), the keys and values `kv_bytes` (2:
+    matrices take `matrix_bytes` per element (2: --weight-type bf16, 1.0625:
+    int8 with its f16 scales), the keys and values `kv_bytes` (2:
     --kv-cache-type bf16); norm weights and biases are f32."""
     matrices = vocab * n_embd + n_layer * 12 * n_embd * n_embd
     vectors = n_layer * (13 * n_embd) + 2 * n_embd
@@ -87,16 +92,16 @@ ROWS = {
                              bytes=gpt2_decode_bytes(192, matrix_bytes=2),
                              peers=["attnc-f32"], target=("attnc-f32", 1.8),
                              bandwidth_target=0.8),
-    # int8 weights (1.125 bytes each with their scales) against f32.
+    # int8 weights (1.0625 bytes each with their f16 scales) against f32.
     "decode128int8": dict(label="GPT-2-small decode, context 128, int8 weights",
-                          bytes=gpt2_decode_bytes(192, matrix_bytes=1.125),
+                          bytes=gpt2_decode_bytes(192, matrix_bytes=INT8_BYTES),
                           peers=["attnc-f32"], target=("attnc-f32", 3.0),
                           bandwidth_target=0.8),
     "prefill128int8": dict(label="GPT-2-small prefill, S=128, int8 weights",
                            peers=["attnc-f32"], target=("attnc-f32", 1.0)),
     # int8 weights, activations quantized to int8: int8 dot products.
     "decode128int8dot": dict(label="GPT-2-small decode, context 128, int8 dot products",
-                             bytes=gpt2_decode_bytes(192, matrix_bytes=1.125),
+                             bytes=gpt2_decode_bytes(192, matrix_bytes=INT8_BYTES),
                              peers=["attnc-f32"], target=("attnc-f32", 3.0),
                              bandwidth_target=0.8),
     "prefill128int8dot": dict(label="GPT-2-small prefill, S=128, int8 dot products",
@@ -104,7 +109,7 @@ ROWS = {
 }
 # The long context with dot products (issue 15), the KV cache in f32 or in
 # bf16 (--kv-cache-type bf16, rows ...kv), against f32.
-for weights, matrix_bytes, ratio in (("bf16", 2, 1.8), ("int8", 1.125, 3.0)):
+for weights, matrix_bytes, ratio in (("bf16", 2, 1.8), ("int8", INT8_BYTES, 3.0)):
     for kv_bytes, suffix, cache in ((4, "", ""), (2, "kv", ", bf16 KV cache")):
         ROWS[f"decode1024{weights}dot{suffix}"] = dict(
             label=f"GPT-2-small decode, context 1024, {weights} dot products{cache}",

@@ -295,12 +295,13 @@ private:
           return invalid(where + ": panels in \"quads\" are i8, found " +
                          attnc_dtype_name(pack.dtype));
         if (*layout == "scales") {
-          // int8 panels' scales: f32, one per `block` input features.
+          // int8 panels' scales: f16, one per `block` input features.
           const json *block = member(entry, "block");
           if (!block || *block != ATTNC_INT8_BLOCK ||
-              pack.dtype != ATTNC_DTYPE_F32)
-            return invalid(where + ": the scales of int8 panels are f32 "
-                                   "with \"block\": " +
+              pack.dtype != ATTNC_DTYPE_F16)
+            return invalid(where +
+                           ": the scales of int8 panels are f16 "
+                           "with \"block\": " +
                            std::to_string(ATTNC_INT8_BLOCK));
           pack.block = ATTNC_INT8_BLOCK;
         }

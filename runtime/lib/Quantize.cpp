@@ -1,8 +1,12 @@
 //===- Quantize.cpp - int8 weights with a scale per block -----------------===//
 #include "Quantize.h"
 
+#include "Convert.h"
+
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <string>
 #include <vector>
 
 namespace attnc::rt {
@@ -16,11 +20,11 @@ std::optional<size_t> quantizeInt8(const float *w, size_t rows, size_t cols,
       size_t begin = b * kInt8Block, end = std::min(cols, begin + kInt8Block);
       float largest = 0.0f;
       for (size_t c = begin; c < end; ++c) {
-        if (!std::isfinite(row[c]))
+        if (!(std::fabs(row[c]) <= kInt8MaxWeight))
           return r * cols + c;
         largest = std::max(largest, std::fabs(row[c]));
       }
-      float scale = largest / 127.0f;
+      float scale = halfToFloat(floatToHalf(largest / 127.0f));
       scales[r * blocks + b] = scale;
       for (size_t c = begin; c < end; ++c) {
         // nearbyint rounds to even in the default rounding mode.
@@ -55,6 +59,16 @@ std::optional<size_t> quantizeMatrix(const float *w, size_t rows, size_t cols,
       scales[b * outs + n] = rowScales[n * blocks + b];
   }
   return std::nullopt;
+}
+
+std::string int8QuantizeError(float value) {
+  if (!std::isfinite(value))
+    return "is not finite; int8 weights must be finite";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.9g", static_cast<double>(value));
+  return std::string("is ") + text +
+         ", beyond the 8319008 (127 * 65504) that an int8 weight with an f16 "
+         "scale can hold";
 }
 
 } // namespace attnc::rt

@@ -156,7 +156,7 @@ findQuantized(const Manifest &manifest, const Checkpoint &checkpoint,
       }
       std::string scalesName = int8ScalesName(values.name);
       const Checkpoint::Entry *scales = checkpoint.find(scalesName);
-      std::string expected = "F32" + formatShape(scalesShape) +
+      std::string expected = "F16" + formatShape(scalesShape) +
                              " (scales of int8 tensor '" + values.name +
                              "', one per " + std::to_string(kInt8Block) +
                              " input features)";
@@ -168,7 +168,9 @@ findQuantized(const Manifest &manifest, const Checkpoint &checkpoint,
         continue;
       }
       used.insert(scalesName);
-      if (scales->info->dtype != ATTNC_DTYPE_F32 ||
+      // F32 scales: as attnc quantize wrote them before 2026-12-06.
+      if ((scales->info->dtype != ATTNC_DTYPE_F16 &&
+           scales->info->dtype != ATTNC_DTYPE_F32) ||
           scales->info->shape != scalesShape) {
         errors.add(ATTNC_ERROR_MISMATCH,
                    *scales->file + ": tensor '" + scalesName + "': expected " +
@@ -200,7 +202,7 @@ void buildQuantizedPack(
     const Manifest &manifest, const PackSpec &pack,
     const std::vector<std::optional<QuantizedTensors>> &quantized, void *out) {
   bool scales = pack.scales();
-  size_t element = scales ? sizeof(float) : 1;
+  size_t element = scales ? sizeof(uint16_t) : 1;
   // One slice per layer of stacked members (int8OutAxes: then along a
   // later axis), each from the members' tensors of that layer, copied side
   // by side (also aligning the mapping's data) and laid out in panels.
@@ -224,17 +226,25 @@ void buildQuantizedPack(
   for (size_t l = 0; l < layers; ++l) {
     std::vector<const void *> data;
     std::vector<int64_t> sizes;
+    std::deque<std::vector<uint16_t>> rounded;
     for (int member : pack.members) {
       const QuantizedTensors &tensors = *quantized[static_cast<size_t>(member)];
       const st::TensorInfo &info = *(scales ? tensors.scales : tensors.values)[l];
       data.push_back(info.data);
+      if (scales && info.dtype == ATTNC_DTYPE_F32) {
+        // Older files' f32 scales, rounded to the f16 the kernels read.
+        size_t count = static_cast<size_t>(*checkedByteSize(info.shape));
+        convert(info.data, ATTNC_DTYPE_F32, rounded.emplace_back(count).data(),
+                ATTNC_DTYPE_F16, count);
+        data.back() = rounded.back().data();
+      }
       sizes.push_back(info.shape[static_cast<size_t>(axis)]);
     }
     concatenateAlong(slice, axis, sizes, element, data, joined.data());
     char *to = static_cast<char *>(out) + l * sliceBytes;
     if (scales)
-      packPanels(static_cast<const float *>(joined.data()), slice, outAxis,
-                 width, reinterpret_cast<float *>(to));
+      packPanels(static_cast<const uint16_t *>(joined.data()), slice, outAxis,
+                 width, reinterpret_cast<uint16_t *>(to));
     else
       packPanels(static_cast<const int8_t *>(joined.data()), slice, outAxis,
                  width, reinterpret_cast<int8_t *>(to), pack.group);
@@ -318,21 +328,28 @@ Status writeQuantizedCheckpoint(const Manifest &manifest,
     std::vector<int64_t> scalesShape = int8ScalesShape(
         info.shape, inAxisOf(info.shape.size(), planned->second));
     AlignedBuffer &values = buffers.emplace_back(count);
-    AlignedBuffer &scales = buffers.emplace_back(
-        *checkedByteSize(scalesShape, sizeof(float)));
+    size_t scaleCount = static_cast<size_t>(*checkedByteSize(scalesShape));
+    std::vector<float> scales(scaleCount);
+    const auto *weights = static_cast<const float *>(wide.data());
     if (std::optional<size_t> bad = quantizeMatrix(
-            static_cast<const float *>(wide.data()), matrix.rows, matrix.cols,
-            matrix.outIsRow, static_cast<int8_t *>(values.data()),
-            static_cast<float *>(scales.data())))
+            weights, matrix.rows, matrix.cols, matrix.outIsRow,
+            static_cast<int8_t *>(values.data()), scales.data())) {
+      size_t n = *bad / matrix.ins, k = *bad % matrix.ins;
       return Error(ATTNC_ERROR_MISMATCH,
                    *entry.file + ": tensor '" + name +
-                       "': the weight of output feature " +
-                       std::to_string(*bad / matrix.ins) + ", input feature " +
-                       std::to_string(*bad % matrix.ins) +
-                       " is not finite; int8 weights must be finite");
+                       "': the weight of output feature " + std::to_string(n) +
+                       ", input feature " + std::to_string(k) + " " +
+                       int8QuantizeError(
+                           weights[matrix.outIsRow ? n * matrix.cols + k
+                                                   : k * matrix.cols + n]));
+    }
+    // Each scale is exact in f16 (Quantize.h).
+    AlignedBuffer &halves = buffers.emplace_back(scaleCount * sizeof(uint16_t));
+    convert(scales.data(), ATTNC_DTYPE_F32, halves.data(), ATTNC_DTYPE_F16,
+            scaleCount);
     tensors[name] = {ATTNC_DTYPE_I8, info.shape, values.data()};
-    tensors[int8ScalesName(name)] = {ATTNC_DTYPE_F32, scalesShape,
-                                     scales.data()};
+    tensors[int8ScalesName(name)] = {ATTNC_DTYPE_F16, scalesShape,
+                                     halves.data()};
   }
   return st::write(out, tensors,
                    {{kInt8BlockKey, std::to_string(kInt8Block)}});

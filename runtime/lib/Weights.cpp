@@ -274,6 +274,7 @@ Status quantizePack(const Manifest &manifest, const PackSpec &pack,
   // An [in, out] matrix is transposed first (a copy); [out, in] is read
   // as it is.
   std::vector<float> matrix(outIsRow ? 0 : outs * ins), scales(outs * blocks);
+  std::vector<uint16_t> halves(pack.scales() ? outs * blocks : 0);
   std::vector<int8_t> values(outs * ins);
   for (size_t m = 0; m < matrices; ++m) {
     const float *from = whole + m * rows * cols;
@@ -288,20 +289,23 @@ Status quantizePack(const Manifest &manifest, const PackSpec &pack,
       for (int member : pack.members)
         members += (members.empty() ? "'" : ", '") +
                    manifest.params[static_cast<size_t>(member)].name + "'";
-      return Error(ATTNC_ERROR_MISMATCH,
-                   "packed parameter '" + pack.name + "' (int8, from " +
-                       members + "): the weight of output feature " +
-                       std::to_string(*bad / ins) + ", input feature " +
-                       std::to_string(*bad % ins) +
-                       (matrices > 1 ? " of matrix " + std::to_string(m) : "") +
-                       " is not finite; int8 weights must be finite");
+      return Error(
+          ATTNC_ERROR_MISMATCH,
+          "packed parameter '" + pack.name + "' (int8, from " + members +
+              "): the weight of output feature " + std::to_string(*bad / ins) +
+              ", input feature " + std::to_string(*bad % ins) +
+              (matrices > 1 ? " of matrix " + std::to_string(m) : "") + " " +
+              int8QuantizeError(outIsRow ? from[*bad] : matrix[*bad]));
     }
-    if (pack.scales())
-      packPanels(scales.data(), {static_cast<int64_t>(outs),
-                                 static_cast<int64_t>(blocks)},
-                 0, width,
-                 static_cast<float *>(out) + m * panels * blocks * width);
-    else
+    if (pack.scales()) {
+      // Each scale is exact in f16 (Quantize.h).
+      convert(scales.data(), ATTNC_DTYPE_F32, halves.data(), ATTNC_DTYPE_F16,
+              halves.size());
+      packPanels(halves.data(),
+                 {static_cast<int64_t>(outs), static_cast<int64_t>(blocks)}, 0,
+                 width,
+                 static_cast<uint16_t *>(out) + m * panels * blocks * width);
+    } else
       packPanels(values.data(), {static_cast<int64_t>(outs),
                                  static_cast<int64_t>(ins)},
                  0, width,

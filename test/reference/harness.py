@@ -54,9 +54,12 @@ FLIP_TOL = 1e-2
 # Quantized to int8 instead (with --weight-type int8), an activation that
 # flips moves by one of 127 levels of its block's largest magnitude, not one
 # bf16 ulp of itself: 8e-3..1.3e-2 measured on GPT-2 small at 257 positions
-# (2e-7 on most checks of 64), up to 1.8e-2 on LLaMA small; the short checks
-# (REL_TOL) are the ones that tell int8 activations from f32 (1e-2..5e-2).
-INT8_FLIP_TOL = 3e-2
+# (2e-7 on most checks of 64), up to 1.8e-2 on LLaMA small with f32 weight
+# scales and 3.3e-2 with f16 ones (other weights, other flips: LLaMA small,
+# grouped queries, batch 3, 257 positions); the short checks (REL_TOL) are
+# the ones that tell int8 activations from f32 (1e-2..5e-2), and a wrong
+# formula still gives 1e-1 and more.
+INT8_FLIP_TOL = 5e-2
 
 
 def tolerance(positions):
@@ -120,17 +123,21 @@ def round_cached_kv():
 INT8_BLOCK = 32
 
 
-def int8_blocks(w, block=INT8_BLOCK):
+def int8_blocks(w, block=INT8_BLOCK, half_scales=False):
     """The rule of docs/abi.md ("int8 weights") on the rows of w [.., in]:
     each row cut into blocks of `block` features (zero-padded), scale =
-    max|w| / 127 in f32, q = w / scale in f32 rounded half to even
-    (torch.round), clamped to [-127, 127], a block of zeros scale 0 and q 0.
-    Returns q [.., blocks, block] and scale [.., blocks, 1], both f32."""
+    max|w| / 127 in f32 (rounded to f16, nearest even, with `half_scales`:
+    a weight's scale; an activation's stays f32), q = w / scale in f32
+    rounded half to even (torch.round), clamped to [-127, 127], a block
+    whose scale is 0 has q 0. Returns q [.., blocks, block] and scale [..,
+    blocks, 1], both f32."""
     w = w.detach().to(torch.float32)
     cols = w.shape[-1]
     blocks = -(-cols // block)
     padded = F.pad(w, (0, blocks * block - cols)).reshape(*w.shape[:-1], blocks, block)
     scale = padded.abs().amax(dim=-1, keepdim=True) / 127.0
+    if half_scales:
+        scale = scale.to(torch.float16).to(torch.float32)
     q = torch.where(scale > 0, torch.round(padded / scale), torch.zeros_like(padded))
     return q.clamp(-127, 127), scale
 
@@ -143,7 +150,7 @@ def quantize_int8(w, block=INT8_BLOCK):
     (`int8_parts`) for the int8 x int8 products (q8_linear)."""
     with torch.no_grad():
         out, cols = w.shape
-        q, scale = int8_blocks(w, block or cols)
+        q, scale = int8_blocks(w, block or cols, half_scales=True)
         result = (q * scale).reshape(out, -1)[:, :cols].contiguous()
         result.int8_parts = (q, scale)
         return result

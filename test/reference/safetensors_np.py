@@ -14,6 +14,7 @@ import numpy as np
 _TO_NUMPY = {
     "F32": np.dtype("<f4"),
     "F64": np.dtype("<f8"),
+    "F16": np.dtype("<f2"),
     "I32": np.dtype("<i4"),
     "I64": np.dtype("<i8"),
     "I8": np.dtype("i1"),

@@ -7,6 +7,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 
 using namespace mlir;
@@ -31,8 +32,9 @@ Value roundedToBF16(Value a) {
 
 /// The body is `yield out + a * b` (either operand order), b possibly
 /// widened first (`arith.extf`: a bf16/f16 weight), or, with a scale
-/// argument, `yield out + a * (sitofp(q) * s)` (an int8 weight). a may be
-/// rounded to bf16 first (`roundsLhs`).
+/// argument, `yield out + a * (sitofp(q) * s)` (an int8 weight; s possibly
+/// widened first: f16 scales). a may be rounded to bf16 first
+/// (`roundsLhs`).
 bool isMultiplyAccumulate(Block &body, bool &roundsLhs) {
   bool scaled = body.getNumArguments() == 4;
   if (body.getNumArguments() != 3 && !scaled)
@@ -51,6 +53,13 @@ bool isMultiplyAccumulate(Block &body, bool &roundsLhs) {
                              onlyUser(widen.getResult()))
                        : nullptr;
     Value s = body.getArgument(2);
+    if (s.getType() != a.getType()) {
+      auto ext = dyn_cast_or_null<arith::ExtFOp>(onlyUser(s));
+      if (!ext)
+        return false;
+      s = ext.getResult();
+      expectedOps += 1;
+    }
     if (!b.getType().isInteger(8) || !scale ||
         !((scale.getLhs() == widen.getResult() && scale.getRhs() == s) ||
           (scale.getRhs() == widen.getResult() && scale.getLhs() == s)))
@@ -100,7 +109,8 @@ bool isPackedWeightMap(AffineMap map, unsigned n, unsigned k, int64_t width,
          map.getResult(2) == dn % width;
 }
 
-/// The f32 scales of int8 panels, [panels][ceil(K / 32)][W], read by `map`.
+/// The f16 or f32 scales of int8 panels, [panels][ceil(K / 32)][W], read by
+/// `map`.
 bool arePackedScales(Value scales, AffineMap map, unsigned n, unsigned k,
                      int64_t width) {
   auto type = cast<MemRefType>(scales.getType());
@@ -148,7 +158,9 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
         operand.getOperandNumber() == 1 &&
         (scaled ? element && element.isInteger(8)
                 : isa_and_nonnull<BFloat16Type, Float16Type>(element));
-    if (!element || (!element.isF32() && !narrowRhs))
+    bool halfScales = scaled && operand.getOperandNumber() == 2 &&
+                      isa_and_nonnull<Float16Type>(element);
+    if (!element || (!element.isF32() && !narrowRhs && !halfScales))
       return std::nullopt;
   }
 
@@ -253,6 +265,16 @@ int64_t depthBlockOf(Type rhsElement, bool rhsIsPacked) {
 bool hasUnitInnerStride(Value buffer) {
   auto type = dyn_cast<MemRefType>(buffer.getType());
   return type && type.getRank() > 0 && isLastMemrefDimUnitStride(type);
+}
+
+Value loadScales(OpBuilder &b, Location loc, VectorType type, Value scales,
+                 ValueRange indices) {
+  Type element = cast<MemRefType>(scales.getType()).getElementType();
+  if (element == type.getElementType())
+    return b.create<vector::LoadOp>(loc, type, scales, indices);
+  Value narrow = b.create<vector::LoadOp>(
+      loc, VectorType::get(type.getShape(), element), scales, indices);
+  return b.create<arith::ExtFOp>(loc, type, narrow);
 }
 
 } // namespace attnc::codegen

@@ -486,9 +486,9 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch, Value m0, int64_t rows,
                                                  index(kInt8Block));
           SmallVector<Value> scales;
           for (int64_t v = 0; v < kPanelVectors; ++v)
-            scales.push_back(b.create<vector::LoadOp>(
-                loc, vecType, c.rhsScales,
-                ValueRange{slot, block, index(v * kVectorWidth)}));
+            scales.push_back(
+                loadScales(b, loc, vecType, c.rhsScales,
+                           ValueRange{slot, block, index(v * kVectorWidth)}));
           Value end = min(add(kb, kInt8Block), kc);
           if (sets < 1) {
             b.create<scf::YieldOp>(loc,

@@ -202,8 +202,9 @@ scf::ForOp QuadKernel::emitLoop(Value panels, Value rhsScales, Value slot,
         SmallVector<Value> next;
         SmallVector<Value> weightScales;
         for (int64_t v = 0; v < vectors; ++v)
-          weightScales.push_back(b.create<vector::LoadOp>(
-              loc, f32s, rhsScales, ValueRange{slot, block, index(v * lanes)}));
+          weightScales.push_back(
+              loadScales(b, loc, f32s, rhsScales,
+                         ValueRange{slot, block, index(v * lanes)}));
         for (int64_t i = 0; i < rows; ++i) {
           Value row = index(i);
           Value correction = b.create<vector::BroadcastOp>(

@@ -9,7 +9,8 @@
 // element type (f32, or bf16/f16 storage: attnc-weight-storage). Stacked
 // parameters keep their layer dimension first: [layers, ceil(out/48), in, 48].
 // With weight-type=int8 the panels are i8 and a second new argument holds
-// their f32 scales, [layers?, ceil(out/48), ceil(in/32), 48]:
+// their f16 scales, [layers?, ceil(out/48), ceil(in/32), 48] (f16: 2 bytes
+// per 32 weights, where f32's 4 made a decode step read 6% more):
 //
 //   y = linear(x, wp scales sp) layout panels
 //
@@ -198,9 +199,9 @@ Panels WeightPacker::panelsOf(BlockArgument source, WeightLayout layout,
     attrs.push_back(
         b.getNamedAttr(kPackBlockAttr, b.getI64IntegerAttr(kInt8Block)));
     result.scales = addPacked(
-        RankedTensorType::get(scalesShape, b.getF32Type()),
-        (rows ? "row_scales(" : "scales(") + name.getValue().str() + ")",
-        attrs, source.getLoc());
+        RankedTensorType::get(scalesShape, b.getF16Type()),
+        (rows ? "row_scales(" : "scales(") + name.getValue().str() + ")", attrs,
+        source.getLoc());
   }
   packed[key] = result;
   return result;

@@ -190,7 +190,7 @@ ATTNC_API attnc_status attnc_model_load_weights(attnc_model *model,
 /* Writes to `out_path` (a safetensors file) the checkpoint at `path` (as
  * for attnc_model_load_weights) with the weights that `model` reads only
  * through int8 panels (`attnc compile --weight-type int8`) quantized ahead
- * of time, as int8 values and f32 scales, and every other tensor as it is
+ * of time, as int8 values and f16 scales, and every other tensor as it is
  * (docs/abi.md, "int8 weights"); loading the result gives the same packs
  * as loading `path`. Fails with ATTNC_ERROR_INVALID_ARGUMENT for a model
  * without int8 weights. `out_path` is written whole or not at all. */

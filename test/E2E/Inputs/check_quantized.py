@@ -1,5 +1,5 @@
 """Checks a checkpoint written by `attnc quantize` against the f32 one it
-was made from, independently of the runtime: every I8 tensor NAME has f32
+was made from, independently of the runtime: every I8 tensor NAME has f16
 scales NAME.scales (its shape with the input axis cut to blocks of 32), and
 values times scales equal harness.quantize_int8 (docs/abi.md's rule, in
 PyTorch) of the original weight; every other tensor is unchanged. Prints
@@ -33,6 +33,8 @@ def main(original_path, quantized_path):
                 kept.append(name)
             continue
         scales = quantized[name + ".scales"]
+        assert scales.dtype == np.float16, (name, scales.dtype)
+        scales = scales.astype(np.float32)
         blocks = [-(-size // harness.INT8_BLOCK) for size in values.shape]
         in_axis = 1 if list(scales.shape) == [values.shape[0], blocks[1]] else 0
         assert list(scales.shape) == ([values.shape[0], blocks[1]] if in_axis

@@ -248,12 +248,12 @@ TEST(PackedParamsTest, QuadsHoldFourInt8InputsPerColumnZeroPadded) {
   // past 5 and the columns past out zero; its scales as for "panels".
   FakeModelHooks hooks;
   // The hooks keep the pointer: the string must outlive the run.
-  std::string manifest = onlyPackedManifest(
-      R"("dtype": "f32", "shape": [3, 5])",
-      R"J({"name": "panels(w)", "dtype": "i8",
+  std::string manifest =
+      onlyPackedManifest(R"("dtype": "f32", "shape": [3, 5])",
+                         R"J({"name": "panels(w)", "dtype": "i8",
           "shape": [1, 2, 48, 4], "of": ["w"], "axis": 0,
           "layout": "quads", "out_axis": 0},
-         {"name": "scales(w)", "dtype": "f32",
+         {"name": "scales(w)", "dtype": "f16",
           "shape": [1, 1, 48], "of": ["w"], "axis": 0,
           "layout": "scales", "block": 32, "out_axis": 0})J");
   hooks.setManifest(manifest.c_str());
@@ -334,6 +334,12 @@ TEST(PackedParamsTest, BadPacksAreRejected) {
       {R"("packed_params": [{"name": "p", "dtype": "f32", "shape": [1, 1, 48, 4],
           "of": ["w"], "axis": 0, "layout": "quads", "out_axis": 0}])",
        "packed_params[0] ('p'): panels in \"quads\" are i8, found f32"},
+      // int8 scales are f16 (docs/abi.md "int8 weights").
+      {R"("packed_params": [{"name": "p", "dtype": "f32", "shape": [1, 1, 48],
+          "of": ["w"], "axis": 0, "layout": "scales", "block": 32,
+          "out_axis": 0}])",
+       "packed_params[0] ('p'): the scales of int8 panels are f16 with "
+       "\"block\": 32"},
   };
   for (const Case &c : cases) {
     std::string json = std::string(FAKE_HEAD) + c.packs + "}";

@@ -3,7 +3,9 @@
 // quantizeInt8 (what the runtime does to a weight stored as int8) against a
 // reference written from docs/abi.md's rule in double arithmetic (f32
 // quotients rounded from double: exact for a quotient of two floats), with
-// ties to even decided by comparing the fraction, not by nearbyint.
+// ties to even decided by comparing the fraction, not by nearbyint, and the
+// scales rounded to f16 by the compiler's _Float16 (not the runtime's
+// floatToHalf).
 //
 //===----------------------------------------------------------------------===//
 #include "Quantize.h"
@@ -24,6 +26,9 @@ struct Quantized {
   std::vector<float> scales;
 };
 
+/// `x` rounded to f16 (nearest, ties to even), as an f32.
+float toHalf(float x) { return static_cast<float>(static_cast<_Float16>(x)); }
+
 int8_t roundHalfEven(double x) {
   double lower = std::floor(x), fraction = x - lower;
   double q = fraction > 0.5 ? lower + 1
@@ -41,7 +46,7 @@ Quantized reference(const std::vector<float> &w, size_t rows, size_t cols) {
       double largest = 0;
       for (size_t c = b * 32; c < std::min(cols, b * 32 + 32); ++c)
         largest = std::max(largest, std::abs(double(w[r * cols + c])));
-      auto scale = static_cast<float>(largest / 127.0);
+      auto scale = toHalf(static_cast<float>(largest / 127.0));
       out.scales[r * blocks + b] = scale;
       for (size_t c = b * 32; c < std::min(cols, b * 32 + 32); ++c)
         out.values[r * cols + c] =
@@ -99,9 +104,47 @@ TEST(QuantizeTest, ABlockOfZerosHasScaleZero) {
   std::vector<float> w(64, 0.0f);
   w[40] = -3.0f;
   Quantized got = quantize(w, 1, 64);
-  EXPECT_EQ(got.scales, (std::vector<float>{0.0f, 3.0f / 127.0f}));
+  EXPECT_EQ(got.scales, (std::vector<float>{0.0f, toHalf(3.0f / 127.0f)}));
   EXPECT_EQ(got.values[0], 0);
   EXPECT_EQ(got.values[40], -127);
+}
+
+TEST(QuantizeTest, ScalesAreExactInHalfDownToItsSubnormals) {
+  // Blocks whose scales are an f16 normal, a subnormal, and below f16's
+  // smallest subnormal (2^-24 / 2: rounds to 0): the last has values 0.
+  std::vector<float> w(96, 0.0f);
+  w[0] = 0.3f, w[1] = -0.1f;
+  w[32] = 127.0f * 1e-6f, w[33] = 127.0f * 3e-7f;
+  w[64] = 127.0f * 2e-8f, w[65] = -127.0f * 1e-8f;
+  Quantized got = quantize(w, 1, 96), want = reference(w, 1, 96);
+  EXPECT_EQ(got.scales, want.scales);
+  EXPECT_EQ(got.values, want.values);
+  EXPECT_EQ(got.scales[0], toHalf(0.3f / 127.0f));
+  EXPECT_GT(got.scales[1], 0.0f);
+  EXPECT_LT(got.scales[1], 0x1p-14f); // subnormal in f16
+  EXPECT_EQ(got.scales[2], 0.0f);
+  EXPECT_EQ(got.values[64], 0);
+  EXPECT_EQ(got.values[65], 0);
+  // Every scale is exact in f16.
+  for (float scale : got.scales)
+    EXPECT_EQ(toHalf(scale), scale);
+}
+
+TEST(QuantizeTest, ReportsAWeightBeyondWhatAnF16ScaleHolds) {
+  std::vector<float> w(2 * 32, 1.0f);
+  w[32 + 3] = kInt8MaxWeight; // the largest that fits: scale 65504
+  std::vector<int8_t> values(w.size());
+  std::vector<float> scales(2);
+  EXPECT_EQ(quantizeInt8(w.data(), 2, 32, values.data(), scales.data()),
+            std::nullopt);
+  EXPECT_EQ(scales[1], 65504.0f);
+  EXPECT_EQ(values[32 + 3], 127);
+  w[32 + 5] = -2 * kInt8MaxWeight;
+  EXPECT_EQ(quantizeInt8(w.data(), 2, 32, values.data(), scales.data()),
+            std::optional<size_t>(32 + 5));
+  EXPECT_NE(int8QuantizeError(w[32 + 5]).find("beyond"), std::string::npos);
+  EXPECT_NE(int8QuantizeError(std::nanf("")).find("not finite"),
+            std::string::npos);
 }
 
 TEST(QuantizeTest, ReportsTheFirstValueThatIsNotFinite) {

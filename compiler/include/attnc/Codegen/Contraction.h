@@ -102,6 +102,12 @@ std::optional<Contraction> matchContraction(mlir::linalg::LinalgOp op);
 /// as vectors).
 bool hasUnitInnerStride(mlir::Value buffer);
 
+/// The vector of `type` (f32 lanes) at `indices` of int8 panels' `scales`,
+/// widened from f16 where they are f16.
+mlir::Value loadScales(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::VectorType type, mlir::Value scales,
+                       mlir::ValueRange indices);
+
 } // namespace attnc::codegen
 
 #endif // ATTNC_CODEGEN_CONTRACTION_H

@@ -255,6 +255,8 @@ struct EmbeddingLowering : OpConversionPattern<attn::EmbeddingOp> {
                                           ValueRange{panel, feature, lane});
     Value scale =
         b.create<tensor::ExtractOp>(l, scales, ValueRange{panel, block, lane});
+    if (!scale.getType().isF32())
+      scale = b.create<arith::ExtFOp>(l, b.getF32Type(), scale);
     Value x = b.create<arith::SIToFPOp>(l, b.getF32Type(), q);
     return b.create<arith::MulFOp>(l, x, scale);
   }

@@ -10,9 +10,9 @@
 // CHECK-SAME: %[[IDS:[^:]+]]: tensor<?xi64>
 // CHECK-SAME: %[[W:[^:]+]]: tensor<100x40xf32> {attn.kind = "param"
 // CHECK-SAME: %[[P:[^:]+]]: tensor<3x40x48xi8> {attn.kind = "packed", attn.name = "panels(wte)"
-// CHECK-SAME: %[[S:[^:]+]]: tensor<3x2x48xf32> {attn.kind = "packed", attn.name = "scales(wte)"
+// CHECK-SAME: %[[S:[^:]+]]: tensor<3x2x48xf16> {attn.kind = "packed", attn.name = "scales(wte)"
 // CHECK-NOT: attn.kind = "packed"
-// CHECK: attn.embedding %[[P]][%[[IDS]]] scales %[[S]] rows 100 : tensor<3x40x48xi8>, tensor<?xi64> scales tensor<3x2x48xf32> -> tensor<?x40xf32>
+// CHECK: attn.embedding %[[P]][%[[IDS]]] scales %[[S]] rows 100 : tensor<3x40x48xi8>, tensor<?xi64> scales tensor<3x2x48xf16> -> tensor<?x40xf32>
 // CHECK: attn.linear %{{.+}}, %[[P]] scales %[[S]] layout panels
 // CHECK-NOT: %[[W]]
 // Without int8 the lookup reads the table itself.
@@ -38,11 +38,11 @@ func.func @tied(%x: tensor<?x40xf32> {attn.kind = "input", attn.name = "x", attn
 // CHECK-SAME: %[[IDS:[^:]+]]: tensor<?xi64>
 // CHECK-SAME: %[[T:[^:]+]]: tensor<7x40xf32> {attn.kind = "param"
 // CHECK-SAME: %[[P:[^:]+]]: tensor<1x7x48xi8> {attn.kind = "packed", attn.name = "panels(wpe)", attn.pack_axis = 0 : i64, attn.pack_of = ["wpe"], attn.pack_out_axis = 1 : i64
-// CHECK-SAME: %[[PS:[^:]+]]: tensor<1x1x48xf32> {attn.kind = "packed", attn.name = "scales(wpe)"
+// CHECK-SAME: %[[PS:[^:]+]]: tensor<1x1x48xf16> {attn.kind = "packed", attn.name = "scales(wpe)"
 // CHECK-SAME: %[[R:[^:]+]]: tensor<7x40x1xi8> {attn.kind = "packed", attn.name = "rows(wpe)", attn.pack_axis = 0 : i64, attn.pack_of = ["wpe"], attn.pack_out_axis = 0 : i64, attn.shape = [7, 40, 1]}
-// CHECK-SAME: %[[RS:[^:]+]]: tensor<7x2x1xf32> {attn.kind = "packed", attn.name = "row_scales(wpe)", attn.pack_axis = 0 : i64, attn.pack_block = 32 : i64, attn.pack_of = ["wpe"], attn.pack_out_axis = 0 : i64, attn.shape = [7, 2, 1]}
+// CHECK-SAME: %[[RS:[^:]+]]: tensor<7x2x1xf16> {attn.kind = "packed", attn.name = "row_scales(wpe)", attn.pack_axis = 0 : i64, attn.pack_block = 32 : i64, attn.pack_of = ["wpe"], attn.pack_out_axis = 0 : i64, attn.shape = [7, 2, 1]}
 // CHECK: attn.linear %{{.+}}, %[[P]] scales %[[PS]] layout panels
-// CHECK: attn.embedding %[[R]][%[[IDS]]] scales %[[RS]] rows 7 : tensor<7x40x1xi8>, tensor<?xi64> scales tensor<7x2x1xf32> -> tensor<?x40xf32>
+// CHECK: attn.embedding %[[R]][%[[IDS]]] scales %[[RS]] rows 7 : tensor<7x40x1xi8>, tensor<?xi64> scales tensor<7x2x1xf16> -> tensor<?x40xf32>
 // CHECK: attn.embedding %[[R]][%[[IDS]]] scales %[[RS]] rows 7
 // FLOAT-LABEL: func.func @untied
 // FLOAT-COUNT-2: attn.embedding %{{.+}} : tensor<7x40xf32>
@@ -66,7 +66,7 @@ func.func @untied(%x: tensor<?x7xf32> {attn.kind = "input", attn.name = "x", att
 // FLOAT: attn.embedding %{{.+}} : tensor<7x40xbf16>, tensor<?xi64> -> tensor<?x40xf32>
 // FLOAT-NOT: attn.kind = "packed"
 // CHECK-LABEL: func.func @bf16
-// CHECK: attn.embedding %{{.+}} scales %{{.+}} rows 7 : tensor<7x40x1xi8>, tensor<?xi64> scales tensor<7x2x1xf32> -> tensor<?x40xf32>
+// CHECK: attn.embedding %{{.+}} scales %{{.+}} rows 7 : tensor<7x40x1xi8>, tensor<?xi64> scales tensor<7x2x1xf16> -> tensor<?x40xf32>
 func.func @bf16(%ids: tensor<?xi64> {attn.kind = "input", attn.name = "ids", attn.shape = ["seq"]},
                 %t: tensor<7x40xbf16> {attn.kind = "param", attn.name = "t", attn.tensor = "t", attn.shape = [7, 40]})
     -> tensor<?x40xf32> attributes {attn.model = "bf16", attn.dims = ["seq"]} {

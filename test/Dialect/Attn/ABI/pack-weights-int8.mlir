@@ -7,9 +7,9 @@
 // CHECK-LABEL: func.func @tied
 // CHECK-SAME: %[[W:[^:]+]]: tensor<100x40xf32> {attn.kind = "param"
 // CHECK-SAME: %[[P:[^:]+]]: tensor<3x40x48xi8> {attn.kind = "packed", attn.name = "panels(wte)", attn.pack_axis = 0 : i64, attn.pack_of = ["wte"], attn.pack_out_axis = 0 : i64, attn.shape = [3, 40, 48]}
-// CHECK-SAME: %[[S:[^:]+]]: tensor<3x2x48xf32> {attn.kind = "packed", attn.name = "scales(wte)", attn.pack_axis = 0 : i64, attn.pack_block = 32 : i64, attn.pack_of = ["wte"], attn.pack_out_axis = 0 : i64, attn.shape = [3, 2, 48]}
+// CHECK-SAME: %[[S:[^:]+]]: tensor<3x2x48xf16> {attn.kind = "packed", attn.name = "scales(wte)", attn.pack_axis = 0 : i64, attn.pack_block = 32 : i64, attn.pack_of = ["wte"], attn.pack_out_axis = 0 : i64, attn.shape = [3, 2, 48]}
 // CHECK: attn.embedding %[[P]][%{{.+}}] scales %[[S]] rows 100
-// CHECK: attn.linear %{{.+}}, %[[P]] scales %[[S]] layout panels : tensor<?x40xf32>, tensor<3x40x48xi8> scales tensor<3x2x48xf32> -> tensor<?x100xf32>
+// CHECK: attn.linear %{{.+}}, %[[P]] scales %[[S]] layout panels : tensor<?x40xf32>, tensor<3x40x48xi8> scales tensor<3x2x48xf16> -> tensor<?x100xf32>
 // BAD: attnc-pack-weights: unknown weight-type 'int4'; expected int8 or none
 func.func @tied(%x: tensor<?x40xf32> {attn.kind = "input", attn.name = "x", attn.shape = ["seq", 40]},
                 %ids: tensor<?xi64> {attn.kind = "input", attn.name = "ids", attn.shape = ["seq"]},
@@ -26,11 +26,11 @@ func.func @tied(%x: tensor<?x40xf32> {attn.kind = "input", attn.name = "x", attn
 // Stacked: each layer reads its slice of the panels and of the scales.
 // CHECK-LABEL: func.func @layers
 // CHECK-SAME: %[[P:[^:]+]]: tensor<3x1x16x48xi8> {attn.kind = "packed", attn.layers = 3 : i64, attn.name = "panels(w)"
-// CHECK-SAME: %[[S:[^:]+]]: tensor<3x1x1x48xf32> {attn.kind = "packed", attn.layers = 3 : i64, attn.name = "scales(w)", attn.pack_axis = 0 : i64, attn.pack_block = 32 : i64
+// CHECK-SAME: %[[S:[^:]+]]: tensor<3x1x1x48xf16> {attn.kind = "packed", attn.layers = 3 : i64, attn.name = "scales(w)", attn.pack_axis = 0 : i64, attn.pack_block = 32 : i64
 // CHECK: scf.for %[[L:[^ ]+]] =
 // CHECK-DAG: %[[PL:.+]] = tensor.extract_slice %[[P]][%[[L]], 0, 0, 0] [1, 1, 16, 48] [1, 1, 1, 1] : tensor<3x1x16x48xi8> to tensor<1x16x48xi8>
-// CHECK-DAG: %[[SL:.+]] = tensor.extract_slice %[[S]][%[[L]], 0, 0, 0] [1, 1, 1, 48] [1, 1, 1, 1] : tensor<3x1x1x48xf32> to tensor<1x1x48xf32>
-// CHECK: attn.linear %{{.+}}, %[[PL]] scales %[[SL]] layout panels : tensor<?x16xf32>, tensor<1x16x48xi8> scales tensor<1x1x48xf32> -> tensor<?x16xf32>
+// CHECK-DAG: %[[SL:.+]] = tensor.extract_slice %[[S]][%[[L]], 0, 0, 0] [1, 1, 1, 48] [1, 1, 1, 1] : tensor<3x1x1x48xf16> to tensor<1x1x48xf16>
+// CHECK: attn.linear %{{.+}}, %[[PL]] scales %[[SL]] layout panels : tensor<?x16xf32>, tensor<1x16x48xi8> scales tensor<1x1x48xf16> -> tensor<?x16xf32>
 func.func @layers(%x: tensor<?x16xf32> {attn.kind = "input", attn.name = "x", attn.shape = ["seq", 16]},
                   %w: tensor<3x16x16xf32> {attn.kind = "param", attn.name = "w", attn.tensor = "h.{i}.w", attn.shape = [3, 16, 16], attn.layers = 3 : i64})
     -> tensor<?x16xf32> attributes {attn.model = "layers", attn.dims = ["seq"]} {

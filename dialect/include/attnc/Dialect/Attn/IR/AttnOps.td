@@ -61,8 +61,11 @@ def Attn_WeightTensor : RankedTensorOf<[F32, BF16, F16]>;
 // bf16/f16 (attnc-kv-cache cache-type) that the op widens as it reads.
 def Attn_KeyValueTensor : RankedTensorOf<[F32, BF16, F16]>;
 // A linear's weight may also be int8 panels (attnc-pack-weights
-// weight-type=int8), read with their f32 block scales.
+// weight-type=int8), read with their block scales.
 def Attn_LinearWeightTensor : RankedTensorOf<[F32, BF16, F16, I8]>;
+// The block scales of int8 panels: f16 as attnc-pack-weights makes them
+// (docs/abi.md), or f32; widened to f32 as they are read.
+def Attn_ScalesTensor : RankedTensorOf<[F16, F32]>;
 
 // Op classes (AttnTraits.h): passes ask `op->hasTrait<...>()`.
 def Attn_Activation : NativeOpTrait<"Activation"> {
@@ -105,8 +108,9 @@ def Attn_LinearOp : Attn_Op<"linear", [Attn_OwnShapeRule, Attn_RowWise,
     (and its panels) is widened to f32 element by element as it is read;
     products and sums are f32. An `i8` weight is int8 panels (attnc-pack-weights
     `weight-type=int8`, docs/abi.md "int8 weights") and comes with `scales`,
-    f32 panels `[ceil(out / W), ceil(in / 32), W]`: element `k` of output
-    feature `n` is read as `w[n, k] * scales[n, k floordiv 32]`.
+    f16 (or f32) panels `[ceil(out / W), ceil(in / 32), W]`: element `k` of
+    output feature `n` is read as `w[n, k] * scales[n, k floordiv 32]`, the
+    scale widened to f32.
     A bf16 weight in `panel_pairs` (attnc-pack-weights
     `round-activations`, `attnc compile --round-activations`) is 4-D,
     `[ceil(out / W), ceil(in / 2), W, 2]`: the panels with each pair of
@@ -126,11 +130,11 @@ def Attn_LinearOp : Attn_Op<"linear", [Attn_OwnShapeRule, Attn_RowWise,
     %y = attn.linear %x, %w, %b layout out_in
         : tensor<?x?x256xf32>, tensor<768x256xf32>, tensor<768xf32> -> tensor<?x?x768xf32>
     %z = attn.linear %x, %q scales %s layout panels
-        : tensor<?x?x256xf32>, tensor<16x256x48xi8> scales tensor<16x8x48xf32> -> tensor<?x?x768xf32>
+        : tensor<?x?x256xf32>, tensor<16x256x48xi8> scales tensor<16x8x48xf16> -> tensor<?x?x768xf32>
     ```
   }];
   let arguments = (ins Attn_F32Tensor:$input, Attn_LinearWeightTensor:$weight,
-                       Optional<Attn_F32Tensor>:$scales,
+                       Optional<Attn_ScalesTensor>:$scales,
                        Optional<Attn_F32Tensor>:$bias,
                        Attn_WeightLayout:$weight_layout);
   let results = (outs Attn_F32Tensor:$result);
@@ -592,18 +596,18 @@ def Attn_EmbeddingOp : Attn_Op<"embedding", [Attn_OwnShapeRule]> {
     docs/abi.md "int8 weights"): `[ceil(V / W), E, W]` with `scales`
     `[ceil(V / W), ceil(E / 32), W]` and `rows` = V, row `id` being lane
     `id mod W` of panel `id floordiv W`. Its element `e` is read as
-    `q * scales[.., e floordiv 32, ..]` in f32. W is the panel width of a
+    `q * scales[.., e floordiv 32, ..]` in f32 (the scales f16 or f32). W is the panel width of a
     linear's panels when the table is tied to that linear (the logits
     projection), or 1 for a table packed for the lookup alone (its rows).
 
     ```mlir
     %x = attn.embedding %wte[%ids] : tensor<50257x768xf32>, tensor<?x?xi64> -> tensor<?x?x768xf32>
     %y = attn.embedding %p[%ids] scales %s rows 100
-        : tensor<3x40x48xi8>, tensor<?xi64> scales tensor<3x2x48xf32> -> tensor<?x40xf32>
+        : tensor<3x40x48xi8>, tensor<?xi64> scales tensor<3x2x48xf16> -> tensor<?x40xf32>
     ```
   }];
   let arguments = (ins Attn_LinearWeightTensor:$table, Attn_IntTensor:$ids,
-                       Optional<Attn_F32Tensor>:$scales,
+                       Optional<Attn_ScalesTensor>:$scales,
                        OptionalAttr<I64Attr>:$rows);
   let results = (outs Attn_F32Tensor:$result);
   let assemblyFormat = [{
