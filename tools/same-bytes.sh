@@ -11,8 +11,8 @@
 #
 # BASELINE_ATTNC: an attnc binary built from the commit before the change
 # (e.g. `git stash; ninja -C build bin/attnc; cp build/bin/attnc /tmp/old`).
-# --quick: 3 head shapes, the host target only (about 3 minutes on a
-# 2-core Zen 4, the full grid about 15). Exits 1 if any output differs or fails PyTorch's check.
+# --quick: 3 head shapes, the host target only (about 3.5 minutes on a
+# 2-core Zen 4, the full grid about 20). Exits 1 if any output differs or fails PyTorch's check.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,8 +48,10 @@ if ((quick)); then
 fi
 # causal window alibi
 variants=("1 0 0" "0 0 0" "1 7 0" "1 0 1" "1 33 1")
-# batch sq sk: one key, block and chunk edges, several queries
-sizes=("1 1 1" "1 1 17" "2 1 130" "1 3 1029" "1 16 300" "1 2 65")
+# batch sq sk: one key, block and chunk edges, several queries (the decode
+# form, up to 16), and more (the tiles of the prefill form)
+sizes=("1 1 1" "1 1 17" "2 1 130" "1 3 1029" "1 16 300" "1 2 65" "2 17 40"
+       "1 100 100")
 
 runs=0 bad=0
 for shape in "${shapes[@]}"; do

@@ -92,7 +92,9 @@ func.func @decode_one_query(%q: tensor<?x4x1x8xf32>, %k: tensor<?x2x?x8xf32>, %v
 // A dynamic query count: the decode form (up to 16 queries) and the row
 // tiles (48 query rows) are built one after the other on the same tensor,
 // no scf.if: the form not taken computes no rows (query rows 0, or tile
-// rows and keys 0), in one iteration per (batch, head) and never in zero.
+// rows and keys 0), in one iteration per (batch, head) for the decode form
+// and per batch for the tiles (whose iterations each clear two tiles), and
+// never in zero.
 // CHECK-LABEL: func.func @attention_any_queries
 // CHECK: %[[DECODE:.+]] = arith.cmpi sle, %[[SQ:.+]], %c16
 // CHECK: %[[ROWS:.+]] = arith.select %[[DECODE]], %{{.+}}, %c0
@@ -104,7 +106,8 @@ func.func @decode_one_query(%q: tensor<?x4x1x8xf32>, %k: tensor<?x2x?x8xf32>, %v
 // CHECK: %[[ACTIVE:.+]] = arith.xori %[[DECODE]], %true
 // CHECK: %[[TILES:.+]] = arith.ceildivui %[[SQ]], %c48
 // CHECK: %[[COUNT:.+]] = arith.select %[[DECODE]], %c1{{.*}}, %[[TILES]]
-// CHECK: scf.forall ({{.+}}) in (%{{.+}}, 4, %[[COUNT]]) shared_outs(%{{.+}} = %[[DECODED]])
+// CHECK: %[[HEADS:.+]] = arith.select %[[ACTIVE]], %c4, %c1{{.*}}
+// CHECK: scf.forall ({{.+}}) in (%{{.+}}, %[[HEADS]], %[[COUNT]]) shared_outs(%{{.+}} = %[[DECODED]])
 // CHECK:   arith.select %[[ACTIVE]]
 // CHECK:   memref.alloca() {alignment = 64 : i64} : memref<8x48xf32>
 // CHECK:   memref.alloca() {alignment = 64 : i64} : memref<8x48xf32>
