@@ -146,6 +146,7 @@ if ((sanitize)); then
     }
     /^fuzz [^:]*: FAILED/ { sub(/: FAILED.*/, ": FAILED"); print "  " $0; failed = 1; next }
     failed && /^    / { print; next }
+    /^note: fuzz / { print "  " $0; failed = 0; next }
     { failed = 0 }' "$log/fuzz.txt")$'\n'
 
   # ThreadSanitizer, for the runtime's concurrency: only the runtime and its

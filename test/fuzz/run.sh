@@ -78,10 +78,28 @@ run() {
   # -timeout: any single input taking this long is a hang. -rss_limit_mb
   # bounds the whole process and every single allocation, so an input that
   # makes attnc ask for gigabytes counts as a failure too.
-  "$bin" "${flags[@]}" -max_total_time="$time" -timeout=10 -rss_limit_mb=2048 \
+  local limits=(-timeout=10 -rss_limit_mb=2048)
+  "$bin" "${flags[@]}" -max_total_time="$time" "${limits[@]}" \
     -dict="$dict" -artifact_prefix="$work/artifacts/" -print_final_stats=1 \
     "$work/corpus" "$@" >"$work/log" 2>&1
   local rc=$?
+  # libFuzzer's timeout is wall-clock time: a virtual machine stalled for
+  # 10 s times out whatever input was running. The targets are
+  # deterministic, so a real hang hangs again when its input runs alone;
+  # one that does not is reported and the run is done once more (a second
+  # timeout fails, reproducible or not).
+  local unit
+  unit=$(sed -nE 's/.*Test unit written to (.*timeout-.*)$/\1/p' "$work/log" | tail -n 1)
+  if ((rc != 0)) && [[ -n $unit && -f $unit ]] &&
+    grep -q "SUMMARY: libFuzzer: timeout" "$work/log" &&
+    "$bin" "${limits[@]}" "$unit" >"$work/alone.log" 2>&1; then
+    echo "note: fuzz $target: $unit timed out in the run but ran $(grep -oE "in [0-9]+ ms" "$work/alone.log" | head -n 1) alone: the machine stalled; running the target again" >&2
+    mv "$work/log" "$work/stalled.log"
+    "$bin" "${flags[@]}" -max_total_time="$time" "${limits[@]}" \
+      -dict="$dict" -artifact_prefix="$work/artifacts/" -print_final_stats=1 \
+      "$work/corpus" "$@" >"$work/log" 2>&1
+    rc=$?
+  fi
   local runs
   runs=$(grep -oE "stat::number_of_executed_units: *[0-9]+" "$work/log" | grep -oE "[0-9]+$")
   local outcomes
