@@ -406,9 +406,8 @@ Value FlashAttentionBuilder::buildTiles(Value init, Value batches,
   // d = 64), which cost a decode step of GPT-2 3.5 MB of stores.
   OpFoldResult headCount = b.getIndexAttr(heads);
   if (active)
-    headCount =
-        b.create<arith::SelectOp>(loc, active, index(heads), index(1))
-            .getResult();
+    headCount = b.create<arith::SelectOp>(loc, active, index(heads), index(1))
+                    .getResult();
   auto forall = b.create<scf::ForallOp>(
       loc, SmallVector<OpFoldResult>{batches, headCount, tiles},
       ValueRange{init}, std::nullopt);
