@@ -12,7 +12,7 @@
 namespace attnc::rt {
 
 std::optional<size_t> quantizeInt8(const float *w, size_t rows, size_t cols,
-                                   int8_t *values, float *scales) {
+                                   int8_t *values, uint16_t *scales) {
   size_t blocks = int8Blocks(cols);
   for (size_t r = 0; r < rows; ++r) {
     const float *row = w + r * cols;
@@ -24,8 +24,9 @@ std::optional<size_t> quantizeInt8(const float *w, size_t rows, size_t cols,
           return r * cols + c;
         largest = std::max(largest, std::fabs(row[c]));
       }
-      float scale = halfToFloat(floatToHalf(largest / 127.0f));
-      scales[r * blocks + b] = scale;
+      uint16_t half = floatToHalf(largest / 127.0f);
+      scales[r * blocks + b] = half;
+      float scale = halfToFloat(half);
       for (size_t c = begin; c < end; ++c) {
         // nearbyint rounds to even in the default rounding mode.
         float q = scale == 0.0f ? 0.0f : std::nearbyint(row[c] / scale);
@@ -39,12 +40,13 @@ std::optional<size_t> quantizeInt8(const float *w, size_t rows, size_t cols,
 
 std::optional<size_t> quantizeMatrix(const float *w, size_t rows, size_t cols,
                                      bool outIsRow, int8_t *values,
-                                     float *scales) {
+                                     uint16_t *scales) {
   if (outIsRow)
     return quantizeInt8(w, rows, cols, values, scales);
   // [in, out]: quantized as [out, in], then put back.
   size_t outs = cols, ins = rows, blocks = int8Blocks(ins);
-  std::vector<float> matrix(outs * ins), rowScales(outs * blocks);
+  std::vector<float> matrix(outs * ins);
+  std::vector<uint16_t> rowScales(outs * blocks);
   std::vector<int8_t> rowValues(outs * ins);
   for (size_t n = 0; n < outs; ++n)
     for (size_t k = 0; k < ins; ++k)
@@ -64,11 +66,13 @@ std::optional<size_t> quantizeMatrix(const float *w, size_t rows, size_t cols,
 std::string int8QuantizeError(float value) {
   if (!std::isfinite(value))
     return "is not finite; int8 weights must be finite";
-  char text[32];
-  std::snprintf(text, sizeof text, "%.9g", static_cast<double>(value));
-  return std::string("is ") + text +
-         ", beyond the 8319008 (127 * 65504) that an int8 weight with an f16 "
-         "scale can hold";
+  char text[128];
+  std::snprintf(text, sizeof text,
+                "is %.9g, beyond the %.9g (127 * %.9g) that an int8 weight "
+                "with an f16 scale can hold",
+                static_cast<double>(value), static_cast<double>(kInt8MaxWeight),
+                static_cast<double>(kHalfMax));
+  return text;
 }
 
 } // namespace attnc::rt

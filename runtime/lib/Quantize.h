@@ -30,16 +30,17 @@ inline size_t int8Blocks(size_t cols) {
   return (cols + kInt8Block - 1) / kInt8Block;
 }
 
-/// The largest |w| an int8 weight can hold: 127 times f16's largest finite
-/// value (its scale's).
-inline constexpr float kInt8MaxWeight = 127.0f * 65504.0f;
+/// f16's largest finite value.
+inline constexpr float kHalfMax = 65504.0f;
+/// The largest |w| an int8 weight can hold: 127 times its scale's largest.
+inline constexpr float kInt8MaxWeight = 127.0f * kHalfMax;
 
 /// Quantizes `rows` x `cols` row-major values into `values` (same shape)
-/// and `scales` (rows x int8Blocks(cols), f32 values each exact in f16).
+/// and `scales` (rows x int8Blocks(cols), the bits of f16 values).
 /// Returns the index of the first value that is not finite or beyond
 /// kInt8MaxWeight (nothing is meaningful then), else nullopt.
 std::optional<size_t> quantizeInt8(const float *w, size_t rows, size_t cols,
-                                   int8_t *values, float *scales);
+                                   int8_t *values, uint16_t *scales);
 
 /// Why a value quantizeInt8 stopped at cannot be quantized: "is not finite;
 /// ..." or "is V, beyond ...".
@@ -52,7 +53,7 @@ std::string int8QuantizeError(float value);
 /// quantized (in the [out, in] order), else nullopt.
 std::optional<size_t> quantizeMatrix(const float *w, size_t rows, size_t cols,
                                      bool outIsRow, int8_t *values,
-                                     float *scales);
+                                     uint16_t *scales);
 
 // A checkpoint quantized ahead of time (`attnc quantize`, docs/abi.md
 // "int8 weights"): a weight NAME is stored as int8 values NAME (I8, its own

@@ -328,12 +328,13 @@ Status writeQuantizedCheckpoint(const Manifest &manifest,
     std::vector<int64_t> scalesShape = int8ScalesShape(
         info.shape, inAxisOf(info.shape.size(), planned->second));
     AlignedBuffer &values = buffers.emplace_back(count);
-    size_t scaleCount = static_cast<size_t>(*checkedByteSize(scalesShape));
-    std::vector<float> scales(scaleCount);
+    AlignedBuffer &scales =
+        buffers.emplace_back(*checkedByteSize(scalesShape, sizeof(uint16_t)));
     const auto *weights = static_cast<const float *>(wide.data());
-    if (std::optional<size_t> bad = quantizeMatrix(
-            weights, matrix.rows, matrix.cols, matrix.outIsRow,
-            static_cast<int8_t *>(values.data()), scales.data())) {
+    if (std::optional<size_t> bad =
+            quantizeMatrix(weights, matrix.rows, matrix.cols, matrix.outIsRow,
+                           static_cast<int8_t *>(values.data()),
+                           static_cast<uint16_t *>(scales.data()))) {
       size_t n = *bad / matrix.ins, k = *bad % matrix.ins;
       return Error(ATTNC_ERROR_MISMATCH,
                    *entry.file + ": tensor '" + name +
@@ -343,13 +344,9 @@ Status writeQuantizedCheckpoint(const Manifest &manifest,
                            weights[matrix.outIsRow ? n * matrix.cols + k
                                                    : k * matrix.cols + n]));
     }
-    // Each scale is exact in f16 (Quantize.h).
-    AlignedBuffer &halves = buffers.emplace_back(scaleCount * sizeof(uint16_t));
-    convert(scales.data(), ATTNC_DTYPE_F32, halves.data(), ATTNC_DTYPE_F16,
-            scaleCount);
     tensors[name] = {ATTNC_DTYPE_I8, info.shape, values.data()};
     tensors[int8ScalesName(name)] = {ATTNC_DTYPE_F16, scalesShape,
-                                     halves.data()};
+                                     scales.data()};
   }
   return st::write(out, tensors,
                    {{kInt8BlockKey, std::to_string(kInt8Block)}});

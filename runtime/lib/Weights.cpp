@@ -273,8 +273,8 @@ Status quantizePack(const Manifest &manifest, const PackSpec &pack,
   size_t panels = (outs + width - 1) / width;
   // An [in, out] matrix is transposed first (a copy); [out, in] is read
   // as it is.
-  std::vector<float> matrix(outIsRow ? 0 : outs * ins), scales(outs * blocks);
-  std::vector<uint16_t> halves(pack.scales() ? outs * blocks : 0);
+  std::vector<float> matrix(outIsRow ? 0 : outs * ins);
+  std::vector<uint16_t> scales(outs * blocks);
   std::vector<int8_t> values(outs * ins);
   for (size_t m = 0; m < matrices; ++m) {
     const float *from = whole + m * rows * cols;
@@ -297,15 +297,12 @@ Status quantizePack(const Manifest &manifest, const PackSpec &pack,
               (matrices > 1 ? " of matrix " + std::to_string(m) : "") + " " +
               int8QuantizeError(outIsRow ? from[*bad] : matrix[*bad]));
     }
-    if (pack.scales()) {
-      // Each scale is exact in f16 (Quantize.h).
-      convert(scales.data(), ATTNC_DTYPE_F32, halves.data(), ATTNC_DTYPE_F16,
-              halves.size());
-      packPanels(halves.data(),
+    if (pack.scales())
+      packPanels(scales.data(),
                  {static_cast<int64_t>(outs), static_cast<int64_t>(blocks)}, 0,
                  width,
                  static_cast<uint16_t *>(out) + m * panels * blocks * width);
-    } else
+    else
       packPanels(values.data(), {static_cast<int64_t>(outs),
                                  static_cast<int64_t>(ins)},
                  0, width,

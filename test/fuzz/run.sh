@@ -79,9 +79,12 @@ run() {
   # bounds the whole process and every single allocation, so an input that
   # makes attnc ask for gigabytes counts as a failure too.
   local limits=(-timeout=10 -rss_limit_mb=2048)
-  "$bin" "${flags[@]}" -max_total_time="$time" "${limits[@]}" \
-    -dict="$dict" -artifact_prefix="$work/artifacts/" -print_final_stats=1 \
-    "$work/corpus" "$@" >"$work/log" 2>&1
+  fuzz_for() {
+    "$bin" "${flags[@]}" -max_total_time="$time" "${limits[@]}" \
+      -dict="$dict" -artifact_prefix="$work/artifacts/" -print_final_stats=1 \
+      "$work/corpus" "$@" >"$work/log" 2>&1
+  }
+  fuzz_for "$@"
   local rc=$?
   # libFuzzer's timeout is wall-clock time: a virtual machine stalled for
   # 10 s times out whatever input was running. The targets are
@@ -95,9 +98,7 @@ run() {
     "$bin" "${limits[@]}" "$unit" >"$work/alone.log" 2>&1; then
     echo "note: fuzz $target: $unit timed out in the run but ran $(grep -oE "in [0-9]+ ms" "$work/alone.log" | head -n 1) alone: the machine stalled; running the target again" >&2
     mv "$work/log" "$work/stalled.log"
-    "$bin" "${flags[@]}" -max_total_time="$time" "${limits[@]}" \
-      -dict="$dict" -artifact_prefix="$work/artifacts/" -print_final_stats=1 \
-      "$work/corpus" "$@" >"$work/log" 2>&1
+    fuzz_for "$@"
     rc=$?
   fi
   local runs

@@ -10,7 +10,7 @@
 // parameters keep their layer dimension first: [layers, ceil(out/48), in, 48].
 // With weight-type=int8 the panels are i8 and a second new argument holds
 // their f16 scales, [layers?, ceil(out/48), ceil(in/32), 48] (f16: 2 bytes
-// per 32 weights, where f32's 4 made a decode step read 6% more):
+// per 32 weights, where f32's 4 made each weight 6% more bytes):
 //
 //   y = linear(x, wp scales sp) layout panels
 //

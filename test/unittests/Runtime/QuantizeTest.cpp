@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <vector>
@@ -28,6 +29,13 @@ struct Quantized {
 
 /// `x` rounded to f16 (nearest, ties to even), as an f32.
 float toHalf(float x) { return static_cast<float>(static_cast<_Float16>(x)); }
+
+/// The f16 whose bits are `bits`, as an f32.
+float fromHalfBits(uint16_t bits) {
+  _Float16 half;
+  std::memcpy(&half, &bits, sizeof half);
+  return static_cast<float>(half);
+}
 
 int8_t roundHalfEven(double x) {
   double lower = std::floor(x), fraction = x - lower;
@@ -58,11 +66,13 @@ Quantized reference(const std::vector<float> &w, size_t rows, size_t cols) {
 }
 
 Quantized quantize(const std::vector<float> &w, size_t rows, size_t cols) {
-  Quantized out{std::vector<int8_t>(w.size()),
-                std::vector<float>(rows * int8Blocks(cols))};
-  EXPECT_EQ(quantizeInt8(w.data(), rows, cols, out.values.data(),
-                         out.scales.data()),
-            std::nullopt);
+  Quantized out{std::vector<int8_t>(w.size()), {}};
+  std::vector<uint16_t> halves(rows * int8Blocks(cols));
+  EXPECT_EQ(
+      quantizeInt8(w.data(), rows, cols, out.values.data(), halves.data()),
+      std::nullopt);
+  for (uint16_t bits : halves)
+    out.scales.push_back(fromHalfBits(bits));
   return out;
 }
 
@@ -134,10 +144,10 @@ TEST(QuantizeTest, ReportsAWeightBeyondWhatAnF16ScaleHolds) {
   std::vector<float> w(2 * 32, 1.0f);
   w[32 + 3] = kInt8MaxWeight; // the largest that fits: scale 65504
   std::vector<int8_t> values(w.size());
-  std::vector<float> scales(2);
+  std::vector<uint16_t> scales(2);
   EXPECT_EQ(quantizeInt8(w.data(), 2, 32, values.data(), scales.data()),
             std::nullopt);
-  EXPECT_EQ(scales[1], 65504.0f);
+  EXPECT_EQ(fromHalfBits(scales[1]), 65504.0f);
   EXPECT_EQ(values[32 + 3], 127);
   w[32 + 5] = -2 * kInt8MaxWeight;
   EXPECT_EQ(quantizeInt8(w.data(), 2, 32, values.data(), scales.data()),
@@ -152,7 +162,7 @@ TEST(QuantizeTest, ReportsTheFirstValueThatIsNotFinite) {
   w[85] = std::numeric_limits<float>::infinity();
   w[100] = std::numeric_limits<float>::quiet_NaN();
   std::vector<int8_t> values(w.size());
-  std::vector<float> scales(3 * 2);
+  std::vector<uint16_t> scales(3 * 2);
   EXPECT_EQ(quantizeInt8(w.data(), 3, 40, values.data(), scales.data()),
             std::optional<size_t>(85));
 }

@@ -109,9 +109,8 @@ Value buildContraction(OpBuilder &b, Location loc, Value lhs, AffineMap lhsMap,
         Type f32 = args[0].getType();
         Value rhsElement = args[1];
         if (scales) {
-          Value scale = args[2];
-          if (scale.getType() != f32)
-            scale = nb.create<arith::ExtFOp>(nl, f32, scale);
+          Value scale = convertScalarToDtype(nb, nl, args[2], f32,
+                                             /*isUnsignedCast=*/false);
           rhsElement = nb.create<arith::SIToFPOp>(nl, f32, rhsElement);
           rhsElement = nb.create<arith::MulFOp>(nl, rhsElement, scale);
         } else if (rhsElement.getType() != f32) {

@@ -14,6 +14,7 @@
 #include "attnc/Dialect/Attn/IR/WeightStorage.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -253,10 +254,10 @@ struct EmbeddingLowering : OpConversionPattern<attn::EmbeddingOp> {
     Value block = b.create<arith::DivUIOp>(l, feature, index(kInt8Block));
     Value q = b.create<tensor::ExtractOp>(l, panels,
                                           ValueRange{panel, feature, lane});
-    Value scale =
-        b.create<tensor::ExtractOp>(l, scales, ValueRange{panel, block, lane});
-    if (!scale.getType().isF32())
-      scale = b.create<arith::ExtFOp>(l, b.getF32Type(), scale);
+    Value scale = convertScalarToDtype(
+        b, l,
+        b.create<tensor::ExtractOp>(l, scales, ValueRange{panel, block, lane}),
+        b.getF32Type(), /*isUnsignedCast=*/false);
     Value x = b.create<arith::SIToFPOp>(l, b.getF32Type(), q);
     return b.create<arith::MulFOp>(l, x, scale);
   }
