@@ -2,7 +2,8 @@
 
 // A bf16 weight in pairs of k (panel_pairs: the body rounds A to bf16) on a
 // target with avx512bf16: per k block and row tile, A's rows are rounded
-// once (vcvtneps2bf16: arith.truncf) into pairs of bf16 kept as i32; per
+// once (vcvtneps2bf16, called by name: arith.truncf would become integer
+// ops) into pairs of bf16 kept as i32; per
 // pair of k, 3 loads of 32 bf16 (both k of 16 columns), one broadcast pair
 // of A per row and vdpbf16ps into the f32 accumulators. K = 63 is odd: 32
 // pairs, the last padded (a masked load of A).
@@ -10,7 +11,7 @@
 // CHECK:         %[[PAIRS:.+]] = memref.collapse_shape %{{.+}} {{\[\[}}0], [1], [2, 3]] : memref<2x32x48x2xbf16> into memref<2x32x96xbf16>
 // CHECK:         %[[ROWS:.+]] = memref.alloca() {alignment = 64 : i64} : memref<8x256xi32>
 // CHECK:         vector.maskedload %{{.+}} : memref<?x63xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
-// CHECK:         %[[H:.+]] = arith.truncf %{{.+}} : vector<16xf32> to vector<16xbf16>
+// CHECK:         %[[H:.+]] = llvm.call_intrinsic "llvm.x86.avx512bf16.cvtneps2bf16.512"(%{{.+}}) : (vector<16xf32>) -> vector<16xbf16>
 // CHECK:         %[[W:.+]] = vector.bitcast %[[H]] : vector<16xbf16> to vector<8xi32>
 // CHECK:         vector.store %[[W]], %[[ROWS]]
 // CHECK:         scf.for %{{.+}} = %c0 to %c32 step %c1
@@ -107,7 +108,7 @@ module attributes {attn.target = {cpu = "znver5", features = ["avx512f", "avx512
 // CHECK:         scf.parallel
 // CHECK:         %[[ROW:.+]] = memref.alloca() {alignment = 64 : i64} : memref<1x552xi32>
 // CHECK:         scf.for %{{.+}} = %c0 to %c1100 step %c16
-// CHECK:           arith.truncf %{{.+}} : vector<16xf32> to vector<16xbf16>
+// CHECK:           llvm.call_intrinsic "llvm.x86.avx512bf16.cvtneps2bf16.512"(%{{.+}}) : (vector<16xf32>) -> vector<16xbf16>
 // CHECK:           vector.store %{{.+}}, %[[ROW]]
 // CHECK:         scf.for
 // CHECK:           scf.for %{{.+}} = %c0 to %c550 step %c1

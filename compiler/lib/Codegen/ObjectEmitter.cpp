@@ -88,12 +88,15 @@ Error attnc::linkSharedLibrary(StringRef objectPath, StringRef libraryPath) {
   // Parallel loops call libomp (LLVM's OpenMP runtime; GNU libgomp lacks
   // the __kmpc entry points). The rpath lets the library load it wherever
   // it is installed; --as-needed drops it from models without threads.
+  // -z defs: a symbol none of these libraries defines (a compiler-rt
+  // routine LLVM called for an operation the target lacks) fails the link
+  // here, naming it, instead of every later load of the model.
   std::string ompDir = ATTNC_OPENMP_LIBRARY_DIR;
   std::string searchFlag = "-L" + ompDir, rpathFlag = "-Wl,-rpath," + ompDir;
-  SmallVector<StringRef> args{linker,     "-shared",   "-o",
-                              libraryPath, objectPath, searchFlag,
-                              rpathFlag,  "-Wl,--as-needed", "-lomp",
-                              "-lm"};
+  SmallVector<StringRef> args{linker,      "-shared",     "-o",
+                              libraryPath, objectPath,    searchFlag,
+                              rpathFlag,   "-Wl,-z,defs", "-Wl,--as-needed",
+                              "-lomp",     "-lm"};
   std::string message;
   int rc = sys::ExecuteAndWait(linker, args, std::nullopt, {}, 0, 0, &message);
   if (rc != 0)

@@ -148,7 +148,14 @@ void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createProfileRegions());
   pm.addPass(createWriteManifest());
   pm.addPass(createShareKernels());
-  pm.addPass(arith::createArithExpandOpsPass());
+  // f32 -> bf16 rounding (a bf16 KV cache, activations rounded for bf16
+  // products) as integer ops that round to nearest, ties to even, exactly as
+  // PyTorch: LLVM would otherwise call compiler-rt's __truncsfbf2 on a CPU
+  // without AVX512_BF16 (a routine models do not link), and use
+  // vcvtneps2bf16 on one with it, which flushes subnormal inputs to zero.
+  arith::ArithExpandOpsPassOptions expandOptions;
+  expandOptions.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expandOptions));
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   // The order of the LLVM conversions matters with OpenMP regions:

@@ -94,10 +94,19 @@ def main():
     x = {name: rng.standard_normal((B, total, width)).astype(np.float32)
          for name, width in (("q", heads * d), ("k", kv_heads * d), ("v", kv_heads * d))}
     # One element exactly halfway between two values of the narrow type, so
-    # that ties go to even (bf16: the low 16 bits 0x8000).
+    # that ties go to even (bf16: the low 16 bits 0x8000); subnormals of the
+    # narrow type, which must round like the rest, not flush to zero
+    # (vcvtneps2bf16 would); roundings that carry into the exponent.
+    bits = x["k"].view(np.uint32)
     if dtype == "bf16":
-        bits = x["k"].view(np.uint32)
         bits[0, 0, 0] = (bits[0, 0, 0] & 0xFFFF0000) | 0x8000
+        bits[0, 0, 1] = 0x00012345  # 1.04e-40 -> bf16 0x0001
+        bits[0, 0, 2] = 0x80408000  # -5.9e-39: a tie, to even 0x8040
+        bits[0, 0, 3] = 0x3F7FFF80  # a tie below 1.0: to even, 1.0
+        bits[0, 0, 4] = 0x3F7FFFC0  # above the tie: 1.0
+    else:
+        x["k"][0, 0, 1:4] = [1e-6, -3e-8, 6.1e-5]  # f16 subnormals
+        bits[0, 0, 4] = 0x3F7FF000  # a tie below 1.0 in f16: to even, 1.0
     kv = np.zeros(cache["floats_per_token"] * B * capacity, np.uint16)
 
     def arena_bytes(terms, values):
