@@ -32,3 +32,24 @@ func.func @leftovers(%x: f64, %y: vector<16xf32>) -> (f64, vector<16xf32>) {
   %1 = math.exp %y : vector<16xf32>
   return %0, %1 : f64, vector<16xf32>
 }
+
+// sin and cos of f32 get their argument reduced to [-pi, pi] in f64 first
+// (x - 2 pi roundeven(x / 2 pi)), then MLIR's polynomial: within an ulp at
+// any angle, where reducing by pi/2 in f32 drifts with the angle. f64 sin
+// is left to LLVM.
+// CHECK-LABEL: func.func @sin_cos
+// CHECK:         %[[W:.+]] = arith.extf %{{.+}} : vector<16xf32> to vector<16xf64>
+// CHECK:         %[[T:.+]] = arith.mulf %[[W]], %{{.+}} : vector<16xf64>
+// CHECK:         %[[K:.+]] = math.roundeven %[[T]] : vector<16xf64>
+// CHECK:         %[[M:.+]] = arith.mulf %[[K]], %{{.+}} : vector<16xf64>
+// CHECK:         %[[R:.+]] = arith.subf %[[W]], %[[M]] : vector<16xf64>
+// CHECK:         arith.truncf %[[R]] : vector<16xf64> to vector<16xf32>
+// CHECK-NOT:     math.sin {{.+}} : vector<16xf32>
+// CHECK-NOT:     math.cos {{.+}} : vector<16xf32>
+// CHECK:         math.sin %{{.+}} : f64
+func.func @sin_cos(%x: vector<16xf32>, %y: f64) -> (vector<16xf32>, vector<16xf32>, f64) {
+  %0 = math.sin %x : vector<16xf32>
+  %1 = math.cos %x : vector<16xf32>
+  %2 = math.sin %y : f64
+  return %0, %1, %2 : vector<16xf32>, vector<16xf32>, f64
+}

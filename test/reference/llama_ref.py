@@ -205,6 +205,28 @@ def run_mistral(ctx):
                                  lambda ids: logits(model, ids), prompt, variant=f"{prefix},")
 
 
+def run_long_positions(ctx):
+    """Rotary angles of far positions: 4096 tokens through one layer, whose
+    RoPE takes cos and sin of angles up to 4095 radians (the first frequency
+    is 1). attnc's sin and cos reduce their argument in f64 (attnc-approximate-
+    math); reduced by multiples of pi/2 in f32 alone, the logits drifted from
+    PyTorch's with the position, past 1e-4 of the largest from position 256
+    on (3.4e-4 at 2048-4095). Each band of positions is its own check."""
+    config = dict(vocab_size=97, hidden_size=64, intermediate_size=160, num_hidden_layers=1,
+                  num_attention_heads=4, num_key_value_heads=4)
+    harness.seeded(90)
+    model = harness.randomize_(Llama(**config)).eval()
+    weights = ctx.attnc.save_weights("llama-long", model.checkpoint())
+    harness.round_stored_(model)
+    so = ctx.attnc.compile(harness.example("llama.attn"), config)
+    ids = harness.seeded(91).integers(0, config["vocab_size"], (1, 4096), dtype=np.int64)
+    out = ctx.attnc.run(so, weights, {"input_ids": ids}, tag="llama-long")["logits"]
+    ref = logits(model, ids)
+    for first, end in ((0, 256), (256, 1024), (1024, 2048), (2048, 4096)):
+        ctx.report.compare("llama", "small", f"positions {first}-{end - 1}",
+                           out[:, first:end], ref[:, first:end])
+
+
 def run_7b_layer(ctx):
     """One decoder layer of LLaMA-7B's shapes (hidden 4096, 32 heads of 128,
     intermediate 11008) with grouped-query attention of 8 key/value heads (as

@@ -40,6 +40,7 @@ MODELS = {
     "bert_base": ("bert_ref", "run_base"),
     "llama": ("llama_ref", "run"),
     "llama_7b_layer": ("llama_ref", "run_7b_layer"),
+    "llama_long_positions": ("llama_ref", "run_long_positions"),
     "mistral": ("llama_ref", "run_mistral"),
     "mistral_kv_cache": ("kv_cache_ref", "run_mistral"),
     "bloom": ("bloom_ref", "run"),

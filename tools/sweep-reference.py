@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""Random-configuration sweep of the decoder examples against PyTorch.
+
+test/reference checks each example on a few fixed shapes; this draws many
+others from a seed: model shapes (head dims from 4 to 128, 1 to 8 heads,
+grouped-query key/value heads, odd intermediate and vocabulary sizes, 1 or 2
+layers), storage flags (--weight-type, --round-activations, --kv-cache-type,
+--target-cpu x86-64-v3, AMX emulated), thread counts of 1 to 3, batch and
+sequence lengths around the kernels' tiles. Every check is one of the
+harness's own, against the same PyTorch references as the lit tests:
+
+  forward  examples/{llama,gpt2,bloom}.attn and llama.attn with Mistral's
+           sliding window, `attnc run` on two random inputs per model;
+  kv       the KV-cache path through the runtime's sessions
+           (kv_cache_ref.check_steps: a prefill, then steps of 1 to 33
+           tokens up to 300 positions) and, now and then, `attnc generate`'s
+           greedy tokens.
+
+Prints the harness's lines (`... PASS|FAIL`) and a summary; exits 1 if any
+check fails. Reproduce one configuration with --only N (the same seed).
+
+Not every failure is a bug. With rounded activations (--round-activations)
+or a bf16/f16 KV cache, attnc and PyTorch sum in f32 in different orders and
+now and then round one value to neighbouring bf16 values ("flips",
+test/reference/harness.py): checks of up to 16 positions, held to 1e-4,
+then fail by about 1e-3..5e-3, and long KV-cache runs can pass the 1.5 units
+the lit tests allow. Confirm a flip by rounding the reference's own inputs a
+few ulp apart (the failing positions then agree) before chasing it.
+
+usage: tools/sweep-reference.py {forward,kv} [--seed S] [--count N]
+                                [--only N] [--attnc PATH] [--workdir DIR]
+Needs /usr/bin/python3 with torch (python3-torch) and a build (PATH or
+--attnc: build/bin/attnc; the runtime next to it).
+"""
+import argparse
+import os
+import random
+import shutil
+import sys
+import tempfile
+
+os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
+sys.dont_write_bytecode = True
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "test", "reference"))
+
+import numpy as np  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
+
+import bloom_ref  # noqa: E402
+import gpt2_ref  # noqa: E402
+import harness  # noqa: E402
+import kv_cache_ref  # noqa: E402
+import llama_ref  # noqa: E402
+
+HEAD_DIMS = (4, 8, 12, 16, 20, 24, 32, 40, 48, 64, 80, 96, 128)
+HEADS = (1, 2, 3, 4, 5, 6, 8)
+SEQUENCES = (1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 64, 70, 129)
+STEP_TOKENS = (1, 1, 1, 1, 2, 3, 5, 16, 17, 33)
+PLAIN_LINEAR = F.linear
+
+
+def draw_flags(r, mode):
+    """Storage and target flags, and the harness settings that match them."""
+    weight = r.choice([None, None, "bf16", "f16", "int8"])
+    rounded = mode == "forward" and weight in ("bf16", "int8") and r.random() < 0.5
+    kv = r.choice([None, None, "bf16", "f16"]) if mode == "kv" else None
+    flags = [f"--weight-type={weight}"] if weight else []
+    if rounded:
+        flags.append("--round-activations")
+    if kv:
+        flags.append(f"--kv-cache-type={kv}")
+    if r.random() < 0.25:
+        flags.append("--target-cpu=x86-64-v3")
+    elif rounded and weight == "bf16" and r.random() < 0.5:
+        flags += ["--target-features=+amx-tile,+amx-bf16", "--emulate-amx"]
+    harness.WEIGHT_TYPE = weight
+    harness.KV_CACHE_TYPE = kv
+    F.linear = PLAIN_LINEAR
+    harness.ROUND_ACTIVATIONS = False
+    if rounded:
+        harness.round_linear_inputs()
+    return flags
+
+
+def draw_model(r, seed):
+    """(name, example, config, model, logits) of a random small decoder, or
+    None (a head dim RoPE cannot rotate)."""
+    kind = r.choice(["llama", "mistral", "gpt2", "bloom"])
+    d = r.choice(HEAD_DIMS)
+    heads = r.choice(HEADS)
+    heads = min(heads, max(1, 512 // d))
+    hidden, vocab, layers = d * heads, r.randint(3, 400), r.randint(1, 2)
+    harness.seeded(seed)
+    if kind == "gpt2":
+        config = dict(vocab_size=vocab, n_positions=320, n_embd=hidden, n_layer=layers,
+                      n_head=heads)
+        return "gpt2", "gpt2.attn", config, gpt2_ref.GPT2(**config), gpt2_ref.logits
+    if kind == "bloom":
+        config = dict(vocab_size=vocab, hidden_size=hidden, n_layer=layers, n_head=heads)
+        return "bloom", "bloom.attn", config, bloom_ref.Bloom(**config), bloom_ref.logits
+    kv_heads = r.choice([h for h in range(1, heads + 1) if heads % h == 0])
+    config = dict(vocab_size=vocab, hidden_size=hidden, intermediate_size=r.randint(1, 300),
+                  num_hidden_layers=layers, num_attention_heads=heads,
+                  num_key_value_heads=kv_heads)
+    if kind == "mistral":
+        config["sliding_window"] = r.choice([1, 2, 5, 8, 16, 33, 64])
+    if d % 2:
+        return None
+    return "llama", "llama.attn", config, llama_ref.Llama(**config), llama_ref.logits
+
+
+class Context:
+    """What kv_cache_ref's checks read: attnc, the report, the runtime."""
+
+    def __init__(self, attnc, report, runtime):
+        self.attnc, self.report, self.runtime = attnc, report, runtime
+
+
+def check_forward(ctx, r, name, so, weights, model, logits, vocab, label, seed):
+    rng = harness.seeded(seed)
+    for _ in range(2):
+        batch, seq = r.randint(1, 3), r.choice(SEQUENCES)
+        ids = rng.integers(0, vocab, (batch, seq), dtype=np.int64)
+        out = ctx.attnc.run(so, weights, {"input_ids": ids}, tag="sweep")
+        ctx.report.compare(name, label, f"batch={batch},seq={seq}", out["logits"],
+                           logits(model, ids))
+
+
+def check_kv(ctx, r, name, so, weights, model, logits, vocab, label, seed):
+    total = r.choice([20, 70, 140, 300])
+    chunks = [r.randint(1, 40)]
+    while sum(chunks) < total:
+        chunks.append(r.choice(STEP_TOKENS))
+    kv_cache_ref.check_steps(ctx, name, label, so, weights, lambda ids: logits(model, ids),
+                             vocab, r.randint(1, 3), chunks, seed=seed)
+    if harness.KV_CACHE_TYPE is None and r.random() < 0.4:
+        kv_cache_ref.check_generate(ctx, name, label, so, weights,
+                                    lambda ids: logits(model, ids), vocab, seed=seed + 1,
+                                    steps=r.choice([8, 20]))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("mode", choices=("forward", "kv"))
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--count", type=int, default=20, help="configurations (default 20)")
+    ap.add_argument("--only", type=int, help="run configuration N of the seed only")
+    ap.add_argument("--attnc", default=shutil.which("attnc") or "attnc")
+    ap.add_argument("--workdir", help="keep compiled models here (default: a temporary "
+                    "directory, removed afterwards)")
+    args = ap.parse_args()
+    attnc_path = os.path.abspath(args.attnc) if os.path.exists(args.attnc) else args.attnc
+    runtime = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(
+        shutil.which(attnc_path) or attnc_path))), "lib", "libattnc_runtime.so")
+    if args.mode == "kv":
+        harness.round_cached_kv()
+    report = harness.Report()
+    check = check_forward if args.mode == "forward" else check_kv
+    with tempfile.TemporaryDirectory(prefix="attnc-sweep-") as tmp:
+        for n in range(args.count if args.only is None else args.only + 1):
+            # Each configuration draws from its own generator: --only N sees
+            # the same configuration without replaying the others.
+            cr = random.Random(f"{args.seed}-{n}")
+            seed = args.seed * 1000 + n
+            flags = draw_flags(cr, args.mode)
+            drawn = draw_model(cr, seed)
+            threads = cr.choice([1, 2, 3])
+            if drawn is None or (args.only is not None and n != args.only):
+                continue
+            name, example, config, model, logits = drawn
+            model = harness.randomize_(model).eval()
+            work = os.path.join(args.workdir or tmp, str(n))
+            ctx = Context(harness.Attnc(work, attnc_path, False, flags), report, runtime)
+            os.environ["OMP_NUM_THREADS"] = str(threads)
+            label = f"#{n}"
+            print(f"#{n}: {name} {config} {' '.join(flags)} threads={threads}", flush=True)
+            try:
+                weights = ctx.attnc.save_weights("weights", model.checkpoint())
+                harness.round_stored_(model)
+                so = ctx.attnc.compile(harness.example(example), config)
+                check(ctx, cr, name, so, weights, model, logits, config["vocab_size"], label,
+                      seed)
+            except harness.AttncError as e:
+                report.fail(name, label, "-", str(e))
+            if not args.workdir:
+                shutil.rmtree(work, ignore_errors=True)
+    report.summary()
+    return 1 if report.failures or report.lines == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
