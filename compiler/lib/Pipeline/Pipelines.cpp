@@ -148,11 +148,11 @@ void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createProfileRegions());
   pm.addPass(createWriteManifest());
   pm.addPass(createShareKernels());
-  // f32 -> bf16 rounding (a bf16 KV cache, activations rounded for bf16
-  // products) as integer ops that round to nearest, ties to even, exactly as
-  // PyTorch: LLVM would otherwise call compiler-rt's __truncsfbf2 on a CPU
-  // without AVX512_BF16 (a routine models do not link), and use
-  // vcvtneps2bf16 on one with it, which flushes subnormal inputs to zero.
+  // arith.truncf f32 -> bf16 (a bf16 KV cache's stores) as integer ops that
+  // round to nearest, ties to even, exactly as PyTorch: LLVM would otherwise
+  // call compiler-rt's __truncsfbf2 on a CPU without AVX512_BF16 (a routine
+  // models do not link), and use vcvtneps2bf16 on one with it, which
+  // flushes subnormal inputs to zero.
   arith::ArithExpandOpsPassOptions expandOptions;
   expandOptions.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expandOptions));
