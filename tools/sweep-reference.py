@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Random-configuration sweep of the decoder examples against PyTorch.
+"""Random-configuration sweep of the example models against PyTorch.
 
 test/reference checks each example on a few fixed shapes; this draws many
 others from a seed: model shapes (head dims from 4 to 128, 1 to 8 heads,
@@ -9,8 +9,9 @@ layers), storage flags (--weight-type, --round-activations, --kv-cache-type,
 sequence lengths around the kernels' tiles. Every check is one of the
 harness's own, against the same PyTorch references as the lit tests:
 
-  forward  examples/{llama,gpt2,bloom}.attn and llama.attn with Mistral's
-           sliding window, `attnc run` on two random inputs per model;
+  forward  examples/{llama,gpt2,bloom,bert}.attn and llama.attn with
+           Mistral's sliding window, `attnc run` on two random inputs per
+           model (BERT's with ragged padding masks and token types);
   kv       the KV-cache path through the runtime's sessions
            (kv_cache_ref.check_steps: a prefill, then steps of 1 to 33
            tokens up to 300 positions) and, now and then, `attnc generate`'s
@@ -45,8 +46,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "test", "reference"))
 
 import numpy as np  # noqa: E402
+import torch  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
+import bert_ref  # noqa: E402
 import bloom_ref  # noqa: E402
 import gpt2_ref  # noqa: E402
 import harness  # noqa: E402
@@ -83,10 +86,17 @@ def draw_flags(r, mode):
     return flags
 
 
-def draw_model(r, seed):
-    """(name, example, config, model, logits) of a random small decoder, or
-    None (a head dim RoPE cannot rotate)."""
-    kind = r.choice(["llama", "mistral", "gpt2", "bloom"])
+def bert_outputs(model, ids, mask, types):
+    with torch.no_grad():
+        return harness.to_numpy(model(torch.from_numpy(ids), torch.from_numpy(mask),
+                                      torch.from_numpy(types)))
+
+
+def draw_model(r, seed, mode):
+    """(name, example, config, model, reference) of a random small model, or
+    None (a head dim RoPE cannot rotate). BERT, an encoder, only forward."""
+    kinds = ["llama", "mistral", "gpt2", "bloom"] + (["bert"] if mode == "forward" else [])
+    kind = r.choice(kinds)
     d = r.choice(HEAD_DIMS)
     heads = r.choice(HEADS)
     heads = min(heads, max(1, 512 // d))
@@ -96,6 +106,11 @@ def draw_model(r, seed):
         config = dict(vocab_size=vocab, n_positions=320, n_embd=hidden, n_layer=layers,
                       n_head=heads)
         return "gpt2", "gpt2.attn", config, gpt2_ref.GPT2(**config), gpt2_ref.logits
+    if kind == "bert":
+        config = dict(vocab_size=vocab, hidden_size=hidden, num_hidden_layers=layers,
+                      num_attention_heads=heads, intermediate_size=r.randint(1, 300),
+                      max_position_embeddings=320, type_vocab_size=r.randint(1, 3))
+        return "bert", "bert.attn", config, bert_ref.Bert(**config), bert_outputs
     if kind == "bloom":
         config = dict(vocab_size=vocab, hidden_size=hidden, n_layer=layers, n_head=heads)
         return "bloom", "bloom.attn", config, bloom_ref.Bloom(**config), bloom_ref.logits
@@ -117,17 +132,27 @@ class Context:
         self.attnc, self.report, self.runtime = attnc, report, runtime
 
 
-def check_forward(ctx, r, name, so, weights, model, logits, vocab, label, seed):
+def check_forward(ctx, r, name, so, weights, model, reference, config, label, seed):
     rng = harness.seeded(seed)
     for _ in range(2):
         batch, seq = r.randint(1, 3), r.choice(SEQUENCES)
-        ids = rng.integers(0, vocab, (batch, seq), dtype=np.int64)
-        out = ctx.attnc.run(so, weights, {"input_ids": ids}, tag="sweep")
-        ctx.report.compare(name, label, f"batch={batch},seq={seq}", out["logits"],
-                           logits(model, ids))
+        ids = rng.integers(0, config["vocab_size"], (batch, seq), dtype=np.int64)
+        if name != "bert":
+            out = ctx.attnc.run(so, weights, {"input_ids": ids}, tag="sweep")
+            ctx.report.compare(name, label, f"batch={batch},seq={seq}", out["logits"],
+                               reference(model, ids))
+            continue
+        lengths = [r.randint(1, seq) for _ in range(batch)]
+        mask = (np.arange(seq)[None, :] < np.array(lengths)[:, None]).astype(np.int64)
+        types = rng.integers(0, config["type_vocab_size"], (batch, seq), dtype=np.int64)
+        out = ctx.attnc.run(so, weights, {"input_ids": ids, "attention_mask": mask,
+                                          "token_type_ids": types}, tag="sweep")
+        ctx.report.compare(name, label, f"batch={batch},seq={seq},lengths={lengths}",
+                           out["last_hidden_state"], reference(model, ids, mask, types))
 
 
-def check_kv(ctx, r, name, so, weights, model, logits, vocab, label, seed):
+def check_kv(ctx, r, name, so, weights, model, logits, config, label, seed):
+    vocab = config["vocab_size"]
     total = r.choice([20, 70, 140, 300])
     chunks = [r.randint(1, 40)]
     while sum(chunks) < total:
@@ -164,11 +189,11 @@ def main():
             cr = random.Random(f"{args.seed}-{n}")
             seed = args.seed * 1000 + n
             flags = draw_flags(cr, args.mode)
-            drawn = draw_model(cr, seed)
+            drawn = draw_model(cr, seed, args.mode)
             threads = cr.choice([1, 2, 3])
             if drawn is None or (args.only is not None and n != args.only):
                 continue
-            name, example, config, model, logits = drawn
+            name, example, config, model, reference = drawn
             model = harness.randomize_(model).eval()
             work = os.path.join(args.workdir or tmp, str(n))
             ctx = Context(harness.Attnc(work, attnc_path, False, flags), report, runtime)
@@ -179,8 +204,7 @@ def main():
                 weights = ctx.attnc.save_weights("weights", model.checkpoint())
                 harness.round_stored_(model)
                 so = ctx.attnc.compile(harness.example(example), config)
-                check(ctx, cr, name, so, weights, model, logits, config["vocab_size"], label,
-                      seed)
+                check(ctx, cr, name, so, weights, model, reference, config, label, seed)
             except harness.AttncError as e:
                 report.fail(name, label, "-", str(e))
             if not args.workdir:
