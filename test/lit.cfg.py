@@ -52,6 +52,11 @@ try:
         flags = [line for line in cpuinfo if line.startswith("flags")]
         if any(" avx512_bf16" in line for line in flags):
             config.available_features.add("avx512bf16")
+        # x86-64-v4's AVX-512 subsets: models compiled for it can run here.
+        if any(all(f" {x}" in line for x in
+                   ("avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"))
+               for line in flags):
+            config.available_features.add("x86-64-v4")
         # AVX512_VNNI (vpdpbusd): the int8 quads kernels can run here.
         if any(" avx512_vnni" in line for line in flags):
             config.available_features.add("avx512vnni")

@@ -175,9 +175,10 @@ def main():
     ap.add_argument("--workdir", help="keep compiled models here (default: a temporary "
                     "directory, removed afterwards)")
     args = ap.parse_args()
-    attnc_path = os.path.abspath(args.attnc) if os.path.exists(args.attnc) else args.attnc
-    runtime = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(
-        shutil.which(attnc_path) or attnc_path))), "lib", "libattnc_runtime.so")
+    attnc_path = os.path.realpath(shutil.which(args.attnc) or args.attnc)
+    # The runtime the KV-cache checks load: lib/ next to attnc's bin/.
+    runtime = os.path.join(os.path.dirname(os.path.dirname(attnc_path)), "lib",
+                           "libattnc_runtime.so")
     if args.mode == "kv":
         harness.round_cached_kv()
     report = harness.Report()

@@ -597,8 +597,9 @@ def Attn_EmbeddingOp : Attn_Op<"embedding", [Attn_OwnShapeRule]> {
     `[ceil(V / W), ceil(E / 32), W]` and `rows` = V, row `id` being lane
     `id mod W` of panel `id floordiv W`. Its element `e` is read as
     `q * scales[.., e floordiv 32, ..]` in f32 (the scales f16 or f32). W is
-    the panel width of a linear's panels when the table is tied to that linear (the logits
-    projection), or 1 for a table packed for the lookup alone (its rows).
+    the panel width of a linear's panels when the table is tied to that
+    linear (the logits projection), or 1 for a table packed for the lookup
+    alone (its rows).
 
     ```mlir
     %x = attn.embedding %wte[%ids] : tensor<50257x768xf32>, tensor<?x?xi64> -> tensor<?x?x768xf32>
