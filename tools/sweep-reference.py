@@ -5,13 +5,16 @@ test/reference checks each example on a few fixed shapes; this draws many
 others from a seed: model shapes (head dims from 4 to 128, 1 to 8 heads,
 grouped-query key/value heads, odd intermediate and vocabulary sizes, 1 or 2
 layers), storage flags (--weight-type, --round-activations, --kv-cache-type,
---target-cpu x86-64-v3, AMX emulated), thread counts of 1 to 3, batch and
+--target-cpu x86-64-v2/v3/v4, AMX emulated), thread counts of 1 to 3, batch and
 sequence lengths around the kernels' tiles. Every check is one of the
 harness's own, against the same PyTorch references as the lit tests:
 
-  forward  examples/{llama,gpt2,bloom,bert}.attn and llama.attn with
-           Mistral's sliding window, `attnc run` on two random inputs per
-           model (BERT's with ragged padding masks and token types);
+  forward  examples/{llama,qwen2,gpt2,bloom,bert,vit,translator}.attn and
+           llama.attn with Mistral's sliding window (LLaMA and Qwen2 tied or
+           not, random rope_theta and norm eps), `attnc run` on two random
+           inputs per model (BERT's with ragged padding masks and token types,
+           ViT's random pictures of 1 to 4 channels, the translator's source
+           and target of different lengths);
   kv       the KV-cache path through the runtime's sessions
            (kv_cache_ref.check_steps: a prefill, then steps of 1 to 33
            tokens up to 300 positions) and, now and then, `attnc generate`'s
@@ -55,6 +58,8 @@ import gpt2_ref  # noqa: E402
 import harness  # noqa: E402
 import kv_cache_ref  # noqa: E402
 import llama_ref  # noqa: E402
+import translator_ref  # noqa: E402
+import vit_ref  # noqa: E402
 
 HEAD_DIMS = (4, 8, 12, 16, 20, 24, 32, 40, 48, 64, 80, 96, 128)
 HEADS = (1, 2, 3, 4, 5, 6, 8)
@@ -73,8 +78,10 @@ def draw_flags(r, mode):
         flags.append("--round-activations")
     if kv:
         flags.append(f"--kv-cache-type={kv}")
-    if r.random() < 0.25:
-        flags.append("--target-cpu=x86-64-v3")
+    if r.random() < 0.3:
+        # AVX2 (8 lanes), SSE4.2 (4 lanes), AVX-512 without its BF16/VNNI.
+        flags.append("--target-cpu=" + r.choice(["x86-64-v3", "x86-64-v3", "x86-64-v2",
+                                                 "x86-64-v4"]))
     elif rounded and weight == "bf16" and r.random() < 0.5:
         flags += ["--target-features=+amx-tile,+amx-bf16", "--emulate-amx"]
     harness.WEIGHT_TYPE = weight
@@ -94,8 +101,11 @@ def bert_outputs(model, ids, mask, types):
 
 def draw_model(r, seed, mode):
     """(name, example, config, model, reference) of a random small model, or
-    None (a head dim RoPE cannot rotate). BERT, an encoder, only forward."""
-    kinds = ["llama", "mistral", "gpt2", "bloom"] + (["bert"] if mode == "forward" else [])
+    None (a head dim RoPE cannot rotate). The encoders (BERT, ViT) and the
+    translator only forward."""
+    kinds = ["llama", "mistral", "qwen2", "gpt2", "bloom"]
+    if mode == "forward":
+        kinds += ["bert", "vit", "translator"]
     kind = r.choice(kinds)
     d = r.choice(HEAD_DIMS)
     heads = r.choice(HEADS)
@@ -111,18 +121,48 @@ def draw_model(r, seed, mode):
                       num_attention_heads=heads, intermediate_size=r.randint(1, 300),
                       max_position_embeddings=320, type_vocab_size=r.randint(1, 3))
         return "bert", "bert.attn", config, bert_ref.Bert(**config), bert_outputs
+    if kind == "vit":
+        patch = r.choice([1, 2, 3, 4, 5, 8])
+        config = dict(image_size=patch * r.randint(1, 9), patch_size=patch,
+                      num_channels=r.randint(1, 4), hidden_size=hidden,
+                      num_hidden_layers=layers, num_attention_heads=heads,
+                      intermediate_size=r.randint(1, 300), num_labels=r.randint(1, 50),
+                      layer_norm_eps=r.choice([1e-12, 1e-6, 1e-5]))
+        # Randomized as vit_ref's checks do (class token, positions, patches).
+        return "vit", "vit.attn", config, vit_ref.randomized(config, seed), vit_outputs
+    if kind == "translator":
+        config = dict(src_vocab_size=r.randint(3, 300), tgt_vocab_size=vocab, d_model=hidden,
+                      nhead=heads, num_encoder_layers=r.randint(1, 2),
+                      num_decoder_layers=layers, dim_feedforward=r.randint(1, 300))
+        return ("translator", "translator.attn", config,
+                translator_ref.Translator(**config), translator_outputs)
     if kind == "bloom":
         config = dict(vocab_size=vocab, hidden_size=hidden, n_layer=layers, n_head=heads)
         return "bloom", "bloom.attn", config, bloom_ref.Bloom(**config), bloom_ref.logits
     kv_heads = r.choice([h for h in range(1, heads + 1) if heads % h == 0])
     config = dict(vocab_size=vocab, hidden_size=hidden, intermediate_size=r.randint(1, 300),
                   num_hidden_layers=layers, num_attention_heads=heads,
-                  num_key_value_heads=kv_heads)
+                  num_key_value_heads=kv_heads,
+                  rms_norm_eps=r.choice([1e-6, 1e-5]),
+                  rope_theta=r.choice([10000.0, 500000.0, 1000000.0]))
     if kind == "mistral":
         config["sliding_window"] = r.choice([1, 2, 5, 8, 16, 33, 64])
     if d % 2:
         return None
-    return "llama", "llama.attn", config, llama_ref.Llama(**config), llama_ref.logits
+    tied = r.random() < 0.3
+    model = llama_ref.Llama(**config, qkv_bias=kind == "qwen2", tie_word_embeddings=tied)
+    example = "qwen2.attn" if kind == "qwen2" else "llama.attn"
+    return "llama", example, config, model, llama_ref.logits
+
+
+def vit_outputs(model, pixels):
+    with torch.no_grad():
+        return harness.to_numpy(model(torch.from_numpy(pixels)))
+
+
+def translator_outputs(model, src, tgt):
+    with torch.no_grad():
+        return harness.to_numpy(model(torch.from_numpy(src), torch.from_numpy(tgt)))
 
 
 class Context:
@@ -136,6 +176,25 @@ def check_forward(ctx, r, name, so, weights, model, reference, config, label, se
     rng = harness.seeded(seed)
     for _ in range(2):
         batch, seq = r.randint(1, 3), r.choice(SEQUENCES)
+        if name == "vit":
+            c = config
+            pixels = rng.uniform(-1, 1, (batch, c["num_channels"], c["image_size"],
+                                         c["image_size"])).astype(np.float32)
+            out = ctx.attnc.run(so, weights, {"pixel_values": pixels}, tag="sweep")
+            # The class token's logits carry roundings at every patch.
+            tokens = (c["image_size"] // c["patch_size"]) ** 2 + 1
+            ctx.report.compare(name, label, f"batch={batch}", out["logits"],
+                               reference(model, pixels), tol=harness.tolerance(batch * tokens))
+            continue
+        if name == "translator":
+            src_seq = r.choice(SEQUENCES)
+            src = rng.integers(0, config["src_vocab_size"], (batch, src_seq), dtype=np.int64)
+            tgt = rng.integers(0, config["tgt_vocab_size"], (batch, seq), dtype=np.int64)
+            out = ctx.attnc.run(so, weights, {"src_ids": src, "tgt_ids": tgt}, tag="sweep")
+            ctx.report.compare(name, label, f"batch={batch},src_seq={src_seq},tgt_seq={seq}",
+                               out["logits"], reference(model, src, tgt),
+                               tol=harness.tolerance(batch * (src_seq + seq)))
+            continue
         ids = rng.integers(0, config["vocab_size"], (batch, seq), dtype=np.int64)
         if name != "bert":
             out = ctx.attnc.run(so, weights, {"input_ids": ids}, tag="sweep")
@@ -195,7 +254,8 @@ def main():
             if drawn is None or (args.only is not None and n != args.only):
                 continue
             name, example, config, model, reference = drawn
-            model = harness.randomize_(model).eval()
+            if name != "vit":
+                model = harness.randomize_(model).eval()
             work = os.path.join(args.workdir or tmp, str(n))
             ctx = Context(harness.Attnc(work, attnc_path, False, flags), report, runtime)
             os.environ["OMP_NUM_THREADS"] = str(threads)
@@ -203,7 +263,10 @@ def main():
             print(f"#{n}: {name} {config} {' '.join(flags)} threads={threads}", flush=True)
             try:
                 weights = ctx.attnc.save_weights("weights", model.checkpoint())
-                harness.round_stored_(model)
+                if name == "vit":
+                    vit_ref.round_stored_(model)
+                else:
+                    harness.round_stored_(model)
                 so = ctx.attnc.compile(harness.example(example), config)
                 check(ctx, cr, name, so, weights, model, reference, config, label, seed)
             except harness.AttncError as e:

@@ -19,7 +19,10 @@ class Additive(nn.Module):
         self.v = nn.Linear(d_attn, 1, bias=False)
 
     def forward(self, s, h):
-        e = self.v(torch.tanh(self.query(s).unsqueeze(2) + self.key(h).unsqueeze(1))).squeeze(-1)
+        # v as the .attn file multiplies it: elementwise, then summed (not a
+        # linear layer, whose input --round-activations would round).
+        t = torch.tanh(self.query(s).unsqueeze(2) + self.key(h).unsqueeze(1))
+        e = (t * self.v.weight[0]).sum(-1)
         a = torch.softmax(e, dim=-1)
         return a, torch.bmm(a, h)
 

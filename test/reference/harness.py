@@ -160,6 +160,27 @@ def quantize_int8(w, block=INT8_BLOCK):
         return result
 
 
+def int8_parts(weight):
+    """quantize_int8's (q, scale) of `weight`, of the rows of a quantized
+    weight that `weight` is a view of (nn.MultiheadAttention splits its
+    in_proj_weight into query and key/value rows for a cross-attention), or
+    of a weight whose values quantize_int8 leaves as they are; else None."""
+    parts = getattr(weight, "int8_parts", None)
+    base = weight._base
+    if parts is None and base is not None and hasattr(base, "int8_parts") \
+            and weight.dim() == 2 and weight.stride() == base.stride():
+        first = (weight.storage_offset() - base.storage_offset()) // base.stride(0)
+        q, scale = base.int8_parts
+        parts = (q[first:first + weight.shape[0]], scale[first:first + weight.shape[0]])
+    if parts is None and weight.dim() == 2:
+        # A copy of quantized values (torchvision's ViT built from the rounded
+        # checkpoint): quantizing them again gives back the same q and scale.
+        again = quantize_int8(weight)
+        if torch.equal(again, weight.detach()):
+            parts = again.int8_parts
+    return parts
+
+
 def q8_linear(x, weight, bias=None):
     """A linear layer as `attnc compile --weight-type int8
     --round-activations` computes it, written from docs/abi.md ("int8 x int8
@@ -167,7 +188,7 @@ def q8_linear(x, weight, bias=None):
     each block's integer dot product with the weight's q (exact: f64 sums of
     integers below 2^53), times scale_x * scale_w (f32), the blocks summed
     in f64 onto the bias."""
-    parts = getattr(weight, "int8_parts", None)
+    parts = int8_parts(weight)
     if parts is None:
         raise RuntimeError("q8_linear: a weight not quantized by quantize_int8 "
                            "(the weights round_stored_ quantizes carry "
@@ -182,6 +203,22 @@ def q8_linear(x, weight, bias=None):
     return y.to(torch.float32)
 
 
+def take_slow_path(module):
+    """Makes `module` (a torch.nn class) run its forward with grad enabled.
+    Without grad, in eval mode, nn.TransformerEncoderLayer,
+    nn.TransformerEncoder and nn.MultiheadAttention take PyTorch's fused
+    inference path (an even number of heads, no attention mask), whose
+    products do not call F.linear; with grad and parameters that require it
+    they take the path that does (the outputs are detached by to_numpy)."""
+    forward = module.forward
+
+    def with_grad(self, *args, **kwargs):
+        with torch.enable_grad():
+            return forward(self, *args, **kwargs)
+
+    module.forward = with_grad
+
+
 def round_linear_inputs():
     """Makes every linear layer round its input to bf16 (to nearest even,
     torch's .to(torch.bfloat16)) and back to f32 before multiplying, as
@@ -192,6 +229,8 @@ def round_linear_inputs():
     global ROUND_ACTIVATIONS
     ROUND_ACTIVATIONS = True
     plain = F.linear
+    for module in (nn.TransformerEncoder, nn.TransformerEncoderLayer, nn.MultiheadAttention):
+        take_slow_path(module)
 
     def linear(x, weight, bias=None):
         if WEIGHT_TYPE == "int8":
