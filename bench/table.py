@@ -41,6 +41,11 @@ def mm(m, n, k):
                 target=("oneDNN", 0.9), peak_target=0.85)
 
 
+def encoder_flop(tokens, layers=12, d=768, ff=3072):
+    """A base-size encoder's products and attention (non-causal)."""
+    return layers * 2 * tokens * (4 * d * d + 2 * d * ff + 2 * tokens * d)
+
+
 # Issue 14: 2 threads >= 1.9x faster than 1 on the 12-layer prefill, S=128.
 PREFILL_2V1_TARGET = 1.9
 
@@ -62,6 +67,13 @@ ROWS = {
                      peers=["PyTorch"], target=("PyTorch", 1.6)),
     "prefill128": dict(label="GPT-2-small 12-layer prefill, S=128 (logits)",
                        peers=["PyTorch"], target=("PyTorch", 1.8)),
+    # Encoders (no issue sets a target): ViT-B/16 on one 224 x 224 picture
+    # (197 tokens) and BERT-base on 128 tokens, against PyTorch's
+    # nn.TransformerEncoderLayer (its fused inference path).
+    "vit224": dict(label="ViT-B/16 classifier, 1 picture (197 tokens)",
+                   flop=encoder_flop(197) + 2 * 196 * 768 * 768, peers=["PyTorch"]),
+    "bert128": dict(label="BERT-base encoder, S=128", flop=encoder_flop(128),
+                    peers=["PyTorch"]),
     "attn2048": dict(label="causal attention 12x64, S=2048",
                      flop=2 * 2048 * 2048 * 64 * 12, peers=["PyTorch"],
                      target=("PyTorch", 3.0)),
@@ -180,7 +192,7 @@ def main():
                 p, _ = med[row, t, peer]
                 target, verdicts = "", ""
                 peer_checks = list(checks) if peer == spec["peers"][0] else []
-                if spec["target"][0] == peer:
+                if spec.get("target", (None,))[0] == peer:
                     peer_checks.insert(0, (f">= {spec['target'][1]}x {peer}",
                                            p / a >= spec["target"][1]))
                 if peer_checks:

@@ -8,6 +8,10 @@ usage: torch_bench.py WORKLOAD --threads N --runs R --warmup W [sizes]
   llamablock --seq S                    one TinyLlama-1.1B layer (the LLaMA layer of
                                         test/reference/llama_ref.py)
   gpt2       --seq S                    12-layer GPT-2 small prefill, logits included
+  vit        --batch B                  ViT-B/16 at 224 x 224 (examples/vit.attn's
+                                        defaults: the ViT of test/reference/vit_ref.py)
+  bert       --batch B --seq S          BERT-base encoder (examples/bert.attn's
+                                        defaults: test/reference/bert_ref.py)
   decode     --seq C                    one GPT-2-small decode step after a
                                         prefill of C tokens (KV cache, logits);
                                         runs are consecutive steps
@@ -25,6 +29,8 @@ sys.path.insert(0, here)
 sys.path.insert(0, os.path.join(here, "..", "test", "reference"))
 from torch_gpt2 import GPT2, Block, causal_attention  # noqa: E402
 from llama_ref import Layer as LlamaLayer, rope_cos_sin  # noqa: E402
+from bert_ref import Bert  # noqa: E402
+from vit_ref import ViT  # noqa: E402
 
 
 def linear(a):
@@ -74,6 +80,24 @@ def gpt2(a):
     return lambda: model(ids)
 
 
+def vit(a):
+    # nn.TransformerEncoderLayer in eval mode under inference_mode takes
+    # PyTorch's fused fast path (the better of its two).
+    model = ViT(image_size=224, patch_size=16, num_channels=3, hidden_size=768,
+                num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072,
+                num_labels=1000).eval()
+    pixels = torch.rand(a.batch, 3, 224, 224) * 2 - 1
+    return lambda: model(pixels)
+
+
+def bert(a):
+    model = Bert(vocab_size=30522, hidden_size=768, num_hidden_layers=12,
+                 num_attention_heads=12, intermediate_size=3072,
+                 max_position_embeddings=512, type_vocab_size=2).eval()
+    ids = torch.randint(0, 30522, (a.batch, a.seq))
+    return lambda: model(ids)
+
+
 def decode(a):
     # n_positions 2048: room for the steps after a 1024-token prefill, as
     # the attnc side compiles it (-D n_positions=2048); one row is read.
@@ -90,7 +114,7 @@ def decode(a):
 
 WORKLOADS = {"linear": linear, "attention": attention, "mha": mha,
              "block": block, "llamablock": llamablock, "gpt2": gpt2,
-             "decode": decode}
+             "decode": decode, "vit": vit, "bert": bert}
 
 
 def main():
