@@ -310,6 +310,44 @@ func.func @prepacked_rows(%a: memref<?x640xf32>, %p: memref<2x640x48xbf16>, %c: 
 
 // -----
 
+// A batch of decode steps: the batch dim, which the packed weight does not
+// use, is folded into the rows (M = batch x seq), so that a tile's rows come
+// from several sequences and each panel is read once for all of them; the
+// parallel loop runs over row blocks and panel groups only, and each row's
+// (batch, seq) indices are computed once per tile. Rows left after the 8-row
+// tiles go in one tile of 4, one of 2, then single rows.
+// CHECK-LABEL: func.func @prepacked_batch_rows
+// CHECK:         %[[B:.+]] = memref.dim %{{.+}}, %c0 : memref<?x?x64xf32>
+// CHECK:         %[[S:.+]] = memref.dim %{{.+}}, %c1 : memref<?x?x64xf32>
+// CHECK:         %[[ROWS:.+]] = arith.muli %[[S]], %[[B]] : index
+// CHECK:         scf.parallel (%{{[^,]+}}, %{{[^,]+}}) = (%c0, %c0)
+// CHECK:           arith.cmpi eq, %[[ROWS]], %c1 : index
+// CHECK:         } else {
+// CHECK:           scf.for %[[R:.+]] = %{{.+}} to %{{.+}} step %c8 {
+// CHECK-NEXT:        arith.remui %[[R]], %[[S]] : index
+// CHECK-NEXT:        arith.divui %[[R]], %[[S]] : index
+// CHECK:             scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c1 {
+// CHECK:               scf.for %{{.+}} = %c0 to %c64 step %c1 iter_args({{.+}}) -> ({{(vector<16xf32>, ){23}vector<16xf32>}})
+// CHECK:           scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c4 {
+// CHECK:               scf.for %{{.+}} = %c0 to %c64 step %c1 iter_args({{.+}}) -> ({{(vector<16xf32>, ){11}vector<16xf32>}})
+// CHECK:           scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c2 {
+// CHECK:           scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c1 {
+#a = affine_map<(b, m, n, k) -> (b, m, k)>
+#p = affine_map<(b, m, n, k) -> (n floordiv 48, k, n mod 48)>
+#c = affine_map<(b, m, n, k) -> (b, m, n)>
+func.func @prepacked_batch_rows(%a: memref<?x?x64xf32>, %p: memref<2x64x48xf32>, %c: memref<?x?x96xf32>) {
+  linalg.generic {indexing_maps = [#a, #p, #c], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %p : memref<?x?x64xf32>, memref<2x64x48xf32>) outs(%c : memref<?x?x96xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %0 = arith.mulf %x, %y : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
 // The thread count is read once, at the function's start, before any
 // parallel loop (nothing between the regions merge-parallel-regions joins);
 // each product derives its split from it: one thread keeps groups of 8

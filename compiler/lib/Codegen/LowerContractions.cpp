@@ -8,11 +8,13 @@
 //
 //   parallel over batch x blocks of rows x groups of column panels (48
 //   columns each; one group of 8 panels over all rows on one thread, finer
-//   with more threads: splitWork):
+//   with more threads: splitWork; the batch dims of a B packed at load, which
+//   it does not use, are folded into the rows instead: rowDims):
 //     for each block of 256 k (of a narrower B packed at load, as many
 //     bytes: 512 bf16 or 1024 int8 k):
 //       pack the block of B into [panel][k][48], contiguous, zero-padded
-//       for each tile of 8 rows (then single rows), for each panel:
+//       for each tile of 8 rows (then at most one of 4 and of 2 rows, then
+//       single rows), for each panel:
 //         8 x 3 vector<16xf32> accumulators, loaded from C, kept in
 //         registers over the k block: per k, 3 loads of packed B,
 //         8 broadcasts of A, 24 FMAs; stored back to C.
@@ -40,8 +42,8 @@
 // An int8 weight packed at load in quads of k (panel_quads, with A quantized
 // per block of 32 k: `attnc compile --weight-type int8 --round-activations`)
 // has its own loops (QuadKernel.h), with no k blocks: per row tile (4 rows,
-// then single rows) A's rows are quantized once into a scratch, and each
-// panel's tile runs over all of K, per quad of k 3 loads of the panel, one
+// then 2, then single rows) A's rows are quantized once into a scratch, and
+// each panel's tile runs over all of K, per quad of k 3 loads of the panel, one
 // broadcast word of A per row and vpdpbusd into i32 sums, added to the f32
 // accumulators times the scales at each block's end.
 //
@@ -139,22 +141,36 @@ private:
     Value panelsPerGroup, numGroups, rowsPerBlock, numRowBlocks;
   };
   WorkSplit splitWork(Value sizeM, Value numPanels, bool rowBlocks);
+  /// Rows [begin, end), fewer than `fullRows`, in tiles of fullRows / 2,
+  /// fullRows / 4, ... rows (at most one of each), then single rows:
+  /// `tiles(first, last, rows)` emits the tiles of `rows` rows in [first,
+  /// last).
+  void remainderTiles(Value begin, Value end, int64_t fullRows,
+                      function_ref<void(Value, Value, int64_t)> tiles);
 
   /// The indices of `operand` at the loop indices `ivs` (one per loop,
   /// null for loops the operand does not use).
   SmallVector<Value> indicesOf(unsigned operand, ArrayRef<Value> ivs);
-  SmallVector<Value> loopIvs(ArrayRef<Value> batch, Value m, Value n, Value k);
+  /// The loop indices of row `r` of the rows the kernel iterates over: the
+  /// folded batch dims' (rowDims, outermost first) and m's.
+  SmallVector<Value> rowIvs(Value r);
+  /// The loop indices at `batch` (the ivs of outerDims), `row` (rowIvs; empty
+  /// where the operand uses no row), n and k (null where unused).
+  SmallVector<Value> loopIvs(ArrayRef<Value> batch, ArrayRef<Value> row,
+                             Value n, Value k);
 
   void forLoop(Value lb, Value ub, int64_t step,
                function_ref<void(Value)> body);
   /// Copies rows [k0, k0 + kc) of the panel at column n0 into pack[slot].
   void emitPack(ArrayRef<Value> batch, Value pack, Value slot, Value n0,
                 Value cols, Value k0, Value kc, bool partial);
-  /// C[m0 .. m0+rows, n0 .. n0+48] += A[m0.., k0..k0+kc] * panel, with the
-  /// panel at bPanel[slot][kOffset + kk][0..48].
-  void emitTile(ArrayRef<Value> batch, Value m0, int64_t rows, Value bPanel,
-                Value slot, Value kOffset, Value n0, Value cols, Value k0,
-                Value kc, bool partial);
+  /// The rowIvs of rows [m0, m0 + rows): a tile's, computed once per tile.
+  SmallVector<SmallVector<Value>> tileRowIvs(Value m0, int64_t rows);
+  /// C[rows, n0 .. n0+48] += A[rows, k0..k0+kc] * panel, with the panel at
+  /// bPanel[slot][kOffset + kk][0..48]; `rows` holds each row's rowIvs.
+  void emitTile(ArrayRef<Value> batch, ArrayRef<SmallVector<Value>> rows,
+                Value bPanel, Value slot, Value kOffset, Value n0, Value cols,
+                Value k0, Value kc, bool partial);
   /// The 16 lanes of `buffer`, read by `map` of an elementwise op over C's
   /// indices, at C's indices `at`: a vector along n, or one broadcast
   /// element when the map does not use n.
@@ -186,6 +202,12 @@ private:
   /// One register of f32, and the same lanes of B's element type.
   VectorType vecType, rhsVecType, maskType;
   SmallVector<Value> loopSizes;
+  /// The batch dims of a weight packed at load that B does not use (a
+  /// projection's batch) are folded into the rows with m (rowDims), so that
+  /// a tile's rows may come from several of them and each load of the panel
+  /// serves them all (a batch of decode steps reads each weight once); the
+  /// parallel loop runs over the others (outerDims).
+  SmallVector<unsigned> rowDims, outerDims;
   /// B's pairs (quads) of k as rows of 2W (4W) elements.
   Value groupPanels;
   /// bf16 pairs (Contraction::rhsIsPairs): the kernel and the group's
@@ -212,12 +234,31 @@ SmallVector<Value> KernelEmitter::indicesOf(unsigned operand,
   return indices;
 }
 
-SmallVector<Value> KernelEmitter::loopIvs(ArrayRef<Value> batch, Value m,
-                                          Value n, Value k) {
+SmallVector<Value> KernelEmitter::rowIvs(Value r) {
+  SmallVector<Value> ivs(rowDims.size() + 1, r);
+  if (isConstantIntValue(r, 0))
+    return ivs;
+  Value rest = r;
+  for (size_t i = ivs.size(); i-- > 1;) {
+    Value size = loopSizes[i == rowDims.size() ? c.m : rowDims[i]];
+    ivs[i] = b.create<arith::RemUIOp>(loc, rest, size);
+    rest = b.create<arith::DivUIOp>(loc, rest, size);
+  }
+  ivs[0] = rest;
+  return ivs;
+}
+
+SmallVector<Value> KernelEmitter::loopIvs(ArrayRef<Value> batch,
+                                          ArrayRef<Value> row, Value n,
+                                          Value k) {
   SmallVector<Value> ivs(c.op.getNumLoops());
-  for (auto [dim, iv] : llvm::zip(c.batch, batch))
+  for (auto [dim, iv] : llvm::zip_equal(outerDims, batch))
     ivs[dim] = iv;
-  ivs[c.m] = m;
+  if (!row.empty()) {
+    for (auto [dim, iv] : llvm::zip(rowDims, row))
+      ivs[dim] = iv;
+    ivs[c.m] = row.back();
+  }
   ivs[c.n] = n;
   ivs[c.k] = k;
   return ivs;
@@ -242,7 +283,8 @@ void KernelEmitter::emitPack(ArrayRef<Value> batch, Value pack, Value slot,
     forLoop(zero, kc, 1, [&](Value kk) {
       for (int64_t v = 0; v < kPanelVectors; ++v) {
         Value n = add(n0, v * kVectorWidth);
-        SmallVector<Value> src = indicesOf(1, loopIvs(batch, {}, n, add(k0, kk)));
+        SmallVector<Value> src =
+            indicesOf(1, loopIvs(batch, {}, n, add(k0, kk)));
         Value x;
         if (partial) {
           Value mask = b.create<vector::CreateMaskOp>(
@@ -344,9 +386,19 @@ KernelEmitter::ifElse(Value cond, TypeRange types,
   return SmallVector<Value>(op.getResults());
 }
 
-void KernelEmitter::emitTile(ArrayRef<Value> batch, Value m0, int64_t rows,
+SmallVector<SmallVector<Value>> KernelEmitter::tileRowIvs(Value m0,
+                                                          int64_t rows) {
+  SmallVector<SmallVector<Value>> ivs;
+  for (int64_t i = 0; i < rows; ++i)
+    ivs.push_back(rowIvs(add(m0, i)));
+  return ivs;
+}
+
+void KernelEmitter::emitTile(ArrayRef<Value> batch,
+                             ArrayRef<SmallVector<Value>> tileRows,
                              Value bPanel, Value slot, Value kOffset, Value n0,
                              Value cols, Value k0, Value kc, bool partial) {
+  int64_t rows = tileRows.size();
   Value a = c.op.getDpsInputs()[0];
   Value out = c.op.getDpsInits()[0];
   Value zeros = b.create<arith::ConstantOp>(loc, b.getZeroAttr(vecType));
@@ -358,8 +410,8 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch, Value m0, int64_t rows,
 
   unsigned cOperand = c.op.getDpsInitOperand(0)->getOperandNumber();
   auto cIndices = [&](int64_t i, int64_t v) {
-    return indicesOf(cOperand, loopIvs(batch, add(m0, i),
-                                       add(n0, v * kVectorWidth), {}));
+    return indicesOf(
+        cOperand, loopIvs(batch, tileRows[i], add(n0, v * kVectorWidth), {}));
   };
   auto loadC = [&] {
     SmallVector<Value> tile;
@@ -427,7 +479,7 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch, Value m0, int64_t rows,
     SmallVector<Value> next;
     for (int64_t i = 0; i < rows; ++i) {
       Value x = b.create<memref::LoadOp>(
-          loc, a, indicesOf(0, loopIvs(batch, add(m0, i), {}, k)));
+          loc, a, indicesOf(0, loopIvs(batch, tileRows[i], {}, k)));
       Value splat = b.create<vector::BroadcastOp>(loc, vecType, x);
       for (int64_t v = 0; v < kPanelVectors; ++v)
         next.push_back(b.create<vector::FMAOp>(loc, splat, panel[v],
@@ -583,7 +635,7 @@ KernelEmitter::WorkSplit KernelEmitter::splitWork(Value sizeM,
   Value wanted = b.create<arith::SelectOp>(
       loc, many, mul(threads, c.rhsIsQuads ? 1 : kSharesPerThread), one);
   Value batchSize = one;
-  for (unsigned dim : c.batch)
+  for (unsigned dim : outerDims)
     batchSize = b.create<arith::MulIOp>(loc, batchSize, loopSizes[dim]);
   Value panels = b.create<arith::MulIOp>(loc, batchSize, numPanels);
   WorkSplit split;
@@ -603,11 +655,39 @@ KernelEmitter::WorkSplit KernelEmitter::splitWork(Value sizeM,
   return split;
 }
 
+// A batch of decode steps (a few rows) or a prefill's last rows then share
+// each load of the panel among as many rows as the registers hold, instead of
+// reading it once per row with 3 FMA chains. Each row still sums its k terms
+// in the same order whatever its tile (the int8 weight kernel's block sums
+// depend on the tile's height, a function of M alone), so the thread count
+// still changes no result.
+void KernelEmitter::remainderTiles(
+    Value begin, Value end, int64_t fullRows,
+    function_ref<void(Value, Value, int64_t)> tiles) {
+  Value at = begin;
+  for (int64_t rows = fullRows / 2; rows > 1; rows /= 2) {
+    Value last =
+        add(at, mul(b.create<arith::DivUIOp>(loc, sub(end, at), index(rows)),
+                    rows));
+    tiles(at, last, rows);
+    at = last;
+  }
+  tiles(at, end, 1);
+}
+
 void KernelEmitter::emit() {
   for (Range r : c.op.createLoopRanges(b, loc))
     loopSizes.push_back(getValueOrCreateConstantIndexOp(b, loc, r.size));
-  Value sizeM = loopSizes[c.m], sizeN = loopSizes[c.n], sizeK = loopSizes[c.k];
+  Value sizeN = loopSizes[c.n], sizeK = loopSizes[c.k];
   Value zero = index(0), one = index(1);
+  AffineMap mapB = c.op.getIndexingMapsArray()[1];
+  for (unsigned dim : c.batch)
+    (c.rhsIsPacked && !mapB.isFunctionOfDim(dim) ? rowDims : outerDims)
+        .push_back(dim);
+  // The rows: m and the folded batch dims.
+  Value sizeM = loopSizes[c.m];
+  for (unsigned dim : rowDims)
+    sizeM = b.createOrFold<arith::MulIOp>(loc, sizeM, loopSizes[dim]);
 
   // Panels: full ones, then at most one partial panel at the end.
   Value fullPanels = b.create<arith::DivUIOp>(loc, sizeN, index(kPanelWidth));
@@ -629,7 +709,7 @@ void KernelEmitter::emit() {
         SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
 
   SmallVector<Value> lbs, ubs, steps;
-  for (unsigned dim : c.batch) {
+  for (unsigned dim : outerDims) {
     lbs.push_back(zero);
     ubs.push_back(loopSizes[dim]);
     steps.push_back(one);
@@ -724,24 +804,26 @@ void KernelEmitter::emit() {
         });
       auto tiles = [&](Value mBegin, Value mEnd, int64_t rows) {
         forLoop(mBegin, mEnd, rows, [&](Value m0) {
-          if (pairKernel)
+          SmallVector<SmallVector<Value>> tileRows = tileRowIvs(m0, rows);
+          if (pairKernel) {
             pairKernel->roundRows(
                 c.op.getDpsInputs()[0],
                 [&](int64_t i, Value j) {
                   return indicesOf(0,
-                                   loopIvs(batch, add(m0, i), {}, add(k0, j)));
+                                   loopIvs(batch, tileRows[i], {}, add(k0, j)));
                 },
                 rows, kc, roundedA);
+          }
           forPanels([&](Value panel, bool partial) {
             auto [n0, cols] = columnsFrom(panel);
             auto [slot, kOffset] = panelAt(panel);
-            emitTile(batch, m0, rows, bPanels, slot, kOffset, n0, cols, k0,
-                     kc, partial);
+            emitTile(batch, tileRows, bPanels, slot, kOffset, n0, cols, k0, kc,
+                     partial);
           });
         });
       };
       tiles(firstRow, endTiles, kRowTile);
-      tiles(endTiles, endRow, 1);
+      remainderTiles(endTiles, endRow, kRowTile, tiles);
     });
   };
   // One row (a decode step's matrix-vector product) of a weight packed at
@@ -761,14 +843,14 @@ void KernelEmitter::emit() {
       pairKernel->roundRows(
           c.op.getDpsInputs()[0],
           [&](int64_t, Value j) {
-            return indicesOf(0, loopIvs(batch, zero, {}, j));
+            return indicesOf(0, loopIvs(batch, rowIvs(zero), {}, j));
           },
           1, sizeK, roundedA);
     }
     forPanels([&](Value panel, bool partial) {
       auto [n0, cols] = columnsFrom(panel);
-      emitTile(batch, zero, 1, bPanels, panel, zero, n0, cols, zero, sizeK,
-               partial);
+      emitTile(batch, tileRowIvs(zero, 1), bPanels, panel, zero, n0, cols, zero,
+               sizeK, partial);
     });
   };
   // int8 quads: A's rows quantized once per row tile, each panel's tile over
@@ -778,16 +860,17 @@ void KernelEmitter::emit() {
     quantizedA = quadKernel->allocScratch(rows, quadDepth);
     auto tiles = [&](Value mBegin, Value mEnd, int64_t tileRows) {
       forLoop(mBegin, mEnd, tileRows, [&](Value m0) {
+        SmallVector<SmallVector<Value>> rowsAt = tileRowIvs(m0, tileRows);
         quadKernel->quantizeRows(
             c.op.getDpsInputs()[0],
             [&](int64_t i, Value j) {
-              return indicesOf(0, loopIvs(batch, add(m0, i), {}, j));
+              return indicesOf(0, loopIvs(batch, rowsAt[i], {}, j));
             },
             tileRows, quadDepth, quantizedA);
         forPanels([&](Value panel, bool partial) {
           auto [n0, cols] = columnsFrom(panel);
-          emitTile(batch, m0, tileRows, bPanels, panel, zero, n0, cols, zero,
-                   sizeK, partial);
+          emitTile(batch, rowsAt, bPanels, panel, zero, n0, cols, zero, sizeK,
+                   partial);
         });
       });
     };
@@ -797,7 +880,7 @@ void KernelEmitter::emit() {
                                                index(rows)),
                       rows));
     tiles(firstRow, fullTiles, rows);
-    tiles(fullTiles, endRow, 1);
+    remainderTiles(fullTiles, endRow, rows, tiles);
   };
   std::optional<int64_t> staticM = getConstantIntValue(sizeM);
   if (quadKernel)
