@@ -13,7 +13,7 @@
 # Medians are over all rounds' runs (default 2 x 3 = 6). One thread is
 # pinned to core 0 (taskset -c 0). --only keeps the rows whose id matches
 # (mm512x768x768 ... mm128x768x768, block128/512/1024, llama128,
-# prefill128/512, vit224, bert128, attn2048, decode512, decode1024, decode128bf16,
+# prefill128/512, vit224, bert128, decode128x4, attn2048, decode512, decode1024, decode128bf16,
 # decode1024bf16, prefill128bf16, prefill128bf16dot, prefill512bf16dot,
 # decode128bf16dot, decode128int8, prefill128int8, decode128int8dot,
 # prefill128int8dot, decode1024bf16dot, decode1024bf16dotkv,
@@ -92,6 +92,7 @@ rows+=("prefill512|gpt2|--dim batch=1 --dim seq=512|gpt2 --seq 512")
 rows+=("decode512|gpt2|--dim batch=1 --dim seq=512 --decode 512|decode --seq 512")
 rows+=("vit224|vit|--dim batch=1|vit --batch 1")
 rows+=("bert128|bert|--dim batch=1 --dim seq=128|bert --batch 1 --seq 128")
+rows+=("decode128x4|gpt2|--dim batch=4 --dim seq=128 --decode 128|decode --seq 128 --batch 4")
 rows+=("attn2048|attention|--dim batch=1 --dim seq=2048|attention --heads 12 --d 64 --seq 2048")
 # n_positions=2048 leaves room for the steps after 1024 tokens (the weights
 # read per token are unchanged: one row of wpe).

@@ -12,7 +12,7 @@ usage: torch_bench.py WORKLOAD --threads N --runs R --warmup W [sizes]
                                         defaults: the ViT of test/reference/vit_ref.py)
   bert       --batch B --seq S          BERT-base encoder (examples/bert.attn's
                                         defaults: test/reference/bert_ref.py)
-  decode     --seq C                    one GPT-2-small decode step after a
+  decode     --seq C [--batch B]        one GPT-2-small decode step after a
                                         prefill of C tokens (KV cache, logits);
                                         runs are consecutive steps
 Prints "run_ms=... cpu_ms=..." per timed run and
@@ -102,9 +102,9 @@ def decode(a):
     # n_positions 2048: room for the steps after a 1024-token prefill, as
     # the attnc side compiles it (-D n_positions=2048); one row is read.
     model = GPT2(n_positions=2048).eval()
-    token = torch.zeros(1, 1, dtype=torch.long)
+    token = torch.zeros(a.batch, 1, dtype=torch.long)
     with torch.inference_mode():
-        _, past = model(torch.zeros(1, a.seq, dtype=torch.long))
+        _, past = model(torch.zeros(a.batch, a.seq, dtype=torch.long))
     state = {"past": past}
 
     def step():
