@@ -597,6 +597,41 @@ int compileMain() {
   return emitNative(*module, *target);
 }
 
+/// `attnc --help` lists attnc's options and MLIR's for inspecting the IR
+/// (README, docs/passes.md); the hundreds of other LLVM and MLIR options
+/// (backends of other architectures, Polly, ...) still work and are listed
+/// by --help-hidden.
+void hideBackendOptions() {
+  static cl::OptionCategory irCategory(
+      "Inspecting the IR (MLIR's options; --help-hidden lists every LLVM "
+      "and MLIR option)");
+  static constexpr StringLiteral kShown[] = {
+      "help",
+      "help-list",
+      "version",
+      "mlir-timing",
+      "mlir-timing-display",
+      "mlir-pass-statistics",
+      "mlir-print-debuginfo",
+      "mlir-print-local-scope",
+      "mlir-print-op-generic",
+      "mlir-elide-elementsattrs-if-larger",
+      "mlir-disable-threading"};
+  for (auto &entry : cl::getRegisteredOptions()) {
+    StringRef name = entry.getKey();
+    cl::Option *option = entry.getValue();
+    if (llvm::is_contained(option->Categories, &compileCategory) ||
+        name.starts_with("help") || name == "version")
+      continue;
+    if (name.starts_with("mlir-print-ir") || llvm::is_contained(kShown, name)) {
+      option->Categories.assign({&irCategory});
+      continue;
+    }
+    if (option->getOptionHiddenFlag() == cl::NotHidden)
+      option->setHiddenFlag(cl::Hidden);
+  }
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -608,6 +643,7 @@ int main(int argc, char **argv) {
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
+  hideBackendOptions();
 
   // `attnc compile ...` and `attnc ...` are the same command.
   SmallVector<char *> args(argv, argv + argc);
