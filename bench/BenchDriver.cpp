@@ -41,6 +41,11 @@ int64_t number(const std::string &option, const std::string &text) {
   return value;
 }
 
+constexpr const char *kUsage =
+    "usage: attnc-bench model.so --dim name=value... [--runs N] "
+    "[--warmup N] [--threads N] [--seed N] [--decode CONTEXT] "
+    "[--weights FILE] [--dump DIR] [--profile[=json]]";
+
 ModelBenchOptions parse(int argc, char **argv, std::string &model) {
   ModelBenchOptions o;
   for (int i = 1; i < argc; ++i) {
@@ -50,6 +55,12 @@ ModelBenchOptions parse(int argc, char **argv, std::string &model) {
         fail("missing value after " + arg);
       return argv[++i];
     };
+    if (arg == "--help" || arg == "-h") {
+      std::printf("%s\n(bench/BenchDriver.cpp; `attnc bench` times a model "
+                  "the same way)\n",
+                  kUsage);
+      std::exit(0);
+    }
     if (arg == "--dim") {
       std::string d = value();
       size_t eq = d.find('=');
@@ -80,9 +91,7 @@ ModelBenchOptions parse(int argc, char **argv, std::string &model) {
     }
   }
   if (model.empty())
-    fail("usage: attnc-bench model.so --dim name=value... [--runs N] "
-         "[--warmup N] [--threads N] [--seed N] [--decode CONTEXT] "
-         "[--weights FILE] [--dump DIR] [--profile[=json]]");
+    fail(kUsage);
   return o;
 }
 
