@@ -5,7 +5,7 @@ test/reference checks each example on a few fixed shapes; this draws many
 others from a seed: model shapes (head dims from 4 to 128, 1 to 8 heads,
 grouped-query key/value heads, odd intermediate and vocabulary sizes, 1 or 2
 layers), storage flags (--weight-type, --round-activations, --kv-cache-type,
---target-cpu x86-64-v2/v3/v4, AMX emulated), thread counts of 1 to 3, batch and
+--target-cpu x86-64-v2/v3/v4, AMX emulated), thread counts of 1 to 3, 5 and 16, batch and
 sequence lengths around the kernels' tiles. Every check is one of the
 harness's own, against the same PyTorch references as the lit tests:
 
@@ -250,7 +250,7 @@ def main():
             seed = args.seed * 1000 + n
             flags = draw_flags(cr, args.mode)
             drawn = draw_model(cr, seed, args.mode)
-            threads = cr.choice([1, 2, 3])
+            threads = cr.choice([1, 2, 3, 1, 2, 3, 5, 16])
             if drawn is None or (args.only is not None and n != args.only):
                 continue
             name, example, config, model, reference = drawn
