@@ -113,7 +113,7 @@ def draw_model(r, seed, mode):
     hidden, vocab, layers = d * heads, r.randint(3, 400), r.randint(1, 2)
     harness.seeded(seed)
     if kind == "gpt2":
-        config = dict(vocab_size=vocab, n_positions=320, n_embd=hidden, n_layer=layers,
+        config = dict(vocab_size=vocab, n_positions=400, n_embd=hidden, n_layer=layers,
                       n_head=heads)
         return "gpt2", "gpt2.attn", config, gpt2_ref.GPT2(**config), gpt2_ref.logits
     if kind == "bert":
