@@ -161,20 +161,12 @@ def quantize_int8(w, block=INT8_BLOCK):
 
 
 def int8_parts(weight):
-    """quantize_int8's (q, scale) of `weight`, of the rows of a quantized
-    weight that `weight` is a view of (nn.MultiheadAttention splits its
-    in_proj_weight into query and key/value rows for a cross-attention), or
-    of a weight whose values quantize_int8 leaves as they are; else None."""
+    """quantize_int8's (q, scale) of `weight`, or of a weight whose values
+    quantize_int8 leaves as they are (a view of a quantized weight's rows:
+    nn.MultiheadAttention splits its in_proj_weight for a cross-attention; a
+    copy: torchvision's ViT built from the rounded checkpoint); else None."""
     parts = getattr(weight, "int8_parts", None)
-    base = weight._base
-    if parts is None and base is not None and hasattr(base, "int8_parts") \
-            and weight.dim() == 2 and weight.stride() == base.stride():
-        first = (weight.storage_offset() - base.storage_offset()) // base.stride(0)
-        q, scale = base.int8_parts
-        parts = (q[first:first + weight.shape[0]], scale[first:first + weight.shape[0]])
     if parts is None and weight.dim() == 2:
-        # A copy of quantized values (torchvision's ViT built from the rounded
-        # checkpoint): quantizing them again gives back the same q and scale.
         again = quantize_int8(weight)
         if torch.equal(again, weight.detach()):
             parts = again.int8_parts
@@ -211,11 +203,14 @@ def take_slow_path(module):
     products do not call F.linear; with grad and parameters that require it
     they take the path that does (the outputs are detached by to_numpy)."""
     forward = module.forward
+    if getattr(forward, "takes_slow_path", False):
+        return
 
     def with_grad(self, *args, **kwargs):
         with torch.enable_grad():
             return forward(self, *args, **kwargs)
 
+    with_grad.takes_slow_path = True
     module.forward = with_grad
 
 
