@@ -214,6 +214,16 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
     c.int8Dot = QuadKernel::hasDot(c.target, getTargetRecord(op).features);
     return c;
   }
+  // int8 quads read with an f32 A.
+  if (scaled && !roundsLhs && isGroupsMap(mapB, c.n, c.k, width, 4)) {
+    c.rhsScales = op.getDpsInputs()[2];
+    if (!isGroupsBuffer(rhs, width, 4) ||
+        !arePackedScales(c.rhsScales, maps[2], c.n, c.k, width) ||
+        ShapedType::isDynamic(op.getStaticLoopRanges()[c.k]))
+      return std::nullopt;
+    c.rhsIsPacked = c.rhsIsWideQuads = true;
+    return c;
+  }
   if (roundsLhs != isGroupsMap(mapB, c.n, c.k, width, 2))
     return std::nullopt;
   if (roundsLhs) {

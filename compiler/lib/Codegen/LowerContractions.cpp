@@ -47,10 +47,13 @@
 // broadcast word of A per row and vpdpbusd into i32 sums, added to the f32
 // accumulators times the scales at each block's end.
 //
-// An int8 weight (always packed at load) comes with a third input, its f32
+// An int8 weight (always packed at load) comes with a third input, its f16
 // scales packed the same way, one row per 32 k: per block of 32 k the kernel
 // loads the panel's 3 scale vectors, and per k it widens the 3 int8 vectors
-// (sign extension and conversion, no CPU feature needed). A single row
+// (no CPU feature needed): in quads of k (panel_quads_f32, what
+// attnc-pack-weights makes), one load per vector and quad, each k's byte
+// moved to the top of its lane and masked (q * 2^24, the scales taken times
+// 2^-24); in plain panels, by sign extension. A single row
 // sums a block's products unscaled into two fresh sets of accumulators (even
 // and odd k: six independent FMA chains instead of three) and adds their sum
 // times the scales at the block's end; a full row tile, whose accumulators
@@ -457,6 +460,19 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch,
     start = loadC();
   }
 
+  // C tile += A[rows, k] x panel (the widened vectors of one k of B).
+  auto fmaRows = [&](Value k, ArrayRef<Value> panel, ValueRange acc) {
+    SmallVector<Value> next;
+    for (int64_t i = 0; i < rows; ++i) {
+      Value x = b.create<memref::LoadOp>(
+          loc, a, indicesOf(0, loopIvs(batch, tileRows[i], {}, k)));
+      Value splat = b.create<vector::BroadcastOp>(loc, vecType, x);
+      for (int64_t v = 0; v < kPanelVectors; ++v)
+        next.push_back(b.create<vector::FMAOp>(loc, splat, panel[v],
+                                               acc[i * kPanelVectors + v]));
+    }
+    return next;
+  };
   // One k: C tile += A[rows, k] x panel[k], the panel widened (and for
   // int8, multiplied by the block's `scales`).
   auto step = [&](Value kk, ValueRange acc, ArrayRef<Value> scales) {
@@ -475,17 +491,7 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch,
                           ? w
                           : b.create<arith::MulFOp>(loc, w, scales[v]));
     }
-    Value k = add(k0, kk);
-    SmallVector<Value> next;
-    for (int64_t i = 0; i < rows; ++i) {
-      Value x = b.create<memref::LoadOp>(
-          loc, a, indicesOf(0, loopIvs(batch, tileRows[i], {}, k)));
-      Value splat = b.create<vector::BroadcastOp>(loc, vecType, x);
-      for (int64_t v = 0; v < kPanelVectors; ++v)
-        next.push_back(b.create<vector::FMAOp>(loc, splat, panel[v],
-                                               acc[i * kPanelVectors + v]));
-    }
-    return next;
+    return fmaRows(add(k0, kk), panel, acc);
   };
   auto kLoop = [&](Value lb, Value ub, ValueRange init,
                    ArrayRef<Value> scales) {
@@ -496,6 +502,103 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch,
           b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
           b.create<scf::YieldOp>(loc, step(kk, acc, scales));
         });
+  };
+  // int8 quads with an f32 A (Contraction::rhsIsWideQuads): per quad of k,
+  // one load of each vector's 4 k x lanes bytes; byte j of each lane moved
+  // to the top of its i32 (a shift) and the bytes below cleared (a mask) is
+  // q * 2^24, converted exactly. In-lane integer ops: sign-extending 16
+  // bytes to a vector (vpmovsxbd) crosses lanes, the bottleneck of the
+  // panels kernel. The scales come times 2^-24, so that every product and
+  // sum is the panels kernel's times a power of two: the same results,
+  // in the same order (k alternating between `sets` as there).
+  auto quadLane = [&](Value words, int64_t j) {
+    auto i32s = cast<VectorType>(words.getType());
+    auto splat = [&](int64_t value) -> Value {
+      return b.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(
+                   i32s, b.getI32IntegerAttr(static_cast<int32_t>(value))));
+    };
+    if (j < kQuad - 1)
+      words = b.create<arith::ShLIOp>(loc, words, splat(8 * (kQuad - 1 - j)));
+    if (j > 0)
+      words = b.create<arith::AndIOp>(loc, words, splat(0xFF000000));
+    return b.create<arith::SIToFPOp>(loc, vecType, words).getResult();
+  };
+  auto wideQuadsBlock = [&](Value kb, Value end, ValueRange acc,
+                            SmallVector<Value> scales, int64_t sets,
+                            int64_t tileVectors) -> SmallVector<Value> {
+    Value unscale = b.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(vecType, b.getF32FloatAttr(0x1p-24)));
+    for (Value &scale : scales)
+      scale = b.create<arith::MulFOp>(loc, scale, unscale);
+    bool scaledPerK = sets < 1;
+    int64_t setCount = std::max<int64_t>(sets, 1);
+    assert(kQuad % setCount == 0 && "a quad's k go to the sets in turn");
+    SmallVector<Value> init(acc);
+    if (!scaledPerK)
+      init.assign(tileVectors * setCount, zeros);
+    // The k [kk, kk + count) of the quad at kk (a multiple of 4 from k0).
+    auto quadStep = [&](Value kk, ValueRange sums, int64_t count) {
+      Value quad =
+          b.create<arith::DivUIOp>(loc, add(kOffset, kk), index(kQuad));
+      auto bytes = VectorType::get({kQuad * kVectorWidth}, b.getI8Type());
+      auto words = VectorType::get({kVectorWidth}, b.getI32Type());
+      SmallVector<Value> loaded;
+      for (int64_t v = 0; v < kPanelVectors; ++v)
+        loaded.push_back(b.create<vector::BitCastOp>(
+            loc, words,
+            b.create<vector::LoadOp>(
+                loc, bytes, bPanel,
+                ValueRange{slot, quad, index(v * kQuad * kVectorWidth)})));
+      SmallVector<Value> next(sums);
+      for (int64_t j = 0; j < count; ++j) {
+        SmallVector<Value> panel;
+        for (int64_t v = 0; v < kPanelVectors; ++v) {
+          Value w = quadLane(loaded[v], j);
+          panel.push_back(
+              scaledPerK ? b.create<arith::MulFOp>(loc, w, scales[v]) : w);
+        }
+        int64_t set = j % setCount;
+        MutableArrayRef<Value> slice =
+            MutableArrayRef<Value>(next).slice(set * tileVectors, tileVectors);
+        SmallVector<Value> updated =
+            fmaRows(add(k0, add(kk, index(j))), panel, slice);
+        llvm::copy(updated, slice.begin());
+      }
+      return next;
+    };
+    Value quadEnd =
+        add(kb, mul(b.create<arith::DivUIOp>(loc, sub(end, kb), index(kQuad)),
+                    kQuad));
+    auto quads = b.create<scf::ForOp>(
+        loc, kb, quadEnd, index(kQuad), init,
+        [&](OpBuilder &nb, Location, Value kk, ValueRange sums) {
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          b.create<scf::YieldOp>(loc, quadStep(kk, sums, kQuad));
+        });
+    SmallVector<Value> sums(quads.getResults());
+    // K's last k past its whole quads (only the last block has them).
+    if (int64_t tail = c.op.getStaticLoopRanges()[c.k] % kQuad) {
+      Value shortQuad =
+          b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, quadEnd, end);
+      SmallVector<Type> types(sums.size(), vecType);
+      sums = ifElse(
+          shortQuad, types, [&] { return quadStep(quadEnd, sums, tail); },
+          [&] { return sums; });
+    }
+    if (scaledPerK)
+      return sums;
+    SmallVector<Value> total(ArrayRef<Value>(sums).take_front(tileVectors));
+    for (int64_t set = 1; set < setCount; ++set)
+      for (int64_t i = 0; i < tileVectors; ++i)
+        total[i] =
+            b.create<arith::AddFOp>(loc, total[i], sums[set * tileVectors + i]);
+    SmallVector<Value> next;
+    for (int64_t i = 0; i < tileVectors; ++i)
+      next.push_back(b.create<vector::FMAOp>(
+          loc, total[i], scales[i % kPanelVectors], acc[i]));
+    return next;
   };
   scf::ForOp loop;
   SmallVector<Value> result;
@@ -542,6 +645,11 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch,
                 loadScales(b, loc, vecType, c.rhsScales,
                            ValueRange{slot, block, index(v * kVectorWidth)}));
           Value end = min(add(kb, kInt8Block), kc);
+          if (c.rhsIsWideQuads) {
+            b.create<scf::YieldOp>(
+                loc, wideQuadsBlock(kb, end, acc, scales, sets, tileVectors));
+            return;
+          }
           if (sets < 1) {
             b.create<scf::YieldOp>(loc,
                                    kLoop(kb, end, acc, scales).getResults());
@@ -703,7 +811,7 @@ void KernelEmitter::emit() {
     quadKernel.emplace(b, loc, kVectorWidth, c.int8Dot);
     quadDepth = c.op.getStaticLoopRanges()[c.k];
   }
-  if (c.rhsIsPairs || c.rhsIsQuads)
+  if (c.rhsIsPairs || c.rhsIsQuads || c.rhsIsWideQuads)
     groupPanels = b.create<memref::CollapseShapeOp>(
         loc, c.op.getDpsInputs()[1],
         SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});

@@ -13,8 +13,8 @@ using namespace mlir;
 namespace attnc::codegen {
 
 namespace {
-/// k values per i32 word: the bytes vpdpbusd multiplies and sums per lane.
-constexpr int64_t kQuad = 4;
+// kQuad (Contraction.h): k values per i32 word, the bytes vpdpbusd
+// multiplies and sums per lane.
 constexpr int64_t kQuadsPerBlock = kInt8Block / kQuad;
 /// The largest |q| of an int8 value of either operand (docs/abi.md).
 constexpr int64_t kInt8Max = 127;

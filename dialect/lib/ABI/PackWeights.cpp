@@ -10,12 +10,16 @@
 // parameters keep their layer dimension first: [layers, ceil(out/48), in, 48].
 // With weight-type=int8 the panels are i8 and a second new argument holds
 // their f16 scales, [layers?, ceil(out/48), ceil(in/32), 48] (f16: 2 bytes
-// per 32 weights, where f32's 4 made each weight 6% more bytes):
+// per 32 weights, where f32's 4 made each weight 6% more bytes). On an
+// AVX-512 target each quad of inputs is side by side per column, wp :
+// [ceil(out / 48), ceil(in / 4), 48, 4] (one load holds 4 k of 16 columns,
+// which the kernel widens with in-lane shifts and masks), elsewhere the
+// panels are plain, [ceil(out / 24), in, 24]:
 //
-//   y = linear(x, wp scales sp) layout panels
+//   y = linear(x, wp scales sp) layout panel_quads_f32   (or panels)
 //
 // With weight-type=int8 every embedding table (a rank-2 parameter) is read
-// from int8 too: from the panels of the linear it is tied to ([out, in] =
+// from int8 too: from the quads of the linear it is tied to ([out, in] =
 // [V, E], GPT-2's wte and its logits projection), one copy for both, or
 // else from its own pack of panels of width 1, its rows (rows(t), [V, E, 1],
 // and row_scales(t), [V, ceil(E / 32), 1]):
@@ -25,10 +29,8 @@
 // With round-activations a bf16 w becomes pairs of inputs side by side,
 // wp : [ceil(out / 48), ceil(in / 2), 48, 2], read in layout panel_pairs
 // (the input rounded to bf16: the operands of vdpbf16ps). With both
-// weight-type=int8 and round-activations the int8 panels hold quads of inputs
-// side by side, wp : [ceil(out / 48), ceil(in / 4), 48, 4], read in layout
-// panel_quads with the same scales (the input quantized to int8: the operand
-// of vpdpbusd).
+// weight-type=int8 and round-activations the same quads are read in layout
+// panel_quads (the input quantized to int8: the operand of vpdpbusd).
 //
 //===----------------------------------------------------------------------===//
 #include "attnc/Dialect/Attn/ABI/Passes.h"
@@ -98,7 +100,9 @@ struct Panels {
 class WeightPacker {
 public:
   WeightPacker(func::FuncOp model, bool int8, bool pairs)
-      : model(model), int8(int8), pairs(pairs) {}
+      : model(model), int8(int8), pairs(pairs),
+        int8Quads(int8 && (pairs || getVectorTarget(model).lanes >=
+                                        kMinLanesForWideQuads)) {}
   void run();
 
 private:
@@ -119,14 +123,23 @@ private:
     return pairs && !int8 &&
            cast<RankedTensorType>(source.getType()).getElementType().isBF16();
   }
-  /// Inputs side by side per column: 2 (panel_pairs), 4 (int8 panel_quads),
-  /// 1 (panels).
+  /// Inputs side by side per column: 2 (panel_pairs), 4 (int8:
+  /// panel_quads or panel_quads_f32), 1 (panels).
   int64_t groupOf(BlockArgument source) const {
-    return inPairs(source) ? 2 : int8 && pairs ? 4 : 1;
+    return inPairs(source) ? 2 : int8Quads ? 4 : 1;
   }
+
+  /// The int8 weights of an f32 input are in quads on AVX-512 targets: there
+  /// the quads' in-lane widening beats vpmovsxbd's lane crossing (GPT-2's
+  /// decode step 7-9% faster on Zen 4), while on AVX2 the quads' extra live
+  /// registers spill in the 4-row tiles (prefill 13% slower), and plain
+  /// panels stay (docs/performance.md, "int8 weights in quads").
+  static constexpr int64_t kMinLanesForWideQuads = 16;
 
   func::FuncOp model;
   bool int8, pairs;
+  /// Whether int8 weights are packed in quads of inputs.
+  bool int8Quads;
   DenseMap<std::tuple<BlockArgument, unsigned, int64_t>, Panels> packed;
   SmallVector<BlockArgument> sources; // the arguments packs were made of
 };
@@ -234,11 +247,11 @@ void WeightPacker::packTables() {
     std::optional<WeightSource> source = weightSource(op.getTable(), model);
     if (!source || source->slice)
       continue;
-    // Tied: the logits projection's panels hold row id as output feature id
-    // (panels of single inputs; quads of inputs get the table its own rows).
+    // Tied: the logits projection's panels (or quads) hold row id as output
+    // feature id: one copy serves both.
     auto tied = packed.find(std::tuple{
         source->arg, static_cast<unsigned>(WeightLayout::OutIn), width});
-    Panels panels = tied != packed.end() && groupOf(source->arg) == 1
+    Panels panels = tied != packed.end()
                         ? tied->second
                         : panelsOf(source->arg, WeightLayout::OutIn, 1);
     OpBuilder b(op);
@@ -255,9 +268,8 @@ void WeightPacker::packTables() {
 void WeightPacker::packLinears() {
   SmallVector<LinearOp> linears;
   model.walk([&](LinearOp op) {
-    if (op.getWeightLayout() != WeightLayout::Panels &&
-        op.getWeightLayout() != WeightLayout::PanelPairs &&
-        op.getWeightLayout() != WeightLayout::PanelQuads)
+    if (op.getWeightLayout() == WeightLayout::OutIn ||
+        op.getWeightLayout() == WeightLayout::InOut)
       linears.push_back(op);
   });
   int64_t width = getVectorTarget(model).panelWidth();
@@ -289,9 +301,10 @@ void WeightPacker::packLinears() {
     auto replacement = b.create<LinearOp>(
         op.getLoc(), op.getType(), op.getInput(), layerOf(panels.values),
         layerOf(panels.scales), op.getBias(),
-        groupOf(source->arg) == 2   ? WeightLayout::PanelPairs
-        : groupOf(source->arg) == 4 ? WeightLayout::PanelQuads
-                                    : WeightLayout::Panels);
+        groupOf(source->arg) == 2 ? WeightLayout::PanelPairs
+        : groupOf(source->arg) == 4
+            ? (pairs ? WeightLayout::PanelQuads : WeightLayout::PanelQuadsF32)
+            : WeightLayout::Panels);
     op.getResult().replaceAllUsesWith(replacement.getResult());
     op.erase();
     if (source->slice && source->slice->use_empty())

@@ -76,11 +76,17 @@ static DimRule sizeOf(int64_t a, int64_t b,
 
 namespace {
 /// Inputs side by side per column of a weight in `layout`: 2 (bf16 pairs),
-/// 4 (int8 quads), 0 for the other layouts.
+/// 4 (int8 quads, the input quantized or f32), 0 for the other layouts.
 int64_t groupOf(WeightLayout layout) {
-  return layout == WeightLayout::PanelPairs   ? 2
-         : layout == WeightLayout::PanelQuads ? 4
-                                              : 0;
+  switch (layout) {
+  case WeightLayout::PanelPairs:
+    return 2;
+  case WeightLayout::PanelQuads:
+  case WeightLayout::PanelQuadsF32:
+    return 4;
+  default:
+    return 0;
+  }
 }
 } // namespace
 
@@ -167,10 +173,10 @@ LogicalResult LinearOp::verify() {
   if (int8) {
     // Panels, blocks of ATTNC_INT8_BLOCK k, width (docs/abi.md).
     if (getWeightLayout() != WeightLayout::Panels &&
-        getWeightLayout() != WeightLayout::PanelQuads)
-      return emitOpError()
-             << "an i8 weight must be in layout panels or panel_quads, found "
-             << stringifyWeightLayout(getWeightLayout());
+        groupOf(getWeightLayout()) != 4)
+      return emitOpError() << "an i8 weight must be in layout panels, "
+                              "panel_quads or panel_quads_f32, found "
+                           << stringifyWeightLayout(getWeightLayout());
     if (failed(verifyInt8Scales(*this, getWeight(), getScales(),
                                 getInFeatures())))
       return failure();
@@ -682,19 +688,30 @@ LogicalResult EmbeddingOp::verify() {
                                   : "only an i8 table takes scales and rows");
   if (!int8)
     return verifyRank(*this, getTable(), "a table [vocab, features]", 2);
-  // Panels [ceil(V / W), E, W] (docs/abi.md "int8 weights").
-  if (failed(verifyRank(*this, getTable(), "an i8 table [panels, features, width]",
-                        3)) ||
-      failed(verifyInt8Scales(*this, getTable(), getScales(),
-                                 getTable().getType().getDimSize(1))))
-    return failure();
+  // Panels [ceil(V / W), E, W], or the quads of a tied int8 x int8
+  // projection [ceil(V / W), ceil(E / 4), W, 4] (docs/abi.md "int8 weights").
   ArrayRef<int64_t> t = getTable().getType().getShape();
+  bool quads = t.size() == 4;
+  int64_t quad = groupOf(WeightLayout::PanelQuads);
+  int64_t features = getType().getShape().back();
+  if (quads && (ShapedType::isDynamic(features) || t[3] != quad ||
+                t[1] != (features + quad - 1) / quad))
+    return emitOpError() << "an i8 table in quads of " << features
+                         << " features must be [panels, ceil(" << features
+                         << " / 4), width, 4], found " << getTable().getType();
+  if ((!quads && failed(verifyRank(*this, getTable(),
+                                   "an i8 table [panels, features, width]"
+                                   " or quads [panels, features / 4, width, 4]",
+                                   3))) ||
+      failed(verifyInt8Scales(*this, getTable(), getScales(),
+                              quads ? features : t[1])))
+    return failure();
   int64_t rows = *getRows();
   if (rows < 1 || ShapedType::isDynamic(t[2]) ||
       t[0] != (rows + t[2] - 1) / t[2])
-    return emitOpError() << "an i8 table of " << rows
-                         << " rows must be [ceil(" << rows
-                         << " / width), features, width], found "
+    return emitOpError() << "an i8 table of " << rows << " rows must be [ceil("
+                         << rows << " / width), features, width"
+                         << (quads ? ", 4" : "") << "], found "
                          << getTable().getType();
   return success();
 }
@@ -705,11 +722,14 @@ int64_t EmbeddingOp::getRowCount() {
   return getTable().getType().getDimSize(0);
 }
 
-/// [V, E] table (or [panels, E, width]), ids -> ids.shape + [E].
+/// [V, E] table (or [panels, E, width]), ids -> ids.shape + [E]; a table in
+/// quads holds ceil(E / 4) rows of 4: E is the result's.
 ShapeRule EmbeddingOp::getShapeRule() {
   unsigned ids = getIdsMutable().getOperandNumber();
   ShapeRule rule = operandDims(ids, getIds().getType().getRank());
-  rule.push_back(DimRule::of(getTableMutable().getOperandNumber(), 1));
+  rule.push_back(getTable().getType().getRank() == 4
+                     ? DimRule::declared()
+                     : DimRule::of(getTableMutable().getOperandNumber(), 1));
   return rule;
 }
 

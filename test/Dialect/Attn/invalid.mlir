@@ -366,7 +366,7 @@ func.func @linear_int8_scales_shape(%x: tensor<?x40xf32>, %w: tensor<1x40x48xi8>
 // -----
 
 func.func @linear_int8_not_panels(%x: tensor<?x40xf32>, %w: tensor<48x40xi8>, %s: tensor<1x2x48xf32>) {
-  // expected-error @+1 {{'attn.linear' op an i8 weight must be in layout panels or panel_quads, found out_in}}
+  // expected-error @+1 {{'attn.linear' op an i8 weight must be in layout panels, panel_quads or panel_quads_f32, found out_in}}
   %0 = attn.linear %x, %w scales %s layout out_in : tensor<?x40xf32>, tensor<48x40xi8> scales tensor<1x2x48xf32> -> tensor<?x48xf32>
   return
 }
@@ -400,5 +400,22 @@ func.func @embedding_i8_scales(%t: tensor<3x40x48xi8>, %s: tensor<3x1x48xf32>, %
 func.func @embedding_i8_rows(%t: tensor<3x40x48xi8>, %s: tensor<3x2x48xf32>, %ids: tensor<?xi64>) {
   // expected-error @+1 {{'attn.embedding' op an i8 table of 200 rows must be [ceil(200 / width), features, width], found 'tensor<3x40x48xi8>'}}
   %0 = attn.embedding %t[%ids] scales %s rows 200 : tensor<3x40x48xi8>, tensor<?xi64> scales tensor<3x2x48xf32> -> tensor<?x40xf32>
+  return
+}
+
+// -----
+
+// Quads of a tied int8 x int8 projection: ceil(E / 4) rows of 4 features.
+func.func @embedding_i8_quads(%t: tensor<3x11x48x4xi8>, %s: tensor<3x2x48xf16>, %ids: tensor<?xi64>) {
+  // expected-error @+1 {{'attn.embedding' op an i8 table in quads of 40 features must be [panels, ceil(40 / 4), width, 4], found 'tensor<3x11x48x4xi8>'}}
+  %0 = attn.embedding %t[%ids] scales %s rows 100 : tensor<3x11x48x4xi8>, tensor<?xi64> scales tensor<3x2x48xf16> -> tensor<?x40xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_i8_quads_rows(%t: tensor<3x10x48x4xi8>, %s: tensor<3x2x48xf16>, %ids: tensor<?xi64>) {
+  // expected-error @+1 {{'attn.embedding' op an i8 table of 200 rows must be [ceil(200 / width), features, width, 4], found 'tensor<3x10x48x4xi8>'}}
+  %0 = attn.embedding %t[%ids] scales %s rows 200 : tensor<3x10x48x4xi8>, tensor<?xi64> scales tensor<3x2x48xf16> -> tensor<?x40xf32>
   return
 }

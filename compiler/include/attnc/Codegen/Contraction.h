@@ -40,6 +40,10 @@ static_assert(kDepthBlock % kInt8Block == 0,
 /// alternating per k: two sets of 3 vectors are six independent FMA chains
 /// where one set's three would wait on the FMA latency.
 inline constexpr int64_t kInt8PartialSets = 2;
+/// k values side by side per column of an int8 weight in quads (layouts
+/// panel_quads and panel_quads_f32): the 4 bytes of one i32 lane.
+inline constexpr int64_t kQuad = 4;
+static_assert(kInt8Block % kQuad == 0, "a scale block holds whole quads");
 
 /// C[batch.., m, n] += A[...] * B[...] over one reduction loop k, where C's
 /// rows are contiguous along n. Loop positions refer to the op's loops.
@@ -89,6 +93,11 @@ struct Contraction {
   /// Quads computed by vpdpbusd (QuadKernel::hasDot); otherwise by exact
   /// i32 arithmetic, with the same results.
   bool int8Dot = false;
+  /// B is an int8 weight in quads as above, but A stays f32 (layout
+  /// panel_quads_f32, `attnc compile --weight-type int8`): each weight is
+  /// widened and scaled as for int8 panels, 4 k of a vector's columns from
+  /// one load (LowerContractions). K is static; rhsIsPacked is set too.
+  bool rhsIsWideQuads = false;
 };
 
 /// The contraction `op` computes, if LowerContractions handles it: f32 (B

@@ -89,9 +89,11 @@ struct LinearLowering : OpConversionPattern<attn::LinearOp> {
       break;
     }
     case attn::WeightLayout::PanelPairs:
-    case attn::WeightLayout::PanelQuads: {
+    case attn::WeightLayout::PanelQuads:
+    case attn::WeightLayout::PanelQuadsF32: {
       // Pairs (quads) of inputs side by side (Contraction.h); the input
-      // rounded to bf16 (quantized to int8, with the scales of panels).
+      // rounded to bf16 (quantized to int8, or f32 in panel_quads_f32; with
+      // the scales of panels).
       AffineExpr out = getAffineDimExpr(o, ctx), in = getAffineDimExpr(k, ctx);
       int64_t width = op.getWeight().getType().getDimSize(2);
       int64_t group = op.getWeight().getType().getDimSize(3);

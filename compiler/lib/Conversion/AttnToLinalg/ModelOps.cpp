@@ -202,7 +202,9 @@ struct ActivationLowering : OpConversionPattern<OpTy> {
 /// out[ids..., e] = table[clamp(id, 0, V - 1), e]: a gather whose index can
 /// never leave the table, whatever the input holds (widened to f32). An i8
 /// table is int8 panels [ceil(V / W), E, W] read as q * scale
-/// (docs/abi.md "int8 weights"), row id being lane id % W of panel id / W.
+/// (docs/abi.md "int8 weights"), row id being lane id % W of panel id / W;
+/// or the quads of a tied int8 x int8 projection, [ceil(V / W), ceil(E / 4),
+/// W, 4], feature e at [e / 4, lane, e % 4].
 struct EmbeddingLowering : OpConversionPattern<attn::EmbeddingOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -213,7 +215,11 @@ struct EmbeddingLowering : OpConversionPattern<attn::EmbeddingOp> {
     Value scales = adaptor.getScales();
     SmallVector<OpFoldResult> sizes =
         tensor::getMixedSizes(rewriter, loc, ids);
-    sizes.push_back(tensor::getMixedSize(rewriter, loc, table, 1));
+    // A table in quads holds ceil(E / 4) rows of 4 features: E is the op's.
+    if (cast<RankedTensorType>(table.getType()).getRank() == 4)
+      sizes.push_back(rewriter.getIndexAttr(op.getType().getShape().back()));
+    else
+      sizes.push_back(tensor::getMixedSize(rewriter, loc, table, 1));
     unsigned rank = sizes.size();
     Value rows = scales ? Value(rewriter.create<arith::ConstantIndexOp>(
                               loc, op.getRowCount()))
@@ -248,12 +254,18 @@ struct EmbeddingLowering : OpConversionPattern<attn::EmbeddingOp> {
     auto index = [&](int64_t v) {
       return b.create<arith::ConstantIndexOp>(l, v).getResult();
     };
-    Value width = index(cast<RankedTensorType>(panels.getType()).getDimSize(2));
+    auto type = cast<RankedTensorType>(panels.getType());
+    Value width = index(type.getDimSize(2));
     Value panel = b.create<arith::DivUIOp>(l, id, width);
     Value lane = b.create<arith::RemUIOp>(l, id, width);
     Value block = b.create<arith::DivUIOp>(l, feature, index(kInt8Block));
-    Value q = b.create<tensor::ExtractOp>(l, panels,
-                                          ValueRange{panel, feature, lane});
+    SmallVector<Value> at{panel, feature, lane};
+    if (type.getRank() == 4) {
+      Value quad = index(type.getDimSize(3));
+      at = {panel, b.create<arith::DivUIOp>(l, feature, quad), lane,
+            b.create<arith::RemUIOp>(l, feature, quad)};
+    }
+    Value q = b.create<tensor::ExtractOp>(l, panels, at);
     Value scale = convertScalarToDtype(
         b, l,
         b.create<tensor::ExtractOp>(l, scales, ValueRange{panel, block, lane}),

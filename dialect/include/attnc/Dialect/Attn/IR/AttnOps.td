@@ -47,7 +47,8 @@ def Attn_WeightLayout : I32EnumAttr<"WeightLayout",
       I32EnumAttrCase<"InOut", 1, "in_out">,
       I32EnumAttrCase<"Panels", 2, "panels">,
       I32EnumAttrCase<"PanelPairs", 3, "panel_pairs">,
-      I32EnumAttrCase<"PanelQuads", 4, "panel_quads">
+      I32EnumAttrCase<"PanelQuads", 4, "panel_quads">,
+      I32EnumAttrCase<"PanelQuadsF32", 5, "panel_quads_f32">
     ]> {
   let cppNamespace = "::attnc::attn";
 }
@@ -124,7 +125,10 @@ def Attn_LinearOp : Attn_Op<"linear", [Attn_OwnShapeRule, Attn_RowWise,
     operand of `vpdpbusd`), zeros past `in`, with the same `scales`; the
     input is then quantized to int8 per block of 32 inputs and each block's
     products summed exactly in integers (docs/abi.md "int8 x int8
-    products").
+    products"). In `panel_quads_f32` (attnc-pack-weights `weight-type=int8`
+    alone) the same quads are read with an f32 input: each weight widened
+    and scaled as in `panels` (the quads let the kernels widen 4 k of 16
+    columns from one load with shifts and masks, docs/passes.md).
 
     ```mlir
     %y = attn.linear %x, %w, %b layout out_in
