@@ -1,13 +1,15 @@
 // The int8 kernel of LowerContractions, run: C = A x (Q * scales) with Q an
 // int8 weight packed in panels of 48 and its f32 scales one row per 32 k,
 // against the same product written as plain loops (which the pass leaves
-// alone), and against numpy. M = 9 (an 8-row tile and a single row), N = 100
-// (two full panels and a partial one, masked), K = 1100 (two k blocks of
-// 1024 int8 k, depthBlockOf; the last scale block 12 long). Small integers times power-of-two scales:
-// every sum is exact in f32, so kernel and loops must agree exactly.
+// alone), and against numpy. M = 17 (two 8-row tiles, which read the panels
+// widened into the f32 pack once per k block of 256 at one thread, and a
+// single row, which reads the i8 panels), N = 100
+// (two full panels and a partial one, masked), K = 1100 (five k blocks of
+// 256; the last scale block 12 long). Small integers times power-of-two
+// scales: every sum is exact in f32, so kernel and loops must agree exactly.
 //
 // DEFINE: %{lower} = -convert-linalg-to-loops -lower-affine -arith-expand -convert-scf-to-cf -convert-vector-to-llvm -expand-strided-metadata -finalize-memref-to-llvm -convert-arith-to-llvm -convert-math-to-llvm -convert-index-to-llvm -convert-cf-to-llvm -convert-func-to-llvm -reconcile-unrealized-casts
-// RUN: attnc-opt %s -attnc-lower-contractions | mlir-opt %{lower} | mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
+// RUN: attnc-opt %s -attnc-lower-contractions | mlir-opt %{lower} | env OMP_NUM_THREADS=1 mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
 // The kernel was emitted (and the loops were not touched):
 // RUN: attnc-opt %s -attnc-lower-contractions | FileCheck %s --check-prefix=IR
 // IR-LABEL: func.func @product
@@ -17,22 +19,22 @@
 //
 // The largest |kernel - loops|:
 // CHECK: {{^}}0{{$}}
-// CHECK-NEXT: Unranked Memref {{.*}} sizes = [9, 100]
+// CHECK-NEXT: Unranked Memref {{.*}} sizes = [17, 100]
 // The first and last four numbers, from numpy ((A @ dequantized Q) with the
 // fills below, in float64; printed to 6 digits).
 // CHECK-NEXT: {{\[\[}}-319,   -689.25,   -663.5,   136.375,
-// CHECK: -88,   -835.312,   800.375,   -665.938]]
+// CHECK: -2892.88,   -198.125,   -1041.44,   1823.81]]
 
 #a = affine_map<(m, n, k) -> (m, k)>
 #p = affine_map<(m, n, k) -> (n floordiv 48, k, n mod 48)>
 #s = affine_map<(m, n, k) -> (n floordiv 48, k floordiv 32, n mod 48)>
 #c = affine_map<(m, n, k) -> (m, n)>
-func.func @product(%a: memref<9x1100xf32>, %p: memref<3x1100x48xi8>,
-                   %s: memref<3x35x48xf32>, %c: memref<9x100xf32>) {
+func.func @product(%a: memref<17x1100xf32>, %p: memref<3x1100x48xi8>,
+                   %s: memref<3x35x48xf32>, %c: memref<17x100xf32>) {
   linalg.generic {indexing_maps = [#a, #p, #s, #c],
                   iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%a, %p, %s : memref<9x1100xf32>, memref<3x1100x48xi8>, memref<3x35x48xf32>)
-      outs(%c : memref<9x100xf32>) {
+      ins(%a, %p, %s : memref<17x1100xf32>, memref<3x1100x48xi8>, memref<3x35x48xf32>)
+      outs(%c : memref<17x100xf32>) {
   ^bb0(%x: f32, %q: i8, %scale: f32, %acc: f32):
     %w = arith.sitofp %q : i8 to f32
     %ws = arith.mulf %w, %scale : f32
@@ -44,11 +46,11 @@ func.func @product(%a: memref<9x1100xf32>, %p: memref<3x1100x48xi8>,
 }
 
 // The reference: the same sum, k ascending, as scf loops.
-func.func @loops(%a: memref<9x1100xf32>, %p: memref<3x1100x48xi8>,
-                 %s: memref<3x35x48xf32>, %c: memref<9x100xf32>) {
+func.func @loops(%a: memref<17x1100xf32>, %p: memref<3x1100x48xi8>,
+                 %s: memref<3x35x48xf32>, %c: memref<17x100xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %c9 = arith.constant 9 : index
+  %c9 = arith.constant 17 : index
   %c100 = arith.constant 100 : index
   %c1100 = arith.constant 1100 : index
   %c48 = arith.constant 48 : index
@@ -57,9 +59,9 @@ func.func @loops(%a: memref<9x1100xf32>, %p: memref<3x1100x48xi8>,
     scf.for %n = %c0 to %c100 step %c1 {
       %panel = arith.divui %n, %c48 : index
       %col = arith.remui %n, %c48 : index
-      %init = memref.load %c[%m, %n] : memref<9x100xf32>
+      %init = memref.load %c[%m, %n] : memref<17x100xf32>
       %sum = scf.for %k = %c0 to %c1100 step %c1 iter_args(%acc = %init) -> f32 {
-        %x = memref.load %a[%m, %k] : memref<9x1100xf32>
+        %x = memref.load %a[%m, %k] : memref<17x1100xf32>
         %q = memref.load %p[%panel, %k, %col] : memref<3x1100x48xi8>
         %block = arith.divui %k, %c32 : index
         %scale = memref.load %s[%panel, %block, %col] : memref<3x35x48xf32>
@@ -69,7 +71,7 @@ func.func @loops(%a: memref<9x1100xf32>, %p: memref<3x1100x48xi8>,
         %next = arith.addf %acc, %prod : f32
         scf.yield %next : f32
       }
-      memref.store %sum, %c[%m, %n] : memref<9x100xf32>
+      memref.store %sum, %c[%m, %n] : memref<17x100xf32>
     }
   }
   return
@@ -82,17 +84,17 @@ func.func private @printMemrefF32(memref<*xf32>) attributes {llvm.emit_c_interfa
 func.func @main() {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %a = memref.alloc() : memref<9x1100xf32>
+  %a = memref.alloc() : memref<17x1100xf32>
   %p = memref.alloc() : memref<3x1100x48xi8>
   %s = memref.alloc() : memref<3x35x48xf32>
-  %c = memref.alloc() : memref<9x100xf32>
-  %r = memref.alloc() : memref<9x100xf32>
+  %c = memref.alloc() : memref<17x100xf32>
+  %r = memref.alloc() : memref<17x100xf32>
   %zero = arith.constant 0.0 : f32
-  linalg.fill ins(%zero : f32) outs(%c : memref<9x100xf32>)
-  linalg.fill ins(%zero : f32) outs(%r : memref<9x100xf32>)
+  linalg.fill ins(%zero : f32) outs(%c : memref<17x100xf32>)
+  linalg.fill ins(%zero : f32) outs(%r : memref<17x100xf32>)
   linalg.generic {indexing_maps = [affine_map<(m, k) -> (m, k)>],
                   iterator_types = ["parallel", "parallel"]}
-      outs(%a : memref<9x1100xf32>) {
+      outs(%a : memref<17x1100xf32>) {
   ^bb0(%out: f32):
     %m = linalg.index 0 : index
     %k = linalg.index 1 : index
@@ -128,14 +130,14 @@ func.func @main() {
     %f = arith.divf %unit, %pf : f32
     linalg.yield %f : f32
   }
-  func.call @product(%a, %p, %s, %c) : (memref<9x1100xf32>, memref<3x1100x48xi8>, memref<3x35x48xf32>, memref<9x100xf32>) -> ()
-  func.call @loops(%a, %p, %s, %r) : (memref<9x1100xf32>, memref<3x1100x48xi8>, memref<3x35x48xf32>, memref<9x100xf32>) -> ()
-  %c9 = arith.constant 9 : index
+  func.call @product(%a, %p, %s, %c) : (memref<17x1100xf32>, memref<3x1100x48xi8>, memref<3x35x48xf32>, memref<17x100xf32>) -> ()
+  func.call @loops(%a, %p, %s, %r) : (memref<17x1100xf32>, memref<3x1100x48xi8>, memref<3x35x48xf32>, memref<17x100xf32>) -> ()
+  %c9 = arith.constant 17 : index
   %c100 = arith.constant 100 : index
   %worst = scf.for %m = %c0 to %c9 step %c1 iter_args(%w0 = %zero) -> f32 {
     %row = scf.for %n = %c0 to %c100 step %c1 iter_args(%w1 = %w0) -> f32 {
-      %x = memref.load %c[%m, %n] : memref<9x100xf32>
-      %y = memref.load %r[%m, %n] : memref<9x100xf32>
+      %x = memref.load %c[%m, %n] : memref<17x100xf32>
+      %y = memref.load %r[%m, %n] : memref<17x100xf32>
       %d = arith.subf %x, %y : f32
       %ad = math.absf %d : f32
       %w2 = arith.maximumf %w1, %ad : f32
@@ -144,7 +146,7 @@ func.func @main() {
     scf.yield %row : f32
   }
   vector.print %worst : f32
-  %u = memref.cast %c : memref<9x100xf32> to memref<*xf32>
+  %u = memref.cast %c : memref<17x100xf32> to memref<*xf32>
   func.call @printMemrefF32(%u) : (memref<*xf32>) -> ()
   return
 }

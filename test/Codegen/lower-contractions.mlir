@@ -187,10 +187,13 @@ func.func @projection(%x: memref<?x?x64xf32>, %w: memref<32x64xf32>, %y: memref<
 // 32 k): per block of 32 k the panel's 3 scale vectors are loaded once. One
 // row (M == 1: the decode nest) sums each block's products unscaled, even
 // and odd k into two sets of accumulators, then a short block's odd last k,
-// and scales the sum once; an 8-row tile widens and scales the weights per k
-// before the FMAs.
+// and scales the sum once. More rows go in k blocks of 256: where a block of
+// rows has two 8-row tiles or more, the group's panels are widened and
+// scaled once per k block into the f32 pack, which its full tiles read;
+// otherwise an 8-row tile widens and scales the weights per k before the
+// FMAs.
 // CHECK-LABEL: func.func @prepacked_int8
-// CHECK-NOT:     memref.alloc
+// CHECK:         memref.alloca() {alignment = 64 : i64} : memref<8x256x48xf32>
 // CHECK:         scf.if
 // CHECK:         scf.for %{{.+}} step %c32 iter_args({{.+}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK-COUNT-3:   vector.load %{{.+}} : memref<2x3x48xf32>, vector<16xf32>
@@ -204,13 +207,26 @@ func.func @projection(%x: memref<?x?x64xf32>, %w: memref<32x64xf32>, %y: memref<
 // CHECK-COUNT-3:   arith.addf %{{.+}} : vector<16xf32>
 // CHECK-COUNT-3:   vector.fma
 // CHECK:         } else {
-// CHECK:         scf.for %{{.+}} step %c32 iter_args({{.+}}) -> ({{(vector<16xf32>, ){23}vector<16xf32>}})
-// CHECK-COUNT-3:   vector.load %{{.+}} : memref<2x3x48xf32>, vector<16xf32>
-// CHECK:           scf.for
-// CHECK:             %[[Q:.+]] = vector.load %{{.+}} : memref<2x80x48xi8>, vector<16xi8>
-// CHECK:             %[[W:.+]] = arith.sitofp %[[Q]] : vector<16xi8> to vector<16xf32>
-// CHECK:             arith.mulf %[[W]], %{{.+}} : vector<16xf32>
-// CHECK:             vector.fma
+// CHECK:           %[[TWO:.+]] = arith.cmpi uge, %{{.+}}, %c16
+// CHECK:           scf.if %[[TWO]]
+// CHECK:             scf.for %{{.+}} step %c32
+// CHECK-COUNT-3:       vector.load %{{.+}} : memref<2x3x48xf32>, vector<16xf32>
+// CHECK:               %[[QP:.+]] = vector.load %{{.+}} : memref<2x80x48xi8>, vector<16xi8>
+// CHECK:               %[[WP:.+]] = arith.sitofp %[[QP]] : vector<16xi8> to vector<16xf32>
+// CHECK:               %[[SP:.+]] = arith.mulf %[[WP]], %{{.+}} : vector<16xf32>
+// CHECK:               vector.store %[[SP]], %{{.+}} : memref<8x256x48xf32>, vector<16xf32>
+// (the two scf.if of the block, widening and full tiles, are one here)
+// CHECK:             scf.for %{{.+}} step %c8
+// CHECK:             scf.for %{{.+}} iter_args({{.+}}) -> ({{(vector<16xf32>, ){23}vector<16xf32>}})
+// CHECK:               vector.load %{{.+}} : memref<8x256x48xf32>, vector<16xf32>
+// CHECK:           } else {
+// CHECK:           scf.for %{{.+}} step %c32 iter_args({{.+}}) -> ({{(vector<16xf32>, ){23}vector<16xf32>}})
+// CHECK-COUNT-3:     vector.load %{{.+}} : memref<2x3x48xf32>, vector<16xf32>
+// CHECK:             scf.for
+// CHECK:               %[[Q:.+]] = vector.load %{{.+}} : memref<2x80x48xi8>, vector<16xi8>
+// CHECK:               %[[W:.+]] = arith.sitofp %[[Q]] : vector<16xi8> to vector<16xf32>
+// CHECK:               arith.mulf %[[W]], %{{.+}} : vector<16xf32>
+// CHECK:               vector.fma
 #a = affine_map<(m, n, k) -> (m, k)>
 #p = affine_map<(m, n, k) -> (n floordiv 48, k, n mod 48)>
 #s = affine_map<(m, n, k) -> (n floordiv 48, k floordiv 32, n mod 48)>

@@ -2,22 +2,26 @@
 // (layout panel_quads_f32, Contraction::rhsIsWideQuads), run: C = A x
 // (Q * scales) with Q [panels][ceil(K / 4)][48][4] and its f16 scales one row
 // per 32 k, against the same product written as plain loops (which the pass
-// leaves alone), and against numpy. @tile: M = 9 (an 8-row tile, then a
-// single row), N = 100 (two full panels and a partial one, masked), K = 1099
-// (two k blocks of 1024 int8 k; the last scale block 11 long, its last quad
-// 3 k: the kernel's tail). @row: the first row alone (the decode nest: one
+// leaves alone), and against numpy. @tile: M = 17 (two 8-row tiles, which
+// read the panels widened into the f32 pack once per k block of 256, then a
+// single row, which reads the quads), N = 100 (two full panels and a partial
+// one, masked), K = 1099 (five k blocks; the last scale block 11 long, its
+// last quad 3 k: the kernel's tail). @row: the first row alone (the decode nest: one
 // tile over all of K, two sets of accumulators). The bytes of Q past K are
 // 77, not the zeros the runtime packs: a kernel that read them (or A past K)
 // would differ. Small integers times power-of-two scales: every sum is exact
 // in f32, so kernel and loops must agree exactly.
 //
 // DEFINE: %{lower} = -convert-linalg-to-loops -lower-affine -arith-expand -convert-scf-to-cf -convert-vector-to-llvm -expand-strided-metadata -finalize-memref-to-llvm -convert-arith-to-llvm -convert-math-to-llvm -convert-index-to-llvm -convert-cf-to-llvm -convert-func-to-llvm -reconcile-unrealized-casts
-// RUN: attnc-opt %s -attnc-lower-contractions | mlir-opt %{lower} | mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
+// One thread: one block of rows, its two full tiles widened (with more,
+// blocks of one tile each read the quads).
+// RUN: attnc-opt %s -attnc-lower-contractions | mlir-opt %{lower} | env OMP_NUM_THREADS=1 mlir-cpu-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs | FileCheck %s
 // The kernel was emitted: one load of 64 bytes per vector and quad, each k
 // widened by a shift and/or a mask and a conversion, no sign extension of
 // i8 vectors (and the loops were not touched):
 // RUN: attnc-opt %s -attnc-lower-contractions | FileCheck %s --check-prefix=IR
 // IR-LABEL: func.func @tile
+// IR:         memref.alloca() {alignment = 64 : i64} : memref<8x256x48xf32>
 // IR:         vector.load %{{.+}} : memref<3x275x192xi8>, vector<64xi8>
 // IR:         vector.bitcast %{{.+}} : vector<64xi8> to vector<16xi32>
 // IR:         arith.shli
@@ -34,9 +38,9 @@
 // last four numbers are numpy's (A @ dequantized Q in float64), then the
 // same for @row:
 // CHECK: {{^}}0{{$}}
-// CHECK-NEXT: Unranked Memref {{.*}} sizes = [9, 100]
+// CHECK-NEXT: Unranked Memref {{.*}} sizes = [17, 100]
 // CHECK-NEXT: {{\[\[}}-229,   -645.375,   -642.125,   469.375,
-// CHECK: -60.5,   -407.312,   1008.38,   -564.938]]
+// CHECK: -2858.5,   336.875,   -781.438,   1950.06]]
 // CHECK: {{^}}0{{$}}
 // CHECK-NEXT: Unranked Memref {{.*}} sizes = [1, 100]
 // CHECK-NEXT: {{\[\[}}-229,   -645.375,   -642.125,   469.375,
@@ -46,12 +50,12 @@
 #p = affine_map<(m, n, k) -> (n floordiv 48, k floordiv 4, n mod 48, k mod 4)>
 #s = affine_map<(m, n, k) -> (n floordiv 48, k floordiv 32, n mod 48)>
 #c = affine_map<(m, n, k) -> (m, n)>
-func.func @tile(%a: memref<9x1099xf32>, %p: memref<3x275x48x4xi8>,
-                %s: memref<3x35x48xf16>, %c: memref<9x100xf32>) {
+func.func @tile(%a: memref<17x1099xf32>, %p: memref<3x275x48x4xi8>,
+                %s: memref<3x35x48xf16>, %c: memref<17x100xf32>) {
   linalg.generic {indexing_maps = [#a, #p, #s, #c],
                   iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%a, %p, %s : memref<9x1099xf32>, memref<3x275x48x4xi8>, memref<3x35x48xf16>)
-      outs(%c : memref<9x100xf32>) {
+      ins(%a, %p, %s : memref<17x1099xf32>, memref<3x275x48x4xi8>, memref<3x35x48xf16>)
+      outs(%c : memref<17x100xf32>) {
   ^bb0(%x: f32, %q: i8, %half: f16, %acc: f32):
     %scale = arith.extf %half : f16 to f32
     %w = arith.sitofp %q : i8 to f32
@@ -159,24 +163,24 @@ func.func private @printMemrefF32(memref<*xf32>) attributes {llvm.emit_c_interfa
 // S[p][b][j] = 2^-((p + b * 3 + j) mod 5) in f16; C starts at 0.
 func.func @main() {
   %zero = arith.constant 0.0 : f32
-  %a = memref.alloc() : memref<9x1099xf32>
+  %a = memref.alloc() : memref<17x1099xf32>
   %a1 = memref.alloc() : memref<1x1099xf32>
   %p = memref.alloc() : memref<3x275x48x4xi8>
   %s = memref.alloc() : memref<3x35x48xf16>
-  %c = memref.alloc() : memref<9x100xf32>
-  %r = memref.alloc() : memref<9x100xf32>
+  %c = memref.alloc() : memref<17x100xf32>
+  %r = memref.alloc() : memref<17x100xf32>
   %c1 = memref.alloc() : memref<1x100xf32>
   %r1 = memref.alloc() : memref<1x100xf32>
-  %ad = memref.cast %a : memref<9x1099xf32> to memref<?x1099xf32>
+  %ad = memref.cast %a : memref<17x1099xf32> to memref<?x1099xf32>
   %a1d = memref.cast %a1 : memref<1x1099xf32> to memref<?x1099xf32>
-  %cd = memref.cast %c : memref<9x100xf32> to memref<?x100xf32>
-  %rd = memref.cast %r : memref<9x100xf32> to memref<?x100xf32>
+  %cd = memref.cast %c : memref<17x100xf32> to memref<?x100xf32>
+  %rd = memref.cast %r : memref<17x100xf32> to memref<?x100xf32>
   %c1d = memref.cast %c1 : memref<1x100xf32> to memref<?x100xf32>
   %r1d = memref.cast %r1 : memref<1x100xf32> to memref<?x100xf32>
   func.call @fillA(%ad) : (memref<?x1099xf32>) -> ()
   func.call @fillA(%a1d) : (memref<?x1099xf32>) -> ()
-  linalg.fill ins(%zero : f32) outs(%c : memref<9x100xf32>)
-  linalg.fill ins(%zero : f32) outs(%r : memref<9x100xf32>)
+  linalg.fill ins(%zero : f32) outs(%c : memref<17x100xf32>)
+  linalg.fill ins(%zero : f32) outs(%r : memref<17x100xf32>)
   linalg.fill ins(%zero : f32) outs(%c1 : memref<1x100xf32>)
   linalg.fill ins(%zero : f32) outs(%r1 : memref<1x100xf32>)
   linalg.generic {indexing_maps = [affine_map<(p, q, j, l) -> (p, q, j, l)>],
@@ -213,11 +217,11 @@ func.func @main() {
     %h = arith.truncf %f : f32 to f16
     linalg.yield %h : f16
   }
-  func.call @tile(%a, %p, %s, %c) : (memref<9x1099xf32>, memref<3x275x48x4xi8>, memref<3x35x48xf16>, memref<9x100xf32>) -> ()
+  func.call @tile(%a, %p, %s, %c) : (memref<17x1099xf32>, memref<3x275x48x4xi8>, memref<3x35x48xf16>, memref<17x100xf32>) -> ()
   func.call @loops(%ad, %p, %s, %rd) : (memref<?x1099xf32>, memref<3x275x48x4xi8>, memref<3x35x48xf16>, memref<?x100xf32>) -> ()
   %w = func.call @worst(%cd, %rd) : (memref<?x100xf32>, memref<?x100xf32>) -> f32
   vector.print %w : f32
-  %u = memref.cast %c : memref<9x100xf32> to memref<*xf32>
+  %u = memref.cast %c : memref<17x100xf32> to memref<*xf32>
   func.call @printMemrefF32(%u) : (memref<*xf32>) -> ()
   func.call @row(%a1, %p, %s, %c1) : (memref<1x1099xf32>, memref<3x275x48x4xi8>, memref<3x35x48xf16>, memref<1x100xf32>) -> ()
   func.call @loops(%a1d, %p, %s, %r1d) : (memref<?x1099xf32>, memref<3x275x48x4xi8>, memref<3x35x48xf16>, memref<?x100xf32>) -> ()

@@ -53,7 +53,9 @@
 // (no CPU feature needed): in quads of k (panel_quads_f32, what
 // attnc-pack-weights makes), one load per vector and quad, each k's byte
 // moved to the top of its lane and masked (q * 2^24, the scales taken times
-// 2^-24); in plain panels, by sign extension. A single row
+// 2^-24); in plain panels, by sign extension. Full row tiles instead read
+// the group's k block of panels widened and scaled once into the f32 pack
+// (where the block of rows has two or more), in k blocks of 256. A single row
 // sums a block's products unscaled into two fresh sets of accumulators (even
 // and odd k: six independent FMA chains instead of three) and adds their sum
 // times the scales at the block's end; a full row tile, whose accumulators
@@ -167,6 +169,16 @@ private:
   /// Copies rows [k0, k0 + kc) of the panel at column n0 into pack[slot].
   void emitPack(ArrayRef<Value> batch, Value pack, Value slot, Value n0,
                 Value cols, Value k0, Value kc, bool partial);
+  /// k = 4q + j of a vector of int8 quads (`words`, i32 lanes) as f32, times
+  /// 2^24: byte j moved to the top of each lane, the bytes below cleared.
+  Value widenQuadLane(Value words, int64_t j);
+  /// The int8 scales of `panel`'s vectors for k block `block`, f32 (times
+  /// 2^-24 for quads, as widenQuadLane's values need).
+  SmallVector<Value> int8Scales(Value panel, Value block);
+  /// Widens rows [k0, k0 + kc) of the int8 panel `panel` of `panels` (plain
+  /// or in quads: groupPanels), times their scales, into pack[slot].
+  void emitWidenInt8(Value panels, Value panel, Value pack, Value slot,
+                     Value k0, Value kc);
   /// The rowIvs of rows [m0, m0 + rows): a tile's, computed once per tile.
   SmallVector<SmallVector<Value>> tileRowIvs(Value m0, int64_t rows);
   /// C[rows, n0 .. n0+48] += A[rows, k0..k0+kc] * panel, with the panel at
@@ -397,6 +409,90 @@ SmallVector<SmallVector<Value>> KernelEmitter::tileRowIvs(Value m0,
   return ivs;
 }
 
+Value KernelEmitter::widenQuadLane(Value words, int64_t j) {
+  auto i32s = cast<VectorType>(words.getType());
+  auto splat = [&](int64_t value) -> Value {
+    return b.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(
+                 i32s, b.getI32IntegerAttr(static_cast<int32_t>(value))));
+  };
+  if (j < kQuad - 1)
+    words = b.create<arith::ShLIOp>(loc, words, splat(8 * (kQuad - 1 - j)));
+  if (j > 0)
+    words = b.create<arith::AndIOp>(loc, words, splat(0xFF000000));
+  return b.create<arith::SIToFPOp>(loc, vecType, words);
+}
+
+SmallVector<Value> KernelEmitter::int8Scales(Value panel, Value block) {
+  SmallVector<Value> scales;
+  for (int64_t v = 0; v < kPanelVectors; ++v) {
+    Value scale = loadScales(b, loc, vecType, c.rhsScales,
+                             ValueRange{panel, block, index(v * kVectorWidth)});
+    if (c.rhsIsWideQuads)
+      scale = b.create<arith::MulFOp>(
+          loc, scale,
+          b.create<arith::ConstantOp>(
+              loc,
+              DenseElementsAttr::get(vecType, b.getF32FloatAttr(0x1p-24))));
+    scales.push_back(scale);
+  }
+  return scales;
+}
+
+void KernelEmitter::emitWidenInt8(Value panels, Value panel, Value pack,
+                                  Value slot, Value k0, Value kc) {
+  // Per block of 32 k (k0 is a multiple of the block): its scales once, then
+  // each k's vectors widened, scaled (q * scale, rounded once, as the int8
+  // tile does) and stored.
+  forLoop(index(0), kc, kInt8Block, [&](Value kb) {
+    SmallVector<Value> scales = int8Scales(
+        panel, b.create<arith::DivUIOp>(loc, add(k0, kb), index(kInt8Block)));
+    Value end = min(add(kb, kInt8Block), kc);
+    auto store = [&](Value kk, int64_t v, Value w) {
+      b.create<vector::StoreOp>(loc, b.create<arith::MulFOp>(loc, w, scales[v]),
+                                pack,
+                                ValueRange{slot, kk, index(v * kVectorWidth)});
+    };
+    if (!c.rhsIsWideQuads) {
+      forLoop(kb, end, 1, [&](Value kk) {
+        for (int64_t v = 0; v < kPanelVectors; ++v)
+          store(kk, v,
+                widen(b.create<vector::LoadOp>(
+                    loc, rhsVecType, panels,
+                    ValueRange{panel, add(k0, kk), index(v * kVectorWidth)})));
+      });
+      return;
+    }
+    // Quads: k0 + kk a multiple of 4, `count` k of the quad.
+    auto quad = [&](Value kk, int64_t count) {
+      Value q = b.create<arith::DivUIOp>(loc, add(k0, kk), index(kQuad));
+      for (int64_t v = 0; v < kPanelVectors; ++v) {
+        Value words = b.create<vector::BitCastOp>(
+            loc, VectorType::get({kVectorWidth}, b.getI32Type()),
+            b.create<vector::LoadOp>(
+                loc, VectorType::get({kQuad * kVectorWidth}, b.getI8Type()),
+                panels, ValueRange{panel, q, index(v * kQuad * kVectorWidth)}));
+        for (int64_t j = 0; j < count; ++j)
+          store(add(kk, j), v, widenQuadLane(words, j));
+      }
+    };
+    Value quadEnd =
+        add(kb, mul(b.create<arith::DivUIOp>(loc, sub(end, kb), index(kQuad)),
+                    kQuad));
+    forLoop(kb, quadEnd, kQuad, [&](Value kk) { quad(kk, kQuad); });
+    if (int64_t tail = c.op.getStaticLoopRanges()[c.k] % kQuad)
+      b.create<scf::IfOp>(
+          loc,
+          b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, quadEnd, end),
+          [&](OpBuilder &nb, Location) {
+            OpBuilder::InsertionGuard g(b);
+            b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+            quad(quadEnd, tail);
+            b.create<scf::YieldOp>(loc);
+          });
+  });
+}
+
 void KernelEmitter::emitTile(ArrayRef<Value> batch,
                              ArrayRef<SmallVector<Value>> tileRows,
                              Value bPanel, Value slot, Value kOffset, Value n0,
@@ -511,19 +607,6 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch,
   // panels kernel. The scales come times 2^-24, so that every product and
   // sum is the panels kernel's times a power of two: the same results,
   // in the same order (k alternating between `sets` as there).
-  auto quadLane = [&](Value words, int64_t j) {
-    auto i32s = cast<VectorType>(words.getType());
-    auto splat = [&](int64_t value) -> Value {
-      return b.create<arith::ConstantOp>(
-          loc, DenseElementsAttr::get(
-                   i32s, b.getI32IntegerAttr(static_cast<int32_t>(value))));
-    };
-    if (j < kQuad - 1)
-      words = b.create<arith::ShLIOp>(loc, words, splat(8 * (kQuad - 1 - j)));
-    if (j > 0)
-      words = b.create<arith::AndIOp>(loc, words, splat(0xFF000000));
-    return b.create<arith::SIToFPOp>(loc, vecType, words).getResult();
-  };
   auto wideQuadsBlock = [&](Value kb, Value end, ValueRange acc,
                             SmallVector<Value> scales, int64_t sets,
                             int64_t tileVectors) -> SmallVector<Value> {
@@ -554,7 +637,7 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch,
       for (int64_t j = 0; j < count; ++j) {
         SmallVector<Value> panel;
         for (int64_t v = 0; v < kPanelVectors; ++v) {
-          Value w = quadLane(loaded[v], j);
+          Value w = widenQuadLane(loaded[v], j);
           panel.push_back(
               scaledPerK ? b.create<arith::MulFOp>(loc, w, scales[v]) : w);
         }
@@ -618,7 +701,9 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch,
   } else if (quadKernel) {
     loop = quadKernel->emitLoop(bPanel, c.rhsScales, slot, quadDepth,
                                 quantizedA, rows, kPanelVectors, start);
-  } else if (!c.rhsScales) {
+  } else if (!c.rhsScales ||
+             cast<MemRefType>(bPanel.getType()).getElementType() == f32) {
+    // f32 panels, packed per call or widened from int8 (scales applied).
     loop = kLoop(index(0), kc, start, {});
   } else {
     // int8: the scales of the panel's columns are loaded once per block of
@@ -849,7 +934,15 @@ void KernelEmitter::emit() {
                               endPanel);
 
   Value pack;
-  if (!prepacked) {
+  // An int8 weight read by full row tiles of an f32 A is widened (and
+  // scaled) once per k block into the f32 pack, which every full tile of
+  // the row block then reads as an f32 panel: the widening costs once per
+  // block of rows, not once per tile. The same products in the same order
+  // as the int8 tile (w * scale, then the FMA): the same results. Rows past
+  // the full tiles keep the int8 tiles, whose block sums k blocks of 256
+  // leave whole.
+  bool widenInt8 = prepacked && c.rhsScales && !quadKernel;
+  if (!prepacked || widenInt8) {
     // 384 KiB on the stack of the thread that runs the group (freed at the
     // end of each iteration of the loops around it: ScopeLoopAllocas), so
     // that the forward pass calls no malloc.
@@ -858,7 +951,8 @@ void KernelEmitter::emit() {
     pack = b.create<memref::AllocaOp>(loc, packType, b.getI64IntegerAttr(64));
   }
 
-  int64_t depth = depthBlockOf(c.rhsElement, prepacked);
+  int64_t depth =
+      widenInt8 ? kDepthBlock : depthBlockOf(c.rhsElement, prepacked);
   if (amxKernel) {
     // One scratch, two views: bf16 pairs as i32 words (PairKernel, which
     // rounds the rows) and as bf16 rows (AMX's tiles of A).
@@ -910,6 +1004,22 @@ void KernelEmitter::emit() {
           emitPack(batch, pack, panelAt(panel).first, n0, cols, k0, kc,
                    partial);
         });
+      // Widened int8 panels: full tiles read the pack (where the block has
+      // at least two: one tile would widen as much as it saves).
+      Value widened;
+      if (widenInt8) {
+        widened = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::uge,
+                                          sub(endTiles, firstRow),
+                                          index(2 * kRowTile));
+        b.create<scf::IfOp>(loc, widened, [&](OpBuilder &nb, Location) {
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          forPanels([&](Value panel, bool) {
+            emitWidenInt8(bPanels, panel, pack, sub(panel, firstPanel), k0, kc);
+          });
+          b.create<scf::YieldOp>(loc);
+        });
+      }
       auto tiles = [&](Value mBegin, Value mEnd, int64_t rows) {
         forLoop(mBegin, mEnd, rows, [&](Value m0) {
           SmallVector<SmallVector<Value>> tileRows = tileRowIvs(m0, rows);
@@ -930,7 +1040,35 @@ void KernelEmitter::emit() {
           });
         });
       };
-      tiles(firstRow, endTiles, kRowTile);
+      if (widened) {
+        // The full tiles from the pack, else (fewer than two) as int8.
+        b.create<scf::IfOp>(
+            loc, widened,
+            [&](OpBuilder &nb, Location) {
+              OpBuilder::InsertionGuard g(b);
+              b.setInsertionPoint(nb.getInsertionBlock(),
+                                  nb.getInsertionPoint());
+              forLoop(firstRow, endTiles, kRowTile, [&](Value m0) {
+                SmallVector<SmallVector<Value>> tileRows =
+                    tileRowIvs(m0, kRowTile);
+                forPanels([&](Value panel, bool partial) {
+                  auto [n0, cols] = columnsFrom(panel);
+                  emitTile(batch, tileRows, pack, sub(panel, firstPanel), zero,
+                           n0, cols, k0, kc, partial);
+                });
+              });
+              b.create<scf::YieldOp>(loc);
+            },
+            [&](OpBuilder &nb, Location) {
+              OpBuilder::InsertionGuard g(b);
+              b.setInsertionPoint(nb.getInsertionBlock(),
+                                  nb.getInsertionPoint());
+              tiles(firstRow, endTiles, kRowTile);
+              b.create<scf::YieldOp>(loc);
+            });
+      } else {
+        tiles(firstRow, endTiles, kRowTile);
+      }
       remainderTiles(endTiles, endRow, kRowTile, tiles);
     });
   };
