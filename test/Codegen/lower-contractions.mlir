@@ -187,11 +187,11 @@ func.func @projection(%x: memref<?x?x64xf32>, %w: memref<32x64xf32>, %y: memref<
 // 32 k): per block of 32 k the panel's 3 scale vectors are loaded once. One
 // row (M == 1: the decode nest) sums each block's products unscaled, even
 // and odd k into two sets of accumulators, then a short block's odd last k,
-// and scales the sum once. More rows go in k blocks of 256: where a block of
-// rows has two 8-row tiles or more, the group's panels are widened and
+// and scales the sum once. Where a block of rows has two 8-row tiles or
+// more, the k blocks are 256 long and the group's panels are widened and
 // scaled once per k block into the f32 pack, which its full tiles read;
-// otherwise an 8-row tile widens and scales the weights per k before the
-// FMAs.
+// otherwise (k blocks of 1024) an 8-row tile widens and scales the weights
+// per k before the FMAs.
 // CHECK-LABEL: func.func @prepacked_int8
 // CHECK:         memref.alloca() {alignment = 64 : i64} : memref<8x256x48xf32>
 // CHECK:         scf.if

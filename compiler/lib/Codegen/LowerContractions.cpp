@@ -951,8 +951,7 @@ void KernelEmitter::emit() {
     pack = b.create<memref::AllocaOp>(loc, packType, b.getI64IntegerAttr(64));
   }
 
-  int64_t depth =
-      widenInt8 ? kDepthBlock : depthBlockOf(c.rhsElement, prepacked);
+  int64_t depth = depthBlockOf(c.rhsElement, prepacked);
   if (amxKernel) {
     // One scratch, two views: bf16 pairs as i32 words (PairKernel, which
     // rounds the rows) and as bf16 rows (AMX's tiles of A).
@@ -990,8 +989,25 @@ void KernelEmitter::emit() {
   };
 
   auto blocked = [&] {
-    forLoop(zero, sizeK, depth, [&](Value k0) {
-      Value kc = min(index(depth), sub(sizeK, k0));
+    // Widened int8 panels: full tiles read the pack (where the block has at
+    // least two: one tile would widen as much as it saves), in k blocks of
+    // the pack's depth; otherwise the longer k blocks of B's type (a few
+    // rows read each panel as one longer stream).
+    Value widened;
+    Value kDepth = index(depth);
+    if (widenInt8) {
+      widened =
+          b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::uge,
+                                  sub(endTiles, firstRow), index(2 * kRowTile));
+      kDepth =
+          b.create<arith::SelectOp>(loc, widened, index(kDepthBlock), kDepth);
+    }
+    auto kBlocks = b.create<scf::ForOp>(loc, zero, sizeK, kDepth);
+    OpBuilder::InsertionGuard kGuard(b);
+    b.setInsertionPointToStart(kBlocks.getBody());
+    Value k0 = kBlocks.getInductionVar();
+    {
+      Value kc = min(kDepth, sub(sizeK, k0));
       // The panel of column n0 is bPanels[slot][kOffset + kk] for kk < kc.
       auto panelAt = [&](Value panel) -> std::pair<Value, Value> {
         if (prepacked)
@@ -1004,13 +1020,7 @@ void KernelEmitter::emit() {
           emitPack(batch, pack, panelAt(panel).first, n0, cols, k0, kc,
                    partial);
         });
-      // Widened int8 panels: full tiles read the pack (where the block has
-      // at least two: one tile would widen as much as it saves).
-      Value widened;
-      if (widenInt8) {
-        widened = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::uge,
-                                          sub(endTiles, firstRow),
-                                          index(2 * kRowTile));
+      if (widened) {
         b.create<scf::IfOp>(loc, widened, [&](OpBuilder &nb, Location) {
           OpBuilder::InsertionGuard g(b);
           b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
@@ -1070,7 +1080,7 @@ void KernelEmitter::emit() {
         tiles(firstRow, endTiles, kRowTile);
       }
       remainderTiles(endTiles, endRow, kRowTile, tiles);
-    });
+    }
   };
   // One row (a decode step's matrix-vector product) of a weight packed at
   // load: each panel in one tile over all of K, so that the group's panels,
