@@ -172,8 +172,10 @@ private:
   /// k = 4q + j of a vector of int8 quads (`words`, i32 lanes) as f32, times
   /// 2^24: byte j moved to the top of each lane, the bytes below cleared.
   Value widenQuadLane(Value words, int64_t j);
+  /// `scale` times 2^-24: the scale of widenQuadLane's values.
+  Value quadScale(Value scale);
   /// The int8 scales of `panel`'s vectors for k block `block`, f32 (times
-  /// 2^-24 for quads, as widenQuadLane's values need).
+  /// 2^-24 for quads: quadScale).
   SmallVector<Value> int8Scales(Value panel, Value block);
   /// Widens rows [k0, k0 + kc) of the int8 panel `panel` of `panels` (plain
   /// or in quads: groupPanels), times their scales, into pack[slot].
@@ -423,18 +425,19 @@ Value KernelEmitter::widenQuadLane(Value words, int64_t j) {
   return b.create<arith::SIToFPOp>(loc, vecType, words);
 }
 
+Value KernelEmitter::quadScale(Value scale) {
+  return b.create<arith::MulFOp>(
+      loc, scale,
+      b.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(vecType, b.getF32FloatAttr(0x1p-24))));
+}
+
 SmallVector<Value> KernelEmitter::int8Scales(Value panel, Value block) {
   SmallVector<Value> scales;
   for (int64_t v = 0; v < kPanelVectors; ++v) {
     Value scale = loadScales(b, loc, vecType, c.rhsScales,
                              ValueRange{panel, block, index(v * kVectorWidth)});
-    if (c.rhsIsWideQuads)
-      scale = b.create<arith::MulFOp>(
-          loc, scale,
-          b.create<arith::ConstantOp>(
-              loc,
-              DenseElementsAttr::get(vecType, b.getF32FloatAttr(0x1p-24))));
-    scales.push_back(scale);
+    scales.push_back(c.rhsIsWideQuads ? quadScale(scale) : scale);
   }
   return scales;
 }
@@ -610,10 +613,8 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch,
   auto wideQuadsBlock = [&](Value kb, Value end, ValueRange acc,
                             SmallVector<Value> scales, int64_t sets,
                             int64_t tileVectors) -> SmallVector<Value> {
-    Value unscale = b.create<arith::ConstantOp>(
-        loc, DenseElementsAttr::get(vecType, b.getF32FloatAttr(0x1p-24)));
     for (Value &scale : scales)
-      scale = b.create<arith::MulFOp>(loc, scale, unscale);
+      scale = quadScale(scale);
     bool scaledPerK = sets < 1;
     int64_t setCount = std::max<int64_t>(sets, 1);
     assert(kQuad % setCount == 0 && "a quad's k go to the sets in turn");
@@ -1006,29 +1007,27 @@ void KernelEmitter::emit() {
     OpBuilder::InsertionGuard kGuard(b);
     b.setInsertionPointToStart(kBlocks.getBody());
     Value k0 = kBlocks.getInductionVar();
-    {
-      Value kc = min(kDepth, sub(sizeK, k0));
-      // The panel of column n0 is bPanels[slot][kOffset + kk] for kk < kc.
-      auto panelAt = [&](Value panel) -> std::pair<Value, Value> {
-        if (prepacked)
-          return {panel, k0};
-        return {sub(panel, firstPanel), zero};
-      };
-      if (!prepacked)
-        forPanels([&](Value panel, bool partial) {
-          auto [n0, cols] = columnsFrom(panel);
-          emitPack(batch, pack, panelAt(panel).first, n0, cols, k0, kc,
-                   partial);
+    Value kc = min(kDepth, sub(sizeK, k0));
+    // The panel of column n0 is bPanels[slot][kOffset + kk] for kk < kc.
+    auto panelAt = [&](Value panel) -> std::pair<Value, Value> {
+      if (prepacked)
+        return {panel, k0};
+      return {sub(panel, firstPanel), zero};
+    };
+    if (!prepacked)
+      forPanels([&](Value panel, bool partial) {
+        auto [n0, cols] = columnsFrom(panel);
+        emitPack(batch, pack, panelAt(panel).first, n0, cols, k0, kc, partial);
+      });
+    if (widened) {
+      b.create<scf::IfOp>(loc, widened, [&](OpBuilder &nb, Location) {
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        forPanels([&](Value panel, bool) {
+          emitWidenInt8(bPanels, panel, pack, sub(panel, firstPanel), k0, kc);
         });
-      if (widened) {
-        b.create<scf::IfOp>(loc, widened, [&](OpBuilder &nb, Location) {
-          OpBuilder::InsertionGuard g(b);
-          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          forPanels([&](Value panel, bool) {
-            emitWidenInt8(bPanels, panel, pack, sub(panel, firstPanel), k0, kc);
-          });
-          b.create<scf::YieldOp>(loc);
-        });
+        b.create<scf::YieldOp>(loc);
+      });
       }
       auto tiles = [&](Value mBegin, Value mEnd, int64_t rows) {
         forLoop(mBegin, mEnd, rows, [&](Value m0) {
@@ -1080,7 +1079,6 @@ void KernelEmitter::emit() {
         tiles(firstRow, endTiles, kRowTile);
       }
       remainderTiles(endTiles, endRow, kRowTile, tiles);
-    }
   };
   // One row (a decode step's matrix-vector product) of a weight packed at
   // load: each panel in one tile over all of K, so that the group's panels,
