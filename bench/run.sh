@@ -16,7 +16,7 @@
 # prefill128/512, vit224, bert128, decode128x4, attn2048, decode512, decode1024, decode128bf16,
 # decode1024bf16, prefill128bf16, prefill128bf16dot, prefill512bf16dot,
 # decode128bf16dot, decode128int8, prefill128int8, decode128int8dot,
-# prefill128int8dot, decode1024bf16dot, decode1024bf16dotkv,
+# prefill128int8dot, prefill512int8dot, decode1024bf16dot, decode1024bf16dotkv,
 # decode1024int8dot, decode1024int8dotkv). Prints a markdown table (bench/table.py) with the
 # machine, the load and the command; --out FILE also writes it there
 # (between the markers, if FILE has them: bench/run.sh --out
@@ -114,6 +114,7 @@ rows+=("prefill128int8|gpt2-int8|--dim batch=1 --dim seq=128|")
 # int8 weights and activations quantized to int8 (--round-activations).
 rows+=("decode128int8dot|gpt2-int8dot|--dim batch=1 --dim seq=128 --decode 128|")
 rows+=("prefill128int8dot|gpt2-int8dot|--dim batch=1 --dim seq=128|")
+rows+=("prefill512int8dot|gpt2-int8dot|--dim batch=1 --dim seq=512|")
 # The long context with bf16 and int8 dot products, its KV cache in f32 or
 # in bf16 (--kv-cache-type bf16: half the bytes a step reads from the
 # cache), against f32.

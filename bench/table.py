@@ -124,6 +124,8 @@ ROWS = {
                              bandwidth_target=0.8),
     "prefill128int8dot": dict(label="GPT-2-small prefill, S=128, int8 dot products",
                               peers=["attnc-f32"], target=("attnc-f32", 1.0)),
+    "prefill512int8dot": dict(label="GPT-2-small prefill, S=512, int8 dot products",
+                              peers=["attnc-f32"], target=("attnc-f32", 1.0)),
 }
 # The long context with dot products (issue 15), the KV cache in f32 or in
 # bf16 (--kv-cache-type bf16, rows ...kv), against f32.
