@@ -637,16 +637,27 @@ int main(int argc, char **argv) {
   SmallVector<char *> args(argv, argv + argc);
   if (args.size() > 1 && std::strcmp(args[1], "compile") == 0)
     args.erase(args.begin() + 1);
-  bool isCompile = args.size() < 2 || (std::strcmp(args[1], "run") != 0 &&
-                                       std::strcmp(args[1], "header") != 0 &&
-                                       std::strcmp(args[1], "bench") != 0 &&
-                                       std::strcmp(args[1], "generate") != 0 &&
-                                       std::strcmp(args[1], "quantize") != 0);
+  bool isCompile =
+      args.size() < 2 || (std::strcmp(args[1], "run") != 0 &&
+                          std::strcmp(args[1], "header") != 0 &&
+                          std::strcmp(args[1], "bench") != 0 &&
+                          std::strcmp(args[1], "generate") != 0 &&
+                          std::strcmp(args[1], "quantize") != 0 &&
+                          std::strcmp(args[1], "plot-attention") != 0);
   static char modelStats[] = "--model-stats";
   for (char *&arg : args)
     if (isCompile &&
         (std::strcmp(arg, "--stats") == 0 || std::strcmp(arg, "-stats") == 0))
       arg = modelStats;
+  // Codegen's defaults first, so that the user's own option replaces them.
+  bool namesScheduler = llvm::any_of(args, [](const char *arg) {
+    StringRef option(arg);
+    return option.starts_with("-") &&
+           option.ltrim('-').starts_with("enable-misched");
+  });
+  if (isCompile && !namesScheduler)
+    args.insert(args.begin() + 1,
+                const_cast<char *>(attnc::kMachineSchedulerFlag));
   if (!cl::ParseCommandLineOptions(
           static_cast<int>(args.size()), args.data(),
           "attnc: an ahead-of-time compiler for attention models\n\n"
