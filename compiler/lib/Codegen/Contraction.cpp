@@ -203,8 +203,8 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
       dimsA.back() == c.k && hasUnitInnerStride(op.getDpsInputs()[0]);
   // Quantizing A is the quad kernel's, as rounding A is the pairs kernel's.
   if (op->hasAttr(kQuantizeLhsAttr)) {
-    if (!scaled || roundsLhs || !isGroupsMap(mapB, c.n, c.k, width, 4) ||
-        !isGroupsBuffer(rhs, width, 4) || !rowsOfK ||
+    if (!scaled || roundsLhs || !isGroupsMap(mapB, c.n, c.k, width, kQuad) ||
+        !isGroupsBuffer(rhs, width, kQuad) || !rowsOfK ||
         ShapedType::isDynamic(op.getStaticLoopRanges()[c.k]))
       return std::nullopt;
     c.rhsScales = op.getDpsInputs()[2];
@@ -215,9 +215,9 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
     return c;
   }
   // int8 quads read with an f32 A.
-  if (scaled && !roundsLhs && isGroupsMap(mapB, c.n, c.k, width, 4)) {
+  if (scaled && !roundsLhs && isGroupsMap(mapB, c.n, c.k, width, kQuad)) {
     c.rhsScales = op.getDpsInputs()[2];
-    if (!isGroupsBuffer(rhs, width, 4) ||
+    if (!isGroupsBuffer(rhs, width, kQuad) ||
         !arePackedScales(c.rhsScales, maps[2], c.n, c.k, width) ||
         ShapedType::isDynamic(op.getStaticLoopRanges()[c.k]))
       return std::nullopt;

@@ -172,6 +172,15 @@ private:
   /// k = 4q + j of a vector of int8 quads (`words`, i32 lanes) as f32, times
   /// 2^24: byte j moved to the top of each lane, the bytes below cleared.
   Value widenQuadLane(Value words, int64_t j);
+  /// Vector `v` of quad `quad` of int8 quads `panels[panel]`: 4 k of its
+  /// lanes' columns, as i32 words.
+  Value loadQuadWords(Value panels, Value panel, Value quad, int64_t v);
+  /// `begin` plus the whole quads of [begin, end).
+  Value wholeQuadsEnd(Value begin, Value end) {
+    return add(begin,
+               mul(b.create<arith::DivUIOp>(loc, sub(end, begin), index(kQuad)),
+                   kQuad));
+  }
   /// `scale` times 2^-24: the scale of widenQuadLane's values.
   Value quadScale(Value scale);
   /// The int8 scales of `panel`'s vectors for k block `block`, f32 (times
@@ -425,6 +434,15 @@ Value KernelEmitter::widenQuadLane(Value words, int64_t j) {
   return b.create<arith::SIToFPOp>(loc, vecType, words);
 }
 
+Value KernelEmitter::loadQuadWords(Value panels, Value panel, Value quad,
+                                   int64_t v) {
+  return b.create<vector::BitCastOp>(
+      loc, VectorType::get({kVectorWidth}, b.getI32Type()),
+      b.create<vector::LoadOp>(
+          loc, VectorType::get({kQuad * kVectorWidth}, b.getI8Type()), panels,
+          ValueRange{panel, quad, index(v * kQuad * kVectorWidth)}));
+}
+
 Value KernelEmitter::quadScale(Value scale) {
   return b.create<arith::MulFOp>(
       loc, scale,
@@ -470,18 +488,12 @@ void KernelEmitter::emitWidenInt8(Value panels, Value panel, Value pack,
     auto quad = [&](Value kk, int64_t count) {
       Value q = b.create<arith::DivUIOp>(loc, add(k0, kk), index(kQuad));
       for (int64_t v = 0; v < kPanelVectors; ++v) {
-        Value words = b.create<vector::BitCastOp>(
-            loc, VectorType::get({kVectorWidth}, b.getI32Type()),
-            b.create<vector::LoadOp>(
-                loc, VectorType::get({kQuad * kVectorWidth}, b.getI8Type()),
-                panels, ValueRange{panel, q, index(v * kQuad * kVectorWidth)}));
+        Value words = loadQuadWords(panels, panel, q, v);
         for (int64_t j = 0; j < count; ++j)
           store(add(kk, j), v, widenQuadLane(words, j));
       }
     };
-    Value quadEnd =
-        add(kb, mul(b.create<arith::DivUIOp>(loc, sub(end, kb), index(kQuad)),
-                    kQuad));
+    Value quadEnd = wholeQuadsEnd(kb, end);
     forLoop(kb, quadEnd, kQuad, [&](Value kk) { quad(kk, kQuad); });
     if (int64_t tail = c.op.getStaticLoopRanges()[c.k] % kQuad)
       b.create<scf::IfOp>(
@@ -611,10 +623,8 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch,
   // sum is the panels kernel's times a power of two: the same results,
   // in the same order (k alternating between `sets` as there).
   auto wideQuadsBlock = [&](Value kb, Value end, ValueRange acc,
-                            SmallVector<Value> scales, int64_t sets,
+                            ArrayRef<Value> scales, int64_t sets,
                             int64_t tileVectors) -> SmallVector<Value> {
-    for (Value &scale : scales)
-      scale = quadScale(scale);
     bool scaledPerK = sets < 1;
     int64_t setCount = std::max<int64_t>(sets, 1);
     assert(kQuad % setCount == 0 && "a quad's k go to the sets in turn");
@@ -625,15 +635,9 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch,
     auto quadStep = [&](Value kk, ValueRange sums, int64_t count) {
       Value quad =
           b.create<arith::DivUIOp>(loc, add(kOffset, kk), index(kQuad));
-      auto bytes = VectorType::get({kQuad * kVectorWidth}, b.getI8Type());
-      auto words = VectorType::get({kVectorWidth}, b.getI32Type());
       SmallVector<Value> loaded;
       for (int64_t v = 0; v < kPanelVectors; ++v)
-        loaded.push_back(b.create<vector::BitCastOp>(
-            loc, words,
-            b.create<vector::LoadOp>(
-                loc, bytes, bPanel,
-                ValueRange{slot, quad, index(v * kQuad * kVectorWidth)})));
+        loaded.push_back(loadQuadWords(bPanel, slot, quad, v));
       SmallVector<Value> next(sums);
       for (int64_t j = 0; j < count; ++j) {
         SmallVector<Value> panel;
@@ -651,9 +655,7 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch,
       }
       return next;
     };
-    Value quadEnd =
-        add(kb, mul(b.create<arith::DivUIOp>(loc, sub(end, kb), index(kQuad)),
-                    kQuad));
+    Value quadEnd = wholeQuadsEnd(kb, end);
     auto quads = b.create<scf::ForOp>(
         loc, kb, quadEnd, index(kQuad), init,
         [&](OpBuilder &nb, Location, Value kk, ValueRange sums) {
@@ -725,11 +727,7 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch,
           b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
           Value block = b.create<arith::DivUIOp>(loc, add(kOffset, kb),
                                                  index(kInt8Block));
-          SmallVector<Value> scales;
-          for (int64_t v = 0; v < kPanelVectors; ++v)
-            scales.push_back(
-                loadScales(b, loc, vecType, c.rhsScales,
-                           ValueRange{slot, block, index(v * kVectorWidth)}));
+          SmallVector<Value> scales = int8Scales(slot, block);
           Value end = min(add(kb, kInt8Block), kc);
           if (c.rhsIsWideQuads) {
             b.create<scf::YieldOp>(
