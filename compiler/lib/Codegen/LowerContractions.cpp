@@ -71,9 +71,10 @@
 #include "attnc/Codegen/AmxKernel.h"
 #include "attnc/Codegen/Contraction.h"
 #include "attnc/Codegen/PairKernel.h"
-#include "attnc/Codegen/QuadKernel.h"
 #include "attnc/Codegen/Passes.h"
+#include "attnc/Codegen/QuadKernel.h"
 #include "attnc/Codegen/TileFusion.h"
+#include "attnc/Dialect/Attn/IR/VectorTarget.h"
 #include "attnc/Dialect/Attn/IR/WeightStorage.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -941,6 +942,9 @@ void KernelEmitter::emit() {
   // the full tiles keep the int8 tiles, whose block sums k blocks of 256
   // leave whole.
   bool widenInt8 = prepacked && c.rhsScales && !quadKernel;
+  if (widenInt8)
+    if (auto module = c.op->getParentOfType<ModuleOp>())
+      module->setAttr(kNoMachineSchedulerAttr, b.getUnitAttr());
   if (!prepacked || widenInt8) {
     // 384 KiB on the stack of the thread that runs the group (freed at the
     // end of each iteration of the loops around it: ScopeLoopAllocas), so

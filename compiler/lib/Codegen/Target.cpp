@@ -6,6 +6,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
@@ -130,6 +131,14 @@ void attnc::setModuleTarget(mlir::ModuleOp module,
           b.getNamedAttr("vector_registers",
                          b.getI64IntegerAttr(target.vector.registers)),
       }));
+}
+
+void attnc::configureCodeGenerator(mlir::ModuleOp module) {
+  if (!module->hasAttr(kNoMachineSchedulerAttr))
+    return;
+  cl::Option *scheduler = cl::getRegisteredOptions().lookup("enable-misched");
+  if (scheduler && scheduler->getNumOccurrences() == 0)
+    scheduler->addOccurrence(/*pos=*/0, "enable-misched", "false");
 }
 
 Expected<std::unique_ptr<TargetMachine>>

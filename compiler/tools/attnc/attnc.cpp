@@ -373,6 +373,7 @@ int emitNative(ModuleOp module, const attnc::CompileTarget &target) {
       translateModuleToLLVMIR(module, llvmContext);
   if (!llvmModule)
     return fail("translation to LLVM IR failed");
+  attnc::configureCodeGenerator(module);
   auto machine = attnc::createTargetMachine(target, optLevel);
   if (!machine)
     return fail(llvm::toString(machine.takeError()));
@@ -649,15 +650,6 @@ int main(int argc, char **argv) {
     if (isCompile &&
         (std::strcmp(arg, "--stats") == 0 || std::strcmp(arg, "-stats") == 0))
       arg = modelStats;
-  // Codegen's defaults first, so that the user's own option replaces them.
-  bool namesScheduler = llvm::any_of(args, [](const char *arg) {
-    StringRef option(arg);
-    return option.starts_with("-") &&
-           option.ltrim('-').starts_with("enable-misched");
-  });
-  if (isCompile && !namesScheduler)
-    args.insert(args.begin() + 1,
-                const_cast<char *>(attnc::kMachineSchedulerFlag));
   if (!cl::ParseCommandLineOptions(
           static_cast<int>(args.size()), args.data(),
           "attnc: an ahead-of-time compiler for attention models\n\n"

@@ -4,6 +4,8 @@
 #include "attnc/Dialect/Attn/IR/ModelAttributes.h"
 #include "attnc/Dialect/Attn/IR/VectorTarget.h"
 
+#include "mlir/IR/BuiltinOps.h"
+
 using namespace mlir;
 using namespace attnc::attn;
 
@@ -34,6 +36,12 @@ LogicalResult AttnDialect::verifyOperationAttribute(Operation *op,
                                                     NamedAttribute attr) {
   if (attr.getName() == attnc::kTargetAttr)
     return attnc::verifyTargetAttribute(op, attr.getValue());
+  if (attr.getName() == attnc::kNoMachineSchedulerAttr) {
+    if (!isa<ModuleOp>(op) || !isa<UnitAttr>(attr.getValue()))
+      return op->emitError() << "'" << attnc::kNoMachineSchedulerAttr
+                             << "' must be a unit attribute of a module";
+    return success();
+  }
   return attnc::verifyFunctionAttribute(op, attr);
 }
 

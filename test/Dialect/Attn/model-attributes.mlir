@@ -251,3 +251,22 @@ module attributes {attn.target = {vector_registers = 2 : i64}} {
 // expected-error @+1 {{'attn.target' features must be an array of strings}}
 module attributes {attn.target = {features = "avx2"}} {
 }
+
+// -----
+
+// The code generator's instruction: a unit attribute, on a module only.
+module attributes {attn.no_machine_scheduler} {
+}
+
+// -----
+
+// expected-error @+1 {{'attn.no_machine_scheduler' must be a unit attribute of a module}}
+module attributes {attn.no_machine_scheduler = 1 : i64} {
+}
+
+// -----
+
+// expected-error @+1 {{'attn.no_machine_scheduler' must be a unit attribute of a module}}
+func.func @scheduler() attributes {attn.no_machine_scheduler} {
+  return
+}

@@ -15,16 +15,6 @@ class raw_pwrite_stream;
 
 namespace attnc {
 
-/// LLVM's code generator without its pre-register-allocation machine
-/// scheduler (`attnc` passes this before the user's options, unless they
-/// name `enable-misched` themselves). The kernels come out of MLIR in the
-/// order their registers allow; in a function with several kinds of tiles
-/// (int8 weights: the widened pack's f32 tiles next to the int8 ones) the
-/// scheduler hoisted a tile's 8 broadcasts above its 24 FMAs, 35 vectors
-/// for 32 registers, and the allocator answered with 32 register copies and
-/// 4 spills per k (docs/performance.md, "Zen 5 again (session 23)").
-inline constexpr const char *kMachineSchedulerFlag = "--enable-misched=false";
-
 /// Sets the module's triple and data layout and runs LLVM's -O pipeline.
 llvm::Error optimizeModule(llvm::Module &module, llvm::TargetMachine &machine,
                            unsigned optLevel);

@@ -123,6 +123,10 @@ def LowerContractions : Pass<"attnc-lower-contractions", "mlir::ModuleOp"> {
     On a target with AMX (amx-tile, amx-bf16) the pair kernel's full
     tiles are 16 rows on AMX tiles instead (AmxKernel.h: `tdpbf16ps`), where
     K is static and a multiple of 32; single rows keep `vdpbf16ps`.
+
+    Where it widens an int8 weight for an f32 A, the pass marks the module
+    `attn.no_machine_scheduler` (VectorTarget.h): its machine code is
+    generated without LLVM's pre-register-allocation scheduler.
   }];
   let dependentDialects = [
     "mlir::amx::AMXDialect", "mlir::arith::ArithDialect", "mlir::func::FuncDialect",

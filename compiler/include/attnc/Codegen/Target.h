@@ -48,6 +48,12 @@ llvm::Expected<CompileTarget> resolveTarget(llvm::StringRef cpu,
 /// Records `target` on `module` as `attn.target`.
 void setModuleTarget(mlir::ModuleOp module, const CompileTarget &target);
 
+/// Sets the process-wide options of LLVM's code generator that `module`
+/// asks for (kNoMachineSchedulerAttr: `--enable-misched=false`), each unless
+/// the user's command line named that option. `attnc` generates the code of
+/// one module per process.
+void configureCodeGenerator(mlir::ModuleOp module);
+
 /// A position-independent TargetMachine for `target` at -O`optLevel`.
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(const CompileTarget &target, unsigned optLevel);
