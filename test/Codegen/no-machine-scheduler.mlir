@@ -1,7 +1,7 @@
 // RUN: attnc-opt %s -split-input-file -attnc-lower-contractions | FileCheck %s
 
 // attnc-lower-contractions asks the code generator to run without LLVM's
-// machine scheduler (attn.no_machine_scheduler, VectorTarget.h) where it
+// machine scheduler (attn.no_machine_scheduler, CodegenHints.h) where it
 // widens an int8 weight for an f32 input: next to the int8 tiles the
 // scheduler pushed the widened f32 tiles out of their registers.
 // CHECK: module attributes {attn.no_machine_scheduler}

@@ -74,7 +74,7 @@
 #include "attnc/Codegen/Passes.h"
 #include "attnc/Codegen/QuadKernel.h"
 #include "attnc/Codegen/TileFusion.h"
-#include "attnc/Dialect/Attn/IR/VectorTarget.h"
+#include "attnc/Dialect/Attn/IR/CodegenHints.h"
 #include "attnc/Dialect/Attn/IR/WeightStorage.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

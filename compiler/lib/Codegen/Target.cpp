@@ -1,5 +1,6 @@
 //===- Target.cpp - The CPU a model is compiled for -----------------------===//
 #include "attnc/Codegen/Target.h"
+#include "attnc/Dialect/Attn/IR/CodegenHints.h"
 
 #include "mlir/IR/Builders.h"
 

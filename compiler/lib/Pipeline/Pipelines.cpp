@@ -128,6 +128,7 @@ void attnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
 
   pm.addPass(createLowerContractions());
+  pm.addPass(createPrefetchAhead());
   if (options.emulateAmx)
     pm.addPass(createEmulateAmx());
   pm.addNestedPass<func::FuncOp>(createVectorizeGenerics());

@@ -1,10 +1,9 @@
 //===- AttnDialect.cpp - The attn dialect ---------------------------------===//
 #include "attnc/Dialect/Attn/IR/AttnDialect.h"
 #include "attnc/Dialect/Attn/IR/AttnOps.h"
+#include "attnc/Dialect/Attn/IR/CodegenHints.h"
 #include "attnc/Dialect/Attn/IR/ModelAttributes.h"
 #include "attnc/Dialect/Attn/IR/VectorTarget.h"
-
-#include "mlir/IR/BuiltinOps.h"
 
 using namespace mlir;
 using namespace attnc::attn;
@@ -36,12 +35,8 @@ LogicalResult AttnDialect::verifyOperationAttribute(Operation *op,
                                                     NamedAttribute attr) {
   if (attr.getName() == attnc::kTargetAttr)
     return attnc::verifyTargetAttribute(op, attr.getValue());
-  if (attr.getName() == attnc::kNoMachineSchedulerAttr) {
-    if (!isa<ModuleOp>(op) || !isa<UnitAttr>(attr.getValue()))
-      return op->emitError() << "'" << attnc::kNoMachineSchedulerAttr
-                             << "' must be a unit attribute of a module";
-    return success();
-  }
+  if (std::optional<LogicalResult> hint = attnc::verifyCodegenHint(op, attr))
+    return *hint;
   return attnc::verifyFunctionAttribute(op, attr);
 }
 

@@ -55,6 +55,9 @@
 // CHECK:       math.exp %{{.+}} : vector<16xf32>
 // CHECK:       vector.extract
 // CHECK:       vector.fma
+// The full blocks' loop asks attnc-prefetch-ahead for the next block's
+// reads (of the keys: the body's first stream).
+// CHECK:     } {attn.prefetch_ahead = 1 : i64}
 // CHECK:     %[[BLOCKS:.+]] = arith.ceildivsi %{{.+}}, %c16
 // CHECK:     scf.for %{{.+}} = %[[FULL]] to %[[BLOCKS]] {{.+}} iter_args(%{{.+}} = %[[STATE]]#0, %{{.+}} = %[[STATE]]#1, %{{.+}} = %[[STATE]]#2)
 // CHECK:       arith.minsi

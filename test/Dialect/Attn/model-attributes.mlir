@@ -270,3 +270,32 @@ module attributes {attn.no_machine_scheduler = 1 : i64} {
 func.func @scheduler() attributes {attn.no_machine_scheduler} {
   return
 }
+
+// -----
+
+// A prefetch distance: a positive integer, on a loop.
+func.func @prefetch(%n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %i = %c0 to %n step %c1 {
+  } {attn.prefetch_ahead = 2 : i64}
+  return
+}
+
+// -----
+
+func.func @prefetch_zero(%n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  // expected-error @+1 {{'attn.prefetch_ahead' must be a positive integer on a loop}}
+  scf.for %i = %c0 to %n step %c1 {
+  } {attn.prefetch_ahead = 0 : i64}
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'attn.prefetch_ahead' must be a positive integer on a loop}}
+func.func @prefetch_function() attributes {attn.prefetch_ahead = 1 : i64} {
+  return
+}

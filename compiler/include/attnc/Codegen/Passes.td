@@ -125,7 +125,7 @@ def LowerContractions : Pass<"attnc-lower-contractions", "mlir::ModuleOp"> {
     K is static and a multiple of 32; single rows keep `vdpbf16ps`.
 
     Where it widens an int8 weight for an f32 A, the pass marks the module
-    `attn.no_machine_scheduler` (VectorTarget.h): its machine code is
+    `attn.no_machine_scheduler` (CodegenHints.h): its machine code is
     generated without LLVM's pre-register-allocation scheduler.
   }];
   let dependentDialects = [
@@ -290,6 +290,25 @@ def UntieEmptyTensors : Pass<"attnc-untie-empty-tensors"> {
     further use keeps the destinations apart.
   }];
   let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
+def PrefetchAhead : Pass<"attnc-prefetch-ahead"> {
+  let summary = "Prefetch, in loops marked attn.prefetch_ahead = N, what "
+                "iteration i + N reads";
+  let description = [{
+    FlashDecoding.cpp marks the loop over a decode step's blocks of keys:
+    each iteration reads 16 key rows and 16 value rows of the KV cache, a
+    step's caches come from memory (every weight streamed through the caches
+    since the last step), and the loop waited on the value rows. At the top
+    of a marked loop's body this pass adds one `memref.prefetch` per vector
+    read of the body (vector.transfer_read or vector.load of a memref), at
+    the indices the read has N iterations later (its index computations
+    cloned with the induction variable advanced; a read whose indices need an
+    op with side effects is left alone), and drops the mark. Run it after
+    bufferization.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect"];
 }
 
 def ScopeLoopAllocas : Pass<"attnc-scope-loop-allocas"> {

@@ -31,6 +31,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "AttentionKernelBuilder.h"
+#include "attnc/Dialect/Attn/IR/CodegenHints.h"
 #include "attnc/Dialect/Attn/IR/KeyVisibility.h"
 #include "attnc/Dialect/Attn/IR/VectorTarget.h"
 
@@ -56,6 +57,10 @@ constexpr int64_t kMaxChunks = 16;
 constexpr int64_t kMinChunk = 64;
 /// Keys per block: their scores are one vector, for one exp and one max.
 constexpr int64_t kKeyBlock = 16;
+/// Blocks ahead of the one it computes that a full block prefetches
+/// (attnc-prefetch-ahead): a step's cache comes from memory, and the loop
+/// waited on its value rows.
+constexpr int64_t kPrefetchBlocks = 1;
 static_assert((kKeyBlock & (kKeyBlock - 1)) == 0,
               "sumEach halves the block's vectors level by level");
 
@@ -431,6 +436,8 @@ Value FlashDecodingBuilder::chunkRow(Value r, Value j0, Value j1, Value tile) {
   ValueRange state = loop(index(0), full, init, [&](Value i, ValueRange s) {
     return keyBlock(add(j0, mul(i, index(kKeyBlock))), s, /*masked=*/false);
   });
+  state[0].getDefiningOp()->setAttr(kPrefetchAheadAttr,
+                                    b.getI64IntegerAttr(kPrefetchBlocks));
   // The keys left after the full blocks, if any: one masked block.
   Value blocks = b.create<arith::CeilDivSIOp>(loc, keys, index(kKeyBlock));
   state = loop(full, blocks, state, [&](Value i, ValueRange s) {

@@ -30,18 +30,6 @@ namespace attnc {
 /// On the module: the target (DictionaryAttr, see above).
 inline constexpr llvm::StringLiteral kTargetAttr = "attn.target";
 
-/// On the module (unit): generate its machine code without LLVM's
-/// pre-register-allocation machine scheduler. attnc-lower-contractions sets
-/// it where it emits int8 weights widened for an f32 input: in such a
-/// function, next to the int8 tiles, the scheduler hoisted the widened f32
-/// tile's 8 broadcasts above its 24 FMAs (35 vectors for 32 registers) and
-/// the allocator answered with 32 register copies and 4 spills per k
-/// (docs/performance.md, "Zen 5 again (session 23)"). Other modules keep the
-/// scheduler: causal attention is 3-4% faster with it. The driver applies it
-/// (attnc::configureCodeGenerator).
-inline constexpr llvm::StringLiteral kNoMachineSchedulerAttr =
-    "attn.no_machine_scheduler";
-
 /// The dialect's check of an `attn.target`: on a module, a dictionary whose
 /// cpu is a string, features an array of strings, f32_lanes a positive
 /// integer and vector_registers an integer of at least 4.
