@@ -64,3 +64,29 @@ func.func @indirect_row(%k: memref<?x64xf32>, %rows: memref<?xindex>, %n: index)
   }
   return %r2 : vector<16xf32>
 }
+
+// -----
+
+// Reads of one row at constant offsets within one 64-byte line share a
+// prefetch: columns 0 and 8 of an f32 row (bytes 0 and 32), then 16.
+// CHECK-LABEL: func.func @one_line
+// CHECK:         memref.prefetch %arg0[%{{.+}}, %c0]
+// CHECK-NEXT:    memref.prefetch %arg0[%{{.+}}, %c16]
+// CHECK-NOT:     memref.prefetch
+func.func @one_line(%k: memref<?x64xf32>, %n: index) -> vector<8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %zero = arith.constant dense<0.0> : vector<8xf32>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %zero) -> vector<8xf32> {
+    %a = vector.load %k[%i, %c0] : memref<?x64xf32>, vector<8xf32>
+    %b = vector.load %k[%i, %c8] : memref<?x64xf32>, vector<8xf32>
+    %c = vector.load %k[%i, %c16] : memref<?x64xf32>, vector<8xf32>
+    %s0 = arith.addf %a, %b : vector<8xf32>
+    %s1 = arith.addf %s0, %c : vector<8xf32>
+    %s2 = arith.addf %acc, %s1 : vector<8xf32>
+    scf.yield %s2 : vector<8xf32>
+  } {attn.prefetch_ahead = 1 : i64}
+  return %r : vector<8xf32>
+}
