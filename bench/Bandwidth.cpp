@@ -8,17 +8,16 @@
 // bench/run.sh uses as the bandwidth the decode row is measured against.
 //
 //===----------------------------------------------------------------------===//
+#include "Support.h"
 #include "Timing.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <memory>
+#include <new>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <sys/mman.h>
 
 namespace {
 
@@ -73,18 +72,16 @@ int main(int argc, char **argv) {
     return 1;
   }
   size_t n = mib * (1 << 20) / sizeof(float);
-  // In transparent huge pages where the kernel offers them, as the runtime
-  // keeps weights (runtime/lib/Support.cpp): fewer TLB misses per GB.
-  constexpr size_t kHugePage = size_t(2) << 20;
-  size_t bytes = (n * sizeof(float) + kHugePage - 1) / kHugePage * kHugePage;
-  std::unique_ptr<float, decltype(&std::free)> buffer(
-      static_cast<float *>(std::aligned_alloc(kHugePage, bytes)), &std::free);
-  if (!buffer) {
+  // Allocated as the runtime keeps weights and KV caches (AlignedBuffer:
+  // transparent huge pages where the kernel offers them).
+  attnc::rt::AlignedBuffer buffer;
+  try {
+    buffer = attnc::rt::AlignedBuffer(n * sizeof(float));
+  } catch (const std::bad_alloc &) {
     std::fprintf(stderr, "attnc-bandwidth: cannot allocate %zu MiB\n", mib);
     return 1;
   }
-  madvise(buffer.get(), bytes, MADV_HUGEPAGE);
-  float *data = buffer.get();
+  float *data = static_cast<float *>(buffer.data());
   std::fill(data, data + n, 1.0f);
   std::vector<float> partial(threads);
   std::vector<double> times;

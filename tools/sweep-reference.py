@@ -191,7 +191,7 @@ def compare(ctx, name, label, variant, got, reference, tol=None):
     says so."""
     ref = reference()
     if tol is None:
-        tol = harness.tolerance(int(np.prod(np.shape(got)[:-1])))
+        tol = harness.output_tolerance(got)
     max_abs, max_rel = harness.errors(got, ref)
     if max_rel > tol and harness.ROUND_ACTIVATIONS:
         spread = 0.0

@@ -67,8 +67,9 @@ INT8_FLIP_TOL = 5e-2
 # What round_linear_inputs multiplies a linear layer's input by before it
 # rounds or quantizes it: 1 + k 2^-23 moves an input that lies within k f32
 # ulp of a rounding boundary to its other side (the "flips" above), the rest
-# to the same bf16 or int8 value (tools/sweep-reference.py confirms a flip by
-# the failing check agreeing with such a reference).
+# to the same bf16 or int8 value (tools/sweep-reference.py passes a failing
+# check as a flip when attnc is off by no more than such nudges move the
+# reference).
 ROUNDING_NUDGE = 1.0
 
 
@@ -77,6 +78,12 @@ def tolerance(positions):
     if not ROUND_ACTIVATIONS or positions <= EXACT_POSITIONS:
         return REL_TOL
     return INT8_FLIP_TOL if WEIGHT_TYPE == "int8" else FLIP_TOL
+
+
+def output_tolerance(got):
+    """tolerance() of a check of `got`, an output whose axes but the last are
+    token positions (batch x seq)."""
+    return tolerance(int(np.prod(np.shape(got)[:-1])))
 
 # What a decoder's KV cache holds (run_all.py --kv-cache-type, attnc compile
 # --kv-cache-type): None or "f32", or "bf16"/"f16", whose cache rounds every
@@ -342,7 +349,7 @@ class Report:
         max_abs, max_rel = errors(got, ref)
         extra = ""
         if tol is None:
-            tol = tolerance(int(np.prod(np.shape(got)[:-1])))
+            tol = output_tolerance(got)
             extra = f"tol={tol:g}" if tol != REL_TOL else ""
         self.line(name, size, variant, max_abs, max_rel, max_rel <= tol, extra)
 

@@ -297,14 +297,15 @@ def PrefetchAhead : Pass<"attnc-prefetch-ahead"> {
                 "iteration i + N reads";
   let description = [{
     FlashDecoding.cpp marks the loop over a decode step's blocks of keys:
-    each iteration reads 16 key rows and 16 value rows of the KV cache, a
-    step's caches come from memory (every weight streamed through the caches
-    since the last step), and the loop waited on the value rows. At the top
-    of a marked loop's body this pass adds one `memref.prefetch` per vector
-    read of the body (vector.transfer_read or vector.load of a memref), at
-    the indices the read has N iterations later (its index computations
-    cloned with the induction variable advanced; a read whose indices need an
-    op with side effects is left alone), and drops the mark. Run it after
+    each iteration reads 16 key rows, then 16 value rows, of a KV cache that
+    comes from memory (every weight has streamed through the caches since
+    the last step), and the loop waited on its loads. At the top of a marked
+    loop's body this pass adds one `memref.prefetch` per cache line that the
+    vector reads (vector.transfer_read or vector.load of a memref) of the
+    body's first stream touch, the memref it reads first (the keys), at the
+    indices those reads have N iterations later (their index computations
+    cloned with the induction variable advanced; a read whose indices need
+    an op with side effects is left alone), and drops the mark. Run it after
     bufferization.
   }];
   let dependentDialects = ["mlir::arith::ArithDialect",

@@ -57,9 +57,10 @@ constexpr int64_t kMaxChunks = 16;
 constexpr int64_t kMinChunk = 64;
 /// Keys per block: their scores are one vector, for one exp and one max.
 constexpr int64_t kKeyBlock = 16;
-/// Blocks ahead of the one it computes that a full block prefetches
-/// (attnc-prefetch-ahead): a step's cache comes from memory, and the loop
-/// waited on its value rows.
+/// Blocks ahead of the one it computes whose key rows a full block
+/// prefetches (attnc-prefetch-ahead): a step's cache comes from memory and
+/// the loop waited on it. One block of keys was the fastest of 1 to 8
+/// blocks of keys, values or both (docs/passes.md).
 constexpr int64_t kPrefetchBlocks = 1;
 static_assert((kKeyBlock & (kKeyBlock - 1)) == 0,
               "sumEach halves the block's vectors level by level");

@@ -1,5 +1,4 @@
-//===- CodegenHints.h - What a lowering asks of later stages -----*- C++
-//-*-===//
+//===- CodegenHints.h - What a lowering asks of later stages ---*- C++ -*-===//
 //
 // Discardable attributes by which a pass that knows why asks a later stage
 // for something: the attn dialect checks where they stand and what they hold
@@ -29,7 +28,8 @@ inline constexpr llvm::StringLiteral kNoMachineSchedulerAttr =
 
 /// On an scf.for (a positive integer N): the loop streams memory that the
 /// hardware prefetchers do not fetch early enough; attnc-prefetch-ahead
-/// makes each iteration prefetch what iteration i + N reads.
+/// makes each iteration prefetch the cache lines its first stream (the
+/// memref the body reads first) reads at iteration i + N.
 inline constexpr llvm::StringLiteral kPrefetchAheadAttr = "attn.prefetch_ahead";
 
 /// The dialect's check of the attributes above on `op`; failure() with an
