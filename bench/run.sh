@@ -5,6 +5,8 @@
 #   bench/run.sh [--threads "1 2"] [--scaling-threads "1 2 4 ... nproc"]
 #                [--rounds 2] [--runs 3] [--warmup 1]
 #                [--only REGEX] [--out FILE] [--raw FILE]
+#                [--target-cpu CPU] [--torch-peer own|transformers]
+#   bench/run.sh --make-kit DIR [--target-cpu CPU] [--only REGEX]
 #
 # Builds what it needs (one job), compiles the models, checks that attnc and
 # PyTorch agree on a GPT-2 block, then for each workload and thread count
@@ -25,15 +27,27 @@
 # (block128, block512, prefill128, prefill512, decode512) run at every count
 # of --scaling-threads (default 1, 2, 4, ... and every core) and get issue
 # 14's scaling table (bench/scaling.py) too.
+#
+# --target-cpu compiles the models for another CPU (attnc compile
+# --target-cpu). --torch-peer transformers times Hugging Face's GPT-2
+# (transformers, sdpa attention) for the prefill and decode rows instead of
+# bench/torch_gpt2.py. --make-kit DIR runs nothing: it writes DIR, a copy
+# of this benchmark that runs where there is no LLVM and no build (another
+# machine; docs/performance.md "On another machine: a kit"): the
+# selected rows' models compiled for --target-cpu (default
+# sapphirerapids), attnc-bench, attnc-bandwidth, attnc-peak, the runtime
+# and the shared libraries they need beyond the C and C++ libraries, and
+# these scripts. DIR/bench/run.sh then takes the options above (not
+# --make-kit or --target-cpu) and uses the python3 on PATH.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${ATTNC_BUILD_DIR:-$root/build}
 threads="1 2" rounds=2 runs=3 warmup=1 only=. out="" keep_raw=""
-scaling_threads=""
+scaling_threads="" target_cpu="" torch_peer=own kit_dir=""
 for ((t = 1; t < $(nproc); t *= 2)); do scaling_threads+="$t "; done
 scaling_threads+=$(nproc)
 scaling_rows=" block128 block512 prefill128 prefill512 decode512 "
-usage="usage: $0 [--threads \"1 2\"] [--scaling-threads \"1 2 4\"] [--rounds N] [--runs N] [--warmup N] [--only REGEX] [--out FILE] [--raw FILE]"
+usage="usage: $0 [--threads \"1 2\"] [--scaling-threads \"1 2 4\"] [--rounds N] [--runs N] [--warmup N] [--only REGEX] [--out FILE] [--raw FILE] [--target-cpu CPU] [--torch-peer own|transformers] | --make-kit DIR [--target-cpu CPU] [--only REGEX]"
 while (($#)); do
   case $1 in
     --threads) threads=$2; shift 2 ;;
@@ -44,26 +58,51 @@ while (($#)); do
     --only) only=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --raw) keep_raw=$2; shift 2 ;;
+    --target-cpu) target_cpu=$2; shift 2 ;;
+    --torch-peer) torch_peer=$2; shift 2 ;;
+    --make-kit) kit_dir=$2; shift 2 ;;
     *) echo "$usage" >&2; exit 2 ;;
   esac
 done
+[[ $torch_peer == own || $torch_peer == transformers ]] || {
+  echo "bench: --torch-peer must be own or transformers, found '$torch_peer'" >&2; exit 2; }
+# A kit (--make-kit) holds the file KIT at its top: tools and models built.
+from_kit=""
+[[ -f $root/KIT ]] && from_kit=1
+if [[ $from_kit && ($kit_dir || $target_cpu) ]]; then
+  echo "bench: this is a kit ($root/KIT): its models are compiled already; --make-kit and --target-cpu need the source tree" >&2
+  exit 2
+fi
+if [[ $kit_dir ]]; then
+  kit_dir=$(realpath -m "$kit_dir")
+  [[ $target_cpu ]] || target_cpu=sapphirerapids
+fi
 ((rounds * runs >= 5)) || echo "bench: warning: fewer than 5 timed runs per cell" >&2
 started=$(date +%s) load_before=$(uptime | sed 's/.*load average: //')
 
-"$root/tools/install-deps.sh"   # PyTorch, oneDNN, OpenBLAS: only what is missing
-if [[ ! -f $build/build.ninja ]]; then
-  ATTNC_BUILD_TARGETS=attnc "$root/tools/build.sh" >/dev/null
-elif ! ninja -C "$build" -t targets all | grep -q '^attnc-sgemm-peer:'; then
-  cmake "$build" >/dev/null   # configured before oneDNN/OpenBLAS were installed
-fi
-ninja -C "$build" -j1 attnc attnc-bench attnc-bandwidth attnc-peak >/dev/null
 bin=$build/bin
 python=/usr/bin/python3   # Debian's python3-torch
 sgemm_peers=()
-if ninja -C "$build" -j1 attnc-sgemm-peer >/dev/null 2>&1; then
-  sgemm_peers=(oneDNN OpenBLAS)
+if [[ $from_kit ]]; then
+  export LD_LIBRARY_PATH=$build/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  python=python3
+  echo "bench: a kit: $(head -n 1 "$root/KIT"); no sgemm peers" >&2
+elif [[ $kit_dir ]]; then
+  [[ -f $build/build.ninja ]] || { echo "bench: no build in $build: run tools/build.sh" >&2; exit 1; }
+  ninja -C "$build" -j1 attnc attnc-bench attnc-bandwidth attnc-peak >/dev/null
 else
-  echo "bench: no oneDNN/OpenBLAS (tools/install-deps.sh): sgemm rows vs PyTorch only" >&2
+  "$root/tools/install-deps.sh"   # PyTorch, oneDNN, OpenBLAS: only what is missing
+  if [[ ! -f $build/build.ninja ]]; then
+    ATTNC_BUILD_TARGETS=attnc "$root/tools/build.sh" >/dev/null
+  elif ! ninja -C "$build" -t targets all | grep -q '^attnc-sgemm-peer:'; then
+    cmake "$build" >/dev/null   # configured before oneDNN/OpenBLAS were installed
+  fi
+  ninja -C "$build" -j1 attnc attnc-bench attnc-bandwidth attnc-peak >/dev/null
+  if ninja -C "$build" -j1 attnc-sgemm-peer >/dev/null 2>&1; then
+    sgemm_peers=(oneDNN OpenBLAS)
+  else
+    echo "bench: no oneDNN/OpenBLAS (tools/install-deps.sh): sgemm rows vs PyTorch only" >&2
+  fi
 fi
 # Debian's OpenBLAS 0.3.21 (PyTorch's BLAS too) misdetects this CPU and runs
 # SSE3 kernels unless told the core type.
@@ -73,8 +112,23 @@ trap 'rm -rf "$work"' EXIT
 raw=$work/raw.tsv
 : >"$raw"
 
+# The compiled models: the run's own, a kit's, or the kit being made.
+models=$work
+[[ $from_kit ]] && models=$root/models
+if [[ $kit_dir ]]; then
+  # Models a kit made earlier would be kept by compile(): start afresh.
+  models=$kit_dir/models
+  mkdir -p "$models"
+  rm -f "$models"/*.so
+fi
 compile() { # name model.attn flags...
-  [[ -f $work/$1.so ]] || "$bin/attnc" compile "$2" "${@:3}" -o "$work/$1.so"
+  [[ -f $models/$1.so ]] && return
+  if [[ $from_kit ]]; then
+    echo "bench: $1.so is not in this kit ($models): make the kit with an --only that selects this row" >&2
+    exit 1
+  fi
+  "$bin/attnc" compile "$2" "${@:3}" ${target_cpu:+--target-cpu "$target_cpu"} \
+    -o "$models/$1.so"
 }
 
 # row id | attnc .so | attnc-bench arguments | torch_bench.py arguments
@@ -157,19 +211,55 @@ build_model() {
 
 # Appends "row threads side wall-ms cpu-ms" per timed run of one side, and
 # "row threads side first ..." for its very first call after loading.
+# A side that fails leaves its cells empty and the run goes on.
 measure() {
   local row=$1 t=$2 side=$3 pin=()
   shift 3
   ((t == 1)) && pin=(taskset -c 0)
   OMP_NUM_THREADS=$t "${pin[@]}" "$@" |
     sed -n -e "s/^run_ms=\([0-9.]*\) cpu_ms=\([0-9.]*\)$/$row\t$t\t$side\t\1\t\2/p" \
-      -e "s/^first_ms=\([0-9.]*\) first_cpu_ms=\([0-9.]*\).*/$row\t$t\t$side first\t\1\t\2/p" >>"$raw"
+      -e "s/^first_ms=\([0-9.]*\) first_cpu_ms=\([0-9.]*\).*/$row\t$t\t$side first\t\1\t\2/p" >>"$raw" ||
+    echo "bench: $side FAILED on $row at $t thread(s): its cells stay empty" >&2
 }
+
+# --make-kit: the selected rows' models, the tools, the libraries they need
+# and these scripts, laid out as in this tree (DIR/bench, DIR/build/bin,
+# DIR/build/lib, DIR/test/reference), then stop.
+make_kit() {
+  local entry row so rest
+  build_model block   # the sanity check's
+  for entry in "${rows[@]}"; do
+    IFS='|' read -r row so rest <<<"$entry"
+    [[ $row =~ $only ]] && build_model "$so"
+  done
+  mkdir -p "$kit_dir/bench" "$kit_dir/test/reference" "$kit_dir/build/bin" \
+    "$kit_dir/build/lib"
+  cp "$root"/bench/*.sh "$root"/bench/*.py "$kit_dir/bench/"
+  cp "$root"/test/reference/*.py "$kit_dir/test/reference/"
+  local tools=("$bin/attnc-bench" "$bin/attnc-bandwidth" "$bin/attnc-peak")
+  cp "${tools[@]}" "$kit_dir/build/bin/"
+  # Every library they load but the C and C++ runtimes, which any Linux
+  # with a newer glibc and libstdc++ has.
+  ldd "${tools[@]}" "$models"/*.so |
+    awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u |
+    grep -Ev '/(libc|libm|libgcc_s|libstdc\+\+|ld-linux[^/]*)\.so' |
+    xargs -r cp -L -t "$kit_dir/build/lib/"
+  {
+    echo "attnc $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown), models compiled for --target-cpu $target_cpu on $(date -u +%Y-%m-%d)"
+    echo "rows: --only '$only'"
+    echo "run: bash $(basename "$kit_dir")/bench/run.sh [--scaling-threads \"1 2 4\"] [--torch-peer transformers] ... (a python3 with torch on PATH)"
+  } >"$kit_dir/KIT"
+  echo "bench: kit $kit_dir ($(du -sh "$kit_dir" | cut -f1)): $(ls "$models" | tr '\n' ' ')" >&2
+}
+if [[ $kit_dir ]]; then
+  make_kit
+  exit 0
+fi
 
 # Sanity: attnc and PyTorch on the same weights and input (GPT-2 block).
 build_model block
 mkdir -p "$work/check"
-"$bin/attnc-bench" "$work/block.so" --dim batch=1 --dim seq=128 --runs 1 \
+"$bin/attnc-bench" "$models/block.so" --dim batch=1 --dim seq=128 --runs 1 \
   --warmup 0 --dump "$work/check" >/dev/null
 sanity=$("$python" "$root/bench/torch_check.py" "$work/check") ||
   sanity="${sanity:-no result} (CHECK FAILED: a kernel is broken, or the check did not run)"
@@ -196,7 +286,7 @@ for entry in "${rows[@]}"; do
     echo "bench: $row, $t thread(s)" >&2
     for ((r = 0; r < rounds; ++r)); do
       # shellcheck disable=SC2086
-      measure "$row" "$t" attnc "$bin/attnc-bench" "$work/$so.so" $bench_args \
+      measure "$row" "$t" attnc "$bin/attnc-bench" "$models/$so.so" $bench_args \
         --threads "$t" "${common[@]}"
       if [[ $row == mm* ]]; then
         IFS=x read -r m n k <<<"${row#mm}"
@@ -208,12 +298,25 @@ for entry in "${rows[@]}"; do
       fi
       if [[ $so == *-bf16* || $so == *-int8* ]]; then
         # shellcheck disable=SC2086
-        measure "$row" "$t" attnc-f32 "$bin/attnc-bench" "$work/${so%-*}.so" \
+        measure "$row" "$t" attnc-f32 "$bin/attnc-bench" "$models/${so%-*}.so" \
           $bench_args --threads "$t" "${common[@]}"
+      fi
+      torch_side=PyTorch
+      if [[ $torch_peer == transformers ]]; then
+        # Hugging Face's GPT-2 for the whole-model rows; for the prefill with
+        # bf16 dot products, in bf16 too (PyTorch's AMX kernels where the
+        # CPU has them).
+        case $torch_args in
+          "gpt2 "* | "decode "*) torch_args="hf-$torch_args" ;;
+        esac
+        if [[ -z $torch_args && $row =~ ^prefill([0-9]+)bf16dot$ ]]; then
+          torch_args="hf-gpt2 --seq ${BASH_REMATCH[1]} --bf16"
+          torch_side=PyTorch-bf16
+        fi
       fi
       [[ -n $torch_args ]] || continue
       # shellcheck disable=SC2086
-      measure "$row" "$t" PyTorch "$python" "$root/bench/torch_bench.py" \
+      measure "$row" "$t" "$torch_side" "$python" "$root/bench/torch_bench.py" \
         $torch_args --threads "$t" "${common[@]}"
     done
   done
@@ -239,9 +342,11 @@ time:
 $scaling_table
 
 Sanity check: $sanity.
+PyTorch $("$python" -c 'import torch; print(torch.__version__)' 2>/dev/null || echo '?'); the prefill and decode rows' peer: $([[ $torch_peer == transformers ]] && echo "Hugging Face transformers' GPT2LMHeadModel (sdpa)" || echo "bench/torch_gpt2.py").${from_kit:+
+From a kit: $(head -n 1 "$root/KIT").}
 Run $(date -u +%Y-%m-%dT%H:%MZ) on $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores;
 load average before: $load_before, after: $(uptime | sed 's/.*load average: //');
-took ${elapsed} s: bench/run.sh --threads \"$threads\" --scaling-threads \"$scaling_threads\" --rounds $rounds --runs $runs --warmup $warmup --only '$only'"
+took ${elapsed} s: bench/run.sh --threads \"$threads\" --scaling-threads \"$scaling_threads\" --rounds $rounds --runs $runs --warmup $warmup --only '$only'${target_cpu:+ --target-cpu $target_cpu} --torch-peer $torch_peer"
 echo "$report"
 # --out FILE: a file with the markers (docs/performance.md) gets the report
 # between them; any other file is overwritten with it.

@@ -2,7 +2,8 @@
 
 usage: table.py [--clock wall|cpu] RAW.tsv
 RAW.tsv lines: row-id <TAB> threads <TAB> side <TAB> wall-ms <TAB> cpu-ms,
-one per timed run (sides: attnc, oneDNN, OpenBLAS, PyTorch; row "machine"
+one per timed run (sides: attnc, attnc-f32, oneDNN, OpenBLAS, PyTorch,
+PyTorch-bf16 (bench/run.sh --torch-peer transformers); row "machine"
 has sides peak and bandwidth). Medians are over every run of every round.
 Ratios are peer time / attnc time (> 1: attnc is faster); targets are
 issue 7's, stated for 1 thread. --clock cpu uses process CPU time and keeps
@@ -103,9 +104,11 @@ ROWS = {
                            peers=["attnc-f32"], target=("attnc-f32", 1.5)),
     # bf16 weights, activations rounded to bf16: bf16 dot products.
     "prefill128bf16dot": dict(label="GPT-2-small prefill, S=128, bf16 dot products",
-                              peers=["attnc-f32"], target=("attnc-f32", 1.5)),
+                              peers=["attnc-f32", "PyTorch-bf16"],
+                              target=("attnc-f32", 1.5)),
     "prefill512bf16dot": dict(label="GPT-2-small prefill, S=512, bf16 dot products",
-                              peers=["attnc-f32"], target=("attnc-f32", 1.5)),
+                              peers=["attnc-f32", "PyTorch-bf16"],
+                              target=("attnc-f32", 1.5)),
     "decode128bf16dot": dict(label="GPT-2-small decode, context 128, bf16 dot products",
                              bytes=gpt2_decode_bytes(192, matrix_bytes=2),
                              peers=["attnc-f32"], target=("attnc-f32", 1.8),

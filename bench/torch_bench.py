@@ -15,6 +15,10 @@ usage: torch_bench.py WORKLOAD --threads N --runs R --warmup W [sizes]
   decode     --seq C [--batch B]        one GPT-2-small decode step after a
                                         prefill of C tokens (KV cache, logits);
                                         runs are consecutive steps
+  hf-gpt2    --seq S [--bf16]           gpt2 and decode with Hugging Face's
+  hf-decode  --seq C [--batch B]        GPT2LMHeadModel (transformers, sdpa
+                                        attention, random weights) instead;
+                                        --bf16: the model in bfloat16
 Prints "run_ms=... cpu_ms=..." per timed run and
 "median_ms=... min_ms=... median_cpu_ms=... runs=R", as attnc-bench does.
 """
@@ -112,9 +116,49 @@ def decode(a):
     return step
 
 
+def hf_gpt2_model(n_positions):
+    """GPT-2 small as `transformers` builds it, sdpa attention where the
+    installed version lets one ask for it."""
+    try:
+        from transformers import GPT2Config, GPT2LMHeadModel
+    except ImportError:
+        sys.exit("torch_bench: hf-gpt2 and hf-decode need transformers "
+                 "(bench/run.sh --torch-peer own does without)")
+    config = GPT2Config(n_positions=n_positions)
+    try:
+        model = GPT2LMHeadModel._from_config(config, attn_implementation="sdpa")
+    except (TypeError, ValueError, AttributeError, ImportError):
+        model = GPT2LMHeadModel(config)
+    return model.eval()
+
+
+def hf_gpt2(a):
+    model = hf_gpt2_model(1024)
+    if a.bf16:
+        model = model.to(torch.bfloat16)
+    ids = torch.randint(0, 50257, (a.batch, a.seq))
+    return lambda: model(ids)
+
+
+def hf_decode(a):
+    # n_positions 2048 as decode() above; the cache is transformers' own.
+    model = hf_gpt2_model(2048)
+    token = torch.zeros(a.batch, 1, dtype=torch.long)
+    with torch.inference_mode():
+        out = model(torch.zeros(a.batch, a.seq, dtype=torch.long),
+                    use_cache=True)
+    state = {"past": out.past_key_values}
+
+    def step():
+        state["past"] = model(token, past_key_values=state["past"],
+                              use_cache=True).past_key_values
+    return step
+
+
 WORKLOADS = {"linear": linear, "attention": attention, "mha": mha,
              "block": block, "llamablock": llamablock, "gpt2": gpt2,
-             "decode": decode, "vit": vit, "bert": bert}
+             "decode": decode, "vit": vit, "bert": bert,
+             "hf-gpt2": hf_gpt2, "hf-decode": hf_decode}
 
 
 def main():
@@ -125,6 +169,7 @@ def main():
     p.add_argument("--warmup", type=int, default=3)
     for name in ("m", "n", "k", "heads", "d", "seq", "d-model", "batch"):
         p.add_argument("--" + name, type=int, default=1)
+    p.add_argument("--bf16", action="store_true")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)

@@ -4,8 +4,10 @@ bench/models/gpt2-block.attn and examples/gpt2.attn in bench/run.sh.
 Submodules are named as Hugging Face's GPT-2 (h.0.attn.c_attn, ...), so a
 state dict with HF tensor names loads with load_hf() (Conv1D weights are
 stored [in, out]; nn.Linear wants [out, in]). The attention is written out
-(matmul, masked softmax, matmul) as HF's GPT-2 does on PyTorch 1.13, and
-keys and values are cached past_key_values-style: concatenated per step.
+(matmul, masked softmax, matmul) as HF's GPT-2 does on PyTorch 1.13, or is
+PyTorch 2's fused scaled_dot_product_attention where there is one (as HF's
+GPT-2 uses there), and keys and values are cached past_key_values-style:
+concatenated per step.
 """
 import torch
 import torch.nn as nn
@@ -16,6 +18,10 @@ def causal_attention(q, k, v):
     """q [b, h, t, d], k and v [b, h, T, d] with T >= t: query i sits at
     position T - t + i and sees keys 0 ..= T - t + i."""
     t, total = q.shape[-2], k.shape[-2]
+    # sdpa's is_causal aligns the mask top-left: right only for t == total,
+    # and a single query sees every key.
+    if hasattr(F, "scaled_dot_product_attention") and t in (1, total):
+        return F.scaled_dot_product_attention(q, k, v, is_causal=t > 1)
     scores = q @ k.transpose(-1, -2) * q.shape[-1] ** -0.5
     if t > 1:
         mask = torch.ones(t, total, dtype=torch.bool).triu(total - t + 1)

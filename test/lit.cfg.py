@@ -30,6 +30,8 @@ config.substitutions.append(("%generation", os.path.join(config.attnc_src_root, 
 config.substitutions.append(("%fake_decoder", os.path.join(generation_obj, "libattnc_fake_decoder.so")))
 config.substitutions.append(("%naive_gpt2", os.path.join(generation_obj, "libattnc_naive_gpt2.so")))
 config.substitutions.append(("%attnc_libs", os.path.join(config.attnc_obj_root, "lib")))
+config.substitutions.append(("%attnc_src", config.attnc_src_root))
+config.substitutions.append(("%attnc_build", config.attnc_obj_root))
 if os.path.exists(os.path.join(config.attnc_src_root, "examples", "tiny-gpt.attn")):
     config.available_features.add("tiny-gpt-attn")
 # IR without the attributes that describe the source text (its constants,
