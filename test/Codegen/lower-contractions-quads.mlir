@@ -52,9 +52,9 @@ module attributes {attn.target = {cpu = "sapphirerapids", features = ["avx512f",
 
 // -----
 
-// The same product on a target without VNNI (x86-64-v4): the same i32 sums
-// from each byte of the quads (shifted and masked, unsigned) times the same
-// byte of A's word (shifted, signed): no intrinsic.
+// The same product on a target with neither VNNI nor AVX512BW: the same
+// i32 sums from each byte of the quads (shifted and masked, unsigned) times
+// the same byte of A's word (shifted, signed): no intrinsic.
 // CHECK-LABEL: func.func @quads_no_dot
 // CHECK:         math.roundeven
 // CHECK:         arith.shrui %{{.+}} : vector<16xi32>
@@ -71,6 +71,78 @@ module attributes {attn.target = {cpu = "x86-64-v4", features = ["avx512f", "avx
                                      affine_map<(m, n, k) -> (m, n)>],
                     iterator_types = ["parallel", "parallel", "reduction"]}
         ins(%a, %p, %s : memref<?x75xf32>, memref<3x19x48x4xi8>, memref<3x3x48xf32>) outs(%c : memref<?x100xf32>) attrs = {attnc.quantize_lhs} {
+    ^bb0(%x: f32, %q: i8, %scale: f32, %acc: f32):
+      %w = arith.sitofp %q : i8 to f32
+      %ws = arith.mulf %w, %scale : f32
+      %0 = arith.mulf %x, %ws : f32
+      %1 = arith.addf %acc, %0 : f32
+      linalg.yield %1 : f32
+    }
+    return
+  }
+}
+
+// -----
+
+// AVX512BW without VNNI (x86-64-v4, Skylake-SP): per panel load |q_w| and
+// its sign bits (no q_w + 128), per row and vector A's word negated where
+// q_w < 0, vpmaddubsw, vpmaddwd by ones and an add; no correction, so the
+// quantized rows' sums are not computed.
+// CHECK-LABEL: func.func @quads_madd
+// CHECK-NOT:     vector.reduction <add>
+// CHECK:         scf.for
+// CHECK:           scf.for
+// CHECK:             %[[RAW:.+]] = vector.load %{{.+}} : memref<3x19x192xi8>, vector<64xi8>
+// CHECK:             arith.cmpi slt, %[[RAW]], %{{.+}} : vector<64xi8>
+// CHECK:             math.absi %[[RAW]] : vector<64xi8>
+// CHECK:             vector.bitcast %{{.+}} : vector<16xi32> to vector<64xi8>
+// CHECK:             arith.subi %{{.+}} : vector<64xi8>
+// CHECK:             arith.select %{{.+}} : vector<64xi1>, vector<64xi8>
+// CHECK:             llvm.call_intrinsic "llvm.x86.avx512.pmaddubs.w.512"(%{{.+}}) : (vector<64xi8>, vector<64xi8>) -> vector<32xi16>
+// CHECK:             llvm.call_intrinsic "llvm.x86.avx512.pmaddw.d.512"(%{{.+}}) : (vector<32xi16>, vector<32xi16>) -> vector<16xi32>
+// CHECK:             arith.addi %{{.+}} : vector<16xi32>
+// CHECK-NOT:     arith.subi %{{.+}} : vector<16xi32>
+// CHECK:         arith.sitofp %{{.+}} : vector<16xi32> to vector<16xf32>
+// CHECK-NOT:     linalg.generic
+module attributes {attn.target = {cpu = "x86-64-v4", features = ["avx512f", "avx512bw", "avx512vl"], f32_lanes = 16 : i64, vector_registers = 32 : i64}} {
+  func.func @quads_madd(%a: memref<?x75xf32>, %p: memref<3x19x48x4xi8>, %s: memref<3x3x48xf32>, %c: memref<?x100xf32>) {
+    linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                     affine_map<(m, n, k) -> (n floordiv 48, k floordiv 4, n mod 48, k mod 4)>,
+                                     affine_map<(m, n, k) -> (n floordiv 48, k floordiv 32, n mod 48)>,
+                                     affine_map<(m, n, k) -> (m, n)>],
+                    iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%a, %p, %s : memref<?x75xf32>, memref<3x19x48x4xi8>, memref<3x3x48xf32>) outs(%c : memref<?x100xf32>) attrs = {attnc.quantize_lhs} {
+    ^bb0(%x: f32, %q: i8, %scale: f32, %acc: f32):
+      %w = arith.sitofp %q : i8 to f32
+      %ws = arith.mulf %w, %scale : f32
+      %0 = arith.mulf %x, %ws : f32
+      %1 = arith.addf %acc, %0 : f32
+      linalg.yield %1 : f32
+    }
+    return
+  }
+}
+
+// -----
+
+// AVX2 without AVX-VNNI (x86-64-v3): the same with vpsignb, which takes the
+// weights themselves.
+// CHECK-LABEL: func.func @quads_madd_avx2
+// CHECK:         memref.alloca() {alignment = 64 : i64} : memref<2x24xi32>
+// CHECK:         %[[RAW:.+]] = vector.load %{{.+}} : memref<5x19x96xi8>, vector<32xi8>
+// CHECK:         math.absi %[[RAW]] : vector<32xi8>
+// CHECK:         llvm.call_intrinsic "llvm.x86.avx2.psign.b"(%{{.+}}, %[[RAW]]) : (vector<32xi8>, vector<32xi8>) -> vector<32xi8>
+// CHECK:         llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"(%{{.+}}) : (vector<32xi8>, vector<32xi8>) -> vector<16xi16>
+// CHECK:         llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%{{.+}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// CHECK-NOT:     linalg.generic
+module attributes {attn.target = {cpu = "x86-64-v3", features = ["avx2", "fma"], f32_lanes = 8 : i64, vector_registers = 16 : i64}} {
+  func.func @quads_madd_avx2(%a: memref<?x75xf32>, %p: memref<5x19x24x4xi8>, %s: memref<5x3x24xf32>, %c: memref<?x100xf32>) {
+    linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                     affine_map<(m, n, k) -> (n floordiv 24, k floordiv 4, n mod 24, k mod 4)>,
+                                     affine_map<(m, n, k) -> (n floordiv 24, k floordiv 32, n mod 24)>,
+                                     affine_map<(m, n, k) -> (m, n)>],
+                    iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%a, %p, %s : memref<?x75xf32>, memref<5x19x24x4xi8>, memref<5x3x24xf32>) outs(%c : memref<?x100xf32>) attrs = {attnc.quantize_lhs} {
     ^bb0(%x: f32, %q: i8, %scale: f32, %acc: f32):
       %w = arith.sitofp %q : i8 to f32
       %ws = arith.mulf %w, %scale : f32

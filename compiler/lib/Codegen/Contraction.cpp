@@ -211,7 +211,7 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
     if (!arePackedScales(c.rhsScales, maps[2], c.n, c.k, width))
       return std::nullopt;
     c.rhsIsPacked = c.rhsIsQuads = true;
-    c.int8Dot = QuadKernel::hasDot(c.target, getTargetRecord(op).features);
+    c.int8Products = quadProductsFor(c.target, getTargetRecord(op).features);
     return c;
   }
   // int8 quads read with an f32 A.

@@ -893,7 +893,7 @@ void KernelEmitter::emit() {
   if (c.amx)
     amxKernel.emplace(b, loc);
   if (c.rhsIsQuads) {
-    quadKernel.emplace(b, loc, kVectorWidth, c.int8Dot);
+    quadKernel.emplace(b, loc, kVectorWidth, c.int8Products);
     quadDepth = c.op.getStaticLoopRanges()[c.k];
   }
   if (c.rhsIsPairs || c.rhsIsQuads || c.rhsIsWideQuads)

@@ -22,14 +22,21 @@ constexpr int64_t kInt8Max = 127;
 constexpr int64_t kBias = 128;
 } // namespace
 
-bool QuadKernel::hasDot(const VectorTarget &target,
-                        ArrayRef<std::string> features) {
+QuadProducts quadProductsFor(const VectorTarget &target,
+                             ArrayRef<std::string> features) {
   auto has = [&](StringRef name) { return llvm::is_contained(features, name); };
-  if (target.lanes == 16)
-    return has("avx512vnni");
-  if (target.lanes == 8)
-    return has("avxvnni") || (has("avx512vnni") && has("avx512vl"));
-  return false;
+  if (target.lanes == 16) {
+    if (has("avx512vnni"))
+      return QuadProducts::Vnni;
+    if (has("avx512bw"))
+      return QuadProducts::Madd;
+  } else if (target.lanes == 8) {
+    if (has("avxvnni") || (has("avx512vnni") && has("avx512vl")))
+      return QuadProducts::Vnni;
+    if (has("avx2"))
+      return QuadProducts::Madd;
+  }
+  return QuadProducts::Shifts;
 }
 
 int64_t QuadKernel::rowTile(const VectorTarget &target) {
@@ -104,10 +111,12 @@ void QuadKernel::quantizeRows(
           loc, b.create<arith::MaximumFOp>(loc, q, negLimit), limit);
       q = b.create<arith::SelectOp>(loc, isZero, zeros, q);
       Value ints = b.create<arith::FPToSIOp>(loc, i32s, q);
-      Value partSum =
-          b.create<vector::ReductionOp>(loc, vector::CombiningKind::ADD, ints);
-      sum = sum ? b.create<arith::AddIOp>(loc, sum, partSum).getResult()
-                : partSum;
+      if (!unbiased()) {
+        Value partSum = b.create<vector::ReductionOp>(
+            loc, vector::CombiningKind::ADD, ints);
+        sum = sum ? b.create<arith::AddIOp>(loc, sum, partSum).getResult()
+                  : partSum;
+      }
       Value packed = b.create<vector::BitCastOp>(
           loc, words, b.create<arith::TruncIOp>(loc, bytes, ints).getResult());
       Value at = b.create<arith::AddIOp>(
@@ -116,27 +125,82 @@ void QuadKernel::quantizeRows(
       b.create<vector::StoreOp>(loc, packed, scratch.quads,
                                 ValueRange{row, at});
     }
-    Value correction = b.create<arith::MulIOp>(
-        loc, sum,
-        b.create<arith::ConstantOp>(loc, b.getI32IntegerAttr(kBias)));
-    b.create<memref::StoreOp>(loc, correction, scratch.sums,
-                              ValueRange{row, block});
+    if (sum) {
+      Value correction = b.create<arith::MulIOp>(
+          loc, sum,
+          b.create<arith::ConstantOp>(loc, b.getI32IntegerAttr(kBias)));
+      b.create<memref::StoreOp>(loc, correction, scratch.sums,
+                                ValueRange{row, block});
+    }
     b.create<memref::StoreOp>(loc, scale, scratch.scales,
                               ValueRange{row, block});
   }
 }
 
-Value QuadKernel::dotQuads(Value acc, Value w, Value a) {
-  if (dot) {
-    StringRef name = lanes == 16 ? "llvm.x86.avx512.vpdpbusd.512"
-                                 : "llvm.x86.avx512.vpdpbusd.256";
-    return b
-        .create<LLVM::CallIntrinsicOp>(loc, acc.getType(), name,
-                                       ValueRange{acc, w, a})
+QuadKernel::Weights QuadKernel::loadWeights(Value panels, ValueRange indices) {
+  auto quadBytes = VectorType::get({lanes * kQuad}, b.getI8Type());
+  Value raw = b.create<vector::LoadOp>(loc, quadBytes, panels, indices);
+  if (unbiased()) {
+    // AVX2's vpsignb takes the weights as they are; AVX-512 has no vpsignb:
+    // the sign bits as a mask (vpmovb2m), A negated under it.
+    Value signs = raw;
+    if (lanes == 16)
+      signs = b.create<arith::CmpIOp>(
+          loc, arith::CmpIPredicate::slt, raw,
+          b.create<arith::ConstantOp>(loc, b.getZeroAttr(quadBytes)));
+    return {b.create<math::AbsIOp>(loc, raw), signs};
+  }
+  // q_w + 128: the unsigned operand.
+  Value signBits = b.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(quadBytes, b.getI8IntegerAttr(-128)));
+  return {b.create<vector::BitCastOp>(
+              loc, VectorType::get({lanes}, b.getI32Type()),
+              b.create<arith::XOrIOp>(loc, raw, signBits).getResult()),
+          Value()};
+}
+
+Value QuadKernel::dotQuads(Value acc, const Weights &weights, Value a) {
+  auto intrinsic = [&](Type type, StringRef name, ValueRange operands) {
+    return b.create<LLVM::CallIntrinsicOp>(loc, type, name, operands)
         .getResult(0);
+  };
+  if (dot)
+    return intrinsic(acc.getType(),
+                     lanes == 16 ? "llvm.x86.avx512.vpdpbusd.512"
+                                 : "llvm.x86.avx512.vpdpbusd.256",
+                     {acc, weights.bytes, a});
+  if (unbiased()) {
+    // |q_w| x (q_x with q_w's sign): pairs of products summed to i16 (exact:
+    // QuadProducts.h), then pairs of those to i32.
+    auto quadBytes = VectorType::get({lanes * kQuad}, b.getI8Type());
+    auto pairs = VectorType::get({lanes * 2}, b.getI16Type());
+    Value x = b.create<vector::BitCastOp>(loc, quadBytes, a);
+    Value signedX =
+        lanes == 8
+            ? intrinsic(quadBytes, "llvm.x86.avx2.psign.b", {x, weights.signs})
+            : b.create<arith::SelectOp>(
+                   loc, weights.signs,
+                   b.create<arith::SubIOp>(loc,
+                                           b.create<arith::ConstantOp>(
+                                               loc, b.getZeroAttr(quadBytes)),
+                                           x),
+                   x)
+                  .getResult();
+    Value sums = intrinsic(pairs,
+                           lanes == 8 ? "llvm.x86.avx2.pmadd.ub.sw"
+                                      : "llvm.x86.avx512.pmaddubs.w.512",
+                           {weights.bytes, signedX});
+    Value ones = b.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(pairs, b.getI16IntegerAttr(1)));
+    Value quads = intrinsic(acc.getType(),
+                            lanes == 8 ? "llvm.x86.avx2.pmadd.wd"
+                                       : "llvm.x86.avx512.pmaddw.d.512",
+                            {sums, ones});
+    return b.create<arith::AddIOp>(loc, acc, quads);
   }
   // The same exact sums by i32 arithmetic: byte t of each lane of w
   // (unsigned) times byte t of a (signed).
+  Value w = weights.bytes;
   for (int64_t t = 0; t < kQuad; ++t) {
     Value wt = b.create<arith::AndIOp>(
         loc, b.create<arith::ShRUIOp>(loc, w, i32Splat(8 * t)),
@@ -156,11 +220,8 @@ scf::ForOp QuadKernel::emitLoop(Value panels, Value rhsScales, Value slot,
   Type f32 = b.getF32Type(), i32 = b.getI32Type();
   auto f32s = VectorType::get({lanes}, f32);
   auto i32s = VectorType::get({lanes}, i32);
-  auto quadBytes = VectorType::get({lanes * kQuad}, b.getI8Type());
   int64_t blocks = (depth + kInt8Block - 1) / kInt8Block;
   int64_t quads = (depth + kQuad - 1) / kQuad;
-  Value signBits = b.create<arith::ConstantOp>(
-      loc, DenseElementsAttr::get(quadBytes, b.getI8IntegerAttr(-128)));
   Value zeros = b.create<arith::ConstantOp>(loc, b.getZeroAttr(i32s));
   return b.create<scf::ForOp>(
       loc, index(0), index(blocks), index(1), acc,
@@ -178,16 +239,10 @@ scf::ForOp QuadKernel::emitLoop(Value panels, Value rhsScales, Value slot,
               OpBuilder::InsertionGuard g(b);
               b.setInsertionPoint(ib.getInsertionBlock(),
                                   ib.getInsertionPoint());
-              SmallVector<Value> panel;
-              for (int64_t v = 0; v < vectors; ++v) {
-                Value raw = b.create<vector::LoadOp>(
-                    loc, quadBytes, panels,
-                    ValueRange{slot, q, index(v * lanes * kQuad)});
-                // q_w + 128: the unsigned operand.
-                panel.push_back(b.create<vector::BitCastOp>(
-                    loc, i32s,
-                    b.create<arith::XOrIOp>(loc, raw, signBits).getResult()));
-              }
+              SmallVector<Weights> panel;
+              for (int64_t v = 0; v < vectors; ++v)
+                panel.push_back(loadWeights(
+                    panels, ValueRange{slot, q, index(v * lanes * kQuad)}));
               SmallVector<Value> next;
               for (int64_t i = 0; i < rows; ++i) {
                 Value word = b.create<memref::LoadOp>(loc, scratch.quads,
@@ -207,10 +262,12 @@ scf::ForOp QuadKernel::emitLoop(Value panels, Value rhsScales, Value slot,
                          ValueRange{slot, block, index(v * lanes)}));
         for (int64_t i = 0; i < rows; ++i) {
           Value row = index(i);
-          Value correction = b.create<vector::BroadcastOp>(
-              loc, i32s,
-              b.create<memref::LoadOp>(loc, scratch.sums,
-                                       ValueRange{row, block}));
+          Value correction;
+          if (!unbiased())
+            correction = b.create<vector::BroadcastOp>(
+                loc, i32s,
+                b.create<memref::LoadOp>(loc, scratch.sums,
+                                         ValueRange{row, block}));
           Value scale = b.create<vector::BroadcastOp>(
               loc, f32s,
               b.create<memref::LoadOp>(loc, scratch.scales,
@@ -218,8 +275,9 @@ scf::ForOp QuadKernel::emitLoop(Value panels, Value rhsScales, Value slot,
           for (int64_t v = 0; v < vectors; ++v) {
             // acc += f32(idot) * (scale_x * scale_w), idot exact in i32 and
             // in f32 (|idot| <= 32 * 127 * 127 < 2^24).
-            Value idot = b.create<arith::SubIOp>(
-                loc, sums.getResult(i * vectors + v), correction);
+            Value idot = sums.getResult(i * vectors + v);
+            if (correction)
+              idot = b.create<arith::SubIOp>(loc, idot, correction);
             Value product = b.create<arith::MulFOp>(loc, scale, weightScales[v]);
             next.push_back(b.create<vector::FMAOp>(
                 loc, b.create<arith::SIToFPOp>(loc, f32s, idot), product,

@@ -7,6 +7,7 @@
 #ifndef ATTNC_CODEGEN_CONTRACTION_H
 #define ATTNC_CODEGEN_CONTRACTION_H
 
+#include "attnc/Codegen/QuadProducts.h"
 #include "attnc/Dialect/Attn/IR/VectorTarget.h"
 #include "attnc/Dialect/Attn/IR/WeightStorage.h"
 #include "attnc/model_abi.h"
@@ -90,9 +91,10 @@ struct Contraction {
   /// --round-activations`). A's rows are contiguous along k and K is static.
   /// rhsIsPacked is set too.
   bool rhsIsQuads = false;
-  /// Quads computed by vpdpbusd (QuadKernel::hasDot); otherwise by exact
-  /// i32 arithmetic, with the same results.
-  bool int8Dot = false;
+  /// How the quads' byte products are summed (QuadKernel::productsFor):
+  /// vpdpbusd, vpmaddubsw + vpmaddwd, or i32 arithmetic; the same exact
+  /// sums, hence the same results, each way.
+  QuadProducts int8Products = QuadProducts::Shifts;
   /// B is an int8 weight in quads as above, but A stays f32 (layout
   /// panel_quads_f32, `attnc compile --weight-type int8`): each weight is
   /// widened and scaled as for int8 panels, 4 k of a vector's columns from

@@ -11,28 +11,30 @@
 // per accumulator (AVX512_VNNI, or AVX-VNNI / AVX512VL at 8 lanes: the LLVM
 // intrinsic, MLIR 19's x86vector has no VNNI op). At a block's end each
 // exact i32 sum less 128 * sum(q_x) is converted and added to the f32
-// accumulators times scale_x * scale_w. Without VNNI the same i32 sums are
-// computed by shifts, masks and i32 products: bit-identical results.
+// accumulators times scale_x * scale_w. Without VNNI (QuadProducts.h), AVX2
+// and AVX512BW take |q_w| per panel load and, per row and vector, A's word
+// with q_w's sign, vpmaddubsw, vpmaddwd by ones and an add: the same i32
+// sums with no correction; other targets compute them by shifts, masks and
+// i32 products. Bit-identical results every way.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTNC_CODEGEN_QUADKERNEL_H
 #define ATTNC_CODEGEN_QUADKERNEL_H
 
 #include "attnc/Codegen/LaneKernel.h"
+#include "attnc/Codegen/QuadProducts.h"
 #include "attnc/Dialect/Attn/IR/VectorTarget.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 namespace attnc::codegen {
 
-/// `dot`: vpdpbusd (hasDot).
 class QuadKernel : LaneKernel {
 public:
-  using LaneKernel::LaneKernel;
-
-  /// Whether `target` (with `features`) has vpdpbusd at its vector width.
-  static bool hasDot(const VectorTarget &target,
-                     llvm::ArrayRef<std::string> features);
+  QuadKernel(mlir::OpBuilder &b, mlir::Location loc, int64_t lanes,
+             QuadProducts products)
+      : LaneKernel(b, loc, lanes, products == QuadProducts::Vnni),
+        products(products) {}
   /// Rows of a tile: per row 3 i32 sums and 3 f32 accumulators, plus 3
   /// panel registers and a broadcast (4 x 48 of 32 zmm, 2 x 24 of 16 ymm).
   static int64_t rowTile(const VectorTarget &target);
@@ -41,6 +43,7 @@ public:
   struct Scratch {
     mlir::Value quads;  // i32 [rows][blocks * 8]: q_x, 4 per word
     mlir::Value sums;   // i32 [rows][blocks]: 128 * sum(q_x) of a block
+                        // (the correction of biased weights: !unbiased())
     mlir::Value scales; // f32 [rows][blocks]: scale_x
   };
   Scratch allocScratch(int64_t rows, int64_t depth);
@@ -64,8 +67,20 @@ public:
                             int64_t vectors, mlir::ValueRange acc);
 
 private:
-  /// acc + per lane the sum of 4 products u8(w byte) x s8(a byte).
-  mlir::Value dotQuads(mlir::Value acc, mlir::Value w, mlir::Value a);
+  /// A vector of the panel (4 x lanes weight bytes) as dotQuads reads it.
+  struct Weights {
+    mlir::Value bytes; // q_w + 128 (biased), or |q_w| (Madd)
+    mlir::Value signs; // Madd: where q_w < 0 (i1 per byte), or q_w itself
+  };
+  /// Whether the weights are read as they are stored (Madd): no q_w + 128,
+  /// so no correction.
+  bool unbiased() const { return products == QuadProducts::Madd; }
+  Weights loadWeights(mlir::Value panels, mlir::ValueRange indices);
+  /// acc + per lane the sum of the 4 products of w's bytes and a's (the
+  /// broadcast word of A's row).
+  mlir::Value dotQuads(mlir::Value acc, const Weights &w, mlir::Value a);
+
+  QuadProducts products;
 };
 
 } // namespace attnc::codegen
