@@ -91,7 +91,7 @@ struct Contraction {
   /// --round-activations`). A's rows are contiguous along k and K is static.
   /// rhsIsPacked is set too.
   bool rhsIsQuads = false;
-  /// How the quads' byte products are summed (QuadKernel::productsFor):
+  /// How the quads' byte products are summed (quadProductsFor):
   /// vpdpbusd, vpmaddubsw + vpmaddwd, or i32 arithmetic; the same exact
   /// sums, hence the same results, each way.
   QuadProducts int8Products = QuadProducts::Shifts;

@@ -35,8 +35,12 @@ public:
              QuadProducts products)
       : LaneKernel(b, loc, lanes, products == QuadProducts::Vnni),
         products(products) {}
+
   /// Rows of a tile: per row 3 i32 sums and 3 f32 accumulators, plus 3
   /// panel registers and a broadcast (4 x 48 of 32 zmm, 2 x 24 of 16 ymm).
+  /// Madd holds 3 more panel registers (the signs) and a constant: on AVX2
+  /// the f32 accumulators, untouched by the quads' loop, wait in memory
+  /// around it (one load and store per block of 32 k).
   static int64_t rowTile(const VectorTarget &target);
 
   /// The scratch of one tile of `rows` rows of `depth` k.
