@@ -117,8 +117,9 @@ def LowerContractions : Pass<"attnc-lower-contractions", "mlir::ModuleOp"> {
     `attnc.quantize_lhs` (layout panel_quads: `attnc compile --weight-type
     int8 --round-activations`) gets the quad kernel (QuadKernel.h): A's
     rows quantized per block of 32 k once per row tile, then per quad of k
-    `vpdpbusd` (AVX512_VNNI / AVX-VNNI) or the same exact i32 sums without
-    it, scaled per block. Such an op that does not match is an error.
+    `vpdpbusd` (AVX512_VNNI / AVX-VNNI), else `vpmaddubsw` and `vpmaddwd`
+    (AVX2, AVX512BW), else i32 arithmetic (QuadProducts.h): the same exact
+    i32 sums, scaled per block. Such an op that does not match is an error.
 
     On a target with AMX (amx-tile, amx-bf16) the pair kernel's full
     tiles are 16 rows on AMX tiles instead (AmxKernel.h: `tdpbf16ps`), where
