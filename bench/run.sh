@@ -13,8 +13,8 @@
 # runs `--rounds` rounds; a round runs every side (attnc, then each peer)
 # once in a fresh process: --warmup untimed calls, then --runs timed ones.
 # Medians are over all rounds' runs (default 2 x 3 = 6). One thread is
-# pinned to core 0 (taskset -c 0). --only keeps the rows whose id matches
-# (mm512x768x768 ... mm128x768x768, block128/512/1024, llama128,
+# pinned to the first core it may run on (taskset, where there is one).
+# --only keeps the rows whose id matches (mm512x768x768 ... mm128x768x768, block128/512/1024, llama128,
 # prefill128/512, vit224, bert128, decode128x4, attn2048, decode512, decode1024, decode128bf16,
 # decode1024bf16, prefill128bf16, prefill128bf16dot, prefill512bf16dot,
 # decode128bf16dot, decode128int8, prefill128int8, decode128int8dot,
@@ -78,7 +78,14 @@ if [[ $kit_dir ]]; then
   [[ $target_cpu ]] || target_cpu=sapphirerapids
 fi
 ((rounds * runs >= 5)) || echo "bench: warning: fewer than 5 timed runs per cell" >&2
-started=$(date +%s) load_before=$(uptime | sed 's/.*load average: //')
+# /proc/loadavg and lscpu's model name, as far as the machine has them (a
+# kit runs on machines this tree was not built on).
+load() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown; }
+cpu_model() { lscpu 2>/dev/null | sed -n 's/^Model name: *//p' || true; }
+started=$(date +%s) load_before=$(load)
+# One thread runs on the first core this process may use (not core 0 where a
+# cpuset leaves it out); unpinned where taskset is missing.
+pin_core=$(taskset -cp $$ 2>/dev/null | sed -n 's/.*list: *\([0-9]*\).*/\1/p' || true)
 
 bin=$build/bin
 python=/usr/bin/python3   # Debian's python3-torch
@@ -218,7 +225,7 @@ build_model() {
 measure() {
   local row=$1 t=$2 side=$3 pin=()
   shift 3
-  ((t == 1)) && pin=(taskset -c 0)
+  ((t == 1)) && [[ $pin_core ]] && pin=(taskset -c "$pin_core")
   OMP_NUM_THREADS=$t "${pin[@]}" "$@" |
     sed -n -e "s/^run_ms=\([0-9.]*\) cpu_ms=\([0-9.]*\)$/$row\t$t\t$side\t\1\t\2/p" \
       -e "s/^first_ms=\([0-9.]*\) first_cpu_ms=\([0-9.]*\).*/$row\t$t\t$side first\t\1\t\2/p" >>"$raw" ||
@@ -347,8 +354,8 @@ $scaling_table
 Sanity check: $sanity.
 PyTorch $("$python" -c 'import torch; print(torch.__version__)' 2>/dev/null || echo '?'); the prefill and decode rows' peer: $([[ $torch_peer == transformers ]] && echo "Hugging Face transformers' GPT2LMHeadModel (sdpa)" || echo "bench/torch_gpt2.py").${from_kit:+
 From a kit: $(head -n 1 "$root/KIT").}
-Run $(date -u +%Y-%m-%dT%H:%MZ) on $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores;
-load average before: $load_before, after: $(uptime | sed 's/.*load average: //');
+Run $(date -u +%Y-%m-%dT%H:%MZ) on $(cpu_model), $(nproc) cores;
+load average before: $load_before, after: $(load);
 took ${elapsed} s: bench/run.sh --threads \"$threads\" --scaling-threads \"$scaling_threads\" --rounds $rounds --runs $runs --warmup $warmup --only '$only'${target_cpu:+ --target-cpu $target_cpu} --torch-peer $torch_peer"
 echo "$report"
 # --out FILE: a file with the markers (docs/performance.md) gets the report
