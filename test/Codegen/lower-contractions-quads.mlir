@@ -31,6 +31,8 @@
 // CHECK:           arith.sitofp %{{.+}} : vector<16xi32> to vector<16xf32>
 // CHECK:           vector.fma
 // CHECK-NOT:     linalg.generic
+// With VNNI a single row keeps up with memory unprefetched.
+// CHECK-NOT:     attn.prefetch_ahead
 module attributes {attn.target = {cpu = "sapphirerapids", features = ["avx512f", "avx512vnni"], f32_lanes = 16 : i64, vector_registers = 32 : i64}} {
   func.func @quads_dot(%a: memref<?x75xf32>, %p: memref<3x19x48x4xi8>, %s: memref<3x3x48xf32>, %c: memref<?x100xf32>) {
     linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
@@ -101,6 +103,8 @@ module attributes {attn.target = {cpu = "x86-64-v4", features = ["avx512f", "avx
 // CHECK:             llvm.call_intrinsic "llvm.x86.avx512.pmaddubs.w.512"(%{{.+}}) : (vector<64xi8>, vector<64xi8>) -> vector<32xi16>
 // CHECK:             llvm.call_intrinsic "llvm.x86.avx512.pmaddw.d.512"(%{{.+}}) : (vector<32xi16>, vector<32xi16>) -> vector<16xi32>
 // CHECK:             arith.addi %{{.+}} : vector<16xi32>
+// A single row prefetches 8 KiB ahead: 43 quads of 192 bytes.
+// CHECK:           } {attn.prefetch_ahead = 43 : i64}
 // CHECK-NOT:     arith.subi %{{.+}} : vector<16xi32>
 // CHECK:         arith.sitofp %{{.+}} : vector<16xi32> to vector<16xf32>
 // CHECK-NOT:     linalg.generic
@@ -134,6 +138,7 @@ module attributes {attn.target = {cpu = "x86-64-v4", features = ["avx512f", "avx
 // CHECK:         llvm.call_intrinsic "llvm.x86.avx2.psign.b"(%{{.+}}, %[[RAW]]) : (vector<32xi8>, vector<32xi8>) -> vector<32xi8>
 // CHECK:         llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"(%{{.+}}) : (vector<32xi8>, vector<32xi8>) -> vector<16xi16>
 // CHECK:         llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%{{.+}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// CHECK:         } {attn.prefetch_ahead = 86 : i64}
 // CHECK-NOT:     linalg.generic
 module attributes {attn.target = {cpu = "x86-64-v3", features = ["avx2", "fma"], f32_lanes = 8 : i64, vector_registers = 16 : i64}} {
   func.func @quads_madd_avx2(%a: memref<?x75xf32>, %p: memref<5x19x24x4xi8>, %s: memref<5x3x24xf32>, %c: memref<?x100xf32>) {
@@ -162,6 +167,7 @@ module attributes {attn.target = {cpu = "x86-64-v3", features = ["avx2", "fma"],
 // CHECK:         memref.alloca() {alignment = 64 : i64} : memref<2x24xi32>
 // CHECK-COUNT-3: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"(%{{.+}}) : (vector<8xi32>, vector<8xi32>, vector<8xi32>) -> vector<8xi32>
 // CHECK-NOT:     linalg.generic
+// CHECK-NOT:     attn.prefetch_ahead
 module attributes {attn.target = {cpu = "alderlake", features = ["avx2", "avxvnni"], f32_lanes = 8 : i64, vector_registers = 16 : i64}} {
   func.func @quads_avxvnni(%a: memref<?x75xf32>, %p: memref<5x19x24x4xi8>, %s: memref<5x3x24xf32>, %c: memref<?x100xf32>) {
     linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,

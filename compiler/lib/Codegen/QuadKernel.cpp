@@ -1,6 +1,7 @@
 //===- QuadKernel.cpp - int8 x int8 products of LowerContractions ---------===//
 #include "attnc/Codegen/QuadKernel.h"
 #include "attnc/Codegen/Contraction.h"
+#include "attnc/Dialect/Attn/IR/CodegenHints.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -20,6 +21,10 @@ constexpr int64_t kQuadsPerBlock = kInt8Block / kQuad;
 constexpr int64_t kInt8Max = 127;
 /// q_w + kBias is the unsigned byte vpdpbusd reads.
 constexpr int64_t kBias = 128;
+/// How far ahead a one-row tile without VNNI prefetches its panel: 8 KiB
+/// was the fastest of 1, 2, 4, 8 and 16 KiB for GPT-2's decode step on
+/// x86-64-v3 and x86-64-v4 code (docs/performance.md, session 25).
+constexpr int64_t kPrefetchBytes = 8192;
 } // namespace
 
 QuadProducts quadProductsFor(const VectorTarget &target,
@@ -254,6 +259,18 @@ scf::ForOp QuadKernel::emitLoop(Value panels, Value rhsScales, Value slot,
               }
               b.create<scf::YieldOp>(loc, next);
             });
+        // One row (a decode step) streams the panel from memory. Without
+        // VNNI each 64 bytes take 4 to 6 times the instructions, so the
+        // out-of-order window reaches fewer loads ahead and the loop waited
+        // on them (perf: most samples on the loads): prefetch
+        // kPrefetchBytes ahead (attnc-prefetch-ahead), past the block and
+        // into the next panel, both contiguous.
+        if (rows == 1 && !dot) {
+          int64_t bytesPerQuad = lanes * kQuad * vectors;
+          sums->setAttr(kPrefetchAheadAttr,
+                        b.getI64IntegerAttr(
+                            llvm::divideCeil(kPrefetchBytes, bytesPerQuad)));
+        }
         SmallVector<Value> next;
         SmallVector<Value> weightScales;
         for (int64_t v = 0; v < vectors; ++v)
