@@ -103,8 +103,8 @@ module attributes {attn.target = {cpu = "x86-64-v4", features = ["avx512f", "avx
 // CHECK:             llvm.call_intrinsic "llvm.x86.avx512.pmaddubs.w.512"(%{{.+}}) : (vector<64xi8>, vector<64xi8>) -> vector<32xi16>
 // CHECK:             llvm.call_intrinsic "llvm.x86.avx512.pmaddw.d.512"(%{{.+}}) : (vector<32xi16>, vector<32xi16>) -> vector<16xi32>
 // CHECK:             arith.addi %{{.+}} : vector<16xi32>
-// A single row prefetches 8 KiB ahead: 43 quads of 192 bytes.
-// CHECK:           } {attn.prefetch_ahead = 43 : i64}
+// A single row prefetches 16 KiB ahead: 86 quads of 192 bytes.
+// CHECK:           } {attn.prefetch_ahead = 86 : i64}
 // CHECK-NOT:     arith.subi %{{.+}} : vector<16xi32>
 // CHECK:         arith.sitofp %{{.+}} : vector<16xi32> to vector<16xf32>
 // CHECK-NOT:     linalg.generic
@@ -138,7 +138,7 @@ module attributes {attn.target = {cpu = "x86-64-v4", features = ["avx512f", "avx
 // CHECK:         llvm.call_intrinsic "llvm.x86.avx2.psign.b"(%{{.+}}, %[[RAW]]) : (vector<32xi8>, vector<32xi8>) -> vector<32xi8>
 // CHECK:         llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"(%{{.+}}) : (vector<32xi8>, vector<32xi8>) -> vector<16xi16>
 // CHECK:         llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%{{.+}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
-// CHECK:         } {attn.prefetch_ahead = 86 : i64}
+// CHECK:         } {attn.prefetch_ahead = 171 : i64}
 // CHECK-NOT:     linalg.generic
 module attributes {attn.target = {cpu = "x86-64-v3", features = ["avx2", "fma"], f32_lanes = 8 : i64, vector_registers = 16 : i64}} {
   func.func @quads_madd_avx2(%a: memref<?x75xf32>, %p: memref<5x19x24x4xi8>, %s: memref<5x3x24xf32>, %c: memref<?x100xf32>) {

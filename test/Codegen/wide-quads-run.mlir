@@ -31,6 +31,9 @@
 // IR-NOT:     linalg.generic
 // IR-LABEL: func.func @row
 // IR:         scf.for {{.+}} step %c4{{.*}} iter_args({{.+}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// A single row prefetches the panel 16 KiB ahead (kStreamPrefetchBytes):
+// 86 quads of 192 bytes.
+// IR:         } {attn.prefetch_ahead = 86 : i64}
 // IR-NOT:     linalg.generic
 // IR-LABEL: func.func @loops
 //

@@ -664,6 +664,13 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch,
           b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
           b.create<scf::YieldOp>(loc, quadStep(kk, sums, kQuad));
         });
+    // One row streams the panel: 15 instructions per vector of 4 k, and
+    // the loop waited on its loads.
+    if (tileVectors == kPanelVectors)
+      quads->setAttr(
+          kPrefetchAheadAttr,
+          b.getI64IntegerAttr(llvm::divideCeil(
+              kStreamPrefetchBytes, kQuad * kVectorWidth * kPanelVectors)));
     SmallVector<Value> sums(quads.getResults());
     // K's last k past its whole quads (only the last block has them).
     if (int64_t tail = c.op.getStaticLoopRanges()[c.k] % kQuad) {

@@ -21,10 +21,7 @@ constexpr int64_t kQuadsPerBlock = kInt8Block / kQuad;
 constexpr int64_t kInt8Max = 127;
 /// q_w + kBias is the unsigned byte vpdpbusd reads.
 constexpr int64_t kBias = 128;
-/// How far ahead a one-row tile without VNNI prefetches its panel: 8 KiB
-/// was the fastest of 1, 2, 4, 8 and 16 KiB for GPT-2's decode step on
-/// x86-64-v3 and x86-64-v4 code (docs/performance.md, session 25).
-constexpr int64_t kPrefetchBytes = 8192;
+
 } // namespace
 
 QuadProducts quadProductsFor(const VectorTarget &target,
@@ -263,13 +260,13 @@ scf::ForOp QuadKernel::emitLoop(Value panels, Value rhsScales, Value slot,
         // VNNI each 64 bytes take 4 to 6 times the instructions, so the
         // out-of-order window reaches fewer loads ahead and the loop waited
         // on them (perf: most samples on the loads): prefetch
-        // kPrefetchBytes ahead (attnc-prefetch-ahead), past the block and
-        // into the next panel, both contiguous.
+        // kStreamPrefetchBytes ahead, past the block and into the next
+        // panel, both contiguous.
         if (rows == 1 && !dot) {
           int64_t bytesPerQuad = lanes * kQuad * vectors;
           sums->setAttr(kPrefetchAheadAttr,
-                        b.getI64IntegerAttr(
-                            llvm::divideCeil(kPrefetchBytes, bytesPerQuad)));
+                        b.getI64IntegerAttr(llvm::divideCeil(
+                            kStreamPrefetchBytes, bytesPerQuad)));
         }
         SmallVector<Value> next;
         SmallVector<Value> weightScales;

@@ -29,6 +29,13 @@ inline constexpr int64_t kDepthBlock = 256;
 /// panel: a decode step's int8 product ran 1.8x faster with them.
 int64_t depthBlockOf(mlir::Type rhsElement, bool rhsIsPacked);
 inline constexpr int64_t kPanelsPerGroup = 8;
+/// How far ahead a single row (a decode step) prefetches an int8 panel it
+/// streams from memory where its loop is dense in instructions (int8
+/// widened for an f32 input; int8 x int8 without VNNI): the out-of-order
+/// window alone reached too few loads ahead (attnc-prefetch-ahead). 16 KiB
+/// was among the fastest of 1 to 16 KiB on GPT-2's decode step
+/// (docs/performance.md, session 25).
+inline constexpr int64_t kStreamPrefetchBytes = 16384;
 /// With more than one thread, a product is cut into at least this many
 /// iterations of its parallel loop per thread where it has them (narrower
 /// groups of panels, then blocks of rows), so that the threads' contiguous

@@ -300,12 +300,13 @@ def PrefetchAhead : Pass<"attnc-prefetch-ahead"> {
     FlashDecoding.cpp marks the loop over a decode step's blocks of keys:
     each iteration reads 16 key rows, then 16 value rows, of a KV cache that
     comes from memory (every weight has streamed through the caches since
-    the last step), and the loop waited on its loads; QuadKernel.cpp marks
-    a single row's loop over the quads of an int8 panel where the target
-    has no VNNI. At the top of a marked loop's body this pass adds one
-    `memref.prefetch` per cache line that the vector reads
-    (vector.transfer_read or vector.load of a memref) of the body's first
-    stream touch, the memref it reads first (the keys, the panel), at the
+    the last step), and the loop waited on its loads;
+    attnc-lower-contractions marks a single row's loop over an int8 panel
+    (with an f32 input, or quantized without VNNI). At the top of a marked
+    loop's body this pass adds one `memref.prefetch` per cache line that
+    the vector reads (vector.transfer_read or vector.load of a memref) of
+    the body's first stream touch, the memref it reads first (the keys,
+    the panel), at the
     indices those reads have N iterations later (their index computations
     cloned with the induction variable advanced; a read whose indices need
     an op with side effects is left alone), and drops the mark. Run it after
