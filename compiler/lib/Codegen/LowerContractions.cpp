@@ -60,6 +60,9 @@
 // and odd k: six independent FMA chains instead of three) and adds their sum
 // times the scales at the block's end; a full row tile, whose accumulators
 // fill the registers, multiplies the widened weights by their scales per k.
+// A single row's loop over an int8 panel (this one, and QuadKernel's without
+// VNNI) prefetches the panel kStreamPrefetchBytes ahead: dense in
+// instructions, it reached too few loads ahead by itself.
 //
 // A parameter B already packed at load (attnc-pack-weights) is read in place,
 // and then the elementwise ops around the product are computed on the tile

@@ -1,4 +1,4 @@
-//===- QuadProducts.h - How int8 quads are multiplied on a target -*- C++ -*-===//
+//===- QuadProducts.h - How a target multiplies int8 quads -*- C++ -*-===//
 //
 // The int8 x int8 kernel (QuadKernel.h) sums, per i32 lane, the 4 products
 // of a weight's bytes (a quad of k) and the same k of A's quantized row. The
@@ -22,9 +22,9 @@ enum class QuadProducts {
   /// 128 * sum(q_x) per block.
   Vnni,
   /// vpmaddubsw then vpmaddwd by ones (AVX2 at 8 lanes, AVX512BW at 16):
-  /// |q_w| (unsigned) times q_x with q_w's sign. Both |q| <= 127 in A and
-  /// |q_w| <= 128, so a pair of products sums to at most 32512 in i16: no
-  /// saturation.
+  /// |q_w| (unsigned) times q_x with q_w's sign. |q_x| <= 127 (A's
+  /// quantization) and |q_w| <= 128, so a pair of products sums to at most
+  /// 32512 in i16: no saturation.
   Madd,
   /// Each byte shifted and masked, i32 products: any target.
   Shifts,
