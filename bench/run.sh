@@ -290,6 +290,19 @@ for entry in "${rows[@]}"; do
   IFS='|' read -r row so bench_args torch_args <<<"$entry"
   [[ $row =~ $only ]] || continue
   build_model "$so"
+  torch_side=PyTorch
+  if [[ $torch_peer == transformers ]]; then
+    # Hugging Face's GPT-2 for the whole-model rows; for the prefill with
+    # bf16 dot products, in bf16 too (PyTorch's AMX kernels where the CPU
+    # has them).
+    case $torch_args in
+      "gpt2 "* | "decode "*) torch_args="hf-$torch_args" ;;
+    esac
+    if [[ -z $torch_args && $row =~ ^prefill([0-9]+)bf16dot$ ]]; then
+      torch_args="hf-gpt2 --seq ${BASH_REMATCH[1]} --bf16"
+      torch_side=PyTorch-bf16
+    fi
+  fi
   row_threads=$threads
   [[ $scaling_rows == *" $row "* ]] && row_threads=$scaling_threads
   for t in $row_threads; do
@@ -310,19 +323,6 @@ for entry in "${rows[@]}"; do
         # shellcheck disable=SC2086
         measure "$row" "$t" attnc-f32 "$bin/attnc-bench" "$models/${so%-*}.so" \
           $bench_args --threads "$t" "${common[@]}"
-      fi
-      torch_side=PyTorch
-      if [[ $torch_peer == transformers ]]; then
-        # Hugging Face's GPT-2 for the whole-model rows; for the prefill with
-        # bf16 dot products, in bf16 too (PyTorch's AMX kernels where the
-        # CPU has them).
-        case $torch_args in
-          "gpt2 "* | "decode "*) torch_args="hf-$torch_args" ;;
-        esac
-        if [[ -z $torch_args && $row =~ ^prefill([0-9]+)bf16dot$ ]]; then
-          torch_args="hf-gpt2 --seq ${BASH_REMATCH[1]} --bf16"
-          torch_side=PyTorch-bf16
-        fi
       fi
       [[ -n $torch_args ]] || continue
       # shellcheck disable=SC2086

@@ -21,7 +21,6 @@ constexpr int64_t kQuadsPerBlock = kInt8Block / kQuad;
 constexpr int64_t kInt8Max = 127;
 /// q_w + kBias is the unsigned byte vpdpbusd reads.
 constexpr int64_t kBias = 128;
-
 } // namespace
 
 QuadProducts quadProductsFor(const VectorTarget &target,
@@ -53,7 +52,7 @@ QuadKernel::Scratch QuadKernel::allocScratch(int64_t rows, int64_t depth) {
                                       b.getI64IntegerAttr(64));
   };
   return {scratch({rows, blocks * kQuadsPerBlock}, b.getI32Type()),
-          scratch({rows, blocks}, b.getI32Type()),
+          unbiased() ? Value() : scratch({rows, blocks}, b.getI32Type()),
           scratch({rows, blocks}, b.getF32Type())};
 }
 

@@ -38,16 +38,18 @@ public:
 
   /// Rows of a tile: per row 3 i32 sums and 3 f32 accumulators, plus 3
   /// panel registers and a broadcast (4 x 48 of 32 zmm, 2 x 24 of 16 ymm).
-  /// Madd holds 3 more panel registers (the signs) and a constant: on AVX2
-  /// the f32 accumulators, untouched by the quads' loop, wait in memory
-  /// around it (one load and store per block of 32 k).
+  /// Madd holds the signs too (3 more registers on AVX2, mask registers on
+  /// AVX-512) and a constant: on AVX2 the f32 accumulators, untouched by
+  /// the quads' loop, wait in memory around it (one load and store per
+  /// block of 32 k).
   static int64_t rowTile(const VectorTarget &target);
 
   /// The scratch of one tile of `rows` rows of `depth` k.
   struct Scratch {
     mlir::Value quads;  // i32 [rows][blocks * 8]: q_x, 4 per word
-    mlir::Value sums;   // i32 [rows][blocks]: 128 * sum(q_x) of a block
-                        // (the correction of biased weights: !unbiased())
+    mlir::Value sums;   // i32 [rows][blocks]: 128 * sum(q_x) of a block,
+                        // the correction of biased weights (null if
+                        // unbiased())
     mlir::Value scales; // f32 [rows][blocks]: scale_x
   };
   Scratch allocScratch(int64_t rows, int64_t depth);
