@@ -100,19 +100,31 @@ module attributes {attn.target = {cpu = "znver5", features = ["avx512f", "avx512
 // -----
 
 // One row (a decode step) over K = 1100, more than one k block (512 bf16
-// k): no k blocks. The row is rounded over all of K once per group into a
-// scratch of its own (1100 rounded up to whole vectors: 1104 k, 552 pairs),
-// then each panel's tile runs over all 550 pairs, so that the group's panels
-// are read as one stream.
+// k): no k blocks. The row is rounded over all of K once per iteration into
+// a scratch of its own (1100 rounded up to whole vectors: 1104 k, 552
+// pairs). Two panels are few: the product is cut along K too
+// (decodeChunkDepth: chunks of 288 k, the last of 236), each piece's tile
+// running over its chunk's pairs, read from the rounded row through a view
+// that starts at the chunk's first pair, into the pieces' sums; a second
+// loop adds them to C.
 // CHECK-LABEL: func.func @pairs_one_row
+// CHECK:         %[[SUMS:.+]] = memref.view %{{.+}}[%c0][] : memref<?xi8> to memref<4x2x48xf32>
 // CHECK:         scf.parallel
 // CHECK:         %[[ROW:.+]] = memref.alloca() {alignment = 64 : i64} : memref<1x552xi32>
 // CHECK:         scf.for %{{.+}} = %c0 to %c1100 step %c16
 // CHECK:           llvm.call_intrinsic "llvm.x86.avx512bf16.cvtneps2bf16.512"(%{{.+}}) : (vector<16xf32>) -> vector<16xbf16>
 // CHECK:           vector.store %{{.+}}, %[[ROW]]
 // CHECK:         scf.for
-// CHECK:           scf.for %{{.+}} = %c0 to %c550 step %c1
+// CHECK:           %[[K0:.+]] = arith.muli %{{.+}}, %c288 : index
+// CHECK:           %[[FROM:.+]] = arith.divui %[[K0]], %c2 : index
+// CHECK:           %[[VIEW:.+]] = memref.subview %[[ROW]][0, %[[FROM]]]
+// CHECK:           scf.for %{{.+}} = %c0 to %{{.+}} step %c1
+// CHECK-COUNT-3:     vector.load %{{.+}} : memref<2x550x96xbf16>, vector<32xbf16>
+// CHECK:             memref.load %[[VIEW]]
 // CHECK-COUNT-3:     llvm.call_intrinsic "llvm.x86.avx512bf16.dpbf16ps.512"
+// CHECK-COUNT-3:   vector.store %{{.+}}, %[[SUMS]]
+// CHECK:         scf.parallel
+// CHECK:           scf.for %{{.+}} = %c0 to %c4 step %c1
 // CHECK-NOT:     %c512
 // CHECK-NOT:     linalg.generic
 module attributes {attn.target = {cpu = "znver5", features = ["avx512f", "avx512bf16"], f32_lanes = 16 : i64, vector_registers = 32 : i64}} {

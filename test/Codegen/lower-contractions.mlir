@@ -272,21 +272,71 @@ func.func @int8_unpacked_scales(%a: memref<?x64xf32>, %p: memref<2x64x48xi8>, %s
 // One row (a decode step's matrix-vector product) of a packed weight: each
 // panel in one tile over all of K (640 here, more than a bf16 k block of
 // 512), so that the panels, contiguous in memory, are read as one stream.
+// 128 panels are enough pieces: not cut along K.
 // CHECK-LABEL: func.func @prepacked_one_row
 // CHECK-NOT:     step %c512
+// CHECK-NOT:     memref.view
 // CHECK:         scf.for %[[P:.+]] = %{{.+}} to %{{.+}} step %c1 {
-// CHECK-COUNT-3:   vector.load %{{.+}} : memref<1x96xf32>, vector<16xf32>
+// CHECK-COUNT-3:   vector.load %{{.+}} : memref<1x6144xf32>, vector<16xf32>
 // CHECK:           scf.for %[[K:.+]] = %c0 to %c640 step %c1 iter_args({{.+}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>) {
-// CHECK:             vector.load %{{.+}}[%[[P]], %[[K]], %c0] : memref<2x640x48xbf16>, vector<16xbf16>
+// CHECK:             vector.load %{{.+}}[%[[P]], %[[K]], %c0] : memref<128x640x48xbf16>, vector<16xbf16>
 // CHECK-COUNT-3:     vector.fma
 // CHECK:           }
-// CHECK-COUNT-3:   vector.store %{{.+}} : memref<1x96xf32>, vector<16xf32>
+// CHECK-COUNT-3:   vector.store %{{.+}} : memref<1x6144xf32>, vector<16xf32>
 // CHECK-NOT:     step %c512
 // CHECK:         return
 #a = affine_map<(m, n, k) -> (m, k)>
 #p = affine_map<(m, n, k) -> (n floordiv 48, k, n mod 48)>
 #c = affine_map<(m, n, k) -> (m, n)>
-func.func @prepacked_one_row(%a: memref<1x640xf32>, %p: memref<2x640x48xbf16>, %c: memref<1x96xf32>) {
+func.func @prepacked_one_row(%a: memref<1x640xf32>, %p: memref<128x640x48xbf16>, %c: memref<1x6144xf32>) {
+  linalg.generic {indexing_maps = [#a, #p, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %p : memref<1x640xf32>, memref<128x640x48xbf16>) outs(%c : memref<1x6144xf32>) {
+  ^bb0(%x: f32, %y: bf16, %acc: f32):
+    %w = arith.extf %y : bf16 to f32
+    %0 = arith.mulf %x, %w : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+// One row of a weight with few panels (2): cut along K as well
+// (decodeChunkDepth: 2 chunks of 320 k), so that more threads than panels
+// each stream a part. A buffer at the function's start holds the pieces'
+// sums [chunk][panel][48]; the first parallel loop runs over the pieces in
+// memory order (panel, then chunk), each tile summing its chunk from zero;
+// the second over the panels, adding each column's chunks in order to C
+// (masked: the panel may be partial). The cut depends on the shapes only.
+// CHECK-LABEL: func.func @prepacked_one_row_chunks
+// CHECK:         %[[BUFFER:.+]] = memref.alloca() {alignment = 64 : i64} : memref<768xi8>
+// CHECK:         %[[SUMS:.+]] = memref.view %{{.+}}[%c0][] : memref<?xi8> to memref<2x2x48xf32>
+// CHECK:         scf.parallel
+// CHECK:           scf.for %[[PIECE:.+]] = %{{.+}} to %{{.+}} step %c1 {
+// CHECK:             %[[P:.+]] = arith.divui %[[PIECE]], %c2 : index
+// CHECK:             %[[CHUNK:.+]] = arith.remui %[[PIECE]], %c2 : index
+// CHECK:             %[[K0:.+]] = arith.muli %[[CHUNK]], %c320 : index
+// CHECK:             %[[TILE:.+]]:3 = scf.for %[[K:.+]] = %c0 to %{{.+}} step %c1 iter_args(%{{.+}} = %cst, %{{.+}} = %cst, %{{.+}} = %cst)
+// CHECK:               %[[AT:.+]] = arith.addi %[[K0]], %[[K]] : index
+// CHECK:               vector.load %{{.+}}[%[[P]], %[[AT]], %c0] : memref<2x640x48xbf16>, vector<16xbf16>
+// CHECK-COUNT-3:       vector.fma
+// CHECK:             vector.store %[[TILE]]#0, %[[SUMS]][%[[CHUNK]], %[[P]], %c0]
+// CHECK:             vector.store %[[TILE]]#1, %[[SUMS]][%[[CHUNK]], %[[P]], %c16]
+// CHECK:             vector.store %[[TILE]]#2, %[[SUMS]][%[[CHUNK]], %[[P]], %c32]
+// CHECK:         scf.parallel
+// CHECK:           scf.for %[[Q:.+]] = %{{.+}} to %{{.+}} step %c1 {
+// CHECK:             %[[C:.+]] = vector.maskedload
+// CHECK:             %[[SUM:.+]] = scf.for %[[J:.+]] = %c0 to %c2 step %c1 iter_args(%[[ACC:.+]] = %[[C]])
+// CHECK:               %[[PART:.+]] = vector.load %[[SUMS]][%[[J]], %[[Q]], %c0]
+// CHECK:               arith.addf %[[ACC]], %[[PART]] : vector<16xf32>
+// CHECK:             vector.maskedstore %{{.+}}, %[[SUM]]
+// CHECK-NOT:     step %c512
+// CHECK:         return
+#a = affine_map<(m, n, k) -> (m, k)>
+#p = affine_map<(m, n, k) -> (n floordiv 48, k, n mod 48)>
+#c = affine_map<(m, n, k) -> (m, n)>
+func.func @prepacked_one_row_chunks(%a: memref<1x640xf32>, %p: memref<2x640x48xbf16>, %c: memref<1x96xf32>) {
   linalg.generic {indexing_maps = [#a, #p, #c], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%a, %p : memref<1x640xf32>, memref<2x640x48xbf16>) outs(%c : memref<1x96xf32>) {
   ^bb0(%x: f32, %y: bf16, %acc: f32):
@@ -300,15 +350,20 @@ func.func @prepacked_one_row(%a: memref<1x640xf32>, %p: memref<2x640x48xbf16>, %
 
 // -----
 
-// Rows known only at run time: the one-row nest when M = 1, else the
-// k-blocked one.
+// Rows known only at run time: the one-row nest cut along K when M = 1,
+// else the k-blocked one.
 // CHECK-LABEL: func.func @prepacked_rows
 // CHECK:         %[[M:.+]] = memref.dim %{{.+}}, %c0 : memref<?x640xf32>
 // CHECK:         %[[ONE:.+]] = arith.cmpi eq, %[[M]], %c1 : index
 // CHECK:         scf.if %[[ONE]] {
-// CHECK:           scf.for %{{.+}} = %c0 to %c640 step %c1 iter_args
+// CHECK:           memref.view
+// CHECK:           scf.parallel
+// CHECK:             arith.muli %{{.+}}, %c320 : index
+// CHECK:           scf.parallel
 // CHECK:         } else {
-// CHECK:           scf.for %{{.+}} = %c0 to %c640 step %c512 {
+// CHECK:           scf.parallel
+// CHECK-NOT:         arith.cmpi eq, %[[M]], %c1
+// CHECK:             scf.for %{{.+}} = %c0 to %c640 step %c512 {
 #a = affine_map<(m, n, k) -> (m, k)>
 #p = affine_map<(m, n, k) -> (n floordiv 48, k, n mod 48)>
 #c = affine_map<(m, n, k) -> (m, n)>

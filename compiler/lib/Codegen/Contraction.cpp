@@ -272,6 +272,16 @@ int64_t depthBlockOf(Type rhsElement, bool rhsIsPacked) {
   return kDepthBlock * 32 / rhsElement.getIntOrFloatBitWidth();
 }
 
+int64_t decodeChunkDepth(int64_t numPanels, int64_t depth) {
+  if (numPanels < 1)
+    return depth;
+  int64_t chunks = std::min<int64_t>(llvm::divideCeil(kDecodePieces, numPanels),
+                                     depth / kMinChunkDepth);
+  if (chunks <= 1)
+    return depth;
+  return llvm::alignTo(llvm::divideCeil(depth, chunks), kInt8Block);
+}
+
 bool hasUnitInnerStride(Value buffer) {
   auto type = dyn_cast<MemRefType>(buffer.getType());
   return type && type.getRank() > 0 && isLastMemrefDimUnitStride(type);

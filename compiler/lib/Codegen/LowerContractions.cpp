@@ -21,7 +21,10 @@
 //
 // With one row (a decode step) and B packed at load, the k blocks buy no
 // reuse: each panel is one tile over all of K instead, and the group's panels,
-// contiguous in memory, are read as one stream.
+// contiguous in memory, are read as one stream. Where B has too few panels to
+// keep many threads streaming (fewer than kDecodePieces), K is cut into
+// chunks as well (emitChunkedDecode): pieces of a panel's chunk summed from
+// zero into a scratch, then added in chunk order to C by a second loop.
 //
 // The packed block of B stays in L2 and the 8 rows of A in L1; every vector
 // is one register wide. Those are AVX-512's numbers; the module's target
@@ -104,15 +107,51 @@ using namespace attnc::codegen;
 
 namespace {
 
+/// The stack buffer, at the start of a function, that its products cut
+/// along K (emitChunkedDecode) leave their pieces' sums in: they run one
+/// after another, so one buffer, sized at the end for the largest. Not in
+/// the loops around the products, whose bodies would then need an
+/// alloca_scope.
+struct PieceScratch {
+  func::FuncOp func;
+  memref::AllocaOp buffer;
+  int64_t bytes = 0;
+
+  /// A view of the buffer as `type` (f32, static shape).
+  Value view(OpBuilder &b, Location loc, MemRefType type) {
+    int64_t size = type.getNumElements() * 4;
+    if (!buffer) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&func.getBody().front());
+      Value none = b.create<arith::ConstantIndexOp>(loc, 0);
+      buffer = b.create<memref::AllocaOp>(
+          loc, MemRefType::get({ShapedType::kDynamic}, b.getI8Type()),
+          ValueRange{none}, ValueRange{}, b.getI64IntegerAttr(64));
+    }
+    bytes = std::max(bytes, size);
+    return b.create<memref::ViewOp>(loc, type, buffer,
+                                    b.create<arith::ConstantIndexOp>(loc, 0),
+                                    ValueRange{});
+  }
+  /// Gives the buffer its size, once every product is emitted.
+  void finish() {
+    if (!buffer)
+      return;
+    OpBuilder b(buffer);
+    buffer->setOperand(
+        0, b.create<arith::ConstantIndexOp>(buffer.getLoc(), bytes));
+  }
+};
+
 /// Emits the loop nest of one contraction in place of its linalg op.
 class KernelEmitter {
 public:
   KernelEmitter(OpBuilder &b, Contraction c, linalg::LinalgOp init,
-                linalg::GenericOp epilogue, Value threads)
+                linalg::GenericOp epilogue, Value threads,
+                PieceScratch &pieceScratch)
       : b(b), c(c), init(init), epilogue(epilogue), threads(threads),
-        loc(c.op.getLoc()),
-        f32(b.getF32Type()), kVectorWidth(c.target.lanes),
-        kPanelWidth(c.target.panelWidth()),
+        pieceScratch(pieceScratch), loc(c.op.getLoc()), f32(b.getF32Type()),
+        kVectorWidth(c.target.lanes), kPanelWidth(c.target.panelWidth()),
         kRowTile(c.amx ? AmxKernel::kRows : c.target.rowTile()),
         vecType(VectorType::get({kVectorWidth}, f32)),
         rhsVecType(VectorType::get({kVectorWidth}, c.rhsElement)),
@@ -121,6 +160,16 @@ public:
   void emit();
 
 private:
+  /// The product as groups of panels and blocks of rows (splitWork);
+  /// `oneRowElsewhere`: a single row (M not known) takes emitChunkedDecode.
+  void emitGrouped(bool oneRowElsewhere);
+  /// One row (a decode step) cut along K into chunks of `chunkDepth` k
+  /// (decodeChunkDepth): a parallel loop over the pieces (panel x chunk, in
+  /// memory order), each summed from zero into a scratch, then one over the
+  /// panels that adds each column's chunks in order to its start (C, or the
+  /// init) and applies the epilogue. The cut depends on the shapes only:
+  /// the same results for any thread count.
+  void emitChunkedDecode(int64_t chunkDepth);
   Value index(int64_t v) { return b.create<arith::ConstantIndexOp>(loc, v); }
   Value add(Value x, Value y) { return b.create<arith::AddIOp>(loc, x, y); }
   Value add(Value x, int64_t y) { return y ? add(x, index(y)) : x; }
@@ -196,11 +245,19 @@ private:
                      Value k0, Value kc);
   /// The rowIvs of rows [m0, m0 + rows): a tile's, computed once per tile.
   SmallVector<SmallVector<Value>> tileRowIvs(Value m0, int64_t rows);
+  /// Where a piece of a product cut along K (emitChunkedDecode) leaves its
+  /// sum, started from zero: sums[chunk][panel][0 .. 48).
+  struct PieceSums {
+    Value sums, chunk, panel;
+  };
   /// C[rows, n0 .. n0+48] += A[rows, k0..k0+kc] * panel, with the panel at
   /// bPanel[slot][kOffset + kk][0..48]; `rows` holds each row's rowIvs.
+  /// With `piece`, the products alone go to its sums instead (C, the init
+  /// and the epilogue untouched).
   void emitTile(ArrayRef<Value> batch, ArrayRef<SmallVector<Value>> rows,
                 Value bPanel, Value slot, Value kOffset, Value n0, Value cols,
-                Value k0, Value kc, bool partial);
+                Value k0, Value kc, bool partial,
+                const PieceSums *piece = nullptr);
   /// The 16 lanes of `buffer`, read by `map` of an elementwise op over C's
   /// indices, at C's indices `at`: a vector along n, or one broadcast
   /// element when the map does not use n.
@@ -224,6 +281,7 @@ private:
   linalg::GenericOp epilogue;
   /// The number of threads a parallel loop gets (index).
   Value threads;
+  PieceScratch &pieceScratch;
   Location loc;
   Type f32;
   /// The target's shape of the kernel (VectorTarget.h).
@@ -232,6 +290,9 @@ private:
   /// One register of f32, and the same lanes of B's element type.
   VectorType vecType, rhsVecType, maskType;
   SmallVector<Value> loopSizes;
+  /// The rows (m and the folded batch dims), N, K, B's panels (the last may
+  /// be partial) and its full panels.
+  Value sizeM, sizeN, sizeK, numPanels, fullPanels;
   /// The batch dims of a weight packed at load that B does not use (a
   /// projection's batch) are folded into the rows with m (rowDims), so that
   /// a tile's rows may come from several of them and each load of the panel
@@ -515,7 +576,8 @@ void KernelEmitter::emitWidenInt8(Value panels, Value panel, Value pack,
 void KernelEmitter::emitTile(ArrayRef<Value> batch,
                              ArrayRef<SmallVector<Value>> tileRows,
                              Value bPanel, Value slot, Value kOffset, Value n0,
-                             Value cols, Value k0, Value kc, bool partial) {
+                             Value cols, Value k0, Value kc, bool partial,
+                             const PieceSums *piece) {
   int64_t rows = tileRows.size();
   Value a = c.op.getDpsInputs()[0];
   Value out = c.op.getDpsInits()[0];
@@ -560,7 +622,9 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch,
     return SmallVector<Value>{};
   };
   SmallVector<Value> start;
-  if (init) {
+  if (piece) {
+    start.assign(rows * kPanelVectors, zeros);
+  } else if (init) {
     Value first = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, k0,
                                           index(0));
     SmallVector<Type> types(rows * kPanelVectors, vecType);
@@ -713,8 +777,13 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch,
     loop = pairKernel->emitLoop(bPanel, slot, pair0, kc, roundedA, rows,
                                 kPanelVectors, start);
   } else if (quadKernel) {
-    loop = quadKernel->emitLoop(bPanel, c.rhsScales, slot, quadDepth,
-                                quantizedA, rows, kPanelVectors, start);
+    Value firstBlock =
+        b.createOrFold<arith::DivUIOp>(loc, k0, index(kInt8Block));
+    Value endBlock = b.createOrFold<arith::CeilDivUIOp>(
+        loc, b.createOrFold<arith::AddIOp>(loc, k0, kc), index(kInt8Block));
+    loop =
+        quadKernel->emitLoop(bPanel, c.rhsScales, slot, firstBlock, endBlock,
+                             quadDepth, quantizedA, rows, kPanelVectors, start);
   } else if (!c.rhsScales ||
              cast<MemRefType>(bPanel.getType()).getElementType() == f32) {
     // f32 panels, packed per call or widened from int8 (scales applied).
@@ -794,6 +863,14 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch,
 
   if (loop)
     result.assign(loop->result_begin(), loop->result_end());
+  if (piece) {
+    assert(rows == 1 && "a piece is one row's");
+    for (int64_t v = 0; v < kPanelVectors; ++v)
+      b.create<vector::StoreOp>(
+          loc, result[v], piece->sums,
+          ValueRange{piece->chunk, piece->panel, index(v * kVectorWidth)});
+    return;
+  }
   auto store = [&](bool withEpilogue) {
     Value to = withEpilogue ? epilogue.getDpsInits()[0] : out;
     for (int64_t i = 0; i < rows; ++i)
@@ -881,22 +958,21 @@ void KernelEmitter::remainderTiles(
 void KernelEmitter::emit() {
   for (Range r : c.op.createLoopRanges(b, loc))
     loopSizes.push_back(getValueOrCreateConstantIndexOp(b, loc, r.size));
-  Value sizeN = loopSizes[c.n], sizeK = loopSizes[c.k];
-  Value zero = index(0), one = index(1);
+  sizeN = loopSizes[c.n];
+  sizeK = loopSizes[c.k];
   AffineMap mapB = c.op.getIndexingMapsArray()[1];
   for (unsigned dim : c.batch)
     (c.rhsIsPacked && !mapB.isFunctionOfDim(dim) ? rowDims : outerDims)
         .push_back(dim);
   // The rows: m and the folded batch dims.
-  Value sizeM = loopSizes[c.m];
+  sizeM = loopSizes[c.m];
   for (unsigned dim : rowDims)
     sizeM = b.createOrFold<arith::MulIOp>(loc, sizeM, loopSizes[dim]);
 
   // Panels: full ones, then at most one partial panel at the end.
-  Value fullPanels = b.create<arith::DivUIOp>(loc, sizeN, index(kPanelWidth));
-  Value numPanels = b.create<arith::CeilDivUIOp>(loc, sizeN, index(kPanelWidth));
-  bool prepacked = c.rhsIsPacked;
-  WorkSplit split = splitWork(sizeM, numPanels, prepacked);
+  fullPanels = b.createOrFold<arith::DivUIOp>(loc, sizeN, index(kPanelWidth));
+  numPanels =
+      b.createOrFold<arith::CeilDivUIOp>(loc, sizeN, index(kPanelWidth));
 
   if (c.rhsIsPairs)
     pairKernel.emplace(b, loc, kVectorWidth, c.bf16Dot);
@@ -910,6 +986,47 @@ void KernelEmitter::emit() {
     groupPanels = b.create<memref::CollapseShapeOp>(
         loc, c.op.getDpsInputs()[1],
         SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+
+  // One row of a weight with few panels is cut along K too (where M is not
+  // known, when it is one).
+  std::optional<int64_t> staticM = getConstantIntValue(sizeM);
+  std::optional<int64_t> staticK = getConstantIntValue(sizeK);
+  std::optional<int64_t> staticPanels = getConstantIntValue(numPanels);
+  int64_t chunkDepth = 0;
+  // The pieces' scratch is shared by the function's products: none may
+  // run inside another parallel loop.
+  if (c.rhsIsPacked && outerDims.empty() && staticK && staticPanels &&
+      (!staticM || *staticM == 1) && !c.op->getParentOfType<scf::ParallelOp>())
+    chunkDepth = decodeChunkDepth(*staticPanels, *staticK);
+  if (!chunkDepth || chunkDepth >= *staticK) {
+    emitGrouped(/*oneRowElsewhere=*/false);
+    return;
+  }
+  if (staticM) {
+    emitChunkedDecode(chunkDepth);
+    return;
+  }
+  b.create<scf::IfOp>(
+      loc,
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, sizeM, index(1)),
+      [&](OpBuilder &nb, Location) {
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        emitChunkedDecode(chunkDepth);
+        b.create<scf::YieldOp>(loc);
+      },
+      [&](OpBuilder &nb, Location) {
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        emitGrouped(/*oneRowElsewhere=*/true);
+        b.create<scf::YieldOp>(loc);
+      });
+}
+
+void KernelEmitter::emitGrouped(bool oneRowElsewhere) {
+  Value zero = index(0), one = index(1);
+  bool prepacked = c.rhsIsPacked;
+  WorkSplit split = splitWork(sizeM, numPanels, prepacked);
 
   SmallVector<Value> lbs, ubs, steps;
   for (unsigned dim : outerDims) {
@@ -1151,7 +1268,8 @@ void KernelEmitter::emit() {
   std::optional<int64_t> staticM = getConstantIntValue(sizeM);
   if (quadKernel)
     quads();
-  else if (!prepacked || (pairKernel && !staticK) || (staticM && *staticM != 1))
+  else if (!prepacked || (pairKernel && !staticK) ||
+           (staticM && *staticM != 1) || (!staticM && oneRowElsewhere))
     blocked();
   else if (staticM)
     decode();
@@ -1170,6 +1288,128 @@ void KernelEmitter::emit() {
           blocked();
           b.create<scf::YieldOp>(loc);
         });
+}
+
+// Pieces in memory order: a thread's contiguous range of them is one
+// contiguous run of the packed weight ([panel][K][48], chunks of a panel
+// after each other), as with whole panels.
+void KernelEmitter::emitChunkedDecode(int64_t chunkDepth) {
+  int64_t depth = *getConstantIntValue(sizeK);
+  int64_t panels = *getConstantIntValue(numPanels);
+  int64_t chunks = llvm::divideCeil(depth, chunkDepth);
+  int64_t pieces = panels * chunks;
+  Value zero = index(0), one = index(1);
+  Value sums = pieceScratch.view(
+      b, loc, MemRefType::get({chunks, panels, kPanelWidth}, f32));
+  Value many =
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ugt, threads, one);
+  // `items` cut into about `perThread` iterations per thread (one on one
+  // thread): the count of items per iteration.
+  auto itemsPerIteration = [&](int64_t items, int64_t perThread) {
+    Value wanted =
+        b.create<arith::SelectOp>(loc, many, mul(threads, perThread), one);
+    return max(b.create<arith::DivUIOp>(loc, index(items), wanted), one);
+  };
+  // Over the items [first, end) of iteration `iv` of `perIteration` each.
+  auto parallelOver = [&](int64_t items, Value perIteration,
+                          function_ref<void(Value, Value)> body) {
+    auto loop = b.create<scf::ParallelOp>(
+        loc, ValueRange{zero}, ValueRange{ceilDiv(index(items), perIteration)},
+        ValueRange{one});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value first =
+        b.create<arith::MulIOp>(loc, loop.getInductionVars()[0], perIteration);
+    body(first, min(add(first, perIteration), index(items)));
+  };
+  Value bPanels = groupPanels ? groupPanels : c.op.getDpsInputs()[1];
+  SmallVector<SmallVector<Value>> row = tileRowIvs(zero, 1);
+  auto rowAt = [&](int64_t, Value j) {
+    return indicesOf(0, loopIvs({}, row[0], {}, j));
+  };
+
+  // The quad kernel quantizes the row once per iteration (as per group):
+  // as many iterations as threads.
+  parallelOver(
+      pieces, itemsPerIteration(pieces, quadKernel ? 1 : kSharesPerThread),
+      [&](Value first, Value end) {
+        llvm::SaveAndRestore<Value> rounded(roundedA);
+        llvm::SaveAndRestore<QuadKernel::Scratch> quantized(quantizedA);
+        if (pairKernel) {
+          roundedA = b.create<memref::AllocaOp>(
+              loc,
+              pairKernel->scratchType(1, llvm::alignTo(depth, kVectorWidth)),
+              b.getI64IntegerAttr(64));
+          pairKernel->roundRows(c.op.getDpsInputs()[0], rowAt, 1, sizeK,
+                                roundedA);
+        }
+        if (quadKernel) {
+          quantizedA = quadKernel->allocScratch(1, quadDepth);
+          quadKernel->quantizeRows(c.op.getDpsInputs()[0], rowAt, 1, quadDepth,
+                                   quantizedA);
+        }
+        Value wholeRow = roundedA;
+        forLoop(first, end, 1, [&](Value at) {
+          Value panel = b.create<arith::DivUIOp>(loc, at, index(chunks));
+          Value chunk = b.create<arith::RemUIOp>(loc, at, index(chunks));
+          Value k0 = mul(chunk, chunkDepth);
+          Value kc = min(index(chunkDepth), sub(sizeK, k0));
+          if (pairKernel) {
+            // The pair kernel reads the rounded row from its first k.
+            auto type = cast<MemRefType>(wholeRow.getType());
+            Value from = type.getElementType() == f32
+                             ? k0
+                             : b.create<arith::DivUIOp>(loc, k0, index(2));
+            SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), from};
+            SmallVector<OpFoldResult> sizes{
+                b.getIndexAttr(1), sub(index(type.getDimSize(1)), from)};
+            SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+            roundedA = b.create<memref::SubViewOp>(loc, wholeRow, offsets,
+                                                   sizes, strides);
+          }
+          PieceSums piece{sums, chunk, panel};
+          emitTile({}, row, bPanels, panel, k0, zero, zero, k0, kc,
+                   /*partial=*/false, &piece);
+        });
+      });
+
+  // Each column: its start plus its chunks' sums, in chunk order.
+  unsigned cOperand = c.op.getDpsInitOperand(0)->getOperandNumber();
+  Value out = c.op.getDpsInits()[0];
+  Value to = epilogue ? epilogue.getDpsInits()[0] : out;
+  parallelOver(
+      panels, itemsPerIteration(panels, kSharesPerThread),
+      [&](Value first, Value end) {
+        forLoop(first, end, 1, [&](Value panel) {
+          for (int64_t v = 0; v < kPanelVectors; ++v) {
+            Value n = add(mul(panel, kPanelWidth), v * kVectorWidth);
+            // All lanes but past N (a partial last panel).
+            Value mask = b.create<vector::CreateMaskOp>(
+                loc, maskType, ValueRange{sub(sizeN, n)});
+            SmallVector<Value> at =
+                indicesOf(cOperand, loopIvs({}, row[0], n, {}));
+            Value start = init ? evaluateOnTile(init, at, mask, {})
+                               : b.create<vector::MaskedLoadOp>(
+                                     loc, vecType, out, at, mask,
+                                     b.create<arith::ConstantOp>(
+                                         loc, b.getZeroAttr(vecType)));
+            auto total = b.create<scf::ForOp>(
+                loc, zero, index(chunks), one, ValueRange{start},
+                [&](OpBuilder &nb, Location, Value chunk, ValueRange acc) {
+                  Value part = nb.create<vector::LoadOp>(
+                      loc, vecType, sums,
+                      ValueRange{chunk, panel, index(v * kVectorWidth)});
+                  nb.create<scf::YieldOp>(
+                      loc,
+                      ValueRange{nb.create<arith::AddFOp>(loc, acc[0], part)});
+                });
+            Value x = total.getResult(0);
+            if (epilogue)
+              x = evaluateOnTile(epilogue, at, mask, x);
+            b.create<vector::MaskedStoreOp>(loc, to, at, mask, x);
+          }
+        });
+      });
 }
 
 /// Folds the loops that index rows of A and C but not B (the batch and
@@ -1274,6 +1514,7 @@ struct LowerContractionsPass
     if (found.empty())
       return;
     Value threads = threadCountAt(func);
+    PieceScratch pieceScratch{func};
     IRRewriter rewriter(&getContext());
     DominanceInfo dominance(func);
     for (Contraction c : found) {
@@ -1293,13 +1534,14 @@ struct LowerContractionsPass
           epilogue = nullptr;
       }
       rewriter.setInsertionPoint(c.op);
-      KernelEmitter(rewriter, c, init, epilogue, threads).emit();
+      KernelEmitter(rewriter, c, init, epilogue, threads, pieceScratch).emit();
       rewriter.eraseOp(c.op);
       if (init)
         rewriter.eraseOp(init);
       if (epilogue)
         rewriter.eraseOp(epilogue);
     }
+    pieceScratch.finish();
   }
 };
 

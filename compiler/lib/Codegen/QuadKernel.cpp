@@ -216,16 +216,16 @@ Value QuadKernel::dotQuads(Value acc, const Weights &weights, Value a) {
 }
 
 scf::ForOp QuadKernel::emitLoop(Value panels, Value rhsScales, Value slot,
-                                int64_t depth, const Scratch &scratch,
-                                int64_t rows, int64_t vectors, ValueRange acc) {
+                                Value firstBlock, Value endBlock, int64_t depth,
+                                const Scratch &scratch, int64_t rows,
+                                int64_t vectors, ValueRange acc) {
   Type f32 = b.getF32Type(), i32 = b.getI32Type();
   auto f32s = VectorType::get({lanes}, f32);
   auto i32s = VectorType::get({lanes}, i32);
-  int64_t blocks = (depth + kInt8Block - 1) / kInt8Block;
   int64_t quads = (depth + kQuad - 1) / kQuad;
   Value zeros = b.create<arith::ConstantOp>(loc, b.getZeroAttr(i32s));
   return b.create<scf::ForOp>(
-      loc, index(0), index(blocks), index(1), acc,
+      loc, firstBlock, endBlock, index(1), acc,
       [&](OpBuilder &nb, Location, Value block, ValueRange current) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());

@@ -33,6 +33,18 @@ DTYPES = {"f32": np.float32, "i64": np.int64, "i32": np.int32}
 ST_NAMES = {np.float32: "F32", np.int64: "I64", np.int32: "I32"}
 
 
+def param_values(x, dtype):
+    """x as the parameter's dtype. A weight the model stores narrower
+    (--weight-type bf16/f16) gets f32 values that are exactly bf16/f16, so
+    that the runtime's conversion at load changes nothing and the reference
+    sees the weights the model multiplies by."""
+    if dtype == "bf16":
+        return torch.from_numpy(x.astype(np.float32)).bfloat16().float().numpy()
+    if dtype == "f16":
+        return x.astype(np.float16).astype(np.float32)
+    return x.astype(DTYPES[dtype])
+
+
 def write_safetensors(path, tensors):
     header, blobs, offset = {}, [], 0
     for name in sorted(tensors):
@@ -178,8 +190,9 @@ def main():
         else:
             inputs["mask"] = (rng.uniform(0, 1, inputs["mask"].shape) > 0.25
                               ).astype(inputs["mask"].dtype)
-    params = {e["name"]: (rng.uniform(-1, 1, shape(e)) / np.sqrt(shape(e)[-1]))
-              .astype(DTYPES[e["dtype"]]) for e in spec["params"]}
+    params = {e["name"]: param_values(rng.uniform(-1, 1, shape(e)) / np.sqrt(shape(e)[-1]),
+                                      e["dtype"])
+              for e in spec["params"]}
     tag = "-".join(f"{k}{v}" for k, v in sorted(dims.items()))
     files = {n: os.path.join(a.workdir, f"{n}-{tag}.safetensors")
              for n in ("inputs", "weights", "outputs")}

@@ -41,6 +41,19 @@ inline constexpr int64_t kStreamPrefetchBytes = 16384;
 /// groups of panels, then blocks of rows), so that the threads' contiguous
 /// ranges of iterations differ by at most a small fraction.
 inline constexpr int64_t kSharesPerThread = 4;
+/// A one-row product (a decode step) of a weight with few panels is also cut
+/// along K, so that 32 or 64 threads each still stream a part of it: into
+/// at least this many pieces (a panel's rows of one chunk of k) where K has
+/// room for chunks of kMinChunkDepth k. The cut follows from the shapes
+/// alone, never from the thread count: every count gives the same results.
+inline constexpr int64_t kDecodePieces = 128;
+/// The least k of a chunk: 256 k of an f32 panel are 48 KiB in a row.
+inline constexpr int64_t kMinChunkDepth = 256;
+/// The k of each chunk (the last may be shorter) of a one-row product with
+/// `numPanels` panels and `depth` k (both static); `depth` itself where the
+/// product is not cut along K. A multiple of kInt8Block: chunks hold whole
+/// scale blocks, quads and pairs.
+int64_t decodeChunkDepth(int64_t numPanels, int64_t depth);
 // kInt8Block (WeightStorage.h): k values sharing one scale in an int8 weight.
 static_assert(kDepthBlock % kInt8Block == 0,
               "a k block holds whole int8 scale blocks");

@@ -63,12 +63,14 @@ public:
                         rowAt,
                     int64_t rows, int64_t depth, const Scratch &scratch);
 
-  /// The k loop of a tile over all `depth` k: `acc` (rows x `vectors` f32
-  /// accumulators, row-major) plus the products of the quantized rows and
-  /// `panels[slot][q][0 .. 4W)` (quads collapsed to rows of 4W bytes),
-  /// scaled by `rhsScales[slot][block][0 .. W)`.
+  /// The k loop of a tile over blocks [firstBlock, endBlock) of the
+  /// `depth` k: `acc` (rows x `vectors` f32 accumulators, row-major) plus
+  /// the products of the quantized rows and `panels[slot][q][0 .. 4W)`
+  /// (quads collapsed to rows of 4W bytes), scaled by
+  /// `rhsScales[slot][block][0 .. W)`.
   mlir::scf::ForOp emitLoop(mlir::Value panels, mlir::Value rhsScales,
-                            mlir::Value slot, int64_t depth,
+                            mlir::Value slot, mlir::Value firstBlock,
+                            mlir::Value endBlock, int64_t depth,
                             const Scratch &scratch, int64_t rows,
                             int64_t vectors, mlir::ValueRange acc);
 
