@@ -14,6 +14,21 @@ namespace attnc::rt {
 
 namespace {
 
+/// How long a worker thread spins, waiting for the next parallel region,
+/// before it sleeps (libomp's KMP_BLOCKTIME; its default, 200 ms, keeps
+/// every worker's core busy that long after each run, taking it from the
+/// rest of the program). Long enough to cover a generation loop's sampling
+/// between two decode steps; see docs/runtime.md, "Threads".
+constexpr int kWorkerSpinMs = 2;
+
+/// Whether the environment sets libomp's wait policy itself.
+bool environmentSetsWaitPolicy() {
+  for (const char *name : {"KMP_BLOCKTIME", "OMP_WAIT_POLICY", "KMP_LIBRARY"})
+    if (const char *value = std::getenv(name); value && *value)
+      return true;
+  return false;
+}
+
 /// ATTNC_NUM_THREADS as a thread count; 0 when unset.
 Expected<int32_t> threadsFromEnvironment() {
   const char *text = std::getenv("ATTNC_NUM_THREADS");
@@ -169,12 +184,16 @@ Expected<std::unique_ptr<Model>> Model::open(const std::string &path) {
   auto setThreads =
       reinterpret_cast<SetThreadsFn>(library->symbol("omp_set_num_threads"));
   auto fork = reinterpret_cast<ForkFn>(library->symbol("__kmpc_fork_call"));
+  auto setBlocktime = environmentSetsWaitPolicy()
+                          ? nullptr
+                          : reinterpret_cast<SetBlocktimeFn>(
+                                library->symbol("kmp_set_blocktime"));
   Expected<std::optional<std::string>> envProfile = profileFromEnvironment();
   if (!envProfile)
     return envProfile.error();
   std::unique_ptr<Model> model(new Model(std::move(*library), forward, step,
-                                         setThreads, fork, *envThreads, json,
-                                         std::move(*spec)));
+                                         setThreads, setBlocktime, fork,
+                                         *envThreads, json, std::move(*spec)));
   if (*envProfile) {
     if (Status s = model->setProfiling(true); !s)
       return Error(s.error().code(), "ATTNC_PROFILE: " + s.error().message());
@@ -222,6 +241,8 @@ Status Model::setNumThreads(int32_t count) {
 void Model::applyNumThreads() const {
   if (int32_t count = threads; setThreads && count > 0)
     setThreads(count);
+  if (setBlocktime)
+    setBlocktime(kWorkerSpinMs);
 }
 
 void Model::startThreads() const {

@@ -56,8 +56,9 @@ public:
   /// the OpenMP default, one per core). Models without parallel loops
   /// ignore it.
   Status setNumThreads(int32_t count);
-  /// Applies the thread count to the calling thread (OpenMP's setting is
-  /// per thread): call before each forward or step.
+  /// Applies the thread count and the workers' wait policy to the calling
+  /// thread (OpenMP's settings are per thread): call before each forward or
+  /// step.
   void applyNumThreads() const;
   /// Applies the thread count and runs an empty parallel region, so that
   /// libomp's threads exist before the first run (a no-op without libomp).
@@ -81,17 +82,21 @@ public:
 private:
   friend class Session;
   using SetThreadsFn = void (*)(int);
+  /// libomp's kmp_set_blocktime: how long (ms) a worker waiting for work
+  /// spins before it sleeps.
+  using SetBlocktimeFn = void (*)(int);
   /// libomp's __kmpc_fork_call (the entry of every parallel region the
   /// compiled code has), with no shared arguments.
   using ForkFn = void (*)(void *location, int32_t argc,
                           void (*microtask)(int32_t *, int32_t *), ...);
 
   Model(SharedLibrary library, ForwardFn forward, StepFn step,
-        SetThreadsFn setThreads, ForkFn fork, int32_t envThreads,
-        std::string json, Manifest spec)
+        SetThreadsFn setThreads, SetBlocktimeFn setBlocktime, ForkFn fork,
+        int32_t envThreads, std::string json, Manifest spec)
       : library(std::move(library)), forward(forward), step(step),
-        setThreads(setThreads), fork(fork), envThreads(envThreads),
-        threads(envThreads), json(std::move(json)), spec(std::move(spec)) {}
+        setThreads(setThreads), setBlocktime(setBlocktime), fork(fork),
+        envThreads(envThreads), threads(envThreads), json(std::move(json)),
+        spec(std::move(spec)) {}
 
   // Declared first so that it is closed last.
   SharedLibrary library;
@@ -99,6 +104,9 @@ private:
   StepFn step;
   /// libomp's omp_set_num_threads, if the model links it.
   SetThreadsFn setThreads;
+  /// libomp's kmp_set_blocktime; null when the environment chose libomp's
+  /// wait policy (KMP_BLOCKTIME, OMP_WAIT_POLICY) or without libomp.
+  SetBlocktimeFn setBlocktime;
   ForkFn fork;
   int32_t envThreads;
   std::atomic<int32_t> threads;

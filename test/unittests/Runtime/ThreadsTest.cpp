@@ -4,22 +4,34 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <utility>
 
 namespace {
 
-/// The thread count the model's forward saw requested (0: none).
-int64_t runAndGetThreads(const attnc::Model &model) {
+/// What the model's forward saw requested of libomp before it: the thread
+/// count (0: none) and the workers' spin time in ms (-1: none).
+std::pair<int64_t, int64_t> runAndGetRequests(const attnc::Model &model) {
   attnc::Expected<attnc::TensorList> out = model.run({});
   EXPECT_TRUE(out) << (out ? "" : out.error().message());
   if (!out)
-    return -1;
-  return *static_cast<const int64_t *>((*out)[0].data);
+    return {-1, -2};
+  auto *values = static_cast<const int64_t *>((*out)[0].data);
+  return {values[0], values[1]};
+}
+
+int64_t runAndGetThreads(const attnc::Model &model) {
+  return runAndGetRequests(model).first;
 }
 
 class ThreadsTest : public testing::Test {
 protected:
-  void SetUp() override { unsetenv("ATTNC_NUM_THREADS"); }
-  void TearDown() override { unsetenv("ATTNC_NUM_THREADS"); }
+  void SetUp() override { clearEnvironment(); }
+  void TearDown() override { clearEnvironment(); }
+  static void clearEnvironment() {
+    for (const char *name : {"ATTNC_NUM_THREADS", "KMP_BLOCKTIME",
+                             "OMP_WAIT_POLICY", "KMP_LIBRARY"})
+      unsetenv(name);
+  }
 
   attnc::Model open() {
     attnc::Expected<attnc::Model> model =
@@ -51,6 +63,30 @@ TEST_F(ThreadsTest, EnvironmentGivesTheDefault) {
   EXPECT_EQ(runAndGetThreads(model), 5);
   ASSERT_TRUE(model.setNumThreads(0));
   EXPECT_EQ(runAndGetThreads(model), 2);
+}
+
+// libomp's default spin of 200 ms after every run kept the workers' cores
+// busy: every run asks for a short one, whatever the thread count.
+TEST_F(ThreadsTest, EveryRunAsksForAShortSpin) {
+  attnc::Model model = open();
+  for (int32_t count : {0, 3}) {
+    ASSERT_TRUE(model.setNumThreads(count));
+    auto [threads, spinMs] = runAndGetRequests(model);
+    EXPECT_EQ(threads, count);
+    EXPECT_GE(spinMs, 1);
+    EXPECT_LE(spinMs, 20);
+  }
+}
+
+TEST_F(ThreadsTest, EnvironmentWaitPolicyIsLibompsToFollow) {
+  for (auto [name, value] : {std::pair{"KMP_BLOCKTIME", "100"},
+                             std::pair{"OMP_WAIT_POLICY", "active"},
+                             std::pair{"KMP_LIBRARY", "turnaround"}}) {
+    setenv(name, value, 1);
+    attnc::Model model = open();
+    EXPECT_EQ(runAndGetRequests(model).second, -1) << name;
+    unsetenv(name);
+  }
 }
 
 TEST_F(ThreadsTest, BadEnvironmentIsAnError) {
