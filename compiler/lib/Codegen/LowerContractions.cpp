@@ -996,7 +996,9 @@ void KernelEmitter::emit() {
   // The pieces' scratch is shared by the function's products: none may
   // run inside another parallel loop.
   if (c.rhsIsPacked && outerDims.empty() && staticK && staticPanels &&
-      (!staticM || *staticM == 1) && !c.op->getParentOfType<scf::ParallelOp>())
+      (!staticM || *staticM == 1) &&
+      !c.op->getParentOfType<scf::ParallelOp>() &&
+      !c.op->getParentOfType<scf::ForallOp>())
     chunkDepth = decodeChunkDepth(*staticPanels, *staticK);
   if (!chunkDepth || chunkDepth >= *staticK) {
     emitGrouped(/*oneRowElsewhere=*/false);
