@@ -5,8 +5,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include <sys/resource.h>
 
@@ -20,15 +18,6 @@ constexpr uint64_t kLimitReuseFraction = 64;
 
 /// cgroup v1 reports "no limit" as a huge page-rounded number.
 constexpr uint64_t kV1Unlimited = uint64_t(1) << 62;
-
-std::optional<std::string> readFile(const std::string &path) {
-  std::ifstream file(path);
-  if (!file)
-    return std::nullopt;
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 std::optional<uint64_t> parseNumber(std::string_view text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
@@ -60,8 +49,8 @@ void considerCgroup(MemoryLimit &best, const std::string &root,
                     const char *usageFile, uint64_t unlimited) {
   while (true) {
     std::string dir = root + path;
-    std::optional<std::string> maxText = readFile(dir + "/" + maxFile);
-    std::optional<std::string> usageText = readFile(dir + "/" + usageFile);
+    std::optional<std::string> maxText = readTextFile(dir + "/" + maxFile);
+    std::optional<std::string> usageText = readTextFile(dir + "/" + usageFile);
     std::optional<uint64_t> max = maxText ? parseCgroupValue(*maxText)
                                           : std::nullopt;
     std::optional<uint64_t> usage =
@@ -112,7 +101,8 @@ std::optional<uint64_t> parseCgroupValue(std::string_view text) {
   return parseNumber(text);
 }
 
-std::optional<std::string> parseCgroupPath(std::string_view text, bool v2) {
+std::optional<std::string> parseCgroupPath(std::string_view text, bool v2,
+                                           std::string_view v1Controller) {
   size_t at = 0;
   while (at < text.size()) {
     size_t end = text.find('\n', at);
@@ -138,7 +128,7 @@ std::optional<std::string> parseCgroupPath(std::string_view text, bool v2) {
       return std::string(path);
     if (!v2) {
       std::string list = "," + std::string(controllers) + ",";
-      if (list.find(",memory,") != std::string::npos)
+      if (list.find("," + std::string(v1Controller) + ",") != std::string::npos)
         return std::string(path);
     }
   }
@@ -209,11 +199,11 @@ Expected<MemoryLimit> findMemoryLimit(const LimitSources &sources) {
     return MemoryLimit{*bytes, "ATTNC_MEMORY_LIMIT", false};
   }
   MemoryLimit best;
-  if (auto meminfo = readFile(sources.procRoot + "/meminfo"))
+  if (auto meminfo = readTextFile(sources.procRoot + "/meminfo"))
     if (auto available = parseKbField(*meminfo, "MemAvailable"))
       consider(best, *available, "MemAvailable in " + sources.procRoot +
                                      "/meminfo");
-  if (auto cgroups = readFile(sources.procRoot + "/self/cgroup")) {
+  if (auto cgroups = readTextFile(sources.procRoot + "/self/cgroup")) {
     if (auto path = parseCgroupPath(*cgroups, /*v2=*/true))
       considerCgroup(best, sources.cgroupRoot, *path, "memory.max",
                      "memory.current", MemoryLimit::kNone);
@@ -221,7 +211,7 @@ Expected<MemoryLimit> findMemoryLimit(const LimitSources &sources) {
       // In a container the host's path is not mounted: its own cgroup is
       // the hierarchy's root.
       std::string root = sources.cgroupRoot + "/memory";
-      if (!readFile(root + *path + "/memory.limit_in_bytes"))
+      if (!readTextFile(root + *path + "/memory.limit_in_bytes"))
         path = "";
       considerCgroup(best, root, *path, "memory.limit_in_bytes",
                      "memory.usage_in_bytes", kV1Unlimited);
@@ -229,7 +219,7 @@ Expected<MemoryLimit> findMemoryLimit(const LimitSources &sources) {
   }
   if (sources.addressSpaceLimit) {
     std::optional<uint64_t> used;
-    if (auto status = readFile(sources.procRoot + "/self/status"))
+    if (auto status = readTextFile(sources.procRoot + "/self/status"))
       used = parseKbField(*status, "VmSize");
     consider(best, saturatingSub(*sources.addressSpaceLimit, used.value_or(0)),
              "RLIMIT_AS " + formatBytes(*sources.addressSpaceLimit) +

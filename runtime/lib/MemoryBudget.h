@@ -58,8 +58,10 @@ std::optional<uint64_t> parseKbField(std::string_view text,
 /// A cgroup file holding a number, or "max" (kNone).
 std::optional<uint64_t> parseCgroupValue(std::string_view text);
 /// The path of the process's cgroup from /proc/self/cgroup: the v2 entry
-/// ("0::/a/b") when `v2`, else the v1 memory controller's.
-std::optional<std::string> parseCgroupPath(std::string_view text, bool v2);
+/// ("0::/a/b") when `v2`, else the v1 hierarchy's of `v1Controller`.
+std::optional<std::string>
+parseCgroupPath(std::string_view text, bool v2,
+                std::string_view v1Controller = "memory");
 /// ATTNC_MEMORY_LIMIT: "1048576", "512M", "2G", or "none" (kNone).
 std::optional<uint64_t> parseByteCount(std::string_view text);
 

@@ -1,6 +1,7 @@
 //===- Model.cpp - A loaded model: library, manifest, weights -------------===//
 #include "Model.h"
 #include "CpuFeatures.h"
+#include "ThreadCount.h"
 
 #include <algorithm>
 #include <new>
@@ -29,11 +30,16 @@ bool environmentSetsWaitPolicy() {
   return false;
 }
 
-/// ATTNC_NUM_THREADS as a thread count; 0 when unset.
+/// ATTNC_NUM_THREADS as a thread count; when unset, 0 (OpenMP's own) if
+/// OMP_NUM_THREADS is set, else one per physical core the process may use
+/// (ThreadCount.h).
 Expected<int32_t> threadsFromEnvironment() {
   const char *text = std::getenv("ATTNC_NUM_THREADS");
-  if (!text || !*text)
-    return 0;
+  if (!text || !*text) {
+    if (const char *omp = std::getenv("OMP_NUM_THREADS"); omp && *omp)
+      return 0;
+    return defaultThreadCount(CpuSources::current());
+  }
   errno = 0;
   char *end = nullptr;
   long value = std::strtol(text, &end, 10);

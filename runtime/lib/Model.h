@@ -53,8 +53,9 @@ public:
   StepFn stepFunction() const { return step; }
 
   /// Threads of each later run or step (0: ATTNC_NUM_THREADS if set, else
-  /// the OpenMP default, one per core). Models without parallel loops
-  /// ignore it.
+  /// OMP_NUM_THREADS's if that is set, else one per physical core the
+  /// process may use: ThreadCount.h). Models without parallel loops ignore
+  /// it.
   Status setNumThreads(int32_t count);
   /// Applies the thread count and the workers' wait policy to the calling
   /// thread (OpenMP's settings are per thread): call before each forward or

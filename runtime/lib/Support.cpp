@@ -2,11 +2,22 @@
 #include "Support.h"
 
 #include <cstdlib>
+#include <fstream>
 #include <new>
+#include <sstream>
 
 #include <sys/mman.h>
 
 namespace attnc::rt {
+
+std::optional<std::string> readTextFile(const std::string &path) {
+  std::ifstream file(path);
+  if (!file)
+    return std::nullopt;
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
 
 std::optional<uint64_t> checkedByteSize(const int64_t *shape, size_t rank,
                                         uint64_t elementSize) {

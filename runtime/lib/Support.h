@@ -26,6 +26,9 @@ inline std::string formatShape(const std::vector<int64_t> &shape) {
   return attnc::formatShape(shape.data(), static_cast<int32_t>(shape.size()));
 }
 
+/// The whole of a (small) text file, or nullopt if it cannot be read.
+std::optional<std::string> readTextFile(const std::string &path);
+
 /// `text`, cut to `limit` characters with "..." appended when longer, so that
 /// a hostile file cannot make an error message arbitrarily large.
 std::string truncate(std::string text, size_t limit = 80);

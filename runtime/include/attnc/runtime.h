@@ -216,8 +216,10 @@ ATTNC_API const char *attnc_model_warning(const attnc_model *model,
 /* The number of threads each later run or step of this model uses (models
  * compiled with parallel loops; others ignore it). 0 restores the default:
  * the environment variable ATTNC_NUM_THREADS when set (read by
- * attnc_model_open), else one thread per core. Results do not depend on the
- * thread count. */
+ * attnc_model_open), else OpenMP's OMP_NUM_THREADS when set, else one thread
+ * per physical core the process may use (its CPU affinity, two hardware
+ * threads of a core counted once, no more than a cgroup CPU quota grants).
+ * Results do not depend on the thread count. */
 ATTNC_API attnc_status attnc_model_set_num_threads(attnc_model *model,
                                                    int32_t num_threads);
 
