@@ -6,20 +6,16 @@
 //
 //===----------------------------------------------------------------------===//
 #include "MemoryBudget.h"
+#include "FakeFileTree.h"
 #include "MemoryPlan.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
-
-#include <unistd.h>
 
 using namespace attnc::rt;
 using attnc::Status;
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -75,23 +71,14 @@ TEST(MemoryBudgetParse, FormatBytes) {
 }
 
 /// A fake /proc and /sys/fs/cgroup under a temporary directory.
-class FakeSystem : public testing::Test {
+class FakeSystem : public FakeFileTree {
 protected:
   void SetUp() override {
-    std::string pattern = testing::TempDir() + "attnc-budget-XXXXXX";
-    ASSERT_TRUE(mkdtemp(pattern.data()));
-    root = pattern;
+    FakeFileTree::SetUp();
     sources.procRoot = root + "/proc";
     sources.cgroupRoot = root + "/cgroup";
   }
-  void TearDown() override { fs::remove_all(root); }
 
-  void write(const std::string &path, const std::string &text) {
-    fs::create_directories(fs::path(root + path).parent_path());
-    std::ofstream(root + path) << text;
-  }
-
-  std::string root;
   LimitSources sources;
 };
 

@@ -5,17 +5,11 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ThreadCount.h"
+#include "FakeFileTree.h"
 
-#include <gtest/gtest.h>
-
-#include <filesystem>
-#include <fstream>
 #include <string>
 
-#include <unistd.h>
-
 using namespace attnc::rt;
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -31,21 +25,13 @@ TEST(ThreadCountParse, CpuMax) {
 }
 
 /// A fake /proc, sysfs CPU directory and /sys/fs/cgroup.
-class FakeCpus : public testing::Test {
+class FakeCpus : public FakeFileTree {
 protected:
   void SetUp() override {
-    std::string pattern = testing::TempDir() + "attnc-cpus-XXXXXX";
-    ASSERT_TRUE(mkdtemp(pattern.data()));
-    root = pattern;
+    FakeFileTree::SetUp();
     sources.procRoot = root + "/proc";
     sources.cgroupRoot = root + "/cgroup";
     sources.cpuRoot = root + "/cpu";
-  }
-  void TearDown() override { fs::remove_all(root); }
-
-  void write(const std::string &path, const std::string &text) {
-    fs::create_directories(fs::path(root + path).parent_path());
-    std::ofstream(root + path) << text;
   }
   /// CPU `cpu` as a hardware thread of core `core` of package `package`.
   void topology(int cpu, int core, int package = 0) {
@@ -61,7 +47,6 @@ protected:
     sources.cpus = {0, 1, 2, 3, 4, 5, 6, 7};
   }
 
-  std::string root;
   CpuSources sources;
 };
 
