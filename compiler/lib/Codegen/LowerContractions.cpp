@@ -113,6 +113,8 @@ namespace {
 /// the loops around the products, whose bodies would then need an
 /// alloca_scope.
 struct PieceScratch {
+  explicit PieceScratch(func::FuncOp func) : func(func) {}
+
   func::FuncOp func;
   memref::AllocaOp buffer;
   int64_t bytes = 0;
@@ -1516,7 +1518,7 @@ struct LowerContractionsPass
     if (found.empty())
       return;
     Value threads = threadCountAt(func);
-    PieceScratch pieceScratch{func};
+    PieceScratch pieceScratch(func);
     IRRewriter rewriter(&getContext());
     DominanceInfo dominance(func);
     for (Contraction c : found) {
