@@ -138,18 +138,21 @@ def run_gpt2(ctx):
                     config["vocab_size"], batch, CHUNKS, seed=30 + batch)
     check_generate(ctx, "gpt2", "mha", so, weights, lambda ids: gpt2_ref.logits(model, ids),
                    config["vocab_size"], seed=35)
-    # Wide enough that a single token's products are cut along K as well
-    # (docs/passes.md, "One row cut along K": n_embd 512 is 11 panels, K 512
-    # and 2048), with the bias, GELU and residual fused around them.
-    wide = dict(vocab_size=257, n_positions=80, n_embd=512, n_layer=1, n_head=8)
+
+
+def run_gpt2_wide(ctx):
+    """A GPT-2 wide enough that a single token's products are cut along K as
+    well (docs/passes.md, "One row cut along K": n_embd 512 is 11 panels, K
+    512 and 2048), with the bias, GELU and residual fused around them;
+    batch 1, so that every single-token step takes that path."""
+    config = dict(vocab_size=257, n_positions=80, n_embd=512, n_layer=1, n_head=8)
     harness.seeded(3)
-    wide_model = harness.randomize_(gpt2_ref.GPT2(**wide)).eval()
-    wide_weights = ctx.attnc.save_weights("gpt2-kv-wide", wide_model.checkpoint())
-    harness.round_stored_(wide_model)
-    wide_so = ctx.attnc.compile(harness.example("gpt2.attn"), wide)
-    check_steps(ctx, "gpt2", "mha-k-cut", wide_so, wide_weights,
-                lambda ids: gpt2_ref.logits(wide_model, ids), wide["vocab_size"], 1, CHUNKS,
-                seed=37)
+    model = harness.randomize_(gpt2_ref.GPT2(**config)).eval()
+    weights = ctx.attnc.save_weights("gpt2-kv-wide", model.checkpoint())
+    harness.round_stored_(model)
+    so = ctx.attnc.compile(harness.example("gpt2.attn"), config)
+    check_steps(ctx, "gpt2", "mha-k-cut", so, weights, lambda ids: gpt2_ref.logits(model, ids),
+                config["vocab_size"], 1, CHUNKS, seed=37)
 
 
 def run_llama(ctx):

@@ -51,6 +51,7 @@ MODELS = {
     "translator_default": ("translator_ref", "run_default"),
     "tiny_gpt": ("tiny_gpt_ref", "run"),
     "gpt2_kv_cache": ("kv_cache_ref", "run_gpt2"),
+    "gpt2_kv_cache_wide": ("kv_cache_ref", "run_gpt2_wide"),
     "llama_kv_cache": ("kv_cache_ref", "run_llama"),
     "padding_mask": ("padding_mask_ref", "run"),
     "hf_directory": ("hf_directory_ref", "run"),
