@@ -19,20 +19,6 @@ constexpr uint64_t kLimitReuseFraction = 64;
 /// cgroup v1 reports "no limit" as a huge page-rounded number.
 constexpr uint64_t kV1Unlimited = uint64_t(1) << 62;
 
-std::optional<uint64_t> parseNumber(std::string_view text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
-    text.remove_suffix(1);
-  if (text.empty() || text.size() > 20)
-    return std::nullopt;
-  uint64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9' || __builtin_mul_overflow(value, 10, &value) ||
-        __builtin_add_overflow(value, uint64_t(c - '0'), &value))
-      return std::nullopt;
-  }
-  return value;
-}
-
 uint64_t saturatingSub(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
 
 /// Keeps the smaller of `best` and a new candidate.
@@ -47,8 +33,7 @@ void consider(MemoryLimit &best, uint64_t bytes, std::string source,
 void considerCgroup(MemoryLimit &best, const std::string &root,
                     std::string path, const char *maxFile,
                     const char *usageFile, uint64_t unlimited) {
-  while (true) {
-    std::string dir = root + path;
+  forEachCgroupLevel(root, std::move(path), [&](const std::string &dir) {
     std::optional<std::string> maxText = readTextFile(dir + "/" + maxFile);
     std::optional<std::string> usageText = readTextFile(dir + "/" + usageFile);
     std::optional<uint64_t> max = maxText ? parseCgroupValue(*maxText)
@@ -59,11 +44,7 @@ void considerCgroup(MemoryLimit &best, const std::string &root,
       consider(best, saturatingSub(*max, *usage),
                "cgroup " + dir + ": " + maxFile + " " + formatBytes(*max) +
                    " minus " + usageFile + " " + formatBytes(*usage));
-    size_t slash = path.find_last_of('/');
-    if (path.empty() || slash == std::string::npos)
-      return;
-    path.resize(slash);
-  }
+  });
 }
 
 } // namespace
@@ -84,7 +65,7 @@ std::optional<uint64_t> parseKbField(std::string_view text,
     while (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
       line.remove_prefix(1);
     size_t unit = line.find(' ');
-    std::optional<uint64_t> kb = parseNumber(line.substr(0, unit));
+    std::optional<uint64_t> kb = parseDecimal(line.substr(0, unit));
     if (!kb || (unit != std::string_view::npos && line.substr(unit) != " kB"))
       return std::nullopt;
     uint64_t bytes;
@@ -98,7 +79,18 @@ std::optional<uint64_t> parseKbField(std::string_view text,
 std::optional<uint64_t> parseCgroupValue(std::string_view text) {
   if (text == "max" || text == "max\n")
     return MemoryLimit::kNone;
-  return parseNumber(text);
+  return parseDecimal(text);
+}
+
+void forEachCgroupLevel(const std::string &root, std::string path,
+                        const std::function<void(const std::string &)> &visit) {
+  while (true) {
+    visit(root + path);
+    size_t slash = path.find_last_of('/');
+    if (path.empty() || slash == std::string::npos)
+      return;
+    path.resize(slash);
+  }
 }
 
 std::optional<std::string> parseCgroupPath(std::string_view text, bool v2,
@@ -153,7 +145,7 @@ std::optional<uint64_t> parseByteCount(std::string_view text) {
   if (text.empty() || text.find_first_not_of("0123456789") !=
                           std::string_view::npos)
     return std::nullopt;
-  std::optional<uint64_t> value = parseNumber(text);
+  std::optional<uint64_t> value = parseDecimal(text);
   if (!value || (shift && (*value >> (64 - shift)) != 0))
     return std::nullopt;
   return *value << shift;

@@ -62,6 +62,11 @@ std::optional<uint64_t> parseCgroupValue(std::string_view text);
 std::optional<std::string>
 parseCgroupPath(std::string_view text, bool v2,
                 std::string_view v1Controller = "memory");
+/// Calls `visit` with the directory of the cgroup at `path` under `root`,
+/// then with each ancestor's up to `root` itself: a limit anywhere above
+/// applies too.
+void forEachCgroupLevel(const std::string &root, std::string path,
+                        const std::function<void(const std::string &)> &visit);
 /// ATTNC_MEMORY_LIMIT: "1048576", "512M", "2G", or "none" (kNone).
 std::optional<uint64_t> parseByteCount(std::string_view text);
 

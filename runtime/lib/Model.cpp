@@ -18,8 +18,9 @@ namespace {
 /// How long a worker thread spins, waiting for the next parallel region,
 /// before it sleeps (libomp's KMP_BLOCKTIME; its default, 200 ms, keeps
 /// every worker's core busy that long after each run, taking it from the
-/// rest of the program). Long enough to cover a generation loop's sampling
-/// between two decode steps; see docs/runtime.md, "Threads".
+/// rest of the program). The regions of one run follow each other within
+/// microseconds; `attnc generate` was as fast with 2 ms as with 200
+/// (docs/runtime.md, "Threads").
 constexpr int kWorkerSpinMs = 2;
 
 /// Whether the environment sets libomp's wait policy itself.
@@ -38,7 +39,9 @@ Expected<int32_t> threadsFromEnvironment() {
   if (!text || !*text) {
     if (const char *omp = std::getenv("OMP_NUM_THREADS"); omp && *omp)
       return 0;
-    return defaultThreadCount(CpuSources::current());
+    // Read once per process (sysfs files per CPU), not per model opened.
+    static const int32_t perCore = defaultThreadCount(CpuSources::current());
+    return perCore;
   }
   errno = 0;
   char *end = nullptr;
@@ -244,7 +247,7 @@ Status Model::setNumThreads(int32_t count) {
   return Status::success();
 }
 
-void Model::applyNumThreads() const {
+void Model::applyThreadSettings() const {
   if (int32_t count = threads; setThreads && count > 0)
     setThreads(count);
   if (setBlocktime)
@@ -252,7 +255,7 @@ void Model::applyNumThreads() const {
 }
 
 void Model::startThreads() const {
-  applyNumThreads();
+  applyThreadSettings();
   if (!setThreads || !fork)
     return;
   // libomp's ident_t, as a compiler emits it for a region (flags: KMPC).

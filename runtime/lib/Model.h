@@ -60,7 +60,7 @@ public:
   /// Applies the thread count and the workers' wait policy to the calling
   /// thread (OpenMP's settings are per thread): call before each forward or
   /// step.
-  void applyNumThreads() const;
+  void applyThreadSettings() const;
   /// Applies the thread count and runs an empty parallel region, so that
   /// libomp's threads exist before the first run (a no-op without libomp).
   void startThreads() const;
@@ -106,7 +106,8 @@ private:
   /// libomp's omp_set_num_threads, if the model links it.
   SetThreadsFn setThreads;
   /// libomp's kmp_set_blocktime; null when the environment chose libomp's
-  /// wait policy (KMP_BLOCKTIME, OMP_WAIT_POLICY) or without libomp.
+  /// wait policy (KMP_BLOCKTIME, OMP_WAIT_POLICY, KMP_LIBRARY) or without
+  /// libomp.
   SetBlocktimeFn setBlocktime;
   ForkFn fork;
   int32_t envThreads;

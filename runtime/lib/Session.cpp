@@ -128,7 +128,7 @@ Status Session::run(const attnc_tensor *inputs, size_t count) {
       results.clear();
       return s;
     }
-  owner.applyNumThreads();
+  owner.applyThreadSettings();
   if (int32_t code = owner.call([&] {
         return owner.forwardFunction()(dims.data(), buffers.data());
       })) {
@@ -293,7 +293,7 @@ Status Session::step(const attnc_tensor *inputs, size_t count) {
       results.clear();
       return s;
     }
-  owner.applyNumThreads();
+  owner.applyThreadSettings();
   if (int32_t code = owner.call([&] {
         return owner.stepFunction()(dims.data(), buffers.data(), cache.data(),
                                     capacity, position);

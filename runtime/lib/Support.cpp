@@ -19,6 +19,20 @@ std::optional<std::string> readTextFile(const std::string &path) {
   return text.str();
 }
 
+std::optional<uint64_t> parseDecimal(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+    text.remove_suffix(1);
+  if (text.empty() || text.size() > 20)
+    return std::nullopt;
+  uint64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9' || __builtin_mul_overflow(value, 10, &value) ||
+        __builtin_add_overflow(value, uint64_t(c - '0'), &value))
+      return std::nullopt;
+  }
+  return value;
+}
+
 std::optional<uint64_t> checkedByteSize(const int64_t *shape, size_t rank,
                                         uint64_t elementSize) {
   uint64_t product = elementSize;

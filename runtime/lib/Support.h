@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace attnc::rt {
@@ -28,6 +29,9 @@ inline std::string formatShape(const std::vector<int64_t> &shape) {
 
 /// The whole of a (small) text file, or nullopt if it cannot be read.
 std::optional<std::string> readTextFile(const std::string &path);
+/// A file's unsigned decimal number ("123\n"), or nullopt for anything
+/// else (a sign, other characters, more than 64 bits).
+std::optional<uint64_t> parseDecimal(std::string_view text);
 
 /// `text`, cut to `limit` characters with "..." appended when longer, so that
 /// a hostile file cannot make an error message arbitrarily large.

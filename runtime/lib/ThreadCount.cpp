@@ -14,33 +14,14 @@
 namespace attnc::rt {
 namespace {
 
-/// A whole number, or nullopt.
-std::optional<int64_t> parseInteger(std::string_view text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
-    text.remove_suffix(1);
-  if (text.empty() || text.size() > 18)
-    return std::nullopt;
-  bool negative = text.front() == '-';
-  if (negative)
-    text.remove_prefix(1);
-  if (text.empty())
-    return std::nullopt;
-  int64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9')
-      return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  return negative ? -value : value;
-}
-
 /// CPUs granted by `quota` microseconds per `period`, rounded up; nullopt
-/// when there is no quota (negative, as v1's -1) or the period is not
-/// positive.
-std::optional<int64_t> grantedCpus(int64_t quota, int64_t period) {
-  if (quota <= 0 || period <= 0)
+/// when either is missing (v1's -1, "no quota", does not parse) or zero.
+std::optional<int64_t> grantedCpus(std::optional<uint64_t> quota,
+                                   std::optional<uint64_t> period) {
+  if (!quota || !period || !*quota || !*period)
     return std::nullopt;
-  return (quota + period - 1) / period;
+  uint64_t cpus = *quota / *period + (*quota % *period != 0);
+  return static_cast<int64_t>(std::min<uint64_t>(cpus, INT32_MAX));
 }
 
 /// The smallest quota of the cgroup at `path` under `root` and of its
@@ -49,14 +30,11 @@ template <typename QuotaOf>
 std::optional<int64_t> smallestQuota(const std::string &root, std::string path,
                                      QuotaOf quotaOf) {
   std::optional<int64_t> best;
-  while (true) {
-    if (std::optional<int64_t> cpus = quotaOf(root + path))
+  forEachCgroupLevel(root, std::move(path), [&](const std::string &dir) {
+    if (std::optional<int64_t> cpus = quotaOf(dir))
       best = best ? std::min(*best, *cpus) : *cpus;
-    size_t slash = path.find_last_of('/');
-    if (path.empty() || slash == std::string::npos)
-      return best;
-    path.resize(slash);
-  }
+  });
+  return best;
 }
 
 /// The CPUs the process's cgroups grant, if any grants fewer than all.
@@ -83,9 +61,7 @@ std::optional<int64_t> cgroupCpus(const CpuSources &sources) {
           readTextFile(dir + "/cpu.cfs_period_us");
       if (!quota || !period)
         return std::nullopt;
-      std::optional<int64_t> q = parseInteger(*quota),
-                             p = parseInteger(*period);
-      return q && p ? grantedCpus(*q, *p) : std::nullopt;
+      return grantedCpus(parseDecimal(*quota), parseDecimal(*period));
     };
     // The controller's hierarchy is mounted as "cpu" or "cpu,cpuacct"; in
     // a container the host's path is not mounted: its own cgroup is the
@@ -111,11 +87,12 @@ int64_t physicalCores(const CpuSources &sources) {
     std::optional<std::string> core = readTextFile(dir + "core_id");
     std::optional<std::string> package =
         readTextFile(dir + "physical_package_id");
-    std::optional<int64_t> coreId = core ? parseInteger(*core) : std::nullopt;
-    std::optional<int64_t> packageId =
-        package ? parseInteger(*package) : std::nullopt;
+    std::optional<uint64_t> coreId = core ? parseDecimal(*core) : std::nullopt;
+    std::optional<uint64_t> packageId =
+        package ? parseDecimal(*package) : std::nullopt;
     if (coreId && packageId)
-      cores.insert({*packageId, *coreId});
+      cores.insert(
+          {static_cast<int64_t>(*packageId), static_cast<int64_t>(*coreId)});
     else
       cores.insert({-1, cpu});
   }
@@ -130,9 +107,8 @@ std::optional<int64_t> parseCpuMax(std::string_view text) {
   size_t space = text.find(' ');
   if (space == std::string_view::npos || text.substr(0, space) == "max")
     return std::nullopt;
-  std::optional<int64_t> quota = parseInteger(text.substr(0, space));
-  std::optional<int64_t> period = parseInteger(text.substr(space + 1));
-  return quota && period ? grantedCpus(*quota, *period) : std::nullopt;
+  return grantedCpus(parseDecimal(text.substr(0, space)),
+                     parseDecimal(text.substr(space + 1)));
 }
 
 CpuSources CpuSources::current() {

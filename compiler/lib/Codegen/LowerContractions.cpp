@@ -201,6 +201,9 @@ private:
     Value panelsPerGroup, numGroups, rowsPerBlock, numRowBlocks;
   };
   WorkSplit splitWork(Value sizeM, Value numPanels, bool rowBlocks);
+  /// The iterations a parallel loop should have: `perThread` per thread
+  /// with more than one thread, else one.
+  Value wantedIterations(int64_t perThread);
   /// Rows [begin, end), fewer than `fullRows`, in tiles of fullRows / 2,
   /// fullRows / 4, ... rows (at most one of each), then single rows:
   /// `tiles(first, last, rows)` emits the tiles of `rows` rows in [first,
@@ -906,16 +909,20 @@ void KernelEmitter::emitTile(ArrayRef<Value> batch,
 /// rows (each block reads B again; whole row tiles, so each row keeps its
 /// kind of tile). Every element of C still sums its k terms in the same
 /// order: the split changes no result.
+Value KernelEmitter::wantedIterations(int64_t perThread) {
+  Value one = index(1);
+  Value many =
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ugt, threads, one);
+  return b.create<arith::SelectOp>(loc, many, mul(threads, perThread), one);
+}
+
 KernelEmitter::WorkSplit KernelEmitter::splitWork(Value sizeM,
                                                   Value numPanels,
                                                   bool rowBlocks) {
   Value one = index(1);
-  Value many = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ugt,
-                                       threads, one);
   // The quad kernel quantizes A's rows once per group: narrower groups
   // repeat that work, so it is cut only into as many iterations as threads.
-  Value wanted = b.create<arith::SelectOp>(
-      loc, many, mul(threads, c.rhsIsQuads ? 1 : kSharesPerThread), one);
+  Value wanted = wantedIterations(c.rhsIsQuads ? 1 : kSharesPerThread);
   Value batchSize = one;
   for (unsigned dim : outerDims)
     batchSize = b.create<arith::MulIOp>(loc, batchSize, loopSizes[dim]);
@@ -1305,14 +1312,12 @@ void KernelEmitter::emitChunkedDecode(int64_t chunkDepth) {
   Value zero = index(0), one = index(1);
   Value sums = pieceScratch.view(
       b, loc, MemRefType::get({chunks, panels, kPanelWidth}, f32));
-  Value many =
-      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ugt, threads, one);
   // `items` cut into about `perThread` iterations per thread (one on one
   // thread): the count of items per iteration.
   auto itemsPerIteration = [&](int64_t items, int64_t perThread) {
-    Value wanted =
-        b.create<arith::SelectOp>(loc, many, mul(threads, perThread), one);
-    return max(b.create<arith::DivUIOp>(loc, index(items), wanted), one);
+    return max(b.create<arith::DivUIOp>(loc, index(items),
+                                        wantedIterations(perThread)),
+               one);
   };
   // Over the items [first, end) of iteration `iv` of `perIteration` each.
   auto parallelOver = [&](int64_t items, Value perIteration,
